@@ -1,0 +1,62 @@
+# imb: build, demo, tests, benchmarks. See README.md.
+include config.mk
+
+LIB_SRC   := $(wildcard lib/*.c)
+LIB_OBJ   := $(LIB_SRC:lib/%.c=build/lib/%.o)
+TOOL_SRC  := $(wildcard tools/imb-*.c)
+TOOLS     := $(TOOL_SRC:tools/%.c=bin/%)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNITS     := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+MANS      := $(wildcard man/*.1)
+DEPS_OK   := build/.deps-ok
+
+.PHONY: all deps demo test unit bats bench install uninstall clean
+all: $(TOOLS)
+
+# Debian packages the build, the demo and the tests need; installed when
+# missing (needs root or sudo), recorded once per checkout.
+deps: $(DEPS_OK)
+$(DEPS_OK): scripts/deps.sh
+	sh scripts/deps.sh
+	@mkdir -p build && touch $@
+
+build/lib/%.o: lib/%.c $(wildcard lib/*.h) config.mk | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+build/libimb.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/%: tools/%.c build/libimb.a $(wildcard lib/*.h)
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libimb.a $(LDLIBS)
+
+build/tests/%: tests/unit/%.c tests/unit/check.h build/libimb.a $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< build/libimb.a $(LDLIBS)
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
+
+bats: $(TOOLS)
+	bats tests/
+
+test: deps all unit bats
+
+demo: deps all
+	sh pipelines/demo.sh
+
+bench: deps all
+	sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(MANS),install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/)
+
+uninstall:
+	rm -f $(TOOLS:bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%)
+
+clean:
+	rm -rf build/lib build/tests build/libimb.a bin

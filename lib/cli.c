@@ -1,0 +1,282 @@
+/* cli.c: shared tool plumbing. */
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *tool = "imb";
+static int g_argc;
+static char **g_argv;
+static int quiet;
+
+static void on_signal(int sig)
+{
+	imb_writers_abort();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void imb_cli_init(const char *name, int argc, char **argv)
+{
+	tool = name;
+	g_argc = argc;
+	g_argv = argv;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	const char *p = getenv("IMB_PROGRESS");
+	if (p && strcmp(p, "0") == 0)
+		quiet = 1;
+}
+
+const char *imb_tool(void) { return tool; }
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	int e = errno;
+	fprintf(stderr, "%s: ", tool);
+	vfprintf(stderr, fmt, ap);
+	size_t n = strlen(fmt);
+	if (n && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(e));
+	fputc('\n', stderr);
+}
+
+void imb_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	imb_writers_abort();
+	exit(code);
+}
+
+void imb_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", tool);
+	imb_writers_abort();
+	exit(2);
+}
+
+void imb_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: warning: ", tool);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void imb_help(const char *text)
+{
+	fputs(text, stdout);
+	imb_finish_text();
+	exit(0);
+}
+
+void imb_version(void)
+{
+	printf("%s (imb) %s\n", tool, IMB_VERSION);
+	imb_finish_text();
+	exit(0);
+}
+
+double imb_arg_double(const char *flag, const char *s, double lo, double hi)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v))
+		imb_usage("%s: '%s' is not a number", flag, s);
+	if (v < lo || v > hi)
+		imb_usage("%s: %s is out of range [%g, %g]", flag, s, lo, hi);
+	return v;
+}
+
+long imb_arg_long(const char *flag, const char *s, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno)
+		imb_usage("%s: '%s' is not an integer", flag, s);
+	if (v < lo || v > hi)
+		imb_usage("%s: %s is out of range [%ld, %ld]", flag, s, lo, hi);
+	return v;
+}
+
+uint64_t imb_arg_seed(const char *flag, const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || *s == '-')
+		imb_usage("%s: '%s' is not a non-negative integer", flag, s);
+	return v;
+}
+
+static size_t split_list(const char *flag, const char *s, char ***parts)
+{
+	char *copy = imb_xstrdup(s);
+	size_t n = 0, cap = 8;
+	char **p = imb_xmalloc(cap * sizeof *p);
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == cap)
+			p = imb_xrealloc(p, (cap *= 2) * sizeof *p);
+		p[n++] = imb_xstrdup(tok);
+	}
+	free(copy);
+	if (!n)
+		imb_usage("%s: empty list", flag);
+	*parts = p;
+	return n;
+}
+
+size_t imb_arg_longs(const char *flag, const char *s, long **out)
+{
+	char **parts;
+	size_t n = split_list(flag, s, &parts);
+	*out = imb_xmalloc(n * sizeof **out);
+	for (size_t k = 0; k < n; k++) {
+		(*out)[k] = imb_arg_long(flag, parts[k], -0x7fffffffL, 0x7fffffffL);
+		free(parts[k]);
+	}
+	free(parts);
+	return n;
+}
+
+size_t imb_arg_doubles(const char *flag, const char *s, double **out)
+{
+	char **parts;
+	size_t n = split_list(flag, s, &parts);
+	*out = imb_xmalloc(n * sizeof **out);
+	for (size_t k = 0; k < n; k++) {
+		(*out)[k] = imb_arg_double(flag, parts[k], -INFINITY, INFINITY);
+		free(parts[k]);
+	}
+	free(parts);
+	return n;
+}
+
+void imb_history_append(imb_frame *f, int64_t seed)
+{
+	imb_val *h = imb_val_get(f->attrs, "history");
+	if (!h || h->t != IMB_V_ARR) {
+		h = imb_val_arr();
+		imb_val_set(f->attrs, "history", h);
+	}
+	imb_val *e = imb_val_map();
+	imb_val_set_str(e, "tool", tool);
+	imb_val *av = imb_val_arr();
+	for (int k = 0; k < g_argc; k++)
+		imb_val_push(av, imb_val_str(g_argv[k]));
+	imb_val_set(e, "argv", av);
+	if (seed >= 0)
+		imb_val_set_int(e, "seed", seed);
+	imb_val_set_str(e, "version", IMB_VERSION);
+	imb_val_push(h, e);
+}
+
+imb_frame *imb_next(imb_reader *r)
+{
+	imb_frame *f;
+	int rc = imb_read_frame(r, &f);
+	if (rc < 0)
+		imb_die(1, "%s", imb_error());
+	return rc ? f : NULL;
+}
+
+imb_reader *imb_open_input(const char *path)
+{
+	imb_reader *r = imb_reader_open(path);
+	if (!r)
+		imb_die(1, "%s", imb_error());
+	return r;
+}
+
+imb_writer *imb_open_output(const char *path)
+{
+	imb_writer *w = imb_writer_open(path);
+	if (!w)
+		imb_die(1, "%s", imb_error());
+	return w;
+}
+
+void imb_emit(imb_writer *w, const imb_frame *f)
+{
+	if (imb_write_frame(w, f))
+		imb_die(1, "%s", imb_error());
+}
+
+void imb_finish(imb_writer *w)
+{
+	if (imb_writer_close(w))
+		imb_die(1, "%s", imb_error());
+}
+
+void imb_finish_text(void)
+{
+	if (fflush(stdout) || ferror(stdout))
+		imb_die(1, "stdout: write error:");
+}
+
+void imb_quiet(int q) { quiet = q; }
+
+static int show_progress(void)
+{
+	if (quiet)
+		return 0;
+	const char *p = getenv("IMB_PROGRESS");
+	if (p)
+		return strcmp(p, "1") == 0;
+	return isatty(2);
+}
+
+static double last_draw;
+
+void imb_progress(const char *what, uint64_t done, uint64_t total)
+{
+	if (!show_progress())
+		return;
+	double now = imb_now();
+	if (done < total && now - last_draw < 0.1)
+		return;
+	last_draw = now;
+	int width = 30, fill = total ? (int)(width * (double)done / (double)total) : 0;
+	if (fill > width)
+		fill = width;
+	fprintf(stderr, "\r%s: %s [%.*s%*s] %llu/%llu", tool, what, fill,
+	        "##############################", width - fill, "",
+	        (unsigned long long)done, (unsigned long long)total);
+	fflush(stderr);
+}
+
+void imb_progress_done(void)
+{
+	if (show_progress())
+		fputc('\n', stderr);
+}
+
+void imb_log(const char *fmt, ...)
+{
+	if (quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", tool);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,65 @@
+/* cli.h: what every imb-* tool's main shares: errors and exit codes,
+ * strict flag parsing, provenance, reading and writing frames or dying.
+ *
+ * Exit codes: 0 success, 1 bad data or a failed write, 2 usage error.
+ * Messages go to stderr as "imb-tool: message". */
+#ifndef IMB_CLI_H
+#define IMB_CLI_H
+
+#include "stream.h"
+
+#include <stdint.h>
+
+#define IMB_VERSION "0.1.0"
+
+/* Record the tool name and argv (for messages and attrs.history), and
+ * install SIGINT/SIGTERM handlers that unlink temp outputs. */
+void imb_cli_init(const char *tool, int argc, char **argv);
+const char *imb_tool(void);
+
+/* "tool: message"; a message ending in ':' gets strerror(errno). Unlinks
+ * temp outputs, then exits with code. */
+_Noreturn void imb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Usage error: message, a hint to run --help, exit 2. */
+_Noreturn void imb_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a warning on stderr. */
+void imb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print text (the tool's --help) on stdout, exit 0. */
+_Noreturn void imb_help(const char *text);
+_Noreturn void imb_version(void);
+
+/* Strict numbers: the whole string must parse and be in range, else a
+ * usage error naming the flag. */
+double imb_arg_double(const char *flag, const char *s, double lo, double hi);
+long imb_arg_long(const char *flag, const char *s, long lo, long hi);
+uint64_t imb_arg_seed(const char *flag, const char *s);
+/* Comma lists: "3,5,7". Returns the count; *out is malloc'd. */
+size_t imb_arg_longs(const char *flag, const char *s, long **out);
+size_t imb_arg_doubles(const char *flag, const char *s, double **out);
+
+/* Append {tool, argv, seed, version} to f->attrs.history (seed < 0: no
+ * seed field). */
+void imb_history_append(imb_frame *f, int64_t seed);
+
+/* Read the next frame or die with exit 1 naming the frame; NULL at a
+ * clean end of stream. */
+imb_frame *imb_next(imb_reader *r);
+/* Open a reader or die. */
+imb_reader *imb_open_input(const char *path);
+imb_writer *imb_open_output(const char *path);
+/* Write a frame or die with exit 1. */
+void imb_emit(imb_writer *w, const imb_frame *f);
+/* Close the writer (rename into place) or die with exit 1. */
+void imb_finish(imb_writer *w);
+/* Check stdout's text output for write errors (fflush + ferror) or die. */
+void imb_finish_text(void);
+
+/* Progress on stderr for long work: shown when stderr is a terminal or
+ * IMB_PROGRESS=1, never when IMB_PROGRESS=0 or after imb_quiet(1). */
+void imb_quiet(int q);
+void imb_progress(const char *what, uint64_t done, uint64_t total);
+void imb_progress_done(void);
+/* A log line on stderr unless quiet. */
+void imb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,44 @@
+/* dataset.h: dataset frames.
+ *
+ * A dataset frame has kind "dataset", a name ("train", "test", "val"),
+ * tensor "x" (N,...) of u8/f32/f64/i32 and tensor "y" (N) of i32 class
+ * indices in [0, K). attrs.classes holds the K class names; attrs.counts,
+ * attrs.n and attrs.imbalance_ratio (rarest / most frequent) are kept in
+ * step with y by imb_dataset_update_counts. */
+#ifndef IMB_DATASET_H
+#define IMB_DATASET_H
+
+#include "stream.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+int imb_is_dataset(const imb_frame *f);
+/* Validate a dataset frame: x and y present, y is i32 of shape (N),
+ * x's first dimension N, labels in [0, K). 0, or -1 with imb_error()
+ * naming the frame and field. */
+int imb_dataset_check(const imb_frame *f);
+/* K: the length of attrs.classes, else max(y)+1. */
+int imb_dataset_nclasses(const imb_frame *f);
+uint64_t imb_dataset_n(const imb_frame *f);
+/* Features per sample: the product of x's shape after the first. */
+uint64_t imb_dataset_dim(const imb_frame *f);
+/* Class name k (attrs.classes[k], or NULL). */
+const char *imb_dataset_class_name(const imb_frame *f, int k);
+/* counts[k] for k < K; caller frees. */
+int64_t *imb_dataset_counts(const imb_frame *f);
+/* Recompute attrs.counts, attrs.n, attrs.imbalance_ratio from y. */
+void imb_dataset_update_counts(imb_frame *f);
+/* Features as an (N, D) float matrix, caller frees. u8 is scaled to
+ * [0, 1] (x/255); other dtypes convert as they are. */
+float *imb_dataset_features(const imb_frame *f);
+/* New dataset frame holding rows idx[0..n) of src (in that order), with
+ * src's attrs copied (counts refreshed) and the given name. */
+imb_frame *imb_dataset_take(const imb_frame *src, const size_t *idx, size_t n,
+                            const char *name);
+/* Row indices of each class: byclass[k] has counts[k] entries in stream
+ * order. Caller frees with imb_dataset_free_byclass. */
+size_t **imb_dataset_byclass(const imb_frame *f, int64_t **counts);
+void imb_dataset_free_byclass(size_t **byclass, int k);
+
+#endif

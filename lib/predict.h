@@ -1,0 +1,30 @@
+/* predict.h: one predict interface over every model kind.
+ *
+ * A model frame (kind "model") names its kind in attrs.model ("xgboost",
+ * "linear-svm", "svm", and later networks, posteriors, ensembles). A
+ * predictor loads it once and then gives class probabilities for any
+ * batch of feature rows, so imb-eval, imb-hessian and plots never ask
+ * which kind they hold. Kinds are registered in one table in predict.c,
+ * guarded by a static_assert on its length. */
+#ifndef IMB_PREDICT_H
+#define IMB_PREDICT_H
+
+#include "stream.h"
+
+#include <stddef.h>
+
+typedef struct imb_predictor imb_predictor;
+
+/* Load a model frame. NULL with imb_error() set when the frame is not a
+ * model, names an unknown kind, or its bytes do not load. */
+imb_predictor *imb_predictor_load(const imb_frame *model);
+void imb_predictor_free(imb_predictor *p);
+int imb_predictor_nclasses(const imb_predictor *p);
+/* Features the model expects per row. */
+size_t imb_predictor_nfeatures(const imb_predictor *p);
+const char *imb_predictor_kind(const imb_predictor *p);
+/* probs is (n, K), rows summing to 1. x is (n, d) row-major float32;
+ * d must equal imb_predictor_nfeatures. 0, or -1 with imb_error(). */
+int imb_predict_proba(imb_predictor *p, const float *x, size_t n, size_t d, float *probs);
+
+#endif

@@ -1,0 +1,39 @@
+/* util.h: checked allocation, the library's error slot, number text.
+ *
+ * Library calls that can fail on bad data return -1 (or NULL) and leave a
+ * message in a thread-local slot, read with imb_error(). The message
+ * names the frame and field where one is known. Allocation failure is
+ * not bad data: imb_x* print "imb: out of memory" and exit 1. */
+#ifndef IMB_UTIL_H
+#define IMB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define IMB_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *imb_xmalloc(size_t n);
+void *imb_xcalloc(size_t n, size_t size);
+void *imb_xrealloc(void *p, size_t n);
+char *imb_xstrdup(const char *s);
+/* 64-byte aligned; free with free(). n may be 0. */
+void *imb_xmalloc_aligned(size_t n);
+/* n*size with overflow check: returns 0 and sets *out, or -1. */
+int imb_mul_overflow(size_t a, size_t b, size_t *out);
+
+/* Set the error message (printf-style); always returns -1. */
+int imb_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prefix the current message: "frame 2: " + old. Returns -1. */
+int imb_preferr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *imb_error(void);
+
+/* Shortest "%.{15,16,17}g" text that reads back to the same double;
+ * never depends on the locale. */
+void imb_fmt_double(char *buf, size_t size, double f);
+void imb_fprint_double(FILE *fp, double f);
+
+/* Monotonic seconds, for progress and benchmarks. */
+double imb_now(void);
+
+#endif
