@@ -1,0 +1,26 @@
+# Shared set-up for the Bats tests: tools from bin/, data paths, temp dir.
+load /usr/lib/bats/bats-support/load.bash
+load /usr/lib/bats/bats-assert/load.bash
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+PATH="$ROOT/bin:$PATH"
+export IMB_PROGRESS=0
+# Real data sets for tests: IMB_DATA if set, else ../shared/data beside the checkout.
+if [ -z "${IMB_DATA:-}" ] && [ -d "$ROOT/../shared/data" ]; then
+	IMB_DATA="$(cd "$ROOT/../shared/data" && pwd)"
+fi
+export IMB_DATA
+FMNIST=/usr/share/datasets/fashion-mnist
+
+setup() {
+	TMP="$BATS_TEST_TMPDIR"
+}
+
+# skip a test that needs a data set IMB_DATA does not hold
+need_data() {
+	[ -n "${IMB_DATA:-}" ] && [ -e "$IMB_DATA/$1" ] || skip "IMB_DATA has no $1"
+}
+
+# Python with Debian's packages (numpy, msgpack, sklearn) for oracles and
+# hand-made frames.
+PY=/usr/bin/python3
