@@ -2,11 +2,15 @@
 include config.mk
 
 LIB_SRC   := $(wildcard lib/*.c)
-LIB_OBJ   := $(LIB_SRC:lib/%.c=build/lib/%.o)
+# BUILD and BIN may point elsewhere (parallel work trees); tests find the
+# tools through IMB_BIN.
+BUILD     ?= build
+BIN       ?= bin
+LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 TOOL_SRC  := $(wildcard tools/imb-*.c)
-TOOLS     := $(TOOL_SRC:tools/%.c=bin/%)
+TOOLS     := $(TOOL_SRC:tools/%.c=$(BIN)/%)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
-UNITS     := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS      := $(wildcard man/*.1)
 DEPS_OK   := build/.deps-ok
 
@@ -20,27 +24,27 @@ $(DEPS_OK): scripts/deps.sh
 	sh scripts/deps.sh
 	@mkdir -p build && touch $@
 
-build/lib/%.o: lib/%.c $(wildcard lib/*.h) config.mk | $(DEPS_OK)
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) config.mk | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-build/libimb.a: $(LIB_OBJ)
+$(BUILD)/libimb.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/%: tools/%.c build/libimb.a $(wildcard lib/*.h)
-	@mkdir -p bin
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libimb.a $(LDLIBS)
+$(BIN)/%: tools/%.c $(BUILD)/libimb.a $(wildcard lib/*.h)
+	@mkdir -p $(BIN)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libimb.a $(LDLIBS)
 
-build/tests/%: tests/unit/%.c tests/unit/check.h build/libimb.a $(wildcard lib/*.h)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libimb.a $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< build/libimb.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libimb.a $(LDLIBS)
 
 unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
 
 bats: $(TOOLS)
-	bats tests/
+	IMB_BIN=$(abspath $(BIN)) bats tests/
 
 test: deps all unit bats
 
@@ -56,7 +60,7 @@ install: all
 	$(if $(MANS),install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/)
 
 uninstall:
-	rm -f $(TOOLS:bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%)
+	rm -f $(TOOLS:$(BIN)/%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%)
 
 clean:
-	rm -rf build/lib build/tests build/libimb.a bin
+	rm -rf $(BUILD)/lib $(BUILD)/tests $(BUILD)/libimb.a $(BIN)

@@ -3,7 +3,7 @@ load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
-PATH="$ROOT/bin:$PATH"
+PATH="${IMB_BIN:-$ROOT/bin}:$PATH"
 export IMB_PROGRESS=0
 # Real data sets for tests: IMB_DATA if set, else ../shared/data beside the checkout.
 if [ -z "${IMB_DATA:-}" ] && [ -d "$ROOT/../shared/data" ]; then
