@@ -1,0 +1,86 @@
+/* metrics.h: classification metrics from labels and class probabilities,
+ * with optional class weights; AUROC and average precision; mean and
+ * standard error.
+ *
+ * Definitions follow scikit-learn 1.2 (the test oracle), with a sample's
+ * weight w_i = class_w[y_i] (1 when class_w is NULL):
+ * - prediction: argmax of the probability row (first maximum on ties);
+ * - confusion (K,K): summed weights, row = true class, column = predicted;
+ * - recall_k = C[k][k] / support_k, precision_k = C[k][k] / predicted_k,
+ *   f1_k = 2 C[k][k] / (support_k + predicted_k); a zero denominator
+ *   gives 0 (sklearn's zero_division=0);
+ * - accuracy = trace / total weight;
+ * - balanced_accuracy: mean recall over the classes with support > 0
+ *   (balanced_accuracy_score);
+ * - macro_f1: mean f1 over the classes that occur among the true labels
+ *   or the predictions (f1_score(average="macro"), default labels);
+ * - gmean: geometric mean of the recalls of the classes with support > 0
+ *   (0 when one of them is 0);
+ * - majority_error / minority_error: 1 - (summed diagonal / summed
+ *   support) over the majority classes / over the other (minority)
+ *   classes; the caller says which classes are majority (NULL: class 0);
+ *   NaN when that group has no support;
+ * - log_loss: weighted mean of -log(p_true), each row clipped to
+ *   [eps, 1-eps] (eps = DBL_EPSILON) and renormalised (sklearn 1.2);
+ * - auroc, auprc: only for K = 2, with class `positive` as the positive
+ *   class and its probability as the score: roc_auc_score (ties count
+ *   one half) and average_precision_score (sum over distinct thresholds,
+ *   descending, of (R_n - R_{n-1}) P_n). NaN when K != 2 or the test set
+ *   holds a single class.
+ * Undefined values are NaN. */
+#ifndef IMB_METRICS_H
+#define IMB_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	int k;               /* classes */
+	size_t n;            /* samples (unweighted) */
+	double total;        /* summed weights */
+	double *confusion;   /* (k,k) summed weights, row = true class */
+	double *support;     /* (k) summed weights of each true class */
+	double *predicted;   /* (k) summed weights of each predicted class */
+	size_t *count;       /* (k) samples of each true class (unweighted) */
+	double *recall, *precision, *f1;   /* (k) */
+	double accuracy, balanced_accuracy, macro_f1, gmean;
+	double minority_error, majority_error;
+	double log_loss;
+	double auroc, auprc; /* NaN unless k == 2 and both classes occur */
+} imb_metrics;
+
+/* Metrics of n samples. y is (n) in [0, k); probs is (n, k) rows of
+ * class probabilities; class_w is (k) non-negative weights or NULL;
+ * majority is (k) flags (1 = majority class) or NULL for class 0 alone;
+ * positive is the positive class for auroc/auprc (used when k == 2).
+ * NULL with imb_error() set when a label is out of range, k < 1, a
+ * weight is negative or not finite, or positive is not a class. The
+ * caller frees the result with imb_metrics_free. */
+imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n, int k,
+                                 const double *class_w, const unsigned char *majority,
+                                 int positive);
+void imb_metrics_free(imb_metrics *m);
+
+/* Binary ranking metrics. score is (n), pos is (n) flags (1 = positive),
+ * w is (n) weights or NULL. NaN when positives or negatives have no
+ * weight. */
+double imb_auroc(const double *score, const unsigned char *pos, const double *w, size_t n);
+double imb_average_precision(const double *score, const unsigned char *pos, const double *w,
+                             size_t n);
+
+/* Class weights that re-weight a test set with true-class sample counts
+ * count (k) so that every minority class (majority[c] == 0) carries
+ * `ratio` times the weight of every majority class, and the weights sum
+ * over the samples to the sample count (so the weighted confusion matrix
+ * holds effective counts). Classes with no samples get weight 0. Writes
+ * w (k); -1 with imb_error() when ratio is not positive and finite or
+ * no class has samples. majority NULL: class 0 alone. */
+int imb_metrics_target_weights(const size_t *count, const unsigned char *majority, int k,
+                               double ratio, double *w);
+
+/* Mean and one standard error (sample std with n-1, over sqrt(n)) of the
+ * finite values among x (n); *m receives how many were finite. mean is
+ * NaN when none is, se when fewer than two are. */
+void imb_mean_se(const double *x, size_t n, double *mean, double *se, size_t *m);
+
+#endif
