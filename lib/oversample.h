@@ -1,0 +1,56 @@
+/* oversample.h: re-sampling a dataset frame to a class ratio: random
+ * oversampling, random undersampling, and SMOTE.
+ *
+ * Targets (ratio r in (0, 1], rarest / most frequent count afterwards):
+ *   random, smote: every class below floor(r * max_count) is raised to it;
+ *   under:         every class above floor(min_count / r) is cut to it.
+ * (floor with a 1e-9 slack, as imblearn's int() of the same product.)
+ * Classes with no samples stay empty; a class already past its target is
+ * left alone.
+ *
+ * Output order: random and smote keep every source row in order and
+ * append the new rows class by class (imblearn does the same); under keeps
+ * the chosen rows in their source order.
+ *
+ * SMOTE (Chawla et al. 2002, as imblearn implements it): for each new
+ * sample of class c, pick a random sample x of c and one of its k nearest
+ * neighbours nn within c (itself excluded; squared Euclidean distance),
+ * and write x + u * (nn - x) with u uniform in [0, 1). Distances come from
+ * OpenBLAS sgemm (|a|^2 + |b|^2 - 2 a.b) a block of rows at a time, so
+ * memory stays near 64 MiB whatever the class size. f32 and f64 data are
+ * interpolated in their own precision; u8 and i32 data in floating point,
+ * then rounded to the nearest integer (u8 clamped to [0, 255]). Other
+ * per-sample tensors of a new row are copied from x's row. A class with
+ * fewer than k+1 samples uses k = n_c - 1 (with a warning); one with a
+ * single sample cannot be oversampled by SMOTE (an error). */
+#ifndef IMB_OVERSAMPLE_H
+#define IMB_OVERSAMPLE_H
+
+#include "stream.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { IMB_RS_RANDOM, IMB_RS_UNDER, IMB_RS_SMOTE } imb_rs_method;
+
+const char *imb_rs_method_name(imb_rs_method m);
+/* 0, or -1 for an unknown name ("random", "under", "smote") */
+int imb_rs_method_parse(const char *s, imb_rs_method *out);
+
+/* target is (k): per-class counts after re-sampling counts (k). */
+void imb_resample_targets(int64_t *target, const int64_t *counts, int k, imb_rs_method m,
+                          double ratio);
+
+/* nn is (n, k): for each row of x, the indices of its k nearest other
+ * rows (ascending distance, ties to the lower index); x is (n, d).
+ * Needs 0 < k < n. */
+void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k);
+
+/* A new frame: f re-sampled (f is not changed), with attrs.counts
+ * updated and attrs.oversample = {method, ratio, k (smote), seed,
+ * counts_before}; history is the caller's. NULL with imb_error() set on
+ * bad data (naming the frame and field or class). */
+imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k,
+                        uint64_t seed);
+
+#endif
