@@ -64,3 +64,18 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)/lib $(BUILD)/tests $(BUILD)/libimb.a $(BIN)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) over the whole library, with
+# AddressSanitizer and UBSan; each runs FUZZ_SECONDS on its seed corpus.
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS      := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+.PHONY: fuzz
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do n=$$(basename $$f); c=tests/fuzz/corpus/$${n#fuzz_}; \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$n; echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=1024 $(BUILD)/fuzz/corpus-$$n $$c 2>&1 | tail -n 3; done

@@ -175,6 +175,8 @@ struct imb_reader {
 	int eof;
 	long frames;   /* frames started */
 	uint64_t off;  /* bytes consumed */
+	int regular;   /* a regular file: its size bounds what can still come */
+	uint64_t left; /* bytes of the file after where reading started */
 };
 
 /* Larger pipe buffers mean fewer context switches between the tools of
@@ -204,6 +206,12 @@ imb_reader *imb_reader_fd(int fd, const char *label)
 {
 	widen_pipe(fd);
 	imb_reader *r = imb_xcalloc(1, sizeof *r);
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		off_t at = lseek(fd, 0, SEEK_CUR);
+		r->regular = 1;
+		r->left = at >= 0 && st.st_size >= at ? (uint64_t)(st.st_size - at) : 0;
+	}
 	r->fd = fd;
 	r->label = imb_xstrdup(label ? label : "stdin");
 	r->buf = imb_xmalloc(RBUF);
@@ -266,6 +274,16 @@ static int truncated(imb_reader *r, const char *what)
 {
 	return imb_seterr("truncated stream: it ends inside %s (after %llu bytes)",
 	                  what, (unsigned long long)r->off);
+}
+
+/* Before allocating for a declared length: in a regular file, a length
+ * beyond its end is a truncated stream, found without allocating. */
+static int check_avail(imb_reader *r, uint64_t n, const char *what)
+{
+	if (r->regular && n > r->left - r->off)
+		return imb_seterr("truncated stream: %s declares %llu bytes but only %llu remain",
+		                  what, (unsigned long long)n, (unsigned long long)(r->left - r->off));
+	return 0;
 }
 
 /* Read exactly n bytes into dst; large reads bypass the buffer. */
@@ -374,6 +392,8 @@ static char *rd_str(imb_reader *r, const tok *t, const char *what)
 		           (unsigned long long)t->u, MAX_STR >> 20);
 		return NULL;
 	}
+	if (check_avail(r, t->u, what))
+		return NULL;
 	char *s = imb_xmalloc(t->u + 1);
 	if (rd(r, s, t->u, what)) {
 		free(s);
@@ -538,6 +558,10 @@ static int rd_tensor(imb_reader *r, imb_frame *f, const char *key)
 			    want != t.u) {
 				imb_seterr("tensor '%s': data holds %llu bytes but dtype %s and its shape need %zu",
 				           key, (unsigned long long)t.u, imb_dtype_name(dt), want);
+				free(field);
+				goto fail;
+			}
+			if (check_avail(r, t.u, fwhat)) {
 				free(field);
 				goto fail;
 			}

@@ -172,6 +172,28 @@ int main(void)
 	}
 	msgpack_sbuffer_destroy(&sb);
 
+	/* a payload declared far beyond the end of a file: an error found
+	 * before allocating 4 GiB */
+	{
+		msgpack_sbuffer hb;
+		msgpack_sbuffer_init(&hb);
+		msgpack_packer pk;
+		msgpack_packer_init(&pk, &hb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 3);
+		pack_str(&pk, "imb");
+		msgpack_pack_int(&pk, 1);
+		pack_str(&pk, "kind");
+		pack_str(&pk, "dataset");
+		pack_str(&pk, "tensors");
+		msgpack_pack_map(&pk, 1);
+		pack_str(&pk, "x");
+		msgpack_pack_map(&pk, 1);
+		pack_str(&pk, "data");
+		msgpack_pack_bin(&pk, 0xfffffff0u);
+		read_err(hb.data, hb.size, "declares 4294967280 bytes but only 0 remain");
+		msgpack_sbuffer_destroy(&hb);
+	}
+
 	/* not msgpack map at all */
 	read_err("hello", 5, "not a frame");
 
