@@ -340,8 +340,12 @@ int imb_split_make(const imb_split_opts *o, const imb_frame *train_src, const im
 	}
 
 	/* draw: each class's rows shuffled once, train pool then test pool */
-	imb_rng r;
+	imb_rng r, rs[3];
 	imb_rng_seed(&r, o->seed);
+	/* each set's order has a generator of its own, so one set's size
+	 * never moves another's samples or order */
+	for (int s = 0; s < 3; s++)
+		imb_rng_seed(&rs[s], imb_rng_u64(&r));
 	size_t **perm_t = imb_xcalloc(k, sizeof *perm_t), **perm_e = imb_xcalloc(k, sizeof *perm_e);
 	for (int j = 0; j < k; j++) {
 		perm_t[j] = imb_xmalloc((av_t[j] ? av_t[j] : 1) * sizeof **perm_t);
@@ -385,7 +389,7 @@ int imb_split_make(const imb_split_opts *o, const imb_frame *train_src, const im
 		}
 	}
 	for (int s = 0; s < 3; s++)
-		shuffle2(&r, idx[s], lab[s], tot[s]);
+		shuffle2(&rs[s], idx[s], lab[s], tot[s]);
 
 	/* attrs.split */
 	imb_val *sp = imb_val_map();
