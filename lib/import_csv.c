@@ -140,6 +140,7 @@ typedef struct {
 	long rec;          /* records completed, skipped ones included */
 	size_t col;        /* field index in the current record */
 	size_t ncols;      /* fields per record, from the first one */
+	long first_line;   /* line where the first record ends */
 	int failed;
 	/* pass 1 */
 	char **first;      /* fields of the first record after skip */
@@ -268,6 +269,7 @@ static void on_record(int ch, void *data)
 	if (st->pass == 1) {
 		if (r == st->o->skip) {
 			st->ncols = nf;
+			st->first_line = st->line;
 			st->numeric = imb_xmalloc(nf * sizeof *st->numeric);
 			st->seen = imb_xcalloc(nf, sizeof *st->seen);
 			for (size_t c = 0; c < nf; c++)
@@ -275,7 +277,8 @@ static void on_record(int ch, void *data)
 			return;
 		}
 		if (nf != st->ncols)
-			fail(st, "%zu fields, expected %zu (as in line 1 of the data)", nf, st->ncols);
+			fail(st, "%zu fields, expected %zu (as in the first record, line %ld)", nf, st->ncols,
+			     st->first_line);
 		st->nrest++;
 		return;
 	}
