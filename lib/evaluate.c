@@ -1,0 +1,680 @@
+/* evaluate.c: model frame x dataset frames -> metrics frames; text
+ * forms; aggregation over runs. See evaluate.h. */
+#include "evaluate.h"
+#include "cli.h"
+#include "dataset.h"
+#include "metrics.h"
+#include "predict.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 8192
+
+struct imb_evaluator {
+	imb_predictor *p;
+	imb_val *attrs;       /* copy of the model frame's attrs */
+	char label[300];      /* "frame 2 (model 'model')" */
+	int K;
+	size_t d;
+	int positive;
+	double *ratios;
+	size_t nratios;
+};
+
+imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
+{
+	imb_predictor *p = imb_predictor_load(model);
+	if (!p)
+		return NULL;
+	imb_evaluator *e = imb_xcalloc(1, sizeof *e);
+	e->p = p;
+	e->attrs = imb_val_copy(model->attrs);
+	imb_frame_label(model, e->label, sizeof e->label);
+	e->K = imb_predictor_nclasses(p);
+	e->d = imb_predictor_nfeatures(p);
+	e->positive = o ? o->positive : 1;
+	if (e->K == 2 && (e->positive < 0 || e->positive > 1)) {
+		imb_seterr("%s: positive class %d: the model has 2 classes (0 and 1)", e->label,
+		           e->positive);
+		imb_evaluator_free(e);
+		return NULL;
+	}
+	if (o && o->nratios) {
+		e->nratios = o->nratios;
+		e->ratios = imb_xmalloc(o->nratios * sizeof *e->ratios);
+		memcpy(e->ratios, o->ratios, o->nratios * sizeof *e->ratios);
+	}
+	return e;
+}
+
+void imb_evaluator_free(imb_evaluator *e)
+{
+	if (!e)
+		return;
+	imb_predictor_free(e->p);
+	imb_val_free(e->attrs);
+	free(e->ratios);
+	free(e);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static imb_val *num_or_nil(double x)
+{
+	return isfinite(x) ? imb_val_float(x) : imb_val_nil();
+}
+
+static int is_num(const imb_val *v)
+{
+	return v && (v->t == IMB_V_INT || v->t == IMB_V_FLOAT);
+}
+
+static int is_scalar(const imb_val *v)
+{
+	return v && (v->t == IMB_V_INT || v->t == IMB_V_FLOAT || v->t == IMB_V_STR ||
+	             v->t == IMB_V_BOOL);
+}
+
+/* K counts from an array of K numbers, not all equal: 1; else 0 */
+static int usable_counts(const imb_val *a, int K, double *out)
+{
+	if (!a || a->t != IMB_V_ARR || a->n != (size_t)K)
+		return 0;
+	int differ = 0;
+	for (int c = 0; c < K; c++) {
+		if (!is_num(a->items[c]))
+			return 0;
+		out[c] = imb_val_as_double(a->items[c], 0);
+		if (out[c] != out[0])
+			differ = 1;
+	}
+	return differ;
+}
+
+/* majority[c] = 1 for the classes with the largest training count */
+static void find_majority(const imb_val *mattrs, const imb_frame *ds, int K,
+                          unsigned char *majority)
+{
+	double *cnt = imb_xmalloc((size_t)K * sizeof *cnt);
+	const imb_val *src[] = {
+		imb_val_path(mattrs, "train.split.train_counts"),
+		imb_val_path(ds->attrs, "split.train_counts"),
+		imb_val_path(mattrs, "train.counts"),
+	};
+	int found = 0;
+	for (size_t s = 0; s < IMB_LEN(src) && !found; s++)
+		found = usable_counts(src[s], K, cnt);
+	double mx = 0;
+	for (int c = 0; found && c < K; c++)
+		if (cnt[c] > mx)
+			mx = cnt[c];
+	for (int c = 0; c < K; c++)
+		majority[c] = found ? cnt[c] == mx : c == 0;
+	free(cnt);
+}
+
+/* text of a scalar or an array of scalars joined with commas; NULL
+ * for anything else */
+static imb_val *flat_scalar(const imb_val *v)
+{
+	if (is_scalar(v))
+		return imb_val_copy(v);
+	if (!v || v->t != IMB_V_ARR)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (!fp)
+		return NULL;
+	int ok = 1;
+	for (size_t i = 0; i < v->n; i++) {
+		if (!is_scalar(v->items[i]))
+			ok = 0;
+		if (i)
+			fputc(',', fp);
+		imb_val_write_text(fp, v->items[i]);
+	}
+	fclose(fp);
+	imb_val *r = ok ? imb_val_str(buf) : NULL;
+	free(buf);
+	return r;
+}
+
+static void add_flat(imb_val *config, const imb_val *map, const char *prefix)
+{
+	if (!map || map->t != IMB_V_MAP)
+		return;
+	for (size_t i = 0; i < map->n; i++) {
+		imb_val *v = flat_scalar(map->items[i]);
+		if (!v)
+			continue;
+		char key[256];
+		snprintf(key, sizeof key, "%s%s", prefix, map->keys[i]);
+		imb_val_set(config, key, v);
+	}
+}
+
+/* The model's attrs.train has no oversample record: read the settings
+ * of the last imb-oversample run from the model's history (its argv,
+ * with imb-oversample's defaults: smote, ratio 1), else "none". */
+static void history_oversample(imb_val *c, const imb_val *h)
+{
+	const imb_val *argv = NULL;
+	for (size_t i = 0; h && h->t == IMB_V_ARR && i < h->n; i++)
+		if (strcmp(imb_val_as_str(imb_val_get(h->items[i], "tool"), ""), "imb-oversample") == 0)
+			argv = imb_val_get(h->items[i], "argv");
+	if (!argv || argv->t != IMB_V_ARR) {
+		imb_val_set_str(c, "oversample", "none");
+		return;
+	}
+	const char *method = "smote", *ratio = "1";
+	for (size_t j = 1; j < argv->n; j++) {
+		const char *a = imb_val_as_str(argv->items[j], "");
+		const char *next = j + 1 < argv->n ? imb_val_as_str(argv->items[j + 1], "") : "";
+		if (strcmp(a, "--method") == 0)
+			method = next;
+		else if (strncmp(a, "--method=", 9) == 0)
+			method = a + 9;
+		else if (strcmp(a, "--ratio") == 0)
+			ratio = next;
+		else if (strncmp(a, "--ratio=", 8) == 0)
+			ratio = a + 8;
+	}
+	imb_val_set_str(c, "oversample", method);
+	char *end;
+	double r = strtod(ratio, &end);
+	if (*ratio && !*end)
+		imb_val_set_float(c, "oversample_ratio", r);
+}
+
+static imb_val *build_config(const imb_val *mattrs, const imb_frame *ds, double ratio)
+{
+	imb_val *c = imb_val_map();
+	imb_val_set_str(c, "set", ds->name);
+	const char *src = imb_val_as_str(imb_val_get(ds->attrs, "source"),
+	                                 imb_val_as_str(imb_val_path(mattrs, "train.source"), NULL));
+	if (src)
+		imb_val_set_str(c, "dataset", src);
+	imb_val_set_str(c, "model", imb_val_as_str(imb_val_get(mattrs, "model"), "?"));
+	add_flat(c, imb_val_path(mattrs, "train.split"), "");
+	add_flat(c, imb_val_get(ds->attrs, "split"), "");
+	const imb_val *os = imb_val_path(mattrs, "train.oversample");
+	const char *method = imb_val_as_str(imb_val_get(os, "method"), NULL);
+	if (method) {
+		imb_val_set_str(c, "oversample", method);
+		if (is_num(imb_val_get(os, "ratio")))
+			imb_val_set(c, "oversample_ratio", imb_val_copy(imb_val_get(os, "ratio")));
+	} else {
+		history_oversample(c, imb_val_get(mattrs, "history"));
+	}
+	add_flat(c, imb_val_get(mattrs, "params"), "param.");
+	if (!isnan(ratio))
+		imb_val_set_float(c, "target_ratio", ratio);
+	return c;
+}
+
+static char *class_name(const imb_val *mattrs, const imb_frame *ds, int k)
+{
+	const imb_val *cl = imb_val_get(mattrs, "classes");
+	const char *s = NULL;
+	if (cl && cl->t == IMB_V_ARR && (size_t)k < cl->n)
+		s = imb_val_as_str(cl->items[k], NULL);
+	if (!s)
+		s = imb_dataset_class_name(ds, k);
+	if (s)
+		return imb_xstrdup(s);
+	char b[32];
+	snprintf(b, sizeof b, "%d", k);
+	return imb_xstrdup(b);
+}
+
+static imb_frame *metrics_frame(const imb_evaluator *e, const imb_frame *ds,
+                                const imb_metrics *m, const unsigned char *majority,
+                                const double *w, double ratio)
+{
+	int K = m->k;
+	imb_frame *f = imb_frame_new("metrics", ds->name);
+	imb_val *mv = imb_val_map();
+	imb_val_set(mv, "accuracy", num_or_nil(m->accuracy));
+	imb_val_set(mv, "balanced_accuracy", num_or_nil(m->balanced_accuracy));
+	imb_val_set(mv, "macro_f1", num_or_nil(m->macro_f1));
+	imb_val_set(mv, "gmean", num_or_nil(m->gmean));
+	imb_val_set(mv, "minority_error", num_or_nil(m->minority_error));
+	imb_val_set(mv, "majority_error", num_or_nil(m->majority_error));
+	imb_val_set(mv, "log_loss", num_or_nil(m->log_loss));
+	imb_val_set(mv, "auroc", num_or_nil(m->auroc));
+	imb_val_set(mv, "auprc", num_or_nil(m->auprc));
+	imb_val_set(f->attrs, "metrics", mv);
+
+	imb_val *pc = imb_val_arr(), *names = imb_val_arr();
+	for (int c = 0; c < K; c++) {
+		imb_val *r = imb_val_map();
+		char *nm = class_name(e->attrs, ds, c);
+		imb_val_set_str(r, "class", nm);
+		imb_val_push(names, imb_val_str(nm));
+		free(nm);
+		if (w)
+			imb_val_set_float(r, "support", m->support[c]);
+		else
+			imb_val_set_int(r, "support", (int64_t)m->count[c]);
+		imb_val_set_float(r, "recall", m->recall[c]);
+		imb_val_set_float(r, "precision", m->precision[c]);
+		imb_val_set_float(r, "f1", m->f1[c]);
+		imb_val_push(pc, r);
+	}
+	imb_val_set(f->attrs, "per_class", pc);
+	imb_val *conf = imb_val_arr();
+	for (int r = 0; r < K; r++) {
+		imb_val *row = imb_val_arr();
+		for (int c = 0; c < K; c++) {
+			double v = m->confusion[(size_t)r * (size_t)K + (size_t)c];
+			imb_val_push(row, w ? imb_val_float(v) : imb_val_int((int64_t)llround(v)));
+		}
+		imb_val_push(conf, row);
+	}
+	imb_val_set(f->attrs, "confusion", conf);
+	imb_val_set(f->attrs, "config", build_config(e->attrs, ds, ratio));
+	imb_val_set_str(f->attrs, "model", imb_val_as_str(imb_val_get(e->attrs, "model"), "?"));
+	imb_val_set(f->attrs, "classes", names);
+	imb_val_set_int(f->attrs, "n", (int64_t)m->n);
+	imb_val *mj = imb_val_arr();
+	for (int c = 0; c < K; c++)
+		if (majority[c])
+			imb_val_push(mj, imb_val_int(c));
+	imb_val_set(f->attrs, "majority", mj);
+	if (K == 2)
+		imb_val_set_int(f->attrs, "positive", e->positive);
+	if (w)
+		imb_val_set(f->attrs, "weights", imb_val_float_array(w, (size_t)K));
+	const imb_val *h = imb_val_get(e->attrs, "history");
+	if (!h || h->t != IMB_V_ARR)
+		h = imb_val_get(ds->attrs, "history");
+	if (h && h->t == IMB_V_ARR)
+		imb_val_set(f->attrs, "history", imb_val_copy(h));
+	return f;
+}
+
+int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t *nout)
+{
+	char lb[300];
+	imb_frame_label(ds, lb, sizeof lb);
+	if (imb_dataset_check(ds))
+		return -1;
+	int K = e->K;
+	const imb_val *cl = imb_val_get(ds->attrs, "classes");
+	if (cl && cl->t == IMB_V_ARR && cl->n != (size_t)K)
+		return imb_seterr("%s: attrs.classes: %zu classes, the model (%s) has %d", lb, cl->n,
+		                  e->label, K);
+	uint64_t D = imb_dataset_dim(ds);
+	if (D != e->d)
+		return imb_seterr("%s: tensor 'x': %llu features per sample, the model (%s) expects %zu",
+		                  lb, (unsigned long long)D, e->label, e->d);
+	size_t n = (size_t)imb_dataset_n(ds);
+	const int32_t *y = imb_frame_tensor(ds, "y")->data;
+	for (size_t i = 0; i < n; i++)
+		if (y[i] >= K)
+			return imb_seterr("%s: tensor 'y': label %d of sample %zu is not a class of the "
+			                  "model (%s has %d)", lb, (int)y[i], i, e->label, K);
+
+	float *x = imb_dataset_features(ds);
+	float *probs = imb_xmalloc((n ? n : 1) * (size_t)K * sizeof *probs);
+	for (size_t i = 0; i < n; i += BATCH) {
+		size_t b = n - i < BATCH ? n - i : BATCH;
+		if (imb_predict_proba(e->p, x + i * e->d, b, e->d, probs + i * (size_t)K)) {
+			free(x);
+			free(probs);
+			return imb_preferr("%s: ", lb);
+		}
+		imb_progress("predict", i + b, n);
+	}
+	if (n > BATCH)
+		imb_progress_done();
+	free(x);
+
+	unsigned char *majority = imb_xmalloc((size_t)K);
+	find_majority(e->attrs, ds, K, majority);
+	size_t *count = imb_xcalloc((size_t)K, sizeof *count);
+	for (size_t i = 0; i < n; i++)
+		count[y[i]]++;
+	double *w = imb_xmalloc((size_t)K * sizeof *w);
+	int rc = 0;
+	size_t runs = e->nratios ? e->nratios : 1;
+	for (size_t r = 0; r < runs && !rc; r++) {
+		double ratio = e->nratios ? e->ratios[r] : NAN;
+		if (e->nratios && imb_metrics_target_weights(count, majority, K, ratio, w)) {
+			rc = imb_preferr("%s: ", lb);
+			break;
+		}
+		imb_metrics *m = imb_metrics_compute(y, probs, n, K, e->nratios ? w : NULL, majority,
+		                                     e->positive);
+		if (!m) {
+			rc = imb_preferr("%s: ", lb);
+			break;
+		}
+		*out = imb_xrealloc(*out, (*nout + 1) * sizeof **out);
+		(*out)[(*nout)++] = metrics_frame(e, ds, m, majority, e->nratios ? w : NULL, ratio);
+		imb_metrics_free(m);
+	}
+	free(w);
+	free(count);
+	free(majority);
+	free(probs);
+	return rc;
+}
+
+/* ------------------------------------------------------------ text */
+
+static void put_val(FILE *fp, const imb_val *v)
+{
+	if (!v || v->t == IMB_V_NIL || (v->t == IMB_V_FLOAT && !isfinite(v->f)))
+		fputs("NA", fp);
+	else
+		imb_val_write_text(fp, v);
+}
+
+static const char *const tsv_metrics[] = {
+	"accuracy", "balanced_accuracy", "macro_f1", "gmean", "minority_error",
+	"majority_error", "auroc", "auprc",
+};
+
+void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n)
+{
+	int with_ratio = 0;
+	for (size_t i = 0; i < n; i++)
+		if (imb_val_path(m[i]->attrs, "config.target_ratio"))
+			with_ratio = 1;
+	const imb_val *pc0 = n ? imb_val_get(m[0]->attrs, "per_class") : NULL;
+	size_t K = pc0 && pc0->t == IMB_V_ARR ? pc0->n : 0;
+	fputs("set\tmodel\tn", fp);
+	if (with_ratio)
+		fputs("\ttarget_ratio", fp);
+	for (size_t j = 0; j < IMB_LEN(tsv_metrics); j++)
+		fprintf(fp, "\t%s", tsv_metrics[j]);
+	for (size_t c = 0; c < K; c++)
+		fprintf(fp, "\trecall_%s", imb_val_as_str(imb_val_get(pc0->items[c], "class"), "?"));
+	fputc('\n', fp);
+	for (size_t i = 0; i < n; i++) {
+		const imb_val *a = m[i]->attrs;
+		fprintf(fp, "%s\t", m[i]->name);
+		put_val(fp, imb_val_get(a, "model"));
+		fputc('\t', fp);
+		put_val(fp, imb_val_get(a, "n"));
+		if (with_ratio) {
+			fputc('\t', fp);
+			put_val(fp, imb_val_path(a, "config.target_ratio"));
+		}
+		const imb_val *mv = imb_val_get(a, "metrics");
+		for (size_t j = 0; j < IMB_LEN(tsv_metrics); j++) {
+			fputc('\t', fp);
+			put_val(fp, imb_val_get(mv, tsv_metrics[j]));
+		}
+		const imb_val *pc = imb_val_get(a, "per_class");
+		for (size_t c = 0; c < K; c++) {
+			fputc('\t', fp);
+			put_val(fp, pc && pc->t == IMB_V_ARR && c < pc->n
+			                ? imb_val_get(pc->items[c], "recall") : NULL);
+		}
+		fputc('\n', fp);
+	}
+}
+
+imb_val *imb_eval_json(imb_frame *const *m, size_t n)
+{
+	imb_val *arr = imb_val_arr();
+	for (size_t i = 0; i < n; i++) {
+		imb_val *o = imb_val_map();
+		imb_val_set_str(o, "set", m[i]->name);
+		const imb_val *a = m[i]->attrs;
+		for (size_t j = 0; j < a->n; j++)
+			if (strcmp(a->keys[j], "history") != 0)
+				imb_val_set(o, a->keys[j], imb_val_copy(a->items[j]));
+		imb_val_push(arr, o);
+	}
+	return arr;
+}
+
+/* ------------------------------------------------------------ aggregation */
+
+typedef struct {
+	imb_val *keys;   /* array of the group's key values */
+	imb_val *runs;   /* array of maps: metric name -> float (NaN: undefined) */
+} agg_group;
+
+struct imb_agg {
+	char **by;
+	size_t nby;
+	agg_group *g;
+	size_t ng;
+	imb_val *names;  /* array of metric names, in order of first appearance */
+};
+
+imb_agg *imb_agg_new(char *const *by, size_t nby)
+{
+	imb_agg *a = imb_xcalloc(1, sizeof *a);
+	a->by = imb_xmalloc((nby ? nby : 1) * sizeof *a->by);
+	for (size_t i = 0; i < nby; i++)
+		a->by[i] = imb_xstrdup(by[i]);
+	a->nby = nby;
+	a->names = imb_val_arr();
+	return a;
+}
+
+void imb_agg_free(imb_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nby; i++)
+		free(a->by[i]);
+	free(a->by);
+	for (size_t i = 0; i < a->ng; i++) {
+		imb_val_free(a->g[i].keys);
+		imb_val_free(a->g[i].runs);
+	}
+	free(a->g);
+	imb_val_free(a->names);
+	free(a);
+}
+
+size_t imb_agg_ngroups(const imb_agg *a) { return a->ng; }
+
+/* order of key values: numbers (by value) before booleans before
+ * strings (strcmp) before anything else (by JSON text) */
+static int rank(const imb_val *v)
+{
+	return is_num(v) ? 0 : v->t == IMB_V_BOOL ? 1 : v->t == IMB_V_STR ? 2 : 3;
+}
+
+static int val_cmp(const imb_val *x, const imb_val *y)
+{
+	int rx = rank(x), ry = rank(y);
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	if (rx == 0) {
+		double a = imb_val_as_double(x, 0), b = imb_val_as_double(y, 0);
+		return a < b ? -1 : a > b;
+	}
+	if (rx == 1)
+		return (x->i > y->i) - (x->i < y->i);
+	if (rx == 2)
+		return strcmp(x->s, y->s);
+	char *bx = NULL, *by = NULL;
+	size_t lx, ly;
+	FILE *fx = open_memstream(&bx, &lx), *fy = open_memstream(&by, &ly);
+	if (fx) {
+		imb_val_write_json(fx, x, -1);
+		fclose(fx);
+	}
+	if (fy) {
+		imb_val_write_json(fy, y, -1);
+		fclose(fy);
+	}
+	int c = strcmp(bx ? bx : "", by ? by : "");
+	free(bx);
+	free(by);
+	return c;
+}
+
+static int keys_cmp(const imb_val *a, const imb_val *b)
+{
+	for (size_t i = 0; i < a->n && i < b->n; i++) {
+		int c = val_cmp(a->items[i], b->items[i]);
+		if (c)
+			return c;
+	}
+	return (a->n > b->n) - (a->n < b->n);
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+	const agg_group *a = *(agg_group *const *)x, *b = *(agg_group *const *)y;
+	return keys_cmp(a->keys, b->keys);
+}
+
+static void note_name(imb_agg *a, const char *name)
+{
+	for (size_t i = 0; i < a->names->n; i++)
+		if (strcmp(a->names->items[i]->s, name) == 0)
+			return;
+	imb_val_push(a->names, imb_val_str(name));
+}
+
+int imb_agg_add(imb_agg *a, const imb_frame *f)
+{
+	char lb[300];
+	imb_frame_label(f, lb, sizeof lb);
+	const imb_val *config = imb_val_get(f->attrs, "config");
+	if (!config || config->t != IMB_V_MAP)
+		return imb_seterr("%s: attrs.config is missing or not a map", lb);
+	const imb_val *mv = imb_val_get(f->attrs, "metrics");
+	if (!mv || mv->t != IMB_V_MAP)
+		return imb_seterr("%s: attrs.metrics is missing or not a map", lb);
+	imb_val *keys = imb_val_arr();
+	for (size_t i = 0; i < a->nby; i++) {
+		const imb_val *v = imb_val_get(config, a->by[i]);
+		if (!v) {
+			imb_val_free(keys);
+			return imb_seterr("%s: attrs.config has no key '%s'", lb, a->by[i]);
+		}
+		imb_val_push(keys, imb_val_copy(v));
+	}
+	imb_val *run = imb_val_map();
+	for (size_t i = 0; i < mv->n; i++) {
+		const imb_val *v = mv->items[i];
+		if (!is_num(v) && v->t != IMB_V_NIL)
+			continue;
+		imb_val_set_float(run, mv->keys[i], is_num(v) ? imb_val_as_double(v, NAN) : NAN);
+		note_name(a, mv->keys[i]);
+	}
+	const imb_val *pc = imb_val_get(f->attrs, "per_class");
+	for (size_t c = 0; pc && pc->t == IMB_V_ARR && c < pc->n; c++) {
+		const char *cls = imb_val_as_str(imb_val_get(pc->items[c], "class"), NULL);
+		const imb_val *r = imb_val_get(pc->items[c], "recall");
+		if (!cls || !is_num(r))
+			continue;
+		char name[256];
+		snprintf(name, sizeof name, "recall_%s", cls);
+		imb_val_set_float(run, name, imb_val_as_double(r, NAN));
+		note_name(a, name);
+	}
+	agg_group *g = NULL;
+	for (size_t i = 0; i < a->ng && !g; i++)
+		if (keys_cmp(a->g[i].keys, keys) == 0)
+			g = &a->g[i];
+	if (g) {
+		imb_val_free(keys);
+	} else {
+		a->g = imb_xrealloc(a->g, (a->ng + 1) * sizeof *a->g);
+		g = &a->g[a->ng++];
+		g->keys = keys;
+		g->runs = imb_val_arr();
+	}
+	imb_val_push(g->runs, run);
+	return 0;
+}
+
+static agg_group **sorted_groups(const imb_agg *a)
+{
+	agg_group **s = imb_xmalloc((a->ng ? a->ng : 1) * sizeof *s);
+	for (size_t i = 0; i < a->ng; i++)
+		s[i] = &a->g[i];
+	qsort(s, a->ng, sizeof *s, group_cmp);
+	return s;
+}
+
+static void group_stat(const agg_group *g, const char *name, double *mean, double *se,
+                       size_t *m)
+{
+	size_t n = g->runs->n;
+	double *x = imb_xmalloc((n ? n : 1) * sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = imb_val_as_double(imb_val_get(g->runs->items[i], name), NAN);
+	imb_mean_se(x, n, mean, se, m);
+	free(x);
+}
+
+static void put_num(FILE *fp, double x)
+{
+	if (isfinite(x))
+		fprintf(fp, "%.6g", x);
+	else
+		fputs("NA", fp);
+}
+
+void imb_agg_write_tsv(FILE *fp, const imb_agg *a)
+{
+	for (size_t i = 0; i < a->nby; i++)
+		fprintf(fp, "%s\t", a->by[i]);
+	fputs("n", fp);
+	for (size_t j = 0; j < a->names->n; j++)
+		fprintf(fp, "\t%s_mean\t%s_se", a->names->items[j]->s, a->names->items[j]->s);
+	fputc('\n', fp);
+	agg_group **s = sorted_groups(a);
+	for (size_t i = 0; i < a->ng; i++) {
+		for (size_t k = 0; k < a->nby; k++) {
+			put_val(fp, s[i]->keys->items[k]);
+			fputc('\t', fp);
+		}
+		fprintf(fp, "%zu", s[i]->runs->n);
+		for (size_t j = 0; j < a->names->n; j++) {
+			double mean, se;
+			size_t m;
+			group_stat(s[i], a->names->items[j]->s, &mean, &se, &m);
+			fputc('\t', fp);
+			put_num(fp, mean);
+			fputc('\t', fp);
+			put_num(fp, se);
+		}
+		fputc('\n', fp);
+	}
+	free(s);
+}
+
+imb_val *imb_agg_json(const imb_agg *a)
+{
+	imb_val *arr = imb_val_arr();
+	agg_group **s = sorted_groups(a);
+	for (size_t i = 0; i < a->ng; i++) {
+		imb_val *o = imb_val_map();
+		for (size_t k = 0; k < a->nby; k++)
+			imb_val_set(o, a->by[k], imb_val_copy(s[i]->keys->items[k]));
+		imb_val_set_int(o, "n", (int64_t)s[i]->runs->n);
+		imb_val *ms = imb_val_map();
+		for (size_t j = 0; j < a->names->n; j++) {
+			double mean, se;
+			size_t m;
+			group_stat(s[i], a->names->items[j]->s, &mean, &se, &m);
+			imb_val *st = imb_val_map();
+			imb_val_set(st, "mean", num_or_nil(mean));
+			imb_val_set(st, "se", num_or_nil(se));
+			imb_val_set_int(st, "n", (int64_t)m);
+			imb_val_set(ms, a->names->items[j]->s, st);
+		}
+		imb_val_set(o, "metrics", ms);
+		imb_val_push(arr, o);
+	}
+	free(s);
+	return arr;
+}

@@ -1,0 +1,88 @@
+/* evaluate.h: apply a model frame to dataset frames and build metrics
+ * frames; write them as TSV or JSON; aggregate many metrics frames.
+ *
+ * A metrics frame (kind "metrics", name = the dataset's name) holds in
+ * attrs (see docs/stream-format.md and man/imb-eval.1):
+ *   metrics    accuracy, balanced_accuracy, macro_f1, gmean,
+ *              minority_error, majority_error, log_loss, auroc, auprc
+ *              (metrics.h defines them; nil when undefined)
+ *   per_class  [{class, support, recall, precision, f1}] in class order
+ *   confusion  K arrays of K counts, row = true class (effective,
+ *              fractional counts when the set is re-weighted)
+ *   config     the experiment's settings, flattened (below)
+ *   model, classes, n, majority (indices of the majority classes),
+ *   positive (K = 2), weights (per class, when re-weighted), history
+ *   (the model frame's, to which the tool appends its own entry).
+ *
+ * Majority classes: those with the largest training count, taken from
+ * the first of the model's attrs.train.split.train_counts (the split's
+ * imbalance, before any resampling), the dataset's
+ * attrs.split.train_counts, the model's attrs.train.counts, that holds
+ * K counts not all equal. Otherwise (unknown or balanced) class 0. The
+ * other classes are the minority classes.
+ *
+ * config keys: set (the dataset frame's name), dataset (attrs.source),
+ * model (the model kind), every scalar of the model's attrs.train.split
+ * then of the dataset's attrs.split (the latter wins; arrays of scalars
+ * become comma-joined strings: classes "0,6"; so train_ratio,
+ * test_ratio, seed, profile, n_train, ...), oversample (the model's
+ * attrs.train.oversample.method; else the --method of the last
+ * imb-oversample run in the model's history, smote when not given;
+ * else "none") and oversample_ratio (likewise),
+ * param.NAME for each scalar of the model's attrs.params, and
+ * target_ratio when the set is re-weighted. */
+#ifndef IMB_EVALUATE_H
+#define IMB_EVALUATE_H
+
+#include "stream.h"
+
+#include <stdio.h>
+
+typedef struct {
+	int positive;          /* positive class for auroc/auprc (K = 2); default 1 */
+	const double *ratios;  /* (nratios) target minority/majority ratios, or NULL */
+	size_t nratios;
+} imb_eval_opts;
+
+typedef struct imb_evaluator imb_evaluator;
+
+/* Load the model frame once (the frame is copied; the caller keeps its
+ * own). NULL with imb_error() naming the frame and field. */
+imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o);
+void imb_evaluator_free(imb_evaluator *e);
+/* Apply the model to the dataset frame ds and append one metrics frame
+ * (one per target ratio when ratios are given) to the growing array
+ * *out of *nout frames (caller frees them). 0, or -1 with imb_error()
+ * naming the frame and field (features, labels, classes, ratios). */
+int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t *nout);
+
+/* Text forms of metrics frames. TSV: a header row, then one row per
+ * frame: set, model, n, [target_ratio,] accuracy, balanced_accuracy,
+ * macro_f1, gmean, minority_error, majority_error, auroc, auprc,
+ * recall_<class>...; "NA" where undefined; numbers %.6g. The
+ * target_ratio column is there when any frame has config.target_ratio.
+ * JSON: one object per frame, {"set": name} followed by its attrs
+ * without history. */
+void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n);
+imb_val *imb_eval_json(imb_frame *const *m, size_t n);
+
+/* ---- aggregation over runs ---- */
+typedef struct imb_agg imb_agg;
+/* Group by the attrs.config keys by[0..nby) (copied). */
+imb_agg *imb_agg_new(char *const *by, size_t nby);
+void imb_agg_free(imb_agg *a);
+/* Add one metrics frame (a run): its attrs.metrics numbers and its
+ * per_class recalls (as recall_<class>). -1 with imb_error() naming the
+ * frame and key when a group key or attrs.metrics is missing. */
+int imb_agg_add(imb_agg *a, const imb_frame *f);
+size_t imb_agg_ngroups(const imb_agg *a);
+/* Groups sorted by their key values (numbers numerically, before
+ * strings). For each metric (in order of first appearance): the mean
+ * over the group's runs where it is defined, and one standard error
+ * (sample std with n-1 over sqrt(n); NA with fewer than two values).
+ * TSV: columns BY..., n, then NAME_mean, NAME_se per metric. JSON: an
+ * array of {BY..., "n", "metrics": {NAME: {"mean", "se", "n"}}}. */
+void imb_agg_write_tsv(FILE *fp, const imb_agg *a);
+imb_val *imb_agg_json(const imb_agg *a);
+
+#endif

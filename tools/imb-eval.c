@@ -1,0 +1,275 @@
+/* imb-eval: apply the stream's model frame to its dataset frames and
+ * write metrics frames (or TSV/JSON); or aggregate metrics frames over
+ * runs (--aggregate). */
+#include "cli.h"
+#include "evaluate.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: imb-eval [OPTION]... [FILE...]\n"
+	"  or:  imb-eval --aggregate KEY[,KEY...] [--format tsv|json] [FILE...]\n"
+	"Apply the first model frame of the stream to its dataset frames named\n"
+	"'test' (see --on) and write one metrics frame per evaluated set: accuracy,\n"
+	"balanced accuracy, macro-F1, G-mean, minority and majority error, log loss,\n"
+	"AUROC and AUPRC (two classes), per-class recall/precision/F1 and the\n"
+	"confusion matrix. Dataset frames may come before or after the model. The\n"
+	"output is the input stream unchanged, then the metrics frames.\n"
+	"FILE '-' or none reads stdin; several FILEs are read one after another.\n"
+	"\n"
+	"  -n, --on LIST            dataset frames to evaluate, by name: test,val,train\n"
+	"                           or all (default test)\n"
+	"  -f, --format FMT         frames (default), tsv or json: text on stdout\n"
+	"  -m, --metrics-only       write only the metrics frames\n"
+	"  -r, --target-ratio LIST  re-weight each set so every minority class holds\n"
+	"                           R times a majority class's weight (no resampling),\n"
+	"                           one result per R; repeatable: -r 0.01,0.1 -r 1\n"
+	"  -p, --positive K         positive class for AUROC/AUPRC (default 1)\n"
+	"  -a, --aggregate KEYS     read metrics frames and print, per group of equal\n"
+	"                           attrs.config KEYS, the run count and the mean and\n"
+	"                           standard error of each metric (tsv by default)\n"
+	"  -o, --output FILE        write frames to FILE (appears only when complete)\n"
+	"  -q, --quiet              no progress on stderr\n"
+	"  -h, --help               show this help\n"
+	"  -V, --version            show the version\n"
+	"\n"
+	"The majority class is the one with the most training samples (from the\n"
+	"model's attrs.train), else class 0; the others are minority classes.\n"
+	"\n"
+	"Examples:\n"
+	"  imb-import adult | imb-split --train-ratio 0.1 --test-ratio 1 --seed 1 \\\n"
+	"    | imb-train --model xgboost | imb-eval --format tsv\n"
+	"  ... | imb-eval --on test,val --target-ratio 0.01,0.1,1 --format tsv\n"
+	"  cat run*.imb | imb-eval --aggregate model,train_ratio\n";
+
+enum { FMT_FRAMES, FMT_TSV, FMT_JSON };
+
+/* split a comma list into malloc'd strings; empty items are a usage error */
+static size_t split_names(const char *flag, const char *s, char ***out)
+{
+	size_t n = 0;
+	char **v = NULL;
+	const char *p = s;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (!len)
+			imb_usage("%s: empty name in '%s'", flag, s);
+		v = imb_xrealloc(v, (n + 1) * sizeof *v);
+		v[n] = imb_xmalloc(len + 1);
+		memcpy(v[n], p, len);
+		v[n++][len] = 0;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	*out = v;
+	return n;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files)
+{
+	imb_agg *a = imb_agg_new(by, nby);
+	size_t nmetrics = 0;
+	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
+		imb_reader *r = imb_open_input(nfiles ? files[k] : "-");
+		imb_frame *f;
+		while ((f = imb_next(r))) {
+			if (strcmp(f->kind, "metrics") == 0) {
+				if (imb_agg_add(a, f))
+					imb_die(1, "%s", imb_error());
+				nmetrics++;
+			}
+			imb_frame_free(f);
+		}
+		imb_reader_close(r);
+	}
+	if (!nmetrics)
+		imb_die(1, "--aggregate: no metrics frames in the input (imb-eval makes them)");
+	if (fmt == FMT_JSON) {
+		imb_val *j = imb_agg_json(a);
+		imb_val_write_json(stdout, j, 2);
+		fputc('\n', stdout);
+		imb_val_free(j);
+	} else {
+		imb_agg_write_tsv(stdout, a);
+	}
+	imb_agg_free(a);
+	imb_finish_text();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	imb_cli_init("imb-eval", argc, argv);
+	static const struct option opts[] = {
+		{"on", required_argument, 0, 'n'},
+		{"format", required_argument, 0, 'f'},
+		{"metrics-only", no_argument, 0, 'm'},
+		{"target-ratio", required_argument, 0, 'r'},
+		{"positive", required_argument, 0, 'p'},
+		{"aggregate", required_argument, 0, 'a'},
+		{"output", required_argument, 0, 'o'},
+		{"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	const char *on = NULL, *output = NULL, *agg = NULL;
+	int fmt = -1, metrics_only = 0, c;
+	imb_eval_opts eo = {.positive = 1};
+	double *ratios = NULL;
+	size_t nratios = 0;
+	while ((c = getopt_long(argc, argv, "n:f:mr:p:a:o:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': on = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "frames"))
+				fmt = FMT_FRAMES;
+			else if (!strcmp(optarg, "tsv"))
+				fmt = FMT_TSV;
+			else if (!strcmp(optarg, "json"))
+				fmt = FMT_JSON;
+			else
+				imb_usage("--format: '%s' is not frames, tsv or json", optarg);
+			break;
+		case 'm': metrics_only = 1; break;
+		case 'r': {
+			double *v;
+			size_t n = imb_arg_doubles("--target-ratio", optarg, &v);
+			for (size_t i = 0; i < n; i++)
+				if (!(v[i] > 0))
+					imb_usage("--target-ratio: %s: each ratio must be > 0", optarg);
+			ratios = imb_xrealloc(ratios, (nratios + n) * sizeof *ratios);
+			memcpy(ratios + nratios, v, n * sizeof *v);
+			nratios += n;
+			free(v);
+			break;
+		}
+		case 'p': eo.positive = (int)imb_arg_long("--positive", optarg, 0, 1000000); break;
+		case 'a': agg = optarg; break;
+		case 'o': output = optarg; break;
+		case 'q': imb_quiet(1); break;
+		case 'h': imb_help(usage);
+		case 'V': imb_version();
+		default: imb_usage("unknown option");
+		}
+	}
+	int nfiles = argc - optind;
+	char **files = argv + optind;
+
+	if (agg) {
+		if (on || metrics_only || nratios || output)
+			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only, "
+			          "--target-ratio or --output");
+		if (fmt == FMT_FRAMES)
+			imb_usage("--aggregate writes text: --format tsv or json");
+		char **by;
+		size_t nby = split_names("--aggregate", agg, &by);
+		int rc = aggregate(by, nby, fmt < 0 ? FMT_TSV : fmt, nfiles, files);
+		free_names(by, nby);
+		return rc;
+	}
+	if (fmt < 0)
+		fmt = FMT_FRAMES;
+	if (fmt != FMT_FRAMES && (output || metrics_only))
+		imb_usage("--format %s writes text on stdout: --output and --metrics-only are for "
+		          "frames", fmt == FMT_TSV ? "tsv" : "json");
+	eo.ratios = ratios;
+	eo.nratios = nratios;
+
+	char **sets;
+	size_t nsets = split_names("--on", on ? on : "test", &sets);
+	int all = nsets == 1 && strcmp(sets[0], "all") == 0;
+	size_t *seen = imb_xcalloc(nsets, sizeof *seen);
+	size_t ndatasets = 0;
+
+	imb_writer *w = fmt == FMT_FRAMES ? imb_open_output(output) : NULL;
+	imb_frame **pending = NULL, **out = NULL, *model = NULL;
+	size_t npending = 0, nout = 0;
+	imb_evaluator *e = NULL;
+	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
+		imb_reader *r = imb_open_input(nfiles ? files[k] : "-");
+		imb_frame *f;
+		while ((f = imb_next(r))) {
+			if (w && !metrics_only)
+				imb_emit(w, f);
+			if (!model && strcmp(f->kind, "model") == 0) {
+				model = f;
+				if (!(e = imb_evaluator_new(model, &eo)))
+					imb_die(1, "%s", imb_error());
+				for (size_t i = 0; i < npending; i++) {
+					if (imb_evaluate(e, pending[i], &out, &nout))
+						imb_die(1, "%s", imb_error());
+					imb_frame_free(pending[i]);
+				}
+				npending = 0;
+				continue;
+			}
+			int pick = 0;
+			if (strcmp(f->kind, "dataset") == 0) {
+				ndatasets++;
+				for (size_t i = 0; i < nsets; i++)
+					if (all || strcmp(sets[i], f->name) == 0) {
+						seen[i]++;
+						pick = 1;
+					}
+			}
+			if (pick && e) {
+				if (imb_evaluate(e, f, &out, &nout))
+					imb_die(1, "%s", imb_error());
+			} else if (pick) {
+				pending = imb_xrealloc(pending, (npending + 1) * sizeof *pending);
+				pending[npending++] = f;
+				continue;
+			}
+			imb_frame_free(f);
+		}
+		imb_reader_close(r);
+	}
+	if (!model)
+		imb_die(1, "no model frame (kind 'model') in the input: imb-train makes one");
+	if (all && !ndatasets)
+		imb_die(1, "--on all: no dataset frames in the input");
+	for (size_t i = 0; i < nsets && !all; i++)
+		if (!seen[i])
+			imb_die(1, "no dataset frame named '%s' in the input (--on %s)", sets[i],
+			        on ? on : "test");
+
+	for (size_t i = 0; i < nout; i++)
+		imb_history_append(out[i], -1);
+	if (fmt == FMT_FRAMES) {
+		for (size_t i = 0; i < nout; i++)
+			imb_emit(w, out[i]);
+		imb_finish(w);
+	} else if (fmt == FMT_TSV) {
+		imb_eval_write_tsv(stdout, out, nout);
+		imb_finish_text();
+	} else {
+		imb_val *j = imb_eval_json(out, nout);
+		imb_val_write_json(stdout, j, 2);
+		fputc('\n', stdout);
+		imb_val_free(j);
+		imb_finish_text();
+	}
+	for (size_t i = 0; i < nout; i++)
+		imb_frame_free(out[i]);
+	free(out);
+	free(pending);
+	imb_evaluator_free(e);
+	imb_frame_free(model);
+	free_names(sets, nsets);
+	free(seen);
+	free(ratios);
+	return 0;
+}
