@@ -551,6 +551,144 @@ typedef struct {
 	BoosterHandle b;
 } xgb_model;
 
+/* XGBoost 1.7's UBJSON reader trusts lengths and reads past the end of
+ * a truncated buffer, so check the structure first: one complete value
+ * that ends exactly at the end of the bytes. */
+typedef struct { const unsigned char *p, *end; } ubj;
+
+static int ubj_int(ubj *u, int marker, int64_t *out)
+{
+	static const char mk[] = "iUIlL";
+	static const int sz[] = {1, 1, 2, 4, 8};
+	const char *q = marker ? strchr(mk, marker) : NULL;
+	if (!q)
+		return -1;
+	int n = sz[q - mk];
+	if (u->end - u->p < n)
+		return -1;
+	uint64_t v = 0;
+	for (int k = 0; k < n; k++)
+		v = v << 8 | u->p[k];
+	u->p += n;
+	if (marker == 'i')
+		*out = (int8_t)v;
+	else if (marker == 'I')
+		*out = (int16_t)v;
+	else if (marker == 'l')
+		*out = (int32_t)v;
+	else
+		*out = (int64_t)v;
+	return 0;
+}
+
+static int ubj_len(ubj *u, int64_t *n)
+{
+	if (u->p >= u->end)
+		return -1;
+	int m = *u->p++;
+	/* every length or count is at most the bytes left (packed arrays
+	 * check their own byte count) */
+	return ubj_int(u, m, n) < 0 || *n < 0 || *n > ((int64_t)1 << 40) ? -1 : 0;
+}
+
+static int ubj_value(ubj *u, int marker, int depth);
+
+/* the size of a fixed-size scalar marker, else -1 */
+static int ubj_fixed(int m)
+{
+	switch (m) {
+	case 'Z': case 'N': case 'T': case 'F': return 0;
+	case 'i': case 'U': case 'C': return 1;
+	case 'I': return 2;
+	case 'l': case 'd': return 4;
+	case 'L': case 'D': return 8;
+	}
+	return -1;
+}
+
+static int ubj_container(ubj *u, int obj, int depth)
+{
+	int type = 0;
+	int64_t count = -1;
+	if (u->p < u->end && *u->p == '$') {
+		if (u->end - u->p < 2)
+			return -1;
+		type = u->p[1];
+		u->p += 2;
+		if (u->p >= u->end || *u->p != '#')
+			return -1;
+	}
+	if (u->p < u->end && *u->p == '#') {
+		u->p++;
+		if (ubj_len(u, &count) < 0)
+			return -1;
+	}
+	if (type && !obj && ubj_fixed(type) > 0) { /* a packed array: skip it whole */
+		int64_t need = count * ubj_fixed(type);
+		if (need > u->end - u->p)
+			return -1;
+		u->p += need;
+		return 0;
+	}
+	if (count > u->end - u->p) /* other items take a byte at least */
+		return -1;
+	for (int64_t i = 0; count < 0 || i < count; i++) {
+		if (u->p >= u->end)
+			return -1;
+		if (count < 0 && *u->p == (obj ? '}' : ']')) {
+			u->p++;
+			return 0;
+		}
+		if (obj) {
+			int64_t kl;
+			if (ubj_len(u, &kl) < 0 || kl > u->end - u->p)
+				return -1;
+			u->p += kl;
+		}
+		int m = type;
+		if (!m) {
+			if (u->p >= u->end)
+				return -1;
+			m = *u->p++;
+		}
+		if (ubj_value(u, m, depth + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int ubj_value(ubj *u, int m, int depth)
+{
+	if (depth > 64)
+		return -1;
+	int fixed = ubj_fixed(m);
+	if (fixed >= 0) {
+		if (u->end - u->p < fixed)
+			return -1;
+		u->p += fixed;
+		return 0;
+	}
+	if (m == 'S' || m == 'H') {
+		int64_t n;
+		if (ubj_len(u, &n) < 0 || n > u->end - u->p)
+			return -1;
+		u->p += n;
+		return 0;
+	}
+	if (m == '[' || m == '{')
+		return ubj_container(u, m == '{', depth);
+	return -1;
+}
+
+static int ubj_ok(const void *p, size_t n)
+{
+	ubj u = {p, (const unsigned char *)p + n};
+	if (n < 2 || *u.p != '{')
+		return 0;
+	u.p++;
+	return ubj_value(&u, '{', 0) == 0 && u.p == u.end;
+}
+
 void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
 {
 	quiet_libs(0);
@@ -558,6 +696,10 @@ void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
 	size_t n;
 	if (model_bytes(f, &p, &n) < 0)
 		return NULL;
+	if (!ubj_ok(p, n)) {
+		imb_seterr("tensor 'bytes' is not an XGBoost UBJSON model (truncated or malformed)");
+		return NULL;
+	}
 	BoosterHandle b;
 	if (XGBoosterCreate(NULL, 0, &b) < 0) {
 		xgb_err("creating a booster");
@@ -822,6 +964,13 @@ void *imb_linsvm_load(const imb_frame *f, size_t d, int K)
 	size_t n;
 	if (model_bytes(f, &p, &n) < 0)
 		return NULL;
+	/* LIBLINEAR ends every weight row with " \n": a file cut inside
+	 * its last number would otherwise read as a shorter number */
+	const char *c = p;
+	if (n < 2 || memchr(p, 0, n) || c[n - 2] != ' ' || c[n - 1] != '\n') {
+		imb_seterr("tensor 'bytes' is not a LIBLINEAR model file (truncated or malformed)");
+		return NULL;
+	}
 	char path[4096];
 	if (spill(p, n, path, sizeof path) < 0)
 		return NULL;
@@ -1060,8 +1209,8 @@ static int svm_text_ok(const char *p, size_t n)
 	long got = 0;
 	for (const char *l = sv; l < p + n;) {
 		const char *e = memchr(l, '\n', (size_t)(p + n - l));
-		if (e == l)
-			return 0;
+		if (!e || e == l)
+			return 0; /* a truncated last line, or an empty one */
 		got++;
 		l = e + 1;
 	}
