@@ -78,8 +78,9 @@ int main(int argc, char **argv)
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
 				imb_usage("--param: '%s' is not KEY=VALUE", optarg);
-			*eq = 0;
-			o.keys[o.nparams] = optarg;
+			/* copies: argv itself goes into attrs.history */
+			o.keys[o.nparams] = imb_xstrdup(optarg);
+			((char *)o.keys[o.nparams])[eq - optarg] = 0;
 			o.vals[o.nparams++] = eq + 1;
 			break;
 		}
@@ -148,6 +149,8 @@ int main(int argc, char **argv)
 	imb_reader_close(r);
 	imb_finish(w);
 	free(cw);
+	for (size_t i = 0; i < o.nparams; i++)
+		free((char *)o.keys[i]);
 	free(o.keys);
 	free(o.vals);
 	return 0;
