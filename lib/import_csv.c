@@ -547,6 +547,8 @@ static imb_frame *assemble(pstate *st)
 	uint64_t xs[2] = {n, d};
 	imb_tensor *xt = imb_frame_add_tensor(f, "x", IMB_F32, 2, xs);
 	imb_tensor *yt = imb_frame_add_tensor(f, "y", IMB_I32, 1, xs);
+	/* adding y may move the tensor array: look x up again */
+	xt = imb_frame_tensor(f, "x");
 	float *x = xt->data;
 	int32_t *y = yt->data;
 	for (size_t r = 0; r < n; r++) {

@@ -396,6 +396,8 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 	uint64_t xs[4] = {s.n, (uint64_t)c, (uint64_t)s.h, (uint64_t)s.w};
 	imb_tensor *xt = imb_frame_add_tensor(f, "x", IMB_U8, 4, xs);
 	imb_tensor *yt = imb_frame_add_tensor(f, "y", IMB_I32, 1, xs);
+	/* adding y may move the tensor array: look x up again */
+	xt = imb_frame_tensor(f, "x");
 	uint8_t *x = xt->data;
 	int32_t *y = yt->data;
 	size_t hw = (size_t)s.h * s.w, ci = 0;

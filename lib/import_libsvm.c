@@ -116,6 +116,8 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 	uint64_t xs[2] = {nr, d};
 	imb_tensor *xt = imb_frame_add_tensor(f, "x", IMB_F32, 2, xs);
 	imb_tensor *yt = imb_frame_add_tensor(f, "y", IMB_I32, 1, xs);
+	/* adding y may move the tensor array: look x up again */
+	xt = imb_frame_tensor(f, "x");
 	float *x = xt->data;
 	for (size_t j = 0; j < ne; j++)
 		x[e[j].row * d + e[j].col] = e[j].v;

@@ -38,6 +38,8 @@ int imb_import_toy(const char *shape, size_t n, double ratio, double noise,
 	uint64_t xs[2] = {n, 2};
 	imb_tensor *xt = imb_frame_add_tensor(f, "x", IMB_F32, 2, xs);
 	imb_tensor *yt = imb_frame_add_tensor(f, "y", IMB_I32, 1, xs);
+	/* adding y may move the tensor array: look x up again */
+	xt = imb_frame_tensor(f, "x");
 	float *x = xt->data;
 	int32_t *y = yt->data;
 	size_t *idx = imb_xmalloc(n * sizeof *idx);
