@@ -1,0 +1,219 @@
+/* nn_backend.h: the neural-network engine's backend table.
+ *
+ * Every operation that touches tensor data goes through one table of
+ * function pointers (struct imb_nn_backend). Layers, losses, optimisers
+ * and the training loop are written once against the table; the CPU
+ * backend (nn_backend_cpu.c, OpenBLAS plus the engine's own thread pool)
+ * is the first table, a CUDA one (cuBLAS/cuDNN) will be a second. Tensor
+ * pointers passed to an op are backend memory (host memory for the CPU
+ * backend): allocate it with the table's alloc and move host data in and
+ * out with upload/download.
+ *
+ * Tensors are float32, C order, images NCHW. Shape comments name the
+ * sizes: "inp is (N,C,H,W)". Backward ops ACCUMULATE into every gradient
+ * they write (dinp, dw, db, ...): the caller zeroes gradients once per
+ * step. Outputs of a backward op must not alias its inputs.
+ *
+ * The ops are listed once, in IMB_NN_OPS below; the struct, the enum of op
+ * ids and the name table are generated from that list, and a backend
+ * fills its table from the same list (one function per op, named
+ * <prefix>_<op>), so a forgotten op fails to compile; a static_assert ties
+ * the struct's size to the op count.
+ *
+ * Threads: the CPU backend runs its ops on imb_nn_threads() threads (one
+ * per online core unless imb_nn_set_threads says otherwise), in its own
+ * pool with OpenBLAS kept single-threaded inside (never nested). Results
+ * are bit-for-bit deterministic for a given thread count; see
+ * docs/engine.md. */
+#ifndef IMB_NN_BACKEND_H
+#define IMB_NN_BACKEND_H
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Geometry of a 2-D convolution (PyTorch Conv2d, groups=1, dilation=1):
+ * inp is (N,C,H,W), w is (OC,C,KH,KW), b is (OC), out is (N,OC,OH,OW)
+ * with OH = (H + 2*pad - KH) / stride + 1, likewise OW. */
+typedef struct {
+	int N, C, H, W;      /* input */
+	int OC, KH, KW;      /* output channels, kernel */
+	int stride, pad;     /* same along both axes */
+	int OH, OW;          /* derived by imb_nn_conv2d_shape */
+} imb_nn_conv2d_shape;
+
+/* Fill OH, OW; 0, or -1 with imb_error() when a size is out of range. */
+int imb_nn_conv2d_shape_init(imb_nn_conv2d_shape *s, int N, int C, int H, int W,
+                             int OC, int KH, int KW, int stride, int pad);
+
+/* The softmax cross-entropy family in one op (see nn_loss.h for the five
+ * named losses). For sample i with label y and logits z (K):
+ *   z'_j = scale * (z_j + adjust_j - [j == y] * margin_y)
+ *   p = softmax(z'),  l_i = -weight_y * (1 - p_y)^gamma * log p_y
+ *   loss = sum_i l_i / sum_i weight_y
+ * Absent arrays (NULL) mean adjust = 0, margin = 0, weight = 1. The arrays
+ * are backend memory of length K. */
+typedef struct {
+	int K;
+	float scale;            /* 1 for all but LDAM */
+	float gamma;            /* focal exponent, 0 for plain CE */
+	const float *weight;    /* (K) class weights or NULL */
+	const float *adjust;    /* (K) additive logit offsets or NULL */
+	const float *margin;    /* (K) target-logit margins or NULL */
+} imb_nn_xent;
+
+/* PyTorch torch.optim.SGD hyper-parameters. */
+typedef struct {
+	float lr, momentum, dampening, weight_decay;
+	int nesterov;
+} imb_nn_sgd_hp;
+
+/* PyTorch torch.optim.AdamW hyper-parameters; step counts from 1. */
+typedef struct {
+	float lr, beta1, beta2, eps, weight_decay;
+	long step;
+} imb_nn_adamw_hp;
+
+/* X(name, return type, parameter list) for every op. Append only. */
+#define IMB_NN_OPS(X) \
+	/* memory: backend buffers of bytes, host<->backend copies */ \
+	X(alloc, void *, (size_t bytes)) \
+	X(free, void, (void *p)) \
+	X(upload, void, (void *dst, const void *src, size_t bytes)) \
+	X(download, void, (void *dst, const void *src, size_t bytes)) \
+	/* x is (n): x = 0 */ \
+	X(zero, void, (float *x, size_t n)) \
+	/* row-major C (M,N) = alpha * op(A) (M,K) op(B) (K,N) + beta * C; \
+	 * ta/tb non-zero transpose A/B as stored (lda/ldb are the stored \
+	 * row lengths) */ \
+	X(gemm, void, (int ta, int tb, int M, int N, int K, float alpha, \
+	               const float *A, int lda, const float *B, int ldb, \
+	               float beta, float *C, int ldc)) \
+	/* out (N,OC,OH,OW) = conv(inp (N,C,H,W), w (OC,C,KH,KW)) + b (OC); \
+	 * b may be NULL */ \
+	X(conv2d_forward, void, (float *out, const float *inp, const float *w, \
+	                         const float *b, const imb_nn_conv2d_shape *s)) \
+	/* dinp (N,C,H,W), dw (OC,C,KH,KW), db (OC) += grads from dout \
+	 * (N,OC,OH,OW); any of dinp, dw, db may be NULL (not wanted) */ \
+	X(conv2d_backward, void, (float *dinp, float *dw, float *db, \
+	                          const float *dout, const float *inp, \
+	                          const float *w, const imb_nn_conv2d_shape *s)) \
+	/* train mode: inp, out are (N,C,HW); batch statistics over N and HW; \
+	 * writes mean (C) and rstd (C) = 1/sqrt(var + eps) (biased var) for \
+	 * backward; run_mean, run_var (C) = (1-momentum)*run + momentum*batch \
+	 * with the unbiased variance (PyTorch); either may be NULL */ \
+	X(batchnorm_forward_train, void, (float *out, float *mean, float *rstd, \
+	                                  float *run_mean, float *run_var, \
+	                                  const float *inp, const float *gamma, \
+	                                  const float *beta, int N, int C, int HW, \
+	                                  float momentum, float eps)) \
+	/* eval mode with running statistics; shapes as above */ \
+	X(batchnorm_forward_eval, void, (float *out, const float *inp, \
+	                                 const float *gamma, const float *beta, \
+	                                 const float *run_mean, const float *run_var, \
+	                                 int N, int C, int HW, float eps)) \
+	/* backward of train mode: dinp (N,C,HW), dgamma, dbeta (C) += ... */ \
+	X(batchnorm_backward, void, (float *dinp, float *dgamma, float *dbeta, \
+	                             const float *dout, const float *inp, \
+	                             const float *gamma, const float *mean, \
+	                             const float *rstd, int N, int C, int HW)) \
+	/* backward of eval mode (running statistics are constants) */ \
+	X(batchnorm_backward_eval, void, (float *dinp, float *dgamma, float *dbeta, \
+	                                  const float *dout, const float *inp, \
+	                                  const float *gamma, const float *run_mean, \
+	                                  const float *run_var, int N, int C, \
+	                                  int HW, float eps)) \
+	/* elementwise over (n): out = max(inp, 0) (out may be inp) */ \
+	X(relu_forward, void, (float *out, const float *inp, size_t n)) \
+	/* dinp += dout * (out > 0) */ \
+	X(relu_backward, void, (float *dinp, const float *dout, const float *out, \
+	                        size_t n)) \
+	/* out = a + b (out may alias a or b) */ \
+	X(add, void, (float *out, const float *a, const float *b, size_t n)) \
+	/* y += alpha * x */ \
+	X(axpy, void, (float *y, float alpha, const float *x, size_t n)) \
+	/* out = a * b (out may alias a or b) */ \
+	X(mul, void, (float *out, const float *a, const float *b, size_t n)) \
+	/* y += a * b */ \
+	X(mul_acc, void, (float *y, const float *a, const float *b, size_t n)) \
+	/* out (R,Cn) = inp (R,Cn) + b (Cn) broadcast over rows */ \
+	X(add_bias, void, (float *out, const float *inp, const float *b, int R, \
+	                   int Cn)) \
+	/* reduction: db (Cn) += column sums of dout (R,Cn) */ \
+	X(sum_rows, void, (float *db, const float *dout, int R, int Cn)) \
+	/* max pooling, K x K window: inp (N,C,H,W), out and argmax \
+	 * (N,C,OH,OW), argmax holding the flat index into inp's (H,W) plane; \
+	 * padding counts as -inf */ \
+	X(maxpool_forward, void, (float *out, int32_t *argmax, const float *inp, \
+	                          int N, int C, int H, int W, int K, int stride, \
+	                          int pad)) \
+	/* dinp (N,C,H,W) += dout (N,C,OH,OW) routed through argmax */ \
+	X(maxpool_backward, void, (float *dinp, const float *dout, \
+	                           const int32_t *argmax, int N, int C, int H, \
+	                           int W, int OH, int OW)) \
+	/* out (NC) = mean of inp (NC,HW) over HW */ \
+	X(avgpool_forward, void, (float *out, const float *inp, int NC, int HW)) \
+	/* dinp (NC,HW) += dout (NC) / HW */ \
+	X(avgpool_backward, void, (float *dinp, const float *dout, int NC, int HW)) \
+	/* softmax cross-entropy family: logits (N,K), y (N) in [0,K); writes \
+	 * dlogits (N,K) = d loss / d logits (overwrites; NULL = not wanted) \
+	 * and losses (N) per-sample l_i unweighted by 1/sum w (NULL = not \
+	 * wanted); returns the mean loss */ \
+	X(xent, float, (float *dlogits, float *losses, const float *logits, \
+	                const int32_t *y, int N, const imb_nn_xent *cfg)) \
+	/* one torch.optim.SGD step over P parameters; buf (P) is the \
+	 * momentum buffer, *first non-zero on the first step (buf is then \
+	 * set to the gradient, PyTorch's rule) */ \
+	X(sgd_step, void, (float *param, float *buf, const float *grad, size_t P, \
+	                   const imb_nn_sgd_hp *hp, int first)) \
+	/* one torch.optim.AdamW step; m, v (P) are the moment buffers */ \
+	X(adamw_step, void, (float *param, float *m, float *v, const float *grad, \
+	                     size_t P, const imb_nn_adamw_hp *hp))
+
+#define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
+#define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,
+
+enum imb_nn_op { IMB_NN_OPS(IMB_NN_OP_ENUM_) IMB_NN_OP_COUNT };
+
+typedef void (*imb_nn_fnptr)(void);
+
+typedef struct imb_nn_backend {
+	const char *name;               /* "cpu", later "cuda" */
+	IMB_NN_OPS(IMB_NN_OP_FIELD_)
+} imb_nn_backend;
+
+/* A field added to the struct by hand, not through IMB_NN_OPS, breaks the
+ * one-list rule; this catches it. */
+static_assert(sizeof(imb_nn_backend) == sizeof(const char *) +
+              IMB_NN_OP_COUNT * sizeof(imb_nn_fnptr),
+              "imb_nn_backend: every op must come from IMB_NN_OPS");
+
+/* Op names in the table: IMB_NN_OPS(IMB_NN_OP_NAME_) gives "alloc", ... */
+#define IMB_NN_OP_NAME_(name, ret, args) #name,
+
+/* Op names in enum order ("alloc", "gemm", ...). */
+extern const char *const imb_nn_op_names[IMB_NN_OP_COUNT];
+
+/* The CPU backend's table. */
+extern const imb_nn_backend imb_nn_backend_cpu;
+
+/* The backend every layer, loss and optimiser uses (the CPU one unless
+ * imb_nn_set_backend chose another). */
+const imb_nn_backend *imb_nn_be(void);
+/* Select a backend by name ("cpu"); 0, or -1 with imb_error(). */
+int imb_nn_set_backend(const char *name);
+/* Name of the first op left NULL in a table, or NULL if it is complete. */
+const char *imb_nn_backend_missing(const imb_nn_backend *be);
+
+/* Threads of the CPU backend: n > 0 sets the count, n <= 0 means one per
+ * online core (the default). Takes effect at the next op. */
+void imb_nn_set_threads(int n);
+int imb_nn_threads(void);
+
+/* Run fn(ctx, t) for t = 0..nt-1 on the pool; task t runs on thread
+ * t % imb_nn_threads(), all tasks finish before it returns. Calls from
+ * inside a task run serially. Exposed for layers/augmentation that want
+ * to split host work the same deterministic way. */
+void imb_nn_parallel(int nt, void (*fn)(void *ctx, int t), void *ctx);
+
+#endif

@@ -1,0 +1,1019 @@
+/* nn_backend_cpu.c: the CPU backend of the neural-network engine.
+ *
+ * OpenBLAS sgemm does the heavy arithmetic, single-threaded: the engine
+ * runs its own pool (imb_nn_parallel) and splits work so that no two
+ * threads write the same output, except the weight gradient of a
+ * convolution, which each thread accumulates into its own buffer and
+ * which is then summed in thread order. So a given thread count always
+ * gives the same bits. Convolution is im2col + sgemm; conv_forward_range
+ * and conv_backward_range are where a Winograd F(2x2,3x3) path for 3x3
+ * stride-1 layers will slot in. */
+#include "nn_backend.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const imb_nn_op_names[IMB_NN_OP_COUNT] = { IMB_NN_OPS(IMB_NN_OP_NAME_) };
+static_assert(IMB_LEN(imb_nn_op_names) == IMB_NN_OP_COUNT, "op name table");
+
+/* ---------------------------------------------------------------- */
+/* thread pool */
+
+#define MAXT 256
+
+static int threads_req;             /* 0: one per core */
+static __thread int in_task;
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	pthread_t tid[MAXT];
+	int nworkers;                   /* running worker threads (T - 1) */
+	unsigned long gen;
+	int pending, stop;
+	void (*fn)(void *, int);
+	void *ctx;
+	int nt, T;
+} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+           PTHREAD_COND_INITIALIZER, {0}, 0, 0, 0, 0, NULL, NULL, 0, 0 };
+
+void imb_nn_set_threads(int n)
+{
+	threads_req = n > MAXT ? MAXT : n;
+}
+
+int imb_nn_threads(void)
+{
+	if (threads_req > 0)
+		return threads_req;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > MAXT ? MAXT : (int)n;
+}
+
+typedef struct { int id; unsigned long gen; } worker_arg;
+
+static void *worker(void *arg)
+{
+	worker_arg a = *(worker_arg *)arg;
+	free(arg);
+	pthread_mutex_lock(&pool.mu);
+	unsigned long seen = a.gen;
+	for (;;) {
+		while (pool.gen == seen && !pool.stop)
+			pthread_cond_wait(&pool.go, &pool.mu);
+		if (pool.stop)
+			break;
+		seen = pool.gen;
+		void (*fn)(void *, int) = pool.fn;
+		void *ctx = pool.ctx;
+		int nt = pool.nt, T = pool.T;
+		pthread_mutex_unlock(&pool.mu);
+		in_task = 1;
+		for (int t = a.id; t < nt; t += T)
+			fn(ctx, t);
+		in_task = 0;
+		pthread_mutex_lock(&pool.mu);
+		if (--pool.pending == 0)
+			pthread_cond_signal(&pool.done);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	return NULL;
+}
+
+static void pool_resize(int T)
+{
+	static int blas_set;
+	if (!blas_set) {
+		/* our threads call sgemm; OpenBLAS must not spawn its own */
+		openblas_set_num_threads(1);
+		blas_set = 1;
+	}
+	if (pool.nworkers == T - 1)
+		return;
+	if (pool.nworkers) {
+		pthread_mutex_lock(&pool.mu);
+		pool.stop = 1;
+		pthread_cond_broadcast(&pool.go);
+		pthread_mutex_unlock(&pool.mu);
+		for (int i = 0; i < pool.nworkers; i++)
+			pthread_join(pool.tid[i], NULL);
+		pool.stop = 0;
+		pool.nworkers = 0;
+	}
+	for (int i = 0; i < T - 1; i++) {
+		worker_arg *a = imb_xmalloc(sizeof *a);
+		a->id = i + 1;
+		a->gen = pool.gen;
+		if (pthread_create(&pool.tid[i], NULL, worker, a)) {
+			free(a);
+			fprintf(stderr, "imb: cannot start thread %d, running on %d\n",
+			        i + 1, i + 1);
+			break;
+		}
+		pool.nworkers++;
+	}
+}
+
+void imb_nn_parallel(int nt, void (*fn)(void *ctx, int t), void *ctx)
+{
+	int T = imb_nn_threads();
+	if (!in_task)
+		pool_resize(T);
+	T = pool.nworkers + 1;
+	if (T == 1 || nt <= 1 || in_task) {
+		for (int t = 0; t < nt; t++)
+			fn(ctx, t);
+		return;
+	}
+	pthread_mutex_lock(&pool.mu);
+	pool.fn = fn;
+	pool.ctx = ctx;
+	pool.nt = nt;
+	pool.T = T;
+	pool.pending = T - 1;
+	pool.gen++;
+	pthread_cond_broadcast(&pool.go);
+	pthread_mutex_unlock(&pool.mu);
+	in_task = 1;
+	for (int t = 0; t < nt; t += T)
+		fn(ctx, t);
+	in_task = 0;
+	pthread_mutex_lock(&pool.mu);
+	while (pool.pending)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+}
+
+/* Threads actually used by the next parallel call. */
+static int nthreads(void)
+{
+	if (in_task)
+		return 1;
+	pool_resize(imb_nn_threads());
+	return pool.nworkers + 1;
+}
+
+/* [lo, hi) of part t of n split into T nearly equal parts */
+static void split(size_t n, int T, int t, size_t *lo, size_t *hi)
+{
+	*lo = n * (size_t)t / (size_t)T;
+	*hi = n * (size_t)(t + 1) / (size_t)T;
+}
+
+/* Per-thread scratch, grown on demand, kept for the process's life. */
+static float *scratch_buf[MAXT];
+static size_t scratch_len[MAXT];
+
+static float *scratch(int t, size_t n)
+{
+	if (scratch_len[t] < n) {
+		free(scratch_buf[t]);
+		scratch_buf[t] = imb_xmalloc_aligned(n * sizeof(float));
+		scratch_len[t] = n;
+	}
+	return scratch_buf[t];
+}
+
+/* ---------------------------------------------------------------- */
+/* memory */
+
+static void *cpu_alloc(size_t bytes) { return imb_xmalloc_aligned(bytes); }
+static void cpu_free(void *p) { free(p); }
+static void cpu_upload(void *dst, const void *src, size_t n) { if (n) memcpy(dst, src, n); }
+static void cpu_download(void *dst, const void *src, size_t n) { if (n) memcpy(dst, src, n); }
+
+/* ---------------------------------------------------------------- */
+/* elementwise ops and optimiser steps: one range splitter */
+
+enum { EW_ZERO, EW_RELU, EW_RELU_B, EW_ADD, EW_AXPY, EW_MUL, EW_MUL_ACC,
+       EW_SGD, EW_ADAMW };
+
+typedef struct {
+	int op, T;
+	size_t n;
+	float *o, *o2, *o3;
+	const float *a, *b;
+	float alpha;
+	const imb_nn_sgd_hp *sgd;
+	const imb_nn_adamw_hp *adam;
+	int first;
+} ew_ctx;
+
+static void ew_task(void *vc, int t)
+{
+	ew_ctx *c = vc;
+	size_t lo, hi;
+	split(c->n, c->T, t, &lo, &hi);
+	float *o = c->o;
+	const float *a = c->a, *b = c->b;
+	switch (c->op) {
+	case EW_ZERO:
+		memset(o + lo, 0, (hi - lo) * sizeof(float));
+		break;
+	case EW_RELU:
+		for (size_t i = lo; i < hi; i++)
+			o[i] = a[i] > 0 ? a[i] : 0;
+		break;
+	case EW_RELU_B:   /* o = dinp, a = dout, b = out */
+		for (size_t i = lo; i < hi; i++)
+			o[i] += b[i] > 0 ? a[i] : 0;
+		break;
+	case EW_ADD:
+		for (size_t i = lo; i < hi; i++)
+			o[i] = a[i] + b[i];
+		break;
+	case EW_AXPY:
+		for (size_t i = lo; i < hi; i++)
+			o[i] += c->alpha * a[i];
+		break;
+	case EW_MUL:
+		for (size_t i = lo; i < hi; i++)
+			o[i] = a[i] * b[i];
+		break;
+	case EW_MUL_ACC:
+		for (size_t i = lo; i < hi; i++)
+			o[i] += a[i] * b[i];
+		break;
+	case EW_SGD: {    /* o = param, o2 = buf, a = grad */
+		const imb_nn_sgd_hp *h = c->sgd;
+		float *buf = c->o2;
+		for (size_t i = lo; i < hi; i++) {
+			float g = a[i];
+			if (h->weight_decay != 0)
+				g += h->weight_decay * o[i];
+			if (h->momentum != 0) {
+				if (c->first)
+					buf[i] = g;
+				else
+					buf[i] = h->momentum * buf[i] + (1 - h->dampening) * g;
+				g = h->nesterov ? g + h->momentum * buf[i] : buf[i];
+			}
+			o[i] -= h->lr * g;
+		}
+		break;
+	}
+	case EW_ADAMW: {  /* o = param, o2 = m, o3 = v, a = grad */
+		const imb_nn_adamw_hp *h = c->adam;
+		float *m = c->o2, *v = c->o3;
+		double bc1 = 1 - pow(h->beta1, (double)h->step);
+		double bc2 = 1 - pow(h->beta2, (double)h->step);
+		float step_size = (float)(h->lr / bc1);
+		float bc2_sqrt = (float)sqrt(bc2);
+		float decay = 1 - h->lr * h->weight_decay;
+		for (size_t i = lo; i < hi; i++) {
+			float g = a[i];
+			o[i] *= decay;
+			m[i] = h->beta1 * m[i] + (1 - h->beta1) * g;
+			v[i] = h->beta2 * v[i] + (1 - h->beta2) * g * g;
+			float denom = sqrtf(v[i]) / bc2_sqrt + h->eps;
+			o[i] -= step_size * m[i] / denom;
+		}
+		break;
+	}
+	}
+}
+
+/* below this many elements a single thread is faster than waking others */
+#define EW_GRAIN 32768
+
+static void ew_run(ew_ctx *c)
+{
+	c->T = c->n < EW_GRAIN ? 1 : nthreads();
+	if (c->T > 1)
+		imb_nn_parallel(c->T, ew_task, c);
+	else
+		ew_task(c, 0);
+}
+
+static void cpu_zero(float *x, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_ZERO, .n = n, .o = x });
+}
+
+static void cpu_relu_forward(float *out, const float *inp, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_RELU, .n = n, .o = out, .a = inp });
+}
+
+static void cpu_relu_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_RELU_B, .n = n, .o = dinp, .a = dout, .b = out });
+}
+
+static void cpu_add(float *out, const float *a, const float *b, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_ADD, .n = n, .o = out, .a = a, .b = b });
+}
+
+static void cpu_axpy(float *y, float alpha, const float *x, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_AXPY, .n = n, .o = y, .a = x, .alpha = alpha });
+}
+
+static void cpu_mul(float *out, const float *a, const float *b, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_MUL, .n = n, .o = out, .a = a, .b = b });
+}
+
+static void cpu_mul_acc(float *y, const float *a, const float *b, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_MUL_ACC, .n = n, .o = y, .a = a, .b = b });
+}
+
+static void cpu_sgd_step(float *param, float *buf, const float *grad, size_t P,
+                         const imb_nn_sgd_hp *hp, int first)
+{
+	ew_run(&(ew_ctx){ .op = EW_SGD, .n = P, .o = param, .o2 = buf, .a = grad,
+	                  .sgd = hp, .first = first });
+}
+
+static void cpu_adamw_step(float *param, float *m, float *v, const float *grad,
+                           size_t P, const imb_nn_adamw_hp *hp)
+{
+	ew_run(&(ew_ctx){ .op = EW_ADAMW, .n = P, .o = param, .o2 = m, .o3 = v,
+	                  .a = grad, .adam = hp });
+}
+
+static void cpu_add_bias(float *out, const float *inp, const float *b, int R, int Cn)
+{
+	for (int r = 0; r < R; r++) {
+		float *o = out + (size_t)r * Cn;
+		const float *x = inp + (size_t)r * Cn;
+		for (int j = 0; j < Cn; j++)
+			o[j] = x[j] + b[j];
+	}
+}
+
+static void cpu_sum_rows(float *db, const float *dout, int R, int Cn)
+{
+	for (int j = 0; j < Cn; j++) {
+		double s = 0;
+		for (int r = 0; r < R; r++)
+			s += dout[(size_t)r * Cn + j];
+		db[j] += (float)s;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* gemm: split the output into row or column blocks, never along K, so
+ * the result does not depend on the thread count at all */
+
+typedef struct {
+	int ta, tb, M, N, K, lda, ldb, ldc, T, byrow;
+	float alpha, beta;
+	const float *A, *B;
+	float *C;
+} gemm_ctx;
+
+static void gemm_task(void *vc, int t)
+{
+	gemm_ctx *g = vc;
+	size_t lo, hi;
+	if (g->byrow) {
+		split((size_t)g->M, g->T, t, &lo, &hi);
+		if (hi == lo)
+			return;
+		const float *A = g->ta ? g->A + lo : g->A + lo * (size_t)g->lda;
+		cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
+		            g->tb ? CblasTrans : CblasNoTrans, (int)(hi - lo), g->N, g->K,
+		            g->alpha, A, g->lda, g->B, g->ldb, g->beta,
+		            g->C + lo * (size_t)g->ldc, g->ldc);
+	} else {
+		split((size_t)g->N, g->T, t, &lo, &hi);
+		if (hi == lo)
+			return;
+		const float *B = g->tb ? g->B + lo * (size_t)g->ldb : g->B + lo;
+		cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
+		            g->tb ? CblasTrans : CblasNoTrans, g->M, (int)(hi - lo), g->K,
+		            g->alpha, g->A, g->lda, B, g->ldb, g->beta, g->C + lo, g->ldc);
+	}
+}
+
+static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
+                     const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc)
+{
+	if (M <= 0 || N <= 0)
+		return;
+	gemm_ctx g = { ta, tb, M, N, K, lda, ldb, ldc, 1, M >= N, alpha, beta, A, B, C };
+	double work = (double)M * N * K;
+	g.T = work < 1 << 18 ? 1 : nthreads();
+	if (g.T > 1)
+		imb_nn_parallel(g.T, gemm_task, &g);
+	else
+		gemm_task(&g, 0);
+}
+
+/* ---------------------------------------------------------------- */
+/* convolution: im2col + sgemm, images grouped so that the GEMM's column
+ * count (G * OH*OW) stays near CONV_COLS even for small feature maps */
+
+#define CONV_COLS 256
+
+int imb_nn_conv2d_shape_init(imb_nn_conv2d_shape *s, int N, int C, int H, int W,
+                             int OC, int KH, int KW, int stride, int pad)
+{
+	if (N < 1 || C < 1 || H < 1 || W < 1 || OC < 1 || KH < 1 || KW < 1 ||
+	    stride < 1 || pad < 0)
+		return imb_seterr("conv2d: sizes must be positive (pad >= 0)");
+	if (H + 2 * pad < KH || W + 2 * pad < KW)
+		return imb_seterr("conv2d: kernel %dx%d larger than padded input %dx%d",
+		                  KH, KW, H + 2 * pad, W + 2 * pad);
+	*s = (imb_nn_conv2d_shape){ N, C, H, W, OC, KH, KW, stride, pad,
+	                            (H + 2 * pad - KH) / stride + 1,
+	                            (W + 2 * pad - KW) / stride + 1 };
+	return 0;
+}
+
+static int conv_is_1x1(const imb_nn_conv2d_shape *s)
+{
+	return s->KH == 1 && s->KW == 1 && s->stride == 1 && s->pad == 0;
+}
+
+static int conv_group(const imb_nn_conv2d_shape *s)
+{
+	int ohw = s->OH * s->OW;
+	int G = ohw >= CONV_COLS ? 1 : (CONV_COLS + ohw - 1) / ohw;
+	return G > s->N ? s->N : G;
+}
+
+/* Output columns [*lo, *hi) whose input column ow*S - P + kw lies
+ * inside [0, W); the others read padding. */
+static void valid_cols(const imb_nn_conv2d_shape *s, int kw, int *lo, int *hi)
+{
+	int S = s->stride, P = s->pad, OW = s->OW;
+	int a = P - kw > 0 ? (P - kw + S - 1) / S : 0;
+	int b = s->W + P - kw > 0 ? (s->W + P - kw + S - 1) / S : 0;
+	if (a > OW)
+		a = OW;
+	if (b > OW)
+		b = OW;
+	if (a > b)
+		a = b;
+	*lo = a;
+	*hi = b;
+}
+
+/* col (C*KH*KW, ld): columns [0, OH*OW) get the patches of img (C,H,W) */
+static void im2col(float *col, size_t ld, const float *img, const imb_nn_conv2d_shape *s)
+{
+	int H = s->H, W = s->W, OH = s->OH, OW = s->OW, S = s->stride, P = s->pad;
+	for (int c = 0; c < s->C; c++)
+	for (int kh = 0; kh < s->KH; kh++)
+	for (int kw = 0; kw < s->KW; kw++) {
+		float *row = col + ((size_t)(c * s->KH + kh) * s->KW + kw) * ld;
+		int lo, hi;
+		valid_cols(s, kw, &lo, &hi);
+		for (int oh = 0; oh < OH; oh++) {
+			float *dst = row + (size_t)oh * OW;
+			int ih = oh * S - P + kh;
+			if (ih < 0 || ih >= H) {
+				memset(dst, 0, OW * sizeof(float));
+				continue;
+			}
+			const float *src = img + ((size_t)c * H + ih) * W;
+			for (int ow = 0; ow < lo; ow++)
+				dst[ow] = 0;
+			if (S == 1)
+				memcpy(dst + lo, src + lo + kw - P, (hi - lo) * sizeof(float));
+			else
+				for (int ow = lo; ow < hi; ow++)
+					dst[ow] = src[ow * S + kw - P];
+			for (int ow = hi; ow < OW; ow++)
+				dst[ow] = 0;
+		}
+	}
+}
+
+/* img (C,H,W) += the patches in col (C*KH*KW, ld) */
+static void col2im(float *img, const float *col, size_t ld, const imb_nn_conv2d_shape *s)
+{
+	int H = s->H, W = s->W, OH = s->OH, OW = s->OW, S = s->stride, P = s->pad;
+	for (int c = 0; c < s->C; c++)
+	for (int kh = 0; kh < s->KH; kh++)
+	for (int kw = 0; kw < s->KW; kw++) {
+		const float *row = col + ((size_t)(c * s->KH + kh) * s->KW + kw) * ld;
+		int lo, hi;
+		valid_cols(s, kw, &lo, &hi);
+		for (int oh = 0; oh < OH; oh++) {
+			int ih = oh * S - P + kh;
+			if (ih < 0 || ih >= H)
+				continue;
+			const float *src = row + (size_t)oh * OW;
+			float *dst = img + ((size_t)c * H + ih) * W;
+			for (int ow = lo; ow < hi; ow++)
+				dst[ow * S + kw - P] += src[ow];
+		}
+	}
+}
+
+typedef struct {
+	const imb_nn_conv2d_shape *s;
+	float *out, *dinp, *dw, *db;
+	const float *inp, *w, *b, *dout;
+	float **dw_part;            /* per thread (thread 0 writes dw itself) */
+	int T;
+} conv_ctx;
+
+/* forward of images [n0, n1) on thread t */
+static void conv_forward_range(conv_ctx *c, int t, int n0, int n1)
+{
+	const imb_nn_conv2d_shape *s = c->s;
+	int OC = s->OC, ohw = s->OH * s->OW, CKK = s->C * s->KH * s->KW;
+	size_t in_sz = (size_t)s->C * s->H * s->W, out_sz = (size_t)OC * ohw;
+	if (conv_is_1x1(s)) {
+		for (int n = n0; n < n1; n++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, ohw, CKK,
+			            1, c->w, CKK, c->inp + n * in_sz, ohw, 0,
+			            c->out + n * out_sz, ohw);
+	} else {
+		int G = conv_group(s);
+		size_t gcols = (size_t)G * ohw;
+		float *col = scratch(t, (size_t)CKK * gcols + (G > 1 ? (size_t)OC * gcols : 0));
+		float *tmp = col + (size_t)CKK * gcols;
+		for (int n = n0; n < n1; n += G) {
+			int g = n1 - n < G ? n1 - n : G;
+			size_t cols = (size_t)g * ohw;
+			for (int k = 0; k < g; k++)
+				im2col(col + (size_t)k * ohw, cols, c->inp + (n + k) * in_sz, s);
+			if (g == 1) {
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, ohw, CKK,
+				            1, c->w, CKK, col, ohw, 0, c->out + n * out_sz, ohw);
+				continue;
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, (int)cols,
+			            CKK, 1, c->w, CKK, col, (int)cols, 0, tmp, (int)cols);
+			for (int k = 0; k < g; k++)
+				for (int oc = 0; oc < OC; oc++)
+					memcpy(c->out + (n + k) * out_sz + (size_t)oc * ohw,
+					       tmp + oc * cols + (size_t)k * ohw, ohw * sizeof(float));
+		}
+	}
+	if (c->b)
+		for (int n = n0; n < n1; n++)
+			for (int oc = 0; oc < OC; oc++) {
+				float *o = c->out + n * out_sz + (size_t)oc * ohw, bv = c->b[oc];
+				for (int i = 0; i < ohw; i++)
+					o[i] += bv;
+			}
+}
+
+static void conv_forward_task(void *vc, int t)
+{
+	conv_ctx *c = vc;
+	size_t lo, hi;
+	split((size_t)c->s->N, c->T, t, &lo, &hi);
+	if (hi > lo)
+		conv_forward_range(c, t, (int)lo, (int)hi);
+}
+
+static void cpu_conv2d_forward(float *out, const float *inp, const float *w,
+                               const float *b, const imb_nn_conv2d_shape *s)
+{
+	conv_ctx c = { .s = s, .out = out, .inp = inp, .w = w, .b = b };
+	c.T = nthreads();
+	if (c.T > s->N)
+		c.T = s->N;
+	imb_nn_parallel(c.T, conv_forward_task, &c);
+}
+
+/* backward of images [n0, n1) on thread t; dw into dw (beta 1) */
+static void conv_backward_range(conv_ctx *c, int t, int n0, int n1, float *dw)
+{
+	const imb_nn_conv2d_shape *s = c->s;
+	int OC = s->OC, ohw = s->OH * s->OW, CKK = s->C * s->KH * s->KW;
+	size_t in_sz = (size_t)s->C * s->H * s->W, out_sz = (size_t)OC * ohw;
+	if (conv_is_1x1(s)) {
+		for (int n = n0; n < n1; n++) {
+			const float *dout = c->dout + n * out_sz;
+			if (dw)
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, ohw,
+				            1, dout, ohw, c->inp + n * in_sz, ohw, 1, dw, CKK);
+			if (c->dinp)
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, ohw, OC,
+				            1, c->w, CKK, dout, ohw, 1, c->dinp + n * in_sz, ohw);
+		}
+		return;
+	}
+	int G = conv_group(s);
+	size_t gcols = (size_t)G * ohw;
+	float *col = scratch(t, 2 * (size_t)CKK * gcols + (size_t)OC * gcols);
+	float *dcol = col + (size_t)CKK * gcols;
+	float *tmp = dcol + (size_t)CKK * gcols;
+	for (int n = n0; n < n1; n += G) {
+		int g = n1 - n < G ? n1 - n : G;
+		size_t cols = (size_t)g * ohw;
+		const float *dout = c->dout + n * out_sz;
+		if (g > 1) {
+			for (int k = 0; k < g; k++)
+				for (int oc = 0; oc < OC; oc++)
+					memcpy(tmp + oc * cols + (size_t)k * ohw,
+					       c->dout + (n + k) * out_sz + (size_t)oc * ohw,
+					       ohw * sizeof(float));
+			dout = tmp;
+		}
+		if (dw) {
+			for (int k = 0; k < g; k++)
+				im2col(col + (size_t)k * ohw, cols, c->inp + (n + k) * in_sz, s);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, (int)cols,
+			            1, dout, (int)cols, col, (int)cols, 1, dw, CKK);
+		}
+		if (c->dinp) {
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, (int)cols, OC,
+			            1, c->w, CKK, dout, (int)cols, 0, dcol, (int)cols);
+			for (int k = 0; k < g; k++)
+				col2im(c->dinp + (n + k) * in_sz, dcol + (size_t)k * ohw, cols, s);
+		}
+	}
+}
+
+static void conv_backward_task(void *vc, int t)
+{
+	conv_ctx *c = vc;
+	size_t lo, hi;
+	split((size_t)c->s->N, c->T, t, &lo, &hi);
+	float *dw = NULL;
+	if (c->dw) {
+		dw = t == 0 ? c->dw : c->dw_part[t];
+		if (t > 0)
+			memset(dw, 0, (size_t)c->s->OC * c->s->C * c->s->KH * c->s->KW *
+			       sizeof(float));
+	}
+	if (hi > lo)
+		conv_backward_range(c, t, (int)lo, (int)hi, dw);
+}
+
+static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout,
+                                const float *inp, const float *w,
+                                const imb_nn_conv2d_shape *s)
+{
+	int ohw = s->OH * s->OW;
+	if (db)   /* bias gradient: per channel, in fixed order */
+		for (int oc = 0; oc < s->OC; oc++) {
+			double acc = 0;
+			for (int n = 0; n < s->N; n++) {
+				const float *d = dout + ((size_t)n * s->OC + oc) * ohw;
+				for (int i = 0; i < ohw; i++)
+					acc += d[i];
+			}
+			db[oc] += (float)acc;
+		}
+	if (!dinp && !dw)
+		return;
+	conv_ctx c = { .s = s, .dinp = dinp, .dw = dw, .dout = dout, .inp = inp, .w = w };
+	c.T = nthreads();
+	if (c.T > s->N)
+		c.T = s->N;
+	size_t wsz = (size_t)s->OC * s->C * s->KH * s->KW;
+	static float *part[MAXT];
+	static size_t part_len[MAXT];
+	if (dw)
+		for (int t = 1; t < c.T; t++)
+			if (part_len[t] < wsz) {
+				free(part[t]);
+				part[t] = imb_xmalloc_aligned(wsz * sizeof(float));
+				part_len[t] = wsz;
+			}
+	c.dw_part = part;
+	imb_nn_parallel(c.T, conv_backward_task, &c);
+	if (dw)
+		for (int t = 1; t < c.T; t++)
+			for (size_t i = 0; i < wsz; i++)
+				dw[i] += part[t][i];
+}
+
+/* ---------------------------------------------------------------- */
+/* batch norm: channels split over threads; sums in double */
+
+typedef struct {
+	float *out, *mean, *rstd, *run_mean, *run_var, *dinp, *dgamma, *dbeta;
+	const float *inp, *gamma, *beta, *dout, *cmean, *crstd, *crun_mean, *crun_var;
+	int N, C, HW, T, mode;
+	float momentum, eps;
+} bn_ctx;
+
+enum { BN_TRAIN, BN_EVAL, BN_BACK, BN_BACK_EVAL };
+
+static void bn_task(void *vc, int t)
+{
+	bn_ctx *b = vc;
+	size_t lo, hi;
+	split((size_t)b->C, b->T, t, &lo, &hi);
+	size_t HW = (size_t)b->HW, M = (size_t)b->N * HW;
+	for (size_t c = lo; c < hi; c++) {
+		float g = b->gamma ? b->gamma[c] : 1;
+		if (b->mode == BN_TRAIN || b->mode == BN_EVAL) {
+			double mean, var;
+			if (b->mode == BN_TRAIN) {
+				double s = 0, q = 0;
+				for (int n = 0; n < b->N; n++) {
+					const float *x = b->inp + ((size_t)n * b->C + c) * HW;
+					for (size_t i = 0; i < HW; i++)
+						s += x[i];
+				}
+				mean = s / (double)M;
+				for (int n = 0; n < b->N; n++) {
+					const float *x = b->inp + ((size_t)n * b->C + c) * HW;
+					for (size_t i = 0; i < HW; i++)
+						q += (x[i] - mean) * (x[i] - mean);
+				}
+				var = q / (double)M;
+				double r = 1 / sqrt(var + b->eps);
+				if (b->mean)
+					b->mean[c] = (float)mean;
+				if (b->rstd)
+					b->rstd[c] = (float)r;
+				double m = b->momentum;
+				if (b->run_mean)
+					b->run_mean[c] = (float)((1 - m) * b->run_mean[c] + m * mean);
+				if (b->run_var)
+					b->run_var[c] = (float)((1 - m) * b->run_var[c] +
+					                m * (M > 1 ? var * M / (M - 1) : var));
+			} else {
+				mean = b->crun_mean[c];
+				var = b->crun_var[c];
+			}
+			float scale = (float)(g / sqrt(var + b->eps));
+			float shift = (float)((b->beta ? b->beta[c] : 0) - mean * g / sqrt(var + b->eps));
+			for (int n = 0; n < b->N; n++) {
+				const float *x = b->inp + ((size_t)n * b->C + c) * HW;
+				float *o = b->out + ((size_t)n * b->C + c) * HW;
+				for (size_t i = 0; i < HW; i++)
+					o[i] = x[i] * scale + shift;
+			}
+		} else {
+			double mean, r;
+			if (b->mode == BN_BACK) {
+				mean = b->cmean[c];
+				r = b->crstd[c];
+			} else {
+				mean = b->crun_mean[c];
+				r = 1 / sqrt((double)b->crun_var[c] + b->eps);
+			}
+			double sdy = 0, sdyx = 0;
+			for (int n = 0; n < b->N; n++) {
+				const float *x = b->inp + ((size_t)n * b->C + c) * HW;
+				const float *dy = b->dout + ((size_t)n * b->C + c) * HW;
+				for (size_t i = 0; i < HW; i++) {
+					sdy += dy[i];
+					sdyx += dy[i] * ((x[i] - mean) * r);
+				}
+			}
+			if (b->dgamma)
+				b->dgamma[c] += (float)sdyx;
+			if (b->dbeta)
+				b->dbeta[c] += (float)sdy;
+			if (!b->dinp)
+				continue;
+			/* train: dx = g*r * (dy - mean(dy) - xhat * mean(dy*xhat))
+			 * eval:  dx = g*r * dy */
+			float k = (float)(g * r);
+			float a = b->mode == BN_BACK ? (float)(sdy / (double)M) : 0;
+			float q = b->mode == BN_BACK ? (float)(sdyx / (double)M) : 0;
+			float fm = (float)mean, fr = (float)r;
+			for (int n = 0; n < b->N; n++) {
+				const float *x = b->inp + ((size_t)n * b->C + c) * HW;
+				const float *dy = b->dout + ((size_t)n * b->C + c) * HW;
+				float *dx = b->dinp + ((size_t)n * b->C + c) * HW;
+				for (size_t i = 0; i < HW; i++)
+					dx[i] += k * (dy[i] - a - (x[i] - fm) * fr * q);
+			}
+		}
+	}
+}
+
+static void bn_run(bn_ctx *b)
+{
+	b->T = nthreads();
+	if ((size_t)b->N * b->C * b->HW < EW_GRAIN)
+		b->T = 1;
+	if (b->T > b->C)
+		b->T = b->C;
+	imb_nn_parallel(b->T, bn_task, b);
+}
+
+static void cpu_batchnorm_forward_train(float *out, float *mean, float *rstd,
+                                        float *run_mean, float *run_var,
+                                        const float *inp, const float *gamma,
+                                        const float *beta, int N, int C, int HW,
+                                        float momentum, float eps)
+{
+	bn_run(&(bn_ctx){ .out = out, .mean = mean, .rstd = rstd, .run_mean = run_mean,
+	                  .run_var = run_var, .inp = inp, .gamma = gamma, .beta = beta,
+	                  .N = N, .C = C, .HW = HW, .momentum = momentum, .eps = eps,
+	                  .mode = BN_TRAIN });
+}
+
+static void cpu_batchnorm_forward_eval(float *out, const float *inp, const float *gamma,
+                                       const float *beta, const float *run_mean,
+                                       const float *run_var, int N, int C, int HW,
+                                       float eps)
+{
+	bn_run(&(bn_ctx){ .out = out, .inp = inp, .gamma = gamma, .beta = beta,
+	                  .crun_mean = run_mean, .crun_var = run_var, .N = N, .C = C,
+	                  .HW = HW, .eps = eps, .mode = BN_EVAL });
+}
+
+static void cpu_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
+                                   const float *dout, const float *inp,
+                                   const float *gamma, const float *mean,
+                                   const float *rstd, int N, int C, int HW)
+{
+	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
+	                  .inp = inp, .gamma = gamma, .cmean = mean, .crstd = rstd,
+	                  .N = N, .C = C, .HW = HW, .mode = BN_BACK });
+}
+
+static void cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
+                                        const float *dout, const float *inp,
+                                        const float *gamma, const float *run_mean,
+                                        const float *run_var, int N, int C, int HW,
+                                        float eps)
+{
+	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
+	                  .inp = inp, .gamma = gamma, .crun_mean = run_mean,
+	                  .crun_var = run_var, .N = N, .C = C, .HW = HW, .eps = eps,
+	                  .mode = BN_BACK_EVAL });
+}
+
+/* ---------------------------------------------------------------- */
+/* pooling */
+
+static void cpu_maxpool_forward(float *out, int32_t *argmax, const float *inp,
+                                int N, int C, int H, int W, int K, int stride, int pad)
+{
+	int OH = (H + 2 * pad - K) / stride + 1, OW = (W + 2 * pad - K) / stride + 1;
+	for (size_t p = 0; p < (size_t)N * C; p++) {
+		const float *x = inp + p * H * W;
+		for (int oh = 0; oh < OH; oh++)
+			for (int ow = 0; ow < OW; ow++) {
+				float best = -INFINITY;
+				int32_t at = -1;
+				for (int kh = 0; kh < K; kh++) {
+					int ih = oh * stride - pad + kh;
+					if (ih < 0 || ih >= H)
+						continue;
+					for (int kw = 0; kw < K; kw++) {
+						int iw = ow * stride - pad + kw;
+						if (iw < 0 || iw >= W)
+							continue;
+						float v = x[ih * W + iw];
+						if (at < 0 || v > best || isnan(v)) {
+							best = v;
+							at = ih * W + iw;
+							if (isnan(v))
+								goto done;
+						}
+					}
+				}
+			done:
+				out[(p * OH + oh) * OW + ow] = best;
+				argmax[(p * OH + oh) * OW + ow] = at;
+			}
+	}
+}
+
+static void cpu_maxpool_backward(float *dinp, const float *dout, const int32_t *argmax,
+                                 int N, int C, int H, int W, int OH, int OW)
+{
+	for (size_t p = 0; p < (size_t)N * C; p++)
+		for (int i = 0; i < OH * OW; i++) {
+			int32_t at = argmax[p * OH * OW + i];
+			if (at >= 0)
+				dinp[p * H * W + at] += dout[p * OH * OW + i];
+		}
+}
+
+static void cpu_avgpool_forward(float *out, const float *inp, int NC, int HW)
+{
+	for (int p = 0; p < NC; p++) {
+		double s = 0;
+		const float *x = inp + (size_t)p * HW;
+		for (int i = 0; i < HW; i++)
+			s += x[i];
+		out[p] = (float)(s / HW);
+	}
+}
+
+static void cpu_avgpool_backward(float *dinp, const float *dout, int NC, int HW)
+{
+	for (int p = 0; p < NC; p++) {
+		float g = dout[p] / HW, *d = dinp + (size_t)p * HW;
+		for (int i = 0; i < HW; i++)
+			d[i] += g;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* softmax cross-entropy family; per sample in double */
+
+static float cpu_xent(float *dlogits, float *losses, const float *logits,
+                      const int32_t *y, int N, const imb_nn_xent *cfg)
+{
+	int K = cfg->K;
+	double *p = imb_xmalloc((size_t)K * sizeof(double));
+	double total = 0, wsum = 0, scale = cfg->scale, gamma = cfg->gamma;
+	/* first pass: losses and the normaliser */
+	for (int i = 0; i < N; i++) {
+		const float *z = logits + (size_t)i * K;
+		int t = y[i];
+		double zmax = -INFINITY;
+		for (int j = 0; j < K; j++) {
+			double v = z[j];
+			if (cfg->adjust)
+				v += cfg->adjust[j];
+			if (cfg->margin && j == t)
+				v -= cfg->margin[t];
+			p[j] = scale * v;
+			if (p[j] > zmax)
+				zmax = p[j];
+		}
+		double s = 0;
+		for (int j = 0; j < K; j++)
+			s += exp(p[j] - zmax);
+		double logp = p[t] - zmax - log(s), pt = exp(logp);
+		double w = cfg->weight ? cfg->weight[t] : 1;
+		double l = -logp * (gamma != 0 ? pow(1 - pt, gamma) : 1);
+		if (losses)
+			losses[i] = (float)l;
+		total += w * l;
+		wsum += w;
+	}
+	double norm = wsum > 0 ? 1 / wsum : 0;
+	if (dlogits)
+		for (int i = 0; i < N; i++) {
+			const float *z = logits + (size_t)i * K;
+			float *dz = dlogits + (size_t)i * K;
+			int t = y[i];
+			double zmax = -INFINITY;
+			for (int j = 0; j < K; j++) {
+				double v = z[j];
+				if (cfg->adjust)
+					v += cfg->adjust[j];
+				if (cfg->margin && j == t)
+					v -= cfg->margin[t];
+				p[j] = scale * v;
+				if (p[j] > zmax)
+					zmax = p[j];
+			}
+			double s = 0;
+			for (int j = 0; j < K; j++)
+				s += (p[j] = exp(p[j] - zmax));
+			for (int j = 0; j < K; j++)
+				p[j] /= s;
+			double pt = p[t], w = cfg->weight ? cfg->weight[t] : 1;
+			/* l = -(1-pt)^g log pt;  dl/dz'_j = c * (p_j - [j==t]) with
+			 * c = (1-pt)^g - g (1-pt)^(g-1) pt log pt  (c = 1 when g = 0) */
+			double cc = 1;
+			if (gamma != 0) {
+				double q = 1 - pt;
+				cc = pow(q, gamma);
+				if (q > 0)
+					cc -= gamma * pow(q, gamma - 1) * pt * log(pt);
+			}
+			double k = w * norm * scale * cc;
+			for (int j = 0; j < K; j++)
+				dz[j] = (float)(k * (p[j] - (j == t)));
+		}
+	free(p);
+	return (float)(total * norm);
+}
+
+/* ---------------------------------------------------------------- */
+/* the table */
+
+#define CPU_OP_(name, ret, args) .name = cpu_##name,
+const imb_nn_backend imb_nn_backend_cpu = { .name = "cpu", IMB_NN_OPS(CPU_OP_) };
+
+static const imb_nn_backend *current = &imb_nn_backend_cpu;
+
+const imb_nn_backend *imb_nn_be(void)
+{
+	return current;
+}
+
+int imb_nn_set_backend(const char *name)
+{
+	if (!strcmp(name, "cpu")) {
+		current = &imb_nn_backend_cpu;
+		return 0;
+	}
+	if (!strcmp(name, "cuda"))
+		return imb_seterr("device cuda: this build has no CUDA backend (use cpu)");
+	return imb_seterr("device %s: unknown (use cpu)", name);
+}
+
+const char *imb_nn_backend_missing(const imb_nn_backend *be)
+{
+	const imb_nn_fnptr *ops = (const imb_nn_fnptr *)((const char *)be + sizeof(const char *));
+	for (int k = 0; k < IMB_NN_OP_COUNT; k++)
+		if (!ops[k])
+			return imb_nn_op_names[k];
+	return NULL;
+}
