@@ -642,7 +642,11 @@ int imb_import_csv(const char *path, const imb_csv_opts *opts, imb_frame **out)
 	st.o = opts;
 	st.missing = opts->missing ? opts->missing : "?";
 	int rc = -1;
-	if (run_pass(&st, buf, len, 1))
+	/* a UTF-8 byte order mark is not part of the first field */
+	const char *text = buf;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		text += 3, len -= 3;
+	if (run_pass(&st, text, len, 1))
 		goto out;
 	if (st.rec <= opts->skip) {
 		imb_seterr("%s: empty file (no records)", label);
@@ -656,7 +660,7 @@ int imb_import_csv(const char *path, const imb_csv_opts *opts, imb_frame **out)
 		goto out;
 	}
 	st.cells = imb_xmalloc(total ? total : 1);
-	if (run_pass(&st, buf, len, 2))
+	if (run_pass(&st, text, len, 2))
 		goto out;
 	imb_progress("csv", st.nrows, st.nrows);
 	imb_progress_done();

@@ -151,8 +151,6 @@ static int add_image(imgset *s, const unsigned char *b, size_t len, const char *
 	if (s->n == s->cap)
 		s->v = imb_xrealloc(s->v, (s->cap = s->cap ? 2 * s->cap : 1024) * sizeof *s->v);
 	s->v[s->n++] = (img){imb_xstrdup(cls), imb_xstrdup(path), px, c};
-	if ((s->n & 1023) == 0)
-		imb_progress("images", s->n, 0);
 	return 0;
 }
 
@@ -345,6 +343,7 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 	s.h = s.w = size;
 	struct stat st;
 	int rc = 0;
+	size_t ntop = 0;
 	if (stat(path, &st))
 		return imb_seterr("%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
@@ -352,7 +351,9 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 		size_t n;
 		if (list_dir(path, &v, &n))
 			return -1;
+		ntop = n;
 		for (size_t k = 0; k < n && !rc; k++) {
+			imb_progress("image folders", k, n);
 			char *p;
 			if (asprintf(&p, "%s/%s", path, v[k]) < 0)
 				abort();
@@ -379,8 +380,10 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 		set_free(&s);
 		return -1;
 	}
-	imb_progress("images", s.n, s.n);
-	imb_progress_done();
+	if (S_ISDIR(st.st_mode)) {
+		imb_progress("image folders", ntop, ntop);
+		imb_progress_done();
+	}
 	qsort(s.v, s.n, sizeof *s.v, cmp_img);
 	/* classes */
 	size_t k = 0;

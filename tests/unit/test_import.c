@@ -529,6 +529,16 @@ static void test_csv(void)
 		CHECK_NEAR(xat(f, 1, 0), 2, 0);
 		imb_frame_free(f);
 	}
+	/* CRLF line ends and a UTF-8 byte order mark */
+	puts_("bom.csv", "\xef\xbb\xbf" "a,y\r\n1,p\r\n2,q\r\n");
+	rc = imb_import_csv(P("bom.csv"), &o, &f);
+	CHECK_STR(err_of(rc), "(no error)");
+	if (!rc) {
+		CHECK_STR(feat(f, 0), "a");
+		CHECK_EQ_INT(imb_dataset_n(f), 2);
+		CHECK_STR(cls(f, 1), "q");
+		imb_frame_free(f);
+	}
 
 	/* errors: ragged, malformed quoting, empty, header only, numeric */
 	puts_("r.csv", "a,b,y\n1,2,x\n3,4\n");
