@@ -157,8 +157,8 @@ typedef struct {
 	X(avgpool_backward, void, (float *dinp, const float *dout, int NC, int HW)) \
 	/* softmax cross-entropy family: logits (N,K), y (N) in [0,K); writes \
 	 * dlogits (N,K) = d loss / d logits (overwrites; NULL = not wanted) \
-	 * and losses (N) per-sample l_i unweighted by 1/sum w (NULL = not \
-	 * wanted); returns the mean loss */ \
+	 * and losses (N) per-sample -(1-p_y)^gamma log p_y without the class \
+	 * weight (NULL = not wanted); returns the loss */ \
 	X(xent, float, (float *dlogits, float *losses, const float *logits, \
 	                const int32_t *y, int N, const imb_nn_xent *cfg)) \
 	/* one torch.optim.SGD step over P parameters; buf (P) is the \
