@@ -1,0 +1,180 @@
+/* test_nn_optim.c: optimiser steps and schedules against values computed
+ * by PyTorch 1.13 (Debian python3-torch) on the same numbers: three steps
+ * of torch.optim.SGD / AdamW from p0 with the gradients below, and the
+ * learning rates of its schedulers. The script that printed them:
+ *
+ *   p = torch.nn.Parameter(torch.tensor(p0)); opt = torch.optim.SGD([p], ...)
+ *   for g in grads: p.grad = torch.tensor(g); opt.step(); print(p.tolist())
+ *
+ * Exits non-zero when a value is off by more than float rounding. */
+#include "check.h"
+#include "nn_optim.h"
+#include "rng.h"
+#include "util.h"
+
+#define P 4
+
+static const float p0[P] = { 0.5f, -1.25f, 2.0f, 0.0f };
+static const float grads[3][P] = {
+	{ 0.1f, -0.2f, 0.3f, -0.4f },
+	{ 0.05f, 0.5f, -0.25f, 0.2f },
+	{ -0.3f, 0.1f, 0.0f, 0.6f },
+};
+
+static void run(const char *what, imb_nn_optim *o, const float want[3][P])
+{
+	CHECK(imb_nn_optim_check(o) == 0);
+	float p[P];
+	memcpy(p, p0, sizeof p);
+	double md = 0;
+	for (int s = 0; s < 3; s++) {
+		imb_nn_optim_step(o, p, grads[s]);
+		for (int i = 0; i < P; i++) {
+			double d = fabs(p[i] - want[s][i]);
+			md = d > md ? d : md;
+			CHECK_NEAR(p[i], want[s][i], 2e-7 * (1 + fabs(want[s][i])));
+		}
+	}
+	CHECK_EQ_INT(o->step, 3);
+	printf("%-34s 3 steps, max diff from PyTorch %.3g\n", what, md);
+	imb_nn_optim_free(o);
+	imb_nn_optim_free(o);
+}
+
+static void sched(const char *what, const imb_nn_sched *s, const double *want, int n)
+{
+	double md = 0;
+	for (int t = 0; t < n; t++) {
+		double lr = imb_nn_sched_lr(s, t);
+		md = fabs(lr - want[t]) > md ? fabs(lr - want[t]) : md;
+		CHECK_NEAR(lr, want[t], 1e-8);
+	}
+	printf("%-34s %d epochs, max diff from PyTorch %.3g\n", what, n, md);
+}
+
+/* big blocks: a step splits over threads and gives the same bits */
+static void test_threads(void)
+{
+	size_t n = 100003;
+	float *p1 = malloc(n * sizeof(float)), *p2 = malloc(n * sizeof(float));
+	float *g = malloc(n * sizeof(float));
+	imb_rng r;
+	imb_rng_seed(&r, 5);
+	for (size_t i = 0; i < n; i++) {
+		p1[i] = p2[i] = (float)imb_rng_normal(&r);
+		g[i] = (float)imb_rng_normal(&r);
+	}
+	for (int k = 0; k < 2; k++) {
+		imb_nn_optim a, b;
+		if (k == 0) {
+			imb_nn_optim_sgd(&a, n, 0.1f, 0.9f, 5e-4f, 1);
+			imb_nn_optim_sgd(&b, n, 0.1f, 0.9f, 5e-4f, 1);
+		} else {
+			imb_nn_optim_adamw(&a, n, 1e-3f, 0.01f);
+			imb_nn_optim_adamw(&b, n, 1e-3f, 0.01f);
+		}
+		for (int s = 0; s < 3; s++) {
+			imb_nn_set_threads(1);
+			imb_nn_optim_step(&a, p1, g);
+			imb_nn_set_threads(2);
+			imb_nn_optim_step(&b, p2, g);
+		}
+		CHECK(memcmp(p1, p2, n * sizeof(float)) == 0);
+		imb_nn_optim_free(&a);
+		imb_nn_optim_free(&b);
+	}
+	printf("%-34s 1 and 2 threads agree bit for bit on %zu parameters\n",
+	       "SGD and AdamW, big block", n);
+	free(p1); free(p2); free(g);
+}
+
+int main(void)
+{
+	imb_nn_optim o;
+
+	static const float sgd_plain[3][P] = {
+		{0.49000001f, -1.23000002f, 1.97000003f, 0.0400000028f},
+		{0.485000014f, -1.27999997f, 1.995f, 0.0200000014f},
+		{0.515000045f, -1.28999996f, 1.995f, -0.0400000028f},
+	};
+	imb_nn_optim_sgd(&o, P, 0.1f, 0, 0, 0);
+	CHECK(o.s1 == NULL);
+	run("SGD lr=0.1", &o, sgd_plain);
+
+	static const float sgd_mom[3][P] = {
+		{0.489975005f, -1.22993755f, 1.96990001f, 0.0400000028f},
+		{0.475928009f, -1.26181984f, 1.96771157f, 0.0559980012f},
+		{0.493261904f, -1.3004508f, 1.96564353f, 0.010393396f},
+	};
+	imb_nn_optim_sgd(&o, P, 0.1f, 0.9f, 5e-4f, 0);
+	run("SGD momentum=0.9 wd=5e-4", &o, sgd_mom);
+
+	static const float sgd_nest[3][P] = {
+		{0.490025014f, -1.2298125f, 1.96959996f, 0.0379999988f},
+		{0.480556995f, -1.26753795f, 1.97851884f, 0.035163898f},
+		{0.502549767f, -1.28784013f, 1.97430253f, -0.0154049043f},
+	};
+	imb_nn_optim_sgd(&o, P, 0.05f, 0.9f, 1e-2f, 1);
+	run("SGD nesterov momentum=0.9 wd=1e-2", &o, sgd_nest);
+
+	static const float sgd_damp[3][P] = {
+		{0.49000001f, -1.23000002f, 1.97000003f, 0.0400000028f},
+		{0.4815f, -1.255f, 1.97250009f, 0.0460000038f},
+		{0.498250008f, -1.27450001f, 1.97375011f, 0.00700000161f},
+	};
+	imb_nn_optim_sgd(&o, P, 0.1f, 0.5f, 0, 0);
+	o.dampening = 0.3f;
+	run("SGD momentum=0.5 dampening=0.3", &o, sgd_damp);
+
+	static const float adamw[3][P] = {
+		{0.489500016f, -1.23874998f, 1.98800004f, 0.00999999978f},
+		{0.479688704f, -1.24193347f, 1.98563087f, 0.0126533704f},
+		{0.482681274f, -1.24521935f, 1.98335063f, 0.00874681957f},
+	};
+	imb_nn_optim_adamw(&o, P, 0.01f, 0.1f);
+	run("AdamW lr=0.01 wd=0.1", &o, adamw);
+
+	/* what PyTorch refuses */
+	imb_nn_optim_sgd(&o, P, 0.1f, 0, 0, 1);
+	CHECK(imb_nn_optim_check(&o) == -1);
+	CHECK_HAS(imb_error(), "nesterov");
+	imb_nn_optim_free(&o);
+	imb_nn_optim_sgd(&o, P, -0.1f, 0.9f, 0, 0);
+	CHECK(imb_nn_optim_check(&o) == -1);
+	imb_nn_optim_free(&o);
+	imb_nn_optim_adamw(&o, P, 0.1f, 0);
+	o.beta2 = 1;
+	CHECK(imb_nn_optim_check(&o) == -1);
+	imb_nn_optim_free(&o);
+	imb_nn_optim_free(NULL);
+
+	/* schedules: CosineAnnealingLR(T_max=10, eta_min=0.001), StepLR(3, 0.5),
+	 * SequentialLR([LinearLR(0.25, total_iters=3), CosineAnnealingLR(T_max=7)], [3]) */
+	imb_nn_sched s;
+	static const double cosine[10] = { 0.1, 0.0975772976, 0.0905463412, 0.07959537,
+		0.0657963412, 0.0505, 0.0352036588, 0.02140463, 0.0104536588, 0.00342270244 };
+	CHECK(imb_nn_sched_parse(&s, "cosine:0.001", 0.1, 10) == 0);
+	sched("cosine T=10 min=0.001", &s, cosine, 10);
+	CHECK_NEAR(imb_nn_sched_lr(&s, 10), 0.001, 1e-12);
+	CHECK_NEAR(imb_nn_sched_lr(&s, 25), 0.001, 1e-12);
+	static const double step[10] = { 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025,
+		0.025, 0.0125 };
+	CHECK(imb_nn_sched_parse(&s, "step:3:0.5", 0.1, 10) == 0);
+	sched("step size=3 gamma=0.5", &s, step, 10);
+	static const double warm[10] = { 0.025, 0.05, 0.075, 0.1, 0.0950484434, 0.0811744901,
+		0.0611260467, 0.0388739533, 0.0188255099, 0.0049515566 };
+	CHECK(imb_nn_sched_parse(&s, "cosine", 0.1, 10) == 0);
+	s.warmup = 3;
+	s.warmup_start = 0.25;
+	sched("warm-up 3 (from 0.25) + cosine", &s, warm, 10);
+	CHECK(imb_nn_sched_parse(&s, "constant", 0.1, 10) == 0);
+	CHECK_NEAR(imb_nn_sched_lr(&s, 7.5), 0.1, 0);
+	CHECK(imb_nn_sched_parse(&s, "step:0:0.5", 0.1, 10) == -1);
+	CHECK(imb_nn_sched_parse(&s, "step:3", 0.1, 10) == -1);
+	CHECK(imb_nn_sched_parse(&s, "cosine:x", 0.1, 10) == -1);
+	CHECK(imb_nn_sched_parse(&s, "linear", 0.1, 10) == -1);
+	CHECK_HAS(imb_error(), "unknown");
+
+	test_threads();
+	CHECK_DONE();
+}
