@@ -204,6 +204,26 @@ sys.exit(0 if diff < 1e-3 else 1)' "$TMP/in" "$TMP/out"
 	assert_success
 }
 
+@test "svm: gamma scale and the support vectors match scikit-learn's SVC" {
+	mk3 > "$TMP/in"
+	imb-train -q --model svm < "$TMP/in" > "$TMP/out"
+	run $PY -c '
+import sys, msgpack, numpy as np
+from sklearn.svm import SVC
+fs = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+tr = [f for f in fs if f["name"] == "train"][0]
+arr = lambda t, dt: np.frombuffer(t["data"], dtype=dt).reshape(t["shape"])
+X, y = arr(tr["tensors"]["x"], "<f4").astype(float), arr(tr["tensors"]["y"], "<i4")
+m = [f for f in msgpack.Unpacker(open(sys.argv[2], "rb"), raw=False) if f["kind"] == "model"][0]
+sk = SVC(C=1, kernel="rbf", gamma="scale").fit(X, y)
+g = m["attrs"]["params"]["gamma"]
+head = dict(l.split(" ", 1) for l in m["tensors"]["bytes"]["data"].decode().split("SV\n")[0].strip().split("\n"))
+print("gamma %.9g vs %.9g, SVs %s vs %d" % (g, sk._gamma, head["total_sv"], sk.support_.size))
+sys.exit(0 if abs(g - sk._gamma) < 1e-6 * g and abs(int(head["total_sv"]) - sk.support_.size) <= 2 else 1)' "$TMP/in" "$TMP/out"
+	echo "$output"
+	assert_success
+}
+
 @test "stdout carries only frames, even with --verbose LIBSVM/LIBLINEAR" {
 	mk2 > "$TMP/in"
 	for m in svm linear-svm; do
