@@ -96,11 +96,45 @@ static long dict_add(strdict *d, const char *s, size_t len)
 
 /* ---- helpers ---- */
 
+/* Clinger's fast path: at most 15 digits and no exponent, so mantissa and
+ * power of ten are exact doubles and one division rounds correctly, the
+ * same result strtod gives. 1 on success, 0 to fall back to strtod. */
+static int fast_num(const char *s, double *out)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	                             1e11, 1e12, 1e13, 1e14, 1e15};
+	int neg = 0, nd = 0, frac = -1;
+	uint64_t m = 0;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (++nd > 15)
+				return 0;
+			m = m * 10 + (uint64_t)(*s - '0');
+			if (frac >= 0)
+				frac++;
+		} else if (*s == '.' && frac < 0)
+			frac = 0;
+		else
+			break;
+	}
+	if (*s || nd == 0)
+		return 0;
+	double v = (double)m;
+	if (frac > 0)
+		v /= p10[frac];
+	*out = neg ? -v : v;
+	return 1;
+}
+
 /* the whole string is a finite number */
 static int parse_num(const char *s, double *out)
 {
 	if (!*s)
 		return 0;
+	if (fast_num(s, out))
+		return 1;
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
@@ -135,6 +169,7 @@ typedef struct {
 	const char *path;
 	const imb_csv_opts *o;
 	const char *missing;
+	size_t missing_len;
 	int pass;
 	long line;
 	long rec;          /* records completed, skipped ones included */
@@ -159,9 +194,9 @@ typedef struct {
 	uint64_t *unknown; /* per column: values outside a fixed vocabulary */
 } pstate;
 
-static int is_missing(const pstate *st, const char *s)
+static int is_missing(const pstate *st, const char *s, size_t len)
 {
-	return !*s || strcmp(s, st->missing) == 0;
+	return !len || (len == st->missing_len && memcmp(s, st->missing, len) == 0);
 }
 
 static void fail(pstate *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -205,7 +240,7 @@ static void on_field(void *s, size_t len, void *data)
 		}
 		if (c >= st->ncols)
 			return; /* ragged: reported at the record's end */
-		if (is_missing(st, f))
+		if (is_missing(st, f, len))
 			return;
 		st->seen[c] = 1;
 		double v;
@@ -220,7 +255,7 @@ static void on_field(void *s, size_t len, void *data)
 	switch (st->role[c]) {
 	case ROLE_NUM: {
 		double v;
-		if (is_missing(st, f))
+		if (is_missing(st, f, len))
 			row[c].f = NAN;
 		else if (parse_num(f, &v))
 			row[c].f = (float)v;
@@ -240,7 +275,7 @@ static void on_field(void *s, size_t len, void *data)
 		break;
 	}
 	case ROLE_LABEL: {
-		if (is_missing(st, f)) {
+		if (is_missing(st, f, len)) {
 			fail(st, "column %zu (%s): missing label", c, colname(st, c));
 			break;
 		}
@@ -417,7 +452,7 @@ static int setup_columns(pstate *st)
 		/* the first record is data: fold it into the column types */
 		for (size_t c = 0; c < nc; c++) {
 			double v;
-			if (is_missing(st, st->first[c]))
+			if (is_missing(st, st->first[c], strlen(st->first[c])))
 				continue;
 			st->seen[c] = 1;
 			if (!parse_num(st->first[c], &v))
@@ -641,6 +676,7 @@ int imb_import_csv(const char *path, const imb_csv_opts *opts, imb_frame **out)
 	st.path = label;
 	st.o = opts;
 	st.missing = opts->missing ? opts->missing : "?";
+	st.missing_len = strlen(st.missing);
 	int rc = -1;
 	/* a UTF-8 byte order mark is not part of the first field */
 	const char *text = buf;

@@ -540,6 +540,46 @@ static void test_csv(void)
 		imb_frame_free(f);
 	}
 
+	/* numbers: the fast decimal path must agree with strtod to the bit */
+	{
+		FILE *fp = fopen(P("nums.csv"), "w");
+		char texts[2000][40];
+		uint64_t r = 88172645463325252ull;
+		for (int k = 0; k < 2000; k++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			int dec = (int)(r % 9), digits = 1 + (int)((r >> 8) % 16);
+			char m[20];
+			for (int j = 0; j < digits; j++)
+				m[j] = (char)('0' + (r >> (12 + 3 * j)) % 10);
+			m[digits] = 0;
+			if (dec && dec < digits)
+				snprintf(texts[k], 40, "%s%.*s.%s", k & 1 ? "-" : "", digits - dec, m, m + digits - dec);
+			else
+				snprintf(texts[k], 40, "%s%s", k & 1 ? "-" : "", m);
+			if (k % 7 == 0)
+				snprintf(texts[k], 40, "%.17g", (double)(r >> 11) * 0x1p-53 * 1e6);
+			fprintf(fp, "%s,%d\n", texts[k], k & 1);
+		}
+		fclose(fp);
+		o = (imb_csv_opts){0};
+		o.label = "1";
+		o.header = 0;
+		rc = imb_import_csv(P("nums.csv"), &o, &f);
+		CHECK_STR(err_of(rc), "(no error)");
+		if (!rc) {
+			int bad = 0;
+			CHECK_EQ_INT(imb_frame_tensor(f, "x")->shape[1], 1);
+			for (int k = 0; k < 2000; k++)
+				if (xat(f, (size_t)k, 0) != (float)strtod(texts[k], NULL) && bad++ < 3)
+					fprintf(stderr, "'%s': %.9g, strtod %.9g\n", texts[k], xat(f, (size_t)k, 0),
+					        (float)strtod(texts[k], NULL));
+			CHECK_EQ_INT(bad, 0);
+			imb_frame_free(f);
+		}
+		o.label = "y";
+		o.header = -1;
+	}
+
 	/* errors: ragged, malformed quoting, empty, header only, numeric */
 	puts_("r.csv", "a,b,y\n1,2,x\n3,4\n");
 	CHECK(imb_import_csv(P("r.csv"), &o, &f) < 0);
