@@ -532,6 +532,7 @@ static int xgb_train(const imb_frame *f, const imb_tabular_opts *o, imb_frame **
 	void *bytes = imb_xmalloc_aligned(len);
 	memcpy(bytes, raw, len);
 	const char *tm = imb_val_as_str(imb_val_get(params, "tree_method"), "?");
+	threads = (int)imb_val_as_int(imb_val_get(params, "nthread"), threads); /* --param nthread */
 	snprintf(summary, ssize, "xgboost: %d rounds (%d trees), tree_method %s, %d threads, %.2f s",
 	         rounds, rounds * (t.K > 2 ? t.K : 1), tm, threads, imb_now() - t0);
 	*out = model_frame(&t, "xgboost", params, bytes, len);
