@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,58 +55,133 @@ void imb_resample_targets(int64_t *target, const int64_t *counts, int k, imb_rs_
 
 /* ------------------------------------------------------------------ kNN */
 
-#define KNN_BLOCK_FLOATS ((size_t)16 << 20) /* 64 MiB of distances at most */
+/* distances are computed for a block of rows at a time: about 4 MiB,
+ * reused, so it stays in cache and costs no page faults */
+#define KNN_BLOCK_FLOATS ((size_t)1 << 20)
 
-void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k)
+/* keep the k smallest (v, j) of a row in bd/bi, ascending; ties keep the
+ * lower index (j only grows) */
+static inline void topk_scan(float *bd, int32_t *bi, int *have, int k, const float *dr,
+                             size_t j0, size_t j1)
 {
-	float *norm = imb_xmalloc(n * sizeof *norm);
-	for (size_t i = 0; i < n; i++) {
-		const float *a = x + i * d;
-		float s = 0;
-		for (size_t t = 0; t < d; t++)
-			s += a[t] * a[t];
-		norm[i] = s;
+	float thr = *have == k ? bd[k - 1] : INFINITY;
+	for (size_t j = j0; j < j1; j++) {
+		float v = dr[j];
+		if (!(v < thr))
+			continue;
+		int p = *have < k ? (*have)++ : k - 1;
+		while (p > 0 && bd[p - 1] > v) {
+			bd[p] = bd[p - 1];
+			bi[p] = bi[p - 1];
+			p--;
+		}
+		bd[p] = v;
+		bi[p] = (int32_t)j;
+		if (*have == k)
+			thr = bd[k - 1];
 	}
-	size_t b = KNN_BLOCK_FLOATS / n;
-	if (b < 1)
-		b = 1;
-	if (b > n)
-		b = n;
+}
+
+typedef struct {
+	int32_t *nn;
+	const float *xa, *xb;   /* query rows (nq, da), all rows (n, da) */
+	const size_t *self;     /* query row q is row self[q] of x; NULL: q */
+	size_t nq, n, da, b, first, step; /* blocks first, first+step, ... */
+	int k;
+} knn_job;
+
+static void *knn_worker(void *arg)
+{
+	const knn_job *j = arg;
+	size_t n = j->n, b = j->b;
+	int k = j->k;
 	float *dist = imb_xmalloc_aligned(b * n * sizeof *dist);
 	float *bd = imb_xmalloc(k * sizeof *bd);
 	int32_t *bi = imb_xmalloc(k * sizeof *bi);
-	for (size_t i0 = 0; i0 < n; i0 += b) {
-		size_t m = n - i0 < b ? n - i0 : b;
-		/* dist (m, n) = -2 x[i0:i0+m] x^T */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)d, -2.0f,
-		            x + i0 * d, (int)d, x, (int)d, 0.0f, dist, (int)n);
+	for (size_t q0 = j->first * b; q0 < j->nq; q0 += j->step * b) {
+		size_t m = j->nq - q0 < b ? j->nq - q0 : b;
+		/* dist (m, n) = xa[q0:q0+m] xb^T */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)j->da, 1.0f,
+		            j->xa + q0 * j->da, (int)j->da, j->xb, (int)j->da, 0.0f, dist, (int)n);
 		for (size_t r = 0; r < m; r++) {
-			size_t i = i0 + r;
-			const float *dr = dist + r * n;
+			size_t q = q0 + r, i = j->self ? j->self[q] : q;
 			int have = 0;
-			/* |x_i - x_j|^2 - |x_i|^2: the same order as the distance */
-			for (size_t j = 0; j < n; j++) {
-				if (j == i)
-					continue;
-				float v = dr[j] + norm[j];
-				if (have == k && v >= bd[k - 1])
-					continue;
-				int p = have < k ? have++ : k - 1;
-				while (p > 0 && bd[p - 1] > v) {
-					bd[p] = bd[p - 1];
-					bi[p] = bi[p - 1];
-					p--;
-				}
-				bd[p] = v;
-				bi[p] = (int32_t)j;
-			}
-			memcpy(nn + i * k, bi, k * sizeof *bi);
+			topk_scan(bd, bi, &have, k, dist + r * n, 0, i);
+			topk_scan(bd, bi, &have, k, dist + r * n, i + 1, n);
+			memcpy(j->nn + q * k, bi, k * sizeof *bi);
 		}
 	}
 	free(bi);
 	free(bd);
 	free(dist);
-	free(norm);
+	return NULL;
+}
+
+void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
+                  size_t nq)
+{
+	/* one GEMM gives |x_j|^2 - 2 x_i.x_j (the distance less |x_i|^2, the
+	 * same order within row i): rows [x_i, 1] times rows [-2 x_j, |x_j|^2] */
+	size_t da = d + 1;
+	if (!rows)
+		nq = n;
+	float *xa = imb_xmalloc_aligned(nq * da * sizeof *xa), *xb = imb_xmalloc_aligned(n * da * sizeof *xb);
+	for (size_t i = 0; i < n; i++) {
+		const float *a = x + i * d;
+		float s = 0;
+		for (size_t t = 0; t < d; t++) {
+			s += a[t] * a[t];
+			xb[i * da + t] = -2.0f * a[t];
+		}
+		xb[i * da + d] = s;
+	}
+	for (size_t q = 0; q < nq; q++) {
+		memcpy(xa + q * da, x + (rows ? rows[q] : q) * d, d * sizeof *xa);
+		xa[q * da + d] = 1.0f;
+	}
+	size_t b = KNN_BLOCK_FLOATS / n;
+	if (b < 16)
+		b = 16;
+	if (b > nq)
+		b = nq ? nq : 1;
+	size_t nblocks = (nq + b - 1) / b;
+	/* one thread per core over the row blocks, each with a one-thread
+	 * sgemm (never nested pools); small problems stay on this thread */
+	int nt = openblas_get_num_threads();
+	if (nt < 1 || (double)nq * n * da < 4e6)
+		nt = 1;
+	if ((size_t)nt > nblocks)
+		nt = nblocks ? (int)nblocks : 1;
+	if (nt > 64)
+		nt = 64;
+	knn_job jobs[64];
+	pthread_t th[64];
+	for (int t = 0; t < nt; t++)
+		jobs[t] = (knn_job){nn, xa, xb, rows, nq, n, da, b, (size_t)t, (size_t)nt, k};
+	if (nt == 1) {
+		knn_worker(&jobs[0]);
+	} else {
+		int saved = openblas_get_num_threads();
+		openblas_set_num_threads(1);
+		int started = 0;
+		for (int t = 1; t < nt; t++, started++)
+			if (pthread_create(&th[t], NULL, knn_worker, &jobs[t]))
+				break;
+		knn_worker(&jobs[0]);
+		for (int t = 1; t <= started; t++)
+			pthread_join(th[t], NULL);
+		/* blocks of threads that did not start */
+		for (int t = started + 1; t < nt; t++)
+			knn_worker(&jobs[t]);
+		openblas_set_num_threads(saved);
+	}
+	free(xa);
+	free(xb);
+}
+
+void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k)
+{
+	imb_knn_rows(nn, x, n, d, k, NULL, n);
 }
 
 /* ------------------------------------------------------------- resample */
@@ -140,7 +216,10 @@ static void row_float(float *out, const imb_tensor *x, size_t r, size_t d)
 	}
 }
 
-/* dst row = a + u (b - a), in x's dtype */
+/* dst row = a + u (b - a), in x's dtype. The dynamic cost model lets
+ * GCC vectorise the u8 conversions at -O2 (the hot loop of SMOTE on
+ * images). */
+__attribute__((optimize("vect-cost-model=dynamic")))
 static void interp(imb_tensor *dx, size_t dst, const imb_tensor *x, size_t a, size_t b, double u,
                    size_t d)
 {
@@ -149,11 +228,10 @@ static void interp(imb_tensor *dx, size_t dst, const imb_tensor *x, size_t a, si
 		const uint8_t *pa = (const uint8_t *)x->data + a * d, *pb = (const uint8_t *)x->data + b * d;
 		uint8_t *o = (uint8_t *)dx->data + dst * d;
 		float uf = (float)u;
-		for (size_t t = 0; t < d; t++) {
-			float v = (float)pa[t] + uf * (float)((int)pb[t] - (int)pa[t]);
-			long q = lrintf(v);
-			o[t] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
-		}
+		/* a convex combination of values in [0, 255], plus one half,
+		 * lies in (0, 256): truncation rounds to nearest (half up) */
+		for (size_t t = 0; t < d; t++)
+			o[t] = (uint8_t)(int)((float)pa[t] + uf * (float)((int)pb[t] - (int)pa[t]) + 0.5f);
 		break;
 	}
 	case IMB_F32: {
@@ -181,6 +259,36 @@ static void interp(imb_tensor *dx, size_t dst, const imb_tensor *x, size_t a, si
 	default:
 		break;
 	}
+}
+
+/* A new frame: every row of src, then rows extra[0..ne) of src appended
+ * (x's appended rows left for the caller when fill_x is 0). Like
+ * imb_dataset_take, without zero-filling and with one copy of the source
+ * rows. */
+static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int fill_x)
+{
+	imb_frame *f = imb_frame_new(src->kind, src->name);
+	imb_val_free(f->attrs);
+	f->attrs = imb_val_copy(src->attrs);
+	uint64_t n = imb_dataset_n(src);
+	for (size_t t = 0; t < src->ntensors; t++) {
+		const imb_tensor *st = &src->tensors[t];
+		uint64_t shape[IMB_MAXDIM];
+		memcpy(shape, st->shape, sizeof shape);
+		int per_row = st->ndim >= 1 && st->shape[0] == n;
+		size_t row = per_row && n ? st->nbytes / n : 0;
+		size_t nbytes = per_row ? st->nbytes + ne * row : st->nbytes;
+		char *d = imb_xmalloc_aligned(nbytes);
+		memcpy(d, st->data, st->nbytes);
+		if (per_row) {
+			shape[0] = n + ne;
+			if (fill_x || strcmp(st->key, "x"))
+				for (size_t k = 0; k < ne; k++)
+					memcpy(d + st->nbytes + k * row, (const char *)st->data + extra[k] * row, row);
+		}
+		imb_frame_put_tensor(f, st->key, st->dtype, st->ndim, shape, d);
+	}
+	return f;
 }
 
 imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k, uint64_t seed)
@@ -237,8 +345,6 @@ imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k
 		free(keep);
 		out = imb_dataset_take(f, idx, pos, f->name);
 	} else {
-		for (size_t i = 0; i < n; i++)
-			idx[pos++] = i;
 		/* random: duplicates drawn with replacement; smote: base rows,
 		 * overwritten below */
 		int32_t **nn = imb_xcalloc(nk > 0 ? nk : 1, sizeof *nn);
@@ -262,23 +368,44 @@ imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k
 				imb_warn("%s: class %d (%s) has %lld samples; SMOTE uses k=%d neighbours", lbl,
 				         c, nm ? nm : "?", (long long)cnt[c], kc[c]);
 			}
+			/* draw every (sample, neighbour) pair and step first, as
+			 * imblearn does (one index over the pairs), then find the
+			 * neighbours of the samples drawn only */
+			int kk = kc[c];
+			size_t np0 = np;
+			int64_t *qpos = imb_xmalloc(cnt[c] * sizeof *qpos);
+			for (int64_t i = 0; i < cnt[c]; i++)
+				qpos[i] = -1;
+			for (int64_t i = 0; i < need; i++) {
+				uint64_t sidx = imb_rng_below(&r, (uint64_t)cnt[c] * kk);
+				pair[2 * np] = sidx; /* resolved below */
+				qpos[sidx / kk] = 0;
+				step[np++] = imb_rng_uniform(&r);
+			}
+			size_t nq = 0;
+			size_t *rows = imb_xmalloc(cnt[c] * sizeof *rows);
+			for (int64_t i = 0; i < cnt[c]; i++)
+				if (qpos[i] == 0) {
+					qpos[i] = nq;
+					rows[nq++] = i;
+				}
 			float *xc = imb_xmalloc_aligned(cnt[c] * d * sizeof *xc);
 			for (int64_t i = 0; i < cnt[c]; i++)
 				row_float(xc + i * d, x, by[c][i], d);
-			nn[c] = imb_xmalloc(cnt[c] * kc[c] * sizeof **nn);
-			imb_knn(nn[c], xc, cnt[c], d, kc[c]);
+			nn[c] = imb_xmalloc((nq ? nq : 1) * kk * sizeof **nn);
+			imb_knn_rows(nn[c], xc, cnt[c], d, kk, rows, nq);
 			free(xc);
-			for (int64_t i = 0; i < need; i++) {
-				/* imblearn draws one index over (sample, neighbour) pairs */
-				uint64_t s = imb_rng_below(&r, (uint64_t)cnt[c] * kc[c]);
-				size_t a = s / kc[c], b = nn[c][a * kc[c] + s % kc[c]];
-				pair[2 * np] = by[c][a];
-				pair[2 * np + 1] = by[c][b];
-				step[np++] = imb_rng_uniform(&r);
+			for (size_t i = np0; i < np; i++) {
+				size_t sidx = pair[2 * i], a = sidx / kk;
+				size_t b = nn[c][qpos[a] * kk + sidx % kk];
+				pair[2 * i] = by[c][a];
+				pair[2 * i + 1] = by[c][b];
 				idx[pos++] = by[c][a];
 			}
+			free(rows);
+			free(qpos);
 		}
-		out = imb_dataset_take(f, idx, pos, f->name);
+		out = grow(f, idx, pos, m != IMB_RS_SMOTE);
 		if (m == IMB_RS_SMOTE) {
 			imb_tensor *dx = imb_frame_tensor(out, "x");
 			for (size_t i = 0; i < np; i++)

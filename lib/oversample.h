@@ -19,7 +19,10 @@
  * OpenBLAS sgemm (|a|^2 + |b|^2 - 2 a.b) a block of rows at a time, so
  * memory stays near 64 MiB whatever the class size. f32 and f64 data are
  * interpolated in their own precision; u8 and i32 data in floating point,
- * then rounded to the nearest integer (u8 clamped to [0, 255]). Other
+ * then rounded to the nearest integer (halves up for u8). Only the samples
+ * drawn as bases get their neighbours computed (all pairs and steps are
+ * drawn first, in imblearn's order), which saves most of the distance
+ * work when a large class needs few new samples. Other
  * per-sample tensors of a new row are copied from x's row. A class with
  * fewer than k+1 samples uses k = n_c - 1 (with a warning); one with a
  * single sample cannot be oversampled by SMOTE (an error). */
@@ -45,6 +48,11 @@ void imb_resample_targets(int64_t *target, const int64_t *counts, int k, imb_rs_
  * rows (ascending distance, ties to the lower index); x is (n, d).
  * Needs 0 < k < n. */
 void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k);
+/* The same for the query rows rows[0..nq) only: nn is (nq, k), row q
+ * holding the neighbours of row rows[q] among all n rows (itself
+ * excluded). rows NULL: all rows, as imb_knn. */
+void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
+                  size_t nq);
 
 /* A new frame: f re-sampled (f is not changed), with attrs.counts
  * updated and attrs.oversample = {method, ratio, k (smote), seed,

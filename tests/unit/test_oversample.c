@@ -185,6 +185,18 @@ static void test_knn(size_t n, size_t d, int k)
 		}
 	}
 	fprintf(stderr, "knn n=%zu d=%zu k=%d: max relative distance difference %g\n", n, d, k, maxdiff);
+	/* a subset of query rows gets the same neighbours as the full search */
+	size_t nq = 0, *rows = malloc(n * sizeof *rows);
+	for (size_t i = 1; i < n; i += 3)
+		rows[nq++] = i;
+	int32_t *sub = malloc(nq * k * sizeof *sub);
+	imb_knn_rows(sub, x, n, d, k, rows, nq);
+	int diffrows = 0;
+	for (size_t q = 0; q < nq; q++)
+		diffrows += memcmp(sub + q * k, nn + rows[q] * k, k * sizeof *sub) != 0;
+	CHECK_EQ_INT(diffrows, 0);
+	free(sub);
+	free(rows);
 	CHECK(maxdiff < 1e-3);
 	CHECK_EQ_INT(self, 0);
 	free(x);

@@ -1,0 +1,63 @@
+#!/bin/sh
+# bench/smote.sh: SMOTE in imb-oversample against imbalanced-learn's SMOTE
+# on the same data, printed side by side. Run from the repository root
+# with the tools built in bin/ (or IMB_BIN=dir).
+#
+# imb: the whole process (reading the stream, kNN, synthesis, writing the
+#      stream), best wall time of REPEATS runs, and that run's CPU time.
+# imblearn: SMOTE(k_neighbors=K).fit_resample alone, best of REPEATS, on the
+#      same train frame (x as stored: u8 images, f32 tables); and the whole
+#      python process once (interpreter, imports, reading the frame, one
+#      fit_resample).
+# ratio = imblearn fit_resample / imb whole process (goal: >= 5).
+#
+# Cases: Fashion-MNIST T-shirt (6000) vs Shirt (300), ratio 0.05, 784
+# features; Fashion-MNIST all ten classes, exp profile, ratio 0.01 (the
+# long-tailed set: 6000 down to 60 per class); a tabular case, 40000 vs
+# 4000 rows of 20 f32 features.
+set -eu
+BIN=${IMB_BIN:-bin}
+PY=/usr/bin/python3
+REF=bench/smote_ref.py
+REPEATS=${REPEATS:-5}
+K=${K:-5}
+FMNIST=${FMNIST:-/usr/share/datasets/fashion-mnist}
+
+for t in imb-split imb-oversample; do
+	[ -x "$BIN/$t" ] || { echo "smote.sh: $BIN/$t is missing; run make first" >&2; exit 1; }
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# the input streams: imb-import if built, else the same frames from python
+if [ -x "$BIN/imb-import" ]; then
+	"$BIN/imb-import" fashion-mnist --dir "$FMNIST" > "$tmp/fm.imb" 2>/dev/null ||
+		$PY $REF fashion "$FMNIST" > "$tmp/fm.imb"
+else
+	$PY $REF fashion "$FMNIST" > "$tmp/fm.imb"
+fi
+"$BIN/imb-split" --classes 0,6 --train-ratio 0.05 --seed 1 < "$tmp/fm.imb" > "$tmp/fm2.imb"
+"$BIN/imb-split" --profile exp --train-ratio 0.01 --seed 1 < "$tmp/fm.imb" > "$tmp/fmlt.imb"
+$PY $REF tabular 40000 4000 20 1 > "$tmp/tab.imb"
+
+num() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+
+echo "SMOTE, k=$K: imb-oversample (whole process) vs imblearn $($PY -c 'import imblearn; print(imblearn.__version__)') (fit_resample); $(nproc) cores, best of $REPEATS"
+printf '%-28s %7s %7s | %9s %9s | %12s %12s | %7s\n' case n_in n_out "imb wall" "imb cpu" \
+	"imbl. fit" "imbl. proc" "ratio"
+for c in fm2:fashion-2class-0.05 fmlt:fashion-10class-LT-0.01 tab:tabular-40000x20; do
+	f=${c%%:*}
+	name=${c#*:}
+	ours=$($PY $REF time "$REPEATS" "$tmp/$f.imb" "$tmp/out.imb" "$BIN/imb-oversample" --method smote --k "$K")
+	theirs=$($PY $REF run "$tmp/$f.imb" "$K" "$REPEATS")
+	proc=$($PY $REF time 1 "$tmp/$f.imb" /dev/null $PY $REF run "$tmp/$f.imb" "$K" 1)
+	w=$(echo "$ours" | num wall_s)
+	cpu=$(echo "$ours" | num cpu_s)
+	fit=$(echo "$theirs" | num fit_resample_s)
+	pw=$(echo "$proc" | num wall_s)
+	nin=$(echo "$theirs" | num n_in)
+	nout=$(echo "$theirs" | num n_out)
+	ratio=$(awk -v a="$fit" -v b="$w" 'BEGIN { printf "%.1fx", a / b }')
+	printf '%-28s %7s %7s | %8ss %8ss | %11ss %11ss | %7s\n' "$name" "$nin" "$nout" "$w" "$cpu" \
+		"$fit" "$pw" "$ratio"
+done
