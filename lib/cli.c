@@ -254,7 +254,12 @@ void imb_progress(const char *what, uint64_t done, uint64_t total)
 	if (done < total && now - last_draw < 0.1)
 		return;
 	last_draw = now;
-	int width = 30, fill = total ? (int)(width * (double)done / (double)total) : 0;
+	if (!total) { /* unknown total: just the count */
+		fprintf(stderr, "\r%s: %s %llu", tool, what, (unsigned long long)done);
+		fflush(stderr);
+		return;
+	}
+	int width = 30, fill = (int)(width * (double)done / (double)total);
 	if (fill > width)
 		fill = width;
 	fprintf(stderr, "\r%s: %s [%.*s%*s] %llu/%llu", tool, what, fill,

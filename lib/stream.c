@@ -118,7 +118,13 @@ imb_tensor *imb_frame_put_tensor(imb_frame *f, const char *key, imb_dtype t,
 	if (dst) {
 		tensor_clear(dst);
 	} else {
-		f->tensors = imb_xrealloc(f->tensors, (f->ntensors + 1) * sizeof *f->tensors);
+		/* fixed capacity: a tensor pointer stays valid while more are added */
+		if (!f->tensors)
+			f->tensors = imb_xcalloc(IMB_MAX_TENSORS, sizeof *f->tensors);
+		if (f->ntensors == IMB_MAX_TENSORS) {
+			fprintf(stderr, "imb: a frame holds at most %d tensors\n", IMB_MAX_TENSORS);
+			exit(1);
+		}
 		dst = &f->tensors[f->ntensors++];
 		memset(dst, 0, sizeof *dst);
 	}
@@ -661,6 +667,9 @@ static int rd_frame_body(imb_reader *r, imb_frame *f, const tok *head)
 				bad = 1;
 			} else {
 				uint64_t n = t.u;
+				if (n > IMB_MAX_TENSORS)
+					bad = imb_seterr("field 'tensors' holds %llu tensors, at most %d allowed",
+					                 (unsigned long long)n, IMB_MAX_TENSORS);
 				for (uint64_t j = 0; j < n && !bad; j++) {
 					char *tkey = NULL;
 					if (rd_tok(r, &t, "a tensor name") || skip_expect(&t, T_STR, "a tensor name") ||

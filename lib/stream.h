@@ -16,6 +16,7 @@
 
 #define IMB_FORMAT_VERSION 1
 #define IMB_MAXDIM 8
+#define IMB_MAX_TENSORS 64
 /* msgpack's bin32 holds at most 2^32-1 bytes: the format's tensor limit */
 #define IMB_MAX_TENSOR_BYTES 0xffffffffull
 
@@ -49,7 +50,9 @@ size_t imb_dtype_size(imb_dtype t);
 imb_frame *imb_frame_new(const char *kind, const char *name);
 void imb_frame_free(imb_frame *f);
 /* Adds a tensor with zeroed data of the given shape and returns it; a
- * tensor already under that key is replaced. Exits on overflow/OOM. */
+ * tensor already under that key is replaced. Exits on overflow/OOM or
+ * beyond IMB_MAX_TENSORS. Tensor pointers stay valid while tensors are
+ * added (the array never moves); deleting one shifts those after it. */
 imb_tensor *imb_frame_add_tensor(imb_frame *f, const char *key, imb_dtype t,
                                  int ndim, const uint64_t *shape);
 /* Adds a tensor taking ownership of data (from imb_xmalloc_aligned). */
