@@ -2,10 +2,16 @@
  * reference written here, and every backward against central finite
  * differences of that double reference (loss = sum(out * R) for a random
  * R, so dout = R). Prints the max difference of each comparison; exits
- * non-zero when one is over its tolerance or a gradient is all zero. */
+ * non-zero when one is over its tolerance or a gradient is all zero.
+ *
+ * With a directory argument it instead compares layers, losses, a small
+ * residual net's gradients and an SGD step with PyTorch's (the dumps of
+ * tests/nn_torch_ref.py; see tests/nn_ref.bats). */
 #include "check.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
+#include "nn_loss.h"
+#include "nn_optim.h"
 #include "rng.h"
 
 #include <stdint.h>
@@ -550,8 +556,233 @@ static void test_conv_threads(void)
 	free(x); free(w); free(R);
 }
 
-int main(void)
+/* ------------------------------------------------------------ PyTorch reference */
+
+/* `test_nn_layers DIR` compares with the dumps tests/nn_torch_ref.py wrote
+ * into DIR (tests/nn_ref.bats runs both): outputs and gradients agree to
+ * REF_TOL relative to the largest reference value. */
+#define REF_TOL 1e-4
+
+static const char *ref_dir;
+
+static void *ref_read(const char *name, const char *ext, size_t n)
 {
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s.%s", ref_dir, name, ext);
+	FILE *fp = fopen(path, "rb");
+	void *buf = malloc(n * 4 + 4);
+	size_t got = fp ? fread(buf, 4, n + 1, fp) : 0;
+	if (!fp || got != n) {
+		fprintf(stderr, "%s: %s (expected %zu values, read %zu)\n", path,
+		        fp ? "wrong size" : "cannot open", n, got);
+		exit(1);
+	}
+	fclose(fp);
+	return buf;
+}
+
+static float *rf(const char *name, size_t n) { return ref_read(name, "f32", n); }
+
+static void ref_compare(const char *what, const float *got, const char *name, size_t n)
+{
+	float *want = rf(name, n);
+	double *w = todouble(want, n);
+	double md = 0, mx = 0;
+	for (size_t i = 0; i < n; i++) {
+		md = fabs(got[i] - w[i]) > md ? fabs(got[i] - w[i]) : md;
+		mx = fabs(w[i]) > mx ? fabs(w[i]) : mx;
+	}
+	printf("  %-44s max diff %.3g, relative %.3g\n", what, md, mx > 0 ? md / mx : md);
+	check_count++;
+	if (!(md <= REF_TOL * mx) || mx == 0) {
+		check_failed++;
+		fprintf(stderr, "FAIL %s vs PyTorch: max diff %g, max |ref| %g\n", what, md, mx);
+	}
+	free(want);
+	free(w);
+}
+
+static void ref_conv(const char *cs, int N, int C, int H, int W, int OC, int K, int S, int P,
+                     int bias)
+{
+	char nm[64];
+	int OH = imb_nn_conv2d_out(H, K, S, P), OW = imb_nn_conv2d_out(W, K, S, P);
+	size_t nx = (size_t)N * C * H * W, nw = (size_t)OC * C * K * K, no = (size_t)N * OC * OH * OW;
+	printf("%s: conv2d N=%d C=%d %dx%d OC=%d k=%d stride=%d pad=%d\n", cs, N, C, H, W, OC, K, S, P);
+#define RF(t, n) (snprintf(nm, sizeof nm, "%s." t, cs), rf(nm, n))
+#define RC(what, got, t, n) (snprintf(nm, sizeof nm, "%s." t, cs), ref_compare(what, got, nm, n))
+	float *x = RF("x", nx), *w = RF("w", nw), *b = bias ? RF("b", OC) : NULL;
+	float *dout = RF("dout", no), *out = fzeros(no), *dx = fzeros(nx), *dw = fzeros(nw);
+	float *db = fzeros(OC);
+	imb_nn_conv2d_forward(out, x, w, b, N, C, H, W, OC, K, K, S, P);
+	imb_nn_conv2d_backward(dx, dw, bias ? db : NULL, dout, x, w, N, C, H, W, OC, K, K, S, P);
+	RC("forward", out, "out", no);
+	RC("dinp", dx, "dx", nx);
+	RC("dw", dw, "dw", nw);
+	if (bias)
+		RC("db", db, "db", OC);
+	free(x); free(w); free(b); free(dout); free(out); free(dx); free(dw); free(db);
+}
+
+/* the small residual net of nn_torch_ref.py, forward, backward, SGD step */
+static void ref_net(void)
+{
+	enum { N = 4, C = 3, H = 8, W = 8, F = 8, K = 5 };
+	printf("net: conv-bn-relu, conv-bn + skip, relu, maxpool, avgpool, linear, CE; SGD\n");
+	/* one flat parameter block, PyTorch's order */
+	size_t sz[] = { F * C * 9, F, F, F * F * 9, F, F, K * F, K }, P = 0, off[8];
+	for (int i = 0; i < 8; i++) {
+		off[i] = P;
+		P += sz[i];
+	}
+	float *param = rf("net.params", P), *grad = fzeros(P);
+	float *w1 = param + off[0], *g1 = param + off[1], *be1 = param + off[2];
+	float *w2 = param + off[3], *g2 = param + off[4], *be2 = param + off[5];
+	float *wf = param + off[6], *bf = param + off[7];
+	float *x = rf("net.x", N * C * H * W);
+	int32_t *y = ref_read("net.y", "i32", N);
+	size_t A = (size_t)N * F * H * W;
+	float *c1 = fzeros(A), *r1 = fzeros(A), *c2 = fzeros(A), *b2 = fzeros(A), *r2 = fzeros(A);
+	float *pm = fzeros(A / 4), *a = fzeros(N * F), *z = fzeros(N * K);
+	float m1[F], s1[F], m2[F], s2[F], rm[F] = {0}, rv[F] = {0};
+	int32_t *am = malloc(A / 4 * sizeof(int32_t));
+	imb_nn_conv2d_forward(c1, x, w1, NULL, N, C, H, W, F, 3, 3, 1, 1);
+	imb_nn_batchnorm_forward_train(r1, m1, s1, rm, rv, c1, g1, be1, N, F, H * W, 0.1f, 1e-5f);
+	imb_nn_relu_forward(r1, r1, A);
+	imb_nn_conv2d_forward(c2, r1, w2, NULL, N, F, H, W, F, 3, 3, 1, 1);
+	imb_nn_batchnorm_forward_train(b2, m2, s2, rm, rv, c2, g2, be2, N, F, H * W, 0.1f, 1e-5f);
+	imb_nn_residual_forward(r2, b2, r1, A);
+	imb_nn_relu_forward(r2, r2, A);
+	imb_nn_maxpool_forward(pm, am, r2, N, F, H, W, 2, 2, 0);
+	imb_nn_avgpool_forward(a, pm, N, F, H * W / 4);
+	imb_nn_linear_forward(z, a, wf, bf, N, F, K);
+	imb_nn_loss L;
+	imb_nn_loss_ce(&L, K);
+	float dz[N * K], loss = imb_nn_loss_forward(&L, dz, NULL, z, y, N);
+	ref_compare("logits", z, "net.z", N * K);
+	ref_compare("loss", &loss, "net.loss", 1);
+	/* backward: activation gradients zeroed, parameter gradients in the block */
+	float *da = fzeros(N * F), *dpm = fzeros(A / 4), *dr2 = fzeros(A), *db2 = fzeros(A);
+	float *dc2 = fzeros(A), *dr1 = fzeros(A), *dc1 = fzeros(A);
+	imb_nn_linear_backward(da, grad + off[6], grad + off[7], dz, a, wf, N, F, K);
+	imb_nn_avgpool_backward(dpm, da, N, F, H * W / 4);
+	imb_nn_maxpool_backward(dr2, dpm, am, N, F, H, W, 2, 2, 0);
+	float *ds = fzeros(A);
+	imb_nn_relu_backward(ds, dr2, r2, A);
+	imb_nn_residual_backward(db2, dr1, ds, A);
+	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W);
+	imb_nn_conv2d_backward(dr1, grad + off[3], NULL, dc2, r1, w2, N, F, H, W, F, 3, 3, 1, 1);
+	float *db1 = fzeros(A);
+	imb_nn_relu_backward(db1, dr1, r1, A);
+	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W);
+	imb_nn_conv2d_backward(NULL, grad + off[0], NULL, dc1, x, w1, N, C, H, W, F, 3, 3, 1, 1);
+	static const char *names[] = { "dw conv1", "dgamma bn1", "dbeta bn1", "dw conv2",
+	                               "dgamma bn2", "dbeta bn2", "dw linear", "db linear" };
+	float *want = rf("net.grads", P);
+	for (int i = 0; i < 8; i++) {
+		/* compare each parameter's slice on its own scale */
+		double md = 0, mx = 0;
+		for (size_t k = off[i]; k < off[i] + sz[i]; k++) {
+			md = fabs(grad[k] - want[k]) > md ? fabs(grad[k] - want[k]) : md;
+			mx = fabs(want[k]) > mx ? fabs(want[k]) : mx;
+		}
+		printf("  %-44s max diff %.3g, relative %.3g\n", names[i], md, md / mx);
+		check_count++;
+		if (!(md <= REF_TOL * mx)) {
+			check_failed++;
+			fprintf(stderr, "FAIL %s vs PyTorch: max diff %g, max |ref| %g\n", names[i], md, mx);
+		}
+	}
+	imb_nn_optim o;
+	imb_nn_optim_sgd(&o, P, 0.1f, 0.9f, 5e-4f, 0);
+	imb_nn_optim_step(&o, param, grad);
+	ref_compare("parameters after one SGD step", param, "net.params1", P);
+	imb_nn_optim_free(&o);
+	imb_nn_loss_free(&L);
+	free(param); free(grad); free(x); free(y); free(c1); free(r1); free(c2); free(b2);
+	free(r2); free(pm); free(a); free(z); free(am); free(da); free(dpm); free(dr2);
+	free(db2); free(dc2); free(dr1); free(dc1); free(ds); free(db1); free(want);
+}
+
+static int torch_reference(const char *dir)
+{
+	ref_dir = dir;
+	ref_conv("conv1", 4, 3, 9, 9, 5, 3, 1, 1, 1);
+	ref_conv("conv2", 3, 4, 9, 8, 6, 3, 2, 1, 1);
+	ref_conv("conv3", 5, 6, 4, 4, 4, 1, 1, 0, 0);
+
+	printf("lin: linear N=8 C=20 OC=7\n");
+	float *x = rf("lin.x", 160), *w = rf("lin.w", 140), *b = rf("lin.b", 7);
+	float *dout = rf("lin.dout", 56), out[56], dx[160] = {0}, dw[140] = {0}, db[7] = {0};
+	imb_nn_linear_forward(out, x, w, b, 8, 20, 7);
+	imb_nn_linear_backward(dx, dw, db, dout, x, w, 8, 20, 7);
+	ref_compare("forward", out, "lin.out", 56);
+	ref_compare("dinp", dx, "lin.dx", 160);
+	ref_compare("dw", dw, "lin.dw", 140);
+	ref_compare("db", db, "lin.db", 7);
+	free(x); free(w); free(b); free(dout);
+
+	printf("bn: BatchNorm2d(4) N=6 5x5, train then eval\n");
+	size_t n = 6 * 4 * 25;
+	x = rf("bn.x", n);
+	dout = rf("bn.dout", n);
+	float *g = rf("bn.gamma", 4), *be = rf("bn.beta", 4), *rm = rf("bn.rm0", 4);
+	float *rv = rf("bn.rv0", 4), *o = fzeros(n), *d = fzeros(n);
+	float mean[4], rstd[4], dg[4] = {0}, dbe[4] = {0};
+	imb_nn_batchnorm_forward_train(o, mean, rstd, rm, rv, x, g, be, 6, 4, 25, 0.1f, 1e-5f);
+	imb_nn_batchnorm_backward(d, dg, dbe, dout, x, g, mean, rstd, 6, 4, 25);
+	ref_compare("train forward", o, "bn.out", n);
+	ref_compare("train dinp", d, "bn.dx", n);
+	ref_compare("train dgamma", dg, "bn.dgamma", 4);
+	ref_compare("train dbeta", dbe, "bn.dbeta", 4);
+	ref_compare("running mean", rm, "bn.rm", 4);
+	ref_compare("running var", rv, "bn.rv", 4);
+	imb_nn_batchnorm_forward_eval(o, x, g, be, rm, rv, 6, 4, 25, 1e-5f);
+	ref_compare("eval forward", o, "bn.eval_out", n);
+	free(x); free(dout); free(g); free(be); free(rm); free(rv); free(o); free(d);
+
+	printf("pool: maxpool k=3 s=2 p=1 and global average, N=2 C=3 7x7\n");
+	x = rf("pool.x", 294);
+	float *dmax = rf("pool.dmax", 96), *davg = rf("pool.davg", 6), mp[96], ap[6];
+	float *dpx = fzeros(294);
+	int32_t am[96];
+	imb_nn_maxpool_forward(mp, am, x, 2, 3, 7, 7, 3, 2, 1);
+	imb_nn_avgpool_forward(ap, x, 2, 3, 49);
+	imb_nn_maxpool_backward(dpx, dmax, am, 2, 3, 7, 7, 3, 2, 1);
+	imb_nn_avgpool_backward(dpx, davg, 2, 3, 49);
+	ref_compare("maxpool forward", mp, "pool.max", 96);
+	ref_compare("avgpool forward", ap, "pool.avg", 6);
+	ref_compare("dinp of both", dpx, "pool.dx", 294);
+	free(x); free(dmax); free(davg); free(dpx);
+
+	printf("loss: N=16 K=5\n");
+	float *z = rf("loss.z", 80), *wc = rf("loss.w", 5), dz[80], l;
+	int32_t *y = ref_read("loss.y", "i32", 16);
+	imb_nn_loss L;
+	imb_nn_loss_ce(&L, 5);
+	l = imb_nn_loss_forward(&L, dz, NULL, z, y, 16);
+	ref_compare("cross-entropy", &l, "loss.ce", 1);
+	ref_compare("cross-entropy dlogits", dz, "loss.dce", 80);
+	CHECK(imb_nn_loss_weighted_ce(&L, 5, wc) == 0);
+	l = imb_nn_loss_forward(&L, dz, NULL, z, y, 16);
+	ref_compare("weighted cross-entropy", &l, "loss.wce", 1);
+	ref_compare("weighted cross-entropy dlogits", dz, "loss.dwce", 80);
+	imb_nn_loss_free(&L);
+	CHECK(imb_nn_loss_focal(&L, 5, 2, NULL) == 0);
+	l = imb_nn_loss_forward(&L, dz, NULL, z, y, 16);
+	ref_compare("focal gamma=2", &l, "loss.focal", 1);
+	ref_compare("focal dlogits", dz, "loss.dfocal", 80);
+	imb_nn_loss_free(&L);
+	free(z); free(wc); free(y);
+
+	ref_net();
+	CHECK_DONE();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		return torch_reference(argv[1]);
 	imb_rng_seed(&rng, 1);
 	CHECK(imb_nn_backend_missing(&imb_nn_backend_cpu) == NULL);
 	CHECK_STR(imb_nn_be()->name, "cpu");

@@ -1,0 +1,61 @@
+#!/usr/bin/env bats
+# The engine against PyTorch: tests/nn_torch_ref.py dumps inputs, weights,
+# outputs and gradients of conv2d, linear, batch norm (train and eval),
+# pooling, three losses, a small residual net and one SGD step; the unit
+# test binary test_nn_layers, given that directory, recomputes them and
+# compares (1e-4 relative). It lives in the build tree: IMB_UNIT names its
+# directory, else $(dirname $IMB_BIN)/tests (BUILD=build/x BIN=build/x/bin) or
+# build/tests (the default layout).
+
+load helpers
+
+find_unit() {
+	for d in "${IMB_UNIT:-}" "$(dirname "${IMB_BIN:-/nonexistent/bin}")/tests" "$ROOT/build/tests"; do
+		if [ -n "$d" ] && [ -x "$d/test_nn_layers" ]; then
+			UNIT="$d/test_nn_layers"
+			return 0
+		fi
+	done
+	skip "test_nn_layers not built (make unit, or set IMB_UNIT)"
+}
+
+need_torch() {
+	$PY -c 'import torch' 2>/dev/null || skip "no python3-torch"
+}
+
+@test "layers, losses, a residual net's gradients and an SGD step match PyTorch" {
+	need_torch
+	find_unit
+	run $PY "$ROOT/tests/nn_torch_ref.py" "$TMP"
+	assert_success
+	[ -s "$TMP/net.grads.f32" ]
+	run "$UNIT" "$TMP"
+	assert_success
+	assert_output --partial "parameters after one SGD step"
+	refute_output --partial "FAIL"
+	assert_output --partial "0 failed"
+}
+
+@test "a perturbed reference dump fails the comparison" {
+	need_torch
+	find_unit
+	$PY "$ROOT/tests/nn_torch_ref.py" "$TMP"
+	# scale one conv gradient by 1.001: far above the 1e-4 tolerance
+	$PY -c 'import numpy as np, sys; p = sys.argv[1] + "/conv1.dw.f32"; a = np.fromfile(p, "<f4"); (a * 1.001).astype("<f4").tofile(p)' "$TMP"
+	run "$UNIT" "$TMP"
+	assert_failure
+	assert_output --partial "FAIL dw vs PyTorch"
+}
+
+@test "a missing or truncated dump is an error, not a pass" {
+	find_unit
+	run "$UNIT" "$TMP"
+	assert_failure
+	assert_output --partial "cannot open"
+	need_torch
+	$PY "$ROOT/tests/nn_torch_ref.py" "$TMP"
+	head -c 8 "$TMP/lin.w.f32" > "$TMP/short" && mv "$TMP/short" "$TMP/lin.w.f32"
+	run "$UNIT" "$TMP"
+	assert_failure
+	assert_output --partial "wrong size"
+}
