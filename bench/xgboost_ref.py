@@ -18,13 +18,19 @@ def train_frame(path):
                 return f
     sys.exit("no train frame in " + path)
 
-def arr(t, dt):
-    return np.frombuffer(t["data"], dtype=dt).reshape(t["shape"])
+DT = {"u8": "u1", "i32": "<i4", "i64": "<i8", "f32": "<f4", "f64": "<f8"}
+
+def arr(t):
+    return np.frombuffer(t["data"], dtype=DT[t["dtype"]]).reshape(t["shape"])
 
 f = train_frame(sys.argv[1])
 params, rounds = json.loads(sys.argv[2]), int(sys.argv[3])
-X = arr(f["tensors"]["x"], "<f4").reshape(f["tensors"]["x"]["shape"][0], -1)
-y = arr(f["tensors"]["y"], "<i4")
+X = arr(f["tensors"]["x"]).reshape(f["tensors"]["x"]["shape"][0], -1)
+if X.dtype == np.uint8:  # as imb-train reads images: x / 255
+    X = X.astype(np.float32) * np.float32(1 / 255)
+elif X.dtype != np.float32:
+    X = X.astype(np.float32)
+y = arr(f["tensors"]["y"])
 t0 = time.perf_counter()
 d = xgb.DMatrix(X, label=y, nthread=params.get("nthread", -1))
 bst = xgb.train(params, d, num_boost_round=rounds)
