@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const char *const method_names[] = {"random", "under", "smote"};
 _Static_assert(IMB_LEN(method_names) == IMB_RS_SMOTE + 1, "a method without a name");
@@ -261,6 +262,23 @@ static void interp(imb_tensor *dx, size_t dst, const imb_tensor *x, size_t a, si
 	}
 }
 
+/* A buffer for a large output tensor: 2 MiB aligned and marked for
+ * transparent huge pages, so filling it takes a few page faults instead
+ * of one per 4 KiB (a third of SMOTE's time on a 10 MB image frame).
+ * Freed with free(), as imb_xmalloc_aligned's. */
+static void *big_alloc(size_t n)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (n < 2 * huge)
+		return imb_xmalloc_aligned(n);
+	void *p = NULL;
+	size_t rounded = (n + huge - 1) / huge * huge;
+	if (posix_memalign(&p, huge, rounded))
+		return imb_xmalloc_aligned(n);
+	madvise(p, rounded, MADV_HUGEPAGE);
+	return p;
+}
+
 /* A new frame: every row of src, then rows extra[0..ne) of src appended
  * (x's appended rows left for the caller when fill_x is 0). Like
  * imb_dataset_take, without zero-filling and with one copy of the source
@@ -278,7 +296,7 @@ static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int
 		int per_row = st->ndim >= 1 && st->shape[0] == n;
 		size_t row = per_row && n ? st->nbytes / n : 0;
 		size_t nbytes = per_row ? st->nbytes + ne * row : st->nbytes;
-		char *d = imb_xmalloc_aligned(nbytes);
+		char *d = big_alloc(nbytes);
 		memcpy(d, st->data, st->nbytes);
 		if (per_row) {
 			shape[0] = n + ne;
