@@ -16,7 +16,7 @@ set -eu
 cd "$(dirname "$0")/.."
 B=${IMB_BIN:-bin}
 PY=/usr/bin/python3
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-7}
 T=${THREADS:-$(nproc)}
 out=bench/out; mkdir -p $out
 in=$out/xgb_in.imb

@@ -250,6 +250,13 @@ static int in_list(const char *k, const char *const *list, size_t n)
 	return 0;
 }
 
+/* objectives whose predictions are class probabilities (hinge: 0 or 1) */
+static int xgb_objective_ok(const char *s)
+{
+	return !strcmp(s, "binary:logistic") || !strcmp(s, "binary:hinge") ||
+	       !strcmp(s, "multi:softprob");
+}
+
 const char *imb_tabular_check(const imb_tabular_opts *o)
 {
 	int xgb = !strcmp(o->model, "xgboost"), lin = !strcmp(o->model, "linear-svm"),
@@ -274,6 +281,11 @@ const char *imb_tabular_check(const imb_tabular_opts *o)
 			return errbuf;
 		}
 		if (xgb) {
+			if (!strcmp(k, "objective") && !xgb_objective_ok(v)) {
+				snprintf(errbuf, sizeof errbuf, "--param objective=%s: imb-train needs class "
+				         "probabilities: binary:logistic, binary:hinge or multi:softprob", v);
+				return errbuf;
+			}
 			if (!strcmp(k, "num_boost_round") &&
 			    (parse_num(v, &d) < 0 || d < 1 || d > 1e7 || d != floor(d))) {
 				snprintf(errbuf, sizeof errbuf,
@@ -718,7 +730,32 @@ void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
 		XGBoosterFree(b);
 		return NULL;
 	}
-	(void)K;
+	/* the objective and the class count, from XGBoost's own config */
+	bst_ulong clen;
+	const char *cfg;
+	if (XGBoosterSaveJsonConfig(b, &clen, &cfg) < 0) {
+		imb_seterr("tensor 'bytes': the XGBoost model has no config: %s", XGBGetLastError());
+		XGBoosterFree(b);
+		return NULL;
+	}
+	const char *obj = strstr(cfg, "\"objective\":{\"name\":\"");
+	const char *ncp = strstr(cfg, "\"num_class\":\"");
+	char oname[64] = "?";
+	if (obj)
+		sscanf(obj + 21, "%63[^\"]", oname);
+	long nc = ncp ? strtol(ncp + 13, NULL, 10) : -1;
+	if (!xgb_objective_ok(oname)) {
+		imb_seterr("tensor 'bytes': the XGBoost model's objective %s gives no class probabilities",
+		           oname);
+		XGBoosterFree(b);
+		return NULL;
+	}
+	if (nc > 1 ? nc != K : K != 2) {
+		imb_seterr("tensor 'bytes': the XGBoost model has %ld classes, attrs.n_classes says %d",
+		           nc > 1 ? nc : 2, K);
+		XGBoosterFree(b);
+		return NULL;
+	}
 	xgb_model *m = imb_xmalloc(sizeof *m);
 	m->b = b;
 	return m;

@@ -253,6 +253,9 @@ sys.exit(0 if n == 2 and u.tell() == len(data) else 1)' "$TMP/out"
 	run imb-train --param max_depth=banana < "$TMP/in"
 	assert_failure 2
 	assert_output --partial "max_depth"
+	run imb-train --param objective=reg:squarederror < "$TMP/in"
+	assert_failure 2
+	assert_output --partial "needs class probabilities"
 	run imb-train --class-weight 1,2,3 < "$TMP/in"
 	assert_failure 2
 	assert_output --partial "3 weights given"
