@@ -411,10 +411,17 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
 }
 
 /* ---------------------------------------------------------------- */
-/* convolution: im2col + sgemm, images grouped so that the GEMM's column
- * count (G * OH*OW) stays near CONV_COLS even for small feature maps */
+/* convolution: im2col + sgemm in pieces. A piece is either a band of
+ * output rows of one image (large feature maps: about CONV_BAND_COLS
+ * columns, so the im2col buffer stays small whatever the image size,
+ * and the GEMM writes straight into NCHW) or a group of G whole images
+ * (small maps: G * OH*OW reaches CONV_COLS, so the GEMM is not skinny;
+ * its output is scattered back to NCHW). Measured on ResNet-20's shapes,
+ * bands narrower than a 32x32 map made the weight-gradient GEMMs (K =
+ * band columns) slower, hence the wide band. */
 
 #define CONV_COLS 256
+#define CONV_BAND_COLS 1024
 
 int imb_nn_conv2d_shape_init(imb_nn_conv2d_shape *s, int N, int C, int H, int W,
                              int OC, int KH, int KW, int stride, int pad)
@@ -436,11 +443,21 @@ static int conv_is_1x1(const imb_nn_conv2d_shape *s)
 	return s->KH == 1 && s->KW == 1 && s->stride == 1 && s->pad == 0;
 }
 
+/* images per group (1 for large maps) */
 static int conv_group(const imb_nn_conv2d_shape *s)
 {
 	int ohw = s->OH * s->OW;
 	int G = ohw >= CONV_COLS ? 1 : (CONV_COLS + ohw - 1) / ohw;
 	return G > s->N ? s->N : G;
+}
+
+/* output rows per band (OH for small maps) */
+static int conv_band(const imb_nn_conv2d_shape *s)
+{
+	if (s->OH * s->OW <= CONV_BAND_COLS)
+		return s->OH;
+	int R = CONV_BAND_COLS / s->OW;
+	return R < 1 ? 1 : R;
 }
 
 /* Output columns [*lo, *hi) whose input column ow*S - P + kw lies
@@ -460,18 +477,20 @@ static void valid_cols(const imb_nn_conv2d_shape *s, int kw, int *lo, int *hi)
 	*hi = b;
 }
 
-/* col (C*KH*KW, ld): columns [0, OH*OW) get the patches of img (C,H,W) */
-static void im2col(float *col, size_t ld, const float *img, const imb_nn_conv2d_shape *s)
+/* col (C*KH*KW, ld): columns [0, (oh1-oh0)*OW) get the patches of output
+ * rows [oh0, oh1) of img (C,H,W) */
+static void im2col(float *col, size_t ld, const float *img, const imb_nn_conv2d_shape *s,
+                   int oh0, int oh1)
 {
-	int H = s->H, W = s->W, OH = s->OH, OW = s->OW, S = s->stride, P = s->pad;
+	int H = s->H, W = s->W, OW = s->OW, S = s->stride, P = s->pad;
 	for (int c = 0; c < s->C; c++)
 	for (int kh = 0; kh < s->KH; kh++)
 	for (int kw = 0; kw < s->KW; kw++) {
 		float *row = col + ((size_t)(c * s->KH + kh) * s->KW + kw) * ld;
 		int lo, hi;
 		valid_cols(s, kw, &lo, &hi);
-		for (int oh = 0; oh < OH; oh++) {
-			float *dst = row + (size_t)oh * OW;
+		for (int oh = oh0; oh < oh1; oh++) {
+			float *dst = row + (size_t)(oh - oh0) * OW;
 			int ih = oh * S - P + kh;
 			if (ih < 0 || ih >= H) {
 				memset(dst, 0, OW * sizeof(float));
@@ -491,24 +510,29 @@ static void im2col(float *col, size_t ld, const float *img, const imb_nn_conv2d_
 	}
 }
 
-/* img (C,H,W) += the patches in col (C*KH*KW, ld) */
-static void col2im(float *img, const float *col, size_t ld, const imb_nn_conv2d_shape *s)
+/* img (C,H,W) += the patches in col (C*KH*KW, ld) of output rows [oh0, oh1) */
+static void col2im(float *img, const float *col, size_t ld, const imb_nn_conv2d_shape *s,
+                   int oh0, int oh1)
 {
-	int H = s->H, W = s->W, OH = s->OH, OW = s->OW, S = s->stride, P = s->pad;
+	int H = s->H, W = s->W, OW = s->OW, S = s->stride, P = s->pad;
 	for (int c = 0; c < s->C; c++)
 	for (int kh = 0; kh < s->KH; kh++)
 	for (int kw = 0; kw < s->KW; kw++) {
 		const float *row = col + ((size_t)(c * s->KH + kh) * s->KW + kw) * ld;
 		int lo, hi;
 		valid_cols(s, kw, &lo, &hi);
-		for (int oh = 0; oh < OH; oh++) {
+		for (int oh = oh0; oh < oh1; oh++) {
 			int ih = oh * S - P + kh;
 			if (ih < 0 || ih >= H)
 				continue;
-			const float *src = row + (size_t)oh * OW;
+			const float *src = row + (size_t)(oh - oh0) * OW;
 			float *dst = img + ((size_t)c * H + ih) * W;
-			for (int ow = lo; ow < hi; ow++)
-				dst[ow * S + kw - P] += src[ow];
+			if (S == 1)
+				for (int ow = lo; ow < hi; ow++)
+					dst[ow + kw - P] += src[ow];
+			else
+				for (int ow = lo; ow < hi; ow++)
+					dst[ow * S + kw - P] += src[ow];
 		}
 	}
 }
@@ -527,26 +551,32 @@ static void conv_forward_range(conv_ctx *c, int t, int n0, int n1)
 	const imb_nn_conv2d_shape *s = c->s;
 	int OC = s->OC, ohw = s->OH * s->OW, CKK = s->C * s->KH * s->KW;
 	size_t in_sz = (size_t)s->C * s->H * s->W, out_sz = (size_t)OC * ohw;
+	int G = conv_group(s), R = conv_band(s);
+	size_t gcols = G > 1 ? (size_t)G * ohw : (size_t)R * s->OW;
 	if (conv_is_1x1(s)) {
 		for (int n = n0; n < n1; n++)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, ohw, CKK,
 			            1, c->w, CKK, c->inp + n * in_sz, ohw, 0,
 			            c->out + n * out_sz, ohw);
+	} else if (G == 1) {
+		float *col = scratch(t, (size_t)CKK * gcols);
+		for (int n = n0; n < n1; n++)
+			for (int oh0 = 0; oh0 < s->OH; oh0 += R) {
+				int oh1 = oh0 + R < s->OH ? oh0 + R : s->OH;
+				int cols = (oh1 - oh0) * s->OW;
+				im2col(col, cols, c->inp + n * in_sz, s, oh0, oh1);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, cols, CKK,
+				            1, c->w, CKK, col, cols, 0,
+				            c->out + n * out_sz + (size_t)oh0 * s->OW, ohw);
+			}
 	} else {
-		int G = conv_group(s);
-		size_t gcols = (size_t)G * ohw;
-		float *col = scratch(t, (size_t)CKK * gcols + (G > 1 ? (size_t)OC * gcols : 0));
+		float *col = scratch(t, (size_t)(CKK + OC) * gcols);
 		float *tmp = col + (size_t)CKK * gcols;
 		for (int n = n0; n < n1; n += G) {
 			int g = n1 - n < G ? n1 - n : G;
 			size_t cols = (size_t)g * ohw;
 			for (int k = 0; k < g; k++)
-				im2col(col + (size_t)k * ohw, cols, c->inp + (n + k) * in_sz, s);
-			if (g == 1) {
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, ohw, CKK,
-				            1, c->w, CKK, col, ohw, 0, c->out + n * out_sz, ohw);
-				continue;
-			}
+				im2col(col + (size_t)k * ohw, cols, c->inp + (n + k) * in_sz, s, 0, s->OH);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, (int)cols,
 			            CKK, 1, c->w, CKK, col, (int)cols, 0, tmp, (int)cols);
 			for (int k = 0; k < g; k++)
@@ -601,34 +631,50 @@ static void conv_backward_range(conv_ctx *c, int t, int n0, int n1, float *dw)
 		}
 		return;
 	}
-	int G = conv_group(s);
-	size_t gcols = (size_t)G * ohw;
-	float *col = scratch(t, 2 * (size_t)CKK * gcols + (size_t)OC * gcols);
+	int G = conv_group(s), R = conv_band(s);
+	size_t gcols = G > 1 ? (size_t)G * ohw : (size_t)R * s->OW;
+	float *col = scratch(t, (2 * (size_t)CKK + (G > 1 ? OC : 0)) * gcols);
 	float *dcol = col + (size_t)CKK * gcols;
 	float *tmp = dcol + (size_t)CKK * gcols;
+	if (G == 1) {
+		for (int n = n0; n < n1; n++)
+			for (int oh0 = 0; oh0 < s->OH; oh0 += R) {
+				int oh1 = oh0 + R < s->OH ? oh0 + R : s->OH;
+				int cols = (oh1 - oh0) * s->OW;
+				const float *dout = c->dout + n * out_sz + (size_t)oh0 * s->OW;
+				if (dw) {
+					im2col(col, cols, c->inp + n * in_sz, s, oh0, oh1);
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK,
+					            cols, 1, dout, ohw, col, cols, 1, dw, CKK);
+				}
+				if (c->dinp) {
+					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, cols,
+					            OC, 1, c->w, CKK, dout, ohw, 0, dcol, cols);
+					col2im(c->dinp + n * in_sz, dcol, cols, s, oh0, oh1);
+				}
+			}
+		return;
+	}
 	for (int n = n0; n < n1; n += G) {
 		int g = n1 - n < G ? n1 - n : G;
 		size_t cols = (size_t)g * ohw;
-		const float *dout = c->dout + n * out_sz;
-		if (g > 1) {
-			for (int k = 0; k < g; k++)
-				for (int oc = 0; oc < OC; oc++)
-					memcpy(tmp + oc * cols + (size_t)k * ohw,
-					       c->dout + (n + k) * out_sz + (size_t)oc * ohw,
-					       ohw * sizeof(float));
-			dout = tmp;
-		}
+		for (int k = 0; k < g; k++)
+			for (int oc = 0; oc < OC; oc++)
+				memcpy(tmp + oc * cols + (size_t)k * ohw,
+				       c->dout + (n + k) * out_sz + (size_t)oc * ohw,
+				       ohw * sizeof(float));
 		if (dw) {
 			for (int k = 0; k < g; k++)
-				im2col(col + (size_t)k * ohw, cols, c->inp + (n + k) * in_sz, s);
+				im2col(col + (size_t)k * ohw, cols, c->inp + (n + k) * in_sz, s, 0, s->OH);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK, (int)cols,
-			            1, dout, (int)cols, col, (int)cols, 1, dw, CKK);
+			            1, tmp, (int)cols, col, (int)cols, 1, dw, CKK);
 		}
 		if (c->dinp) {
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, (int)cols, OC,
-			            1, c->w, CKK, dout, (int)cols, 0, dcol, (int)cols);
+			            1, c->w, CKK, tmp, (int)cols, 0, dcol, (int)cols);
 			for (int k = 0; k < g; k++)
-				col2im(c->dinp + (n + k) * in_sz, dcol + (size_t)k * ohw, cols, s);
+				col2im(c->dinp + (n + k) * in_sz, dcol + (size_t)k * ohw, cols, s, 0,
+				       s->OH);
 		}
 	}
 }

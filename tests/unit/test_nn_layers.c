@@ -805,6 +805,8 @@ int main(int argc, char **argv)
 	test_conv(5, 3, 6, 6, 4, 3, 3, 1, 1, 2, 1);  /* images grouped per GEMM */
 	test_conv(2, 2, 2, 2, 3, 7, 7, 1, 3, 1, 1);  /* kernel wider than the image */
 	test_conv(3, 1, 4, 4, 2, 3, 3, 3, 0, 3, 0);  /* stride 3, 3 threads */
+	test_conv(2, 2, 40, 40, 2, 3, 3, 1, 1, 2, 1); /* big map: bands of output rows */
+	test_conv(1, 1, 70, 69, 2, 3, 3, 2, 1, 1, 0); /* bands, stride 2 */
 	test_bn(4, 3, 9, 1);
 	test_bn(8, 5, 1, 2);                        /* BatchNorm1d: (N,C) */
 	test_bn(16, 6, 400, 2);                     /* split over threads */
