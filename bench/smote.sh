@@ -4,8 +4,8 @@
 # with the tools built in bin/ (or IMB_BIN=dir).
 #
 # imb: the whole process (reading the stream, kNN, synthesis, writing the
-#      stream), best wall time of REPEATS runs, and that run's CPU time.
-# imblearn: SMOTE(k_neighbors=K).fit_resample alone, best of REPEATS, on the
+#      stream), median wall time of REPEATS runs, and that run's CPU time.
+# imblearn: SMOTE(k_neighbors=K).fit_resample alone, median of REPEATS, on the
 #      same train frame (x as stored: u8 images, f32 tables); and the whole
 #      python process once (interpreter, imports, reading the frame, one
 #      fit_resample).
@@ -42,7 +42,7 @@ $PY $REF tabular 40000 4000 20 1 > "$tmp/tab.imb"
 
 num() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 
-echo "SMOTE, k=$K: imb-oversample (whole process) vs imblearn $($PY -c 'import imblearn; print(imblearn.__version__)') (fit_resample); $(nproc) cores, best of $REPEATS"
+echo "SMOTE, k=$K: imb-oversample (whole process) vs imblearn $($PY -c 'import imblearn; print(imblearn.__version__)') (fit_resample); $(nproc) cores, median of $REPEATS"
 printf '%-28s %7s %7s | %9s %9s | %12s %12s | %7s\n' case n_in n_out "imb wall" "imb cpu" \
 	"imbl. fit" "imbl. proc" "ratio"
 for c in fm2:fashion-2class-0.05 fmlt:fashion-10class-LT-0.01 tab:tabular-40000x20; do

@@ -4,7 +4,7 @@ an imb stream, and the bench's synthetic inputs.
 
     smote_ref.py run FILE K REPEATS   time SMOTE(k_neighbors=K).fit_resample on
                                       FILE's train frame (x as stored: u8 or f32);
-                                      prints the best time and the counts
+                                      prints the median and best time, the counts
     smote_ref.py tabular N_MAJ N_MIN D SEED
                                       a train frame (f32, two Gaussian classes)
                                       and a small test frame, on stdout
@@ -12,8 +12,9 @@ an imb stream, and the bench's synthetic inputs.
                                       the IDX .gz files in DIR (what imb-import
                                       fashion-mnist writes), on stdout
     smote_ref.py time N IN OUT CMD... run CMD N times with stdin from IN and
-                                      stdout to OUT; print the best wall time
-                                      and the CPU time (user+sys) of that run
+                                      stdout to OUT; print the median wall time,
+                                      the CPU time (user+sys) of that run, and
+                                      the best wall time
 
 Run with /usr/bin/python3 (Debian's numpy, msgpack, imblearn)."""
 import gzip, os, resource, struct, subprocess, sys, time
@@ -38,14 +39,14 @@ def train_frame(path):
 def run(path, k, repeats):
     from imblearn.over_sampling import SMOTE
     x, y = train_frame(path)
-    best = None
+    times = []
     for r in range(repeats):
         t0 = time.perf_counter()
         rx, ry = SMOTE(k_neighbors=k, random_state=r).fit_resample(x, y)
-        dt = time.perf_counter() - t0
-        best = dt if best is None else min(best, dt)
-    print("fit_resample_s=%.4f n_in=%d n_out=%d dtype=%s counts=%s"
-          % (best, len(y), len(ry), rx.dtype, np.bincount(ry).tolist()))
+        times.append(time.perf_counter() - t0)
+    print("fit_resample_s=%.4f best_s=%.4f n_in=%d n_out=%d dtype=%s counts=%s"
+          % (float(np.median(times)), min(times), len(y), len(ry), rx.dtype,
+             np.bincount(ry).tolist()))
 
 
 def frame(name, x, y, classes):
@@ -95,7 +96,7 @@ def fashion(d):
 
 
 def timecmd(n, inp, outp, cmd):
-    best = None
+    runs = []
     for _ in range(n):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(inp, "rb") as fi, open(outp, "wb") as fo:
@@ -104,9 +105,9 @@ def timecmd(n, inp, outp, cmd):
             wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-        if best is None or wall < best[0]:
-            best = (wall, cpu)
-    print("wall_s=%.4f cpu_s=%.4f" % best)
+        runs.append((wall, cpu))
+    runs.sort()
+    print("wall_s=%.4f cpu_s=%.4f best_s=%.4f" % (runs[len(runs) // 2] + (runs[0][0],)))
 
 
 def main():
