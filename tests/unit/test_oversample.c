@@ -53,7 +53,32 @@ static int64_t count_of(const imb_frame *f, int c)
 
 static double xval(const imb_tensor *x, size_t i)
 {
-	return x->dtype == IMB_U8 ? ((uint8_t *)x->data)[i] : ((float *)x->data)[i];
+	switch (x->dtype) {
+	case IMB_U8: return ((uint8_t *)x->data)[i];
+	case IMB_F64: return ((double *)x->data)[i];
+	case IMB_I32: return ((int32_t *)x->data)[i];
+	default: return ((float *)x->data)[i];
+	}
+}
+
+/* f's x converted to dtype t (values scaled by s first) */
+static void convert_x(imb_frame *f, imb_dtype t, double s)
+{
+	imb_tensor *x = imb_frame_tensor(f, "x");
+	uint64_t shape[IMB_MAXDIM];
+	memcpy(shape, x->shape, sizeof shape);
+	int nd = x->ndim;
+	size_t cnt = imb_tensor_count(x);
+	float *old = malloc(cnt * sizeof *old);
+	memcpy(old, x->data, cnt * sizeof *old);
+	imb_tensor *nx = imb_frame_add_tensor(f, "x", t, nd, shape);
+	for (size_t i = 0; i < cnt; i++) {
+		if (t == IMB_F64)
+			((double *)nx->data)[i] = old[i] * s;
+		else
+			((int32_t *)nx->data)[i] = (int32_t)lround(old[i] * s);
+	}
+	free(old);
 }
 
 /* brute force: kth-nearest distances (double) of row i among rows of class c */
@@ -275,6 +300,26 @@ int main(void)
 	CHECK_EQ_INT(count_of(g, 1), 50);
 	imb_frame_free(g);
 	imb_frame_free(f);
+
+	/* SMOTE, f64 and i32: interpolated in double, i32 rounded */
+	imb_dtype dts[2] = {IMB_F64, IMB_I32};
+	for (int q = 0; q < 2; q++) {
+		int64_t cq[2] = {50, 9};
+		f = mk(cq, 2, 4, IMB_F32, 11);
+		convert_x(f, dts[q], dts[q] == IMB_I32 ? 1000.0 : 1.0);
+		g = imb_resample(f, IMB_RS_SMOTE, 1.0, 3, 4);
+		CHECK(g && count_of(g, 1) == 50);
+		x = imb_frame_tensor(f, "x");
+		gx = imb_frame_tensor(g, "x");
+		y = imb_frame_tensor(f, "y")->data;
+		CHECK(gx->dtype == dts[q]);
+		bad = 0;
+		for (size_t i = 59; i < 100; i++)
+			bad += !on_segment(gx, i, x, y, 59, 4, 1, 3, dts[q] == IMB_I32 ? 0.5 + 1e-9 : 1e-12);
+		CHECK_EQ_INT(bad, 0);
+		imb_frame_free(g);
+		imb_frame_free(f);
+	}
 
 	/* SMOTE, u8: rounded interpolation, within half a step */
 	int64_t cu[3] = {60, 12, 30};
