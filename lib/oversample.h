@@ -16,14 +16,15 @@
  * sample of class c, pick a random sample x of c and one of its k nearest
  * neighbours nn within c (itself excluded; squared Euclidean distance),
  * and write x + u * (nn - x) with u uniform in [0, 1). Distances come from
- * OpenBLAS sgemm (|a|^2 + |b|^2 - 2 a.b) a block of rows at a time, so
- * memory stays near 64 MiB whatever the class size. f32 and f64 data are
- * interpolated in their own precision; u8 and i32 data in floating point,
- * then rounded to the nearest integer (halves up for u8). Only the samples
- * drawn as bases get their neighbours computed (all pairs and steps are
- * drawn first, in imblearn's order), which saves most of the distance
- * work when a large class needs few new samples. Other
- * per-sample tensors of a new row are copied from x's row. A class with
+ * OpenBLAS sgemm (|a|^2 + |b|^2 - 2 a.b) a block of rows (about 4 MiB of
+ * distances) at a time, one thread per OpenBLAS thread, each running a
+ * one-thread sgemm, so memory stays small whatever the class size. Only
+ * the samples drawn as bases get their neighbours computed (all pairs and
+ * steps are drawn first, in imblearn's order), which saves most of the
+ * distance work when a large class needs few new samples. f32 and f64
+ * data are interpolated in their own precision; u8 and i32 data in
+ * floating point, then rounded to the nearest integer (halves up for u8).
+ * Other per-sample tensors of a new row are copied from x's row. A class with
  * fewer than k+1 samples uses k = n_c - 1 (with a warning); one with a
  * single sample cannot be oversampled by SMOTE (an error). */
 #ifndef IMB_OVERSAMPLE_H
