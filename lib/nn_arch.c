@@ -1,0 +1,470 @@
+/* nn_arch.c: networks by name as a list of layer ops over numbered
+ * tensors; forward runs the list, backward runs it in reverse. */
+#include "nn_arch.h"
+#include "nn_backend.h"
+#include "nn_layers.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OP_CONV, OP_BN, OP_RELU, OP_ADD, OP_AVGPOOL, OP_LINEAR };
+
+#define NONE ((size_t)-1)
+
+typedef struct {
+	int kind;
+	int in, in2, out;          /* tensor ids; tensor 0 is the input */
+	int C, H, W;               /* per-sample input shape (linear: C features) */
+	int OC, K, stride, pad;    /* conv: out channels, kernel; linear: OC */
+	size_t w, b;               /* offsets into params (NONE: absent) */
+	size_t rm;                 /* BN: running mean at bufs+rm, var at bufs+rm+C */
+	float *mean, *rstd;        /* BN: saved batch statistics (C) */
+} op;
+
+typedef struct {
+	size_t per;                /* floats per sample */
+	int alias;                 /* shares the activation of this tensor, or -1 */
+	float *a, *g;              /* activation, gradient (N * per) */
+} tensor;
+
+struct imb_nn_net {
+	op *ops;
+	int nops;
+	tensor *t;
+	int nt;
+	int N, cap;                /* batch of the last forward, allocated batch */
+	int train;                 /* mode of the last forward */
+	const float *x;
+};
+
+typedef struct {
+	imb_nn_model *m;
+	imb_nn_net *n;
+	int capops, capt;
+} builder;
+
+static int new_tensor(builder *b, size_t per, int alias)
+{
+	imb_nn_net *n = b->n;
+	if (n->nt == b->capt) {
+		b->capt = b->capt ? 2 * b->capt : 16;
+		n->t = imb_xrealloc(n->t, b->capt * sizeof *n->t);
+	}
+	while (alias >= 0 && n->t[alias].alias >= 0)
+		alias = n->t[alias].alias;
+	n->t[n->nt] = (tensor){ per, alias, NULL, NULL };
+	return n->nt++;
+}
+
+static op *new_op(builder *b, int kind, int in)
+{
+	imb_nn_net *n = b->n;
+	if (n->nops == b->capops) {
+		b->capops = b->capops ? 2 * b->capops : 16;
+		n->ops = imb_xrealloc(n->ops, b->capops * sizeof *n->ops);
+	}
+	op *o = &n->ops[n->nops++];
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->in = in;
+	o->in2 = -1;
+	o->w = o->b = o->rm = NONE;
+	return o;
+}
+
+/* shape of the running (C,H,W) tensor while building */
+typedef struct { int t, C, H, W; } cur;
+
+static cur conv(builder *b, cur x, int OC, int K, int stride, int pad)
+{
+	op *o = new_op(b, OP_CONV, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	o->OC = OC, o->K = K, o->stride = stride, o->pad = pad;
+	o->w = b->m->P;
+	b->m->P += (size_t)OC * x.C * K * K;
+	cur y = { 0, OC, imb_nn_conv2d_out(x.H, K, stride, pad),
+	          imb_nn_conv2d_out(x.W, K, stride, pad) };
+	y.t = new_tensor(b, (size_t)y.C * y.H * y.W, -1);
+	b->n->ops[b->n->nops - 1].out = y.t;
+	return y;
+}
+
+static cur bn(builder *b, cur x)
+{
+	op *o = new_op(b, OP_BN, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	o->w = b->m->P;
+	o->b = b->m->P + x.C;
+	b->m->P += 2 * (size_t)x.C;
+	o->rm = b->m->B;
+	b->m->B += 2 * (size_t)x.C;
+	o->mean = imb_xcalloc(x.C, sizeof(float));
+	o->rstd = imb_xcalloc(x.C, sizeof(float));
+	cur y = x;
+	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, -1);
+	o->out = y.t;
+	return y;
+}
+
+/* in place: the output shares the input's activation memory (nothing
+ * else needs the pre-activation values), not its gradient */
+static cur relu(builder *b, cur x)
+{
+	op *o = new_op(b, OP_RELU, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	cur y = x;
+	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, x.t);
+	o->out = y.t;
+	return y;
+}
+
+static cur add(builder *b, cur x, cur s)
+{
+	op *o = new_op(b, OP_ADD, x.t);
+	o->in2 = s.t;
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	cur y = x;
+	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, -1);
+	o->out = y.t;
+	return y;
+}
+
+static cur avgpool(builder *b, cur x)
+{
+	op *o = new_op(b, OP_AVGPOOL, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	cur y = { 0, x.C, 1, 1 };
+	y.t = new_tensor(b, (size_t)x.C, -1);
+	o->out = y.t;
+	return y;
+}
+
+static cur linear(builder *b, cur x, int OC)
+{
+	op *o = new_op(b, OP_LINEAR, x.t);
+	o->C = x.C * x.H * x.W, o->H = o->W = 1;
+	o->OC = OC;
+	o->w = b->m->P;
+	o->b = b->m->P + (size_t)OC * o->C;
+	b->m->P += (size_t)OC * o->C + OC;
+	cur y = { 0, OC, 1, 1 };
+	y.t = new_tensor(b, (size_t)OC, -1);
+	o->out = y.t;
+	return y;
+}
+
+static cur basic_block(builder *b, cur x, int planes, int stride)
+{
+	cur h = relu(b, bn(b, conv(b, x, planes, 3, stride, 1)));
+	h = bn(b, conv(b, h, planes, 3, 1, 1));
+	cur s = x;
+	if (stride != 1 || x.C != planes)
+		s = bn(b, conv(b, x, planes, 1, stride, 0));
+	return relu(b, add(b, h, s));
+}
+
+/* parse: 0 with the layout, or -1 */
+typedef struct {
+	int mlp, nwidth, width[64];     /* mlp:W1,W2,... */
+	int nstage, blocks[4], planes[4], stem;
+} layout;
+
+static int parse(const char *arch, layout *L)
+{
+	memset(L, 0, sizeof *L);
+	if (!strncmp(arch, "mlp:", 4)) {
+		const char *p = arch + 4;
+		L->mlp = 1;
+		while (*p) {
+			char *e;
+			errno = 0;
+			long v = strtol(p, &e, 10);
+			if (e == p || errno || v < 1 || v > 1 << 20 || (*e && *e != ',') ||
+			    L->nwidth == (int)IMB_LEN(L->width))
+				return imb_seterr("model %s: mlp:W1,W2,... wants up to 64 widths, "
+				                  "each a positive integer", arch);
+			L->width[L->nwidth++] = (int)v;
+			p = *e ? e + 1 : e;
+			if (*e && !*p)
+				return imb_seterr("model %s: trailing comma", arch);
+		}
+		if (!L->nwidth)
+			return imb_seterr("model %s: mlp:W1,W2,... wants at least one width", arch);
+		return 0;
+	}
+	if (!strncmp(arch, "resnet", 6)) {
+		char *e;
+		errno = 0;
+		long d = strtol(arch + 6, &e, 10);
+		if (e != arch + 6 && !*e && !errno) {
+			if (d == 18 || d == 34) {
+				static const int b18[4] = { 2, 2, 2, 2 }, b34[4] = { 3, 4, 6, 3 };
+				L->nstage = 4;
+				L->stem = 64;
+				for (int k = 0; k < 4; k++) {
+					L->blocks[k] = d == 18 ? b18[k] : b34[k];
+					L->planes[k] = 64 << k;
+				}
+				return 0;
+			}
+			if (d >= 8 && d <= 1202 && (d - 2) % 6 == 0) {
+				L->nstage = 3;
+				L->stem = 16;
+				for (int k = 0; k < 3; k++) {
+					L->blocks[k] = (int)(d - 2) / 6;
+					L->planes[k] = 16 << k;
+				}
+				return 0;
+			}
+		}
+	}
+	return imb_seterr("model %s: unknown (mlp:W1,W2,..., resnet8/20/32/44/56/110 "
+	                  "(depth 6n+2), resnet18, resnet34)", arch);
+}
+
+int imb_nn_arch_check(const char *arch)
+{
+	layout L;
+	return parse(arch, &L);
+}
+
+imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
+{
+	layout L;
+	if (parse(arch, &L))
+		return NULL;
+	if (C < 1 || H < 1 || W < 1 || K < 1) {
+		imb_seterr("model %s: input %dx%dx%d with %d classes is not a shape", arch, C,
+		           H, W, K);
+		return NULL;
+	}
+	imb_nn_model *m = imb_xcalloc(1, sizeof *m);
+	m->arch = imb_xstrdup(arch);
+	m->C = C, m->H = H, m->W = W, m->K = K;
+	m->bn_momentum = 0.1f;
+	m->bn_eps = 1e-5f;
+	m->net = imb_xcalloc(1, sizeof *m->net);
+	builder b = { m, m->net, 0, 0 };
+	cur x = { new_tensor(&b, (size_t)C * H * W, -1), C, H, W };
+	if (L.mlp) {
+		x = (cur){ x.t, C * H * W, 1, 1 };
+		for (int k = 0; k < L.nwidth; k++)
+			x = relu(&b, linear(&b, x, L.width[k]));
+	} else {
+		x = relu(&b, bn(&b, conv(&b, x, L.stem, 3, 1, 1)));
+		for (int s = 0; s < L.nstage; s++)
+			for (int k = 0; k < L.blocks[s]; k++)
+				x = basic_block(&b, x, L.planes[s], k == 0 && s > 0 ? 2 : 1);
+		x = avgpool(&b, x);
+	}
+	m->head = m->P;
+	linear(&b, x, K);
+	const imb_nn_backend *be = imb_nn_be();
+	m->params = be->alloc(m->P * sizeof(float));
+	m->grads = be->alloc(m->P * sizeof(float));
+	m->bufs = be->alloc((m->B ? m->B : 1) * sizeof(float));
+	be->zero(m->params, m->P);
+	be->zero(m->grads, m->P);
+	float *host = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
+	for (int i = 0; i < m->net->nops; i++) {
+		op *o = &m->net->ops[i];
+		if (o->kind == OP_BN)
+			for (int c = 0; c < o->C; c++)
+				host[o->rm + o->C + c] = 1;
+	}
+	be->upload(m->bufs, host, m->B * sizeof(float));
+	free(host);
+	return m;
+}
+
+void imb_nn_model_init(imb_nn_model *m, imb_rng *r)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	float *p = imb_xcalloc(m->P ? m->P : 1, sizeof(float));
+	float *bufs = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
+	for (int i = 0; i < m->net->nops; i++) {
+		op *o = &m->net->ops[i];
+		if (o->kind == OP_CONV) {
+			size_t n = (size_t)o->OC * o->C * o->K * o->K;
+			double sd = sqrt(2.0 / ((double)o->C * o->K * o->K));
+			for (size_t k = 0; k < n; k++)
+				p[o->w + k] = (float)(sd * imb_rng_normal(r));
+		} else if (o->kind == OP_BN) {
+			for (int c = 0; c < o->C; c++) {
+				p[o->w + c] = 1;
+				bufs[o->rm + o->C + c] = 1;
+			}
+		} else if (o->kind == OP_LINEAR) {
+			double bound = 1 / sqrt((double)o->C);
+			for (size_t k = 0; k < (size_t)o->OC * o->C; k++)
+				p[o->w + k] = (float)(bound * (2 * imb_rng_uniform(r) - 1));
+			for (int k = 0; k < o->OC; k++)
+				p[o->b + k] = (float)(bound * (2 * imb_rng_uniform(r) - 1));
+		}
+	}
+	be->upload(m->params, p, m->P * sizeof(float));
+	be->upload(m->bufs, bufs, m->B * sizeof(float));
+	free(p);
+	free(bufs);
+}
+
+/* activations and gradients for N samples */
+static void reserve(imb_nn_net *n, int N)
+{
+	if (N <= n->cap)
+		return;
+	const imb_nn_backend *be = imb_nn_be();
+	for (int i = 1; i < n->nt; i++) {
+		tensor *t = &n->t[i];
+		if (t->alias < 0) {
+			if (t->a)
+				be->free(t->a);
+			t->a = be->alloc(t->per * N * sizeof(float));
+		}
+		if (t->g)
+			be->free(t->g);
+		t->g = be->alloc(t->per * N * sizeof(float));
+	}
+	for (int i = 1; i < n->nt; i++)
+		if (n->t[i].alias >= 0)
+			n->t[i].a = n->t[n->t[i].alias].a;
+	n->cap = N;
+}
+
+static const float *act(const imb_nn_net *n, int id)
+{
+	return id == 0 ? n->x : n->t[id].a;
+}
+
+const float *imb_nn_model_forward(imb_nn_model *m, const float *x, int N, int train)
+{
+	imb_nn_net *n = m->net;
+	reserve(n, N);
+	n->x = x;
+	n->N = N;
+	n->train = train;
+	const float *P = m->params;
+	for (int i = 0; i < n->nops; i++) {
+		const op *o = &n->ops[i];
+		float *out = n->t[o->out].a;
+		const float *in = act(n, o->in);
+		size_t cnt = (size_t)N * n->t[o->out].per;
+		switch (o->kind) {
+		case OP_CONV:
+			imb_nn_conv2d_forward(out, in, P + o->w, NULL, N, o->C, o->H, o->W, o->OC,
+			                      o->K, o->K, o->stride, o->pad);
+			break;
+		case OP_BN:
+			if (train)
+				imb_nn_batchnorm_forward_train(out, o->mean, o->rstd, m->bufs + o->rm,
+				                               m->bufs + o->rm + o->C, in, P + o->w,
+				                               P + o->b, N, o->C, o->H * o->W,
+				                               m->bn_momentum, m->bn_eps);
+			else
+				imb_nn_batchnorm_forward_eval(out, in, P + o->w, P + o->b,
+				                              m->bufs + o->rm, m->bufs + o->rm + o->C,
+				                              N, o->C, o->H * o->W, m->bn_eps);
+			break;
+		case OP_RELU:
+			imb_nn_relu_forward(out, in, cnt);
+			break;
+		case OP_ADD:
+			imb_nn_residual_forward(out, in, act(n, o->in2), cnt);
+			break;
+		case OP_AVGPOOL:
+			imb_nn_avgpool_forward(out, in, N, o->C, o->H * o->W);
+			break;
+		case OP_LINEAR:
+			imb_nn_linear_forward(out, in, P + o->w, P + o->b, N, o->C, o->OC);
+			break;
+		}
+	}
+	return n->t[n->ops[n->nops - 1].out].a;
+}
+
+void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
+{
+	imb_nn_net *n = m->net;
+	const imb_nn_backend *be = imb_nn_be();
+	int N = n->N, last = n->ops[n->nops - 1].out;
+	if (!head_only)
+		for (int i = 1; i < n->nt; i++)
+			if (i != last)
+				be->zero(n->t[i].g, n->t[i].per * N);
+	const float *P = m->params;
+	float *G = m->grads;
+	for (int i = n->nops - 1; i >= 0; i--) {
+		const op *o = &n->ops[i];
+		const float *dout = o->out == last ? dlogits : n->t[o->out].g;
+		const float *in = act(n, o->in);
+		float *din = o->in == 0 || head_only ? NULL : n->t[o->in].g;
+		size_t cnt = (size_t)N * n->t[o->out].per;
+		switch (o->kind) {
+		case OP_CONV:
+			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
+			                       o->W, o->OC, o->K, o->K, o->stride, o->pad);
+			break;
+		case OP_BN:
+			if (n->train)
+				imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w,
+				                          o->mean, o->rstd, N, o->C, o->H * o->W);
+			else
+				imb_nn_batchnorm_backward_eval(din, G + o->w, G + o->b, dout, in,
+				                               P + o->w, m->bufs + o->rm,
+				                               m->bufs + o->rm + o->C, N, o->C,
+				                               o->H * o->W, m->bn_eps);
+			break;
+		case OP_RELU:
+			if (din)
+				imb_nn_relu_backward(din, dout, n->t[o->out].a, cnt);
+			break;
+		case OP_ADD:
+			imb_nn_residual_backward(din, o->in2 == 0 ? NULL : n->t[o->in2].g, dout, cnt);
+			break;
+		case OP_AVGPOOL:
+			if (din)
+				imb_nn_avgpool_backward(din, dout, N, o->C, o->H * o->W);
+			break;
+		case OP_LINEAR:
+			imb_nn_linear_backward(din, G + o->w, G + o->b, dout, in, P + o->w, N, o->C,
+			                       o->OC);
+			break;
+		}
+		if (head_only)
+			break;
+	}
+}
+
+void imb_nn_model_zero_grad(imb_nn_model *m)
+{
+	imb_nn_be()->zero(m->grads, m->P);
+}
+
+void imb_nn_model_free(imb_nn_model *m)
+{
+	if (!m)
+		return;
+	const imb_nn_backend *be = imb_nn_be();
+	imb_nn_net *n = m->net;
+	for (int i = 1; i < n->nt; i++) {
+		if (n->t[i].alias < 0 && n->t[i].a)
+			be->free(n->t[i].a);
+		if (n->t[i].g)
+			be->free(n->t[i].g);
+	}
+	for (int i = 0; i < n->nops; i++) {
+		free(n->ops[i].mean);
+		free(n->ops[i].rstd);
+	}
+	free(n->ops);
+	free(n->t);
+	free(n);
+	be->free(m->params);
+	be->free(m->grads);
+	be->free(m->bufs);
+	free(m->arch);
+	free(m);
+}
