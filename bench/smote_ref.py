@@ -5,6 +5,11 @@ an imb stream, and the bench's synthetic inputs.
     smote_ref.py run FILE K REPEATS   time SMOTE(k_neighbors=K).fit_resample on
                                       FILE's train frame (x as stored: u8 or f32);
                                       prints the median and best time, the counts
+    smote_ref.py compare FILE K REPEATS CMD...
+                                      interleaved: run CMD (stdin FILE, stdout
+                                      to a temp file) and fit_resample in turn,
+                                      REPEATS times; medians of both and of the
+                                      per-pair ratio (shared machines are noisy)
     smote_ref.py tabular N_MAJ N_MIN D SEED
                                       a train frame (f32, two Gaussian classes)
                                       and a small test frame, on stdout
@@ -47,6 +52,35 @@ def run(path, k, repeats):
     print("fit_resample_s=%.4f best_s=%.4f n_in=%d n_out=%d dtype=%s counts=%s"
           % (float(np.median(times)), min(times), len(y), len(ry), rx.dtype,
              np.bincount(ry).tolist()))
+
+
+def compare(path, k, repeats, cmd):
+    import tempfile
+    from imblearn.over_sampling import SMOTE
+    x, y = train_frame(path)
+    ours, cpus, theirs, ratios = [], [], [], []
+    with tempfile.TemporaryFile() as out:
+        for r in range(repeats):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            with open(path, "rb") as fi:
+                out.seek(0)
+                out.truncate()
+                t0 = time.perf_counter()
+                subprocess.run(cmd, stdin=fi, stdout=out, check=True)
+                w = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            rx, ry = SMOTE(k_neighbors=k, random_state=r).fit_resample(x, y)
+            f = time.perf_counter() - t0
+            ours.append(w)
+            cpus.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
+            theirs.append(f)
+            ratios.append(f / w)
+    med = lambda v: float(np.median(v))
+    print("imb_wall_s=%.4f imb_cpu_s=%.4f imb_best_s=%.4f fit_resample_s=%.4f fit_best_s=%.4f "
+          "ratio=%.2f n_in=%d n_out=%d"
+          % (med(ours), med(cpus), min(ours), med(theirs), min(theirs), med(ratios), len(y),
+             len(ry)))
 
 
 def frame(name, x, y, classes):
@@ -114,6 +148,8 @@ def main():
     a = sys.argv[1:]
     if a and a[0] == "run":
         run(a[1], int(a[2]), int(a[3]))
+    elif a and a[0] == "compare":
+        compare(a[1], int(a[2]), int(a[3]), a[4:])
     elif a and a[0] == "fashion":
         fashion(a[1])
     elif a and a[0] == "time":
