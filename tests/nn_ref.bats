@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # The engine against PyTorch: tests/nn_torch_ref.py dumps inputs, weights,
 # outputs and gradients of conv2d, linear, batch norm (train and eval),
-# pooling, three losses, a small residual net and one SGD step; the unit
-# test binary test_nn_layers, given that directory, recomputes them and
-# compares (1e-4 relative). It lives in the build tree: IMB_UNIT names its
+# pooling, three losses, a small residual net, resnet20 and mlp:64,64
+# (logits, loss, every parameter gradient, BN running statistics) and one
+# SGD step; the unit test binary test_nn_layers, given that directory,
+# recomputes them and compares (1e-4 relative). It lives in the build tree: IMB_UNIT names its
 # directory, else $(dirname $IMB_BIN)/tests (BUILD=build/x BIN=build/x/bin) or
 # build/tests (the default layout).
 
@@ -23,7 +24,7 @@ need_torch() {
 	$PY -c 'import torch' 2>/dev/null || skip "no python3-torch"
 }
 
-@test "layers, losses, a residual net's gradients and an SGD step match PyTorch" {
+@test "layers, losses, resnet20 and an MLP (gradients, BN stats, an SGD step) match PyTorch" {
 	need_torch
 	find_unit
 	run $PY "$ROOT/tests/nn_torch_ref.py" "$TMP"
@@ -32,6 +33,8 @@ need_torch() {
 	run "$UNIT" "$TMP"
 	assert_success
 	assert_output --partial "parameters after one SGD step"
+	assert_output --partial "resnet20: resnet20 on 8 inputs"
+	assert_output --partial "mlp: mlp:64,64"
 	refute_output --partial "FAIL"
 	assert_output --partial "0 failed"
 }

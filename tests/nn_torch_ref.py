@@ -17,6 +17,10 @@ tests/unit/test_nn_layers.c, which reads them back):
   loss   cross-entropy, weighted CE, focal (gamma 2), N=16 K=5
   net    a small residual net, its CE loss, every parameter gradient, and
          one SGD step (lr 0.1, momentum 0.9, weight decay 5e-4)
+  resnet20, mlp
+         networks by name (lib/nn_arch.h): resnet20 on 8 3x32x32 images,
+         mlp:64,64 on 64 2-D points; logits, loss, every parameter
+         gradient, BN running statistics, one SGD step
 
 For each case: the inputs, a random upstream gradient dout where there is
 one, and torch's outputs and gradients (autograd, float32, one thread).
@@ -153,3 +157,76 @@ dump("net.grads", torch.cat([p[k].grad.flatten() for k in order]))
 opt = torch.optim.SGD([p[k] for k in order], lr=0.1, momentum=0.9, weight_decay=5e-4)
 opt.step()
 dump("net.params1", torch.cat([p[k].detach().flatten() for k in order]))
+
+
+# networks by name (lib/nn_arch.h): resnet20 on 3x32x32 and mlp:64,64 on
+# 2-D points, train-mode forward, CE loss, every parameter gradient, the
+# BN running statistics, and one SGD step; parameters in module order
+class Block(torch.nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False),
+                                          nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class ResNet(torch.nn.Module):
+    def __init__(self, cin, blocks, planes, stem, k):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(cin, stem, 3, 1, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(stem)
+        layers, c = [], stem
+        for s, (n, p) in enumerate(zip(blocks, planes)):
+            for i in range(n):
+                layers.append(Block(c, p, 2 if i == 0 and s > 0 else 1))
+                c = p
+        self.layers = torch.nn.Sequential(*layers)
+        self.linear = torch.nn.Linear(c, k)
+
+    def forward(self, x):
+        out = self.layers(F.relu(self.bn1(self.conv1(x))))
+        return self.linear(out.mean(dim=(2, 3)))
+
+
+def model_case(name, model, x, k):
+    with torch.no_grad():   # BN affine parameters away from (1, 0)
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.weight.copy_(torch.rand_like(mod.weight) + 0.5)
+                mod.bias.copy_(torch.randn_like(mod.bias) * 0.1)
+    y = torch.randint(0, k, (x.shape[0],))
+    ps = list(model.parameters())
+    dump(name + ".sizes", np.array([p.numel() for p in ps], dtype=np.int32))
+    dump(name + ".params", torch.cat([p.detach().flatten() for p in ps]))
+    dump(name + ".x", x)
+    dump(name + ".y", y.int())
+    model.train()
+    z = model(x)
+    loss = F.cross_entropy(z, y)
+    loss.backward()
+    dump(name + ".z", z)
+    dump(name + ".loss", loss.reshape(1))
+    dump(name + ".grads", torch.cat([p.grad.flatten() for p in ps]))
+    bufs = [b.flatten() for n, b in model.named_buffers() if b.dtype == torch.float32]
+    if bufs:
+        dump(name + ".bufs", torch.cat(bufs))
+    opt = torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    opt.step()
+    dump(name + ".params1", torch.cat([p.detach().flatten() for p in ps]))
+
+
+model_case("resnet20", ResNet(3, [3, 3, 3], [16, 32, 64], 16, 10), torch.randn(8, 3, 32, 32), 10)
+mlp = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64),
+                          torch.nn.ReLU(), torch.nn.Linear(64, 2))
+model_case("mlp", mlp, torch.randn(64, 2) * 2, 2)

@@ -8,11 +8,13 @@
  * residual net's gradients and an SGD step with PyTorch's (the dumps of
  * tests/nn_torch_ref.py; see tests/nn_ref.bats). */
 #include "check.h"
+#include "nn_arch.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
 #include "nn_loss.h"
 #include "nn_optim.h"
 #include "rng.h"
+#include "util.h"
 
 #include <stdint.h>
 
@@ -704,6 +706,82 @@ static void ref_net(void)
 	free(db2); free(dc2); free(dr1); free(dc1); free(ds); free(db1); free(want);
 }
 
+/* a network by name against PyTorch's copy: the parameters come from the
+ * dump, then logits, loss, each parameter tensor's gradient (sizes from
+ * NAME.sizes), BN running statistics and one SGD step must agree */
+static void ref_model(const char *name, const char *arch, int C, int H, int W, int K, int N)
+{
+	char nm[64];
+	printf("%s: %s on %d inputs of %dx%dx%d, %d classes\n", name, arch, N, C, H, W, K);
+	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+#define MF(t, n) (snprintf(nm, sizeof nm, "%s." t, name), rf(nm, n))
+#define MC(what, got, t, n) (snprintf(nm, sizeof nm, "%s." t, name), ref_compare(what, got, nm, n))
+	float *p = MF("params", m->P);
+	memcpy(m->params, p, m->P * sizeof(float));
+	free(p);
+	float *x = MF("x", (size_t)N * C * H * W);
+	snprintf(nm, sizeof nm, "%s.y", name);
+	int32_t *y = ref_read(nm, "i32", N);
+	float *z = malloc((size_t)N * K * sizeof(float)), *dz = malloc((size_t)N * K * sizeof(float));
+	memcpy(z, imb_nn_model_forward(m, x, N, 1), (size_t)N * K * sizeof(float));
+	imb_nn_loss L;
+	imb_nn_loss_ce(&L, K);
+	float loss = imb_nn_loss_forward(&L, dz, NULL, z, y, N);
+	MC("logits", z, "z", (size_t)N * K);
+	MC("loss", &loss, "loss", 1);
+	imb_nn_model_zero_grad(m);
+	imb_nn_model_backward(m, dz, 0);
+	/* each parameter tensor on its own scale */
+	snprintf(nm, sizeof nm, "%s/%s.sizes.i32", ref_dir, name);
+	FILE *fp = fopen(nm, "rb");
+	int32_t sizes[512];
+	size_t ns = fp ? fread(sizes, 4, IMB_LEN(sizes), fp) : 0;
+	if (fp)
+		fclose(fp);
+	CHECK(ns > 0);
+	float *want = MF("grads", m->P);
+	double worst = 0;
+	size_t off = 0, worst_at = 0;
+	int bad = 0;
+	for (size_t k = 0; k < ns; k++) {
+		double md = 0, mx = 0;
+		for (size_t i = off; i < off + (size_t)sizes[k] && i < m->P; i++) {
+			md = fabs(m->grads[i] - want[i]) > md ? fabs(m->grads[i] - want[i]) : md;
+			mx = fabs(want[i]) > mx ? fabs(want[i]) : mx;
+		}
+		double rel = mx > 0 ? md / mx : md;
+		if (rel > worst) {
+			worst = rel;
+			worst_at = k;
+		}
+		bad += !(md <= REF_TOL * mx) && !(mx == 0 && md == 0);
+		off += sizes[k];
+	}
+	CHECK_EQ_INT(off, m->P);
+	printf("  %-44s %zu tensors, worst relative diff %.3g (tensor %zu)\n",
+	       "parameter gradients", ns, worst, worst_at);
+	check_count++;
+	if (bad) {
+		check_failed++;
+		fprintf(stderr, "FAIL %s: %d parameter gradients off by more than %g relative\n",
+		        name, bad, REF_TOL);
+	}
+	free(want);
+	if (m->B)
+		MC("BN running statistics", m->bufs, "bufs", m->B);
+	imb_nn_optim o;
+	imb_nn_optim_sgd(&o, m->P, 0.1f, 0.9f, 5e-4f, 0);
+	imb_nn_optim_step(&o, m->params, m->grads);
+	MC("parameters after one SGD step", m->params, "params1", m->P);
+	imb_nn_optim_free(&o);
+	imb_nn_loss_free(&L);
+	imb_nn_model_free(m);
+	free(x); free(y); free(z); free(dz);
+}
+
 static int torch_reference(const char *dir)
 {
 	ref_dir = dir;
@@ -776,6 +854,9 @@ static int torch_reference(const char *dir)
 	free(z); free(wc); free(y);
 
 	ref_net();
+	ref_model("resnet20", "resnet20", 3, 32, 32, 10, 8);
+	ref_model("mlp", "mlp:64,64", 2, 1, 1, 2, 64);
+	fflush(stdout);
 	CHECK_DONE();
 }
 
@@ -818,5 +899,6 @@ int main(int argc, char **argv)
 	test_residual(40);
 	test_dropout(20000, 0.3f);
 	test_conv_threads();
+	fflush(stdout);
 	CHECK_DONE();
 }
