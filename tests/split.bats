@@ -235,3 +235,19 @@ print(a <= b)' "$TMP/o1.imb" "$TMP/o2.imb"
 	assert_success
 	assert_output --partial "imb-split"
 }
+
+@test "Fashion-MNIST: the paper's split keeps the official test set; too many Shirts says how many exist" {
+	[ -e "$FMNIST/train-images-idx3-ubyte.gz" ] || skip "no Fashion-MNIST in $FMNIST"
+	# the frames imb-import writes, made without it (bench/smote_ref.py)
+	$PY "$ROOT/bench/smote_ref.py" fashion "$FMNIST" > "$TMP/fm.imb"
+	run bash -c "imb-split --classes 0,6 --train-ratio 0.05 --n-train 2000 --n-test 1000 --seed 2 < $TMP/fm.imb | $PY -c '$SHOW'"
+	assert_success
+	assert_output "dataset train 2000 [1905, 95]
+dataset test 1000 [500, 500]"
+	run imb-split --classes 6,0 --n-train 13000 "$TMP/fm.imb"
+	assert_failure 1
+	assert_output --partial "class 6 (Shirt) has 6000 samples in frame 1 (dataset 'train'), 6500 requested"
+	run imb-split --classes 6,0 --n-test 2400 "$TMP/fm.imb"
+	assert_failure 1
+	assert_output --partial "class 6 (Shirt) has 1000 samples in frame 2 (dataset 'test'), 1200 requested"
+}
