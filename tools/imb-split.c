@@ -28,6 +28,7 @@ static const char usage[] =
 "  --n-test N          test set size (default: the most the source allows; from\n"
 "                      one frame without --n-train: at most a quarter of it)\n"
 "  --n-val N           also make a val set of N samples from the train pool\n"
+"                      (--val-size N is the same)\n"
 "  --val-ratio R       val imbalance (default: the train ratio)\n"
 "  --profile exp|step  class sizes for K > 2: exp: n_k = n_0 * R^(k/(K-1));\n"
 "                      step: the first K/2 classes n_0, the rest n_0 * R\n"
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{"classes", 1, 0, O_CLASSES}, {"train-ratio", 1, 0, O_TRR}, {"test-ratio", 1, 0, O_TER},
 		{"val-ratio", 1, 0, O_VAR}, {"n-train", 1, 0, O_NTR}, {"n-test", 1, 0, O_NTE},
-		{"n-val", 1, 0, O_NVA}, {"profile", 1, 0, O_PROF}, {"fixed", 1, 0, O_FIXED},
+		{"n-val", 1, 0, O_NVA}, {"val-size", 1, 0, O_NVA}, {"profile", 1, 0, O_PROF},
+		{"fixed", 1, 0, O_FIXED},
 		{"n-minority", 1, 0, O_NMIN}, {"n-majority", 1, 0, O_NMAJ}, {"seed", 1, 0, O_SEED},
 		{"output", 1, 0, 'o'}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 	imb_split_opts o;
