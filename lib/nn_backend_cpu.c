@@ -368,8 +368,10 @@ static void cpu_sum_rows(float *db, const float *dout, int R, int Cn)
 }
 
 /* ---------------------------------------------------------------- */
-/* gemm: split the output into row or column blocks, never along K, so
- * the result does not depend on the thread count at all */
+/* gemm: split the output into row or column blocks, never along K; the
+ * split depends only on the thread count, so a thread count gives the
+ * same bits every time (different counts agree to rounding: OpenBLAS's
+ * blocking of a narrower block rounds differently) */
 
 typedef struct {
 	int ta, tb, M, N, K, lda, ldb, ldc, T, byrow;
@@ -410,7 +412,7 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
 		return;
 	gemm_ctx g = { ta, tb, M, N, K, lda, ldb, ldc, 1, M >= N, alpha, beta, A, B, C };
 	double work = (double)M * N * K;
-	g.T = work < 1 << 18 ? 1 : nthreads();
+	g.T = work < 1 << 21 ? 1 : nthreads();   /* waking the pool costs ~10 us */
 	if (g.T > 1)
 		imb_nn_parallel(g.T, gemm_task, &g);
 	else

@@ -514,6 +514,49 @@ static void test_dropout(size_t n, float p)
 	free(want); free(gx);
 }
 
+/* ------------------------------------------------------------ gemm */
+
+/* the gemm op in all four transpose cases, split by rows (M >= N) and by
+ * columns, against a double reference on 1 and 2 threads; a repeat on 2
+ * threads gives the same bits (across thread counts OpenBLAS's blocking
+ * changes the rounding, so only agreement to rounding is expected) */
+static void test_gemm(int M, int N, int K)
+{
+	printf("gemm M=%d N=%d K=%d, all transposes, 1 and 2 threads\n", M, N, K);
+	const imb_nn_backend *be = imb_nn_be();
+	float *A = frand((size_t)M * K, -1, 1), *B = frand((size_t)K * N, -1, 1);
+	float *C0 = frand((size_t)M * N, -1, 1), *C1 = malloc((size_t)M * N * sizeof(float));
+	float *C2 = malloc((size_t)M * N * sizeof(float)), *C3 = malloc((size_t)M * N * sizeof(float));
+	double *want = malloc((size_t)M * N * sizeof(double));
+	for (int ta = 0; ta < 2; ta++)
+		for (int tb = 0; tb < 2; tb++) {
+			int lda = ta ? M : K, ldb = tb ? K : N;
+			for (int i = 0; i < M; i++)
+				for (int j = 0; j < N; j++) {
+					double acc = 0;
+					for (int k = 0; k < K; k++)
+						acc += (double)(ta ? A[k * lda + i] : A[i * lda + k]) *
+						       (tb ? B[j * ldb + k] : B[k * ldb + j]);
+					want[i * N + j] = 0.5 * acc + 2.0 * C0[i * N + j];
+				}
+			memcpy(C1, C0, (size_t)M * N * sizeof(float));
+			memcpy(C2, C0, (size_t)M * N * sizeof(float));
+			memcpy(C3, C0, (size_t)M * N * sizeof(float));
+			imb_nn_set_threads(1);
+			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 2.0f, C1, N);
+			imb_nn_set_threads(2);
+			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 2.0f, C2, N);
+			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 2.0f, C3, N);
+			char what[64];
+			snprintf(what, sizeof what, "ta=%d tb=%d, 1 thread", ta, tb);
+			compare(what, C1, want, (size_t)M * N, TOL);
+			snprintf(what, sizeof what, "ta=%d tb=%d, 2 threads", ta, tb);
+			compare(what, C2, want, (size_t)M * N, TOL);
+			CHECK(memcmp(C2, C3, (size_t)M * N * sizeof(float)) == 0);
+		}
+	free(A); free(B); free(C0); free(C1); free(C2); free(C3); free(want);
+}
+
 /* ------------------------------------------------------------ threads */
 
 /* A bigger convolution gives the same bits run after run at a fixed
@@ -877,7 +920,9 @@ int main(int argc, char **argv)
 	CHECK(imb_nn_threads() >= 1);
 
 	test_linear(5, 7, 3);
-	test_linear(300, 40, 30);                   /* big enough to split over threads */
+	test_linear(300, 40, 30);
+	test_gemm(300, 100, 80);                    /* big enough to split: by rows */
+	test_gemm(90, 310, 77);                     /* by columns */
 	test_conv(2, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1);
 	test_conv(2, 3, 7, 6, 4, 3, 3, 2, 1, 2, 1);  /* stride 2, non-square */
 	test_conv(3, 4, 5, 5, 6, 1, 1, 1, 0, 2, 1);  /* 1x1 fast path */
