@@ -438,6 +438,30 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 	}
 }
 
+void imb_nn_model_predict(imb_nn_model *m, float *probs, const float *x, size_t N, int batch)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	size_t D = (size_t)m->C * m->H * m->W, K = (size_t)m->K;
+	if (batch <= 0)
+		batch = 256;
+	for (size_t at = 0; at < N; at += (size_t)batch) {
+		int n = N - at < (size_t)batch ? (int)(N - at) : batch;
+		const float *z = imb_nn_model_forward(m, x + at * D, n, 0);
+		float *p = probs + at * K;
+		be->download(p, z, (size_t)n * K * sizeof(float));
+		for (int i = 0; i < n; i++) {
+			float *r = p + i * K;
+			double mx = r[0], s = 0;
+			for (size_t j = 1; j < K; j++)
+				mx = r[j] > mx ? r[j] : mx;
+			for (size_t j = 0; j < K; j++)
+				s += exp(r[j] - mx);
+			for (size_t j = 0; j < K; j++)
+				r[j] = (float)(exp(r[j] - mx) / s);
+		}
+	}
+}
+
 void imb_nn_model_zero_grad(imb_nn_model *m)
 {
 	imb_nn_be()->zero(m->grads, m->P);

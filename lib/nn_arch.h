@@ -71,6 +71,13 @@ const float *imb_nn_model_forward(imb_nn_model *m,
 void imb_nn_model_backward(imb_nn_model *m,
                            const float *dlogits,    // dlogits is (N,K)
                            int head_only);
+/* Class probabilities: softmax of the eval-mode logits for N samples,
+ * run in chunks of at most batch samples (batch <= 0: 256). x (N,C,H,W)
+ * is backend memory, probs (N,K) host memory. */
+void imb_nn_model_predict(imb_nn_model *m,
+                          float *probs,       // probs is (N,K)
+                          const float *x,     // x is (N,C,H,W)
+                          size_t N, int batch);
 /* grads = 0 */
 void imb_nn_model_zero_grad(imb_nn_model *m);
 

@@ -164,6 +164,30 @@ int main(void)
 	imb_nn_model_backward(a, dz, 0);
 	CHECK(g0 != 0 && fabsf(a->grads[0] - 2 * g0) <= 1e-5f * fabsf(g0));
 	imb_nn_loss_free(&L);
+
+	/* predict: softmax of the eval logits, the same in any chunking */
+	float pr1[6 * 4], pr2[6 * 4];
+	imb_nn_model_predict(a, pr1, x, N, 0);
+	imb_nn_model_predict(a, pr2, x, N, 4);   /* chunks of 4 and 2 */
+	ze = imb_nn_model_forward(a, x, N, 0);
+	double pd = 0;
+	for (int i = 0; i < N; i++) {
+		double s = 0, mx = ze[i * K];
+		for (int j = 1; j < K; j++)
+			mx = ze[i * K + j] > mx ? ze[i * K + j] : mx;
+		for (int j = 0; j < K; j++)
+			s += exp(ze[i * K + j] - mx);
+		for (int j = 0; j < K; j++) {
+			double w = exp(ze[i * K + j] - mx) / s;
+			pd = fabs(pr1[i * K + j] - w) > pd ? fabs(pr1[i * K + j] - w) : pd;
+		}
+	}
+	printf("predict: max diff %.3g from softmax of the eval logits\n", pd);
+	CHECK(pd < 1e-6);
+	double cd = 0;
+	for (int i = 0; i < N * K; i++)
+		cd = fabs(pr1[i] - pr2[i]) > cd ? fabs(pr1[i] - pr2[i]) : cd;
+	CHECK(cd < 1e-6);
 	imb_nn_model_free(a);
 	imb_nn_model_free(b);
 	CHECK_DONE();
