@@ -27,6 +27,8 @@ typedef struct {
 typedef struct {
 	size_t per;                /* floats per sample */
 	int alias;                 /* shares the activation of this tensor, or -1 */
+	int birth;                 /* op whose backward first writes g, or -1 */
+	int slot;                  /* gradient buffer slot, or -1 */
 	float *a, *g;              /* activation, gradient (N * per) */
 } tensor;
 
@@ -38,6 +40,12 @@ struct imb_nn_net {
 	int N, cap;                /* batch of the last forward, allocated batch */
 	int train;                 /* mode of the last forward */
 	const float *x;
+	/* Gradient buffers are shared: a tensor's gradient lives from the
+	 * backward of its last consumer to that of its producer, and tensors
+	 * whose lives do not overlap share a slot (plan_grads). */
+	int nslots;
+	size_t *slot_per;          /* floats per sample of each slot */
+	float **slot_buf;
 };
 
 typedef struct {
@@ -55,7 +63,7 @@ static int new_tensor(builder *b, size_t per, int alias)
 	}
 	while (alias >= 0 && n->t[alias].alias >= 0)
 		alias = n->t[alias].alias;
-	n->t[n->nt] = (tensor){ per, alias, NULL, NULL };
+	n->t[n->nt] = (tensor){ per, alias, -1, -1, NULL, NULL };
 	return n->nt++;
 }
 
@@ -231,6 +239,52 @@ int imb_nn_arch_check(const char *arch)
 	return parse(arch, &L);
 }
 
+/* Give each gradient a slot: sweep the ops backwards as the backward
+ * pass does; a tensor's gradient is born at its last consumer and dies
+ * after its producer; a dead gradient's slot is reused (best fit). */
+static void plan_grads(imb_nn_net *n)
+{
+	for (int i = 0; i < n->nops; i++) {
+		const op *o = &n->ops[i];
+		n->t[o->in].birth = i;
+		if (o->in2 >= 0)
+			n->t[o->in2].birth = i;
+	}
+	n->t[0].birth = -1;             /* the input's gradient is never wanted */
+	int *busy = imb_xcalloc(n->nt + 1, sizeof(int));
+	n->slot_per = imb_xcalloc(n->nt + 1, sizeof(size_t));
+	for (int i = n->nops - 1; i >= 0; i--) {
+		const op *o = &n->ops[i];
+		int ins[2] = { o->in, o->in2 };
+		for (int k = 0; k < 2; k++) {
+			int t = ins[k];
+			if (t <= 0 || n->t[t].birth != i || n->t[t].slot >= 0)
+				continue;
+			size_t need = n->t[t].per;
+			int best = -1, big = -1;
+			for (int sl = 0; sl < n->nslots; sl++) {
+				if (busy[sl])
+					continue;
+				if (n->slot_per[sl] >= need &&
+				    (best < 0 || n->slot_per[sl] < n->slot_per[best]))
+					best = sl;
+				if (big < 0 || n->slot_per[sl] > n->slot_per[big])
+					big = sl;
+			}
+			if (best < 0)
+				best = big >= 0 ? big : n->nslots++;
+			if (n->slot_per[best] < need)
+				n->slot_per[best] = need;
+			busy[best] = 1;
+			n->t[t].slot = best;
+		}
+		if (n->t[o->out].slot >= 0)
+			busy[n->t[o->out].slot] = 0;
+	}
+	free(busy);
+	n->slot_buf = imb_xcalloc(n->nslots + 1, sizeof(float *));
+}
+
 imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
 {
 	layout L;
@@ -262,6 +316,7 @@ imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
 	}
 	m->head = m->P;
 	linear(&b, x, K);
+	plan_grads(m->net);
 	const imb_nn_backend *be = imb_nn_be();
 	m->params = be->alloc(m->P * sizeof(float));
 	m->grads = be->alloc(m->P * sizeof(float));
@@ -324,13 +379,17 @@ static void reserve(imb_nn_net *n, int N)
 				be->free(t->a);
 			t->a = be->alloc(t->per * N * sizeof(float));
 		}
-		if (t->g)
-			be->free(t->g);
-		t->g = be->alloc(t->per * N * sizeof(float));
 	}
-	for (int i = 1; i < n->nt; i++)
+	for (int sl = 0; sl < n->nslots; sl++) {
+		if (n->slot_buf[sl])
+			be->free(n->slot_buf[sl]);
+		n->slot_buf[sl] = be->alloc(n->slot_per[sl] * N * sizeof(float));
+	}
+	for (int i = 1; i < n->nt; i++) {
 		if (n->t[i].alias >= 0)
 			n->t[i].a = n->t[n->t[i].alias].a;
+		n->t[i].g = n->t[i].slot >= 0 ? n->slot_buf[n->t[i].slot] : NULL;
+	}
 	n->cap = N;
 }
 
@@ -390,10 +449,6 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 	imb_nn_net *n = m->net;
 	const imb_nn_backend *be = imb_nn_be();
 	int N = n->N, last = n->ops[n->nops - 1].out;
-	if (!head_only)
-		for (int i = 1; i < n->nt; i++)
-			if (i != last)
-				be->zero(n->t[i].g, n->t[i].per * N);
 	const float *P = m->params;
 	float *G = m->grads;
 	for (int i = n->nops - 1; i >= 0; i--) {
@@ -402,6 +457,12 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 		const float *in = act(n, o->in);
 		float *din = o->in == 0 || head_only ? NULL : n->t[o->in].g;
 		size_t cnt = (size_t)N * n->t[o->out].per;
+		if (!head_only) {       /* gradients born here start at zero */
+			if (din && n->t[o->in].birth == i)
+				be->zero(din, n->t[o->in].per * N);
+			if (o->in2 > 0 && n->t[o->in2].birth == i)
+				be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
+		}
 		switch (o->kind) {
 		case OP_CONV:
 			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
@@ -473,12 +534,14 @@ void imb_nn_model_free(imb_nn_model *m)
 		return;
 	const imb_nn_backend *be = imb_nn_be();
 	imb_nn_net *n = m->net;
-	for (int i = 1; i < n->nt; i++) {
+	for (int i = 1; i < n->nt; i++)
 		if (n->t[i].alias < 0 && n->t[i].a)
 			be->free(n->t[i].a);
-		if (n->t[i].g)
-			be->free(n->t[i].g);
-	}
+	for (int sl = 0; sl < n->nslots; sl++)
+		if (n->slot_buf[sl])
+			be->free(n->slot_buf[sl]);
+	free(n->slot_buf);
+	free(n->slot_per);
 	for (int i = 0; i < n->nops; i++) {
 		free(n->ops[i].mean);
 		free(n->ops[i].rstd);
