@@ -36,6 +36,7 @@ static_assert(IMB_LEN(imb_nn_op_names) == IMB_NN_OP_COUNT, "op name table");
 
 static int threads_req;             /* 0: one per core */
 static __thread int in_task;
+static __thread int my_tid;         /* 0: the calling thread; i: worker i */
 
 static struct {
 	pthread_mutex_t mu;
@@ -69,6 +70,7 @@ static void *worker(void *arg)
 {
 	worker_arg a = *(worker_arg *)arg;
 	free(arg);
+	my_tid = a.id;
 	pthread_mutex_lock(&pool.mu);
 	unsigned long seen = a.gen;
 	for (;;) {
@@ -173,12 +175,15 @@ static void split(size_t n, int T, int t, size_t *lo, size_t *hi)
 	*hi = n * (size_t)(t + 1) / (size_t)T;
 }
 
-/* Per-thread scratch, grown on demand, kept for the process's life. */
+/* Per-thread scratch, grown on demand, kept for the process's life;
+ * indexed by the running thread, so an op called from inside a task
+ * (running serially there) does not share another thread's buffer. */
 static float *scratch_buf[MAXT];
 static size_t scratch_len[MAXT];
 
-static float *scratch(int t, size_t n)
+static float *scratch(size_t n)
 {
+	int t = my_tid;
 	if (scratch_len[t] < n) {
 		free(scratch_buf[t]);
 		scratch_buf[t] = imb_xmalloc_aligned(n * sizeof(float));
@@ -554,8 +559,8 @@ typedef struct {
 	int T;
 } conv_ctx;
 
-/* forward of images [n0, n1) on thread t */
-static void conv_forward_range(conv_ctx *c, int t, int n0, int n1)
+/* forward of images [n0, n1) on the running thread */
+static void conv_forward_range(conv_ctx *c, int n0, int n1)
 {
 	const imb_nn_conv2d_shape *s = c->s;
 	int OC = s->OC, ohw = s->OH * s->OW, CKK = s->C * s->KH * s->KW;
@@ -568,7 +573,7 @@ static void conv_forward_range(conv_ctx *c, int t, int n0, int n1)
 			            1, c->w, CKK, c->inp + n * in_sz, ohw, 0,
 			            c->out + n * out_sz, ohw);
 	} else if (G == 1) {
-		float *col = scratch(t, (size_t)CKK * gcols);
+		float *col = scratch((size_t)CKK * gcols);
 		for (int n = n0; n < n1; n++)
 			for (int oh0 = 0; oh0 < s->OH; oh0 += R) {
 				int oh1 = oh0 + R < s->OH ? oh0 + R : s->OH;
@@ -579,7 +584,7 @@ static void conv_forward_range(conv_ctx *c, int t, int n0, int n1)
 				            c->out + n * out_sz + (size_t)oh0 * s->OW, ohw);
 			}
 	} else {
-		float *col = scratch(t, (size_t)(CKK + OC) * gcols);
+		float *col = scratch((size_t)(CKK + OC) * gcols);
 		float *tmp = col + (size_t)CKK * gcols;
 		for (int n = n0; n < n1; n += G) {
 			int g = n1 - n < G ? n1 - n : G;
@@ -609,7 +614,7 @@ static void conv_forward_task(void *vc, int t)
 	size_t lo, hi;
 	split((size_t)c->s->N, c->T, t, &lo, &hi);
 	if (hi > lo)
-		conv_forward_range(c, t, (int)lo, (int)hi);
+		conv_forward_range(c, (int)lo, (int)hi);
 }
 
 static void cpu_conv2d_forward(float *out, const float *inp, const float *w,
@@ -622,8 +627,8 @@ static void cpu_conv2d_forward(float *out, const float *inp, const float *w,
 	imb_nn_parallel(c.T, conv_forward_task, &c);
 }
 
-/* backward of images [n0, n1) on thread t; dw into dw (beta 1) */
-static void conv_backward_range(conv_ctx *c, int t, int n0, int n1, float *dw)
+/* backward of images [n0, n1) on the running thread; dw into dw (beta 1) */
+static void conv_backward_range(conv_ctx *c, int n0, int n1, float *dw)
 {
 	const imb_nn_conv2d_shape *s = c->s;
 	int OC = s->OC, ohw = s->OH * s->OW, CKK = s->C * s->KH * s->KW;
@@ -642,7 +647,7 @@ static void conv_backward_range(conv_ctx *c, int t, int n0, int n1, float *dw)
 	}
 	int G = conv_group(s), R = conv_band(s);
 	size_t gcols = G > 1 ? (size_t)G * ohw : (size_t)R * s->OW;
-	float *col = scratch(t, (2 * (size_t)CKK + (G > 1 ? OC : 0)) * gcols);
+	float *col = scratch((2 * (size_t)CKK + (G > 1 ? OC : 0)) * gcols);
 	float *dcol = col + (size_t)CKK * gcols;
 	float *tmp = dcol + (size_t)CKK * gcols;
 	if (G == 1) {
@@ -701,7 +706,7 @@ static void conv_backward_task(void *vc, int t)
 			       sizeof(float));
 	}
 	if (hi > lo)
-		conv_backward_range(c, t, (int)lo, (int)hi, dw);
+		conv_backward_range(c, (int)lo, (int)hi, dw);
 }
 
 static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout,

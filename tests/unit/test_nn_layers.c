@@ -903,6 +903,38 @@ static int torch_reference(const char *dir)
 	CHECK_DONE();
 }
 
+/* ops called from inside pool tasks run serially there, each thread on
+ * its own scratch: two convolutions at once give the serial results */
+typedef struct { const float *x, *w; float *out[2]; } nest_ctx;
+
+static void nest_task(void *vc, int t)
+{
+	nest_ctx *c = vc;
+	imb_nn_conv2d_forward(c->out[t], c->x + (size_t)t * 4 * 3 * 12 * 12, c->w, NULL, 4, 3, 12,
+	                      12, 5, 3, 3, 1, 1);
+}
+
+static void test_nested(void)
+{
+	printf("conv2d called inside 2 pool tasks at once\n");
+	imb_nn_set_threads(2);
+	size_t nx = 2 * 4 * 3 * 12 * 12, no = 4 * 5 * 12 * 12;
+	float *x = frand(nx, -1, 1), *w = frand(5 * 3 * 9, -1, 1);
+	nest_ctx c = { x, w, { fzeros(no), fzeros(no) } };
+	imb_nn_parallel(2, nest_task, &c);
+	for (int t = 0; t < 2; t++) {
+		float *want = fzeros(no);
+		imb_nn_conv2d_forward(want, x + (size_t)t * nx / 2, w, NULL, 4, 3, 12, 12, 5, 3, 3, 1, 1);
+		double *d = todouble(want, no);
+		compare(t ? "task 1 vs serial" : "task 0 vs serial", c.out[t], d, no, 1e-6);
+		free(d);
+		free(want);
+		free(c.out[t]);
+	}
+	free(x);
+	free(w);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -944,6 +976,7 @@ int main(int argc, char **argv)
 	test_residual(40);
 	test_dropout(20000, 0.3f);
 	test_conv_threads();
+	test_nested();
 	fflush(stdout);
 	CHECK_DONE();
 }
