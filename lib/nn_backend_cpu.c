@@ -556,6 +556,9 @@ typedef struct {
 	float *out, *dinp, *dw, *db;
 	const float *inp, *w, *b, *dout;
 	float **dw_part;            /* per thread (thread 0 writes dw itself) */
+	const float *wt;            /* flipped, transposed weights (C, OC*KH*KW) for
+	                             * the input gradient as a convolution, or NULL */
+	imb_nn_conv2d_shape t;      /* that convolution: dout -> dinp */
 	int T;
 } conv_ctx;
 
@@ -647,9 +650,15 @@ static void conv_backward_range(conv_ctx *c, int n0, int n1, float *dw)
 	}
 	int G = conv_group(s), R = conv_band(s);
 	size_t gcols = G > 1 ? (size_t)G * ohw : (size_t)R * s->OW;
-	float *col = scratch((2 * (size_t)CKK + (G > 1 ? OC : 0)) * gcols);
+	size_t dsz = (size_t)CKK * gcols;   /* dcol, or im2col of dout */
+	if (c->wt) {
+		const imb_nn_conv2d_shape *u = &c->t;
+		size_t need = (size_t)u->C * u->KH * u->KW * conv_band(u) * u->OW;
+		dsz = need > dsz ? need : dsz;
+	}
+	float *col = scratch((size_t)CKK * gcols + dsz + (G > 1 ? (size_t)OC * gcols : 0));
 	float *dcol = col + (size_t)CKK * gcols;
-	float *tmp = dcol + (size_t)CKK * gcols;
+	float *tmp = dcol + dsz;
 	if (G == 1) {
 		for (int n = n0; n < n1; n++)
 			for (int oh0 = 0; oh0 < s->OH; oh0 += R) {
@@ -661,12 +670,27 @@ static void conv_backward_range(conv_ctx *c, int n0, int n1, float *dw)
 					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CKK,
 					            cols, 1, dout, ohw, col, cols, 1, dw, CKK);
 				}
-				if (c->dinp) {
+				if (c->dinp && !c->wt) {
 					cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, cols,
 					            OC, 1, c->w, CKK, dout, ohw, 0, dcol, cols);
 					col2im(c->dinp + n * in_sz, dcol, cols, s, oh0, oh1);
 				}
 			}
+		if (c->dinp && c->wt) {
+			/* dinp (C, H*W) += wt (C, OC*K*K) @ im2col(dout) over bands of
+			 * input rows: one GEMM with K = OC*K*K, no col2im */
+			const imb_nn_conv2d_shape *u = &c->t;
+			int RT = conv_band(u), OKK = u->C * u->KH * u->KW, hw = s->H * s->W;
+			for (int n = n0; n < n1; n++)
+				for (int r0 = 0; r0 < s->H; r0 += RT) {
+					int r1 = r0 + RT < s->H ? r0 + RT : s->H;
+					int cols = (r1 - r0) * s->W;
+					im2col(dcol, cols, c->dout + n * out_sz, u, r0, r1);
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->C, cols,
+					            OKK, 1, c->wt, OKK, dcol, cols, 1,
+					            c->dinp + n * in_sz + (size_t)r0 * s->W, hw);
+				}
+		}
 		return;
 	}
 	for (int n = n0; n < n1; n += G) {
@@ -741,6 +765,32 @@ static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *
 				part_len[t] = wsz;
 			}
 	c.dw_part = part;
+	/* Stride 1, square kernel, pad < kernel, large maps: the input
+	 * gradient is the convolution of dout with the flipped, transposed
+	 * kernel (pad K-1-P), which turns a K=OC GEMM plus col2im into one
+	 * GEMM with K = OC*K*K. */
+	static float *wt;
+	static size_t wt_len;
+	int K = s->KH;
+	if (dinp && s->stride == 1 && s->KH == s->KW && s->pad < K && !conv_is_1x1(s) &&
+	    conv_group(s) == 1 &&
+	    !imb_nn_conv2d_shape_init(&c.t, s->N, s->OC, s->OH, s->OW, s->C, K, K, 1,
+	                              K - 1 - s->pad) && c.t.OH == s->H && c.t.OW == s->W) {
+		if (wt_len < wsz) {
+			free(wt);
+			wt = imb_xmalloc_aligned(wsz * sizeof(float));
+			wt_len = wsz;
+		}
+		/* wt[c][oc][kh][kw] = w[oc][c][K-1-kh][K-1-kw] */
+		for (int ci = 0; ci < s->C; ci++)
+			for (int oc = 0; oc < s->OC; oc++)
+				for (int kh = 0; kh < K; kh++)
+					for (int kw = 0; kw < K; kw++)
+						wt[(((size_t)ci * s->OC + oc) * K + kh) * K + kw] =
+							w[(((size_t)oc * s->C + ci) * K + (K - 1 - kh)) * K +
+							  (K - 1 - kw)];
+		c.wt = wt;
+	}
 	imb_nn_parallel(c.T, conv_backward_task, &c);
 	if (dw)
 		for (int t = 1; t < c.T; t++)

@@ -965,6 +965,11 @@ int main(int argc, char **argv)
 	test_conv(3, 1, 4, 4, 2, 3, 3, 3, 0, 3, 0);  /* stride 3, 3 threads */
 	test_conv(2, 2, 40, 40, 2, 3, 3, 1, 1, 2, 1); /* big map: bands of output rows */
 	test_conv(1, 1, 70, 69, 2, 3, 3, 2, 1, 1, 0); /* bands, stride 2 */
+	/* stride 1 on maps of >= 256 outputs: the input gradient as a
+	 * convolution of dout with the flipped kernel */
+	test_conv(2, 2, 18, 18, 3, 3, 3, 1, 0, 2, 1); /* pad 0 */
+	test_conv(2, 2, 16, 17, 3, 5, 5, 1, 2, 1, 0); /* 5x5 pad 2 */
+	test_conv(3, 2, 15, 16, 3, 3, 3, 1, 2, 2, 1); /* pad 2 > (K-1)/2 */
 	test_bn(4, 3, 9, 1);
 	test_bn(8, 5, 1, 2);                        /* BatchNorm1d: (N,C) */
 	test_bn(16, 6, 400, 2);                     /* split over threads */
