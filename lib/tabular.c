@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -702,6 +703,210 @@ static int ubj_ok(const void *p, size_t n)
 	return ubj_value(&u, '{', 0) == 0 && u.p == u.end;
 }
 
+/* XGBoost 1.7 also trusts the trees it loads: child indices, split
+ * features and array lengths index memory unchecked at load and at
+ * prediction. Check them on the (already structurally valid) UBJSON.
+ * Positions below point at a value's type marker. */
+static const unsigned char *ubj_get(const unsigned char *obj, const unsigned char *end,
+                                    const char *key)
+{
+	if (!obj || obj >= end || *obj != '{')
+		return NULL;
+	ubj u = {obj + 1, end};
+	if (u.p < end && (*u.p == '$' || *u.p == '#'))
+		return NULL; /* XGBoost writes plain objects */
+	size_t kl = strlen(key);
+	while (u.p < end && *u.p != '}') {
+		int64_t n;
+		if (ubj_len(&u, &n) < 0 || n > u.end - u.p)
+			return NULL;
+		int hit = (size_t)n == kl && !memcmp(u.p, key, kl);
+		u.p += n;
+		if (hit)
+			return u.p;
+		if (u.p >= end)
+			return NULL;
+		int m = *u.p++;
+		if (ubj_value(&u, m, 0) < 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* a path of keys: "learner", "gradient_booster", ... (NULL-terminated) */
+static const unsigned char *ubj_path(const unsigned char *v, const unsigned char *end, ...)
+{
+	va_list ap;
+	va_start(ap, end);
+	for (const char *k; v && (k = va_arg(ap, const char *));)
+		v = ubj_get(v, end, k);
+	va_end(ap);
+	return v;
+}
+
+/* a string value holding an integer ("5"), as XGBoost keeps parameters */
+static int ubj_strint(const unsigned char *v, const unsigned char *end, int64_t *out)
+{
+	if (!v || v >= end || *v != 'S')
+		return -1;
+	ubj u = {v + 1, end};
+	int64_t n;
+	if (ubj_len(&u, &n) < 0 || n < 1 || n > 20 || n > u.end - u.p)
+		return -1;
+	char b[24];
+	memcpy(b, u.p, (size_t)n);
+	b[n] = 0;
+	char *e;
+	errno = 0;
+	long long x = strtoll(b, &e, 10);
+	if (*e || errno)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* An array of integers or numbers: its count, and with vals its integer
+ * values (malloc'd; NULL for float arrays). -1 if not an array. */
+static int ubj_array(const unsigned char *v, const unsigned char *end, int64_t *count,
+                     int64_t **vals)
+{
+	if (vals)
+		*vals = NULL;
+	if (!v || v >= end || *v != '[')
+		return -1;
+	ubj u = {v + 1, end};
+	int type = 0;
+	int64_t n = -1;
+	if (u.p < end && *u.p == '$') {
+		type = u.p[1];
+		u.p += 2;
+	}
+	if (u.p < end && *u.p == '#') {
+		u.p++;
+		if (ubj_len(&u, &n) < 0)
+			return -1;
+	}
+	int64_t cap = n >= 0 ? n : 16, k = 0;
+	int64_t *x = vals ? imb_xmalloc((size_t)(cap ? cap : 1) * sizeof *x) : NULL;
+	while (n < 0 ? u.p < end && *u.p != ']' : k < n) {
+		int m = type ? type : *u.p++;
+		int64_t iv = 0;
+		if (m == 'd' || m == 'D') {
+			int sz = m == 'd' ? 4 : 8;
+			if (end - u.p < sz)
+				goto bad;
+			u.p += sz;
+		} else if (ubj_int(&u, m, &iv) < 0) {
+			goto bad;
+		}
+		if (x) {
+			if (k == cap)
+				x = imb_xrealloc(x, (size_t)(cap *= 2) * sizeof *x);
+			x[k] = iv;
+		}
+		k++;
+	}
+	*count = k;
+	if (vals)
+		*vals = x;
+	return 0;
+bad:
+	free(x);
+	return -1;
+}
+
+/* Check every tree of a model: arrays of num_nodes entries, children
+ * after their parent (no cycles), split features below d, numerical
+ * splits only; tree_info in [0, classes). 0, or -1 with imb_error(). */
+static int xgb_trees_ok(const void *p, size_t n, size_t d, int K)
+{
+	const unsigned char *b = p, *end = b + n;
+	const unsigned char *lp = ubj_path(b, end, "learner", "learner_model_param", NULL);
+	int64_t nf, nc, ntrees;
+	if (ubj_strint(ubj_get(lp, end, "num_feature"), end, &nf) < 0 ||
+	    ubj_strint(ubj_get(lp, end, "num_class"), end, &nc) < 0)
+		return imb_seterr("tensor 'bytes': no learner_model_param in the XGBoost model");
+	if (nf != (int64_t)d)
+		return imb_seterr("tensor 'bytes' holds an XGBoost model of %lld features, "
+		                  "attrs.n_features says %zu", (long long)nf, d);
+	if (nc > 1 ? nc != K : K != 2)
+		return imb_seterr("tensor 'bytes': the XGBoost model has %lld classes, "
+		                  "attrs.n_classes says %d", (long long)(nc > 1 ? nc : 2), K);
+	const unsigned char *mp = ubj_path(b, end, "learner", "gradient_booster", "model", NULL);
+	const unsigned char *trees = ubj_get(mp, end, "trees");
+	int64_t *info = NULL, ninfo;
+	if (!trees || ubj_strint(ubj_path(mp, end, "gbtree_model_param", "num_trees", NULL), end,
+	                         &ntrees) < 0 ||
+	    ubj_array(ubj_get(mp, end, "tree_info"), end, &ninfo, &info) < 0 || ninfo != ntrees) {
+		free(info);
+		return imb_seterr("tensor 'bytes': the XGBoost model's tree list is malformed");
+	}
+	for (int64_t i = 0; i < ninfo; i++)
+		if (info[i] < 0 || info[i] >= (nc > 1 ? nc : 1)) {
+			free(info);
+			return imb_seterr("tensor 'bytes': XGBoost tree %lld is for class %lld",
+			                  (long long)i, (long long)info[i]);
+		}
+	free(info);
+	/* walk the trees array: '[' then tree objects until ']' */
+	ubj u = {trees + 1, end};
+	int64_t count = -1; /* XGBoost writes [#count then the trees */
+	if (u.p < end && *u.p == '#') {
+		u.p++;
+		if (ubj_len(&u, &count) < 0)
+			return imb_seterr("tensor 'bytes': the XGBoost model's tree list is malformed");
+	}
+	if (u.p < end && *u.p == '$')
+		return imb_seterr("tensor 'bytes': the XGBoost model's tree list is malformed");
+	int64_t t = 0;
+	static const char *const ints[] = {"left_children", "right_children", "parents",
+	                                   "split_indices", "split_type", "default_left"};
+	static const char *const nums[] = {"split_conditions", "base_weights", "loss_changes",
+	                                   "sum_hessian"};
+	while (u.p < end && (count < 0 ? *u.p != ']' : t < count)) {
+		const unsigned char *tree = u.p;
+		int64_t nn, tnf, cnt;
+		if (*u.p++ != '{' || ubj_value(&u, '{', 0) < 0 ||
+		    ubj_strint(ubj_path(tree, end, "tree_param", "num_nodes", NULL), end, &nn) < 0 ||
+		    ubj_strint(ubj_path(tree, end, "tree_param", "num_feature", NULL), end, &tnf) < 0 ||
+		    nn < 1 || nn > (int64_t)1 << 30 || tnf != nf)
+			return imb_seterr("tensor 'bytes': XGBoost tree %lld is malformed", (long long)t);
+		int64_t *v[IMB_LEN(ints)] = {0};
+		int bad = 0;
+		for (size_t k = 0; k < IMB_LEN(ints); k++)
+			bad |= ubj_array(ubj_get(tree, end, ints[k]), end, &cnt, &v[k]) < 0 || cnt != nn;
+		for (size_t k = 0; k < IMB_LEN(nums); k++)
+			bad |= ubj_array(ubj_get(tree, end, nums[k]), end, &cnt, NULL) < 0 || cnt != nn;
+		const char *cat[] = {"categories", "categories_nodes", "categories_segments",
+		                     "categories_sizes"};
+		for (size_t k = 0; k < IMB_LEN(cat); k++) {
+			const unsigned char *c = ubj_get(tree, end, cat[k]);
+			bad |= c && (ubj_array(c, end, &cnt, NULL) < 0 || cnt != 0);
+		}
+		/* the root has no parent (0x7fffffff); every other node's parent
+		 * comes before it (nodes pruned away keep theirs) */
+		bad |= !bad && v[2][0] != 0x7fffffff && v[2][0] != -1;
+		for (int64_t i = 1; !bad && i < nn; i++)
+			bad |= v[2][i] < 0 || v[2][i] >= i;
+		for (int64_t i = 0; !bad && i < nn; i++) {
+			int64_t l = v[0][i], r = v[1][i];
+			if (l == -1 && r == -1)
+				continue; /* a leaf */
+			bad |= l <= i || r <= i || l >= nn || r >= nn || v[3][i] < 0 || v[3][i] >= nf ||
+			       v[4][i] != 0;
+		}
+		for (size_t k = 0; k < IMB_LEN(ints); k++)
+			free(v[k]);
+		if (bad)
+			return imb_seterr("tensor 'bytes': XGBoost tree %lld is malformed", (long long)t);
+		t++;
+	}
+	if (t != ntrees)
+		return imb_seterr("tensor 'bytes': the XGBoost model lists %lld trees, holds %lld",
+		                  (long long)ntrees, (long long)t);
+	return 0;
+}
+
 void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
 {
 	quiet_libs(0);
@@ -713,6 +918,8 @@ void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
 		imb_seterr("tensor 'bytes' is not an XGBoost UBJSON model (truncated or malformed)");
 		return NULL;
 	}
+	if (xgb_trees_ok(p, n, d, K) < 0)
+		return NULL;
 	BoosterHandle b;
 	if (XGBoosterCreate(NULL, 0, &b) < 0) {
 		xgb_err("creating a booster");

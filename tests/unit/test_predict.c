@@ -230,6 +230,70 @@ static void test_frames(void)
 	imb_frame_free(f);
 }
 
+/* XGBoost's exact method with gamma prunes: trees keep the pruned nodes
+ * (num_deleted > 0), which the byte checks must accept */
+static void test_pruned(void)
+{
+	imb_frame *f = blobs("train", 400, 5, 2, 21);
+	float *x = imb_frame_tensor(f, "x")->data;
+	for (int i = 0; i < 2000; i += 7)
+		x[i] *= 4; /* noise to grow and prune */
+	imb_tabular_opts o;
+	imb_tabular_opts_init(&o);
+	o.rounds = 20;
+	const char *k[] = {"tree_method", "gamma", "max_depth"}, *v[] = {"exact", "2", "10"};
+	o.keys = k;
+	o.vals = v;
+	o.nparams = 3;
+	imb_frame *m = NULL;
+	char s[256];
+	CHECK_EQ_INT(imb_tabular_train(f, &o, &m, s, sizeof s), 0);
+	imb_predictor *p = m ? imb_predictor_load(m) : NULL;
+	CHECK(p != NULL);
+	if (!p)
+		fprintf(stderr, "pruned: %s\n", imb_error());
+	imb_predictor_free(p);
+	imb_frame_free(m);
+	imb_frame_free(f);
+}
+
+/* Random byte changes in a model's bytes: load and predict must give an
+ * error or probabilities, never a crash (a crash fails this test). */
+static void test_flips(const char *model, int trials)
+{
+	imb_frame *m = train(model, 3, NULL, NULL);
+	if (!m)
+		return;
+	imb_tensor *b = imb_frame_tensor(m, "bytes");
+	unsigned char *orig = imb_xmalloc(b->nbytes);
+	memcpy(orig, b->data, b->nbytes);
+	imb_frame *test = blobs("test", 40, 5, 3, 3);
+	float *x = imb_dataset_features(test), pr[40 * 3];
+	imb_rng r;
+	imb_rng_seed(&r, 5);
+	int loaded = 0, bad = 0;
+	for (int t = 0; t < trials; t++) {
+		memcpy(b->data, orig, b->nbytes);
+		int nf = 1 + (int)imb_rng_below(&r, 3);
+		for (int k = 0; k < nf; k++)
+			((unsigned char *)b->data)[imb_rng_below(&r, b->nbytes)] = (unsigned char)imb_rng_below(&r, 256);
+		imb_predictor *p = imb_predictor_load(m);
+		if (p) {
+			loaded++;
+			if (imb_predict_proba(p, x, 40, 5, pr) == 0)
+				for (int i = 0; i < 40 * 3; i++)
+					bad += !(pr[i] >= 0 && pr[i] <= 1);
+		}
+		imb_predictor_free(p);
+	}
+	fprintf(stderr, "-- %s: %d random corruptions, %d still load\n", model, trials, loaded);
+	CHECK_EQ_INT(bad, 0);
+	free(orig);
+	free(x);
+	imb_frame_free(test);
+	imb_frame_free(m);
+}
+
 int main(void)
 {
 	test_frames();
@@ -242,5 +306,9 @@ int main(void)
 	test_kind("linear-svm", 3, "solver", "crammer-singer");
 	test_kind("linear-svm", 2, "solver", "dual");
 	test_kind("svm", 3, "kernel", "linear");
+	test_pruned();
+	test_flips("xgboost", 300);
+	test_flips("linear-svm", 300);
+	test_flips("svm", 300);
 	CHECK_DONE();
 }
