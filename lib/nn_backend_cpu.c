@@ -769,18 +769,19 @@ static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *
 	 * gradient is the convolution of dout with the flipped, transposed
 	 * kernel (pad K-1-P), which turns a K=OC GEMM plus col2im into one
 	 * GEMM with K = OC*K*K. */
-	static float *wt;
-	static size_t wt_len;
+	static float *wt_buf[MAXT];     /* per running thread (nested calls) */
+	static size_t wt_len[MAXT];
 	int K = s->KH;
 	if (dinp && s->stride == 1 && s->KH == s->KW && s->pad < K && !conv_is_1x1(s) &&
 	    conv_group(s) == 1 &&
 	    !imb_nn_conv2d_shape_init(&c.t, s->N, s->OC, s->OH, s->OW, s->C, K, K, 1,
 	                              K - 1 - s->pad) && c.t.OH == s->H && c.t.OW == s->W) {
-		if (wt_len < wsz) {
-			free(wt);
-			wt = imb_xmalloc_aligned(wsz * sizeof(float));
-			wt_len = wsz;
+		if (wt_len[my_tid] < wsz) {
+			free(wt_buf[my_tid]);
+			wt_buf[my_tid] = imb_xmalloc_aligned(wsz * sizeof(float));
+			wt_len[my_tid] = wsz;
 		}
+		float *wt = wt_buf[my_tid];
 		/* wt[c][oc][kh][kw] = w[oc][c][K-1-kh][K-1-kw] */
 		for (int ci = 0; ci < s->C; ci++)
 			for (int oc = 0; oc < s->OC; oc++)

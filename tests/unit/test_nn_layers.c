@@ -904,35 +904,53 @@ static int torch_reference(const char *dir)
 }
 
 /* ops called from inside pool tasks run serially there, each thread on
- * its own scratch: two convolutions at once give the serial results */
-typedef struct { const float *x, *w; float *out[2]; } nest_ctx;
+ * its own scratch: two convolutions (forward and backward, 12x12 maps
+ * grouped, 16x16 maps with the stride-1 input gradient) at once give the
+ * serial results */
+#define NEST_N 3
+#define NEST_C 3
+#define NEST_OC 5
+typedef struct { const float *x, *w, *dout; float *out[2], *dx[2], *dw[2]; int H; } nest_ctx;
 
 static void nest_task(void *vc, int t)
 {
 	nest_ctx *c = vc;
-	imb_nn_conv2d_forward(c->out[t], c->x + (size_t)t * 4 * 3 * 12 * 12, c->w, NULL, 4, 3, 12,
-	                      12, 5, 3, 3, 1, 1);
+	size_t nx = (size_t)NEST_N * NEST_C * c->H * c->H, no = (size_t)NEST_N * NEST_OC * c->H * c->H;
+	imb_nn_conv2d_forward(c->out[t], c->x + t * nx, c->w, NULL, NEST_N, NEST_C, c->H, c->H,
+	                      NEST_OC, 3, 3, 1, 1);
+	imb_nn_conv2d_backward(c->dx[t], c->dw[t], NULL, c->dout + t * no, c->x + t * nx, c->w,
+	                       NEST_N, NEST_C, c->H, c->H, NEST_OC, 3, 3, 1, 1);
 }
 
-static void test_nested(void)
+static void test_nested(int H)
 {
-	printf("conv2d called inside 2 pool tasks at once\n");
+	printf("conv2d forward and backward called inside 2 pool tasks at once, %dx%d\n", H, H);
 	imb_nn_set_threads(2);
-	size_t nx = 2 * 4 * 3 * 12 * 12, no = 4 * 5 * 12 * 12;
-	float *x = frand(nx, -1, 1), *w = frand(5 * 3 * 9, -1, 1);
-	nest_ctx c = { x, w, { fzeros(no), fzeros(no) } };
+	size_t nx = (size_t)NEST_N * NEST_C * H * H, no = (size_t)NEST_N * NEST_OC * H * H;
+	size_t nw = NEST_OC * NEST_C * 9;
+	float *x = frand(2 * nx, -1, 1), *w = frand(nw, -1, 1), *dout = frand(2 * no, -1, 1);
+	nest_ctx c = { x, w, dout, { fzeros(no), fzeros(no) }, { fzeros(nx), fzeros(nx) },
+	               { fzeros(nw), fzeros(nw) }, H };
 	imb_nn_parallel(2, nest_task, &c);
 	for (int t = 0; t < 2; t++) {
-		float *want = fzeros(no);
-		imb_nn_conv2d_forward(want, x + (size_t)t * nx / 2, w, NULL, 4, 3, 12, 12, 5, 3, 3, 1, 1);
-		double *d = todouble(want, no);
-		compare(t ? "task 1 vs serial" : "task 0 vs serial", c.out[t], d, no, 1e-6);
+		float *o = fzeros(no), *dx = fzeros(nx), *dw = fzeros(nw);
+		imb_nn_set_threads(1);
+		imb_nn_conv2d_forward(o, x + t * nx, w, NULL, NEST_N, NEST_C, H, H, NEST_OC, 3, 3, 1, 1);
+		imb_nn_conv2d_backward(dx, dw, NULL, dout + t * no, x + t * nx, w, NEST_N, NEST_C, H, H,
+		                       NEST_OC, 3, 3, 1, 1);
+		double *d = todouble(o, no);
+		compare(t ? "task 1 forward vs serial" : "task 0 forward vs serial", c.out[t], d, no, 1e-6);
 		free(d);
-		free(want);
-		free(c.out[t]);
+		d = todouble(dx, nx);
+		compare(t ? "task 1 dinp vs serial" : "task 0 dinp vs serial", c.dx[t], d, nx, 1e-6);
+		free(d);
+		d = todouble(dw, nw);
+		compare(t ? "task 1 dw vs serial" : "task 0 dw vs serial", c.dw[t], d, nw, 1e-6);
+		free(d);
+		free(o); free(dx); free(dw);
+		free(c.out[t]); free(c.dx[t]); free(c.dw[t]);
 	}
-	free(x);
-	free(w);
+	free(x); free(w); free(dout);
 }
 
 int main(int argc, char **argv)
@@ -981,7 +999,8 @@ int main(int argc, char **argv)
 	test_residual(40);
 	test_dropout(20000, 0.3f);
 	test_conv_threads();
-	test_nested();
+	test_nested(12);
+	test_nested(16);
 	fflush(stdout);
 	CHECK_DONE();
 }
