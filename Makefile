@@ -44,7 +44,7 @@ unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
 
 bats: $(TOOLS)
-	IMB_BIN=$(abspath $(BIN)) bats tests/
+	IMB_BIN=$(abspath $(BIN)) IMB_UNIT=$(abspath $(BUILD))/tests bats tests/
 
 test: deps all unit bats
 
