@@ -92,10 +92,8 @@ int64_t *imb_dataset_counts(const imb_frame *f)
 	return c;
 }
 
-void imb_dataset_update_counts(imb_frame *f)
+double imb_counts_ratio(const int64_t *c, int k)
 {
-	int k = imb_dataset_nclasses(f);
-	int64_t *c = imb_dataset_counts(f);
 	int64_t mn = -1, mx = 0;
 	for (int j = 0; j < k; j++) {
 		if (mn < 0 || c[j] < mn)
@@ -103,9 +101,16 @@ void imb_dataset_update_counts(imb_frame *f)
 		if (c[j] > mx)
 			mx = c[j];
 	}
+	return mx > 0 ? (double)mn / (double)mx : 0.0;
+}
+
+void imb_dataset_update_counts(imb_frame *f)
+{
+	int k = imb_dataset_nclasses(f);
+	int64_t *c = imb_dataset_counts(f);
 	imb_val_set(f->attrs, "counts", imb_val_int_array(c, k));
 	imb_val_set_int(f->attrs, "n", (int64_t)imb_dataset_n(f));
-	imb_val_set_float(f->attrs, "imbalance_ratio", mx > 0 ? (double)mn / (double)mx : 0.0);
+	imb_val_set_float(f->attrs, "imbalance_ratio", imb_counts_ratio(c, k));
 	free(c);
 }
 

@@ -27,6 +27,9 @@ uint64_t imb_dataset_dim(const imb_frame *f);
 const char *imb_dataset_class_name(const imb_frame *f, int k);
 /* counts[k] for k < K; caller frees. */
 int64_t *imb_dataset_counts(const imb_frame *f);
+/* Imbalance ratio of counts c (k): rarest / most frequent; 0 when all
+ * are 0. */
+double imb_counts_ratio(const int64_t *c, int k);
 /* Recompute attrs.counts, attrs.n, attrs.imbalance_ratio from y. */
 void imb_dataset_update_counts(imb_frame *f);
 /* Features as an (N, D) float matrix, caller frees. u8 is scaled to

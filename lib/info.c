@@ -35,18 +35,6 @@ static int dataset_counts(const imb_frame *f, int64_t **counts, int *k)
 	return 0;
 }
 
-static double ratio_of(const int64_t *c, int k)
-{
-	int64_t mn = -1, mx = 0;
-	for (int j = 0; j < k; j++) {
-		if (mn < 0 || c[j] < mn)
-			mn = c[j];
-		if (c[j] > mx)
-			mx = c[j];
-	}
-	return mx > 0 ? (double)mn / (double)mx : 0.0;
-}
-
 static void history_text(FILE *fp, const imb_val *h)
 {
 	if (!h || h->t != IMB_V_ARR || !h->n)
@@ -98,7 +86,7 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 	int k;
 	if (dataset_counts(f, &c, &k) == 0) {
 		fprintf(fp, "  classes: %d, samples: %llu, imbalance ratio (rarest/most frequent): %.4g\n",
-		        k, (unsigned long long)imb_dataset_n(f), ratio_of(c, k));
+		        k, (unsigned long long)imb_dataset_n(f), imb_counts_ratio(c, k));
 		for (int j = 0; j < k; j++) {
 			const char *name = imb_dataset_class_name(f, j);
 			fprintf(fp, "    %3d %-16s %lld\n", j, name ? name : "", (long long)c[j]);
@@ -152,7 +140,7 @@ imb_val *imb_info_json(const imb_frame *f)
 		imb_val_set_int(s, "n", (int64_t)imb_dataset_n(f));
 		imb_val_set_int(s, "n_classes", k);
 		imb_val_set(s, "counts", imb_val_int_array(c, k));
-		imb_val_set_float(s, "imbalance_ratio", ratio_of(c, k));
+		imb_val_set_float(s, "imbalance_ratio", imb_counts_ratio(c, k));
 		imb_val_set(m, "summary", s);
 		free(c);
 	}

@@ -135,6 +135,26 @@ static int spill(const void *p, size_t n, char *path, size_t size)
 	return 0;
 }
 
+/* A library that can only save its model to a named file: save through
+ * a temp file and read the bytes back. save returns 0 on success. */
+static int save_bytes(int (*save)(const char *path, const void *model), const void *model,
+                      const char *lib, void **bytes, size_t *len)
+{
+	char path[4096];
+	if (spill("", 0, path, sizeof path) < 0)
+		return -1;
+	if (save(path, model) != 0) {
+		unlink(path);
+		return imb_seterr("%s: cannot save the model to %s", lib, path);
+	}
+	int r = slurp(path, bytes, len);
+	unlink(path);
+	return r;
+}
+
+static int save_linear(const char *path, const void *m) { return save_model(path, m); }
+static int save_svm(const char *path, const void *m) { return svm_save_model(path, m); }
+
 /* The model frame's "bytes" tensor: (B) u8. */
 static int model_bytes(const imb_frame *f, const void **p, size_t *n)
 {
@@ -1130,20 +1150,9 @@ static int linsvm_train(const imb_frame *f, const imb_tabular_opts *o, imb_frame
 	srand((unsigned)o->seed);
 	m = train(&prob, &par);
 	free(y);
-	char path[4096];
-	if (spill("", 0, path, sizeof path) < 0) {
-		r = -1;
-		goto done;
-	}
-	if (save_model(path, m) != 0) {
-		unlink(path);
-		r = imb_seterr("liblinear: cannot save the model to %s", path);
-		goto done;
-	}
 	void *bytes;
 	size_t len;
-	r = slurp(path, &bytes, &len);
-	unlink(path);
+	r = save_bytes(save_linear, m, "liblinear", &bytes, &len);
 	if (r < 0)
 		goto done;
 	params = imb_val_map();
@@ -1361,20 +1370,9 @@ static int svm_train_frame(const imb_frame *f, const imb_tabular_opts *o, imb_fr
 	quiet_libs(o->verbose);
 	srand((unsigned)o->seed);
 	m = svm_train(&prob, &par);
-	char path[4096];
-	if (spill("", 0, path, sizeof path) < 0) {
-		r = -1;
-		goto done;
-	}
-	if (svm_save_model(path, m) != 0) {
-		unlink(path);
-		r = imb_seterr("libsvm: cannot save the model to %s", path);
-		goto done;
-	}
 	void *bytes;
 	size_t len;
-	r = slurp(path, &bytes, &len);
-	unlink(path);
+	r = save_bytes(save_svm, m, "libsvm", &bytes, &len);
 	if (r < 0)
 		goto done;
 	imb_val *params = imb_val_map();
