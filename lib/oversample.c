@@ -338,6 +338,22 @@ imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k
 				           nm ? nm : "?", (long long)cnt[c]);
 				goto done;
 			}
+	/* SMOTE interpolates: a NaN or infinite feature would spread into
+	 * the synthetic rows (and break the distances), so refuse it */
+	if (m == IMB_RS_SMOTE) {
+		const imb_tensor *xt = imb_frame_tensor(f, "x");
+		size_t nel = xt ? n * d : 0;
+		for (size_t i = 0; i < nel; i++) {
+			double v = xt->dtype == IMB_F32 ? ((const float *)xt->data)[i]
+			         : xt->dtype == IMB_F64 ? ((const double *)xt->data)[i] : 0;
+			if (!isfinite(v)) {
+				imb_seterr("%s: tensor x: row %zu column %zu is %s; SMOTE needs finite features "
+				           "(impute missing values first, or use --method random)",
+				           lbl, i / d, i % d, isnan(v) ? "NaN" : "infinite");
+				goto done;
+			}
+		}
+	}
 
 	size_t total = 0;
 	for (int c = 0; c < nk; c++)
