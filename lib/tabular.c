@@ -480,6 +480,15 @@ static int xgb_train(const imb_frame *f, const imb_tabular_opts *o, imb_frame **
 	BoosterHandle b = NULL;
 	imb_val *params = imb_val_map();
 	r = -1;
+	/* NaN is XGBoost's missing value; infinity is refused by libxgboost
+	 * with a stack trace, so name it here instead */
+	for (uint64_t k = 0; k < t.n * t.d; k++)
+		if (isinf(t.x[k])) {
+			imb_seterr("%s: tensor x: row %llu column %llu is infinite; XGBoost takes NaN as "
+			           "missing but no infinity", t.lb, (unsigned long long)(k / t.d),
+			           (unsigned long long)(k % t.d));
+			goto done;
+		}
 	if (XGDMatrixCreateFromMat_omp(t.x, t.n, t.d, NAN, &dm, threads) < 0) {
 		xgb_err("making the training matrix");
 		goto done;
