@@ -329,6 +329,16 @@ imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k
 	imb_rng r;
 	imb_rng_seed(&r, seed);
 
+	/* an empty class cannot be raised, and cutting every class to it
+	 * would leave nothing: no ratio is reachable, so say so */
+	for (int c = 0; c < nk; c++)
+		if (cnt[c] == 0) {
+			const char *nm = imb_dataset_class_name(f, c);
+			imb_seterr("%s: class %d (%s) has no samples, so no class ratio can be reached "
+			           "(keep only the classes present with imb-split --classes)",
+			           lbl, c, nm ? nm : "?");
+			goto done;
+		}
 	/* SMOTE's preconditions first, so nothing is half done */
 	if (m == IMB_RS_SMOTE)
 		for (int c = 0; c < nk; c++)
