@@ -218,6 +218,41 @@ static const char *colname(const pstate *st, size_t c)
 	return st->names ? st->names[c] : "?";
 }
 
+/* byte offset of the first invalid UTF-8 sequence in s, or -1 */
+static long utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char b = s[i];
+		size_t n;
+		uint32_t cp;
+		if (b < 0x80) {
+			i++;
+			continue;
+		} else if (b >= 0xc2 && b <= 0xdf) {
+			n = 1, cp = b & 0x1f;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			n = 2, cp = b & 0x0f;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			n = 3, cp = b & 0x07;
+		} else {
+			return (long)i;
+		}
+		if (len - i <= n)
+			return (long)i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (long)i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)i;
+		i += n + 1;
+	}
+	return -1;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
 	pstate *st = data;
@@ -228,6 +263,13 @@ static void on_field(void *s, size_t len, void *data)
 	if (st->failed || st->rec < st->o->skip)
 		return;
 	if (st->pass == 1) {
+		/* names and categories become msgpack strings, which must be UTF-8 */
+		long bad = utf8_bad((const unsigned char *)f, len);
+		if (bad >= 0) {
+			fail(st, "column %zu: invalid UTF-8 (byte 0x%02x at offset %ld of the field)", c,
+			     (unsigned char)f[bad], bad);
+			return;
+		}
 		if (st->rec == st->o->skip) {
 			if (st->nfirst == st->capfirst)
 				st->first = imb_xrealloc(st->first, (st->capfirst = st->capfirst ? 2 * st->capfirst : 32) *
