@@ -794,6 +794,22 @@ imb_writer *imb_writer_open(const char *path)
 {
 	if (!path || strcmp(path, "-") == 0)
 		return imb_writer_fd(1);
+	/* a device, FIFO or socket (-o /dev/null, /dev/stdout, a named pipe)
+	 * is written in place: renaming a temp file over it would replace
+	 * the device node with a regular file */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			imb_seterr("%s: %s", path, strerror(errno));
+			return NULL;
+		}
+		imb_writer *w = imb_writer_fd(fd);
+		w->path = imb_xstrdup(path);
+		w->next = open_writers;
+		open_writers = w;
+		return w;
+	}
 	size_t n = strlen(path) + 32;
 	char *tmp = imb_xmalloc(n);
 	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
@@ -837,14 +853,14 @@ int imb_writer_close(imb_writer *w)
 	if (rc) {
 		imb_seterr("%s: write error: %s", name, strerror(w->err));
 	} else if (w->path) {
-		if (close(w->fd) < 0 || rename(w->tmp, w->path) < 0)
+		if (close(w->fd) < 0 || (w->tmp && rename(w->tmp, w->path) < 0))
 			rc = imb_seterr("%s: %s", name, strerror(errno));
 		w->fd = -1;
 	}
 	if (w->path) {
 		if (w->fd >= 0)
 			close(w->fd);
-		if (rc)
+		if (rc && w->tmp)
 			unlink(w->tmp);
 		unlist(w);
 	}
@@ -858,7 +874,8 @@ void imb_writer_abort(imb_writer *w)
 		return;
 	if (w->path) {
 		close(w->fd);
-		unlink(w->tmp);
+		if (w->tmp)
+			unlink(w->tmp);
 		unlist(w);
 	}
 	writer_free(w);
