@@ -104,6 +104,14 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 		goto out;
 	}
 	size_t d = nfeatures > 0 ? (size_t)nfeatures : (size_t)maxcol;
+	/* the dense x must fit one tensor of the format (a stray huge index
+	 * would otherwise ask for gigabytes and die out of memory) */
+	if (d && nr > IMB_MAX_TENSOR_BYTES / sizeof(float) / d) {
+		imb_seterr("%s: %zu rows of %zu features (the largest index) make a dense x of "
+		           "more than %llu bytes, the format's tensor limit", label, nr, d,
+		           (unsigned long long)IMB_MAX_TENSOR_BYTES);
+		goto out;
+	}
 	/* classes: distinct labels, ascending */
 	double *u = imb_xmalloc(nr * sizeof *u);
 	memcpy(u, lab, nr * sizeof *u);
