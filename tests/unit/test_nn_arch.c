@@ -103,6 +103,15 @@ int main(void)
 
 	gradcheck("mlp:5,4", 3, 1, 1, 3, 6);
 	gradcheck("resnet8", 2, 6, 6, 3, 4);
+	/* every 3x3 stride-1 convolution on the Winograd path (16 channels
+	 * included), then none */
+	setenv("IMB_NN_WINOGRAD", "2", 1);
+	printf("Winograd forced (IMB_NN_WINOGRAD=2):\n");
+	gradcheck("resnet8", 2, 6, 6, 3, 4);
+	setenv("IMB_NN_WINOGRAD", "0", 1);
+	printf("Winograd off (IMB_NN_WINOGRAD=0):\n");
+	gradcheck("resnet8", 2, 6, 6, 3, 4);
+	unsetenv("IMB_NN_WINOGRAD");
 	gradcheck("resnet8", 1, 5, 7, 2, 3);        /* odd sizes, stride 2 rounding */
 
 	/* determinism, eval mode, linear probe */

@@ -898,9 +898,67 @@ static int torch_reference(const char *dir)
 
 	ref_net();
 	ref_model("resnet20", "resnet20", 3, 32, 32, 10, 8);
+	/* the Winograd path on every 3x3 stride-1 layer, 16 channels too */
+	setenv("IMB_NN_WINOGRAD", "2", 1);
+	printf("Winograd forced (IMB_NN_WINOGRAD=2):\n");
+	ref_conv("conv1", 4, 3, 9, 9, 5, 3, 1, 1, 1);
+	ref_net();
+	ref_model("resnet20", "resnet20", 3, 32, 32, 10, 8);
+	/* and none */
+	setenv("IMB_NN_WINOGRAD", "0", 1);
+	printf("Winograd off (IMB_NN_WINOGRAD=0):\n");
+	ref_model("resnet20", "resnet20", 3, 32, 32, 10, 8);
+	unsetenv("IMB_NN_WINOGRAD");
 	ref_model("mlp", "mlp:64,64", 2, 1, 1, 2, 64);
 	fflush(stdout);
 	CHECK_DONE();
+}
+
+/* The Winograd F(2x2,3x3) path against im2col on the same data: the
+ * default thresholds pick it for 32..256 channels; IMB_NN_WINOGRAD=0
+ * forces im2col. Forward, input and weight gradients agree to 1e-5 of
+ * the largest value; forward and input gradient have the same bits for
+ * 1, 2 and 3 threads (one tile group per task), the weight gradient
+ * the same bits run after run at a fixed count. */
+static void test_winograd_vs_im2col(int N, int C, int H, int W, int OC, int P)
+{
+	printf("conv2d Winograd vs im2col N=%d C=%d %dx%d OC=%d pad=%d\n", N, C, H, W, OC, P);
+	int OH = imb_nn_conv2d_out(H, 3, 1, P), OW = imb_nn_conv2d_out(W, 3, 1, P);
+	size_t nx = (size_t)N * C * H * W, nw = (size_t)OC * C * 9, no = (size_t)N * OC * OH * OW;
+	float *x = frand(nx, -1, 1), *w = frand(nw, -1, 1), *b = frand(OC, -1, 1);
+	float *R = frand(no, -1, 1);
+	float *out[4], *dx[4], *dw[4];
+	for (int k = 0; k < 4; k++) {   /* 0: im2col; 1..3: Winograd on k threads */
+		setenv("IMB_NN_WINOGRAD", k ? "1" : "0", 1);
+		imb_nn_set_threads(k ? k : 2);
+		out[k] = fzeros(no);
+		dx[k] = fzeros(nx);
+		dw[k] = fzeros(nw);
+		imb_nn_conv2d_forward(out[k], x, w, b, N, C, H, W, OC, 3, 3, 1, P);
+		imb_nn_conv2d_backward(dx[k], dw[k], NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, P);
+	}
+	double *ref = todouble(out[0], no);
+	compare("Winograd forward vs im2col", out[2], ref, no, 1e-5);
+	free(ref);
+	ref = todouble(dx[0], nx);
+	compare("Winograd dinp vs im2col", dx[2], ref, nx, 1e-5);
+	free(ref);
+	ref = todouble(dw[0], nw);
+	compare("Winograd dw vs im2col", dw[2], ref, nw, 1e-5);
+	free(ref);
+	for (int k = 1; k < 4; k += 2) {
+		CHECK(memcmp(out[k], out[2], no * sizeof(float)) == 0);
+		CHECK(memcmp(dx[k], dx[2], nx * sizeof(float)) == 0);
+	}
+	float *dw2 = fzeros(nw);
+	imb_nn_set_threads(2);
+	imb_nn_conv2d_backward(NULL, dw2, NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, P);
+	CHECK(memcmp(dw2, dw[2], nw * sizeof(float)) == 0);
+	unsetenv("IMB_NN_WINOGRAD");
+	for (int k = 0; k < 4; k++) {
+		free(out[k]); free(dx[k]); free(dw[k]);
+	}
+	free(x); free(w); free(b); free(R); free(dw2);
 }
 
 /* ops called from inside pool tasks run serially there, each thread on
@@ -988,6 +1046,26 @@ int main(int argc, char **argv)
 	test_conv(2, 2, 18, 18, 3, 3, 3, 1, 0, 2, 1); /* pad 0 */
 	test_conv(2, 2, 16, 17, 3, 5, 5, 1, 2, 1, 0); /* 5x5 pad 2 */
 	test_conv(3, 2, 15, 16, 3, 3, 3, 1, 2, 2, 1); /* pad 2 > (K-1)/2 */
+	/* the same checks on the Winograd F(2x2,3x3) path, forced for any
+	 * channel count: pad 0, 1, 2, odd and even sizes, bias, threads,
+	 * tile groups of several images and a map smaller than a tile */
+	setenv("IMB_NN_WINOGRAD", "2", 1);
+	printf("Winograd forced (IMB_NN_WINOGRAD=2):\n");
+	test_conv(2, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1);
+	test_conv(5, 3, 6, 6, 4, 3, 3, 1, 1, 2, 1);
+	test_conv(2, 2, 18, 18, 3, 3, 3, 1, 0, 2, 1);
+	test_conv(3, 2, 15, 16, 3, 3, 3, 1, 2, 2, 1);
+	test_conv(3, 2, 7, 9, 3, 3, 3, 1, 1, 3, 0);
+	test_conv(4, 2, 1, 2, 3, 3, 3, 1, 1, 2, 1);
+	test_conv(2, 2, 40, 40, 2, 3, 3, 1, 1, 2, 1);
+	test_nested(12);
+	test_nested(16);
+	unsetenv("IMB_NN_WINOGRAD");
+	/* default thresholds: a 32-channel layer takes Winograd */
+	test_conv(2, 32, 4, 5, 32, 3, 3, 1, 1, 2, 0);
+	test_winograd_vs_im2col(6, 32, 10, 11, 40, 1);
+	test_winograd_vs_im2col(9, 64, 8, 8, 64, 1);
+	test_winograd_vs_im2col(3, 33, 9, 7, 35, 0);
 	test_bn(4, 3, 9, 1);
 	test_bn(8, 5, 1, 2);                        /* BatchNorm1d: (N,C) */
 	test_bn(16, 6, 400, 2);                     /* split over threads */

@@ -1,0 +1,174 @@
+/* nn_bench.c: the engine's side of bench/nn.sh (built by it against
+ * libimb.a). Three modes, each printing one line of figures:
+ *
+ *   nn_bench train ARCH C H W K BATCH STEPS THREADS
+ *       STEPS training steps (zero grads, forward, cross-entropy,
+ *       backward, SGD-momentum step) on random data after one warm-up
+ *       step: "train ARCH images_per_s MEDIAN maxrss_kb KB"
+ *   nn_bench sgemm SIZE THREADS
+ *       the backend's gemm (OpenBLAS sgemm split over the engine's
+ *       threads), SIZE^3, best of 5: "sgemm SIZE gflops G"
+ *   nn_bench conv BATCH THREADS
+ *       every convolution of resnet20 on 3x32x32 at that batch, forward
+ *       and backward (input and weight gradients), best of 3 passes:
+ *       "conv resnet20 gflops G seconds S" (FLOPs counted as 2*MACs of
+ *       direct convolution, times 3 for forward + backward) */
+#include "nn_arch.h"
+#include "nn_backend.h"
+#include "nn_layers.h"
+#include "nn_loss.h"
+#include "nn_optim.h"
+#include "rng.h"
+#include "util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static long maxrss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static float *rand_buf(imb_rng *r, size_t n)
+{
+	float *x = imb_xmalloc_aligned(n * sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(2 * imb_rng_uniform(r) - 1);
+	return x;
+}
+
+static int bench_train(char **a)
+{
+	const char *arch = a[0];
+	int C = atoi(a[1]), H = atoi(a[2]), W = atoi(a[3]), K = atoi(a[4]);
+	int N = atoi(a[5]), steps = atoi(a[6]);
+	imb_nn_set_threads(atoi(a[7]));
+	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
+	if (!m) {
+		fprintf(stderr, "nn_bench: %s\n", imb_error());
+		return 1;
+	}
+	imb_rng r;
+	imb_rng_seed(&r, 1);
+	imb_nn_model_init(m, &r);
+	float *x = rand_buf(&r, (size_t)N * C * H * W);
+	float *dz = imb_xmalloc_aligned((size_t)N * K * sizeof(float));
+	int32_t *y = imb_xmalloc((size_t)N * sizeof(int32_t));
+	for (int i = 0; i < N; i++)
+		y[i] = (int32_t)imb_rng_below(&r, (uint64_t)K);
+	imb_nn_loss L;
+	imb_nn_loss_ce(&L, K);
+	imb_nn_optim o;
+	imb_nn_optim_sgd(&o, m->P, 0.01f, 0.9f, 5e-4f, 0);
+	double *t = imb_xmalloc((size_t)(steps + 1) * sizeof(double));
+	for (int s = 0; s <= steps; s++) {   /* step 0 warms up */
+		double t0 = imb_now();
+		imb_nn_model_zero_grad(m);
+		const float *z = imb_nn_model_forward(m, x, N, 1);
+		imb_nn_loss_forward(&L, dz, NULL, z, y, N);
+		imb_nn_model_backward(m, dz, 0);
+		imb_nn_optim_step(&o, m->params, m->grads);
+		t[s] = imb_now() - t0;
+	}
+	qsort(t + 1, (size_t)steps, sizeof(double), cmp_d);
+	double med = t[1 + (steps - 1) / 2];
+	printf("train %s images_per_s %.1f maxrss_kb %ld\n", arch, N / med, maxrss_kb());
+	return 0;
+}
+
+static int bench_sgemm(char **a)
+{
+	int n = atoi(a[0]);
+	imb_nn_set_threads(atoi(a[1]));
+	imb_rng r;
+	imb_rng_seed(&r, 1);
+	float *A = rand_buf(&r, (size_t)n * n), *B = rand_buf(&r, (size_t)n * n);
+	float *Cm = imb_xmalloc_aligned((size_t)n * n * sizeof(float));
+	const imb_nn_backend *be = imb_nn_be();
+	double best = 1e30;
+	for (int k = 0; k < 6; k++) {
+		double t0 = imb_now();
+		be->gemm(0, 0, n, n, n, 1, A, n, B, n, 0, Cm, n);
+		double dt = imb_now() - t0;
+		if (k > 0 && dt < best)
+			best = dt;
+	}
+	printf("sgemm %d gflops %.1f\n", n, 2.0 * n * n * n / best / 1e9);
+	return 0;
+}
+
+/* resnet20's convolutions: (C, H, OC, K, stride, pad, count) */
+static const int r20[][7] = {
+	{ 3, 32, 16, 3, 1, 1, 1 },      /* stem */
+	{ 16, 32, 16, 3, 1, 1, 6 },     /* stage 1 */
+	{ 16, 32, 32, 3, 2, 1, 1 },     /* stage 2 entry */
+	{ 16, 32, 32, 1, 2, 0, 1 },     /* its shortcut */
+	{ 32, 16, 32, 3, 1, 1, 5 },
+	{ 32, 16, 64, 3, 2, 1, 1 },     /* stage 3 entry */
+	{ 32, 16, 64, 1, 2, 0, 1 },
+	{ 64, 8, 64, 3, 1, 1, 5 },
+};
+
+static int bench_conv(char **a)
+{
+	int N = atoi(a[0]);
+	imb_nn_set_threads(atoi(a[1]));
+	imb_rng r;
+	imb_rng_seed(&r, 1);
+	double best = 1e30, flops = 0;
+	for (int pass = 0; pass < 4; pass++) {
+		double total = 0;
+		for (size_t l = 0; l < IMB_LEN(r20); l++) {
+			int C = r20[l][0], H = r20[l][1], OC = r20[l][2], Kk = r20[l][3];
+			int S = r20[l][4], P = r20[l][5];
+			int OH = imb_nn_conv2d_out(H, Kk, S, P);
+			size_t nx = (size_t)N * C * H * H, no = (size_t)N * OC * OH * OH;
+			size_t nw = (size_t)OC * C * Kk * Kk;
+			float *x = rand_buf(&r, nx), *w = rand_buf(&r, nw), *d = rand_buf(&r, no);
+			float *o = imb_xmalloc_aligned(no * sizeof(float));
+			float *dx = imb_xmalloc_aligned(nx * sizeof(float));
+			float *dw = imb_xmalloc_aligned(nw * sizeof(float));
+			memset(dx, 0, nx * sizeof(float));
+			memset(dw, 0, nw * sizeof(float));
+			double t0 = imb_now();
+			for (int k = 0; k < r20[l][6]; k++) {
+				imb_nn_conv2d_forward(o, x, w, NULL, N, C, H, H, OC, Kk, Kk, S, P);
+				imb_nn_conv2d_backward(l ? dx : NULL, dw, NULL, d, x, w, N, C, H, H,
+				                       OC, Kk, Kk, S, P);
+			}
+			total += imb_now() - t0;
+			if (pass == 0)
+				flops += (l ? 3.0 : 2.0) * 2.0 * r20[l][6] * (double)no * C * Kk * Kk;
+			free(x), free(w), free(d), free(o), free(dx), free(dw);
+		}
+		if (pass > 0 && total < best)
+			best = total;
+	}
+	printf("conv resnet20 gflops %.1f seconds %.4f\n", flops / best / 1e9, best);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 10 && !strcmp(argv[1], "train"))
+		return bench_train(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "sgemm"))
+		return bench_sgemm(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "conv"))
+		return bench_conv(argv + 2);
+	fprintf(stderr, "usage: nn_bench train ARCH C H W K BATCH STEPS THREADS\n"
+	        "       nn_bench sgemm SIZE THREADS\n"
+	        "       nn_bench conv BATCH THREADS\n");
+	return 2;
+}
