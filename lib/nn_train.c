@@ -528,6 +528,11 @@ int imb_nn_train(const imb_frame *train, const imb_frame *init, const imb_nn_tra
 		imb_seterr("no architecture: give --model");
 		goto done;
 	}
+	if (imb_frame_tensor(train, "x")->ndim == 2 && strncmp(arch, "mlp:", 4)) {
+		imb_seterr("%s: tensor x holds feature vectors (N,D); %s needs images (N,C,H,W): "
+		           "use an mlp:", t.lb, arch);
+		goto done;
+	}
 	m = imb_nn_model_new(arch, t.C, t.H, t.W, t.K);
 	if (!m) {
 		imb_preferr("%s: --model %s on inputs [%d, %d, %d]: ", t.lb, arch, t.C, t.H, t.W);
