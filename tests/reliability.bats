@@ -445,3 +445,30 @@ start_fifo() {
 	[ "$st" -eq 143 ]
 	no_output "$TMP/out.imb"
 }
+
+# ---- regressions ----
+
+# status must be 0 or 1 (never a signal or a sanitizer's 99); 1 says why
+replay_ok() {
+	run --separate-stderr $LIM "$@"
+	echo "$* -> $status: $stderr"
+	[ "$status" -eq 0 ] || [ "$status" -eq 1 ]
+	[ "$status" -eq 0 ] || [ -n "$stderr" ]
+}
+
+@test "every input in tests/regress replays to exit 0 or 1 with a message, never a crash" {
+	shopt -s nullglob
+	n=0
+	for f in "$ROOT"/tests/regress/csv/*; do replay_ok imb-import csv "$f" --label 0; n=$((n + 1)); done
+	for f in "$ROOT"/tests/regress/libsvm/*; do replay_ok imb-import libsvm "$f"; n=$((n + 1)); done
+	for f in "$ROOT"/tests/regress/images/*; do replay_ok imb-import images "$f"; n=$((n + 1)); done
+	for f in "$ROOT"/tests/regress/frame/*; do
+		for cmd in imb-cat imb-info imb-split "imb-oversample --method random" \
+		           "imb-oversample --method smote" "imb-train -q" "imb-train -q -m svm" \
+		           "imb-train -q -m linear-svm" imb-eval; do
+			replay_ok $cmd "$f"
+		done
+		n=$((n + 1))
+	done
+	[ "$n" -ge 6 ]
+}
