@@ -6,7 +6,7 @@
  * convolution, which each thread accumulates into its own buffer and
  * which is then summed in thread order. So a given thread count always
  * gives the same bits. Convolution is Winograd F(2x2,3x3) for 3x3
- * stride-1 layers of 32 to 256 channels (wino_*), im2col + sgemm for the
+ * stride-1 layers of 16 to 256 channels (wino_*), im2col + sgemm for the
  * rest. */
 /* The loops here (elementwise ops, im2col, batch norm) only vectorise
  * with GCC's full vectoriser; the project builds with -O2, whose cheap
@@ -570,14 +570,14 @@ static void col2im(float *img, const float *col, size_t ld, const imb_nn_conv2d_
  * forces it for any channel count (tests). By default it serves layers
  * with at least WINO_MIN_C input and output channels and a kernel of at
  * most WINO_MAX_CC channel pairs: measured per layer on this 2-core box
- * (batch 128, one thread), Winograd ran at 45-95 GFLOP/s (direct-conv
- * FLOPs) against im2col's 35-65 from 32 to 256 channels, but slower with
- * 16 channels (the transforms, not the K=16 GEMMs, dominate) and with
- * 512 (the 16 MB transformed kernel is streamed per tile group). */
+ * (batch 128 and 16, one thread, loaded: read the pairs), Winograd ran
+ * at 1.2-2.5x im2col's GFLOP/s (direct-convolution FLOPs) from 16 to 256
+ * channels, and below it with 512 (the 16 MB transformed kernel is
+ * streamed once per tile group). */
 
 #define WINO_TILES 256
 #define WINO_BYTES (3 << 20)
-#define WINO_MIN_C 32
+#define WINO_MIN_C 16
 #define WINO_MAX_CC (256 * 256)
 
 static int wino_mode(void)
@@ -732,7 +732,18 @@ static void wino_input_row(float *restrict v, size_t st, const float *const r[4]
 	}
 }
 
-/* V (16, C, ld): columns [0, g*TH*TW) get B^T d B of the tiles of images
+/* The 16 transform-domain matrices of a group lie WINO_SKEW floats
+ * further apart than their size: the transforms read or write all 16 at
+ * once, and with a stride that is a multiple of 4 KiB they would fall
+ * into the same L1 sets. */
+#define WINO_SKEW 32
+
+static size_t wino_kst(int ch, size_t ld)
+{
+	return (size_t)ch * ld + WINO_SKEW;
+}
+
+/* V (16, C, ld), matrix k at V + k * wino_kst(C, ld): columns [0, g*TH*TW) get B^T d B of the tiles of images
  * inp (g, C, H, W), tile (ty, tx) reading rows 2ty-pad .. 2ty-pad+3 and
  * columns 2tx-pad .. 2tx-pad+3 (zero outside) */
 static void wino_input(float *V, size_t ld, const float *inp, int g,
@@ -740,7 +751,7 @@ static void wino_input(float *V, size_t ld, const float *inp, int g,
 {
 	int H = s->H, W = s->W, P = s->pad, TH = (s->OH + 1) / 2, TW = (s->OW + 1) / 2;
 	int RW = 2 * TW + 2;        /* padded row length */
-	size_t st = (size_t)s->C * ld;
+	size_t st = wino_kst(s->C, ld);
 	float *zero = rowbuf + (size_t)(H + 4) * RW;  /* a row of zeros */
 	memset(zero, 0, RW * sizeof(float));
 	for (int c = 0; c < s->C; c++) {
@@ -809,12 +820,13 @@ static void wino_output_row(float *restrict y0, float *restrict y1,
 	}
 }
 
-/* out (g, OC, OH, OW) = (acc ? out : 0) + A^T M A (+ b) for M (16, OC, ld) */
+/* out (g, OC, OH, OW) = (acc ? out : 0) + A^T M A (+ b) for M (16, OC, ld)
+ * (matrix k at M + k * wino_kst(OC, ld)) */
 static void wino_output(float *out, const float *M, size_t ld, const float *b, int acc,
                         int g, const imb_nn_conv2d_shape *s, float *rowbuf)
 {
 	int OH = s->OH, OW = s->OW, TH = (OH + 1) / 2, TW = (OW + 1) / 2;
-	size_t st = (size_t)s->OC * ld;
+	size_t st = wino_kst(s->OC, ld);
 	float *y0 = rowbuf, *y1 = rowbuf + 2 * TW;
 	for (int o = 0; o < s->OC; o++) {
 		const float *m = M + (size_t)o * ld;
@@ -883,12 +895,13 @@ static void wino_dout_row(float *restrict dm, size_t st, const float *restrict a
 	}
 }
 
-/* dM (16, OC, ld) = A dY A^T of the 2x2 tiles of dout (g, OC, OH, OW) */
+/* dM (16, OC, ld) (matrix k at dM + k * wino_kst(OC, ld)) = A dY A^T of
+ * the 2x2 tiles of dout (g, OC, OH, OW) */
 static void wino_dout(float *dM, size_t ld, const float *dout, int g,
                       const imb_nn_conv2d_shape *s, float *rowbuf)
 {
 	int OH = s->OH, OW = s->OW, TH = (OH + 1) / 2, TW = (OW + 1) / 2;
-	size_t st = (size_t)s->OC * ld;
+	size_t st = wino_kst(s->OC, ld);
 	float *ra = rowbuf, *rb = rowbuf + 2 * TW;
 	ra[2 * TW - 1] = rb[2 * TW - 1] = 0;    /* odd OW: the last column */
 	for (int o = 0; o < s->OC; o++) {
@@ -931,14 +944,14 @@ static void wino_forward_task(void *vc, int t)
 	const imb_nn_conv2d_shape *s = w->s;
 	int n0 = t * w->G, g = s->N - n0 < w->G ? s->N - n0 : w->G;
 	size_t ld = (size_t)g * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
-	float *V = scratch((size_t)16 * (s->C + s->OC) * ld + wino_rowbuf(s));
-	float *M = V + (size_t)16 * s->C * ld, *rb = M + (size_t)16 * s->OC * ld;
+	size_t vst = wino_kst(s->C, ld), mst = wino_kst(s->OC, ld);
+	float *V = scratch(16 * (vst + mst) + wino_rowbuf(s));
+	float *M = V + 16 * vst, *rb = M + 16 * mst;
 	wino_input(V, ld, w->inp + (size_t)n0 * s->C * s->H * s->W, g, s, rb);
 	for (int k = 0; k < 16; k++)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->OC, (int)ld, s->C,
 		            1, w->U + (size_t)k * s->OC * s->C, s->C,
-		            V + (size_t)k * s->C * ld, (int)ld, 0,
-		            M + (size_t)k * s->OC * ld, (int)ld);
+		            V + k * vst, (int)ld, 0, M + k * mst, (int)ld);
 	wino_output(w->out + (size_t)n0 * s->OC * s->OH * s->OW, M, ld, w->b, w->acc, g, s,
 	            rb);
 }
@@ -982,14 +995,14 @@ static void wino_dw_task(void *vc, int t)
 	for (size_t q = lo; q < hi; q++) {
 		int n0 = (int)q * w->G, g = s->N - n0 < w->G ? s->N - n0 : w->G;
 		size_t ld = (size_t)g * ((s->OH + 1) / 2) * ((s->OW + 1) / 2);
-		float *V = scratch((size_t)16 * (s->C + s->OC) * ld + wino_rowbuf(s));
-		float *M = V + (size_t)16 * s->C * ld, *rb = M + (size_t)16 * s->OC * ld;
+		size_t vst = wino_kst(s->C, ld), mst = wino_kst(s->OC, ld);
+		float *V = scratch(16 * (vst + mst) + wino_rowbuf(s));
+		float *M = V + 16 * vst, *rb = M + 16 * mst;
 		wino_input(V, ld, w->inp + (size_t)n0 * s->C * s->H * s->W, g, s, rb);
 		wino_dout(M, ld, w->dout + (size_t)n0 * s->OC * s->OH * s->OW, g, s, rb);
 		for (int k = 0; k < 16; k++)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->OC, s->C, (int)ld,
-			            1, M + (size_t)k * s->OC * ld, (int)ld,
-			            V + (size_t)k * s->C * ld, (int)ld, 1,
+			            1, M + k * mst, (int)ld, V + k * vst, (int)ld, 1,
 			            dU + (size_t)k * s->OC * s->C, s->C);
 	}
 }

@@ -1061,11 +1061,12 @@ int main(int argc, char **argv)
 	test_nested(12);
 	test_nested(16);
 	unsetenv("IMB_NN_WINOGRAD");
-	/* default thresholds: a 32-channel layer takes Winograd */
+	/* default thresholds: these layers take Winograd */
 	test_conv(2, 32, 4, 5, 32, 3, 3, 1, 1, 2, 0);
 	test_winograd_vs_im2col(6, 32, 10, 11, 40, 1);
 	test_winograd_vs_im2col(9, 64, 8, 8, 64, 1);
 	test_winograd_vs_im2col(3, 33, 9, 7, 35, 0);
+	test_winograd_vs_im2col(5, 16, 12, 12, 16, 1);
 	test_bn(4, 3, 9, 1);
 	test_bn(8, 5, 1, 2);                        /* BatchNorm1d: (N,C) */
 	test_bn(16, 6, 400, 2);                     /* split over threads */
