@@ -9,10 +9,12 @@
 #include "nn_model.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define AUG_PAD 4
 #define WARMUP_START 0.1   /* warm-up starts at base_lr * 0.1 */
@@ -453,9 +455,8 @@ static int checkpoint_read(state *s, const char *path, int epochs)
 	ret = (int)epoch;
 	int64_t th = imb_val_as_int(imb_val_get(cf->attrs, "threads"), 0);
 	if (th != imb_nn_threads())
-		fprintf(stderr, "%s: warning: --resume: the checkpoint ran on %lld threads, this run on "
-		        "%d: the result agrees to rounding, not bit for bit\n", imb_tool(),
-		        (long long)th, imb_nn_threads());
+		imb_warn("--resume: the checkpoint ran on %lld threads, this run on %d: the result "
+		         "agrees to rounding, not bit for bit", (long long)th, imb_nn_threads());
 done:
 	imb_nn_loaded_free(&l);
 	imb_frame_free(mf);
@@ -489,6 +490,17 @@ int imb_nn_train(const imb_frame *train, const imb_frame *init, const imb_nn_tra
 	const imb_nn_backend *be = imb_nn_be();
 	if (o->threads > 0)
 		imb_nn_set_threads(o->threads);
+	if (o->checkpoint) {    /* fail before training, not after an epoch */
+		char *d = imb_xstrdup(o->checkpoint), *sl = strrchr(d, '/');
+		const char *dir = sl ? (sl == d ? "/" : (*sl = 0, d)) : ".";
+		int ok = access(dir, W_OK | X_OK) == 0;
+		int e = errno;
+		if (!ok)
+			imb_seterr("--checkpoint %s: cannot write in %s: %s", o->checkpoint, dir, strerror(e));
+		free(d);
+		if (!ok)
+			return -1;
+	}
 	tdata t;
 	imb_nn_loaded il = {0};
 	imb_nn_model *m = NULL;

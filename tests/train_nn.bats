@@ -161,7 +161,7 @@ frame 2: checkpoint 'train'"
 	[ ! -e "$TMP/x" ]
 }
 
-@test "--resume from a missing or corrupt file: exit 1, no output file" {
+@test "--resume from a missing or corrupt file, an unwritable --checkpoint: exit 1, no output file" {
 	run imb-train --model mlp:8 --resume "$TMP/nope" -o "$TMP/out" "$FILE_TMP/moons.imb"
 	assert_failure 1
 	assert_output --partial "$TMP/nope"
@@ -176,6 +176,12 @@ frame 2: checkpoint 'train'"
 	run imb-train --model mlp:8 --resume "$TMP/model" -o "$TMP/out" "$FILE_TMP/moons.imb"
 	assert_failure 1
 	assert_output --partial "not a checkpoint"
+	[ ! -e "$TMP/out" ]
+	# a checkpoint that cannot be written fails before training
+	run imb-train --model mlp:8 --checkpoint "$TMP/no/such/dir/ck" -o "$TMP/out" "$FILE_TMP/moons.imb"
+	assert_failure 1
+	assert_output --partial "cannot write in $TMP/no/such/dir"
+	refute_output --partial "epoch 1"
 	[ ! -e "$TMP/out" ]
 }
 
