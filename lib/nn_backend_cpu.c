@@ -233,8 +233,10 @@ static void ew_task(void *vc, int t)
 			o[i] = a[i] > 0 ? a[i] : 0;
 		break;
 	case EW_RELU_B:   /* o = dinp, a = dout, b = out */
-		for (size_t i = lo; i < hi; i++)
-			o[i] += b[i] > 0 ? a[i] : 0;
+		for (size_t i = lo; i < hi; i++) {
+			float g = a[i];     /* loaded always: a select, not a branch */
+			o[i] += b[i] > 0 ? g : 0.0f;
+		}
 		break;
 	case EW_ADD:
 		for (size_t i = lo; i < hi; i++)
@@ -1326,54 +1328,65 @@ static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *
 /* ---------------------------------------------------------------- */
 /* batch norm: channels split over threads; sums in double */
 
-/* Sums in double with eight independent accumulators, combined in a
- * fixed order: deterministic, and not one long dependency chain. */
+/* Sums over one (n, c) plane: float lanes (8 accumulators, vectorised),
+ * combined in a fixed order into a double, which the caller sums over
+ * the planes; deterministic, and a plane's HW values are few enough
+ * (ResNets: at most 1024, 128 per lane) for float partial sums. */
 static double sum_f(const float *x, size_t n)
 {
-	double a[8] = {0};
+	v4f a = { 0 }, b = { 0 };
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++)
-			a[k] += x[i + k];
+	for (; i + 8 <= n; i += 8) {
+		a += ld4(x + i);
+		b += ld4(x + i + 4);
+	}
+	a += b;
+	double s = ((double)a[0] + a[1]) + ((double)a[2] + a[3]);
 	for (; i < n; i++)
-		a[i % 8] += x[i];
-	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+		s += x[i];
+	return s;
 }
 
 /* sum of (x - mean)^2 */
 static double sumsq_f(const float *x, size_t n, double mean)
 {
-	double a[8] = {0};
+	float m = (float)mean;
+	v4f a = { 0 }, b = { 0 };
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++) {
-			double d = x[i + k] - mean;
-			a[k] += d * d;
-		}
+	for (; i + 8 <= n; i += 8) {
+		v4f d = ld4(x + i) - m, e = ld4(x + i + 4) - m;
+		a += d * d;
+		b += e * e;
+	}
+	a += b;
+	double s = ((double)a[0] + a[1]) + ((double)a[2] + a[3]);
 	for (; i < n; i++) {
 		double d = x[i] - mean;
-		a[i % 8] += d * d;
+		s += d * d;
 	}
-	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+	return s;
 }
 
 /* *sdy += sum dy, *sdyx += sum dy * (x - mean) * r */
 static void sum_dy(const float *dy, const float *x, size_t n, double mean, double r,
                    double *sdy, double *sdyx)
 {
-	double a[4] = {0}, b[4] = {0};
+	float m = (float)mean, fr = (float)r;
+	v4f a = { 0 }, b = { 0 };
 	size_t i = 0;
-	for (; i + 4 <= n; i += 4)
-		for (int k = 0; k < 4; k++) {
-			a[k] += dy[i + k];
-			b[k] += dy[i + k] * ((x[i + k] - mean) * r);
-		}
-	for (; i < n; i++) {
-		a[i % 4] += dy[i];
-		b[i % 4] += dy[i] * ((x[i] - mean) * r);
+	for (; i + 4 <= n; i += 4) {
+		v4f g = ld4(dy + i);
+		a += g;
+		b += g * ((ld4(x + i) - m) * fr);
 	}
-	*sdy += (a[0] + a[1]) + (a[2] + a[3]);
-	*sdyx += (b[0] + b[1]) + (b[2] + b[3]);
+	double sa = ((double)a[0] + a[1]) + ((double)a[2] + a[3]);
+	double sb = ((double)b[0] + b[1]) + ((double)b[2] + b[3]);
+	for (; i < n; i++) {
+		sa += dy[i];
+		sb += dy[i] * ((x[i] - mean) * r);
+	}
+	*sdy += sa;
+	*sdyx += sb;
 }
 
 typedef struct {
