@@ -126,8 +126,12 @@ static void test_learns(void)
 	CHECK_NEAR(imb_val_as_double(pn->items[0], 0), 300, 0);  /* plain sampler: one pass */
 	CHECK_NEAR(imb_val_as_double(pn->items[1], 0), 100, 0);
 	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "model"), NULL), "nn");
-	CHECK_EQ_INT(imb_val_as_int(imb_val_path(m->attrs, "train.counts"), -1), -1); /* an array */
-	CHECK_EQ_INT(imb_val_path(m->attrs, "train.counts")->n, 2);
+	const imb_val *tc = imb_val_path(m->attrs, "train.counts");   /* for imb-eval's majority */
+	CHECK(tc && tc->t == IMB_V_ARR && tc->n == 2);
+	if (tc && tc->n == 2) {
+		CHECK_EQ_INT(imb_val_as_int(tc->items[0], -1), 300);
+		CHECK_EQ_INT(imb_val_as_int(tc->items[1], -1), 100);
+	}
 
 	/* predict through the registry: the model separates fresh blobs */
 	imb_predictor *p = imb_predictor_load(m);
