@@ -95,14 +95,22 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void pool_resize(int T)
+/* Our threads call sgemm; OpenBLAS must not run its own. Called before
+ * any sgemm (a small gemm runs on the caller without waking the pool,
+ * and OpenBLAS's default would then split it over its own threads,
+ * which spin in sched_yield between calls). */
+static void blas_single(void)
 {
 	static int blas_set;
 	if (!blas_set) {
-		/* our threads call sgemm; OpenBLAS must not spawn its own */
 		openblas_set_num_threads(1);
 		blas_set = 1;
 	}
+}
+
+static void pool_resize(int T)
+{
+	blas_single();
 	if (pool.nworkers == T - 1)
 		return;
 	if (pool.nworkers) {
@@ -364,14 +372,22 @@ static void cpu_add_bias(float *out, const float *inp, const float *b, int R, in
 	}
 }
 
+/* row by row into double column sums (the same order per column as a
+ * column walk, but reading memory in order and vectorised) */
 static void cpu_sum_rows(float *db, const float *dout, int R, int Cn)
 {
-	for (int j = 0; j < Cn; j++) {
-		double s = 0;
-		for (int r = 0; r < R; r++)
-			s += dout[(size_t)r * Cn + j];
-		db[j] += (float)s;
+	double stack[256], *s = Cn <= 256 ? stack : imb_xmalloc((size_t)Cn * sizeof(double));
+	for (int j = 0; j < Cn; j++)
+		s[j] = 0;
+	for (int r = 0; r < R; r++) {
+		const float *d = dout + (size_t)r * Cn;
+		for (int j = 0; j < Cn; j++)
+			s[j] += d[j];
 	}
+	for (int j = 0; j < Cn; j++)
+		db[j] += (float)s[j];
+	if (s != stack)
+		free(s);
 }
 
 /* ---------------------------------------------------------------- */
@@ -417,6 +433,7 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
 {
 	if (M <= 0 || N <= 0)
 		return;
+	blas_single();
 	gemm_ctx g = { ta, tb, M, N, K, lda, ldb, ldc, 1, M >= N, alpha, beta, A, B, C };
 	double work = (double)M * N * K;
 	g.T = work < 1 << 21 ? 1 : nthreads();   /* waking the pool costs ~10 us */
