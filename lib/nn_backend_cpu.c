@@ -587,15 +587,16 @@ static void col2im(float *img, const float *col, size_t ld, const imb_nn_conv2d_
  * order like the im2col path. Outputs agree with im2col to about 1e-6
  * relative. IMB_NN_WINOGRAD=0 in the environment turns the path off, =2
  * forces it for any channel count (tests). By default it serves layers
- * with at least WINO_MIN_C input and output channels and a kernel of at
- * most WINO_MAX_CC channel pairs: measured per layer on this 2-core box
- * (batch 128 and 16, one thread, loaded: read the pairs), Winograd ran
- * at 1.2-2.5x im2col's GFLOP/s (direct-convolution FLOPs) from 16 to 256
- * channels, and below it with 512 (the 16 MB transformed kernel is
- * streamed once per tile group). */
+ * with at least WINO_MIN_C input and output channels, and those with
+ * more than WINO_MAX_CC channel pairs only from batch 32 (the kernel
+ * transform, 16 MB for 512x512, is then paid for). Measured per layer on
+ * this 2-core box (one thread, loaded: read the pairs), Winograd ran at
+ * 1.2-2.5x im2col's GFLOP/s (direct-convolution FLOPs) from 16 to 512
+ * channels at batch 128, but below it for 512 channels at batch 16. */
 
 #define WINO_TILES 256
 #define WINO_BYTES (3 << 20)
+#define WINO_MIN_TILES 128
 #define WINO_MIN_C 16
 #define WINO_MAX_CC (256 * 256)
 
@@ -611,7 +612,7 @@ static int wino_ok(const imb_nn_conv2d_shape *s)
 		return 0;
 	int m = wino_mode();
 	return m == 2 || (m == 1 && s->C >= WINO_MIN_C && s->OC >= WINO_MIN_C &&
-	                  (size_t)s->C * s->OC <= WINO_MAX_CC);
+	                  ((size_t)s->C * s->OC <= WINO_MAX_CC || s->N >= 32));
 }
 
 /* images per tile group */
@@ -622,6 +623,11 @@ static int wino_group(const imb_nn_conv2d_shape *s)
 	int cmax = s->C > s->OC ? s->C : s->OC;
 	size_t per = (size_t)16 * 2 * cmax * tiles * sizeof(float);
 	int gm = (int)(WINO_BYTES / per);
+	/* but wide layers (U of 512x512 is 16 MB) need enough tiles per
+	 * group to pay for streaming U once per group */
+	int gmin = (WINO_MIN_TILES + tiles - 1) / tiles;
+	if (gm < gmin)
+		gm = gmin;
 	if (g > gm)
 		g = gm;
 	if (g < 1)

@@ -1067,6 +1067,7 @@ int main(int argc, char **argv)
 	test_winograd_vs_im2col(9, 64, 8, 8, 64, 1);
 	test_winograd_vs_im2col(3, 33, 9, 7, 35, 0);
 	test_winograd_vs_im2col(5, 16, 12, 12, 16, 1);
+	test_winograd_vs_im2col(32, 260, 3, 3, 256, 1);   /* wide: from batch 32 */
 	test_bn(4, 3, 9, 1);
 	test_bn(8, 5, 1, 2);                        /* BatchNorm1d: (N,C) */
 	test_bn(16, 6, 400, 2);                     /* split over threads */
