@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# Interrupted network training: kill -9 then --resume gives the bytes of an
+# uninterrupted run; SIGINT/SIGTERM leave no partial output and keep the
+# last checkpoint; a diverging loss stops with a message naming where.
+load helpers
+
+# the model frame's weights (params and BN buffers) as hex digests
+weights() {
+	$PY -c '
+import hashlib, sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    if f["kind"] == "model":
+        for k in sorted(f["tensors"]):
+            print(k, hashlib.sha256(f["tensors"][k]["data"]).hexdigest())
+        break
+' "$1"
+}
+
+make_data() {
+	imb-import fashion-mnist \
+		| imb-split --classes 0,6 --train-ratio 0.1 --n-train 3000 --n-test 200 --seed 1 > "$TMP/d.imb"
+}
+
+ARGS="--model mlp:128,128 --epochs 25 --batch-size 128 --lr 0.05 --seed 3 --threads 2"
+
+# start training in the background with a checkpoint every epoch; wait
+# until the first checkpoint exists
+start_training() {
+	imb-train $ARGS --checkpoint "$TMP/ck.imb" -o "$TMP/out.imb" < "$TMP/d.imb" 2>/dev/null &
+	PID=$!
+	for i in $(seq 1000); do
+		[ -s "$TMP/ck.imb" ] && break
+		sleep 0.01
+	done
+	[ -s "$TMP/ck.imb" ]
+}
+
+@test "kill -9 during training, then --resume: the same weights as an uninterrupted run" {
+	make_data
+	imb-train $ARGS < "$TMP/d.imb" > "$TMP/full.imb" 2>/dev/null
+	start_training
+	kill -9 "$PID"
+	status=0
+	wait "$PID" || status=$?
+	[ "$status" -eq 137 ]              # it was still training when killed
+	[ ! -e "$TMP/out.imb" ]            # no partial output
+	run imb-info "$TMP/ck.imb"         # the checkpoint is whole
+	assert_success
+	imb-train $ARGS --checkpoint "$TMP/ck.imb" --resume "$TMP/ck.imb" < "$TMP/d.imb" > "$TMP/resumed.imb" 2>/dev/null
+	weights "$TMP/full.imb" > "$TMP/w1"
+	weights "$TMP/resumed.imb" > "$TMP/w2"
+	[ -s "$TMP/w1" ]
+	diff "$TMP/w1" "$TMP/w2"
+}
+
+@test "SIGINT and SIGTERM during training: no partial output, the last checkpoint kept" {
+	make_data
+	for sig in INT TERM; do
+		rm -f "$TMP/ck.imb" "$TMP/out.imb"
+		start_training
+		kill -s "$sig" "$PID"
+		status=0
+		wait "$PID" || status=$?
+		[ "$status" -ne 0 ]
+		[ ! -e "$TMP/out.imb" ]
+		[ -z "$(ls "$TMP" | grep 'out.imb.tmp')" ]
+		run imb-info "$TMP/ck.imb"
+		assert_success
+		assert_output --partial "frame 2: checkpoint 'train'"
+	done
+}
+
+@test "a diverging loss stops with the epoch and batch named, exit 1, and keeps the old checkpoint" {
+	make_data
+	imb-train $ARGS --epochs 1 --checkpoint "$TMP/ck.imb" < "$TMP/d.imb" > /dev/null 2>&1
+	cp "$TMP/ck.imb" "$TMP/ck.before"
+	run imb-train --model mlp:128,128 --epochs 3 --lr 1e6 --seed 3 \
+		--checkpoint "$TMP/ck.imb" -o "$TMP/out.imb" < "$TMP/d.imb"
+	assert_failure 1
+	assert_output --regexp "epoch [0-9]+, batch [0-9]+: the loss is not finite"
+	[ ! -e "$TMP/out.imb" ]
+	cmp "$TMP/ck.imb" "$TMP/ck.before"
+}
