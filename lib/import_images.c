@@ -61,6 +61,17 @@ static void jerr_quiet(j_common_ptr c, int level)
 	(void)level;
 }
 
+/* the largest decoded image taken (w * h * channels bytes): a few bytes
+ * of header can declare 65535 x 65535 pixels, so refuse before asking
+ * for the memory */
+#define IMG_MAX_BYTES ((size_t)1 << 28)
+
+static int too_big(const char *name, const char *what, size_t w, size_t h, size_t c)
+{
+	return imb_seterr("%s: %s of %zu x %zu pixels x %zu channels is over %zu MiB decoded "
+	                  "(the limit for one image)", name, what, w, h, c, IMG_MAX_BYTES >> 20);
+}
+
 static int decode_jpeg(const unsigned char *b, size_t len, const char *name, uint8_t **px,
                        int *h, int *w, int *ch)
 {
@@ -84,6 +95,11 @@ static int decode_jpeg(const unsigned char *b, size_t len, const char *name, uin
 		                  ci.num_components);
 	}
 	ci.out_color_space = ci.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	if ((size_t)ci.image_width * ci.image_height * ci.num_components > IMG_MAX_BYTES) {
+		int rc = too_big(name, "JPEG", ci.image_width, ci.image_height, ci.num_components);
+		jpeg_destroy_decompress(&ci);
+		return rc;
+	}
 	jpeg_start_decompress(&ci);
 	int c = ci.output_components;
 	size_t stride = (size_t)ci.output_width * c;
@@ -111,6 +127,11 @@ static int decode_png(const unsigned char *b, size_t len, const char *name, uint
 		return imb_seterr("%s: bad PNG: %s", name, im.message);
 	int c = (im.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
 	im.format = c == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+	if ((size_t)im.width * im.height * c > IMG_MAX_BYTES) {
+		int rc = too_big(name, "PNG", im.width, im.height, c);
+		png_image_free(&im);
+		return rc;
+	}
 	uint8_t *out = imb_xmalloc(PNG_IMAGE_SIZE(im));
 	png_color black = {0, 0, 0};
 	if (!png_image_finish_read(&im, &black, out, 0, NULL)) {
