@@ -242,10 +242,11 @@ int main(int argc, char **argv)
 	case S_IDX: {
 		if (!images || !labels)
 			imb_usage("idx needs --images FILE and --labels FILE");
-		char **names = NULL;
+		char **names = NULL, *copy = NULL;
 		size_t k = 0;
 		if (classes) {
-			char *copy = imb_xstrdup(classes), *save = NULL;
+			char *save = NULL;
+			copy = imb_xstrdup(classes);
 			names = imb_xmalloc((strlen(classes) + 1) * sizeof *names);
 			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 				names[k++] = t;
@@ -254,6 +255,8 @@ int main(int argc, char **argv)
 		}
 		if (imb_import_idx(images, labels, name, (const char *const *)names, k, &tr))
 			die_err();
+		free(names);
+		free(copy);
 		break;
 	}
 	case S_CIFAR:
