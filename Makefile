@@ -95,7 +95,7 @@ fuzz: $(FUZZERS)
 	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
 	    -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus-$$n $$c \
 	    > $(BUILD)/fuzz/$$n.log 2>&1 || { tail -n 40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
-	  grep -E '^#[0-9]+ +DONE|^Done' $(BUILD)/fuzz/$$n.log | tail -n 2; done
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^Done' $(BUILD)/fuzz/$$n.log | tail -n 2; done
 
 # AddressSanitizer + UBSan build of everything (tools and unit tests) in
 # build/asan, then the unit and Bats tests against it. Leak checking is

@@ -310,6 +310,24 @@ Image.new('L', (4, 4), 200).save('$TMP/img/b/2.png')"
 	[ "$status" -eq 0 ]
 }
 
+@test "images: a JPEG or PNG header declaring 65535 x 65535 pixels is exit 1 naming it, not a 12 GB allocation" {
+	mkdir -p "$TMP/big/a"
+	cp "$ROOT/tests/regress/images/jpeg-huge-header.jpg" "$TMP/big/a/"
+	bad imb-import images "$TMP/big" -o "$TMP/out.imb"
+	[ "$status" -eq 1 ] && [[ "$stderr" == *"jpeg-huge-header.jpg: JPEG of"*"over 256 MiB decoded"* ]]
+	no_output "$TMP/out.imb"
+	# a PNG whose IHDR says 65535 x 65535 (CRCs right), 100 bytes of pixel data
+	$PY -c "
+import struct, zlib
+ihdr = struct.pack('>IIBBBBB', 65535, 65535, 8, 2, 0, 0, 0)
+c = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+open('$TMP/big/a/huge.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + c(b'IHDR', ihdr) + c(b'IDAT', zlib.compress(bytes(100))) + c(b'IEND', b''))"
+	rm "$TMP/big/a/jpeg-huge-header.jpg"
+	bad imb-import images "$TMP/big" -o "$TMP/out.imb"
+	[ "$status" -eq 1 ] && [[ "$stderr" == *"huge.png: PNG of 65535 x 65535 pixels x 3 channels"* ]]
+	no_output "$TMP/out.imb"
+}
+
 @test "images: a truncated tar is exit 1 naming it" {
 	mkdir -p "$TMP/t/a"
 	$PY -c "
@@ -461,7 +479,12 @@ replay_ok() {
 	n=0
 	for f in "$ROOT"/tests/regress/csv/*; do replay_ok imb-import csv "$f" --label 0; n=$((n + 1)); done
 	for f in "$ROOT"/tests/regress/libsvm/*; do replay_ok imb-import libsvm "$f"; n=$((n + 1)); done
-	for f in "$ROOT"/tests/regress/images/*; do replay_ok imb-import images "$f"; n=$((n + 1)); done
+	for f in "$ROOT"/tests/regress/images/*; do # one image in a class folder
+		mkdir -p "$TMP/img$n/cls"
+		cp "$f" "$TMP/img$n/cls/"
+		replay_ok imb-import images "$TMP/img$n"
+		n=$((n + 1))
+	done
 	for f in "$ROOT"/tests/regress/frame/*; do
 		for cmd in imb-cat imb-info imb-split "imb-oversample --method random" \
 		           "imb-oversample --method smote" "imb-train -q" "imb-train -q -m svm" \
@@ -470,5 +493,5 @@ replay_ok() {
 		done
 		n=$((n + 1))
 	done
-	[ "$n" -ge 6 ]
+	[ "$n" -ge 7 ]
 }
