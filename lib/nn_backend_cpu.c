@@ -599,6 +599,7 @@ static void col2im(float *img, const float *col, size_t ld, const imb_nn_conv2d_
 #define WINO_MIN_TILES 128
 #define WINO_MIN_C 16
 #define WINO_MAX_CC (256 * 256)
+#define WINO_MAX_IMG ((size_t)24 << 20)
 
 static int wino_mode(void)
 {
@@ -609,6 +610,12 @@ static int wino_mode(void)
 static int wino_ok(const imb_nn_conv2d_shape *s)
 {
 	if (s->KH != 3 || s->KW != 3 || s->stride != 1 || s->pad > 2)
+		return 0;
+	/* a group holds at least one whole image: large maps (the transform
+	 * buffers of one image over WINO_MAX_IMG bytes) stay on im2col,
+	 * whose bands bound its memory */
+	size_t tiles = (size_t)((s->OH + 1) / 2) * ((s->OW + 1) / 2);
+	if ((size_t)16 * (s->C + s->OC) * tiles * sizeof(float) > WINO_MAX_IMG)
 		return 0;
 	int m = wino_mode();
 	return m == 2 || (m == 1 && s->C >= WINO_MIN_C && s->OC >= WINO_MIN_C &&

@@ -961,6 +961,24 @@ static void test_winograd_vs_im2col(int N, int C, int H, int W, int OC, int P)
 	free(x); free(w); free(b); free(R); free(dw2);
 }
 
+/* A map whose Winograd buffers for one image would pass 24 MB stays on
+ * im2col even when Winograd is forced: the same bits as with it off. */
+static void test_winograd_big_map(void)
+{
+	int N = 1, C = 16, H = 420, W = 410, OC = 16;
+	printf("conv2d %dx%d map, C=OC=%d: Winograd forced falls back to im2col\n", H, W, C);
+	size_t nx = (size_t)N * C * H * W, nw = (size_t)OC * C * 9, no = (size_t)N * OC * H * W;
+	float *x = frand(nx, -1, 1), *w = frand(nw, -1, 1), *o1 = fzeros(no), *o2 = fzeros(no);
+	imb_nn_set_threads(2);
+	setenv("IMB_NN_WINOGRAD", "2", 1);
+	imb_nn_conv2d_forward(o1, x, w, NULL, N, C, H, W, OC, 3, 3, 1, 1);
+	setenv("IMB_NN_WINOGRAD", "0", 1);
+	imb_nn_conv2d_forward(o2, x, w, NULL, N, C, H, W, OC, 3, 3, 1, 1);
+	unsetenv("IMB_NN_WINOGRAD");
+	CHECK(memcmp(o1, o2, no * sizeof(float)) == 0);
+	free(x); free(w); free(o1); free(o2);
+}
+
 /* ops called from inside pool tasks run serially there, each thread on
  * its own scratch: two convolutions (forward and backward, 12x12 maps
  * grouped, 16x16 maps with the stride-1 input gradient) at once give the
@@ -1068,6 +1086,7 @@ int main(int argc, char **argv)
 	test_winograd_vs_im2col(3, 33, 9, 7, 35, 0);
 	test_winograd_vs_im2col(5, 16, 12, 12, 16, 1);
 	test_winograd_vs_im2col(32, 260, 3, 3, 256, 1);   /* wide: from batch 32 */
+	test_winograd_big_map();
 	test_bn(4, 3, 9, 1);
 	test_bn(8, 5, 1, 2);                        /* BatchNorm1d: (N,C) */
 	test_bn(16, 6, 400, 2);                     /* split over threads */
