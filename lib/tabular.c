@@ -1102,6 +1102,21 @@ static double sigmoid(double z) { return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (
 
 /* ---- LIBLINEAR ---- */
 
+/* Per-class C multipliers as LIBLINEAR and LIBSVM take them: labels wl
+ * and weights wv (each of K) for the classes present; returns the count
+ * (0 without class weights). */
+static int weight_lists(const tdata *t, int *wl, double *wv)
+{
+	int n = 0;
+	if (t->w)
+		for (int k = 0; k < t->K; k++)
+			if (t->counts[k] > 0) {
+				wl[n] = k;
+				wv[n++] = t->w[k];
+			}
+	return n;
+}
+
 static int linsvm_train(const imb_frame *f, const imb_tabular_opts *o, imb_frame **out,
                         char *summary, size_t ssize)
 {
@@ -1129,12 +1144,7 @@ static int linsvm_train(const imb_frame *f, const imb_tabular_opts *o, imb_frame
 		par.eps = par.solver_type == L2R_L2LOSS_SVC || par.solver_type == L1R_L2LOSS_SVC ? 0.01 : 0.1;
 	int wl[t.K];
 	double wv[t.K];
-	if (t.w)
-		for (int k = 0; k < t.K; k++)
-			if (t.counts[k] > 0) {
-				wl[par.nr_weight] = k;
-				wv[par.nr_weight++] = t.w[k];
-			}
+	par.nr_weight = weight_lists(&t, wl, wv);
 	par.weight_label = wl;
 	par.weight = wv;
 	node **rows = NULL, *store = NULL;
@@ -1352,12 +1362,7 @@ static int svm_train_frame(const imb_frame *f, const imb_tabular_opts *o, imb_fr
 	}
 	int wl[t.K];
 	double wv[t.K];
-	if (t.w)
-		for (int k = 0; k < t.K; k++)
-			if (t.counts[k] > 0) {
-				wl[par.nr_weight] = k;
-				wv[par.nr_weight++] = t.w[k];
-			}
+	par.nr_weight = weight_lists(&t, wl, wv);
 	par.weight_label = wl;
 	par.weight = wv;
 	node **rows = NULL, *store = NULL;
