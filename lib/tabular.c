@@ -1040,6 +1040,27 @@ typedef struct { int index; double value; } node;
 _Static_assert(sizeof(node) == sizeof(struct feature_node), "feature_node layout");
 _Static_assert(sizeof(node) == sizeof(struct svm_node), "svm_node layout");
 
+/* Row r (d features) as LIBLINEAR/LIBSVM nodes at p: the non-zeros,
+ * the bias feature when bias >= 0, then the -1 terminator. Returns the
+ * node after the terminator. */
+static node *fill_row(const float *r, size_t d, double bias, node *p)
+{
+	for (size_t j = 0; j < d; j++)
+		if (r[j] != 0) {
+			p->index = (int)j + 1;
+			p->value = r[j];
+			p++;
+		}
+	if (bias >= 0) {
+		p->index = (int)d + 1;
+		p->value = bias;
+		p++;
+	}
+	p->index = -1;
+	p->value = 0;
+	return p + 1;
+}
+
 /* Rows of x (n,d) as sparse node lists (zeros dropped, 1-based indices),
  * each with an optional bias node (index d+1) and the -1 terminator.
  * rows[i] points into *store. -1 for NaN/Inf. */
@@ -1058,21 +1079,7 @@ static int sparse_rows(const float *x, size_t n, size_t d, double bias, const ch
 	node *p = store;
 	for (size_t i = 0; i < n; i++) {
 		rows[i] = p;
-		const float *r = x + i * d;
-		for (size_t j = 0; j < d; j++)
-			if (r[j] != 0) {
-				p->index = (int)j + 1;
-				p->value = r[j];
-				p++;
-			}
-		if (bias >= 0) {
-			p->index = (int)d + 1;
-			p->value = bias;
-			p++;
-		}
-		p->index = -1;
-		p->value = 0;
-		p++;
+		p = fill_row(x + i * d, d, bias, p);
 	}
 	*rows_out = rows;
 	*store_out = store;
@@ -1082,19 +1089,7 @@ static int sparse_rows(const float *x, size_t n, size_t d, double bias, const ch
 /* one row into buf (d+2 nodes) */
 static const node *dense_row(const float *r, size_t d, double bias, node *buf)
 {
-	node *p = buf;
-	for (size_t j = 0; j < d; j++)
-		if (r[j] != 0) {
-			p->index = (int)j + 1;
-			p->value = r[j];
-			p++;
-		}
-	if (bias >= 0) {
-		p->index = (int)d + 1;
-		p->value = bias;
-		p++;
-	}
-	p->index = -1;
+	fill_row(r, d, bias, buf);
 	return buf;
 }
 
