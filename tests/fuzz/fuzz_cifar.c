@@ -5,6 +5,7 @@
  * record. Bit 3 of the first byte reads the train part, else the test
  * part. Any bytes must give frames or a clean error, never a crash, a
  * leak or a hang. */
+#include "fuzz_dir.h"
 #include "import.h"
 #include "util.h"
 
@@ -13,36 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
-
-static void put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[128];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(p, 1, n, f) != n || fclose(f))
-		abort();
-}
-
-static void cleanup(void)
-{
-	char cmd[96];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd)) {
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const files[6] = {"data_batch_1.bin", "data_batch_2.bin",
 	                                     "data_batch_3.bin", "data_batch_4.bin",
 	                                     "data_batch_5.bin", "test_batch.bin"};
 	static uint8_t rec[3073];
-	if (!dir[0]) {
-		strcpy(dir, "/tmp/fuzz_cifar.XXXXXX");
-		if (!mkdtemp(dir))
-			abort();
-		atexit(cleanup);
+	if (fuzz_dir("fuzz_cifar")) {
 		for (size_t i = 0; i < sizeof rec; i++)
 			rec[i] = (uint8_t)(i * 7);
 		rec[0] = 3;

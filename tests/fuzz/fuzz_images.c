@@ -8,6 +8,7 @@
  * Bit 2 asks for size 1 instead of 0 (the first image decides). Any
  * bytes must give a frame or a clean error, never a crash, a leak or a
  * hang. */
+#include "fuzz_dir.h"
 #include "import.h"
 #include "util.h"
 
@@ -18,8 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[64];
-
 /* a 1x1 greyscale PNG */
 static const uint8_t png1[] = {
 	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
@@ -27,23 +26,6 @@ static const uint8_t png1[] = {
 	0x7e, 0x9b, 0x55, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60,
 	0x00, 0x00, 0x00, 0x02, 0x00, 0x01, 0x48, 0xaf, 0xa4, 0x71, 0x00, 0x00, 0x00, 0x00, 0x49,
 	0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
-
-static void put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[160];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(p, 1, n, f) != n || fclose(f))
-		abort();
-}
-
-static void cleanup(void)
-{
-	char cmd[96];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd)) {
-	}
-}
 
 static void check(int rc, imb_frame *f)
 {
@@ -58,11 +40,7 @@ static void check(int rc, imb_frame *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!dir[0]) {
-		strcpy(dir, "/tmp/fuzz_images.XXXXXX");
-		if (!mkdtemp(dir))
-			abort();
-		atexit(cleanup);
+	if (fuzz_dir("fuzz_images")) {
 		char p[160];
 		snprintf(p, sizeof p, "%s/cls", dir);
 		mkdir(p, 0700);
