@@ -21,6 +21,8 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,22 @@ const char *const imb_nn_op_names[IMB_NN_OP_COUNT] = { IMB_NN_OPS(IMB_NN_OP_NAME
 static_assert(IMB_LEN(imb_nn_op_names) == IMB_NN_OP_COUNT, "op name table");
 
 /* ---------------------------------------------------------------- */
-/* thread pool */
+/* thread pool
+ *
+ * A parallel call publishes (fn, ctx, nt) and bumps a generation
+ * counter. Workers that finished a task recently are still spinning on
+ * that counter and start within a fraction of a microsecond; a worker
+ * idle for longer than SPIN_NS sleeps on a condition variable and is
+ * woken by a broadcast (some 10 us). So a tiny model, whose step is a
+ * chain of ops of a few microseconds each, can split its gemms over the
+ * pool without paying a wake-up per op, and an idle pool uses no CPU.
+ * Sleep/wake is race-free because both sides use sequentially
+ * consistent atomics: the caller bumps gen and then reads sleepers; a
+ * worker counts itself in sleepers and then re-reads gen under the
+ * mutex the caller broadcasts under. */
 
 #define MAXT 256
+#define SPIN_NS 200000          /* a worker spins this long for new work */
 
 static int threads_req;             /* 0: one per core */
 static __thread int in_task;
@@ -40,16 +55,15 @@ static __thread int my_tid;         /* 0: the calling thread; i: worker i */
 
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t go, done;
+	pthread_cond_t go;
 	pthread_t tid[MAXT];
 	int nworkers;                   /* running worker threads (T - 1) */
-	unsigned long gen;
-	int pending, stop;
+	atomic_ulong gen;
+	atomic_int pending, sleepers, stop;
 	void (*fn)(void *, int);
 	void *ctx;
 	int nt, T;
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-           PTHREAD_COND_INITIALIZER, {0}, 0, 0, 0, 0, NULL, NULL, 0, 0 };
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER };
 
 void imb_nn_set_threads(int n)
 {
@@ -64,6 +78,41 @@ int imb_nn_threads(void)
 	return n < 1 ? 1 : n > MAXT ? MAXT : (int)n;
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* wait until gen moves past seen (or stop): spin first, then sleep */
+static unsigned long await_gen(unsigned long seen)
+{
+	double t0 = 0;
+	for (unsigned i = 0;; i++) {
+		unsigned long g = atomic_load(&pool.gen);
+		if (g != seen || atomic_load(&pool.stop))
+			return g;
+		cpu_relax();
+		if ((i & 255) == 255) {
+			double t = imb_now();
+			if (t0 == 0)
+				t0 = t;
+			else if (t - t0 > SPIN_NS * 1e-9)
+				break;
+		}
+	}
+	pthread_mutex_lock(&pool.mu);
+	atomic_fetch_add(&pool.sleepers, 1);
+	while (atomic_load(&pool.gen) == seen && !atomic_load(&pool.stop))
+		pthread_cond_wait(&pool.go, &pool.mu);
+	atomic_fetch_sub(&pool.sleepers, 1);
+	pthread_mutex_unlock(&pool.mu);
+	return atomic_load(&pool.gen);
+}
+
 typedef struct { int id; unsigned long gen; } worker_arg;
 
 static void *worker(void *arg)
@@ -71,27 +120,21 @@ static void *worker(void *arg)
 	worker_arg a = *(worker_arg *)arg;
 	free(arg);
 	my_tid = a.id;
-	pthread_mutex_lock(&pool.mu);
 	unsigned long seen = a.gen;
 	for (;;) {
-		while (pool.gen == seen && !pool.stop)
-			pthread_cond_wait(&pool.go, &pool.mu);
-		if (pool.stop)
+		seen = await_gen(seen);
+		if (atomic_load(&pool.stop))
 			break;
-		seen = pool.gen;
+		/* fn, ctx, nt and T were written before gen (seq_cst) */
 		void (*fn)(void *, int) = pool.fn;
 		void *ctx = pool.ctx;
 		int nt = pool.nt, T = pool.T;
-		pthread_mutex_unlock(&pool.mu);
 		in_task = 1;
 		for (int t = a.id; t < nt; t += T)
 			fn(ctx, t);
 		in_task = 0;
-		pthread_mutex_lock(&pool.mu);
-		if (--pool.pending == 0)
-			pthread_cond_signal(&pool.done);
+		atomic_fetch_sub(&pool.pending, 1);
 	}
-	pthread_mutex_unlock(&pool.mu);
 	return NULL;
 }
 
@@ -108,25 +151,30 @@ static void blas_single(void)
 	}
 }
 
+static void wake_all(void)
+{
+	pthread_mutex_lock(&pool.mu);
+	pthread_cond_broadcast(&pool.go);
+	pthread_mutex_unlock(&pool.mu);
+}
+
 static void pool_resize(int T)
 {
 	blas_single();
 	if (pool.nworkers == T - 1)
 		return;
 	if (pool.nworkers) {
-		pthread_mutex_lock(&pool.mu);
-		pool.stop = 1;
-		pthread_cond_broadcast(&pool.go);
-		pthread_mutex_unlock(&pool.mu);
+		atomic_store(&pool.stop, 1);
+		wake_all();
 		for (int i = 0; i < pool.nworkers; i++)
 			pthread_join(pool.tid[i], NULL);
-		pool.stop = 0;
+		atomic_store(&pool.stop, 0);
 		pool.nworkers = 0;
 	}
 	for (int i = 0; i < T - 1; i++) {
 		worker_arg *a = imb_xmalloc(sizeof *a);
 		a->id = i + 1;
-		a->gen = pool.gen;
+		a->gen = atomic_load(&pool.gen);
 		if (pthread_create(&pool.tid[i], NULL, worker, a)) {
 			free(a);
 			fprintf(stderr, "imb: cannot start thread %d, running on %d\n",
@@ -148,23 +196,25 @@ void imb_nn_parallel(int nt, void (*fn)(void *ctx, int t), void *ctx)
 			fn(ctx, t);
 		return;
 	}
-	pthread_mutex_lock(&pool.mu);
 	pool.fn = fn;
 	pool.ctx = ctx;
 	pool.nt = nt;
 	pool.T = T;
-	pool.pending = T - 1;
-	pool.gen++;
-	pthread_cond_broadcast(&pool.go);
-	pthread_mutex_unlock(&pool.mu);
+	atomic_store(&pool.pending, T - 1);
+	atomic_fetch_add(&pool.gen, 1);
+	if (atomic_load(&pool.sleepers))
+		wake_all();
 	in_task = 1;
 	for (int t = 0; t < nt; t += T)
 		fn(ctx, t);
 	in_task = 0;
-	pthread_mutex_lock(&pool.mu);
-	while (pool.pending)
-		pthread_cond_wait(&pool.done, &pool.mu);
-	pthread_mutex_unlock(&pool.mu);
+	/* the workers' share is as large as ours: spin, yielding now and
+	 * then in case a worker lost its core */
+	for (unsigned i = 0; atomic_load(&pool.pending); i++) {
+		cpu_relax();
+		if ((i & 1023) == 1023)
+			sched_yield();
+	}
 }
 
 /* Threads actually used by the next parallel call. */
@@ -225,6 +275,77 @@ typedef struct {
 	int first;
 } ew_ctx;
 
+/* One torch.optim.SGD update of [lo, hi). The hyper-parameters are
+ * copied into locals and the branches taken outside the loop (the
+ * compiler cannot hoist them itself: a store to param might alias the
+ * struct), so each variant is a straight vector loop; the arithmetic,
+ * and so the bits, are those of the one-element formula. */
+static inline __attribute__((always_inline)) void
+sgd_loop(float *restrict p, float *restrict buf, const float *restrict grad,
+         size_t lo, size_t hi, float lr, float mom, float damp, float wd,
+         int has_wd, int mode, int nest)
+{
+	for (size_t i = lo; i < hi; i++) {
+		float g = grad[i];
+		if (has_wd)
+			g += wd * p[i];
+		if (mode == 1)          /* first step: the buffer starts as g */
+			buf[i] = g;
+		else if (mode == 2)
+			buf[i] = mom * buf[i] + (1 - damp) * g;
+		if (mode)
+			g = nest ? g + mom * buf[i] : buf[i];
+		p[i] -= lr * g;
+	}
+}
+
+static void sgd_range(const ew_ctx *c, size_t lo, size_t hi)
+{
+	const imb_nn_sgd_hp *h = c->sgd;
+	float lr = h->lr, mom = h->momentum, damp = h->dampening, wd = h->weight_decay;
+	int has_wd = wd != 0, mode = mom == 0 ? 0 : c->first ? 1 : 2, nest = h->nesterov != 0;
+	float *p = c->o, *buf = c->o2;
+	const float *g = c->a;
+#define SGD_(W, M, N) sgd_loop(p, buf, g, lo, hi, lr, mom, damp, wd, W, M, N)
+	switch (has_wd * 6 + mode * 2 + nest) {
+	case 0: SGD_(0, 0, 0); break;
+	case 1: SGD_(0, 0, 1); break;
+	case 2: SGD_(0, 1, 0); break;
+	case 3: SGD_(0, 1, 1); break;
+	case 4: SGD_(0, 2, 0); break;
+	case 5: SGD_(0, 2, 1); break;
+	case 6: SGD_(1, 0, 0); break;
+	case 7: SGD_(1, 0, 1); break;
+	case 8: SGD_(1, 1, 0); break;
+	case 9: SGD_(1, 1, 1); break;
+	case 10: SGD_(1, 2, 0); break;
+	default: SGD_(1, 2, 1); break;
+	}
+#undef SGD_
+}
+
+/* one torch.optim.AdamW update of [lo, hi) */
+static void adamw_range(const ew_ctx *c, size_t lo, size_t hi)
+{
+	const imb_nn_adamw_hp *h = c->adam;
+	double bc1 = 1 - pow(h->beta1, (double)h->step);
+	double bc2 = 1 - pow(h->beta2, (double)h->step);
+	float step_size = (float)(h->lr / bc1);
+	float bc2_sqrt = (float)sqrt(bc2);
+	float decay = 1 - h->lr * h->weight_decay;
+	float b1 = h->beta1, b2 = h->beta2, eps = h->eps;
+	float *restrict p = c->o, *restrict m = c->o2, *restrict v = c->o3;
+	const float *restrict grad = c->a;
+	for (size_t i = lo; i < hi; i++) {
+		float g = grad[i];
+		p[i] *= decay;
+		m[i] = b1 * m[i] + (1 - b1) * g;
+		v[i] = b2 * v[i] + (1 - b2) * g * g;
+		float denom = sqrtf(v[i]) / bc2_sqrt + eps;
+		p[i] -= step_size * m[i] / denom;
+	}
+}
+
 static void ew_task(void *vc, int t)
 {
 	ew_ctx *c = vc;
@@ -250,10 +371,12 @@ static void ew_task(void *vc, int t)
 		for (size_t i = lo; i < hi; i++)
 			o[i] = a[i] + b[i];
 		break;
-	case EW_AXPY:
+	case EW_AXPY: {
+		float alpha = c->alpha;
 		for (size_t i = lo; i < hi; i++)
-			o[i] += c->alpha * a[i];
+			o[i] += alpha * a[i];
 		break;
+	}
 	case EW_MUL:
 		for (size_t i = lo; i < hi; i++)
 			o[i] = a[i] * b[i];
@@ -262,42 +385,12 @@ static void ew_task(void *vc, int t)
 		for (size_t i = lo; i < hi; i++)
 			o[i] += a[i] * b[i];
 		break;
-	case EW_SGD: {    /* o = param, o2 = buf, a = grad */
-		const imb_nn_sgd_hp *h = c->sgd;
-		float *buf = c->o2;
-		for (size_t i = lo; i < hi; i++) {
-			float g = a[i];
-			if (h->weight_decay != 0)
-				g += h->weight_decay * o[i];
-			if (h->momentum != 0) {
-				if (c->first)
-					buf[i] = g;
-				else
-					buf[i] = h->momentum * buf[i] + (1 - h->dampening) * g;
-				g = h->nesterov ? g + h->momentum * buf[i] : buf[i];
-			}
-			o[i] -= h->lr * g;
-		}
+	case EW_SGD:      /* o = param, o2 = buf, a = grad */
+		sgd_range(c, lo, hi);
 		break;
-	}
-	case EW_ADAMW: {  /* o = param, o2 = m, o3 = v, a = grad */
-		const imb_nn_adamw_hp *h = c->adam;
-		float *m = c->o2, *v = c->o3;
-		double bc1 = 1 - pow(h->beta1, (double)h->step);
-		double bc2 = 1 - pow(h->beta2, (double)h->step);
-		float step_size = (float)(h->lr / bc1);
-		float bc2_sqrt = (float)sqrt(bc2);
-		float decay = 1 - h->lr * h->weight_decay;
-		for (size_t i = lo; i < hi; i++) {
-			float g = a[i];
-			o[i] *= decay;
-			m[i] = h->beta1 * m[i] + (1 - h->beta1) * g;
-			v[i] = h->beta2 * v[i] + (1 - h->beta2) * g * g;
-			float denom = sqrtf(v[i]) / bc2_sqrt + h->eps;
-			o[i] -= step_size * m[i] / denom;
-		}
+	case EW_ADAMW:    /* o = param, o2 = m, o3 = v, a = grad */
+		adamw_range(c, lo, hi);
 		break;
-	}
 	}
 }
 
@@ -391,6 +484,248 @@ static void cpu_sum_rows(float *db, const float *dout, int R, int Cn)
 }
 
 /* ---------------------------------------------------------------- */
+/* 4-float vectors (GCC vector extension; SSE on any x86-64) */
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+
+static inline v4f ld4(const float *p)
+{
+	v4f v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void st4(float *p, v4f v)
+{
+	memcpy(p, &v, sizeof v);
+}
+
+/* ---------------------------------------------------------------- */
+/* small gemm: a product with a dimension of at most SMALL_DIM and at
+ * most SMALL_WORK multiply-adds (the outer layers of an MLP: K = 2 input
+ * features, N = 2 classes) is all call overhead and packing in OpenBLAS
+ * (4 us for 16k multiply-adds); direct loops do it in under 1 us. Each
+ * entry accumulates over k in order in float, then C = alpha acc +
+ * beta C (C is not read when beta is 0). Three shapes of loop, so the
+ * inner one always runs over contiguous memory:
+ *   rows:  N >= 8: acc row i += A(i,k) B(k,:)   (B^T packed if tb)
+ *   cols:  N < 8, ta: acc^T row j += B(k,j) A(k,:)
+ *   dots:  N < 8, !ta: C(i,j) = A(i,:) . B(:,j)   (B packed if !tb) */
+
+#define SMALL_DIM 16
+#define SMALL_WORK (1 << 20)
+
+static float *small_buf[MAXT];
+static size_t small_len[MAXT];
+
+static float *small_scratch(size_t n)
+{
+	int t = my_tid;
+	if (small_len[t] < n) {
+		free(small_buf[t]);
+		small_buf[t] = imb_xmalloc_aligned(n * sizeof(float));
+		small_len[t] = n;
+	}
+	return small_buf[t];
+}
+
+/* 8-float vectors: two SSE registers in the default build, one AVX
+ * register in the AVX2 clone (no FMA: the bits do not depend on it) */
+typedef float v8f __attribute__((vector_size(32)));
+
+/* ld8/st8 are always inlined: no v8f crosses a call, whatever the ABI */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+static inline __attribute__((always_inline)) v8f ld8(const float *p)
+{
+	v8f v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline __attribute__((always_inline)) void st8(float *p, v8f v)
+{
+	memcpy(p, &v, sizeof v);
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define SMALL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SMALL_CLONES
+#endif
+
+static inline __attribute__((always_inline)) float small_out(float *c, float t, float alpha, float beta)
+{
+	return *c = beta == 0 ? alpha * t : alpha * t + beta * *c;
+}
+
+/* c[0 .. 8w) = alpha sum_k A(i,k) B(k, 0 .. 8w) + beta c, w constant */
+static inline __attribute__((always_inline)) void
+rows_block(float *c, const float *Ai, size_t sk, const float *Bk, size_t ldk, int K,
+           int w, float alpha, float beta)
+{
+	v8f acc[4];
+	for (int q = 0; q < w; q++)
+		acc[q] = (v8f){ 0 };
+	for (int k = 0; k < K; k++) {
+		float a = Ai[k * sk];
+		for (int q = 0; q < w; q++)
+			acc[q] += a * ld8(Bk + k * ldk + 8 * q);
+	}
+	for (int q = 0; q < w; q++) {
+		v8f v = alpha * acc[q];
+		if (beta != 0)
+			v += beta * ld8(c + 8 * q);
+		st8(c + 8 * q, v);
+	}
+}
+
+/* C(0 .. 8w, j) = alpha sum_k B(k,j) A(k, 0 .. 8w) + beta C, w constant */
+static inline __attribute__((always_inline)) void
+cols_block(float *c, int ldc, const float *A, int lda, const float *Bj, size_t sb, int K,
+           int w, float alpha, float beta)
+{
+	v8f acc[4];
+	for (int q = 0; q < w; q++)
+		acc[q] = (v8f){ 0 };
+	for (int k = 0; k < K; k++) {
+		float b = Bj[k * sb];
+		for (int q = 0; q < w; q++)
+			acc[q] += b * ld8(A + (size_t)k * lda + 8 * q);
+	}
+	for (int q = 0; q < w; q++)
+		for (int r = 0; r < 8; r++)
+			small_out(c + (size_t)(8 * q + r) * ldc, acc[q][r], alpha, beta);
+}
+
+/* acc row i = sum_k A(i,k) B(k, :) in register blocks of 32 columns */
+SMALL_CLONES
+static void small_rows(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+                       int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	const float *Bk = B;
+	size_t ldk = (size_t)ldb;
+	if (tb) {                       /* B(k,j) = B[j ldb + k]: pack to K x N */
+		float *P = small_scratch((size_t)K * N);
+		for (int j = 0; j < N; j++)
+			for (int k = 0; k < K; k++)
+				P[(size_t)k * N + j] = B[(size_t)j * ldb + k];
+		Bk = P;
+		ldk = (size_t)N;
+	}
+	size_t sa = ta ? 1 : (size_t)lda, sk = ta ? (size_t)lda : 1;  /* A(i,k) */
+	for (int i = 0; i < M; i++) {
+		const float *Ai = A + i * sa;
+		float *c = C + (size_t)i * ldc;
+		int j = 0;
+		for (; j + 32 <= N; j += 32)
+			rows_block(c + j, Ai, sk, Bk + j, ldk, K, 4, alpha, beta);
+		for (; j + 8 <= N; j += 8)
+			rows_block(c + j, Ai, sk, Bk + j, ldk, K, 1, alpha, beta);
+		for (; j < N; j++) {
+			float t = 0;
+			for (int k = 0; k < K; k++)
+				t += Ai[k * sk] * Bk[k * ldk + j];
+			small_out(c + j, t, alpha, beta);
+		}
+	}
+}
+
+/* C^T row j = sum_k B(k,j) A(k, :), A stored K x M (ta), in register
+ * blocks of 32 rows of C */
+SMALL_CLONES
+static void small_cols(int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc)
+{
+	size_t sb = tb ? 1 : (size_t)ldb, sj = tb ? (size_t)ldb : 1;  /* B(k,j) */
+	for (int j = 0; j < N; j++) {
+		const float *Bj = B + j * sj;
+		int i = 0;
+		for (; i + 32 <= M; i += 32)
+			cols_block(C + (size_t)i * ldc + j, ldc, A + i, lda, Bj, sb, K, 4, alpha, beta);
+		for (; i + 8 <= M; i += 8)
+			cols_block(C + (size_t)i * ldc + j, ldc, A + i, lda, Bj, sb, K, 1, alpha, beta);
+		for (; i < M; i++) {
+			float t = 0;
+			for (int k = 0; k < K; k++)
+				t += Bj[k * sb] * A[(size_t)k * lda + i];
+			small_out(C + (size_t)i * ldc + j, t, alpha, beta);
+		}
+	}
+}
+
+/* c[0 .. w) = alpha (a . B column j) + beta c for w columns, w
+ * constant: one pass over a row of A, 8 lanes per column, then a fixed
+ * tree for the lanes */
+static inline __attribute__((always_inline)) void
+dots_block(float *c, const float *a, const float *Bt, size_t ldt, int K, int w,
+           float alpha, float beta)
+{
+	v8f acc[4];
+	for (int q = 0; q < w; q++)
+		acc[q] = (v8f){ 0 };
+	int k = 0;
+	for (; k + 8 <= K; k += 8) {
+		v8f x = ld8(a + k);
+		for (int q = 0; q < w; q++)
+			acc[q] += x * ld8(Bt + q * ldt + k);
+	}
+	for (int q = 0; q < w; q++) {
+		v8f s = acc[q];
+		float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+		for (int kk = k; kk < K; kk++)
+			t += a[kk] * Bt[q * ldt + kk];
+		small_out(c + q, t, alpha, beta);
+	}
+}
+
+SMALL_CLONES
+static void small_dots(int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc)
+{
+	const float *Bt = B;            /* column j of B at Bt + j ldt */
+	size_t ldt = (size_t)ldb;
+	if (!tb) {
+		float *P = small_scratch((size_t)K * N);
+		for (int k = 0; k < K; k++)
+			for (int j = 0; j < N; j++)
+				P[(size_t)j * K + k] = B[(size_t)k * ldb + j];
+		Bt = P;
+		ldt = (size_t)K;
+	}
+	for (int i = 0; i < M; i++) {
+		const float *a = A + (size_t)i * lda;
+		float *c = C + (size_t)i * ldc;
+		int j = 0;
+		for (; j + 4 <= N; j += 4)
+			dots_block(c + j, a, Bt + j * ldt, ldt, K, 4, alpha, beta);
+		for (; j + 2 <= N; j += 2)
+			dots_block(c + j, a, Bt + j * ldt, ldt, K, 2, alpha, beta);
+		for (; j < N; j++)
+			dots_block(c + j, a, Bt + j * ldt, ldt, K, 1, alpha, beta);
+	}
+}
+
+static int small_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+                      int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	int lo = M < N ? M : N;
+	lo = K < lo ? K : lo;
+	if (lo > SMALL_DIM || (double)M * N * K > SMALL_WORK)
+		return 0;
+	if (N >= 8)
+		small_rows(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	else if (ta)
+		small_cols(tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	else
+		small_dots(tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- */
 /* gemm: split the output into row or column blocks, never along K; the
  * split depends only on the thread count, so a thread count gives the
  * same bits every time (different counts agree to rounding: OpenBLAS's
@@ -433,10 +768,12 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
 {
 	if (M <= 0 || N <= 0)
 		return;
+	if (small_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+		return;
 	blas_single();
 	gemm_ctx g = { ta, tb, M, N, K, lda, ldb, ldc, 1, M >= N, alpha, beta, A, B, C };
 	double work = (double)M * N * K;
-	g.T = work < 1 << 21 ? 1 : nthreads();   /* waking the pool costs ~10 us */
+	g.T = work < 1 << 17 ? 1 : nthreads();   /* a spinning pool takes ~1 us */
 	if (g.T > 1)
 		imb_nn_parallel(g.T, gemm_task, &g);
 	else
@@ -699,21 +1036,6 @@ static void wino_kernel_grad(float *dw, const float *dU, int OC, int C)
 #else
 #define WINO_CLONES
 #endif
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef int v4i __attribute__((vector_size(16)));
-
-static inline v4f ld4(const float *p)
-{
-	v4f v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-static inline void st4(float *p, v4f v)
-{
-	memcpy(p, &v, sizeof v);
-}
 
 /* B^T d B of one 4x4 patch (four tiles at a time, or one) */
 #define WINO_IN(T, d, out) do { \
@@ -1634,9 +1956,14 @@ static float cpu_xent(float *dlogits, float *losses, const float *logits,
                       const int32_t *y, int N, const imb_nn_xent *cfg)
 {
 	int K = cfg->K;
-	double *p = imb_xmalloc((size_t)K * sizeof(double));
+	double stack[64], *p = K <= 64 ? stack : imb_xmalloc((size_t)K * sizeof(double));
 	double total = 0, wsum = 0, scale = cfg->scale, gamma = cfg->gamma;
-	/* first pass: losses and the normaliser */
+	for (int i = 0; i < N; i++)     /* the normaliser, known up front */
+		wsum += cfg->weight ? cfg->weight[y[i]] : 1;
+	double norm = wsum > 0 ? 1 / wsum : 0;
+	/* one pass: z' = scale (z + adjust - margin), its softmax p, the
+	 * loss l = -(1-pt)^g log pt and dl/dz'_j = c (p_j - [j==t]) with
+	 * c = (1-pt)^g - g (1-pt)^(g-1) pt log pt  (c = 1 when g = 0) */
 	for (int i = 0; i < N; i++) {
 		const float *z = logits + (size_t)i * K;
 		int t = y[i];
@@ -1651,54 +1978,33 @@ static float cpu_xent(float *dlogits, float *losses, const float *logits,
 			if (p[j] > zmax)
 				zmax = p[j];
 		}
-		double s = 0;
+		double s = 0, zt = p[t] - zmax;
 		for (int j = 0; j < K; j++)
-			s += exp(p[j] - zmax);
-		double logp = p[t] - zmax - log(s), pt = exp(logp);
+			s += (p[j] = exp(p[j] - zmax));
+		double logp = zt - log(s);
 		double w = cfg->weight ? cfg->weight[t] : 1;
-		double l = -logp * (gamma != 0 ? pow(1 - pt, gamma) : 1);
+		double l = -logp * (gamma != 0 ? pow(1 - exp(logp), gamma) : 1);
 		if (losses)
 			losses[i] = (float)l;
 		total += w * l;
-		wsum += w;
-	}
-	double norm = wsum > 0 ? 1 / wsum : 0;
-	if (dlogits)
-		for (int i = 0; i < N; i++) {
-			const float *z = logits + (size_t)i * K;
-			float *dz = dlogits + (size_t)i * K;
-			int t = y[i];
-			double zmax = -INFINITY;
-			for (int j = 0; j < K; j++) {
-				double v = z[j];
-				if (cfg->adjust)
-					v += cfg->adjust[j];
-				if (cfg->margin && j == t)
-					v -= cfg->margin[t];
-				p[j] = scale * v;
-				if (p[j] > zmax)
-					zmax = p[j];
-			}
-			double s = 0;
-			for (int j = 0; j < K; j++)
-				s += (p[j] = exp(p[j] - zmax));
-			for (int j = 0; j < K; j++)
-				p[j] /= s;
-			double pt = p[t], w = cfg->weight ? cfg->weight[t] : 1;
-			/* l = -(1-pt)^g log pt;  dl/dz'_j = c * (p_j - [j==t]) with
-			 * c = (1-pt)^g - g (1-pt)^(g-1) pt log pt  (c = 1 when g = 0) */
-			double cc = 1;
-			if (gamma != 0) {
-				double q = 1 - pt;
-				cc = pow(q, gamma);
-				if (q > 0)
-					cc -= gamma * pow(q, gamma - 1) * pt * log(pt);
-			}
-			double k = w * norm * scale * cc;
-			for (int j = 0; j < K; j++)
-				dz[j] = (float)(k * (p[j] - (j == t)));
+		if (!dlogits)
+			continue;
+		for (int j = 0; j < K; j++)
+			p[j] /= s;
+		double pt = p[t], cc = 1;
+		if (gamma != 0) {
+			double q = 1 - pt;
+			cc = pow(q, gamma);
+			if (q > 0)
+				cc -= gamma * pow(q, gamma - 1) * pt * log(pt);
 		}
-	free(p);
+		double k = w * norm * scale * cc;
+		float *dz = dlogits + (size_t)i * K;
+		for (int j = 0; j < K; j++)
+			dz[j] = (float)(k * (p[j] - (j == t)));
+	}
+	if (p != stack)
+		free(p);
 	return (float)(total * norm);
 }
 

@@ -519,13 +519,20 @@ static void test_dropout(size_t n, float p)
 /* the gemm op in all four transpose cases, split by rows (M >= N) and by
  * columns, against a double reference on 1 and 2 threads; a repeat on 2
  * threads gives the same bits (across thread counts OpenBLAS's blocking
- * changes the rounding, so only agreement to rounding is expected) */
-static void test_gemm(int M, int N, int K)
+ * changes the rounding, so only agreement to rounding is expected).
+ * Shapes with a dimension of at most 16 take the direct small-gemm
+ * loops (rows, columns and dot-product forms, with their tails). With
+ * beta 0, C starts as NaN: it must not be read. */
+static void test_gemm(int M, int N, int K, float beta)
 {
-	printf("gemm M=%d N=%d K=%d, all transposes, 1 and 2 threads\n", M, N, K);
+	printf("gemm M=%d N=%d K=%d beta=%g, all transposes, 1 and 2 threads\n", M, N, K,
+	       (double)beta);
 	const imb_nn_backend *be = imb_nn_be();
 	float *A = frand((size_t)M * K, -1, 1), *B = frand((size_t)K * N, -1, 1);
 	float *C0 = frand((size_t)M * N, -1, 1), *C1 = malloc((size_t)M * N * sizeof(float));
+	if (beta == 0)
+		for (size_t i = 0; i < (size_t)M * N; i++)
+			C0[i] = NAN;
 	float *C2 = malloc((size_t)M * N * sizeof(float)), *C3 = malloc((size_t)M * N * sizeof(float));
 	double *want = malloc((size_t)M * N * sizeof(double));
 	for (int ta = 0; ta < 2; ta++)
@@ -537,16 +544,16 @@ static void test_gemm(int M, int N, int K)
 					for (int k = 0; k < K; k++)
 						acc += (double)(ta ? A[k * lda + i] : A[i * lda + k]) *
 						       (tb ? B[j * ldb + k] : B[k * ldb + j]);
-					want[i * N + j] = 0.5 * acc + 2.0 * C0[i * N + j];
+					want[i * N + j] = 0.5 * acc + (beta == 0 ? 0 : beta * C0[i * N + j]);
 				}
 			memcpy(C1, C0, (size_t)M * N * sizeof(float));
 			memcpy(C2, C0, (size_t)M * N * sizeof(float));
 			memcpy(C3, C0, (size_t)M * N * sizeof(float));
 			imb_nn_set_threads(1);
-			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 2.0f, C1, N);
+			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, beta, C1, N);
 			imb_nn_set_threads(2);
-			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 2.0f, C2, N);
-			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 2.0f, C3, N);
+			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, beta, C2, N);
+			be->gemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, beta, C3, N);
 			char what[64];
 			snprintf(what, sizeof what, "ta=%d tb=%d, 1 thread", ta, tb);
 			compare(what, C1, want, (size_t)M * N, TOL);
@@ -1047,8 +1054,16 @@ int main(int argc, char **argv)
 
 	test_linear(5, 7, 3);
 	test_linear(300, 40, 30);
-	test_gemm(300, 100, 80);                    /* big enough to split: by rows */
-	test_gemm(90, 310, 77);                     /* by columns */
+	test_gemm(300, 100, 80, 2);                 /* big enough to split: by rows */
+	test_gemm(90, 310, 77, 2);                  /* by columns */
+	test_gemm(300, 100, 80, 0);
+	test_gemm(128, 64, 2, 0);                   /* small: rows form (MLP input) */
+	test_gemm(37, 45, 3, 2);                    /* rows, tails of 8 and 1 */
+	test_gemm(2, 64, 128, 1);                   /* rows, tiny M */
+	test_gemm(130, 2, 64, 0);                   /* dots / columns (MLP head) */
+	test_gemm(45, 5, 131, 2);                   /* dots / columns with tails */
+	test_gemm(64, 7, 16, 1);
+	test_gemm(1, 1, 1, 0);
 	test_conv(2, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1);
 	test_conv(2, 3, 7, 6, 4, 3, 3, 2, 1, 2, 1);  /* stride 2, non-square */
 	test_conv(3, 4, 5, 5, 6, 1, 1, 1, 0, 2, 1);  /* 1x1 fast path */
