@@ -106,3 +106,14 @@ asan: deps
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin CFLAGS="$(ASAN_CFLAGS)" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MAKE) BUILD=build/asan BIN=build/asan/bin CFLAGS="$(ASAN_CFLAGS)" unit bats
+
+# ThreadSanitizer on the unit tests that run the engine's thread pool and
+# SMOTE's threads (build/tsan; OpenBLAS itself is not instrumented).
+TSAN_CFLAGS := -O1 -g -fsanitize=thread
+TSAN_UNITS  := test_nn_layers test_nn_optim test_nn_train test_oversample
+.PHONY: tsan
+tsan: deps
+	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CFLAGS="$(TSAN_CFLAGS)" $(TSAN_UNITS:%=build/tsan/tests/%)
+	@for t in $(TSAN_UNITS); do echo "== tsan $$t"; \
+	  TSAN_OPTIONS=halt_on_error=1:exitcode=66 build/tsan/tests/$$t > build/tsan/$$t.log 2>&1 || \
+	    { tail -n 60 build/tsan/$$t.log; exit 1; }; tail -n 1 build/tsan/$$t.log; done

@@ -136,7 +136,8 @@ typedef struct {
 	X(mul, void, (float *out, const float *a, const float *b, size_t n)) \
 	/* y += a * b */ \
 	X(mul_acc, void, (float *y, const float *a, const float *b, size_t n)) \
-	/* out (R,Cn) = inp (R,Cn) + b (Cn) broadcast over rows */ \
+	/* out (R,Cn) = inp (R,Cn) + b (Cn) broadcast over rows; with inp \
+	 * NULL, out = b in every row */ \
 	X(add_bias, void, (float *out, const float *inp, const float *b, int R, \
 	                   int Cn)) \
 	/* reduction: db (Cn) += column sums of dout (R,Cn) */ \

@@ -28,26 +28,52 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The hot loops (elementwise ops, small gemms, Winograd transforms) get
+ * an AVX2 clone, picked at run time where the CPU has it. The clone has
+ * no FMA, so the bits do not depend on which one runs. Not under
+ * ThreadSanitizer: the clones' resolvers run at load time, before it is
+ * set up, and would crash there. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_THREAD__)
+#define AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AVX2_CLONES
+#endif
+
 const char *const imb_nn_op_names[IMB_NN_OP_COUNT] = { IMB_NN_OPS(IMB_NN_OP_NAME_) };
 static_assert(IMB_LEN(imb_nn_op_names) == IMB_NN_OP_COUNT, "op name table");
 
 /* ---------------------------------------------------------------- */
 /* thread pool
  *
- * A parallel call publishes (fn, ctx, nt) and bumps a generation
- * counter. Workers that finished a task recently are still spinning on
- * that counter and start within a fraction of a microsecond; a worker
- * idle for longer than SPIN_NS sleeps on a condition variable and is
- * woken by a broadcast (some 10 us). So a tiny model, whose step is a
- * chain of ops of a few microseconds each, can split its gemms over the
- * pool without paying a wake-up per op, and an idle pool uses no CPU.
- * Sleep/wake is race-free because both sides use sequentially
- * consistent atomics: the caller bumps gen and then reads sleepers; a
- * worker counts itself in sleepers and then re-reads gen under the
- * mutex the caller broadcasts under. */
+ * A parallel call publishes (fn, ctx) and a new ticket: one 64-bit word
+ * holding the call's generation, its task count nt and the next
+ * unclaimed task. The caller and the workers claim tasks from the ticket
+ * with compare-and-swap until none is left, and the caller returns when
+ * all nt are done. Task t always computes the same piece (and writes
+ * only its own part, or its own buffer t), so which thread ran it does
+ * not change a bit; and a worker that is slow to start (descheduled, or
+ * asleep) leaves its share to the others instead of stalling the call.
+ * The claim checks the generation and nt, so a worker that read (fn,
+ * ctx) of an earlier call cannot run a task of a later one (a call only
+ * ends once all its tasks were claimed, and (fn, ctx) are rewritten only
+ * after that).
+ *
+ * Workers that finished recently are still spinning on the ticket and
+ * start within a fraction of a microsecond; a worker idle for longer
+ * than SPIN_NS sleeps on a condition variable and is woken by a
+ * broadcast (some 10 us). So a tiny model, whose step is a chain of ops
+ * of a few microseconds each, splits its gemms over the pool without a
+ * wake-up per op, and an idle pool uses no CPU. Sleep/wake is race-free
+ * with sequentially consistent atomics: the caller stores the ticket and
+ * then reads sleepers; a worker counts itself in sleepers and then
+ * re-reads the ticket under the mutex the caller broadcasts under. */
 
 #define MAXT 256
 #define SPIN_NS 200000          /* a worker spins this long for new work */
+#define TASK_BITS 17            /* nt < 2^17 (more tasks run on the caller) */
+#define TASK_MASK ((1ull << TASK_BITS) - 1)
+#define GEN_SHIFT (2 * TASK_BITS)   /* ticket: gen | nt | next */
 
 static int threads_req;             /* 0: one per core */
 static __thread int in_task;
@@ -58,11 +84,10 @@ static struct {
 	pthread_cond_t go;
 	pthread_t tid[MAXT];
 	int nworkers;                   /* running worker threads (T - 1) */
-	atomic_ulong gen;
-	atomic_int pending, sleepers, stop;
-	void (*fn)(void *, int);
-	void *ctx;
-	int nt, T;
+	atomic_ullong ticket;
+	atomic_int done, sleepers, stop;
+	_Atomic(void (*)(void *, int)) fn;
+	_Atomic(void *) ctx;
 } pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER };
 
 void imb_nn_set_threads(int n)
@@ -87,14 +112,20 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* wait until gen moves past seen (or stop): spin first, then sleep */
-static unsigned long await_gen(unsigned long seen)
+static inline unsigned long long ticket_gen(unsigned long long k)
+{
+	return k >> GEN_SHIFT;
+}
+
+/* wait until the generation moves past seen (or stop): spin first, then
+ * sleep; returns the ticket seen */
+static unsigned long long await_ticket(unsigned long long seen)
 {
 	double t0 = 0;
 	for (unsigned i = 0;; i++) {
-		unsigned long g = atomic_load(&pool.gen);
-		if (g != seen || atomic_load(&pool.stop))
-			return g;
+		unsigned long long k = atomic_load(&pool.ticket);
+		if (ticket_gen(k) != seen || atomic_load(&pool.stop))
+			return k;
 		cpu_relax();
 		if ((i & 255) == 255) {
 			double t = imb_now();
@@ -106,34 +137,54 @@ static unsigned long await_gen(unsigned long seen)
 	}
 	pthread_mutex_lock(&pool.mu);
 	atomic_fetch_add(&pool.sleepers, 1);
-	while (atomic_load(&pool.gen) == seen && !atomic_load(&pool.stop))
+	while (ticket_gen(atomic_load(&pool.ticket)) == seen && !atomic_load(&pool.stop))
 		pthread_cond_wait(&pool.go, &pool.mu);
 	atomic_fetch_sub(&pool.sleepers, 1);
 	pthread_mutex_unlock(&pool.mu);
-	return atomic_load(&pool.gen);
+	return atomic_load(&pool.ticket);
 }
 
-typedef struct { int id; unsigned long gen; } worker_arg;
+/* claim the next task of the call whose ticket had gen and nt as in k0;
+ * -1 when that call has none left (or is over) */
+static int claim(unsigned long long k0)
+{
+	unsigned long long head = k0 & ~TASK_MASK;     /* gen | nt */
+	unsigned long long nt = (k0 >> TASK_BITS) & TASK_MASK;
+	unsigned long long k = atomic_load(&pool.ticket);
+	while ((k & ~TASK_MASK) == head && (k & TASK_MASK) < nt)
+		if (atomic_compare_exchange_weak(&pool.ticket, &k, k + 1))
+			return (int)(k & TASK_MASK);
+	return -1;
+}
+
+/* run tasks of the call with ticket k0 until none is left */
+static void run_tasks(unsigned long long k0, void (*fn)(void *, int), void *ctx)
+{
+	in_task = 1;
+	for (int t; (t = claim(k0)) >= 0;) {
+		fn(ctx, t);
+		atomic_fetch_add(&pool.done, 1);
+	}
+	in_task = 0;
+}
+
+typedef struct { int id; unsigned long long gen; } worker_arg;
 
 static void *worker(void *arg)
 {
 	worker_arg a = *(worker_arg *)arg;
 	free(arg);
 	my_tid = a.id;
-	unsigned long seen = a.gen;
+	unsigned long long seen = a.gen;
 	for (;;) {
-		seen = await_gen(seen);
+		unsigned long long k = await_ticket(seen);
 		if (atomic_load(&pool.stop))
 			break;
-		/* fn, ctx, nt and T were written before gen (seq_cst) */
-		void (*fn)(void *, int) = pool.fn;
-		void *ctx = pool.ctx;
-		int nt = pool.nt, T = pool.T;
-		in_task = 1;
-		for (int t = a.id; t < nt; t += T)
-			fn(ctx, t);
-		in_task = 0;
-		atomic_fetch_sub(&pool.pending, 1);
+		seen = ticket_gen(k);
+		/* (fn, ctx) are at least this call's (stored before the ticket);
+		 * if they are a later call's, this call is over and no claim
+		 * succeeds */
+		run_tasks(k, atomic_load(&pool.fn), atomic_load(&pool.ctx));
 	}
 	return NULL;
 }
@@ -174,7 +225,7 @@ static void pool_resize(int T)
 	for (int i = 0; i < T - 1; i++) {
 		worker_arg *a = imb_xmalloc(sizeof *a);
 		a->id = i + 1;
-		a->gen = atomic_load(&pool.gen);
+		a->gen = ticket_gen(atomic_load(&pool.ticket));
 		if (pthread_create(&pool.tid[i], NULL, worker, a)) {
 			free(a);
 			fprintf(stderr, "imb: cannot start thread %d, running on %d\n",
@@ -191,26 +242,23 @@ void imb_nn_parallel(int nt, void (*fn)(void *ctx, int t), void *ctx)
 	if (!in_task)
 		pool_resize(T);
 	T = pool.nworkers + 1;
-	if (T == 1 || nt <= 1 || in_task) {
+	if (T == 1 || nt <= 1 || in_task || (unsigned long long)nt > TASK_MASK) {
 		for (int t = 0; t < nt; t++)
 			fn(ctx, t);
 		return;
 	}
-	pool.fn = fn;
-	pool.ctx = ctx;
-	pool.nt = nt;
-	pool.T = T;
-	atomic_store(&pool.pending, T - 1);
-	atomic_fetch_add(&pool.gen, 1);
+	atomic_store(&pool.fn, fn);
+	atomic_store(&pool.ctx, ctx);
+	atomic_store(&pool.done, 0);
+	unsigned long long gen = ticket_gen(atomic_load(&pool.ticket)) + 1;
+	unsigned long long k = (gen << GEN_SHIFT) | ((unsigned long long)nt << TASK_BITS);
+	atomic_store(&pool.ticket, k);
 	if (atomic_load(&pool.sleepers))
 		wake_all();
-	in_task = 1;
-	for (int t = 0; t < nt; t += T)
-		fn(ctx, t);
-	in_task = 0;
-	/* the workers' share is as large as ours: spin, yielding now and
-	 * then in case a worker lost its core */
-	for (unsigned i = 0; atomic_load(&pool.pending); i++) {
+	run_tasks(k, fn, ctx);
+	/* every task is claimed; wait for those still running elsewhere,
+	 * yielding now and then in case their thread lost its core */
+	for (unsigned i = 0; atomic_load(&pool.done) < nt; i++) {
 		cpu_relax();
 		if ((i & 1023) == 1023)
 			sched_yield();
@@ -299,7 +347,8 @@ sgd_loop(float *restrict p, float *restrict buf, const float *restrict grad,
 	}
 }
 
-static void sgd_range(const ew_ctx *c, size_t lo, size_t hi)
+static inline __attribute__((always_inline)) void
+sgd_range(const ew_ctx *c, size_t lo, size_t hi)
 {
 	const imb_nn_sgd_hp *h = c->sgd;
 	float lr = h->lr, mom = h->momentum, damp = h->dampening, wd = h->weight_decay;
@@ -325,7 +374,8 @@ static void sgd_range(const ew_ctx *c, size_t lo, size_t hi)
 }
 
 /* one torch.optim.AdamW update of [lo, hi) */
-static void adamw_range(const ew_ctx *c, size_t lo, size_t hi)
+static inline __attribute__((always_inline)) void
+adamw_range(const ew_ctx *c, size_t lo, size_t hi)
 {
 	const imb_nn_adamw_hp *h = c->adam;
 	double bc1 = 1 - pow(h->beta1, (double)h->step);
@@ -346,6 +396,7 @@ static void adamw_range(const ew_ctx *c, size_t lo, size_t hi)
 	}
 }
 
+AVX2_CLONES
 static void ew_task(void *vc, int t)
 {
 	ew_ctx *c = vc;
@@ -458,29 +509,43 @@ static void cpu_adamw_step(float *param, float *m, float *v, const float *grad,
 static void cpu_add_bias(float *out, const float *inp, const float *b, int R, int Cn)
 {
 	for (int r = 0; r < R; r++) {
-		float *o = out + (size_t)r * Cn;
+		float *restrict o = out + (size_t)r * Cn;
+		if (!inp) {
+			memcpy(o, b, (size_t)Cn * sizeof(float));
+			continue;
+		}
 		const float *x = inp + (size_t)r * Cn;
 		for (int j = 0; j < Cn; j++)
 			o[j] = x[j] + b[j];
 	}
 }
 
-/* row by row into double column sums (the same order per column as a
- * column walk, but reading memory in order and vectorised) */
+/* column sums: blocks of 8 rows summed in float, in row order, then
+ * added into double sums (memory read in order, vectorised) */
+AVX2_CLONES
 static void cpu_sum_rows(float *db, const float *dout, int R, int Cn)
 {
 	double stack[256], *s = Cn <= 256 ? stack : imb_xmalloc((size_t)Cn * sizeof(double));
+	float fstack[256], *f = Cn <= 256 ? fstack : imb_xmalloc((size_t)Cn * sizeof(float));
 	for (int j = 0; j < Cn; j++)
 		s[j] = 0;
-	for (int r = 0; r < R; r++) {
-		const float *d = dout + (size_t)r * Cn;
+	for (int r0 = 0; r0 < R; r0 += 8) {
+		int r1 = R - r0 < 8 ? R : r0 + 8;
+		memcpy(f, dout + (size_t)r0 * Cn, (size_t)Cn * sizeof(float));
+		for (int r = r0 + 1; r < r1; r++) {
+			const float *restrict d = dout + (size_t)r * Cn;
+			for (int j = 0; j < Cn; j++)
+				f[j] += d[j];
+		}
 		for (int j = 0; j < Cn; j++)
-			s[j] += d[j];
+			s[j] += f[j];
 	}
 	for (int j = 0; j < Cn; j++)
 		db[j] += (float)s[j];
 	if (s != stack)
 		free(s);
+	if (f != fstack)
+		free(f);
 }
 
 /* ---------------------------------------------------------------- */
@@ -551,11 +616,6 @@ static inline __attribute__((always_inline)) void st8(float *p, v8f v)
 	memcpy(p, &v, sizeof v);
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define SMALL_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SMALL_CLONES
-#endif
 
 static inline __attribute__((always_inline)) float small_out(float *c, float t, float alpha, float beta)
 {
@@ -602,7 +662,7 @@ cols_block(float *c, int ldc, const float *A, int lda, const float *Bj, size_t s
 }
 
 /* acc row i = sum_k A(i,k) B(k, :) in register blocks of 32 columns */
-SMALL_CLONES
+AVX2_CLONES
 static void small_rows(int ta, int tb, int M, int N, int K, float alpha, const float *A,
                        int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
@@ -636,7 +696,7 @@ static void small_rows(int ta, int tb, int M, int N, int K, float alpha, const f
 
 /* C^T row j = sum_k B(k,j) A(k, :), A stored K x M (ta), in register
  * blocks of 32 rows of C */
-SMALL_CLONES
+AVX2_CLONES
 static void small_cols(int tb, int M, int N, int K, float alpha, const float *A, int lda,
                        const float *B, int ldb, float beta, float *C, int ldc)
 {
@@ -682,7 +742,7 @@ dots_block(float *c, const float *a, const float *Bt, size_t ldt, int K, int w,
 	}
 }
 
-SMALL_CLONES
+AVX2_CLONES
 static void small_dots(int tb, int M, int N, int K, float alpha, const float *A, int lda,
                        const float *B, int ldb, float beta, float *C, int ldc)
 {
@@ -1031,11 +1091,6 @@ static void wino_kernel_grad(float *dw, const float *dU, int OC, int C)
  * row buffer, with the tiles of the row as the inner loop, so that the
  * compiler vectorises them (an AVX2 clone is picked at run time where
  * the CPU has it). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define WINO_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define WINO_CLONES
-#endif
 
 /* B^T d B of one 4x4 patch (four tiles at a time, or one) */
 #define WINO_IN(T, d, out) do { \
@@ -1056,7 +1111,7 @@ static void wino_kernel_grad(float *dw, const float *dU, int OC, int C)
 
 /* one row of TW tiles: v[k*st + q] = (B^T d B)[k] of the 4x4 patch at
  * columns 2q .. 2q+3 of the rows r[0..3] (padded, 2*TW+2 long) */
-WINO_CLONES
+AVX2_CLONES
 static void wino_input_row(float *restrict v, size_t st, const float *const r[4], int TW)
 {
 	const v4i ev = { 0, 2, 4, 6 }, od = { 1, 3, 5, 7 };
@@ -1150,7 +1205,7 @@ static void wino_input(float *V, size_t ld, const float *inp, int g,
 } while (0)
 
 /* one row of TW tiles: y0, y1 (2*TW) = (A^T m A) rows 0 and 1 (+ bv) */
-WINO_CLONES
+AVX2_CLONES
 static void wino_output_row(float *restrict y0, float *restrict y1,
                             const float *restrict m, size_t st, int TW, float bv)
 {
@@ -1223,7 +1278,7 @@ static void wino_output(float *out, const float *M, size_t ld, const float *b, i
 
 /* one row of TW tiles: dm[k*st + q] = (A dY A^T)[k] of the 2x2 block at
  * columns 2q, 2q+1 of rows a, b (2*TW long) */
-WINO_CLONES
+AVX2_CLONES
 static void wino_dout_row(float *restrict dm, size_t st, const float *restrict a,
                           const float *restrict b, int TW)
 {

@@ -22,10 +22,11 @@ void imb_nn_linear_forward(float *out, const float *inp, const float *w,
                            const float *b, int N, int C, int OC)
 {
 	const imb_nn_backend *be = imb_nn_be();
-	// out (N,OC) = inp (N,C) @ w^T (C,OC)
-	be->gemm(0, 1, N, OC, C, 1, inp, C, w, C, 0, out, OC);
+	// out (N,OC) = b + inp (N,C) @ w^T (C,OC): the bias rows first, so
+	// the gemm accumulates onto them (one pass over out, not two)
 	if (b)
-		be->add_bias(out, out, b, N, OC);
+		be->add_bias(out, NULL, b, N, OC);
+	be->gemm(0, 1, N, OC, C, 1, inp, C, w, C, b ? 1 : 0, out, OC);
 }
 
 void imb_nn_linear_backward(float *dinp, float *dw, float *db, const float *dout,
