@@ -65,7 +65,7 @@ while read -r name arch c h w k steps; do
 		[ -n "$base" ] && rc=$(field maxrss_kb < $out/nn_base | med)
 	fi
 done <<LIST
-mlp-2-64-64-2 mlp:64,64 2 1 1 2 200
+mlp-2-64-64-2 mlp:64,64 2 1 1 2 1000
 resnet8 resnet8 3 32 32 10 8
 resnet20 resnet20 3 32 32 10 5
 resnet18 resnet18 3 32 32 10 2
