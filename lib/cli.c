@@ -22,9 +22,16 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* out of memory: "<tool>: out of memory", temp outputs removed, exit 1 */
+static void cli_oom(void)
+{
+	imb_die(1, "out of memory");
+}
+
 void imb_cli_init(const char *name, int argc, char **argv)
 {
 	tool = name;
+	imb_set_oom_hook(cli_oom);
 	g_argc = argc;
 	g_argv = argv;
 	signal(SIGINT, on_signal);

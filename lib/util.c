@@ -6,8 +6,17 @@
 #include <string.h>
 #include <time.h>
 
+static void (*oom_hook)(void);
+
+void imb_set_oom_hook(void (*fn)(void))
+{
+	oom_hook = fn;
+}
+
 static void oom(void)
 {
+	if (oom_hook)
+		oom_hook();     /* a tool's: names it, removes partial outputs, exits */
 	fputs("imb: out of memory\n", stderr);
 	exit(1);
 }

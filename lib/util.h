@@ -3,7 +3,8 @@
  * Library calls that can fail on bad data return -1 (or NULL) and leave a
  * message in a thread-local slot, read with imb_error(). The message
  * names the frame and field where one is known. Allocation failure is
- * not bad data: imb_x* print "imb: out of memory" and exit 1. */
+ * not bad data: imb_x* print "imb: out of memory" (a tool: "imb-cat: out of
+ * memory", its partial outputs removed) and exit 1. */
 #ifndef IMB_UTIL_H
 #define IMB_UTIL_H
 
@@ -19,6 +20,9 @@ void *imb_xrealloc(void *p, size_t n);
 char *imb_xstrdup(const char *s);
 /* 64-byte aligned; free with free(). n may be 0. */
 void *imb_xmalloc_aligned(size_t n);
+/* Called when an allocation above fails (it must not return; without a
+ * hook the process prints "imb: out of memory" and exits 1). */
+void imb_set_oom_hook(void (*fn)(void));
 /* n*size with overflow check: returns 0 and sets *out, or -1. */
 int imb_mul_overflow(size_t a, size_t b, size_t *out);
 

@@ -154,6 +154,25 @@ EOF
 	[[ "$stderr" == *"out of memory"* || "$stderr" == *truncated* ]]
 }
 
+@test "out of memory while writing: the tool names itself, exit 1, no partial -o file" {
+	[ -n "$LIM" ] || skip "no address-space limit under ASan or valgrind"
+	good > "$TMP/g.imb"
+	$PY - "$TMP/h.imb" <<'EOF'
+import msgpack, struct, sys
+n = 0xFFFFFFF0
+h = msgpack.packb({"imb": 1, "kind": "dataset", "name": "test", "attrs": {},
+                   "tensors": {"x": {"dtype": "u8", "shape": [n], "data": b""}}}, use_bin_type=True)
+i = h.rindex(b"\xc4\x00")
+open(sys.argv[1], "wb").write(h[:i] + b"\xc6" + struct.pack(">I", n) + b"\0" * 1000)
+EOF
+	# the first frame is written (a temp output exists), then the second
+	# asks for 4 GiB from a pipe, where its size cannot be checked
+	run --separate-stderr bash -c "cat '$TMP/g.imb' '$TMP/h.imb' | $LIM imb-cat -o '$TMP/out.imb'"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"imb-cat: out of memory"* ]]
+	no_output "$TMP/out.imb"
+}
+
 # ---- values ----
 
 # a 2-class f32 dataset spec (JSON for mkframe.py raw) with x[1][0] = $1
