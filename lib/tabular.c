@@ -31,6 +31,36 @@ static void quiet_libs(int verbose)
 	XGBRegisterLogCallback(xgb_log);
 }
 
+/* LIBLINEAR's and LIBSVM's model loaders write their complaints about a
+ * damaged file ("ERROR: fscanf failed to read the model", "unknown text
+ * in model file") straight to stderr, past the print hooks above; ours,
+ * naming the tensor, follows. So stderr goes to /dev/null for the load:
+ * stderr_mute returns the saved descriptor (or -1: left as it was). */
+static int stderr_mute(void)
+{
+	fflush(stderr);
+	int saved = dup(2);
+	int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved < 0 || nul < 0 || dup2(nul, 2) < 0) {
+		if (saved >= 0)
+			close(saved);
+		if (nul >= 0)
+			close(nul);
+		return -1;
+	}
+	close(nul);
+	return saved;
+}
+
+static void stderr_unmute(int saved)
+{
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
+
 void imb_tabular_opts_init(imb_tabular_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -1243,7 +1273,9 @@ void *imb_linsvm_load(const imb_frame *f, size_t d, int K)
 	if (spill(p, n, path, sizeof path) < 0)
 		return NULL;
 	lin_model *m = imb_xcalloc(1, sizeof *m);
+	int saved = stderr_mute();
 	m->m = load_model(path);
+	stderr_unmute(saved);
 	unlink(path);
 	if (!m->m) {
 		imb_seterr("tensor 'bytes' is not a LIBLINEAR model file");
@@ -1484,7 +1516,9 @@ void *imb_svm_load(const imb_frame *f, size_t d, int K)
 	if (spill(p, n, path, sizeof path) < 0)
 		return NULL;
 	svm_model_s *m = imb_xcalloc(1, sizeof *m);
+	int saved = stderr_mute();
 	m->m = svm_load_model(path);
+	stderr_unmute(saved);
 	unlink(path);
 	if (!m->m) {
 		imb_seterr("tensor 'bytes' is not a LIBSVM model file");

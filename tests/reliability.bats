@@ -211,6 +211,34 @@ print(json.dumps({"attrs": {"classes": ["a", "b"]},
 	done
 }
 
+@test "a damaged LIBLINEAR or LIBSVM model: one message naming the tensor, no library chatter" {
+	good > "$TMP/g.imb"
+	# edit the model text where our checks pass it on to the library's
+	# loader: an unknown header keyword (LIBLINEAR), an unknown kernel
+	# (LIBSVM); both loaders complain on stderr themselves
+	for m in linear-svm:nr_class:nr_klass svm:rbf:xyz; do
+		IFS=: read -r model from to <<< "$m"
+		imb-train -q -m "$model" -o "$TMP/m.imb" "$TMP/g.imb"
+		$PY - "$TMP/m.imb" "$from" "$to" <<'EOF'
+import msgpack, sys
+path, a, b = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+frames = list(msgpack.Unpacker(open(path, "rb"), raw=False, strict_map_key=False))
+for f in frames:
+    if f["kind"] == "model":
+        t = f["tensors"]["bytes"]
+        assert a in t["data"], (a, t["data"][:200])
+        t["data"] = t["data"].replace(a, b, 1)
+        t["shape"] = [len(t["data"])]
+open(path, "wb").write(b"".join(msgpack.packb(f, use_bin_type=True) for f in frames))
+EOF
+		bad imb-eval "$TMP/m.imb"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"tensor 'bytes'"* ]]
+		[[ "$stderr" != *ERROR* && "$stderr" != *unknown* ]]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	done
+}
+
 @test "NaN/Inf features: SMOTE refuses them; random over- and undersampling copy rows as they are" {
 	$MK raw "$(nanjson NaN)" > "$TMP/nan.imb"
 	$MK raw "$(nanjson -Infinity)" > "$TMP/inf.imb"
