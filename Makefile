@@ -40,6 +40,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libimb.a $(wildcard
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< $(BUILD)/libimb.a $(LDLIBS)
 
+# the link line, for scripts that build against libimb.a (bench/nn.sh)
+.PHONY: ldlibs
+ldlibs:
+	@echo $(LDLIBS)
+
 unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; ./$$t; done
 

@@ -24,14 +24,13 @@ if ! $PY -c 'import torch' 2>/dev/null; then
 fi
 [ -f "$BUILD/libimb.a" ] || { echo "nn: $BUILD/libimb.a missing (make all)"; exit 1; }
 bench=$BUILD/nn_bench
-${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $bench bench/nn_bench.c "$BUILD/libimb.a" \
-	-lxgboost -llinear -lsvm -lcsv -lmsgpackc -larchive -lopenblas -ljpeg -lpng -lz -lm -lpthread
+LIBS=$(make -s --no-print-directory ldlibs)
+${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $bench bench/nn_bench.c "$BUILD/libimb.a" $LIBS
 
 base=
 if [ -n "${NN_BASE:-}" ]; then
 	base=$BUILD/nn_bench_base
-	${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $base bench/nn_bench.c "$NN_BASE" \
-		-lxgboost -llinear -lsvm -lcsv -lmsgpackc -larchive -lopenblas -ljpeg -lpng -lz -lm -lpthread
+	${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $base bench/nn_bench.c "$NN_BASE" $LIBS
 fi
 
 med() { sort -g | awk '{ a[NR] = $1 } END { printf "%s", a[int((NR + 1) / 2)] }'; }

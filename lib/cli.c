@@ -1,5 +1,6 @@
 /* cli.c: shared tool plumbing. */
 #include "cli.h"
+#include "blas.h"
 #include "util.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ void imb_cli_init(const char *name, int argc, char **argv)
 {
 	tool = name;
 	imb_set_oom_hook(cli_oom);
+	imb_blas_single();      /* stop OpenBLAS's spinning pool at once */
 	g_argc = argc;
 	g_argv = argv;
 	signal(SIGINT, on_signal);

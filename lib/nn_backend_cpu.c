@@ -16,6 +16,7 @@
 #endif
 
 #include "nn_backend.h"
+#include "blas.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -189,19 +190,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Our threads call sgemm; OpenBLAS must not run its own. Called before
- * any sgemm (a small gemm runs on the caller without waking the pool,
- * and OpenBLAS's default would then split it over its own threads,
- * which spin in sched_yield between calls). */
-static void blas_single(void)
-{
-	static int blas_set;
-	if (!blas_set) {
-		openblas_set_num_threads(1);
-		blas_set = 1;
-	}
-}
-
 static void wake_all(void)
 {
 	pthread_mutex_lock(&pool.mu);
@@ -211,7 +199,7 @@ static void wake_all(void)
 
 static void pool_resize(int T)
 {
-	blas_single();
+	imb_blas_single();     /* before any sgemm: OpenBLAS on one thread */
 	if (pool.nworkers == T - 1)
 		return;
 	if (pool.nworkers) {
@@ -830,7 +818,7 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
 		return;
 	if (small_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
 		return;
-	blas_single();
+	imb_blas_single();     /* before any sgemm: OpenBLAS on one thread */
 	gemm_ctx g = { ta, tb, M, N, K, lda, ldb, ldc, 1, M >= N, alpha, beta, A, B, C };
 	double work = (double)M * N * K;
 	g.T = work < 1 << 17 ? 1 : nthreads();   /* a spinning pool takes ~1 us */

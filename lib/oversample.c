@@ -1,5 +1,6 @@
 /* oversample.c: random over/undersampling and SMOTE (see oversample.h). */
 #include "oversample.h"
+#include "blas.h"
 #include "cli.h"
 #include "dataset.h"
 #include "rng.h"
@@ -9,6 +10,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -148,8 +150,9 @@ void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const 
 	size_t nblocks = (nq + b - 1) / b;
 	/* one thread per core over the row blocks, each with a one-thread
 	 * sgemm (never nested pools); small problems stay on this thread */
-	int nt = openblas_get_num_threads();
-	if (nt < 1 || (double)nq * n * da < 4e6)
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int nt = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+	if ((double)nq * n * da < 4e6)
 		nt = 1;
 	if ((size_t)nt > nblocks)
 		nt = nblocks ? (int)nblocks : 1;
@@ -157,13 +160,12 @@ void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const 
 		nt = 64;
 	knn_job jobs[64];
 	pthread_t th[64];
+	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
 	for (int t = 0; t < nt; t++)
 		jobs[t] = (knn_job){nn, xa, xb, rows, nq, n, da, b, (size_t)t, (size_t)nt, k};
 	if (nt == 1) {
 		knn_worker(&jobs[0]);
 	} else {
-		int saved = openblas_get_num_threads();
-		openblas_set_num_threads(1);
 		int started = 0;
 		for (int t = 1; t < nt; t++, started++)
 			if (pthread_create(&th[t], NULL, knn_worker, &jobs[t]))
@@ -174,7 +176,6 @@ void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const 
 		/* blocks of threads that did not start */
 		for (int t = started + 1; t < nt; t++)
 			knn_worker(&jobs[t]);
-		openblas_set_num_threads(saved);
 	}
 	free(xa);
 	free(xb);

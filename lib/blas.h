@@ -1,0 +1,17 @@
+/* blas.h: OpenBLAS kept on the calling thread.
+ *
+ * imb runs its own threads (the engine's pool, SMOTE's kNN) and calls
+ * sgemm from them one thread each, so OpenBLAS must not run threads of
+ * its own. Its threaded build starts a pool when the library loads, and
+ * those threads spin (sched_yield) for about 0.1 s before they sleep:
+ * a core lost at the start of every tool, felt most in a pipeline of
+ * short tools. */
+#ifndef IMB_BLAS_H
+#define IMB_BLAS_H
+
+/* Set OpenBLAS to one thread and stop its pool; idempotent, cheap after
+ * the first call. Does nothing in a program not linked with OpenBLAS
+ * (weak references), so every tool calls it at start-up. */
+void imb_blas_single(void);
+
+#endif
