@@ -14,4 +14,10 @@
  * (weak references), so every tool calls it at start-up. */
 void imb_blas_single(void);
 
+/* Whether OpenBLAS's kernel for this CPU has its own small-matrix gemm
+ * (the AVX-512 ones: SkylakeX, Cooperlake, SapphireRapids), faster than
+ * the engine's direct loops for products with a tiny dimension. Decided
+ * by the CPU alone, so a machine always takes the same path (same bits). */
+int imb_blas_small_kernels(void);
+
 #endif

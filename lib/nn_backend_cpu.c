@@ -558,7 +558,8 @@ static inline void st4(float *p, v4f v)
 /* small gemm: a product with a dimension of at most SMALL_DIM and at
  * most SMALL_WORK multiply-adds (the outer layers of an MLP: K = 2 input
  * features, N = 2 classes) is all call overhead and packing in OpenBLAS
- * (4 us for 16k multiply-adds); direct loops do it in under 1 us. Each
+ * (4 us for 16k multiply-adds); direct loops do it in under 1 us (not
+ * where OpenBLAS has small-matrix kernels of its own: blas.h). Each
  * entry accumulates over k in order in float, then C = alpha acc +
  * beta C (C is not read when beta is 0). Three shapes of loop, so the
  * inner one always runs over contiguous memory:
@@ -764,6 +765,12 @@ static int small_gemm(int ta, int tb, int M, int N, int K, float alpha, const fl
 	lo = K < lo ? K : lo;
 	if (lo > SMALL_DIM || (double)M * N * K > SMALL_WORK)
 		return 0;
+	/* IMB_NN_SMALL_GEMM=0 leaves these to OpenBLAS, =1 forces the direct
+	 * loops; unset, they run unless OpenBLAS has small kernels */
+	const char *e = getenv("IMB_NN_SMALL_GEMM");
+	int mode = e && *e ? atoi(e) : -1;
+	if (mode == 0 || (mode < 0 && imb_blas_small_kernels()))
+		return 0;
 	if (N >= 8)
 		small_rows(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 	else if (ta)
@@ -821,7 +828,11 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
 	imb_blas_single();     /* before any sgemm: OpenBLAS on one thread */
 	gemm_ctx g = { ta, tb, M, N, K, lda, ldb, ldc, 1, M >= N, alpha, beta, A, B, C };
 	double work = (double)M * N * K;
-	g.T = work < 1 << 17 ? 1 : nthreads();   /* a spinning pool takes ~1 us */
+	/* split from 2^20 multiply-adds: a spinning pool starts a task in ~1
+	 * us, but a 128x64x64 product (2^19) was no faster split on 2 cores,
+	 * and slower with an AVX-512 kernel (2 pinned Xeon cores: MLP step
+	 * 1.4-1.6M samples/s split, 1.7-1.8M not) */
+	g.T = work < 1 << 20 ? 1 : nthreads();
 	if (g.T > 1)
 		imb_nn_parallel(g.T, gemm_task, &g);
 	else

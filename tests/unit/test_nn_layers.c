@@ -1057,13 +1057,18 @@ int main(int argc, char **argv)
 	test_gemm(300, 100, 80, 2);                 /* big enough to split: by rows */
 	test_gemm(90, 310, 77, 2);                  /* by columns */
 	test_gemm(300, 100, 80, 0);
-	test_gemm(128, 64, 2, 0);                   /* small: rows form (MLP input) */
-	test_gemm(37, 45, 3, 2);                    /* rows, tails of 8 and 1 */
-	test_gemm(2, 64, 128, 1);                   /* rows, tiny M */
-	test_gemm(130, 2, 64, 0);                   /* dots / columns (MLP head) */
-	test_gemm(45, 5, 131, 2);                   /* dots / columns with tails */
-	test_gemm(64, 7, 16, 1);
-	test_gemm(1, 1, 1, 0);
+	for (int forced = 1; forced >= 0; forced--) {   /* direct loops, then OpenBLAS */
+		setenv("IMB_NN_SMALL_GEMM", forced ? "1" : "0", 1);
+		printf("small gemms, IMB_NN_SMALL_GEMM=%d:\n", forced);
+		test_gemm(128, 64, 2, 0);           /* small: rows form (MLP input) */
+		test_gemm(37, 45, 3, 2);            /* rows, tails of 8 and 1 */
+		test_gemm(2, 64, 128, 1);           /* rows, tiny M */
+		test_gemm(130, 2, 64, 0);           /* dots / columns (MLP head) */
+		test_gemm(45, 5, 131, 2);           /* dots / columns with tails */
+		test_gemm(64, 7, 16, 1);
+		test_gemm(1, 1, 1, 0);
+	}
+	unsetenv("IMB_NN_SMALL_GEMM");
 	test_conv(2, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1);
 	test_conv(2, 3, 7, 6, 4, 3, 3, 2, 1, 2, 1);  /* stride 2, non-square */
 	test_conv(3, 4, 5, 5, 6, 1, 1, 1, 0, 2, 1);  /* 1x1 fast path */
