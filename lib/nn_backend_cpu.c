@@ -272,18 +272,28 @@ static void split(size_t n, int T, int t, size_t *lo, size_t *hi)
 /* Per-thread scratch, grown on demand, kept for the process's life;
  * indexed by the running thread, so an op called from inside a task
  * (running serially there) does not share another thread's buffer. */
-static float *scratch_buf[MAXT];
-static size_t scratch_len[MAXT];
+typedef struct {
+	float *p[MAXT];
+	size_t n[MAXT];
+} tl_buf;
+
+/* b's buffer of the running thread, at least n floats */
+static float *tl_get(tl_buf *b, size_t n)
+{
+	int t = my_tid;
+	if (b->n[t] < n) {
+		free(b->p[t]);
+		b->p[t] = imb_xmalloc_aligned(n * sizeof(float));
+		b->n[t] = n;
+	}
+	return b->p[t];
+}
+
+static tl_buf scratch_tb;
 
 static float *scratch(size_t n)
 {
-	int t = my_tid;
-	if (scratch_len[t] < n) {
-		free(scratch_buf[t]);
-		scratch_buf[t] = imb_xmalloc_aligned(n * sizeof(float));
-		scratch_len[t] = n;
-	}
-	return scratch_buf[t];
+	return tl_get(&scratch_tb, n);
 }
 
 /* ---------------------------------------------------------------- */
@@ -570,18 +580,11 @@ static inline void st4(float *p, v4f v)
 #define SMALL_DIM 16
 #define SMALL_WORK (1 << 20)
 
-static float *small_buf[MAXT];
-static size_t small_len[MAXT];
+static tl_buf small_tb;
 
 static float *small_scratch(size_t n)
 {
-	int t = my_tid;
-	if (small_len[t] < n) {
-		free(small_buf[t]);
-		small_buf[t] = imb_xmalloc_aligned(n * sizeof(float));
-		small_len[t] = n;
-	}
-	return small_buf[t];
+	return tl_get(&small_tb, n);
 }
 
 /* 8-float vectors: two SSE registers in the default build, one AVX
@@ -1365,18 +1368,11 @@ static void wino_forward_task(void *vc, int t)
 }
 
 /* Per running thread: the transformed kernel. */
-static float *wino_U_buf[MAXT];
-static size_t wino_U_len[MAXT];
+static tl_buf wino_U_tb;
 
 static float *wino_U(size_t n)
 {
-	int t = my_tid;
-	if (wino_U_len[t] < n) {
-		free(wino_U_buf[t]);
-		wino_U_buf[t] = imb_xmalloc_aligned(n * sizeof(float));
-		wino_U_len[t] = n;
-	}
-	return wino_U_buf[t];
+	return tl_get(&wino_U_tb, n);
 }
 
 /* out = (acc ? out : 0) + conv(inp, w) + b for a shape wino_ok accepts */
@@ -1647,16 +1643,9 @@ static void conv_backward_task(void *vc, int t)
  * buffer of the running thread (nested calls) */
 static float *flipped_kernel(const float *w, const imb_nn_conv2d_shape *s)
 {
-	static float *wt_buf[MAXT];
-	static size_t wt_len[MAXT];
+	static tl_buf wt_tb;
 	int K = s->KH;
-	size_t wsz = (size_t)s->OC * s->C * K * K;
-	if (wt_len[my_tid] < wsz) {
-		free(wt_buf[my_tid]);
-		wt_buf[my_tid] = imb_xmalloc_aligned(wsz * sizeof(float));
-		wt_len[my_tid] = wsz;
-	}
-	float *wt = wt_buf[my_tid];
+	float *wt = tl_get(&wt_tb, (size_t)s->OC * s->C * K * K);
 	for (int ci = 0; ci < s->C; ci++)
 		for (int oc = 0; oc < s->OC; oc++)
 			for (int kh = 0; kh < K; kh++)

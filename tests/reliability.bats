@@ -32,6 +32,19 @@ no_output() {
 	! ls "$1".tmp.* 2>/dev/null
 }
 
+# FILE NAME: a dataset frame NAME whose tensor x declares 4 GiB - 16 bytes
+# of data, followed by only 1000
+huge_frame() {
+	$PY - "$1" "$2" <<'EOF'
+import msgpack, struct, sys
+n = 0xFFFFFFF0
+h = msgpack.packb({"imb": 1, "kind": "dataset", "name": sys.argv[2], "attrs": {},
+                   "tensors": {"x": {"dtype": "u8", "shape": [n], "data": b""}}}, use_bin_type=True)
+i = h.rindex(b"\xc4\x00")
+open(sys.argv[1], "wb").write(h[:i] + b"\xc6" + struct.pack(">I", n) + b"\0" * 1000)
+EOF
+}
+
 # ---- the stream ----
 
 @test "truncated frame: every tool exits 1 naming the frame, -o leaves nothing" {
@@ -135,14 +148,7 @@ no_output() {
 }
 
 @test "a 4 GiB tensor declared in a short stream: exit 1 within 2 GiB, from a file and from a pipe" {
-	$PY - "$TMP/h.imb" <<'EOF'
-import msgpack, struct, sys
-n = 0xFFFFFFF0
-h = msgpack.packb({"imb": 1, "kind": "dataset", "name": "train", "attrs": {},
-                   "tensors": {"x": {"dtype": "u8", "shape": [n], "data": b""}}}, use_bin_type=True)
-i = h.rindex(b"\xc4\x00")
-open(sys.argv[1], "wb").write(h[:i] + b"\xc6" + struct.pack(">I", n) + b"\0" * 1000)
-EOF
+	huge_frame "$TMP/h.imb" train
 	bad imb-cat -o "$TMP/out.imb" "$TMP/h.imb"
 	[ "$status" -eq 1 ] && [[ "$stderr" == *"declares 4294967280 bytes but only 1000 remain"* ]]
 	no_output "$TMP/out.imb"
@@ -157,14 +163,7 @@ EOF
 @test "out of memory while writing: the tool names itself, exit 1, no partial -o file" {
 	[ -n "$LIM" ] || skip "no address-space limit under ASan or valgrind"
 	good > "$TMP/g.imb"
-	$PY - "$TMP/h.imb" <<'EOF'
-import msgpack, struct, sys
-n = 0xFFFFFFF0
-h = msgpack.packb({"imb": 1, "kind": "dataset", "name": "test", "attrs": {},
-                   "tensors": {"x": {"dtype": "u8", "shape": [n], "data": b""}}}, use_bin_type=True)
-i = h.rindex(b"\xc4\x00")
-open(sys.argv[1], "wb").write(h[:i] + b"\xc6" + struct.pack(">I", n) + b"\0" * 1000)
-EOF
+	huge_frame "$TMP/h.imb" test
 	# the first frame is written (a temp output exists), then the second
 	# asks for 4 GiB from a pipe, where its size cannot be checked
 	run --separate-stderr bash -c "cat '$TMP/g.imb' '$TMP/h.imb' | $LIM imb-cat -o '$TMP/out.imb'"
