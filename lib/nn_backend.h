@@ -211,10 +211,12 @@ const char *imb_nn_backend_missing(const imb_nn_backend *be);
 void imb_nn_set_threads(int n);
 int imb_nn_threads(void);
 
-/* Run fn(ctx, t) for t = 0..nt-1 on the pool; task t runs on thread
- * t % imb_nn_threads(), all tasks finish before it returns. Calls from
- * inside a task run serially. Exposed for layers/augmentation that want
- * to split host work the same deterministic way. */
+/* Run fn(ctx, t) for t = 0..nt-1 on the pool; the pool's threads (the
+ * caller among them) claim tasks as they come free, and all tasks finish
+ * before it returns. So task t must compute the same piece whichever
+ * thread runs it (per-thread scratch for temporaries only) for results
+ * to be deterministic. Calls from inside a task run serially. Exposed
+ * for layers/augmentation that want to split host work the same way. */
 void imb_nn_parallel(int nt, void (*fn)(void *ctx, int t), void *ctx);
 
 #endif

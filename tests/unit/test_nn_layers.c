@@ -17,6 +17,7 @@
 #include "util.h"
 
 #include <stdint.h>
+#include <unistd.h>
 
 static imb_rng rng;
 
@@ -565,6 +566,49 @@ static void test_gemm(int M, int N, int K, float beta)
 }
 
 /* ------------------------------------------------------------ threads */
+
+/* The pool under churn: many parallel calls of 1-40 tasks, some slow,
+ * each call with its own freshly allocated context (freed as soon as the
+ * call returns, so a worker still touching an old call's context is a
+ * use-after-free under ASan, and a race under TSan): every task of every
+ * call runs exactly once, and the call returns only after all ran. */
+typedef struct {
+	int *hits;
+	int nt;
+} churn_ctx;
+
+static void churn_task(void *vc, int t)
+{
+	churn_ctx *c = vc;
+	if (t % 7 == 3)                 /* an uneven task, so claims interleave */
+		for (volatile int i = 0; i < 2000; i++)
+			;
+	__atomic_fetch_add(&c->hits[t], 1, __ATOMIC_RELAXED);
+}
+
+static void test_pool_churn(void)
+{
+	for (int T = 2; T <= 3; T++) {
+		imb_nn_set_threads(T);
+		int calls = 20000, bad = 0;
+		for (int k = 0; k < calls; k++) {
+			churn_ctx *c = malloc(sizeof *c);
+			c->nt = 1 + k % 40;
+			c->hits = calloc((size_t)c->nt, sizeof(int));
+			imb_nn_parallel(c->nt, churn_task, c);
+			for (int t = 0; t < c->nt; t++)
+				bad += __atomic_load_n(&c->hits[t], __ATOMIC_RELAXED) != 1;
+			free(c->hits);
+			free(c);
+			if (k % 997 == 0)       /* now and then let the workers fall asleep */
+				usleep(300);
+		}
+		printf("pool churn, %d threads: %d calls, %d tasks not run exactly once\n", T,
+		       calls, bad);
+		CHECK(bad == 0);
+	}
+	imb_nn_set_threads(2);
+}
 
 /* A bigger convolution gives the same bits run after run at a fixed
  * thread count, and agrees across thread counts to rounding. */
@@ -1118,6 +1162,7 @@ int main(int argc, char **argv)
 	test_residual(40);
 	test_dropout(20000, 0.3f);
 	test_conv_threads();
+	test_pool_churn();
 	test_nested(12);
 	test_nested(16);
 	fflush(stdout);
