@@ -1255,6 +1255,24 @@ static int *map_labels(const int *label, int nr, int K)
 	return cls;
 }
 
+static void *lin_loader(const char *path) { return load_model(path); }
+static void *svm_loader(const char *path) { return svm_load_model(path); }
+
+/* The model text (p, n) through a temp file into the library's loader,
+ * with its own stderr complaints muted; *out is NULL when it refuses the
+ * text. -1 (error set) when the temp file cannot be written. */
+static int load_spilled(const void *p, size_t n, void *(*load)(const char *path), void **out)
+{
+	char path[4096];
+	if (spill(p, n, path, sizeof path) < 0)
+		return -1;
+	int saved = stderr_mute();
+	*out = load(path);
+	stderr_unmute(saved);
+	unlink(path);
+	return 0;
+}
+
 void *imb_linsvm_load(const imb_frame *f, size_t d, int K)
 {
 	quiet_libs(0);
@@ -1269,14 +1287,11 @@ void *imb_linsvm_load(const imb_frame *f, size_t d, int K)
 		imb_seterr("tensor 'bytes' is not a LIBLINEAR model file (truncated or malformed)");
 		return NULL;
 	}
-	char path[4096];
-	if (spill(p, n, path, sizeof path) < 0)
+	void *loaded;
+	if (load_spilled(p, n, lin_loader, &loaded) < 0)
 		return NULL;
 	lin_model *m = imb_xcalloc(1, sizeof *m);
-	int saved = stderr_mute();
-	m->m = load_model(path);
-	stderr_unmute(saved);
-	unlink(path);
+	m->m = loaded;
 	if (!m->m) {
 		imb_seterr("tensor 'bytes' is not a LIBLINEAR model file");
 		goto fail;
@@ -1512,14 +1527,11 @@ void *imb_svm_load(const imb_frame *f, size_t d, int K)
 		imb_seterr("tensor 'bytes' is not a LIBSVM model file (bad header or SV section)");
 		return NULL;
 	}
-	char path[4096];
-	if (spill(p, n, path, sizeof path) < 0)
+	void *loaded;
+	if (load_spilled(p, n, svm_loader, &loaded) < 0)
 		return NULL;
 	svm_model_s *m = imb_xcalloc(1, sizeof *m);
-	int saved = stderr_mute();
-	m->m = svm_load_model(path);
-	stderr_unmute(saved);
-	unlink(path);
+	m->m = loaded;
 	if (!m->m) {
 		imb_seterr("tensor 'bytes' is not a LIBSVM model file");
 		goto fail;
