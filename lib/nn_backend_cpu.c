@@ -614,19 +614,27 @@ static inline __attribute__((always_inline)) float small_out(float *c, float t, 
 	return *c = beta == 0 ? alpha * t : alpha * t + beta * *c;
 }
 
+/* acc[0 .. w) = sum_k a[k sa] v[k ldv .. k ldv + 8w): w (constant) vector
+ * rows accumulated in order over k */
+static inline __attribute__((always_inline)) void
+acc_block(v8f *acc, int w, const float *a, size_t sa, const float *v, size_t ldv, int K)
+{
+	for (int q = 0; q < w; q++)
+		acc[q] = (v8f){ 0 };
+	for (int k = 0; k < K; k++) {
+		float x = a[k * sa];
+		for (int q = 0; q < w; q++)
+			acc[q] += x * ld8(v + k * ldv + 8 * q);
+	}
+}
+
 /* c[0 .. 8w) = alpha sum_k A(i,k) B(k, 0 .. 8w) + beta c, w constant */
 static inline __attribute__((always_inline)) void
 rows_block(float *c, const float *Ai, size_t sk, const float *Bk, size_t ldk, int K,
            int w, float alpha, float beta)
 {
 	v8f acc[4];
-	for (int q = 0; q < w; q++)
-		acc[q] = (v8f){ 0 };
-	for (int k = 0; k < K; k++) {
-		float a = Ai[k * sk];
-		for (int q = 0; q < w; q++)
-			acc[q] += a * ld8(Bk + k * ldk + 8 * q);
-	}
+	acc_block(acc, w, Ai, sk, Bk, ldk, K);
 	for (int q = 0; q < w; q++) {
 		v8f v = alpha * acc[q];
 		if (beta != 0)
@@ -641,13 +649,7 @@ cols_block(float *c, int ldc, const float *A, int lda, const float *Bj, size_t s
            int w, float alpha, float beta)
 {
 	v8f acc[4];
-	for (int q = 0; q < w; q++)
-		acc[q] = (v8f){ 0 };
-	for (int k = 0; k < K; k++) {
-		float b = Bj[k * sb];
-		for (int q = 0; q < w; q++)
-			acc[q] += b * ld8(A + (size_t)k * lda + 8 * q);
-	}
+	acc_block(acc, w, Bj, sb, A, (size_t)lda, K);
 	for (int q = 0; q < w; q++)
 		for (int r = 0; r < 8; r++)
 			small_out(c + (size_t)(8 * q + r) * ldc, acc[q][r], alpha, beta);
