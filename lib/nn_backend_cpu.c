@@ -1,11 +1,11 @@
 /* nn_backend_cpu.c: the CPU backend of the neural-network engine.
  *
  * OpenBLAS sgemm does the heavy arithmetic, single-threaded: the engine
- * runs its own pool (imb_nn_parallel) and splits work so that no two
- * threads write the same output, except the weight gradient of a
- * convolution, which each thread accumulates into its own buffer and
- * which is then summed in thread order. So a given thread count always
- * gives the same bits. Convolution is Winograd F(2x2,3x3) for 3x3
+ * runs its own pool (imb_nn_parallel, nn_pool.c) and splits work into
+ * tasks fixed by the thread count, so that no two tasks write the same
+ * output, except the weight gradient of a convolution, which each task
+ * accumulates into its own buffer and which is then summed in task
+ * order. So a given thread count always gives the same bits. Convolution is Winograd F(2x2,3x3) for 3x3
  * stride-1 layers of 16 to 256 channels (wino_*), im2col + sgemm for the
  * rest. */
 /* The loops here (elementwise ops, im2col, batch norm) only vectorise
@@ -17,13 +17,11 @@
 
 #include "nn_backend.h"
 #include "blas.h"
+#include "nn_pool.h"
 #include "util.h"
 
 #include <cblas.h>
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,224 +42,6 @@
 const char *const imb_nn_op_names[IMB_NN_OP_COUNT] = { IMB_NN_OPS(IMB_NN_OP_NAME_) };
 static_assert(IMB_LEN(imb_nn_op_names) == IMB_NN_OP_COUNT, "op name table");
 
-/* ---------------------------------------------------------------- */
-/* thread pool
- *
- * A parallel call publishes (fn, ctx) and a new ticket: one 64-bit word
- * holding the call's generation, its task count nt and the next
- * unclaimed task. The caller and the workers claim tasks from the ticket
- * with compare-and-swap until none is left, and the caller returns when
- * all nt are done. Task t always computes the same piece (and writes
- * only its own part, or its own buffer t), so which thread ran it does
- * not change a bit; and a worker that is slow to start (descheduled, or
- * asleep) leaves its share to the others instead of stalling the call.
- * The claim checks the generation and nt, so a worker that read (fn,
- * ctx) of an earlier call cannot run a task of a later one (a call only
- * ends once all its tasks were claimed, and (fn, ctx) are rewritten only
- * after that).
- *
- * Workers that finished recently are still spinning on the ticket and
- * start within a fraction of a microsecond; a worker idle for longer
- * than SPIN_NS sleeps on a condition variable and is woken by a
- * broadcast (some 10 us). So a tiny model, whose step is a chain of ops
- * of a few microseconds each, splits its gemms over the pool without a
- * wake-up per op, and an idle pool uses no CPU. Sleep/wake is race-free
- * with sequentially consistent atomics: the caller stores the ticket and
- * then reads sleepers; a worker counts itself in sleepers and then
- * re-reads the ticket under the mutex the caller broadcasts under. */
-
-#define MAXT 256
-#define SPIN_NS 200000          /* a worker spins this long for new work */
-#define TASK_BITS 17            /* nt < 2^17 (more tasks run on the caller) */
-#define TASK_MASK ((1ull << TASK_BITS) - 1)
-#define GEN_SHIFT (2 * TASK_BITS)   /* ticket: gen | nt | next */
-
-static int threads_req;             /* 0: one per core */
-static __thread int in_task;
-static __thread int my_tid;         /* 0: the calling thread; i: worker i */
-
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t go;
-	pthread_t tid[MAXT];
-	int nworkers;                   /* running worker threads (T - 1) */
-	atomic_ullong ticket;
-	atomic_int done, sleepers, stop;
-	_Atomic(void (*)(void *, int)) fn;
-	_Atomic(void *) ctx;
-} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER };
-
-void imb_nn_set_threads(int n)
-{
-	threads_req = n > MAXT ? MAXT : n;
-}
-
-int imb_nn_threads(void)
-{
-	if (threads_req > 0)
-		return threads_req;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > MAXT ? MAXT : (int)n;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
-
-static inline unsigned long long ticket_gen(unsigned long long k)
-{
-	return k >> GEN_SHIFT;
-}
-
-/* wait until the generation moves past seen (or stop): spin first, then
- * sleep; returns the ticket seen */
-static unsigned long long await_ticket(unsigned long long seen)
-{
-	double t0 = 0;
-	for (unsigned i = 0;; i++) {
-		unsigned long long k = atomic_load(&pool.ticket);
-		if (ticket_gen(k) != seen || atomic_load(&pool.stop))
-			return k;
-		cpu_relax();
-		if ((i & 255) == 255) {
-			double t = imb_now();
-			if (t0 == 0)
-				t0 = t;
-			else if (t - t0 > SPIN_NS * 1e-9)
-				break;
-		}
-	}
-	pthread_mutex_lock(&pool.mu);
-	atomic_fetch_add(&pool.sleepers, 1);
-	while (ticket_gen(atomic_load(&pool.ticket)) == seen && !atomic_load(&pool.stop))
-		pthread_cond_wait(&pool.go, &pool.mu);
-	atomic_fetch_sub(&pool.sleepers, 1);
-	pthread_mutex_unlock(&pool.mu);
-	return atomic_load(&pool.ticket);
-}
-
-/* claim the next task of the call whose ticket had gen and nt as in k0;
- * -1 when that call has none left (or is over) */
-static int claim(unsigned long long k0)
-{
-	unsigned long long head = k0 & ~TASK_MASK;     /* gen | nt */
-	unsigned long long nt = (k0 >> TASK_BITS) & TASK_MASK;
-	unsigned long long k = atomic_load(&pool.ticket);
-	while ((k & ~TASK_MASK) == head && (k & TASK_MASK) < nt)
-		if (atomic_compare_exchange_weak(&pool.ticket, &k, k + 1))
-			return (int)(k & TASK_MASK);
-	return -1;
-}
-
-/* run tasks of the call with ticket k0 until none is left */
-static void run_tasks(unsigned long long k0, void (*fn)(void *, int), void *ctx)
-{
-	in_task = 1;
-	for (int t; (t = claim(k0)) >= 0;) {
-		fn(ctx, t);
-		atomic_fetch_add(&pool.done, 1);
-	}
-	in_task = 0;
-}
-
-typedef struct { int id; unsigned long long gen; } worker_arg;
-
-static void *worker(void *arg)
-{
-	worker_arg a = *(worker_arg *)arg;
-	free(arg);
-	my_tid = a.id;
-	unsigned long long seen = a.gen;
-	for (;;) {
-		unsigned long long k = await_ticket(seen);
-		if (atomic_load(&pool.stop))
-			break;
-		seen = ticket_gen(k);
-		/* (fn, ctx) are at least this call's (stored before the ticket);
-		 * if they are a later call's, this call is over and no claim
-		 * succeeds */
-		run_tasks(k, atomic_load(&pool.fn), atomic_load(&pool.ctx));
-	}
-	return NULL;
-}
-
-static void wake_all(void)
-{
-	pthread_mutex_lock(&pool.mu);
-	pthread_cond_broadcast(&pool.go);
-	pthread_mutex_unlock(&pool.mu);
-}
-
-static void pool_resize(int T)
-{
-	imb_blas_single();     /* before any sgemm: OpenBLAS on one thread */
-	if (pool.nworkers == T - 1)
-		return;
-	if (pool.nworkers) {
-		atomic_store(&pool.stop, 1);
-		wake_all();
-		for (int i = 0; i < pool.nworkers; i++)
-			pthread_join(pool.tid[i], NULL);
-		atomic_store(&pool.stop, 0);
-		pool.nworkers = 0;
-	}
-	for (int i = 0; i < T - 1; i++) {
-		worker_arg *a = imb_xmalloc(sizeof *a);
-		a->id = i + 1;
-		a->gen = ticket_gen(atomic_load(&pool.ticket));
-		if (pthread_create(&pool.tid[i], NULL, worker, a)) {
-			free(a);
-			fprintf(stderr, "imb: cannot start thread %d, running on %d\n",
-			        i + 1, i + 1);
-			break;
-		}
-		pool.nworkers++;
-	}
-}
-
-void imb_nn_parallel(int nt, void (*fn)(void *ctx, int t), void *ctx)
-{
-	int T = imb_nn_threads();
-	if (!in_task)
-		pool_resize(T);
-	T = pool.nworkers + 1;
-	if (T == 1 || nt <= 1 || in_task || (unsigned long long)nt > TASK_MASK) {
-		for (int t = 0; t < nt; t++)
-			fn(ctx, t);
-		return;
-	}
-	atomic_store(&pool.fn, fn);
-	atomic_store(&pool.ctx, ctx);
-	atomic_store(&pool.done, 0);
-	unsigned long long gen = ticket_gen(atomic_load(&pool.ticket)) + 1;
-	unsigned long long k = (gen << GEN_SHIFT) | ((unsigned long long)nt << TASK_BITS);
-	atomic_store(&pool.ticket, k);
-	if (atomic_load(&pool.sleepers))
-		wake_all();
-	run_tasks(k, fn, ctx);
-	/* every task is claimed; wait for those still running elsewhere,
-	 * yielding now and then in case their thread lost its core */
-	for (unsigned i = 0; atomic_load(&pool.done) < nt; i++) {
-		cpu_relax();
-		if ((i & 1023) == 1023)
-			sched_yield();
-	}
-}
-
-/* Threads actually used by the next parallel call. */
-static int nthreads(void)
-{
-	if (in_task)
-		return 1;
-	pool_resize(imb_nn_threads());
-	return pool.nworkers + 1;
-}
-
 /* [lo, hi) of part t of n split into T nearly equal parts */
 static void split(size_t n, int T, int t, size_t *lo, size_t *hi)
 {
@@ -273,14 +53,14 @@ static void split(size_t n, int T, int t, size_t *lo, size_t *hi)
  * indexed by the running thread, so an op called from inside a task
  * (running serially there) does not share another thread's buffer. */
 typedef struct {
-	float *p[MAXT];
-	size_t n[MAXT];
+	float *p[IMB_NN_MAXT];
+	size_t n[IMB_NN_MAXT];
 } tl_buf;
 
 /* b's buffer of the running thread, at least n floats */
 static float *tl_get(tl_buf *b, size_t n)
 {
-	int t = my_tid;
+	int t = imb_nn_thread_id();
 	if (b->n[t] < n) {
 		free(b->p[t]);
 		b->p[t] = imb_xmalloc_aligned(n * sizeof(float));
@@ -448,7 +228,7 @@ static void ew_task(void *vc, int t)
 
 static void ew_run(ew_ctx *c)
 {
-	c->T = c->n < EW_GRAIN ? 1 : nthreads();
+	c->T = c->n < EW_GRAIN ? 1 : imb_nn_pool_threads();
 	if (c->T > 1)
 		imb_nn_parallel(c->T, ew_task, c);
 	else
@@ -837,7 +617,7 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha,
 	 * us, but a 128x64x64 product (2^19) was no faster split on 2 cores,
 	 * and slower with an AVX-512 kernel (2 pinned Xeon cores: MLP step
 	 * 1.4-1.6M samples/s split, 1.7-1.8M not) */
-	g.T = work < 1 << 20 ? 1 : nthreads();
+	g.T = work < 1 << 20 ? 1 : imb_nn_pool_threads();
 	if (g.T > 1)
 		imb_nn_parallel(g.T, gemm_task, &g);
 	else
@@ -1417,20 +1197,20 @@ static void wino_dw_task(void *vc, int t)
 static void wino_dw(float *dw, const float *dout, const float *inp,
                     const imb_nn_conv2d_shape *s)
 {
-	static float *part[MAXT];
-	static size_t part_len[MAXT];
+	static float *part[IMB_NN_MAXT];
+	static size_t part_len[IMB_NN_MAXT];
 	wino_ctx c = { .s = s, .inp = inp, .dout = dout };
 	c.G = wino_group(s);
 	int ngroups = (s->N + c.G - 1) / c.G;
-	c.T = nthreads();
+	c.T = imb_nn_pool_threads();
 	if (c.T > ngroups)
 		c.T = ngroups;
 	size_t n = (size_t)16 * s->OC * s->C;
-	/* per task buffers; task t runs on thread t, nested calls (in_task)
-	 * run serially with T = 1 and use the running thread's slot */
+	/* one buffer per task; a nested call (inside a task) runs serially
+	 * with T = 1 and uses a buffer of the running thread */
 	float **slot = part;
 	float *own[1];
-	if (in_task) {
+	if (imb_nn_in_task()) {
 		static __thread float *tbuf;
 		static __thread size_t tlen;
 		if (tlen < n) {
@@ -1532,7 +1312,7 @@ static void cpu_conv2d_forward(float *out, const float *inp, const float *w,
 		return;
 	}
 	conv_ctx c = { .s = s, .out = out, .inp = inp, .w = w, .b = b };
-	c.T = nthreads();
+	c.T = imb_nn_pool_threads();
 	if (c.T > s->N)
 		c.T = s->N;
 	imb_nn_parallel(c.T, conv_forward_task, &c);
@@ -1690,12 +1470,12 @@ static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *
 	if (!dinp && !dw)
 		return;
 	conv_ctx c = { .s = s, .dinp = dinp, .dw = dw, .dout = dout, .inp = inp, .w = w };
-	c.T = nthreads();
+	c.T = imb_nn_pool_threads();
 	if (c.T > s->N)
 		c.T = s->N;
 	size_t wsz = (size_t)s->OC * s->C * s->KH * s->KW;
-	static float *part[MAXT];
-	static size_t part_len[MAXT];
+	static float *part[IMB_NN_MAXT];
+	static size_t part_len[IMB_NN_MAXT];
 	if (dw)
 		for (int t = 1; t < c.T; t++)
 			if (part_len[t] < wsz) {
@@ -1874,7 +1654,7 @@ static void bn_task(void *vc, int t)
 
 static void bn_run(bn_ctx *b)
 {
-	b->T = nthreads();
+	b->T = imb_nn_pool_threads();
 	if ((size_t)b->N * b->C * b->HW < EW_GRAIN)
 		b->T = 1;
 	if (b->T > b->C)
