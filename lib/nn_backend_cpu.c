@@ -49,24 +49,30 @@ static void split(size_t n, int T, int t, size_t *lo, size_t *hi)
 	*hi = n * (size_t)(t + 1) / (size_t)T;
 }
 
-/* Per-thread scratch, grown on demand, kept for the process's life;
- * indexed by the running thread, so an op called from inside a task
- * (running serially there) does not share another thread's buffer. */
+/* Buffers grown on demand and kept for the process's life, one per
+ * thread or per task. Scratch is indexed by the running thread, so an op
+ * called from inside a task (running serially there) does not share
+ * another thread's buffer; per-task parts by the task. */
 typedef struct {
 	float *p[IMB_NN_MAXT];
 	size_t n[IMB_NN_MAXT];
 } tl_buf;
 
+/* b's buffer i, at least n floats */
+static float *buf_at(tl_buf *b, int i, size_t n)
+{
+	if (b->n[i] < n) {
+		free(b->p[i]);
+		b->p[i] = imb_xmalloc_aligned(n * sizeof(float));
+		b->n[i] = n;
+	}
+	return b->p[i];
+}
+
 /* b's buffer of the running thread, at least n floats */
 static float *tl_get(tl_buf *b, size_t n)
 {
-	int t = imb_nn_thread_id();
-	if (b->n[t] < n) {
-		free(b->p[t]);
-		b->p[t] = imb_xmalloc_aligned(n * sizeof(float));
-		b->n[t] = n;
-	}
-	return b->p[t];
+	return buf_at(b, imb_nn_thread_id(), n);
 }
 
 static tl_buf scratch_tb;
@@ -1197,8 +1203,7 @@ static void wino_dw_task(void *vc, int t)
 static void wino_dw(float *dw, const float *dout, const float *inp,
                     const imb_nn_conv2d_shape *s)
 {
-	static float *part[IMB_NN_MAXT];
-	static size_t part_len[IMB_NN_MAXT];
+	static tl_buf part, nested;
 	wino_ctx c = { .s = s, .inp = inp, .dout = dout };
 	c.G = wino_group(s);
 	int ngroups = (s->N + c.G - 1) / c.G;
@@ -1208,25 +1213,14 @@ static void wino_dw(float *dw, const float *dout, const float *inp,
 	size_t n = (size_t)16 * s->OC * s->C;
 	/* one buffer per task; a nested call (inside a task) runs serially
 	 * with T = 1 and uses a buffer of the running thread */
-	float **slot = part;
+	float **slot = part.p;
 	float *own[1];
 	if (imb_nn_in_task()) {
-		static __thread float *tbuf;
-		static __thread size_t tlen;
-		if (tlen < n) {
-			free(tbuf);
-			tbuf = imb_xmalloc_aligned(n * sizeof(float));
-			tlen = n;
-		}
-		own[0] = tbuf;
+		own[0] = tl_get(&nested, n);
 		slot = own;
 	} else
 		for (int t = 0; t < c.T; t++)
-			if (part_len[t] < n) {
-				free(part[t]);
-				part[t] = imb_xmalloc_aligned(n * sizeof(float));
-				part_len[t] = n;
-			}
+			buf_at(&part, t, n);
 	c.dU_part = slot;
 	imb_nn_parallel(c.T, wino_dw_task, &c);
 	for (int t = 1; t < c.T; t++)
@@ -1239,7 +1233,7 @@ typedef struct {
 	const imb_nn_conv2d_shape *s;
 	float *out, *dinp, *dw, *db;
 	const float *inp, *w, *b, *dout;
-	float **dw_part;            /* per thread (thread 0 writes dw itself) */
+	float **dw_part;            /* per task (task 0 writes dw itself) */
 	const float *wt;            /* flipped, transposed weights (C, OC*KH*KW) for
 	                             * the input gradient as a convolution, or NULL */
 	imb_nn_conv2d_shape t;      /* that convolution: dout -> dinp */
@@ -1474,16 +1468,11 @@ static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *
 	if (c.T > s->N)
 		c.T = s->N;
 	size_t wsz = (size_t)s->OC * s->C * s->KH * s->KW;
-	static float *part[IMB_NN_MAXT];
-	static size_t part_len[IMB_NN_MAXT];
+	static tl_buf part;
 	if (dw)
 		for (int t = 1; t < c.T; t++)
-			if (part_len[t] < wsz) {
-				free(part[t]);
-				part[t] = imb_xmalloc_aligned(wsz * sizeof(float));
-				part_len[t] = wsz;
-			}
-	c.dw_part = part;
+			buf_at(&part, t, wsz);
+	c.dw_part = part.p;
 	/* Stride 1, square kernel, pad < kernel, large maps: the input
 	 * gradient is the convolution of dout with the flipped, transposed
 	 * kernel (pad K-1-P), which turns a K=OC GEMM plus col2im into one
@@ -1499,7 +1488,7 @@ static void cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *
 	if (dw)
 		for (int t = 1; t < c.T; t++)
 			for (size_t i = 0; i < wsz; i++)
-				dw[i] += part[t][i];
+				dw[i] += part.p[t][i];
 }
 
 /* ---------------------------------------------------------------- */
