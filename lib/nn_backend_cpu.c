@@ -394,8 +394,9 @@ static inline __attribute__((always_inline)) void st8(float *p, v8f v)
 	memcpy(p, &v, sizeof v);
 }
 
-
-static inline __attribute__((always_inline)) float small_out(float *c, float t, float alpha, float beta)
+/* *c = alpha t + beta *c, *c not read when beta is 0 */
+static inline __attribute__((always_inline)) float
+small_out(float *c, float t, float alpha, float beta)
 {
 	return *c = beta == 0 ? alpha * t : alpha * t + beta * *c;
 }
