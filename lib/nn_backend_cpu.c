@@ -5,8 +5,9 @@
  * tasks fixed by the thread count, so that no two tasks write the same
  * output, except the weight gradient of a convolution, which each task
  * accumulates into its own buffer and which is then summed in task
- * order. So a given thread count always gives the same bits. Convolution is Winograd F(2x2,3x3) for 3x3
- * stride-1 layers of 16 to 256 channels (wino_*), im2col + sgemm for the
+ * order. So a given thread count always gives the same bits.
+ * Convolution is Winograd F(2x2,3x3) for 3x3 stride-1 layers of 16 to
+ * 256 channels (wino_*), im2col + sgemm for the
  * rest. */
 /* The loops here (elementwise ops, im2col, batch norm) only vectorise
  * with GCC's full vectoriser; the project builds with -O2, whose cheap
@@ -943,7 +944,8 @@ static size_t wino_kst(int ch, size_t ld)
 	return (size_t)ch * ld + WINO_SKEW;
 }
 
-/* V (16, C, ld), matrix k at V + k * wino_kst(C, ld): columns [0, g*TH*TW) get B^T d B of the tiles of images
+/* V (16, C, ld), matrix k at V + k * wino_kst(C, ld): columns
+ * [0, g*TH*TW) get B^T d B of the tiles of images
  * inp (g, C, H, W), tile (ty, tx) reading rows 2ty-pad .. 2ty-pad+3 and
  * columns 2tx-pad .. 2tx-pad+3 (zero outside) */
 static void wino_input(float *V, size_t ld, const float *inp, int g,
