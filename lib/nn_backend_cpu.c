@@ -7,8 +7,7 @@
  * accumulates into its own buffer and which is then summed in task
  * order. So a given thread count always gives the same bits.
  * Convolution is Winograd F(2x2,3x3) for 3x3 stride-1 layers of 16 to
- * 256 channels (wino_*), im2col + sgemm for the
- * rest. */
+ * 256 channels (wino_*), im2col + sgemm for the rest. */
 /* The loops here (elementwise ops, im2col, batch norm) only vectorise
  * with GCC's full vectoriser; the project builds with -O2, whose cheap
  * cost model leaves them scalar (about 20% of a ResNet training step). */
