@@ -11,7 +11,9 @@
  * The claim checks the generation and nt, so a worker that read (fn,
  * ctx) of an earlier call cannot run a task of a later one (a call only
  * ends once all its tasks were claimed, and (fn, ctx) are rewritten only
- * after that).
+ * after that). The generation has 30 bits: a worker would have to stall
+ * through 2^30 calls between reading the ticket and claiming to mistake
+ * one call for another.
  *
  * Workers that finished recently are still spinning on the ticket and
  * start within a fraction of a microsecond; a worker idle for longer
