@@ -10,10 +10,10 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static const char *const method_names[] = {"random", "under", "smote"};
 _Static_assert(IMB_LEN(method_names) == IMB_RS_SMOTE + 1, "a method without a name");
