@@ -120,6 +120,13 @@ static void *knn_worker(void *arg)
 	return NULL;
 }
 
+static int knn_threads;
+
+void imb_knn_set_threads(int n)
+{
+	knn_threads = n > 0 ? n : 0;
+}
+
 void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
                   size_t nq)
 {
@@ -150,7 +157,7 @@ void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const 
 	size_t nblocks = (nq + b - 1) / b;
 	/* one thread per core over the row blocks, each with a one-thread
 	 * sgemm (never nested pools); small problems stay on this thread */
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long ncpu = knn_threads > 0 ? knn_threads : sysconf(_SC_NPROCESSORS_ONLN);
 	int nt = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
 	if ((double)nq * n * da < 4e6)
 		nt = 1;

@@ -54,6 +54,10 @@ void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k);
  * excluded). rows NULL: all rows, as imb_knn. */
 void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
                   size_t nq);
+/* Threads for the kNN above (0, the default: one per online core). The
+ * result does not depend on it: each block of query rows is computed
+ * the same way whichever thread takes it. */
+void imb_knn_set_threads(int n);
 
 /* A new frame: f re-sampled (f is not changed), with attrs.counts
  * updated and attrs.oversample = {method, ratio, k (smote), seed,

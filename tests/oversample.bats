@@ -187,6 +187,28 @@ print(t(sys.argv[1]) == t(sys.argv[2]))' "$TMP/o1.imb" "$TMP/o3.imb"
 	assert_output "True"
 }
 
+@test "--threads: SMOTE's neighbour search gives the same bytes on 1, 3 and all threads" {
+	# a minority class of ~4000 rows: big enough for the search to split
+	# its query rows over threads
+	imb-import toy blobs --n 12000 --ratio 0.5 --seed 2 > "$TMP/b.imb"
+	imb-oversample --seed 1 --threads 1 "$TMP/b.imb" > "$TMP/t1.imb"
+	imb-oversample --seed 1 -t 3 "$TMP/b.imb" > "$TMP/t3.imb"
+	imb-oversample --seed 1 "$TMP/b.imb" > "$TMP/tall.imb"
+	# the same frames but for the command line in attrs.history
+	run $PY -c '
+import sys, msgpack
+def t(p):
+    fs = list(msgpack.Unpacker(open(p, "rb"), raw=False))
+    for f in fs:
+        f["attrs"].pop("history", None)
+    return fs
+a, b, c = (t(p) for p in sys.argv[1:4])
+print(len(a), a == b, a == c)' "$TMP/t1.imb" "$TMP/t3.imb" "$TMP/tall.imb"
+	assert_output "1 True True"
+	run imb-info "$TMP/t1.imb"
+	assert_output --partial "imbalance ratio (rarest/most frequent): 1"
+}
+
 @test "bad input is exit 1 naming the frame; -o leaves no file" {
 	$PY "$MK" raw '{"kind":"dataset","name":"train","attrs":{"classes":["a","b"]},"tensors":{"x":{"dtype":"f32","shape":[4,1],"values":[1,2,3,4]},"y":{"dtype":"i32","shape":[4],"values":[0,0,0,1]}}}' > "$TMP/one.imb"
 	run imb-oversample -o "$TMP/o.imb" "$TMP/one.imb"
@@ -211,7 +233,8 @@ print(t(sys.argv[1]) == t(sys.argv[2]))' "$TMP/o1.imb" "$TMP/o3.imb"
 
 @test "usage errors exit 2" {
 	$PY "$MK" dataset train 10 2 2 > "$TMP/a.imb"
-	for a in "--method adasyn" "--ratio 0" "--ratio 2" "--ratio x" "--k 0" "--seed -1" "--frame=" "--nope"; do
+	for a in "--method adasyn" "--ratio 0" "--ratio 2" "--ratio x" "--k 0" "--seed -1" "--frame=" \
+	         "--threads -1" "--threads x" "-t 1000" "--nope"; do
 		run imb-oversample $a "$TMP/a.imb"
 		[ "$status" -eq 2 ] || { echo "$a: status $status: $output"; false; }
 	done

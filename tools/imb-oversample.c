@@ -26,6 +26,8 @@ static const char usage[] =
 "  --k K               SMOTE's neighbours (default 5)\n"
 "  --frame NAME        re-sample dataset frames with this name (default train)\n"
 "  --seed S            random seed (default 0); same input and seed, same bytes\n"
+"  -t, --threads N     threads for SMOTE's neighbour search (default 0: one per\n"
+"                      core); the output does not depend on it\n"
 "  -o, --output FILE   write to FILE (atomically) instead of stdout\n"
 "      --help          show this help\n"
 "      --version       show the version\n"
@@ -46,6 +48,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{"method", 1, 0, O_METHOD}, {"ratio", 1, 0, O_RATIO}, {"k", 1, 0, O_K},
 		{"frame", 1, 0, O_FRAME}, {"seed", 1, 0, O_SEED}, {"output", 1, 0, 'o'},
+		{"threads", 1, 0, 't'},
 		{"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
 	imb_rs_method m = IMB_RS_SMOTE;
 	double ratio = 1.0;
@@ -53,7 +56,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 0;
 	const char *frame = "train", *out = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:t:", lo, NULL)) != -1) {
 		switch (c) {
 		case O_METHOD:
 			if (imb_rs_method_parse(optarg, &m) < 0)
@@ -72,6 +75,7 @@ int main(int argc, char **argv)
 			break;
 		case O_SEED: seed = imb_arg_seed("--seed", optarg); break;
 		case 'o': out = optarg; break;
+		case 't': imb_knn_set_threads((int)imb_arg_long("--threads", optarg, 0, 256)); break;
 		case O_HELP: imb_help(usage);
 		case O_VERSION: imb_version();
 		default: imb_usage("unknown option");
