@@ -65,9 +65,12 @@ EOF
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"frame 1"* ]]
 	no_output "$TMP/out.imb"
-	echo "label,a,b" | bad imb-train -o "$TMP/out.imb"
+	# (not "echo ... | bad": run would set status and stderr in the pipe's
+	# subshell, and the checks below would read imb-split's)
+	echo "label,a,b" > "$TMP/t.csv"
+	bad imb-train -o "$TMP/out.imb" < "$TMP/t.csv"
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"imb stream"* ]]
+	[[ "$stderr" == imb-train:*"imb stream"* ]]
 	no_output "$TMP/out.imb"
 }
 
