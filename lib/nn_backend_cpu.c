@@ -368,9 +368,15 @@ static inline void st4(float *p, v4f v)
 
 static tl_buf small_tb;
 
-static float *small_scratch(size_t n)
+/* the transpose (cols x rows) of src (rows x cols, leading dimension ld)
+ * in the running thread's scratch */
+static float *small_transpose(const float *src, int rows, int cols, int ld)
 {
-	return tl_get(&small_tb, n);
+	float *dst = tl_get(&small_tb, (size_t)rows * cols);
+	for (int r = 0; r < rows; r++)
+		for (int c = 0; c < cols; c++)
+			dst[(size_t)c * rows + r] = src[(size_t)r * ld + c];
+	return dst;
 }
 
 /* 8-float vectors: two SSE registers in the default build, one AVX
@@ -450,11 +456,7 @@ static void small_rows(int ta, int tb, int M, int N, int K, float alpha, const f
 	const float *Bk = B;
 	size_t ldk = (size_t)ldb;
 	if (tb) {                       /* B(k,j) = B[j ldb + k]: pack to K x N */
-		float *P = small_scratch((size_t)K * N);
-		for (int j = 0; j < N; j++)
-			for (int k = 0; k < K; k++)
-				P[(size_t)k * N + j] = B[(size_t)j * ldb + k];
-		Bk = P;
+		Bk = small_transpose(B, N, K, ldb);
 		ldk = (size_t)N;
 	}
 	size_t sa = ta ? 1 : (size_t)lda, sk = ta ? (size_t)lda : 1;  /* A(i,k) */
@@ -529,12 +531,8 @@ static void small_dots(int tb, int M, int N, int K, float alpha, const float *A,
 {
 	const float *Bt = B;            /* column j of B at Bt + j ldt */
 	size_t ldt = (size_t)ldb;
-	if (!tb) {
-		float *P = small_scratch((size_t)K * N);
-		for (int k = 0; k < K; k++)
-			for (int j = 0; j < N; j++)
-				P[(size_t)j * K + k] = B[(size_t)k * ldb + j];
-		Bt = P;
+	if (!tb) {                      /* B (K x N) to N x K */
+		Bt = small_transpose(B, K, N, ldb);
 		ldt = (size_t)K;
 	}
 	for (int i = 0; i < M; i++) {
