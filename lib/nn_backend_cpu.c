@@ -42,6 +42,15 @@
 const char *const imb_nn_op_names[IMB_NN_OP_COUNT] = { IMB_NN_OPS(IMB_NN_OP_NAME_) };
 static_assert(IMB_LEN(imb_nn_op_names) == IMB_NN_OP_COUNT, "op name table");
 
+/* an integer switch from the environment (IMB_NN_WINOGRAD,
+ * IMB_NN_SMALL_GEMM), dflt when unset or empty; read at each use, so
+ * the tests can flip it between calls */
+static int env_mode(const char *name, int dflt)
+{
+	const char *e = getenv(name);
+	return e && *e ? atoi(e) : dflt;
+}
+
 /* [lo, hi) of part t of n split into T nearly equal parts */
 static void split(size_t n, int T, int t, size_t *lo, size_t *hi)
 {
@@ -557,8 +566,7 @@ static int small_gemm(int ta, int tb, int M, int N, int K, float alpha, const fl
 		return 0;
 	/* IMB_NN_SMALL_GEMM=0 leaves these to OpenBLAS, =1 forces the direct
 	 * loops; unset, they run unless OpenBLAS has small kernels */
-	const char *e = getenv("IMB_NN_SMALL_GEMM");
-	int mode = e && *e ? atoi(e) : -1;
+	int mode = env_mode("IMB_NN_SMALL_GEMM", -1);
 	if (mode == 0 || (mode < 0 && imb_blas_small_kernels()))
 		return 0;
 	if (N >= 8)
@@ -789,8 +797,7 @@ static void col2im(float *img, const float *col, size_t ld, const imb_nn_conv2d_
 
 static int wino_mode(void)
 {
-	const char *e = getenv("IMB_NN_WINOGRAD");
-	return e && *e ? atoi(e) : 1;
+	return env_mode("IMB_NN_WINOGRAD", 1);
 }
 
 static int wino_ok(const imb_nn_conv2d_shape *s)
