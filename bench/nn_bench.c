@@ -13,7 +13,7 @@
  *       and backward (input and weight gradients), best of 3 passes:
  *       "conv resnet20 gflops G seconds S" (FLOPs counted as 2*MACs of
  *       direct convolution, times 3 for forward + backward) */
-#include "nn_arch.h"
+#include "nn_model.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
 #include "nn_loss.h"

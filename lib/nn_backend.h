@@ -81,6 +81,8 @@ typedef struct {
 	X(free, void, (void *p)) \
 	X(upload, void, (void *dst, const void *src, size_t bytes)) \
 	X(download, void, (void *dst, const void *src, size_t bytes)) \
+	/* backend to backend: dst = src, bytes (may not overlap) */ \
+	X(copy, void, (void *dst, const void *src, size_t bytes)) \
 	/* x is (n): x = 0 */ \
 	X(zero, void, (float *x, size_t n)) \
 	/* row-major C (M,N) = alpha * op(A) (M,K) op(B) (K,N) + beta * C; \

@@ -98,6 +98,7 @@ static void *cpu_alloc(size_t bytes) { return imb_xmalloc_aligned(bytes); }
 static void cpu_free(void *p) { free(p); }
 static void cpu_upload(void *dst, const void *src, size_t n) { if (n) memcpy(dst, src, n); }
 static void cpu_download(void *dst, const void *src, size_t n) { if (n) memcpy(dst, src, n); }
+static void cpu_copy(void *dst, const void *src, size_t n) { if (n) memcpy(dst, src, n); }
 
 /* ---------------------------------------------------------------- */
 /* elementwise ops and optimiser steps: one range splitter */

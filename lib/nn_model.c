@@ -1,241 +1,563 @@
-/* nn_model.c: network model frames and batched prediction (nn_model.h). */
+/* nn_model.c: networks by name as a list of layer ops over numbered
+ * tensors; forward runs the list, backward runs it in reverse. */
 #include "nn_model.h"
-#include "nn_augment.h"
 #include "nn_backend.h"
+#include "nn_layers.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-int imb_nn_is_model_frame(const imb_frame *f)
+enum { OP_CONV, OP_BN, OP_RELU, OP_ADD, OP_AVGPOOL, OP_LINEAR };
+
+#define NONE ((size_t)-1)
+
+typedef struct {
+	int kind;
+	int in, in2, out;          /* tensor ids; tensor 0 is the input */
+	int C, H, W;               /* per-sample input shape (linear: C features) */
+	int OC, K, stride, pad;    /* conv: out channels, kernel; linear: OC */
+	size_t w, b;               /* offsets into params (NONE: absent) */
+	size_t rm;                 /* BN: running mean at bufs+rm, var at bufs+rm+C */
+	float *mean, *rstd;        /* BN: saved batch statistics (C) */
+} op;
+
+typedef struct {
+	size_t per;                /* floats per sample */
+	int alias;                 /* shares the activation of this tensor, or -1 */
+	int birth;                 /* op whose backward first writes g, or -1 */
+	int slot;                  /* gradient buffer slot, or -1 */
+	float *a, *g;              /* activation, gradient (N * per) */
+} tensor;
+
+struct imb_nn_net {
+	op *ops;
+	int nops;
+	tensor *t;
+	int nt;
+	int N, cap;                /* batch of the last forward, allocated batch */
+	int train;                 /* mode of the last forward */
+	const float *x;
+	/* Gradient buffers are shared: a tensor's gradient lives from the
+	 * backward of its last consumer to that of its producer, and tensors
+	 * whose lives do not overlap share a slot (plan_grads). */
+	int nslots;
+	size_t *slot_per;          /* floats per sample of each slot */
+	float **slot_buf;
+};
+
+typedef struct {
+	imb_nn_model *m;
+	imb_nn_net *n;
+	int capops, capt;
+} builder;
+
+static int new_tensor(builder *b, size_t per, int alias)
 {
-	return f && !strcmp(f->kind, "model") &&
-	       !strcmp(imb_val_as_str(imb_val_get(f->attrs, "model"), ""), "nn");
+	imb_nn_net *n = b->n;
+	if (n->nt == b->capt) {
+		b->capt = b->capt ? 2 * b->capt : 16;
+		n->t = imb_xrealloc(n->t, b->capt * sizeof *n->t);
+	}
+	while (alias >= 0 && n->t[alias].alias >= 0)
+		alias = n->t[alias].alias;
+	n->t[n->nt] = (tensor){ per, alias, -1, -1, NULL, NULL };
+	return n->nt++;
 }
 
-void imb_nn_loaded_free(imb_nn_loaded *l)
+static op *new_op(builder *b, int kind, int in)
 {
-	if (!l)
-		return;
-	imb_nn_model_free(l->m);
-	free(l->mean);
-	free(l->std);
-	memset(l, 0, sizeof *l);
+	imb_nn_net *n = b->n;
+	if (n->nops == b->capops) {
+		b->capops = b->capops ? 2 * b->capops : 16;
+		n->ops = imb_xrealloc(n->ops, b->capops * sizeof *n->ops);
+	}
+	op *o = &n->ops[n->nops++];
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->in = in;
+	o->in2 = -1;
+	o->w = o->b = o->rm = NONE;
+	return o;
 }
 
-/* an array of n numbers into out (host floats); -1 when it is not one */
-static int num_array(const imb_val *a, size_t n, float *out)
+/* shape of the running (C,H,W) tensor while building */
+typedef struct { int t, C, H, W; } cur;
+
+static cur conv(builder *b, cur x, int OC, int K, int stride, int pad)
 {
-	if (!a || a->t != IMB_V_ARR || a->n != n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const imb_val *v = a->items[i];
-		if (v->t != IMB_V_INT && v->t != IMB_V_FLOAT)
-			return -1;
-		out[i] = (float)imb_val_as_double(v, 0);
-		if (!isfinite(out[i]))
-			return -1;
-	}
-	return 0;
+	op *o = new_op(b, OP_CONV, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	o->OC = OC, o->K = K, o->stride = stride, o->pad = pad;
+	o->w = b->m->P;
+	b->m->P += (size_t)OC * x.C * K * K;
+	cur y = { 0, OC, imb_nn_conv2d_out(x.H, K, stride, pad),
+	          imb_nn_conv2d_out(x.W, K, stride, pad) };
+	y.t = new_tensor(b, (size_t)y.C * y.H * y.W, -1);
+	b->n->ops[b->n->nops - 1].out = y.t;
+	return y;
 }
 
-/* copy tensor key (count floats) into backend memory dst */
-static int load_block(const imb_frame *f, const char *key, float *dst, size_t count)
+static cur bn(builder *b, cur x)
 {
-	imb_tensor *t = imb_frame_tensor(f, key);
-	if (!t) {
-		if (count == 0)
-			return 0;
-		return imb_seterr("tensor '%s' is missing", key);
-	}
-	if (t->dtype != IMB_F32 || t->ndim != 1 || t->shape[0] != count)
-		return imb_seterr("tensor '%s' must be (%zu) f32 for this architecture, not %s with %d "
-		                  "dimension%s (%llu elements)", key, count, imb_dtype_name(t->dtype),
-		                  t->ndim, t->ndim == 1 ? "" : "s",
-		                  (unsigned long long)imb_tensor_count(t));
-	const float *p = t->data;
-	for (size_t i = 0; i < count; i++)
-		if (!isfinite(p[i]))
-			return imb_seterr("tensor '%s': element %zu is not a finite number", key, i);
-	if (count)
-		imb_nn_be()->upload(dst, p, count * sizeof(float));
-	return 0;
+	op *o = new_op(b, OP_BN, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	o->w = b->m->P;
+	o->b = b->m->P + x.C;
+	b->m->P += 2 * (size_t)x.C;
+	o->rm = b->m->B;
+	b->m->B += 2 * (size_t)x.C;
+	o->mean = imb_xcalloc(x.C, sizeof(float));
+	o->rstd = imb_xcalloc(x.C, sizeof(float));
+	cur y = x;
+	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, -1);
+	o->out = y.t;
+	return y;
 }
 
-int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
+/* in place: the output shares the input's activation memory (nothing
+ * else needs the pre-activation values), not its gradient */
+static cur relu(builder *b, cur x)
 {
-	memset(out, 0, sizeof *out);
-	if (strcmp(f->kind, "model"))
-		return imb_seterr("not a model frame (kind '%s')", f->kind);
-	const char *kind = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
-	if (!kind || strcmp(kind, "nn"))
-		return imb_seterr("attrs.model: '%s' is not a network model ('nn')", kind ? kind : "");
-	const char *arch = imb_val_as_str(imb_val_get(f->attrs, "arch"), NULL);
-	if (!arch)
-		return imb_seterr("attrs.arch is missing or not a string");
-	if (imb_nn_arch_check(arch) < 0)
-		return imb_preferr("attrs.arch: ");
-	const imb_val *in = imb_val_get(f->attrs, "input");
-	int64_t shp[3];
-	if (!in || in->t != IMB_V_ARR || in->n != 3)
-		return imb_seterr("attrs.input must be [C, H, W]");
-	for (int i = 0; i < 3; i++) {
-		shp[i] = imb_val_as_int(in->items[i], -1);
-		if (in->items[i]->t != IMB_V_INT || shp[i] < 1 || shp[i] > 1 << 24)
-			return imb_seterr("attrs.input must be [C, H, W], positive integers");
-	}
-	int64_t K = imb_val_as_int(imb_val_get(f->attrs, "n_classes"), -1);
-	if (K < 2 || K > 1 << 20)
-		return imb_seterr("attrs.n_classes is missing or not an integer >= 2");
-	if ((double)shp[0] * shp[1] * shp[2] > 1e9)
-		return imb_seterr("attrs.input: [%lld, %lld, %lld] is too large", (long long)shp[0],
-		                  (long long)shp[1], (long long)shp[2]);
-	int C = (int)shp[0];
-	float *mean = imb_xmalloc((size_t)C * sizeof *mean), *std = imb_xmalloc((size_t)C * sizeof *std);
-	const imb_val *nm = imb_val_get(f->attrs, "normalize");
-	if (num_array(imb_val_get(nm, "mean"), (size_t)C, mean) < 0 ||
-	    num_array(imb_val_get(nm, "std"), (size_t)C, std) < 0) {
-		free(mean);
-		free(std);
-		return imb_seterr("attrs.normalize must be {mean: [%d numbers], std: [%d numbers]}", C, C);
-	}
-	for (int c = 0; c < C; c++)
-		if (!(std[c] > 0)) {
-			free(mean);
-			free(std);
-			return imb_seterr("attrs.normalize.std[%d] is not > 0", c);
+	op *o = new_op(b, OP_RELU, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	cur y = x;
+	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, x.t);
+	o->out = y.t;
+	return y;
+}
+
+static cur add(builder *b, cur x, cur s)
+{
+	op *o = new_op(b, OP_ADD, x.t);
+	o->in2 = s.t;
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	cur y = x;
+	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, -1);
+	o->out = y.t;
+	return y;
+}
+
+static cur avgpool(builder *b, cur x)
+{
+	op *o = new_op(b, OP_AVGPOOL, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	cur y = { 0, x.C, 1, 1 };
+	y.t = new_tensor(b, (size_t)x.C, -1);
+	o->out = y.t;
+	return y;
+}
+
+static cur linear(builder *b, cur x, int OC)
+{
+	op *o = new_op(b, OP_LINEAR, x.t);
+	o->C = x.C * x.H * x.W, o->H = o->W = 1;
+	o->OC = OC;
+	o->w = b->m->P;
+	o->b = b->m->P + (size_t)OC * o->C;
+	b->m->P += (size_t)OC * o->C + OC;
+	cur y = { 0, OC, 1, 1 };
+	y.t = new_tensor(b, (size_t)OC, -1);
+	o->out = y.t;
+	return y;
+}
+
+static cur basic_block(builder *b, cur x, int planes, int stride)
+{
+	cur h = relu(b, bn(b, conv(b, x, planes, 3, stride, 1)));
+	h = bn(b, conv(b, h, planes, 3, 1, 1));
+	cur s = x;
+	if (stride != 1 || x.C != planes)
+		s = bn(b, conv(b, x, planes, 1, stride, 0));
+	return relu(b, add(b, h, s));
+}
+
+/* parse: 0 with the layout, or -1 */
+typedef struct {
+	int mlp, nwidth, width[64];     /* mlp:W1,W2,... */
+	int nstage, blocks[4], planes[4], stem;
+} layout;
+
+static int parse(const char *arch, layout *L)
+{
+	memset(L, 0, sizeof *L);
+	if (!strncmp(arch, "mlp:", 4)) {
+		const char *p = arch + 4;
+		L->mlp = 1;
+		while (*p) {
+			char *e;
+			errno = 0;
+			long v = strtol(p, &e, 10);
+			if (e == p || errno || v < 1 || v > 1 << 20 || (*e && *e != ',') ||
+			    L->nwidth == (int)IMB_LEN(L->width))
+				return imb_seterr("model %s: mlp:W1,W2,... wants up to 64 widths, "
+				                  "each a positive integer", arch);
+			L->width[L->nwidth++] = (int)v;
+			p = *e ? e + 1 : e;
+			if (*e && !*p)
+				return imb_seterr("model %s: trailing comma", arch);
 		}
-	imb_nn_model *m = imb_nn_model_new(arch, C, (int)shp[1], (int)shp[2], (int)K);
-	if (!m) {
-		free(mean);
-		free(std);
-		return imb_preferr("attrs.arch '%s' on input [%d, %d, %d]: ", arch, C, (int)shp[1],
-		                   (int)shp[2]);
+		if (!L->nwidth)
+			return imb_seterr("model %s: mlp:W1,W2,... wants at least one width", arch);
+		return 0;
 	}
-	if (load_block(f, "params", m->params, m->P) < 0 || load_block(f, "bufs", m->bufs, m->B) < 0) {
-		imb_nn_model_free(m);
-		free(mean);
-		free(std);
-		return -1;
+	if (!strncmp(arch, "resnet", 6)) {
+		char *e;
+		errno = 0;
+		long d = strtol(arch + 6, &e, 10);
+		if (e != arch + 6 && !*e && !errno) {
+			if (d == 18 || d == 34) {
+				static const int b18[4] = { 2, 2, 2, 2 }, b34[4] = { 3, 4, 6, 3 };
+				L->nstage = 4;
+				L->stem = 64;
+				for (int k = 0; k < 4; k++) {
+					L->blocks[k] = d == 18 ? b18[k] : b34[k];
+					L->planes[k] = 64 << k;
+				}
+				return 0;
+			}
+			if (d >= 8 && d <= 1202 && (d - 2) % 6 == 0) {
+				L->nstage = 3;
+				L->stem = 16;
+				for (int k = 0; k < 3; k++) {
+					L->blocks[k] = (int)(d - 2) / 6;
+					L->planes[k] = 16 << k;
+				}
+				return 0;
+			}
+		}
 	}
-	out->m = m;
-	out->mean = mean;
-	out->std = std;
-	return 0;
+	return imb_seterr("model %s: unknown (mlp:W1,W2,..., resnet8/20/32/44/56/110 "
+	                  "(depth 6n+2), resnet18, resnet34)", arch);
 }
 
-imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const float *std,
-                             imb_val *params, const imb_frame *train,
-                             const int64_t *counts, int epochs_done)
+int imb_nn_arch_same_backbone(const char *a, const char *b)
 {
-	const imb_nn_backend *be = imb_nn_be();
-	imb_frame *f = imb_frame_new("model", "model");
-	imb_val_set_str(f->attrs, "model", "nn");
-	imb_val_set_str(f->attrs, "arch", m->arch);
-	int64_t shp[3] = {m->C, m->H, m->W};
-	imb_val_set(f->attrs, "input", imb_val_int_array(shp, 3));
-	imb_val_set_int(f->attrs, "n_features", (int64_t)m->C * m->H * m->W);
-	imb_val_set_int(f->attrs, "n_classes", m->K);
-	imb_val *cl = train ? imb_val_get(train->attrs, "classes") : NULL;
-	if (cl && cl->t == IMB_V_ARR && cl->n == (size_t)m->K) {
-		imb_val_set(f->attrs, "classes", imb_val_copy(cl));
+	size_t la = strcspn(a, "+"), lb = strcspn(b, "+");
+	return la == lb && !strncmp(a, b, la);
+}
+
+int imb_nn_arch_check(const char *arch)
+{
+	layout L;
+	return parse(arch, &L);
+}
+
+/* Give each gradient a slot: sweep the ops backwards as the backward
+ * pass does; a tensor's gradient is born at its last consumer and dies
+ * after its producer; a dead gradient's slot is reused (best fit). */
+static void plan_grads(imb_nn_net *n)
+{
+	for (int i = 0; i < n->nops; i++) {
+		const op *o = &n->ops[i];
+		n->t[o->in].birth = i;
+		if (o->in2 >= 0)
+			n->t[o->in2].birth = i;
+	}
+	n->t[0].birth = -1;             /* the input's gradient is never wanted */
+	int *busy = imb_xcalloc(n->nt + 1, sizeof(int));
+	n->slot_per = imb_xcalloc(n->nt + 1, sizeof(size_t));
+	for (int i = n->nops - 1; i >= 0; i--) {
+		const op *o = &n->ops[i];
+		int ins[2] = { o->in, o->in2 };
+		for (int k = 0; k < 2; k++) {
+			int t = ins[k];
+			if (t <= 0 || n->t[t].birth != i || n->t[t].slot >= 0)
+				continue;
+			size_t need = n->t[t].per;
+			int best = -1, big = -1;
+			for (int sl = 0; sl < n->nslots; sl++) {
+				if (busy[sl])
+					continue;
+				if (n->slot_per[sl] >= need &&
+				    (best < 0 || n->slot_per[sl] < n->slot_per[best]))
+					best = sl;
+				if (big < 0 || n->slot_per[sl] > n->slot_per[big])
+					big = sl;
+			}
+			if (best < 0)
+				best = big >= 0 ? big : n->nslots++;
+			if (n->slot_per[best] < need)
+				n->slot_per[best] = need;
+			busy[best] = 1;
+			n->t[t].slot = best;
+		}
+		if (n->t[o->out].slot >= 0)
+			busy[n->t[o->out].slot] = 0;
+	}
+	free(busy);
+	n->slot_buf = imb_xcalloc(n->nslots + 1, sizeof(float *));
+}
+
+imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
+{
+	layout L;
+	if (parse(arch, &L))
+		return NULL;
+	if (C < 1 || H < 1 || W < 1 || K < 1) {
+		imb_seterr("model %s: input %dx%dx%d with %d classes is not a shape", arch, C,
+		           H, W, K);
+		return NULL;
+	}
+	imb_nn_model *m = imb_xcalloc(1, sizeof *m);
+	m->arch = imb_xstrdup(arch);
+	m->C = C, m->H = H, m->W = W, m->K = K;
+	m->bn_momentum = 0.1f;
+	m->bn_eps = 1e-5f;
+	m->net = imb_xcalloc(1, sizeof *m->net);
+	builder b = { m, m->net, 0, 0 };
+	cur x = { new_tensor(&b, (size_t)C * H * W, -1), C, H, W };
+	if (L.mlp) {
+		x = (cur){ x.t, C * H * W, 1, 1 };
+		for (int k = 0; k < L.nwidth; k++)
+			x = relu(&b, linear(&b, x, L.width[k]));
 	} else {
-		imb_val *a = imb_val_arr();
-		for (int k = 0; k < m->K; k++) {
-			char b[32];
-			snprintf(b, sizeof b, "%d", k);
-			imb_val_push(a, imb_val_str(b));
-		}
-		imb_val_set(f->attrs, "classes", a);
+		x = relu(&b, bn(&b, conv(&b, x, L.stem, 3, 1, 1)));
+		for (int s = 0; s < L.nstage; s++)
+			for (int k = 0; k < L.blocks[s]; k++)
+				x = basic_block(&b, x, L.planes[s], k == 0 && s > 0 ? 2 : 1);
+		x = avgpool(&b, x);
 	}
-	double *d = imb_xmalloc((size_t)m->C * sizeof *d);
-	imb_val *nm = imb_val_map();
-	for (int c = 0; c < m->C; c++)
-		d[c] = mean[c];
-	imb_val_set(nm, "mean", imb_val_float_array(d, (size_t)m->C));
-	for (int c = 0; c < m->C; c++)
-		d[c] = std[c];
-	imb_val_set(nm, "std", imb_val_float_array(d, (size_t)m->C));
-	free(d);
-	imb_val_set(f->attrs, "normalize", nm);
-	imb_val_set(f->attrs, "params", params ? params : imb_val_map());
-	imb_val *tr = imb_val_map();
-	imb_val *src = train ? imb_val_get(train->attrs, "source") : NULL;
-	imb_val_set(tr, "source", src ? imb_val_copy(src) : imb_val_nil());
-	imb_val *split = train ? imb_val_get(train->attrs, "split") : NULL;
-	imb_val_set(tr, "split", split ? imb_val_copy(split) : imb_val_nil());
-	int64_t n = 0;
-	for (int k = 0; counts && k < m->K; k++)
-		n += counts[k];
-	imb_val_set_int(tr, "n", n);
-	if (counts)
-		imb_val_set(tr, "counts", imb_val_int_array(counts, (size_t)m->K));
-	imb_val_set_int(tr, "epochs_done", epochs_done);
-	imb_val_set(f->attrs, "train", tr);
-	imb_val *h = train ? imb_val_get(train->attrs, "history") : NULL;
-	if (h && h->t == IMB_V_ARR)
-		imb_val_set(f->attrs, "history", imb_val_copy(h));
-	uint64_t s1[1] = {m->P};
-	imb_tensor *t = imb_frame_add_tensor(f, "params", IMB_F32, 1, s1);
-	be->download(t->data, m->params, m->P * sizeof(float));
-	if (m->B) {
-		uint64_t s2[1] = {m->B};
-		t = imb_frame_add_tensor(f, "bufs", IMB_F32, 1, s2);
-		be->download(t->data, m->bufs, m->B * sizeof(float));
-	}
-	return f;
-}
-
-/* ---- predict.c's entries ---- */
-
-void *imb_nn_load(const imb_frame *f, size_t d, int K)
-{
-	imb_nn_loaded *l = imb_xcalloc(1, sizeof *l);
-	if (imb_nn_frame_read(f, l) < 0) {
-		free(l);
-		return NULL;
-	}
-	size_t D = (size_t)l->m->C * l->m->H * l->m->W;
-	if (D != d || l->m->K != K) {
-		imb_seterr("attrs.input [%d, %d, %d] and n_classes %d disagree with attrs.n_features "
-		           "%zu and n_classes %d", l->m->C, l->m->H, l->m->W, l->m->K, d, K);
-		imb_nn_free(l);
-		return NULL;
-	}
-	return l;
-}
-
-void imb_nn_free(void *vm)
-{
-	imb_nn_loaded *l = vm;
-	if (!l)
-		return;
-	imb_nn_loaded_free(l);
-	free(l);
-}
-
-#define PREDICT_BATCH 256
-
-int imb_nn_predict(void *vm, const float *x, size_t n, size_t d, int K, float *probs)
-{
-	imb_nn_loaded *l = vm;
+	m->head = m->P;
+	linear(&b, x, K);
+	plan_grads(m->net);
 	const imb_nn_backend *be = imb_nn_be();
-	imb_nn_model *m = l->m;
-	int C = m->C, HW = m->H * m->W;
-	for (size_t i = 0; i < n * d; i++)
-		if (!isfinite(x[i]))
-			return imb_seterr("row %zu column %zu is not a finite number", i / d, i % d);
-	size_t chunk = n < PREDICT_BATCH ? n : PREDICT_BATCH;
-	float *host = imb_xmalloc(chunk * d * sizeof *host);
-	float *dev = be->alloc(chunk * d * sizeof *dev);
-	for (size_t at = 0; at < n; at += chunk) {
-		size_t b = n - at < chunk ? n - at : chunk;
-		imb_nn_aug_normalize_f32(host, x + at * d, (int)b, C, HW, l->mean, l->std);
-		be->upload(dev, host, b * d * sizeof *host);
-		imb_nn_model_predict(m, probs + at * (size_t)K, dev, b, PREDICT_BATCH);
+	m->params = be->alloc(m->P * sizeof(float));
+	m->grads = be->alloc(m->P * sizeof(float));
+	m->bufs = be->alloc((m->B ? m->B : 1) * sizeof(float));
+	be->zero(m->params, m->P);
+	be->zero(m->grads, m->P);
+	float *host = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
+	for (int i = 0; i < m->net->nops; i++) {
+		op *o = &m->net->ops[i];
+		if (o->kind == OP_BN)
+			for (int c = 0; c < o->C; c++)
+				host[o->rm + o->C + c] = 1;
 	}
-	be->free(dev);
+	be->upload(m->bufs, host, m->B * sizeof(float));
 	free(host);
-	return 0;
+	return m;
+}
+
+void imb_nn_model_init(imb_nn_model *m, imb_rng *r)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	float *p = imb_xcalloc(m->P ? m->P : 1, sizeof(float));
+	float *bufs = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
+	for (int i = 0; i < m->net->nops; i++) {
+		op *o = &m->net->ops[i];
+		if (o->kind == OP_CONV) {
+			size_t n = (size_t)o->OC * o->C * o->K * o->K;
+			double sd = sqrt(2.0 / ((double)o->C * o->K * o->K));
+			for (size_t k = 0; k < n; k++)
+				p[o->w + k] = (float)(sd * imb_rng_normal(r));
+		} else if (o->kind == OP_BN) {
+			for (int c = 0; c < o->C; c++) {
+				p[o->w + c] = 1;
+				bufs[o->rm + o->C + c] = 1;
+			}
+		} else if (o->kind == OP_LINEAR) {
+			double bound = 1 / sqrt((double)o->C);
+			for (size_t k = 0; k < (size_t)o->OC * o->C; k++)
+				p[o->w + k] = (float)(bound * (2 * imb_rng_uniform(r) - 1));
+			for (int k = 0; k < o->OC; k++)
+				p[o->b + k] = (float)(bound * (2 * imb_rng_uniform(r) - 1));
+		}
+	}
+	be->upload(m->params, p, m->P * sizeof(float));
+	be->upload(m->bufs, bufs, m->B * sizeof(float));
+	free(p);
+	free(bufs);
+}
+
+/* activations and gradients for N samples */
+static void reserve(imb_nn_net *n, int N)
+{
+	if (N <= n->cap)
+		return;
+	const imb_nn_backend *be = imb_nn_be();
+	for (int i = 1; i < n->nt; i++) {
+		tensor *t = &n->t[i];
+		if (t->alias < 0) {
+			if (t->a)
+				be->free(t->a);
+			t->a = be->alloc(t->per * N * sizeof(float));
+		}
+	}
+	for (int sl = 0; sl < n->nslots; sl++) {
+		if (n->slot_buf[sl])
+			be->free(n->slot_buf[sl]);
+		n->slot_buf[sl] = be->alloc(n->slot_per[sl] * N * sizeof(float));
+	}
+	for (int i = 1; i < n->nt; i++) {
+		if (n->t[i].alias >= 0)
+			n->t[i].a = n->t[n->t[i].alias].a;
+		n->t[i].g = n->t[i].slot >= 0 ? n->slot_buf[n->t[i].slot] : NULL;
+	}
+	n->cap = N;
+}
+
+static const float *act(const imb_nn_net *n, int id)
+{
+	return id == 0 ? n->x : n->t[id].a;
+}
+
+const float *imb_nn_model_forward(imb_nn_model *m, const float *x, int N, int train)
+{
+	imb_nn_net *n = m->net;
+	reserve(n, N);
+	n->x = x;
+	n->N = N;
+	n->train = train;
+	const float *P = m->params;
+	for (int i = 0; i < n->nops; i++) {
+		const op *o = &n->ops[i];
+		float *out = n->t[o->out].a;
+		const float *in = act(n, o->in);
+		size_t cnt = (size_t)N * n->t[o->out].per;
+		switch (o->kind) {
+		case OP_CONV:
+			imb_nn_conv2d_forward(out, in, P + o->w, NULL, N, o->C, o->H, o->W, o->OC,
+			                      o->K, o->K, o->stride, o->pad);
+			break;
+		case OP_BN:
+			if (train)
+				imb_nn_batchnorm_forward_train(out, o->mean, o->rstd, m->bufs + o->rm,
+				                               m->bufs + o->rm + o->C, in, P + o->w,
+				                               P + o->b, N, o->C, o->H * o->W,
+				                               m->bn_momentum, m->bn_eps);
+			else
+				imb_nn_batchnorm_forward_eval(out, in, P + o->w, P + o->b,
+				                              m->bufs + o->rm, m->bufs + o->rm + o->C,
+				                              N, o->C, o->H * o->W, m->bn_eps);
+			break;
+		case OP_RELU:
+			imb_nn_relu_forward(out, in, cnt);
+			break;
+		case OP_ADD:
+			imb_nn_residual_forward(out, in, act(n, o->in2), cnt);
+			break;
+		case OP_AVGPOOL:
+			imb_nn_avgpool_forward(out, in, N, o->C, o->H * o->W);
+			break;
+		case OP_LINEAR:
+			imb_nn_linear_forward(out, in, P + o->w, P + o->b, N, o->C, o->OC);
+			break;
+		}
+	}
+	return n->t[n->ops[n->nops - 1].out].a;
+}
+
+void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
+{
+	imb_nn_net *n = m->net;
+	const imb_nn_backend *be = imb_nn_be();
+	int N = n->N, last = n->ops[n->nops - 1].out;
+	const float *P = m->params;
+	float *G = m->grads;
+	for (int i = n->nops - 1; i >= 0; i--) {
+		const op *o = &n->ops[i];
+		const float *dout = o->out == last ? dlogits : n->t[o->out].g;
+		const float *in = act(n, o->in);
+		float *din = o->in == 0 || head_only ? NULL : n->t[o->in].g;
+		size_t cnt = (size_t)N * n->t[o->out].per;
+		if (!head_only) {       /* gradients born here start at zero */
+			if (din && n->t[o->in].birth == i)
+				be->zero(din, n->t[o->in].per * N);
+			if (o->in2 > 0 && n->t[o->in2].birth == i)
+				be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
+		}
+		switch (o->kind) {
+		case OP_CONV:
+			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
+			                       o->W, o->OC, o->K, o->K, o->stride, o->pad);
+			break;
+		case OP_BN:
+			if (n->train)
+				imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w,
+				                          o->mean, o->rstd, N, o->C, o->H * o->W);
+			else
+				imb_nn_batchnorm_backward_eval(din, G + o->w, G + o->b, dout, in,
+				                               P + o->w, m->bufs + o->rm,
+				                               m->bufs + o->rm + o->C, N, o->C,
+				                               o->H * o->W, m->bn_eps);
+			break;
+		case OP_RELU:
+			if (din)
+				imb_nn_relu_backward(din, dout, n->t[o->out].a, cnt);
+			break;
+		case OP_ADD:
+			imb_nn_residual_backward(din, o->in2 == 0 ? NULL : n->t[o->in2].g, dout, cnt);
+			break;
+		case OP_AVGPOOL:
+			if (din)
+				imb_nn_avgpool_backward(din, dout, N, o->C, o->H * o->W);
+			break;
+		case OP_LINEAR:
+			imb_nn_linear_backward(din, G + o->w, G + o->b, dout, in, P + o->w, N, o->C,
+			                       o->OC);
+			break;
+		}
+		if (head_only)
+			break;
+	}
+}
+
+void imb_nn_model_predict(imb_nn_model *m, float *probs, const float *x, size_t N, int batch)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	size_t D = (size_t)m->C * m->H * m->W, K = (size_t)m->K;
+	if (batch <= 0)
+		batch = 256;
+	for (size_t at = 0; at < N; at += (size_t)batch) {
+		int n = N - at < (size_t)batch ? (int)(N - at) : batch;
+		const float *z = imb_nn_model_forward(m, x + at * D, n, 0);
+		float *p = probs + at * K;
+		be->download(p, z, (size_t)n * K * sizeof(float));
+		for (int i = 0; i < n; i++) {
+			float *r = p + i * K;
+			double mx = r[0], s = 0;
+			for (size_t j = 1; j < K; j++)
+				mx = r[j] > mx ? r[j] : mx;
+			for (size_t j = 0; j < K; j++)
+				s += exp(r[j] - mx);
+			for (size_t j = 0; j < K; j++)
+				r[j] = (float)(exp(r[j] - mx) / s);
+		}
+	}
+}
+
+void imb_nn_model_zero_grad(imb_nn_model *m)
+{
+	imb_nn_be()->zero(m->grads, m->P);
+}
+
+void imb_nn_model_free(imb_nn_model *m)
+{
+	if (!m)
+		return;
+	const imb_nn_backend *be = imb_nn_be();
+	imb_nn_net *n = m->net;
+	for (int i = 1; i < n->nt; i++)
+		if (n->t[i].alias < 0 && n->t[i].a)
+			be->free(n->t[i].a);
+	for (int sl = 0; sl < n->nslots; sl++)
+		if (n->slot_buf[sl])
+			be->free(n->slot_buf[sl]);
+	free(n->slot_buf);
+	free(n->slot_per);
+	for (int i = 0; i < n->nops; i++) {
+		free(n->ops[i].mean);
+		free(n->ops[i].rstd);
+	}
+	free(n->ops);
+	free(n->t);
+	free(n);
+	be->free(m->params);
+	be->free(m->grads);
+	be->free(m->bufs);
+	free(m->arch);
+	free(m);
 }

@@ -2,11 +2,11 @@
 #include "nn_train.h"
 #include "cli.h"
 #include "dataset.h"
-#include "nn_arch.h"
+#include "nn_model.h"
 #include "nn_augment.h"
 #include "nn_backend.h"
 #include "nn_loss.h"
-#include "nn_model.h"
+#include "nn_frame.h"
 #include "util.h"
 
 #include <errno.h>

@@ -80,7 +80,7 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o);
  * frame `init` (NULL: a fresh initialisation). With init, the input shape
  * and architecture must match; a different class count keeps the backbone
  * and initialises a new last layer. On success *model is the model frame
- * (nn_model.h) and *log a frame of kind "log", name "train", with
+ * (nn_frame.h) and *log a frame of kind "log", name "train", with
  * attrs.epochs = [{epoch, loss, acc, per_class_acc, per_class_loss,
  * per_class_n, lr, seconds, images_per_s}], one per epoch trained
  * (including those before a resume). Both carry the train frame's history

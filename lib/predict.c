@@ -2,7 +2,7 @@
  * kinds. Adding a kind is one row in `kinds` and one bump of
  * IMB_NKINDS: a forgotten row fails to compile. */
 #include "predict.h"
-#include "nn_model.h"
+#include "nn_frame.h"
 #include "tabular.h"
 #include "util.h"
 

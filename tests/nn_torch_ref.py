@@ -18,7 +18,7 @@ tests/unit/test_nn_layers.c, which reads them back):
   net    a small residual net, its CE loss, every parameter gradient, and
          one SGD step (lr 0.1, momentum 0.9, weight decay 5e-4)
   resnet20, mlp
-         networks by name (lib/nn_arch.h): resnet20 on 8 3x32x32 images,
+         networks by name (lib/nn_model.h): resnet20 on 8 3x32x32 images,
          mlp:64,64 on 64 2-D points; logits, loss, every parameter
          gradient, BN running statistics, one SGD step
 
@@ -159,7 +159,7 @@ opt.step()
 dump("net.params1", torch.cat([p[k].detach().flatten() for k in order]))
 
 
-# networks by name (lib/nn_arch.h): resnet20 on 3x32x32 and mlp:64,64 on
+# networks by name (lib/nn_model.h): resnet20 on 3x32x32 and mlp:64,64 on
 # 2-D points, train-mode forward, CE loss, every parameter gradient, the
 # BN running statistics, and one SGD step; parameters in module order
 from torch_nets import Block, ResNet  # noqa: E402  (tests/ is on sys.path)

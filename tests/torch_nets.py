@@ -1,4 +1,4 @@
-"""The CIFAR ResNet of lib/nn_arch.h in PyTorch (1x1 conv + BN shortcuts,
+"""The CIFAR ResNet of lib/nn_model.h in PyTorch (1x1 conv + BN shortcuts,
 parameters in module order), shared by tests/nn_torch_ref.py and
 bench/nn_ref.py."""
 import torch

@@ -2,9 +2,9 @@
  * network (lib/nn_train.h) on the train frame of a stream; the model frame
  * takes its place (a network's training log follows it). */
 #include "cli.h"
-#include "nn_arch.h"
-#include "nn_loss.h"
 #include "nn_model.h"
+#include "nn_loss.h"
+#include "nn_frame.h"
 #include "nn_train.h"
 #include "tabular.h"
 #include "util.h"

@@ -8,7 +8,7 @@
  * residual net's gradients and an SGD step with PyTorch's (the dumps of
  * tests/nn_torch_ref.py; see tests/nn_ref.bats). */
 #include "check.h"
-#include "nn_arch.h"
+#include "nn_model.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
 #include "nn_loss.h"

@@ -9,7 +9,7 @@
 #include "check.h"
 #include "dataset.h"
 #include "nn_loss.h"
-#include "nn_model.h"
+#include "nn_frame.h"
 #include "nn_train.h"
 #include "predict.h"
 #include "rng.h"

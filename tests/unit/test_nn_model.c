@@ -1,10 +1,10 @@
-/* test_nn_arch.c: networks by name. Parameter counts against the known
+/* test_nn_model.c: networks by name. Parameter counts against the known
  * PyTorch figures, the parameter gradient of small networks against
  * central finite differences of the model's own forward (float, so a
  * loose tolerance; the 1e-4 comparison with PyTorch is in nn_ref.bats),
  * the linear probe, eval mode, determinism, and bad names. */
 #include "check.h"
-#include "nn_arch.h"
+#include "nn_model.h"
 #include "nn_backend.h"
 #include "nn_loss.h"
 #include "util.h"

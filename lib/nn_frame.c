@@ -1,0 +1,241 @@
+/* nn_frame.c: network model frames and batched prediction (nn_frame.h). */
+#include "nn_frame.h"
+#include "nn_augment.h"
+#include "nn_backend.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int imb_nn_is_model_frame(const imb_frame *f)
+{
+	return f && !strcmp(f->kind, "model") &&
+	       !strcmp(imb_val_as_str(imb_val_get(f->attrs, "model"), ""), "nn");
+}
+
+void imb_nn_loaded_free(imb_nn_loaded *l)
+{
+	if (!l)
+		return;
+	imb_nn_model_free(l->m);
+	free(l->mean);
+	free(l->std);
+	memset(l, 0, sizeof *l);
+}
+
+/* an array of n numbers into out (host floats); -1 when it is not one */
+static int num_array(const imb_val *a, size_t n, float *out)
+{
+	if (!a || a->t != IMB_V_ARR || a->n != n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const imb_val *v = a->items[i];
+		if (v->t != IMB_V_INT && v->t != IMB_V_FLOAT)
+			return -1;
+		out[i] = (float)imb_val_as_double(v, 0);
+		if (!isfinite(out[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* copy tensor key (count floats) into backend memory dst */
+static int load_block(const imb_frame *f, const char *key, float *dst, size_t count)
+{
+	imb_tensor *t = imb_frame_tensor(f, key);
+	if (!t) {
+		if (count == 0)
+			return 0;
+		return imb_seterr("tensor '%s' is missing", key);
+	}
+	if (t->dtype != IMB_F32 || t->ndim != 1 || t->shape[0] != count)
+		return imb_seterr("tensor '%s' must be (%zu) f32 for this architecture, not %s with %d "
+		                  "dimension%s (%llu elements)", key, count, imb_dtype_name(t->dtype),
+		                  t->ndim, t->ndim == 1 ? "" : "s",
+		                  (unsigned long long)imb_tensor_count(t));
+	const float *p = t->data;
+	for (size_t i = 0; i < count; i++)
+		if (!isfinite(p[i]))
+			return imb_seterr("tensor '%s': element %zu is not a finite number", key, i);
+	if (count)
+		imb_nn_be()->upload(dst, p, count * sizeof(float));
+	return 0;
+}
+
+int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
+{
+	memset(out, 0, sizeof *out);
+	if (strcmp(f->kind, "model"))
+		return imb_seterr("not a model frame (kind '%s')", f->kind);
+	const char *kind = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
+	if (!kind || strcmp(kind, "nn"))
+		return imb_seterr("attrs.model: '%s' is not a network model ('nn')", kind ? kind : "");
+	const char *arch = imb_val_as_str(imb_val_get(f->attrs, "arch"), NULL);
+	if (!arch)
+		return imb_seterr("attrs.arch is missing or not a string");
+	if (imb_nn_arch_check(arch) < 0)
+		return imb_preferr("attrs.arch: ");
+	const imb_val *in = imb_val_get(f->attrs, "input");
+	int64_t shp[3];
+	if (!in || in->t != IMB_V_ARR || in->n != 3)
+		return imb_seterr("attrs.input must be [C, H, W]");
+	for (int i = 0; i < 3; i++) {
+		shp[i] = imb_val_as_int(in->items[i], -1);
+		if (in->items[i]->t != IMB_V_INT || shp[i] < 1 || shp[i] > 1 << 24)
+			return imb_seterr("attrs.input must be [C, H, W], positive integers");
+	}
+	int64_t K = imb_val_as_int(imb_val_get(f->attrs, "n_classes"), -1);
+	if (K < 2 || K > 1 << 20)
+		return imb_seterr("attrs.n_classes is missing or not an integer >= 2");
+	if ((double)shp[0] * shp[1] * shp[2] > 1e9)
+		return imb_seterr("attrs.input: [%lld, %lld, %lld] is too large", (long long)shp[0],
+		                  (long long)shp[1], (long long)shp[2]);
+	int C = (int)shp[0];
+	float *mean = imb_xmalloc((size_t)C * sizeof *mean), *std = imb_xmalloc((size_t)C * sizeof *std);
+	const imb_val *nm = imb_val_get(f->attrs, "normalize");
+	if (num_array(imb_val_get(nm, "mean"), (size_t)C, mean) < 0 ||
+	    num_array(imb_val_get(nm, "std"), (size_t)C, std) < 0) {
+		free(mean);
+		free(std);
+		return imb_seterr("attrs.normalize must be {mean: [%d numbers], std: [%d numbers]}", C, C);
+	}
+	for (int c = 0; c < C; c++)
+		if (!(std[c] > 0)) {
+			free(mean);
+			free(std);
+			return imb_seterr("attrs.normalize.std[%d] is not > 0", c);
+		}
+	imb_nn_model *m = imb_nn_model_new(arch, C, (int)shp[1], (int)shp[2], (int)K);
+	if (!m) {
+		free(mean);
+		free(std);
+		return imb_preferr("attrs.arch '%s' on input [%d, %d, %d]: ", arch, C, (int)shp[1],
+		                   (int)shp[2]);
+	}
+	if (load_block(f, "params", m->params, m->P) < 0 || load_block(f, "bufs", m->bufs, m->B) < 0) {
+		imb_nn_model_free(m);
+		free(mean);
+		free(std);
+		return -1;
+	}
+	out->m = m;
+	out->mean = mean;
+	out->std = std;
+	return 0;
+}
+
+imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const float *std,
+                             imb_val *params, const imb_frame *train,
+                             const int64_t *counts, int epochs_done)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	imb_frame *f = imb_frame_new("model", "model");
+	imb_val_set_str(f->attrs, "model", "nn");
+	imb_val_set_str(f->attrs, "arch", m->arch);
+	int64_t shp[3] = {m->C, m->H, m->W};
+	imb_val_set(f->attrs, "input", imb_val_int_array(shp, 3));
+	imb_val_set_int(f->attrs, "n_features", (int64_t)m->C * m->H * m->W);
+	imb_val_set_int(f->attrs, "n_classes", m->K);
+	imb_val *cl = train ? imb_val_get(train->attrs, "classes") : NULL;
+	if (cl && cl->t == IMB_V_ARR && cl->n == (size_t)m->K) {
+		imb_val_set(f->attrs, "classes", imb_val_copy(cl));
+	} else {
+		imb_val *a = imb_val_arr();
+		for (int k = 0; k < m->K; k++) {
+			char b[32];
+			snprintf(b, sizeof b, "%d", k);
+			imb_val_push(a, imb_val_str(b));
+		}
+		imb_val_set(f->attrs, "classes", a);
+	}
+	double *d = imb_xmalloc((size_t)m->C * sizeof *d);
+	imb_val *nm = imb_val_map();
+	for (int c = 0; c < m->C; c++)
+		d[c] = mean[c];
+	imb_val_set(nm, "mean", imb_val_float_array(d, (size_t)m->C));
+	for (int c = 0; c < m->C; c++)
+		d[c] = std[c];
+	imb_val_set(nm, "std", imb_val_float_array(d, (size_t)m->C));
+	free(d);
+	imb_val_set(f->attrs, "normalize", nm);
+	imb_val_set(f->attrs, "params", params ? params : imb_val_map());
+	imb_val *tr = imb_val_map();
+	imb_val *src = train ? imb_val_get(train->attrs, "source") : NULL;
+	imb_val_set(tr, "source", src ? imb_val_copy(src) : imb_val_nil());
+	imb_val *split = train ? imb_val_get(train->attrs, "split") : NULL;
+	imb_val_set(tr, "split", split ? imb_val_copy(split) : imb_val_nil());
+	int64_t n = 0;
+	for (int k = 0; counts && k < m->K; k++)
+		n += counts[k];
+	imb_val_set_int(tr, "n", n);
+	if (counts)
+		imb_val_set(tr, "counts", imb_val_int_array(counts, (size_t)m->K));
+	imb_val_set_int(tr, "epochs_done", epochs_done);
+	imb_val_set(f->attrs, "train", tr);
+	imb_val *h = train ? imb_val_get(train->attrs, "history") : NULL;
+	if (h && h->t == IMB_V_ARR)
+		imb_val_set(f->attrs, "history", imb_val_copy(h));
+	uint64_t s1[1] = {m->P};
+	imb_tensor *t = imb_frame_add_tensor(f, "params", IMB_F32, 1, s1);
+	be->download(t->data, m->params, m->P * sizeof(float));
+	if (m->B) {
+		uint64_t s2[1] = {m->B};
+		t = imb_frame_add_tensor(f, "bufs", IMB_F32, 1, s2);
+		be->download(t->data, m->bufs, m->B * sizeof(float));
+	}
+	return f;
+}
+
+/* ---- predict.c's entries ---- */
+
+void *imb_nn_load(const imb_frame *f, size_t d, int K)
+{
+	imb_nn_loaded *l = imb_xcalloc(1, sizeof *l);
+	if (imb_nn_frame_read(f, l) < 0) {
+		free(l);
+		return NULL;
+	}
+	size_t D = (size_t)l->m->C * l->m->H * l->m->W;
+	if (D != d || l->m->K != K) {
+		imb_seterr("attrs.input [%d, %d, %d] and n_classes %d disagree with attrs.n_features "
+		           "%zu and n_classes %d", l->m->C, l->m->H, l->m->W, l->m->K, d, K);
+		imb_nn_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void imb_nn_free(void *vm)
+{
+	imb_nn_loaded *l = vm;
+	if (!l)
+		return;
+	imb_nn_loaded_free(l);
+	free(l);
+}
+
+#define PREDICT_BATCH 256
+
+int imb_nn_predict(void *vm, const float *x, size_t n, size_t d, int K, float *probs)
+{
+	imb_nn_loaded *l = vm;
+	const imb_nn_backend *be = imb_nn_be();
+	imb_nn_model *m = l->m;
+	int C = m->C, HW = m->H * m->W;
+	for (size_t i = 0; i < n * d; i++)
+		if (!isfinite(x[i]))
+			return imb_seterr("row %zu column %zu is not a finite number", i / d, i % d);
+	size_t chunk = n < PREDICT_BATCH ? n : PREDICT_BATCH;
+	float *host = imb_xmalloc(chunk * d * sizeof *host);
+	float *dev = be->alloc(chunk * d * sizeof *dev);
+	for (size_t at = 0; at < n; at += chunk) {
+		size_t b = n - at < chunk ? n - at : chunk;
+		imb_nn_aug_normalize_f32(host, x + at * d, (int)b, C, HW, l->mean, l->std);
+		be->upload(dev, host, b * d * sizeof *host);
+		imb_nn_model_predict(m, probs + at * (size_t)K, dev, b, PREDICT_BATCH);
+	}
+	be->free(dev);
+	free(host);
+	return 0;
+}

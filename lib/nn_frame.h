@@ -1,0 +1,57 @@
+/* nn_frame.h: network model frames, and the "nn" entry of predict.c.
+ *
+ * A network model frame (kind "model", name "model", docs/stream-format.md):
+ *   attrs.model       "nn"
+ *   attrs.arch        the architecture name (nn_model.h): "resnet8", "mlp:64,64"
+ *   attrs.input       [C, H, W]: the sample shape (feature vectors: [D, 1, 1])
+ *   attrs.n_features  C*H*W; attrs.n_classes K; attrs.classes (K names)
+ *   attrs.normalize   {"mean": [C], "std": [C]}: inputs are x' = (x - mean) / std
+ *                     per channel, x on the scale imb_dataset_features gives
+ *                     (u8 images: [0, 1])
+ *   attrs.params      every hyper-parameter of the training run
+ *   attrs.train       {source, split, n, counts, epochs_done}: the train set
+ *   tensors: "params" (P) f32, the flat parameter block in the
+ *            architecture's order; "bufs" (B) f32, BN running statistics
+ *            (absent when B = 0, as for an MLP).
+ *
+ * Prediction (imb_nn_load / imb_nn_predict) normalises each row with
+ * attrs.normalize and runs the network in eval mode, in batches. */
+#ifndef IMB_NN_FRAME_H
+#define IMB_NN_FRAME_H
+
+#include "nn_model.h"
+#include "stream.h"
+
+#include <stddef.h>
+
+/* A network read back from a model frame. */
+typedef struct {
+	imb_nn_model *m;
+	float *mean, *std;     /* (C) host memory */
+} imb_nn_loaded;
+
+/* Read a network model frame: checks attrs.model, arch, input, n_classes,
+ * normalize and the tensors' dtypes and lengths against the architecture.
+ * 0, or -1 with imb_error() naming the field (the caller prefixes the
+ * frame). out is cleared on failure. */
+int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out);
+/* NULL-safe; frees the model and the arrays. */
+void imb_nn_loaded_free(imb_nn_loaded *l);
+/* 1 if f is a model frame with attrs.model "nn". */
+int imb_nn_is_model_frame(const imb_frame *f);
+
+/* A new model frame holding m's parameters and running statistics.
+ * params (taken) is the hyper-parameter map; train (may be NULL) is the
+ * dataset frame it was trained on (source, split, classes, history are
+ * copied); counts (K) the train set's class counts; epochs_done the epochs
+ * trained. */
+imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const float *std,
+                             imb_val *params, const imb_frame *train,
+                             const int64_t *counts, int epochs_done);
+
+/* predict.c's entries (see predict.h): load checks d = C*H*W and K. */
+void *imb_nn_load(const imb_frame *f, size_t d, int K);
+int imb_nn_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
+void imb_nn_free(void *m);
+
+#endif
