@@ -8,8 +8,11 @@
 # times (default 3); each run reports the median of its steps, the table
 # the median of the runs (the machine may be shared: read the ratios).
 # bench/nn_bench.c is built here against $BUILD/libimb.a (make all).
-# NN_BASE=path/to/an/older/libimb.a adds that build as a third side
-# (before/after figures for engine work), run in the same alternation.
+# NN_BASE adds an older build as a third side (before/after figures for
+# engine work), run in the same alternation: either the root of an older
+# checkout built with make (its own bench/nn_bench.c, lib/ headers and
+# build/libimb.a are used, so the library's API may have changed since),
+# or a path to an older libimb.a whose API is today's.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -30,7 +33,13 @@ ${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $bench bench/nn_bench.c "$BUILD/libimb.a" $
 base=
 if [ -n "${NN_BASE:-}" ]; then
 	base=$BUILD/nn_bench_base
-	${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $base bench/nn_bench.c "$NN_BASE" $LIBS
+	if [ -d "$NN_BASE" ]; then
+		[ -f "$NN_BASE/build/libimb.a" ] || { echo "nn: $NN_BASE/build/libimb.a missing (make -C $NN_BASE all)"; exit 1; }
+		${CC:-cc} -O2 -D_GNU_SOURCE -I"$NN_BASE/lib" -o $base "$NN_BASE/bench/nn_bench.c" \
+			"$NN_BASE/build/libimb.a" $LIBS
+	else
+		${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $base bench/nn_bench.c "$NN_BASE" $LIBS
+	fi
 fi
 
 med() { sort -g | awk '{ a[NR] = $1 } END { printf "%s", a[int((NR + 1) / 2)] }'; }
