@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,8 @@ typedef struct {
 	int C, H, W;               /* per-sample input shape (linear: C features) */
 	int OC, K, stride, pad;    /* conv: out channels, kernel; linear: OC */
 	size_t w, b;               /* offsets into params (NONE: absent) */
-	size_t rm;                 /* BN: running mean at bufs+rm, var at bufs+rm+C */
+	size_t rm;                 /* BN: running mean at bufs+rm, var at bufs+rm+C;
+	                            * saved batch mean at stats+rm, rstd at stats+rm+C */
 	float *mean, *rstd;        /* BN: saved batch statistics (C) */
 } op;
 
@@ -38,7 +40,10 @@ struct imb_nn_net {
 	tensor *t;
 	int nt;
 	int N, cap;                /* batch of the last forward, allocated batch */
-	int train;                 /* mode of the last forward */
+	int train;                 /* the last forward used batch statistics */
+	int ran;                   /* ops the last forward ran */
+	int head_op, last_op;      /* the head's first op, the last linear op */
+	float *stats;              /* (B) backend memory: every BN's mean and rstd */
 	const float *x;
 	/* Gradient buffers are shared: a tensor's gradient lives from the
 	 * backward of its last consumer to that of its producer, and tensors
@@ -109,8 +114,6 @@ static cur bn(builder *b, cur x)
 	b->m->P += 2 * (size_t)x.C;
 	o->rm = b->m->B;
 	b->m->B += 2 * (size_t)x.C;
-	o->mean = imb_xcalloc(x.C, sizeof(float));
-	o->rstd = imb_xcalloc(x.C, sizeof(float));
 	cur y = x;
 	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, -1);
 	o->out = y.t;
@@ -174,69 +177,124 @@ static cur basic_block(builder *b, cur x, int planes, int stride)
 	return relu(b, add(b, h, s));
 }
 
-/* parse: 0 with the layout, or -1 */
+/* an architecture name, parsed */
+enum { NET_LINEAR = 1, NET_MLP, NET_RESNET };
+
 typedef struct {
-	int mlp, nwidth, width[64];     /* mlp:W1,W2,... */
-	int nstage, blocks[4], planes[4], stem;
+	struct {                        /* the backbone (same_backbone compares it) */
+		int kind;
+		int nwidth, width[64];  /* mlp:W1,W2,... */
+		int nstage, blocks[4], planes[4], stem;
+	} bb;
+	int nhead, hwidth[64];          /* +mlp:V1,V2,...: the head's hidden widths */
 } layout;
 
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* the widths "W1,W2,..." at *pp, up to the end or a '+'; 0 with *pp past
+ * them, or -1 */
+static int widths(const char *arch, const char **pp, int *w, int *n, const char *form)
+{
+	const char *p = *pp;
+	if (!*p || *p == '+')
+		return imb_seterr("model %s: %s wants at least one width", arch, form);
+	for (*n = 0;;) {
+		char *e = (char *)p;
+		long v = 0;
+		errno = 0;
+		if (is_digit(*p))
+			v = strtol(p, &e, 10);
+		if (e == p || errno || v < 1 || v > 1 << 20 || (*e && *e != ',' && *e != '+') ||
+		    *n == 64)
+			return imb_seterr("model %s: %s wants up to 64 widths, each a positive "
+			                  "integer", arch, form);
+		w[(*n)++] = (int)v;
+		if (*e != ',') {
+			*pp = e;
+			return 0;
+		}
+		p = e + 1;
+		if (!*p || *p == '+')
+			return imb_seterr("model %s: trailing comma", arch);
+	}
+}
+
+/* parse: 0 with the layout, or -1 */
 static int parse(const char *arch, layout *L)
 {
 	memset(L, 0, sizeof *L);
-	if (!strncmp(arch, "mlp:", 4)) {
-		const char *p = arch + 4;
-		L->mlp = 1;
-		while (*p) {
-			char *e;
-			errno = 0;
-			long v = strtol(p, &e, 10);
-			if (e == p || errno || v < 1 || v > 1 << 20 || (*e && *e != ',') ||
-			    L->nwidth == (int)IMB_LEN(L->width))
-				return imb_seterr("model %s: mlp:W1,W2,... wants up to 64 widths, "
-				                  "each a positive integer", arch);
-			L->width[L->nwidth++] = (int)v;
-			p = *e ? e + 1 : e;
-			if (*e && !*p)
-				return imb_seterr("model %s: trailing comma", arch);
-		}
-		if (!L->nwidth)
-			return imb_seterr("model %s: mlp:W1,W2,... wants at least one width", arch);
+	const char *p = arch;
+	if (!strncmp(arch, "linear", 6) && (!arch[6] || arch[6] == '+')) {
+		L->bb.kind = NET_LINEAR;
+		p = arch + 6;
+		if (*p)
+			return imb_seterr("model %s: linear has no backbone to put a head on "
+			                  "(mlp:W1,W2,... is the network with hidden layers)", arch);
 		return 0;
-	}
-	if (!strncmp(arch, "resnet", 6)) {
+	} else if (!strncmp(arch, "mlp:", 4)) {
+		L->bb.kind = NET_MLP;
+		p = arch + 4;
+		if (widths(arch, &p, L->bb.width, &L->bb.nwidth, "mlp:W1,W2,..."))
+			return -1;
+	} else if (!strncmp(arch, "resnet", 6) && is_digit(arch[6])) {
 		char *e;
 		errno = 0;
 		long d = strtol(arch + 6, &e, 10);
-		if (e != arch + 6 && !*e && !errno) {
-			if (d == 18 || d == 34) {
-				static const int b18[4] = { 2, 2, 2, 2 }, b34[4] = { 3, 4, 6, 3 };
-				L->nstage = 4;
-				L->stem = 64;
-				for (int k = 0; k < 4; k++) {
-					L->blocks[k] = d == 18 ? b18[k] : b34[k];
-					L->planes[k] = 64 << k;
-				}
-				return 0;
+		p = e;
+		if (errno || (*e && *e != '+'))
+			d = 0;
+		if (d == 18 || d == 34) {
+			static const int b18[4] = { 2, 2, 2, 2 }, b34[4] = { 3, 4, 6, 3 };
+			L->bb.kind = NET_RESNET;
+			L->bb.nstage = 4;
+			L->bb.stem = 64;
+			for (int k = 0; k < 4; k++) {
+				L->bb.blocks[k] = d == 18 ? b18[k] : b34[k];
+				L->bb.planes[k] = 64 << k;
 			}
-			if (d >= 8 && d <= 1202 && (d - 2) % 6 == 0) {
-				L->nstage = 3;
-				L->stem = 16;
-				for (int k = 0; k < 3; k++) {
-					L->blocks[k] = (int)(d - 2) / 6;
-					L->planes[k] = 16 << k;
-				}
-				return 0;
+		} else if (d >= 8 && d <= 1202 && (d - 2) % 6 == 0) {
+			L->bb.kind = NET_RESNET;
+			L->bb.nstage = 3;
+			L->bb.stem = 16;
+			for (int k = 0; k < 3; k++) {
+				L->bb.blocks[k] = (int)(d - 2) / 6;
+				L->bb.planes[k] = 16 << k;
 			}
 		}
 	}
-	return imb_seterr("model %s: unknown (mlp:W1,W2,..., resnet8/20/32/44/56/110 "
-	                  "(depth 6n+2), resnet18, resnet34)", arch);
+	if (!L->bb.kind)
+		return imb_seterr("model %s: unknown (linear, mlp:W1,W2,..., "
+		                  "resnet8/20/32/44/56/110 (depth 6n+2), resnet18, resnet34; "
+		                  "all but linear with an optional head +mlp:V1,V2,...)", arch);
+	if (!*p)
+		return 0;
+	if (strncmp(p, "+mlp:", 5))
+		return imb_seterr("model %s: a head is +mlp:V1,V2,... at the end of the name",
+		                  arch);
+	p += 5;
+	if (widths(arch, &p, L->hwidth, &L->nhead, "the head +mlp:V1,V2,..."))
+		return -1;
+	if (*p)
+		return imb_seterr("model %s: one head, +mlp:V1,V2,..., at the end of the name",
+		                  arch);
+	return 0;
 }
 
 int imb_nn_arch_same_backbone(const char *a, const char *b)
 {
-	size_t la = strcspn(a, "+"), lb = strcspn(b, "+");
-	return la == lb && !strncmp(a, b, la);
+	layout A, B;
+	return !parse(a, &A) && !parse(b, &B) && !memcmp(&A.bb, &B.bb, sizeof A.bb);
+}
+
+int imb_nn_arch_flat(const char *arch)
+{
+	layout L;
+	if (parse(arch, &L))
+		return -1;
+	return L.bb.kind != NET_RESNET;
 }
 
 int imb_nn_arch_check(const char *arch)
@@ -306,35 +364,45 @@ imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
 	m->C = C, m->H = H, m->W = W, m->K = K;
 	m->bn_momentum = 0.1f;
 	m->bn_eps = 1e-5f;
-	m->net = imb_xcalloc(1, sizeof *m->net);
-	builder b = { m, m->net, 0, 0 };
+	m->be = imb_nn_be();
+	imb_nn_net *n = m->net = imb_xcalloc(1, sizeof *m->net);
+	builder b = { m, n, 0, 0 };
 	cur x = { new_tensor(&b, (size_t)C * H * W, -1), C, H, W };
-	if (L.mlp) {
-		x = (cur){ x.t, C * H * W, 1, 1 };
-		for (int k = 0; k < L.nwidth; k++)
-			x = relu(&b, linear(&b, x, L.width[k]));
-	} else {
-		x = relu(&b, bn(&b, conv(&b, x, L.stem, 3, 1, 1)));
-		for (int s = 0; s < L.nstage; s++)
-			for (int k = 0; k < L.blocks[s]; k++)
-				x = basic_block(&b, x, L.planes[s], k == 0 && s > 0 ? 2 : 1);
+	if (L.bb.kind == NET_RESNET) {
+		x = relu(&b, bn(&b, conv(&b, x, L.bb.stem, 3, 1, 1)));
+		for (int s = 0; s < L.bb.nstage; s++)
+			for (int k = 0; k < L.bb.blocks[s]; k++)
+				x = basic_block(&b, x, L.bb.planes[s], k == 0 && s > 0 ? 2 : 1);
 		x = avgpool(&b, x);
+	} else {
+		x = (cur){ x.t, C * H * W, 1, 1 };
+		for (int k = 0; k < L.bb.nwidth; k++)
+			x = relu(&b, linear(&b, x, L.bb.width[k]));
 	}
 	m->head = m->P;
+	n->head_op = n->nops;
+	for (int k = 0; k < L.nhead; k++)
+		x = relu(&b, linear(&b, x, L.hwidth[k]));
+	n->last_op = n->nops;
 	linear(&b, x, K);
-	plan_grads(m->net);
-	const imb_nn_backend *be = imb_nn_be();
+	plan_grads(n);
+	const imb_nn_backend *be = m->be;
 	m->params = be->alloc(m->P * sizeof(float));
 	m->grads = be->alloc(m->P * sizeof(float));
 	m->bufs = be->alloc((m->B ? m->B : 1) * sizeof(float));
+	n->stats = be->alloc((m->B ? m->B : 1) * sizeof(float));
 	be->zero(m->params, m->P);
 	be->zero(m->grads, m->P);
+	be->zero(n->stats, m->B);
 	float *host = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
-	for (int i = 0; i < m->net->nops; i++) {
-		op *o = &m->net->ops[i];
-		if (o->kind == OP_BN)
+	for (int i = 0; i < n->nops; i++) {
+		op *o = &n->ops[i];
+		if (o->kind == OP_BN) {
+			o->mean = n->stats + o->rm;
+			o->rstd = n->stats + o->rm + o->C;
 			for (int c = 0; c < o->C; c++)
 				host[o->rm + o->C + c] = 1;
+		}
 	}
 	be->upload(m->bufs, host, m->B * sizeof(float));
 	free(host);
@@ -343,7 +411,7 @@ imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
 
 void imb_nn_model_init(imb_nn_model *m, imb_rng *r)
 {
-	const imb_nn_backend *be = imb_nn_be();
+	const imb_nn_backend *be = m->be;
 	float *p = imb_xcalloc(m->P ? m->P : 1, sizeof(float));
 	float *bufs = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
 	for (int i = 0; i < m->net->nops; i++) {
@@ -373,11 +441,10 @@ void imb_nn_model_init(imb_nn_model *m, imb_rng *r)
 }
 
 /* activations and gradients for N samples */
-static void reserve(imb_nn_net *n, int N)
+static void reserve(const imb_nn_backend *be, imb_nn_net *n, int N)
 {
 	if (N <= n->cap)
 		return;
-	const imb_nn_backend *be = imb_nn_be();
 	for (int i = 1; i < n->nt; i++) {
 		tensor *t = &n->t[i];
 		if (t->alias < 0) {
@@ -404,15 +471,19 @@ static const float *act(const imb_nn_net *n, int id)
 	return id == 0 ? n->x : n->t[id].a;
 }
 
-const float *imb_nn_model_forward(imb_nn_model *m, const float *x, int N, int train)
+/* the forward of ops [0, stop) */
+static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int stop)
 {
 	imb_nn_net *n = m->net;
-	reserve(n, N);
+	reserve(m->be, n, N);
 	n->x = x;
 	n->N = N;
-	n->train = train;
+	n->train = mode != IMB_NN_EVAL;
+	n->ran = stop;
 	const float *P = m->params;
-	for (int i = 0; i < n->nops; i++) {
+	/* frozen statistics: the backend's BN takes NULL running statistics */
+	float *run = mode == IMB_NN_TRAIN ? m->bufs : NULL;
+	for (int i = 0; i < stop; i++) {
 		const op *o = &n->ops[i];
 		float *out = n->t[o->out].a;
 		const float *in = act(n, o->in);
@@ -423,11 +494,12 @@ const float *imb_nn_model_forward(imb_nn_model *m, const float *x, int N, int tr
 			                      o->K, o->K, o->stride, o->pad);
 			break;
 		case OP_BN:
-			if (train)
-				imb_nn_batchnorm_forward_train(out, o->mean, o->rstd, m->bufs + o->rm,
-				                               m->bufs + o->rm + o->C, in, P + o->w,
-				                               P + o->b, N, o->C, o->H * o->W,
-				                               m->bn_momentum, m->bn_eps);
+			if (n->train)
+				imb_nn_batchnorm_forward_train(out, o->mean, o->rstd,
+				                               run ? run + o->rm : NULL,
+				                               run ? run + o->rm + o->C : NULL, in,
+				                               P + o->w, P + o->b, N, o->C,
+				                               o->H * o->W, m->bn_momentum, m->bn_eps);
 			else
 				imb_nn_batchnorm_forward_eval(out, in, P + o->w, P + o->b,
 				                              m->bufs + o->rm, m->bufs + o->rm + o->C,
@@ -447,28 +519,63 @@ const float *imb_nn_model_forward(imb_nn_model *m, const float *x, int N, int tr
 			break;
 		}
 	}
+}
+
+const float *imb_nn_model_forward(imb_nn_model *m, const float *x, int N, imb_nn_mode mode)
+{
+	imb_nn_net *n = m->net;
+	run(m, x, N, mode, n->nops);
 	return n->t[n->ops[n->nops - 1].out].a;
+}
+
+/* the op whose input is point at, or nops for the logits */
+static int stop_at(const imb_nn_net *n, imb_nn_point at)
+{
+	return at == IMB_NN_AT_FEATURES ? n->head_op
+	       : at == IMB_NN_AT_LAST_LINEAR ? n->last_op : n->nops;
+}
+
+const float *imb_nn_model_forward_to(imb_nn_model *m, const float *x, int N,
+                                     imb_nn_mode mode, imb_nn_point at)
+{
+	imb_nn_net *n = m->net;
+	int stop = stop_at(n, at);
+	run(m, x, N, mode, stop);
+	return stop < n->nops ? act(n, n->ops[stop].in) : n->t[n->ops[n->nops - 1].out].a;
+}
+
+size_t imb_nn_model_point_dim(const imb_nn_model *m, imb_nn_point at)
+{
+	const imb_nn_net *n = m->net;
+	int stop = stop_at(n, at);
+	return stop < n->nops ? n->t[n->ops[stop].in].per : (size_t)m->K;
 }
 
 void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 {
 	imb_nn_net *n = m->net;
-	const imb_nn_backend *be = imb_nn_be();
-	int N = n->N, last = n->ops[n->nops - 1].out;
+	const imb_nn_backend *be = m->be;
+	if (n->ran != n->nops) {
+		fprintf(stderr, "imb: model %s: a backward needs a forward to the logits\n",
+		        m->arch);
+		abort();
+	}
+	/* head_only: the head's ops, and no gradient for the features */
+	int N = n->N, last = n->ops[n->nops - 1].out, stop = head_only ? n->head_op : 0;
+	int nograd = head_only ? n->ops[n->head_op].in : 0;
 	const float *P = m->params;
 	float *G = m->grads;
-	for (int i = n->nops - 1; i >= 0; i--) {
+	for (int i = n->nops - 1; i >= stop; i--) {
 		const op *o = &n->ops[i];
 		const float *dout = o->out == last ? dlogits : n->t[o->out].g;
 		const float *in = act(n, o->in);
-		float *din = o->in == 0 || head_only ? NULL : n->t[o->in].g;
+		float *din = o->in == 0 || o->in == nograd ? NULL : n->t[o->in].g;
 		size_t cnt = (size_t)N * n->t[o->out].per;
-		if (!head_only) {       /* gradients born here start at zero */
-			if (din && n->t[o->in].birth == i)
-				be->zero(din, n->t[o->in].per * N);
-			if (o->in2 > 0 && n->t[o->in2].birth == i)
-				be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
-		}
+		/* gradients born here start at zero */
+		if (din && n->t[o->in].birth == i)
+			be->zero(din, n->t[o->in].per * N);
+		if (o->in2 > 0 && n->t[o->in2].birth == i)
+			be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
 		switch (o->kind) {
 		case OP_CONV:
 			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
@@ -500,20 +607,18 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 			                       o->OC);
 			break;
 		}
-		if (head_only)
-			break;
 	}
 }
 
 void imb_nn_model_predict(imb_nn_model *m, float *probs, const float *x, size_t N, int batch)
 {
-	const imb_nn_backend *be = imb_nn_be();
+	const imb_nn_backend *be = m->be;
 	size_t D = (size_t)m->C * m->H * m->W, K = (size_t)m->K;
 	if (batch <= 0)
 		batch = 256;
 	for (size_t at = 0; at < N; at += (size_t)batch) {
 		int n = N - at < (size_t)batch ? (int)(N - at) : batch;
-		const float *z = imb_nn_model_forward(m, x + at * D, n, 0);
+		const float *z = imb_nn_model_forward(m, x + at * D, n, IMB_NN_EVAL);
 		float *p = probs + at * K;
 		be->download(p, z, (size_t)n * K * sizeof(float));
 		for (int i = 0; i < n; i++) {
@@ -531,14 +636,14 @@ void imb_nn_model_predict(imb_nn_model *m, float *probs, const float *x, size_t 
 
 void imb_nn_model_zero_grad(imb_nn_model *m)
 {
-	imb_nn_be()->zero(m->grads, m->P);
+	m->be->zero(m->grads, m->P);
 }
 
 void imb_nn_model_free(imb_nn_model *m)
 {
 	if (!m)
 		return;
-	const imb_nn_backend *be = imb_nn_be();
+	const imb_nn_backend *be = m->be;
 	imb_nn_net *n = m->net;
 	for (int i = 1; i < n->nt; i++)
 		if (n->t[i].alias < 0 && n->t[i].a)
@@ -548,12 +653,9 @@ void imb_nn_model_free(imb_nn_model *m)
 			be->free(n->slot_buf[sl]);
 	free(n->slot_buf);
 	free(n->slot_per);
-	for (int i = 0; i < n->nops; i++) {
-		free(n->ops[i].mean);
-		free(n->ops[i].rstd);
-	}
 	free(n->ops);
 	free(n->t);
+	be->free(n->stats);
 	free(n);
 	be->free(m->params);
 	be->free(m->grads);

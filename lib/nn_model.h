@@ -1,7 +1,8 @@
 /* nn_model.h: networks by name, built from the layers of nn_layers.h.
  *
+ *   linear         softmax regression: one linear layer D -> K, no hidden
+ *                  layer (D = C*H*W: feature vectors or flattened images)
  *   mlp:W1,W2,...  fully connected, ReLU between: D -> W1 -> W2 ... -> K
- *                  (D = C*H*W: feature vectors or flattened images)
  *   resnet8, resnet20, resnet32, resnet44, resnet56, resnet110
  *                  He et al.'s CIFAR ResNets (depth 6n+2): a 3x3 conv
  *                  stem of 16 channels, three stages of n BasicBlocks
@@ -12,6 +13,19 @@
  *                  pool, BasicBlocks [2,2,2,2] / [3,4,6,3] with 64, 128,
  *                  256, 512 channels, global average pooling, linear
  *
+ * A network is a backbone and a head. The head is the last linear layer
+ * (F -> K, F the backbone's feature dimension); the backbone is the rest:
+ * the hidden layers of an mlp (each linear then ReLU), a ResNet up to and
+ * including its average pooling, nothing for linear. A name other than
+ * linear may end in a head of several layers:
+ *
+ *   BACKBONE+mlp:V1,...,Vk
+ *                  the head Linear(F,V1)-ReLU-Linear(V1,V2)-ReLU-...
+ *                  -Linear(Vk,K): the V are the head's hidden widths, K
+ *                  the model's output count. resnet18+mlp:2048 with
+ *                  K = 128 is SimCLR's CIFAR projection head 512-2048-128;
+ *                  mlp:64,64+mlp:32 is D-64-64 then 64-32-K.
+ *
  * A BasicBlock is conv3x3-BN-ReLU-conv3x3-BN, plus the shortcut, then
  * ReLU; where the shape changes the shortcut is a 1x1 strided conv + BN
  * (projection, "option B"), elsewhere the identity. Convolutions have no
@@ -20,13 +34,17 @@
  *
  * Parameters live in one flat block params (P floats), in PyTorch's
  * module order (per conv: weight; per BN: weight, bias; per linear:
- * weight, bias; a block's shortcut after its second BN), gradients in
- * grads (same layout), BN running statistics in bufs (B floats: per BN,
- * running mean then running var). A model frame is those blocks plus the
- * architecture string. */
+ * weight, bias; a block's shortcut after its second BN): the backbone's,
+ * then the head's from params[head]. So the backbone's parameters of two
+ * architectures with the same backbone (imb_nn_arch_same_backbone) have
+ * the same layout for the same input shape, whatever their heads.
+ * Gradients live in grads (same layout), BN running statistics in bufs
+ * (B floats: per BN, running mean then running var; all in the
+ * backbone). A model frame is those blocks plus the architecture string. */
 #ifndef IMB_NN_MODEL_H
 #define IMB_NN_MODEL_H
 
+#include "nn_backend.h"
 #include "rng.h"
 
 #include <stddef.h>
@@ -35,19 +53,41 @@ typedef struct imb_nn_net imb_nn_net;   /* the layer graph, private */
 
 typedef struct {
 	char *arch;             /* the name it was built from */
-	int C, H, W, K;         /* input shape, classes */
+	int C, H, W, K;         /* input shape, outputs (classes) */
 	size_t P, B;            /* parameter and buffer counts */
 	float *params;          /* (P) backend memory */
 	float *grads;           /* (P) */
 	float *bufs;            /* (B) running statistics */
-	size_t head;            /* params[head..P) are the last linear layer's */
+	size_t head;            /* params[head..P) are the head's */
 	float bn_momentum, bn_eps;  /* 0.1, 1e-5 (PyTorch's) */
+	const imb_nn_backend *be;   /* the backend that holds its memory */
 	imb_nn_net *net;
 } imb_nn_model;
 
-/* Build a model for inputs (C,H,W) and K classes; parameters zero, BN
- * buffers at (mean 0, var 1). NULL with imb_error() for an unknown name
- * or an input too small for it. */
+/* What a forward does with batch norm. */
+typedef enum {
+	IMB_NN_EVAL = 0,        /* the running statistics */
+	IMB_NN_TRAIN = 1,       /* batch statistics; running statistics updated */
+	IMB_NN_TRAIN_FROZEN = 2 /* batch statistics; running statistics left
+	                         * alone (SAM's second pass) */
+} imb_nn_mode;
+
+/* Points of the network a forward can stop at. */
+typedef enum {
+	IMB_NN_AT_LOGITS = 0,   /* the output (K) */
+	IMB_NN_AT_FEATURES,     /* the backbone's output: the input of the
+	                         * head's first layer (F) */
+	IMB_NN_AT_LAST_LINEAR   /* the input of the last linear layer (what
+	                         * last-layer Laplace uses); F without a
+	                         * +mlp: head, the head's last hidden width
+	                         * with one */
+} imb_nn_point;
+
+/* Build a model for inputs (C,H,W) and K outputs on the current backend
+ * (imb_nn_be(), recorded in m->be: every allocation and free of the
+ * model goes through it); parameters zero, BN buffers at (mean 0, var
+ * 1). NULL with imb_error() for an unknown name or an input too small
+ * for it. */
 imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K);
 /* NULL-safe. */
 void imb_nn_model_free(imb_nn_model *m);
@@ -59,15 +99,32 @@ void imb_nn_model_free(imb_nn_model *m);
 void imb_nn_model_init(imb_nn_model *m, imb_rng *r);
 
 /* Forward of N samples; x (N,C,H,W) must stay valid until the backward.
- * train: BN on batch statistics, running statistics updated; else on
- * the running statistics. Returns the logits (N,K), owned by the model
- * and valid until the next forward. */
+ * mode (imb_nn_mode; 0 and 1 are the former train flag): IMB_NN_EVAL
+ * normalises with the running statistics; IMB_NN_TRAIN with the batch's,
+ * saved for the backward, and updates the running statistics;
+ * IMB_NN_TRAIN_FROZEN is IMB_NN_TRAIN without the update (bufs are not
+ * written). Returns the logits (N,K), owned by the model and valid until
+ * the next forward. */
 const float *imb_nn_model_forward(imb_nn_model *m,
                                   const float *x,   // x is (N,C,H,W)
-                                  int N, int train);
-/* Backward of the last (train-mode) forward: grads += d loss / d params
- * given dlogits (N,K). head_only: only the last linear layer (a linear
- * probe: the backbone's gradients are left alone, and not computed). */
+                                  int N, imb_nn_mode mode);
+/* Forward of N samples up to the point at, running no layer after it.
+ * Returns the activation there, (N, imb_nn_model_point_dim(m, at)),
+ * backend memory owned by the model and valid until the next forward
+ * (for linear's features, which are the input, it is x itself). A
+ * backward needs a forward to the logits: it may not follow this one
+ * unless at is IMB_NN_AT_LOGITS. */
+const float *imb_nn_model_forward_to(imb_nn_model *m,
+                                     const float *x,   // x is (N,C,H,W)
+                                     int N, imb_nn_mode mode, imb_nn_point at);
+/* Floats per sample at point at: F, the last linear layer's input width,
+ * or K. */
+size_t imb_nn_model_point_dim(const imb_nn_model *m, imb_nn_point at);
+/* Backward of the last forward (to the logits): grads += d loss /
+ * d params given dlogits (N,K); BN layers differentiate the statistics
+ * of that forward's mode. head_only: only through the head, every head
+ * layer (a linear probe, or a projection head on a frozen backbone):
+ * the backbone's gradients are left alone, and not computed. */
 void imb_nn_model_backward(imb_nn_model *m,
                            const float *dlogits,    // dlogits is (N,K)
                            int head_only);
@@ -81,9 +138,17 @@ void imb_nn_model_predict(imb_nn_model *m,
 /* grads = 0 */
 void imb_nn_model_zero_grad(imb_nn_model *m);
 
-/* 1 if architectures a and b share their backbone (the network up to
- * the head), so that --init can carry it from one to the other. */
+/* 1 if architectures a and b name the same backbone (the network up to
+ * the head: resnet20 and resnet20+mlp:128; mlp:64,64 and
+ * mlp:64,64+mlp:32), so that for the same input shape params[0..head)
+ * of one is exactly what the other expects (--init carries it over).
+ * 0 otherwise, and for a name that is not an architecture. */
 int imb_nn_arch_same_backbone(const char *a, const char *b);
+
+/* 1 if arch takes its input flat (linear and mlp:, with any head: any
+ * (C,H,W), feature vectors included), 0 if it needs images (ResNets),
+ * -1 with imb_error() for an unknown name. */
+int imb_nn_arch_flat(const char *arch);
 
 /* 0 if arch names a known architecture, else -1 with imb_error(). */
 int imb_nn_arch_check(const char *arch);
