@@ -2,14 +2,19 @@
  * PyTorch figures, the parameter gradient of small networks against
  * central finite differences of the model's own forward (float, so a
  * loose tolerance; the 1e-4 comparison with PyTorch is in nn_ref.bats),
- * the linear probe, eval mode, determinism, and bad names. */
+ * the linear probe, eval mode, frozen BN statistics, forwards to the
+ * features and to the last linear layer's input, heads of several
+ * layers, softmax regression, determinism, and bad names. */
 #include "check.h"
 #include "nn_model.h"
 #include "nn_backend.h"
+#include "nn_layers.h"
 #include "nn_loss.h"
 #include "util.h"
 
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static float loss_of(imb_nn_model *m, const imb_nn_loss *L, const float *x,
                      const int32_t *y, int N, float *dz)
@@ -18,8 +23,10 @@ static float loss_of(imb_nn_model *m, const imb_nn_loss *L, const float *x,
 	return imb_nn_loss_forward(L, dz, NULL, z, y, N);
 }
 
-/* analytic gradient vs central differences over up to 60 parameters */
-static void gradcheck(const char *arch, int C, int H, int W, int K, int N)
+/* analytic gradient vs central differences over up to 60 parameters;
+ * head_only: of the head's parameters from a head-only backward, which
+ * must leave every backbone gradient at zero */
+static void gradcheck_(const char *arch, int C, int H, int W, int K, int N, int head_only)
 {
 	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
 	CHECK(m != NULL);
@@ -39,11 +46,16 @@ static void gradcheck(const char *arch, int C, int H, int W, int K, int N)
 	imb_nn_loss_ce(&L, K);
 	imb_nn_model_zero_grad(m);
 	loss_of(m, &L, x, y, N, dz);
-	imb_nn_model_backward(m, dz, 0);
+	imb_nn_model_backward(m, dz, head_only);
 	const float h = 1e-3f;
 	double md = 0, mx = 0;
-	size_t step = m->P > 60 ? m->P / 60 : 1;
-	for (size_t k = 0; k < m->P; k += step) {
+	size_t from = head_only ? m->head : 0, span = m->P - from;
+	size_t step = span > 60 ? span / 60 : 1;
+	int touched = 0;
+	for (size_t k = 0; k < from; k++)
+		touched += m->grads[k] != 0;
+	CHECK_EQ_INT(touched, 0);
+	for (size_t k = from; k < m->P; k += step) {
 		float save = m->params[k];
 		m->params[k] = save + h;
 		double fp = loss_of(m, &L, x, y, N, NULL);
@@ -54,8 +66,9 @@ static void gradcheck(const char *arch, int C, int H, int W, int K, int N)
 		md = fabs(g - m->grads[k]) > md ? fabs(g - m->grads[k]) : md;
 		mx = fabs(g) > mx ? fabs(g) : mx;
 	}
-	printf("%-14s %dx%dx%d K=%d N=%d: P=%zu, grads vs finite differences max diff %.3g "
-	       "(max |fd| %.3g)\n", arch, C, H, W, K, N, m->P, md, mx);
+	printf("%-14s %dx%dx%d K=%d N=%d: P=%zu, %s grads vs finite differences max diff "
+	       "%.3g (max |fd| %.3g)\n", arch, C, H, W, K, N, m->P,
+	       head_only ? "head-only: head" : "all", md, mx);
 	CHECK(mx > 0);
 	CHECK(md <= 1e-2 * mx);
 	imb_nn_loss_free(&L);
@@ -65,12 +78,327 @@ static void gradcheck(const char *arch, int C, int H, int W, int K, int N)
 	free(y);
 }
 
+static void gradcheck(const char *arch, int C, int H, int W, int K, int N)
+{
+	gradcheck_(arch, C, H, W, K, N, 0);
+}
+
 static size_t nparams(const char *arch, int C, int H, int W, int K)
 {
 	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
 	size_t P = m ? m->P : 0;
 	imb_nn_model_free(m);
 	return P;
+}
+
+static imb_nn_model *new_init(const char *arch, int C, int H, int W, int K, uint64_t seed)
+{
+	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
+	CHECK(m != NULL);
+	if (!m) {
+		fprintf(stderr, "%s: %s\n", arch, imb_error());
+		exit(1);
+	}
+	imb_rng r;
+	imb_rng_seed(&r, seed);
+	imb_nn_model_init(m, &r);
+	return m;
+}
+
+static float *randn(size_t n, uint64_t seed)
+{
+	imb_rng r;
+	imb_rng_seed(&r, seed);
+	float *x = malloc(n * sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)imb_rng_normal(&r);
+	return x;
+}
+
+static float *fdup(const float *p, size_t n)
+{
+	float *q = malloc((n ? n : 1) * sizeof(float));
+	memcpy(q, p, n * sizeof(float));
+	return q;
+}
+
+/* frozen statistics: the train forward's logits and gradients, bufs untouched */
+static void test_frozen(void)
+{
+	imb_nn_model *m = new_init("resnet8", 3, 8, 8, 4, 2);
+	int N = 5, K = 4;
+	float *x = randn((size_t)N * 3 * 8 * 8, 3), *dz = randn((size_t)N * K, 4);
+	imb_nn_model_forward(m, x, N, IMB_NN_TRAIN);   /* running stats off (0, 1) */
+	float *b0 = fdup(m->bufs, m->B);
+	imb_nn_model_zero_grad(m);
+	float *zf = fdup(imb_nn_model_forward(m, x, N, IMB_NN_TRAIN_FROZEN), (size_t)N * K);
+	imb_nn_model_backward(m, dz, 0);
+	float *gf = fdup(m->grads, m->P);
+	int same_bufs = !memcmp(b0, m->bufs, m->B * sizeof(float));
+	imb_nn_model_zero_grad(m);
+	float *zt = fdup(imb_nn_model_forward(m, x, N, IMB_NN_TRAIN), (size_t)N * K);
+	imb_nn_model_backward(m, dz, 0);
+	int moved = 0;
+	for (size_t i = 0; i < m->B; i++)
+		moved += b0[i] != m->bufs[i];
+	const float *ze = imb_nn_model_forward(m, x, N, IMB_NN_EVAL);
+	double de = 0;
+	for (int i = 0; i < N * K; i++)
+		de = fabs(ze[i] - zf[i]) > de ? fabs(ze[i] - zf[i]) : de;
+	printf("frozen BN statistics: bufs %s, logits %s and gradients %s the train "
+	       "forward's; train mode moved %d of %zu buffers; eval differs by %.3g\n",
+	       same_bufs ? "untouched" : "CHANGED",
+	       memcmp(zf, zt, (size_t)N * K * sizeof(float)) ? "differ from" : "equal",
+	       memcmp(gf, m->grads, m->P * sizeof(float)) ? "differ from" : "equal",
+	       moved, m->B, de);
+	CHECK(same_bufs);
+	CHECK(memcmp(zf, zt, (size_t)N * K * sizeof(float)) == 0);
+	CHECK(memcmp(gf, m->grads, m->P * sizeof(float)) == 0);
+	CHECK(moved > (int)m->B / 2);
+	CHECK(de > 0);                  /* the frozen forward is not eval mode */
+	free(x); free(dz); free(b0); free(zf); free(gf); free(zt);
+	imb_nn_model_free(m);
+}
+
+/* forward_to: the head's layers applied by hand (widths hw[0..nh), then
+ * K) to the features give the logits, and to the last linear layer's
+ * input too; stopping early leaves the logits buffer alone */
+static void test_forward_to(const char *arch, int C, int H, int W, int K, size_t F,
+                            const int *hw, int nh, imb_nn_mode mode)
+{
+	imb_nn_model *m = new_init(arch, C, H, W, K, 5);
+	int N = 4;
+	size_t D = (size_t)C * H * W, L = nh ? (size_t)hw[nh - 1] : F;
+	float *x = randn(N * D, 6), *x2 = randn(N * D, 7);
+	CHECK_EQ_INT(imb_nn_model_point_dim(m, IMB_NN_AT_FEATURES), F);
+	CHECK_EQ_INT(imb_nn_model_point_dim(m, IMB_NN_AT_LAST_LINEAR), L);
+	CHECK_EQ_INT(imb_nn_model_point_dim(m, IMB_NN_AT_LOGITS), K);
+	const float *zp = imb_nn_model_forward(m, x, N, mode);
+	float *z = fdup(zp, (size_t)N * K);
+	imb_nn_model_forward_to(m, x2, N, mode, IMB_NN_AT_FEATURES);
+	int head_ran = memcmp(zp, z, (size_t)N * K * sizeof(float)) != 0;
+	imb_nn_model_forward_to(m, x2, N, mode, IMB_NN_AT_LAST_LINEAR);
+	head_ran += memcmp(zp, z, (size_t)N * K * sizeof(float)) != 0;
+	CHECK_EQ_INT(head_ran, 0);
+	float *h = fdup(imb_nn_model_forward_to(m, x, N, mode, IMB_NN_AT_FEATURES), N * F);
+	float *last = fdup(imb_nn_model_forward_to(m, x, N, mode, IMB_NN_AT_LAST_LINEAR), N * L);
+	CHECK(memcmp(imb_nn_model_forward_to(m, x, N, mode, IMB_NN_AT_LOGITS), z,
+	             (size_t)N * K * sizeof(float)) == 0);
+	/* the head by hand */
+	size_t off = m->head, in = F;
+	double dlast = -1;
+	for (int k = 0; k <= nh; k++) {
+		size_t out = k < nh ? (size_t)hw[k] : (size_t)K;
+		if (k == nh) {
+			dlast = 0;
+			for (size_t i = 0; i < N * in; i++)
+				dlast = fabs(h[i] - last[i]) > dlast ? fabs(h[i] - last[i]) : dlast;
+		}
+		float *o = malloc(N * out * sizeof(float));
+		imb_nn_linear_forward(o, h, m->params + off, m->params + off + out * in, N,
+		                      (int)in, (int)out);
+		if (k < nh)
+			imb_nn_relu_forward(o, o, N * out);
+		off += out * in + out;
+		free(h);
+		h = o;
+		in = out;
+	}
+	CHECK_EQ_INT(off, m->P);
+	double d = 0, mx = 0;
+	for (int i = 0; i < N * K; i++) {
+		d = fabs(h[i] - z[i]) > d ? fabs(h[i] - z[i]) : d;
+		mx = fabs(z[i]) > mx ? fabs(z[i]) : mx;
+	}
+	printf("forward_to %-16s F=%zu, last linear input %zu: head by hand vs logits max "
+	       "diff %.3g (max |z| %.3g), last linear input max diff %.3g\n", arch, F, L, d,
+	       mx, dlast);
+	CHECK(mx > 0);
+	CHECK(d == 0);
+	CHECK(dlast == 0);
+	if (m->head == 0)               /* no backbone: the features are the input */
+		CHECK(imb_nn_model_forward_to(m, x, N, mode, IMB_NN_AT_FEATURES) == x);
+	free(x); free(x2); free(z); free(h); free(last);
+	imb_nn_model_free(m);
+}
+
+/* a backward after a forward that stopped early is refused (abort) */
+static void test_backward_needs_logits(void)
+{
+	imb_nn_model *m = new_init("mlp:5,4+mlp:3", 3, 1, 1, 2, 1);
+	float *x = randn(6, 2), *dz = randn(4, 3);
+	imb_nn_model_forward_to(m, x, 2, IMB_NN_TRAIN, IMB_NN_AT_FEATURES);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(3);
+		imb_nn_model_backward(m, dz, 0);
+		_exit(0);
+	}
+	int st = 0;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFSIGNALED(st));
+	printf("backward after a forward to the features: %s\n",
+	       WIFSIGNALED(st) ? "refused (abort)" : "NOT refused");
+	/* after a full forward it runs */
+	imb_nn_model_forward(m, x, 2, IMB_NN_TRAIN);
+	imb_nn_model_zero_grad(m);
+	imb_nn_model_backward(m, dz, 0);
+	free(x); free(dz);
+	imb_nn_model_free(m);
+}
+
+/* a copy of params[0..head) (and bufs) from a, whatever its head, makes
+ * b's features a's */
+static void test_backbone_copy(const char *a, const char *b, int C, int H, int W)
+{
+	CHECK(imb_nn_arch_same_backbone(a, b) == 1);
+	imb_nn_model *ma = new_init(a, C, H, W, 3, 11), *mb = new_init(b, C, H, W, 7, 12);
+	CHECK_EQ_INT(ma->head, mb->head);
+	CHECK_EQ_INT(ma->B, mb->B);
+	CHECK_EQ_INT(imb_nn_model_point_dim(ma, IMB_NN_AT_FEATURES),
+	             imb_nn_model_point_dim(mb, IMB_NN_AT_FEATURES));
+	int N = 3;
+	size_t F = imb_nn_model_point_dim(ma, IMB_NN_AT_FEATURES);
+	float *x = randn((size_t)N * C * H * W, 13);
+	/* running stats away from (0, 1), so that bufs must come along */
+	imb_nn_model_forward(ma, x, N, IMB_NN_TRAIN);
+	float *fa = fdup(imb_nn_model_forward_to(ma, x, N, IMB_NN_EVAL, IMB_NN_AT_FEATURES),
+	                N * F);
+	int before = !memcmp(fa, imb_nn_model_forward_to(mb, x, N, IMB_NN_EVAL,
+	                                                 IMB_NN_AT_FEATURES),
+	                     N * F * sizeof(float));
+	memcpy(mb->params, ma->params, ma->head * sizeof(float));
+	memcpy(mb->bufs, ma->bufs, ma->B * sizeof(float));
+	int after = !memcmp(fa, imb_nn_model_forward_to(mb, x, N, IMB_NN_EVAL,
+	                                                IMB_NN_AT_FEATURES),
+	                    N * F * sizeof(float));
+	printf("backbone %s -> %s: %zu parameters, features %s before the copy, %s after\n",
+	       a, b, ma->head, before ? "equal" : "differ", after ? "equal" : "DIFFER");
+	CHECK(!before);
+	CHECK(after);
+	free(x); free(fa);
+	imb_nn_model_free(ma);
+	imb_nn_model_free(mb);
+}
+
+/* head-only backward: the head's gradients are those of the full backward */
+static void test_head_only(const char *arch, int C, int H, int W, int K)
+{
+	imb_nn_model *a = new_init(arch, C, H, W, K, 21), *b = new_init(arch, C, H, W, K, 21);
+	int N = 5;
+	float *x = randn((size_t)N * C * H * W, 22), *dz = randn((size_t)N * K, 23);
+	imb_nn_model_zero_grad(a);
+	imb_nn_model_zero_grad(b);
+	imb_nn_model_forward(a, x, N, IMB_NN_TRAIN);
+	imb_nn_model_backward(a, dz, 0);
+	imb_nn_model_forward(b, x, N, IMB_NN_TRAIN);
+	imb_nn_model_backward(b, dz, 1);
+	int backbone = 0, head_differs = 0, head_zero = 0, first = 0;
+	for (size_t i = 0; i < b->head; i++)
+		backbone += b->grads[i] != 0;
+	for (size_t i = b->head; i < b->P; i++) {
+		head_differs += b->grads[i] != a->grads[i];
+		head_zero += b->grads[i] == 0;
+	}
+	/* the first quarter of the head lies in its first layer: reached */
+	for (size_t i = b->head; i < b->head + (b->P - b->head) / 4; i++)
+		first += b->grads[i] != 0;
+	printf("head-only backward %-16s %zu head parameters (%zu zero), %d backbone "
+	       "gradients touched, %d head gradients differ from the full backward\n", arch,
+	       b->P - b->head, (size_t)head_zero, backbone, head_differs);
+	CHECK_EQ_INT(backbone, 0);
+	CHECK_EQ_INT(head_differs, 0);
+	CHECK(first > 0);
+	free(x); free(dz);
+	imb_nn_model_free(a);
+	imb_nn_model_free(b);
+}
+
+/* softmax regression: logits = x W^T + b */
+static void test_linear(int C, int H, int W, int K)
+{
+	imb_nn_model *m = new_init("linear", C, H, W, K, 31);
+	int N = 6;
+	size_t D = (size_t)C * H * W;
+	CHECK_EQ_INT(m->P, D * K + K);
+	CHECK_EQ_INT(m->head, 0);
+	CHECK_EQ_INT(m->B, 0);
+	CHECK_EQ_INT(imb_nn_model_point_dim(m, IMB_NN_AT_FEATURES), D);
+	CHECK_EQ_INT(imb_nn_model_point_dim(m, IMB_NN_AT_LAST_LINEAR), D);
+	float *x = randn(N * D, 32);
+	const float *z = imb_nn_model_forward(m, x, N, IMB_NN_TRAIN);
+	double d = 0, mx = 0;
+	for (int i = 0; i < N; i++)
+		for (int k = 0; k < K; k++) {
+			double s = m->params[D * K + k];
+			for (size_t j = 0; j < D; j++)
+				s += (double)x[i * D + j] * m->params[k * D + j];
+			d = fabs(z[i * K + k] - s) > d ? fabs(z[i * K + k] - s) : d;
+			mx = fabs(s) > mx ? fabs(s) : mx;
+		}
+	printf("linear %dx%dx%d K=%d: P=%zu, logits vs x W^T + b (double) max diff %.3g "
+	       "(max |z| %.3g)\n", C, H, W, K, m->P, d, mx);
+	CHECK(mx > 0);
+	CHECK(d <= 1e-6 * mx);
+	free(x);
+	imb_nn_model_free(m);
+	gradcheck("linear", C, H, W, K, N);
+}
+
+static void test_names(void)
+{
+	static const char *const bad[] = {
+		"linear+mlp:3", "resnet18+mlp:", "resnet18+mlp:0", "resnet18+mlp:4,",
+		"resnet18+foo", "resnet18+", "mlp:4+mlp:3+mlp:2", "mlp:4,+mlp:3",
+		"resnet 20", "resnet+20", "mlp: 4", "mlp:+4", "linearx", "+mlp:3",
+		"resnet20+mlp:4x",
+	};
+	for (size_t i = 0; i < IMB_LEN(bad); i++) {
+		int rc = imb_nn_arch_check(bad[i]);
+		printf("  %-20s %s\n", bad[i], rc ? imb_error() : "ACCEPTED");
+		CHECK(rc == -1);
+	}
+	static const char *const good[] = {
+		"linear", "resnet18+mlp:2048", "mlp:64,64+mlp:32", "resnet20+mlp:128,128",
+		"resnet8",
+	};
+	for (size_t i = 0; i < IMB_LEN(good); i++)
+		CHECK(imb_nn_arch_check(good[i]) == 0);
+	CHECK(imb_nn_arch_check("vgg16") == -1);
+	CHECK_HAS(imb_error(), "linear");
+	CHECK_HAS(imb_error(), "+mlp:");
+	CHECK(imb_nn_arch_flat("linear") == 1);
+	CHECK(imb_nn_arch_flat("mlp:4+mlp:2") == 1);
+	CHECK(imb_nn_arch_flat("resnet8") == 0);
+	CHECK(imb_nn_arch_flat("resnet8+mlp:2") == 0);
+	CHECK(imb_nn_arch_flat("vgg16") == -1);
+	/* same backbone: the network up to the head */
+	static const struct { const char *a, *b; int same; } sb[] = {
+		{ "resnet20", "resnet20+mlp:128", 1 },
+		{ "resnet20+mlp:64", "resnet20+mlp:128,32", 1 },
+		{ "mlp:64,64", "mlp:64,64+mlp:32", 1 },
+		{ "mlp:64", "mlp:64+mlp:64", 1 },
+		{ "linear", "linear", 1 },
+		{ "resnet18", "resnet18", 1 },
+		{ "mlp:64,64", "mlp:64", 0 },
+		{ "mlp:64,64", "mlp:64,64,32", 0 },
+		{ "mlp:64,64", "mlp:64+mlp:64", 0 },
+		{ "linear", "mlp:4", 0 },
+		{ "resnet20", "resnet32", 0 },
+		{ "resnet18", "resnet34", 0 },
+		{ "resnet8", "mlp:8", 0 },
+		{ "vgg16", "vgg16", 0 },
+		{ "mlp:4+mlp:", "mlp:4", 0 },
+	};
+	for (size_t i = 0; i < IMB_LEN(sb); i++) {
+		int got = imb_nn_arch_same_backbone(sb[i].a, sb[i].b);
+		if (got != sb[i].same)
+			fprintf(stderr, "same_backbone(%s, %s) = %d\n", sb[i].a, sb[i].b, got);
+		CHECK_EQ_INT(got, sb[i].same);
+		CHECK_EQ_INT(imb_nn_arch_same_backbone(sb[i].b, sb[i].a), sb[i].same);
+	}
 }
 
 int main(void)
@@ -199,5 +527,50 @@ int main(void)
 	CHECK(cd < 1e-6);
 	imb_nn_model_free(a);
 	imb_nn_model_free(b);
+
+	/* forward modes */
+	test_frozen();
+
+	/* forward to a point */
+	static const int h16[] = { 16 }, h63[] = { 6, 3 };
+	test_forward_to("resnet8", 3, 8, 8, 4, 64, NULL, 0, IMB_NN_EVAL);
+	test_forward_to("mlp:5,4", 3, 1, 1, 3, 4, NULL, 0, IMB_NN_TRAIN_FROZEN);
+	test_forward_to("resnet8+mlp:16", 3, 8, 8, 4, 64, h16, 1, IMB_NN_TRAIN_FROZEN);
+	test_forward_to("mlp:5,4+mlp:6,3", 3, 1, 1, 3, 4, h63, 2, IMB_NN_EVAL);
+	test_forward_to("linear", 2, 3, 3, 4, 18, NULL, 0, IMB_NN_EVAL);
+	test_backward_needs_logits();
+
+	/* heads of several layers */
+	size_t r18 = 11173962, r18_head = 512 * 10 + 10;
+	CHECK_EQ_INT(nparams("resnet18+mlp:2048", 3, 32, 32, 128),
+	             r18 - r18_head + (512 * 2048 + 2048) + (2048 * 128 + 128));
+	CHECK_EQ_INT(nparams("mlp:64,64+mlp:32", 2, 1, 1, 2),
+	             (2 * 64 + 64) + (64 * 64 + 64) + (64 * 32 + 32) + (32 * 2 + 2));
+	imb_nn_model *h = imb_nn_model_new("resnet18+mlp:2048", 3, 32, 32, 128);
+	CHECK(h && h->head == r18 - r18_head);
+	CHECK(h && imb_nn_model_point_dim(h, IMB_NN_AT_FEATURES) == 512);
+	CHECK(h && imb_nn_model_point_dim(h, IMB_NN_AT_LAST_LINEAR) == 2048);
+	imb_nn_model_free(h);
+	h = imb_nn_model_new("mlp:64,64+mlp:32", 2, 1, 1, 2);
+	CHECK(h && h->head == (2 * 64 + 64) + (64 * 64 + 64));
+	imb_nn_model_free(h);
+	test_backbone_copy("resnet8", "resnet8+mlp:16", 3, 8, 8);
+	test_backbone_copy("resnet8+mlp:4,5", "resnet8", 1, 7, 9);
+	test_backbone_copy("mlp:6,5", "mlp:6,5+mlp:4", 3, 1, 1);
+	test_head_only("resnet8", 3, 8, 8, 4);
+	test_head_only("resnet8+mlp:8", 3, 8, 8, 4);
+	test_head_only("mlp:5,4+mlp:6,3", 3, 1, 1, 3);
+	gradcheck("mlp:5,4+mlp:6,3", 3, 1, 1, 3, 6);
+	gradcheck("resnet8+mlp:8", 2, 6, 6, 3, 4);
+	gradcheck_("mlp:5,4+mlp:6,3", 3, 1, 1, 3, 6, 1);
+	gradcheck_("resnet8+mlp:8", 2, 6, 6, 3, 4, 1);
+	gradcheck_("mlp:5,4", 3, 1, 1, 3, 6, 1);
+
+	/* softmax regression, on feature vectors and on images */
+	test_linear(7, 1, 1, 3);
+	test_linear(2, 4, 5, 4);
+
+	/* names */
+	test_names();
 	CHECK_DONE();
 }
