@@ -21,6 +21,12 @@ tests/unit/test_nn_layers.c, which reads them back):
          networks by name (lib/nn_model.h): resnet20 on 8 3x32x32 images,
          mlp:64,64 on 64 2-D points; logits, loss, every parameter
          gradient, BN running statistics, one SGD step
+  rn8head, mlphead, linear
+         the same for resnet8+mlp:32 (4 3x16x16 images, 5 outputs),
+         mlp:16,16+mlp:8,6 (32 3-D points, 3 classes) and linear (10
+         2x4x4 images, 4 classes), and also the features (the head's
+         input) and the last linear layer's input; compared by
+         `test_nn_model DIR`
 
 For each case: the inputs, a random upstream gradient dout where there is
 one, and torch's outputs and gradients (autograd, float32, one thread).
@@ -162,10 +168,12 @@ dump("net.params1", torch.cat([p[k].detach().flatten() for k in order]))
 # networks by name (lib/nn_model.h): resnet20 on 3x32x32 and mlp:64,64 on
 # 2-D points, train-mode forward, CE loss, every parameter gradient, the
 # BN running statistics, and one SGD step; parameters in module order
-from torch_nets import Block, ResNet  # noqa: E402  (tests/ is on sys.path)
+from torch_nets import MLP, Block, ResNet  # noqa: E402  (tests/ is on sys.path)
 
 
-def model_case(name, model, x, k):
+def model_case(name, model, x, k, head=None):
+    """head: the model's head module; then the features (its input) and
+    the last linear layer's input are dumped too"""
     with torch.no_grad():   # BN affine parameters away from (1, 0)
         for mod in model.modules():
             if isinstance(mod, torch.nn.BatchNorm2d):
@@ -178,7 +186,15 @@ def model_case(name, model, x, k):
     dump(name + ".x", x)
     dump(name + ".y", y.int())
     model.train()
-    z = model(x)
+    if head is None:
+        z = model(x)
+    else:
+        feat = model.features(x)
+        seq = isinstance(head, torch.nn.Sequential)
+        last = head[:-1](feat) if seq else feat
+        z = (head[-1] if seq else head)(last)
+        dump(name + ".feat", feat)
+        dump(name + ".last", last)
     loss = F.cross_entropy(z, y)
     loss.backward()
     dump(name + ".z", z)
@@ -196,3 +212,9 @@ model_case("resnet20", ResNet(3, [3, 3, 3], [16, 32, 64], 16, 10), torch.randn(8
 mlp = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64),
                           torch.nn.ReLU(), torch.nn.Linear(64, 2))
 model_case("mlp", mlp, torch.randn(64, 2) * 2, 2)
+rn8 = ResNet(3, [1, 1, 1], [16, 32, 64], 16, 5, (32,))
+model_case("rn8head", rn8, torch.randn(4, 3, 16, 16), 5, rn8.linear)
+mh = MLP(3, [16, 16], 3, (8, 6))
+model_case("mlphead", mh, torch.randn(32, 3) * 2, 3, mh.head)
+lin = MLP(32, [], 4)
+model_case("linear", lin, torch.randn(10, 2, 4, 4), 4, lin.head)

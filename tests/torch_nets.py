@@ -1,6 +1,7 @@
-"""The CIFAR ResNet of lib/nn_model.h in PyTorch (1x1 conv + BN shortcuts,
-parameters in module order), shared by tests/nn_torch_ref.py and
-bench/nn_ref.py."""
+"""The networks of lib/nn_model.h in PyTorch (parameters in module order):
+the CIFAR ResNet (1x1 conv + BN shortcuts) and the MLP, each with the
+optional head of several layers (BACKBONE+mlp:V1,...), shared by
+tests/nn_torch_ref.py and bench/nn_ref.py."""
 import torch
 import torch.nn.functional as F
 
@@ -24,8 +25,38 @@ class Block(torch.nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
+def head(f, widths, k):
+    """The head F -> V1 -> ... -> K, ReLU between: one Linear without widths."""
+    if not widths:
+        return torch.nn.Linear(f, k)
+    layers = []
+    for w in widths:
+        layers += [torch.nn.Linear(f, w), torch.nn.ReLU()]
+        f = w
+    return torch.nn.Sequential(*layers, torch.nn.Linear(f, k))
+
+
+class MLP(torch.nn.Module):
+    """mlp:W1,...[+mlp:V1,...] on flattened inputs of d features."""
+
+    def __init__(self, d, widths, k, head_widths=()):
+        super().__init__()
+        layers = []
+        for w in widths:
+            layers += [torch.nn.Linear(d, w), torch.nn.ReLU()]
+            d = w
+        self.backbone = torch.nn.Sequential(*layers)
+        self.head = head(d, head_widths, k)
+
+    def features(self, x):
+        return self.backbone(x.flatten(1))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
 class ResNet(torch.nn.Module):
-    def __init__(self, cin, blocks, planes, stem, k):
+    def __init__(self, cin, blocks, planes, stem, k, head_widths=()):
         super().__init__()
         self.conv1 = torch.nn.Conv2d(cin, stem, 3, 1, 1, bias=False)
         self.bn1 = torch.nn.BatchNorm2d(stem)
@@ -35,8 +66,11 @@ class ResNet(torch.nn.Module):
                 layers.append(Block(c, p, 2 if i == 0 and s > 0 else 1))
                 c = p
         self.layers = torch.nn.Sequential(*layers)
-        self.linear = torch.nn.Linear(c, k)
+        self.linear = head(c, head_widths, k)
+
+    def features(self, x):
+        out = self.layers(F.relu(self.bn1(self.conv1(x))))
+        return out.mean(dim=(2, 3))
 
     def forward(self, x):
-        out = self.layers(F.relu(self.bn1(self.conv1(x))))
-        return self.linear(out.mean(dim=(2, 3)))
+        return self.linear(self.features(x))

@@ -10,6 +10,7 @@
 #include "nn_backend.h"
 #include "nn_layers.h"
 #include "nn_loss.h"
+#include "nn_optim.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -401,9 +402,154 @@ static void test_names(void)
 	}
 }
 
-int main(void)
+/* ------------------------------------------------------------ PyTorch reference */
+
+/* `test_nn_model DIR` compares networks with heads and softmax regression
+ * with the dumps tests/nn_torch_ref.py wrote into DIR (tests/nn_ref.bats
+ * runs both): each within REF_TOL relative to the largest reference
+ * value, as test_nn_layers does for resnet20 and mlp:64,64. */
+#define REF_TOL 1e-4
+
+static const char *ref_dir;
+
+static void *ref_read(const char *name, const char *ext, size_t n)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s.%s", ref_dir, name, ext);
+	FILE *fp = fopen(path, "rb");
+	void *buf = malloc(n * 4 + 4);
+	size_t got = fp ? fread(buf, 4, n + 1, fp) : 0;
+	if (!fp || got != n) {
+		fprintf(stderr, "%s: %s (expected %zu values, read %zu)\n", path,
+		        fp ? "wrong size" : "cannot open", n, got);
+		exit(1);
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* got (n) against NAME.T.f32 */
+static void ref_compare(const char *what, const float *got, const char *name,
+                        const char *t, size_t n)
+{
+	char nm[256];
+	snprintf(nm, sizeof nm, "%s.%s", name, t);
+	float *want = ref_read(nm, "f32", n);
+	double md = 0, mx = 0;
+	for (size_t i = 0; i < n; i++) {
+		md = fabs((double)got[i] - want[i]) > md ? fabs((double)got[i] - want[i]) : md;
+		mx = fabs(want[i]) > mx ? fabs(want[i]) : mx;
+	}
+	printf("  %-44s max diff %.3g, relative %.3g\n", what, md, mx > 0 ? md / mx : md);
+	check_count++;
+	if (!(md <= REF_TOL * mx) || mx == 0) {
+		check_failed++;
+		fprintf(stderr, "FAIL %s %s vs PyTorch: max diff %g, max |ref| %g\n", name, what,
+		        md, mx);
+	}
+	free(want);
+}
+
+/* arch with PyTorch's parameters: logits, loss, features, the last
+ * linear layer's input, each parameter tensor's gradient (sizes from
+ * NAME.sizes), BN running statistics, one SGD step */
+static void ref_model(const char *name, const char *arch, int C, int H, int W, int K, int N)
+{
+	char nm[256];
+	printf("%s: %s on %d inputs of %dx%dx%d, %d outputs\n", name, arch, N, C, H, W, K);
+	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	snprintf(nm, sizeof nm, "%s.params", name);
+	float *p = ref_read(nm, "f32", m->P);
+	memcpy(m->params, p, m->P * sizeof(float));
+	free(p);
+	snprintf(nm, sizeof nm, "%s.x", name);
+	float *x = ref_read(nm, "f32", (size_t)N * C * H * W);
+	snprintf(nm, sizeof nm, "%s.y", name);
+	int32_t *y = ref_read(nm, "i32", N);
+	size_t F = imb_nn_model_point_dim(m, IMB_NN_AT_FEATURES);
+	size_t L = imb_nn_model_point_dim(m, IMB_NN_AT_LAST_LINEAR);
+	/* the points from forwards that leave the running statistics alone */
+	ref_compare("features", imb_nn_model_forward_to(m, x, N, IMB_NN_TRAIN_FROZEN,
+	                                                IMB_NN_AT_FEATURES),
+	            name, "feat", N * F);
+	ref_compare("last linear layer's input",
+	            imb_nn_model_forward_to(m, x, N, IMB_NN_TRAIN_FROZEN,
+	                                    IMB_NN_AT_LAST_LINEAR), name, "last", N * L);
+	float *z = fdup(imb_nn_model_forward(m, x, N, IMB_NN_TRAIN), (size_t)N * K);
+	float *dz = malloc((size_t)N * K * sizeof(float));
+	imb_nn_loss Lo;
+	imb_nn_loss_ce(&Lo, K);
+	float loss = imb_nn_loss_forward(&Lo, dz, NULL, z, y, N);
+	ref_compare("logits", z, name, "z", (size_t)N * K);
+	ref_compare("loss", &loss, name, "loss", 1);
+	imb_nn_model_zero_grad(m);
+	imb_nn_model_backward(m, dz, 0);
+	snprintf(nm, sizeof nm, "%s/%s.sizes.i32", ref_dir, name);
+	FILE *fp = fopen(nm, "rb");
+	int32_t sizes[512];
+	size_t ns = fp ? fread(sizes, 4, IMB_LEN(sizes), fp) : 0;
+	if (fp)
+		fclose(fp);
+	CHECK(ns > 0);
+	snprintf(nm, sizeof nm, "%s.grads", name);
+	float *want = ref_read(nm, "f32", m->P);
+	double worst = 0;
+	size_t off = 0, worst_at = 0;
+	int bad = 0;
+	for (size_t k = 0; k < ns; k++) {
+		double md = 0, mx = 0;
+		for (size_t i = off; i < off + (size_t)sizes[k] && i < m->P; i++) {
+			md = fabs(m->grads[i] - want[i]) > md ? fabs(m->grads[i] - want[i]) : md;
+			mx = fabs(want[i]) > mx ? fabs(want[i]) : mx;
+		}
+		double rel = mx > 0 ? md / mx : md;
+		if (rel > worst) {
+			worst = rel;
+			worst_at = k;
+		}
+		bad += !(md <= REF_TOL * mx) && !(mx == 0 && md == 0);
+		off += sizes[k];
+	}
+	CHECK_EQ_INT(off, m->P);
+	printf("  %-44s %zu tensors, worst relative diff %.3g (tensor %zu)\n",
+	       "parameter gradients", ns, worst, worst_at);
+	check_count++;
+	if (bad) {
+		check_failed++;
+		fprintf(stderr, "FAIL %s: %d parameter gradients off by more than %g relative\n",
+		        name, bad, REF_TOL);
+	}
+	free(want);
+	if (m->B)
+		ref_compare("BN running statistics", m->bufs, name, "bufs", m->B);
+	imb_nn_optim o;
+	imb_nn_optim_sgd(&o, m->P, 0.1f, 0.9f, 5e-4f, 0);
+	imb_nn_optim_step(&o, m->params, m->grads);
+	ref_compare("parameters after one SGD step", m->params, name, "params1", m->P);
+	imb_nn_optim_free(&o);
+	imb_nn_loss_free(&Lo);
+	imb_nn_model_free(m);
+	free(x); free(y); free(z); free(dz);
+}
+
+static int torch_reference(const char *dir)
+{
+	ref_dir = dir;
+	ref_model("rn8head", "resnet8+mlp:32", 3, 16, 16, 5, 4);
+	ref_model("mlphead", "mlp:16,16+mlp:8,6", 3, 1, 1, 3, 32);
+	ref_model("linear", "linear", 2, 4, 4, 4, 10);
+	fflush(stdout);
+	CHECK_DONE();
+}
+
+int main(int argc, char **argv)
 {
 	imb_nn_set_threads(2);
+	if (argc > 1)
+		return torch_reference(argv[1]);
 	/* the figures torchsummary gives for kuangliu's CIFAR ResNet18/34 and
 	 * for nn.Sequential MLPs */
 	CHECK_EQ_INT(nparams("resnet18", 3, 32, 32, 10), 11173962);
