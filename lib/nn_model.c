@@ -482,7 +482,7 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 	n->ran = stop;
 	const float *P = m->params;
 	/* frozen statistics: the backend's BN takes NULL running statistics */
-	float *run = mode == IMB_NN_TRAIN ? m->bufs : NULL;
+	float *rs = mode == IMB_NN_TRAIN ? m->bufs : NULL;
 	for (int i = 0; i < stop; i++) {
 		const op *o = &n->ops[i];
 		float *out = n->t[o->out].a;
@@ -496,8 +496,8 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 		case OP_BN:
 			if (n->train)
 				imb_nn_batchnorm_forward_train(out, o->mean, o->rstd,
-				                               run ? run + o->rm : NULL,
-				                               run ? run + o->rm + o->C : NULL, in,
+				                               rs ? rs + o->rm : NULL,
+				                               rs ? rs + o->rm + o->C : NULL, in,
 				                               P + o->w, P + o->b, N, o->C,
 				                               o->H * o->W, m->bn_momentum, m->bn_eps);
 			else
