@@ -1,5 +1,7 @@
 /* nn_model.c: networks by name as a list of layer ops over numbered
- * tensors; forward runs the list, backward runs it in reverse. */
+ * tensors; forward runs the list (a forward to a point runs a prefix of
+ * it), backward runs it in reverse (head-only: back to the head's first
+ * op). */
 #include "nn_model.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
