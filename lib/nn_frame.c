@@ -40,8 +40,7 @@ static int num_array(const imb_val *a, size_t n, float *out)
 	return 0;
 }
 
-/* copy tensor key (count floats) into backend memory dst */
-static int load_block(const imb_frame *f, const char *key, float *dst, size_t count)
+int imb_nn_frame_get_block(const imb_frame *f, const char *key, float *dst, size_t count)
 {
 	imb_tensor *t = imb_frame_tensor(f, key);
 	if (!t) {
@@ -61,6 +60,14 @@ static int load_block(const imb_frame *f, const char *key, float *dst, size_t co
 	if (count)
 		imb_nn_be()->upload(dst, p, count * sizeof(float));
 	return 0;
+}
+
+void imb_nn_frame_put_block(imb_frame *f, const char *key, const float *src, size_t count)
+{
+	uint64_t s[1] = {count};
+	imb_tensor *t = imb_frame_add_tensor(f, key, IMB_F32, 1, s);
+	if (count)
+		imb_nn_be()->download(t->data, src, count * sizeof(float));
 }
 
 int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
@@ -113,7 +120,8 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 		return imb_preferr("attrs.arch '%s' on input [%d, %d, %d]: ", arch, C, (int)shp[1],
 		                   (int)shp[2]);
 	}
-	if (load_block(f, "params", m->params, m->P) < 0 || load_block(f, "bufs", m->bufs, m->B) < 0) {
+	if (imb_nn_frame_get_block(f, "params", m->params, m->P) < 0 ||
+	    imb_nn_frame_get_block(f, "bufs", m->bufs, m->B) < 0) {
 		imb_nn_model_free(m);
 		free(mean);
 		free(std);
@@ -129,7 +137,6 @@ imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const flo
                              imb_val *params, const imb_frame *train,
                              const int64_t *counts, int epochs_done)
 {
-	const imb_nn_backend *be = imb_nn_be();
 	imb_frame *f = imb_frame_new("model", "model");
 	imb_val_set_str(f->attrs, "model", "nn");
 	imb_val_set_str(f->attrs, "arch", m->arch);
@@ -176,14 +183,9 @@ imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const flo
 	imb_val *h = train ? imb_val_get(train->attrs, "history") : NULL;
 	if (h && h->t == IMB_V_ARR)
 		imb_val_set(f->attrs, "history", imb_val_copy(h));
-	uint64_t s1[1] = {m->P};
-	imb_tensor *t = imb_frame_add_tensor(f, "params", IMB_F32, 1, s1);
-	be->download(t->data, m->params, m->P * sizeof(float));
-	if (m->B) {
-		uint64_t s2[1] = {m->B};
-		t = imb_frame_add_tensor(f, "bufs", IMB_F32, 1, s2);
-		be->download(t->data, m->bufs, m->B * sizeof(float));
-	}
+	imb_nn_frame_put_block(f, "params", m->params, m->P);
+	if (m->B)
+		imb_nn_frame_put_block(f, "bufs", m->bufs, m->B);
 	return f;
 }
 

@@ -49,6 +49,14 @@ imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const flo
                              imb_val *params, const imb_frame *train,
                              const int64_t *counts, int epochs_done);
 
+/* Float blocks, shared by model frames and checkpoints (nn_checkpoint.h).
+ * get: tensor key of f must be (count) f32 of finite numbers; it is
+ * uploaded into dst (backend memory, count floats). A missing tensor is
+ * fine when count is 0. 0, or -1 with imb_error() naming the tensor.
+ * put: add tensor key (count) f32 to f, downloaded from src (backend). */
+int imb_nn_frame_get_block(const imb_frame *f, const char *key, float *dst, size_t count);
+void imb_nn_frame_put_block(imb_frame *f, const char *key, const float *src, size_t count);
+
 /* predict.c's entries (see predict.h): load checks d = C*H*W and K. */
 void *imb_nn_load(const imb_frame *f, size_t d, int K);
 int imb_nn_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);

@@ -1,5 +1,6 @@
 /* nn_optim.c: SGD and AdamW over a flat block; learning-rate schedules. */
 #include "nn_optim.h"
+#include "nn_frame.h"
 #include "util.h"
 
 #include <math.h>
@@ -90,6 +91,101 @@ void imb_nn_optim_free(imb_nn_optim *o)
 	if (o->s2)
 		be->free(o->s2);
 	o->s1 = o->s2 = NULL;
+}
+
+/* ---- the table over imb_nn_optim ---- */
+
+static void tab_step(imb_nn_optimizer *t, float *param, const float *grad, float lr)
+{
+	imb_nn_optim *o = t->state;
+	o->lr = lr;
+	imb_nn_optim_step(o, param, grad);
+}
+
+static long tab_steps(const imb_nn_optimizer *t)
+{
+	return ((const imb_nn_optim *)t->state)->step;
+}
+
+static int tab_save(const imb_nn_optimizer *t, imb_frame *ck)
+{
+	const imb_nn_optim *o = t->state;
+	imb_val_set_int(ck->attrs, "step", o->step);
+	if (o->s1)
+		imb_nn_frame_put_block(ck, "state1", o->s1, o->P);
+	if (o->s2)
+		imb_nn_frame_put_block(ck, "state2", o->s2, o->P);
+	return 0;
+}
+
+static int load_state(const imb_frame *ck, const char *key, float *dst, size_t P)
+{
+	imb_tensor *t = imb_frame_tensor(ck, key);
+	if (!dst)
+		return t ? imb_seterr("tensor '%s' is not expected for these settings", key) : 0;
+	if (!t)
+		return imb_seterr("tensor '%s' is missing", key);
+	return imb_nn_frame_get_block(ck, key, dst, P);
+}
+
+static int tab_load(imb_nn_optimizer *t, const imb_frame *ck)
+{
+	imb_nn_optim *o = t->state;
+	int64_t step = imb_val_as_int(imb_val_get(ck->attrs, "step"), -1);
+	if (step < 0)
+		return imb_seterr("attrs.step is missing or negative");
+	if (load_state(ck, "state1", o->s1, o->P) < 0 || load_state(ck, "state2", o->s2, o->P) < 0)
+		return -1;
+	o->step = step;
+	return 0;
+}
+
+static void tab_free(imb_nn_optimizer *t)
+{
+	imb_nn_optim_free(t->state);
+	free(t->state);
+}
+
+static int table(imb_nn_optimizer *t, imb_nn_optim *o)
+{
+	memset(t, 0, sizeof *t);
+	if (imb_nn_optim_check(o) < 0) {
+		imb_nn_optim_free(o);
+		free(o);
+		return -1;
+	}
+	t->name = o->kind == IMB_NN_OPT_ADAMW ? "adamw" : "sgd";
+	t->P = o->P;
+	t->step = tab_step;
+	t->steps = tab_steps;
+	t->save = tab_save;
+	t->load = tab_load;
+	t->free = tab_free;
+	t->state = o;
+	return 0;
+}
+
+int imb_nn_optimizer_sgd(imb_nn_optimizer *t, size_t P, float lr, float momentum,
+                         float weight_decay, int nesterov)
+{
+	imb_nn_optim *o = imb_xmalloc(sizeof *o);
+	imb_nn_optim_sgd(o, P, lr, momentum, weight_decay, nesterov);
+	return table(t, o);
+}
+
+int imb_nn_optimizer_adamw(imb_nn_optimizer *t, size_t P, float lr, float weight_decay)
+{
+	imb_nn_optim *o = imb_xmalloc(sizeof *o);
+	imb_nn_optim_adamw(o, P, lr, weight_decay);
+	return table(t, o);
+}
+
+void imb_nn_optimizer_free(imb_nn_optimizer *t)
+{
+	if (!t || !t->free)
+		return;
+	t->free(t);
+	memset(t, 0, sizeof *t);
 }
 
 double imb_nn_sched_lr(const imb_nn_sched *s, double t)

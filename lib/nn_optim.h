@@ -23,6 +23,7 @@
 #define IMB_NN_OPTIM_H
 
 #include "nn_backend.h"
+#include "stream.h"
 
 #include <stddef.h>
 
@@ -57,6 +58,37 @@ void imb_nn_optim_step(imb_nn_optim *o,
                        const float *grad); // grad is (P)
 /* Frees the state; NULL-safe, idempotent. */
 void imb_nn_optim_free(imb_nn_optim *o);
+
+/* The optimiser part of the training loop: a small table over one of the
+ * optimisers above (SGD, AdamW; SGHMC and LARS will be more entries).
+ *   step   param (P) updated from grad (P) at learning rate lr
+ *   save   its state into a checkpoint frame: attrs.step (steps taken)
+ *          and float tensors (SGD/AdamW: "state1", "state2" when held)
+ *   load   the same back from a checkpoint frame; a tensor the settings
+ *          do not expect, or a missing one, is an error naming it
+ * 0, or -1 with imb_error(), from the constructors, save and load. */
+typedef struct imb_nn_optimizer imb_nn_optimizer;
+struct imb_nn_optimizer {
+	const char *name;       /* "sgd", "adamw" */
+	size_t P;
+	void (*step)(imb_nn_optimizer *o,
+	             float *param,         // param is (P)
+	             const float *grad,    // grad is (P)
+	             float lr);
+	long (*steps)(const imb_nn_optimizer *o);   /* steps taken so far */
+	int (*save)(const imb_nn_optimizer *o, imb_frame *ck);
+	int (*load)(imb_nn_optimizer *o, const imb_frame *ck);
+	void (*free)(imb_nn_optimizer *o);
+	void *state;
+};
+
+/* SGD or AdamW as a table (the settings of imb_nn_optim_sgd/_adamw);
+ * checked with imb_nn_optim_check. */
+int imb_nn_optimizer_sgd(imb_nn_optimizer *o, size_t P, float lr, float momentum,
+                         float weight_decay, int nesterov);
+int imb_nn_optimizer_adamw(imb_nn_optimizer *o, size_t P, float lr, float weight_decay);
+/* NULL-safe, idempotent. */
+void imb_nn_optimizer_free(imb_nn_optimizer *o);
 
 /* Learning-rate schedules: lr(t) for a step or epoch count t >= 0 (the
  * caller picks the unit; t may be fractional).

@@ -1,17 +1,26 @@
-/* nn_train.h: the one training loop for networks, with pluggable parts.
+/* nn_train.h: the one training loop for networks, over parts.
  *
- *   optimiser   SGD (momentum, Nesterov, weight decay) or AdamW (nn_optim.h)
- *   objective   ce, weighted-ce, focal, logit-adjusted, ldam (nn_loss.h);
- *               class counts and priors come from the train set
- *   sampler     plain: a fresh permutation of the train set each epoch;
- *               balanced: oversampling inside the loader, N draws per epoch
- *               split evenly over the classes present (quotas differ by at
- *               most one), each class cycling through shuffled passes of its
- *               samples, the whole order then shuffled
+ * The loop (imb_nn_loop) owns the parts, each a small table of functions
+ * in its own file, and runs epochs of batches through them:
+ *
+ *   data        nn_data.h: the train set, the sampler (plain or
+ *               balanced), the augmentation list (crop, flip, normalise)
+ *   objective   nn_objective.h: ce, weighted-ce, focal, logit-adjusted,
+ *               ldam (nn_loss.h); class counts and priors from the train set
+ *   optimiser   nn_optim.h: SGD (momentum, Nesterov, weight decay) or AdamW
+ *   step        nn_step.h: plain (forward, objective, backward, update)
+ *   hooks       nn_hooks.h: validation on a frame, snapshots, per step and
+ *               per epoch
+ *   checkpoint  nn_checkpoint.h: every part's state at an epoch boundary
+ *
  *   schedule    constant, cosine[:MIN], step[:SIZE:GAMMA] with an optional
  *               linear warm-up, evaluated per step at the fractional epoch
  *               t = epoch + batch / batches (nn_optim.h's imb_nn_sched_lr)
- *   augment     none, or crop-flip (pad 4, random crop, horizontal flip)
+ *
+ * imb_nn_train builds the parts from the options and runs the loop; a
+ * tool that trains differently (SAM, SGHMC, SimCLR) calls
+ * imb_nn_loop_init, replaces or adds parts, then imb_nn_loop_run and
+ * imb_nn_loop_finish.
  *
  * Inputs: a dataset frame with x (N,C,H,W) or (N,H,W) u8 images (scaled to
  * [0,1]) or (N,D) feature vectors of any dtype (shape (D,1,1), for mlp:).
@@ -20,10 +29,10 @@
  * the model frame stores them so prediction applies the same.
  *
  * One epoch: the sampler's order, in batches of `batch` (a last batch of
- * one sample is dropped: batch norm needs two); per batch gather, augment,
- * normalise, forward (train mode), loss, backward, optimiser step. The
- * epoch's loss and accuracy, overall and per class, come from the
- * training-mode logits of the batches as they were trained.
+ * one sample is dropped: batch norm needs two); per batch gather and
+ * augment (the list), then the step; then the epoch hooks. The epoch's
+ * loss and accuracy, overall and per class, come from the training-mode
+ * output of the batches as they were trained.
  *
  * Randomness, all from the seed: the initialisation draws from
  * imb_rng_seed(seed); the loader (sampler order, then each batch's
@@ -35,14 +44,19 @@
 #ifndef IMB_NN_TRAIN_H
 #define IMB_NN_TRAIN_H
 
+#include "nn_data.h"
+#include "nn_hooks.h"
+#include "nn_model.h"
+#include "nn_objective.h"
 #include "nn_optim.h"
+#include "nn_step.h"
 #include "rng.h"
 #include "stream.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { IMB_NN_SAMPLER_PLAIN, IMB_NN_SAMPLER_BALANCED } imb_nn_sampler;
+typedef enum { IMB_NN_SAMPLER_PLAIN, IMB_NN_SAMPLER_BALANCED } imb_nn_sampler_kind;
 typedef enum { IMB_NN_AUG_AUTO = -1, IMB_NN_AUG_NONE = 0, IMB_NN_AUG_CROP_FLIP = 1 } imb_nn_aug_mode;
 
 typedef struct {
@@ -59,7 +73,7 @@ typedef struct {
 	int loss;                  /* imb_nn_loss_kind, default CE */
 	double focal_gamma;        /* default 2 */
 	double tau;                /* logit-adjusted, default 1 */
-	imb_nn_sampler sampler;
+	imb_nn_sampler_kind sampler;
 	imb_nn_aug_mode augment;   /* AUTO: crop-flip for images with H, W >= 16 */
 	uint64_t seed;
 	int threads;               /* 0: one per core */
@@ -69,6 +83,9 @@ typedef struct {
 	const char *resume;        /* checkpoint file to continue from, or NULL */
 	int stop_after;            /* stop after this epoch (0: run all) */
 	int quiet;                 /* no epoch lines on stderr */
+	int init;                  /* start from a network model frame (--init) */
+	const char *val_frame;     /* validate on the dataset frame of this name, or NULL */
+	const imb_frame *val;      /* that frame, found by the caller (NULL: no validation) */
 } imb_nn_train_opts;
 
 void imb_nn_train_opts_init(imb_nn_train_opts *o);
@@ -90,8 +107,62 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o);
 int imb_nn_train(const imb_frame *train, const imb_frame *init, const imb_nn_train_opts *o,
                  imb_frame **model, imb_frame **log, char *summary, size_t summary_size);
 
-/* The balanced sampler's draw for one epoch: order (n) indices into a set
- * of n samples with labels y (n) in [0, K); exposed for tests. */
-void imb_nn_balanced_order(size_t *order, const int32_t *y, size_t n, int K, imb_rng *r);
+#define IMB_NN_AUG_PAD 4          /* crop-flip's padding */
+#define IMB_NN_AUG_MAX 8
+#define IMB_NN_HOOKS_MAX 8
+
+/* The loop and its parts. Fields after "where it stands" are the loop's;
+ * a tool may replace a part (free the old one first) or add hooks
+ * between imb_nn_loop_init and imb_nn_loop_run. */
+struct imb_nn_loop {
+	const imb_nn_train_opts *o;
+	imb_nn_data data;           /* the train set */
+	imb_nn_model *m;
+	float *mean, *std;          /* (C) the normalisation */
+	imb_nn_sampler sampler;
+	imb_nn_aug_op aug[IMB_NN_AUG_MAX];  /* the list, normalise last */
+	int naug;
+	imb_nn_objective obj;
+	imb_nn_optimizer opt;
+	imb_nn_step step;
+	imb_nn_hook hooks[IMB_NN_HOOKS_MAX];
+	int nhooks;
+	imb_nn_sched sched;
+	imb_rng rl;                 /* the loader's generator */
+	imb_val *params;            /* attrs.params: every setting */
+	imb_val *log;               /* the epoch entries so far */
+	uint64_t fingerprint;       /* of the train set */
+	/* where it stands */
+	int epoch;                  /* epochs done */
+	int start;                  /* epochs done before this run (resume) */
+	long step_n;                /* optimiser steps taken in this run and before */
+	double lr;                  /* the learning rate of the last step */
+	size_t B, nb;               /* batch size, batches per epoch */
+	imb_nn_batch batch;
+	imb_nn_step_ctx ctx;
+	size_t *order;
+	float *zh, *lh;             /* host copies of a batch's output and losses */
+	double t_all;
+};
+
+/* Build the parts from o for dataset frame train, starting from network
+ * model frame init (NULL: a fresh initialisation), resuming from
+ * o->resume when set. With init, the input shape must match and the
+ * architecture share the backbone (imb_nn_arch_same_backbone): the
+ * backbone (params[0..head) and BN buffers) is copied, the whole block
+ * when architecture and classes agree. With o->val, a validation hook.
+ * 0, or -1 with imb_error() (L is then freed). */
+int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *init,
+                     const imb_nn_train_opts *o);
+/* Add a hook (taken: the loop frees it). 0, or -1 when full. */
+int imb_nn_loop_add_hook(imb_nn_loop *L, const imb_nn_hook *h);
+/* Run the epochs left (to o->stop_after or o->epochs), checkpointing as
+ * o says. 0, or -1 with imb_error(). */
+int imb_nn_loop_run(imb_nn_loop *L);
+/* The model frame and the log frame (see imb_nn_train). */
+void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char *summary,
+                        size_t summary_size);
+/* NULL-safe, idempotent. */
+void imb_nn_loop_free(imb_nn_loop *L);
 
 #endif

@@ -1,0 +1,126 @@
+/* nn_data.h: the data part of the training loop: a dataset frame seen as
+ * samples, an augmentation list, batches gathered by index, samplers.
+ *
+ *   imb_nn_data     a train (or val, or unlabelled) frame: u8 images
+ *                   (N,C,H,W) / (N,H,W), or (N,D) vectors of any dtype
+ *                   (shape (D,1,1)); labels optional
+ *   imb_nn_aug_op   one augmentation of one image (C,H,W) -> (C,H,W),
+ *                   drawing from the loader's generator; a tool composes
+ *                   a list: crop, flip, ..., normalise last
+ *   imb_nn_batch    a gathered batch: host staging, backend x (and y)
+ *   imb_nn_sampler  an epoch's order of sample indices (plain, balanced)
+ *
+ * A batch is gathered sample by sample: each sample is read (u8 values
+ * become floats, exactly), then the list runs on it in order, each op
+ * drawing what it needs from r. So the draws of one image come together
+ * (crop's dy, dx, then flip's coin, then the next image): the order the
+ * fused crop-flip of nn_augment.h draws in, to the bit.
+ *
+ * Reading without training (a Hessian, a Laplace fit, validation): gather
+ * index ranges with a list holding only the normalisation and no
+ * generator (r may be NULL when no op draws). */
+#ifndef IMB_NN_DATA_H
+#define IMB_NN_DATA_H
+
+#include "rng.h"
+#include "stream.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	const imb_frame *f;
+	char lb[128];          /* "dataset 'train'", for messages */
+	size_t N, D;           /* samples, values per sample (C*H*W) */
+	int C, H, W;
+	int K;                 /* classes (attrs.classes); 0 without labels */
+	const uint8_t *xu8;    /* (N,D) u8 images, or */
+	float *xf;             /* (N,D) floats (owned) */
+	const int32_t *y;      /* (N) labels in [0, K), or NULL */
+	int64_t *counts;       /* (K) class counts, or NULL */
+} imb_nn_data;
+
+/* View dataset frame f (it must outlive d). labels: 1 needs labels and
+ * at least two classes (a classifier), 0 takes x alone (y, when present
+ * and valid, is still read). At least 2 samples; float data must be
+ * finite. 0, or -1 with imb_error() naming the frame. */
+int imb_nn_data_init(imb_nn_data *d, const imb_frame *f, int labels);
+/* NULL-safe, idempotent. */
+void imb_nn_data_free(imb_nn_data *d);
+/* Per-channel mean and std on the scale the network sees (u8: [0, 1]);
+ * a constant channel gets std 1. mean, std are (C). */
+void imb_nn_data_stats(const imb_nn_data *d, float *mean, float *std);
+/* FNV-1a over x and y (bytes and dtypes): a checkpoint must meet its data. */
+uint64_t imb_nn_data_fingerprint(const imb_frame *f);
+
+/* ---- augmentation ---- */
+
+typedef struct imb_nn_aug_op imb_nn_aug_op;
+struct imb_nn_aug_op {
+	const char *name;
+	/* out (C,H,W) from inp (C,H,W), one image; out never aliases inp */
+	void (*apply)(const imb_nn_aug_op *op, float *out, const float *inp, int C, int H, int W,
+	              imb_rng *r);
+	float arg[4];             /* the op's numbers (crop: pad) */
+	const float *mean, *std;  /* normalise: (C), kept by the caller */
+};
+
+/* Random crop of the zero-padded image: draws dy then dx, each
+ * imb_rng_below(r, 2*pad+1); nothing drawn for pad 0. */
+imb_nn_aug_op imb_nn_aug_crop(int pad);
+/* Horizontal flip with probability 1/2: one imb_rng_uniform(r) < 0.5. */
+imb_nn_aug_op imb_nn_aug_flip(void);
+/* out = (inp * scale - mean[c]) / std[c] (scale 1/255 for u8 images,
+ * 1 for floats: imb_nn_data_scale); draws nothing. */
+imb_nn_aug_op imb_nn_aug_normalize(const float *mean, const float *std, float scale);
+/* The scale that puts d's values where the network sees them. */
+float imb_nn_data_scale(const imb_nn_data *d);
+
+/* ---- batches ---- */
+
+typedef struct {
+	size_t cap, D;         /* most samples, values per sample */
+	int n;                 /* samples gathered */
+	float *x;              /* (cap,D) backend: the batch after the list */
+	int32_t *y;            /* (cap) backend labels, or NULL (no labels) */
+	int32_t *yh;           /* (cap) host labels, or NULL */
+	size_t *idx;           /* (cap) the samples' indices in the data */
+	float *xh;             /* (cap,D) host staging */
+	float *t1, *t2;        /* (D) one image each: the list's ping-pong */
+} imb_nn_batch;
+
+/* Buffers for batches of up to cap samples of d (labels when d has). */
+void imb_nn_batch_init(imb_nn_batch *b, const imb_nn_data *d, size_t cap);
+/* NULL-safe, idempotent. */
+void imb_nn_batch_free(imb_nn_batch *b);
+/* Gather samples idx (n <= cap) through the list ops (nops, may be 0)
+ * and upload x (and y). */
+void imb_nn_data_gather(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx, size_t n,
+                        const imb_nn_aug_op *ops, int nops, imb_rng *r);
+/* Samples [at, at+n) in order: the reading of eval-mode batches. */
+void imb_nn_data_range(const imb_nn_data *d, imb_nn_batch *b, size_t at, size_t n,
+                       const imb_nn_aug_op *ops, int nops, imb_rng *r);
+
+/* ---- samplers ---- */
+
+typedef struct imb_nn_sampler imb_nn_sampler;
+struct imb_nn_sampler {
+	const char *name;
+	/* the epoch's draws into order (room for d->N); returns their count */
+	size_t (*order)(const imb_nn_sampler *s, size_t *order, const imb_nn_data *d, imb_rng *r);
+	void *state;
+};
+
+/* plain: a fresh permutation of the N samples (imb_rng_shuffle of 0..N-1) */
+extern const imb_nn_sampler imb_nn_sampler_plain;
+/* balanced: imb_nn_balanced_order over the labels */
+extern const imb_nn_sampler imb_nn_sampler_balanced;
+
+/* The balanced sampler's draw for one epoch: order (n) indices into a set
+ * of n samples with labels y (n) in [0, K); N draws split evenly over the
+ * classes present (quotas differ by at most one, the extra ones to
+ * classes drawn at random), each class cycling through shuffled passes
+ * of its samples, the whole order then shuffled. */
+void imb_nn_balanced_order(size_t *order, const int32_t *y, size_t n, int K, imb_rng *r);
+
+#endif
