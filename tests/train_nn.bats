@@ -154,10 +154,81 @@ frame 2: checkpoint 'train'"
 	imb-train $A --resume "$TMP/ck" < "$FILE_TMP/fm-small.imb" > "$TMP/resumed"
 	run same_model "$TMP/full" "$TMP/resumed"
 	assert_output same
-	# other settings are refused, naming the setting
+	# other settings are refused, naming the setting: a usage error
 	run imb-train $A --lr 0.3 --resume "$TMP/ck" -o "$TMP/x" < "$FILE_TMP/fm-small.imb"
+	assert_failure 2
+	assert_output --partial "--lr 0.3"
+	[ ! -e "$TMP/x" ]
+}
+
+@test "--resume takes the settings it is not given from the checkpoint; one given that differs is named" {
+	A="--model resnet8 --epochs 3 --batch-size 32 --seed 4 --threads 2 --sampler balanced --lr 0.05 -q"
+	imb-train $A < "$FILE_TMP/fm-small.imb" > "$TMP/full"
+	imb-train $A --checkpoint "$TMP/ck" --stop-after 1 < "$FILE_TMP/fm-small.imb" > /dev/null
+	# no flag retyped: model, epochs, batch size, seed, threads, sampler, lr from the checkpoint
+	imb-train -q --resume "$TMP/ck" < "$FILE_TMP/fm-small.imb" > "$TMP/resumed"
+	run same_model "$TMP/full" "$TMP/resumed"
+	assert_output same
+	# the same value retyped is fine
+	imb-train -q --resume "$TMP/ck" --epochs 3 --sampler balanced < "$FILE_TMP/fm-small.imb" > "$TMP/r2"
+	run same_model "$TMP/full" "$TMP/r2"
+	assert_output same
+	for args in "--epochs 4" "--batch-size 64" "--seed 5" "--sampler plain" "--optimizer adamw" \
+		"--model resnet20" "--loss focal" "--augment none"; do
+		run imb-train -q --resume "$TMP/ck" $args -o "$TMP/x" < "$FILE_TMP/fm-small.imb"
+		echo "$args: $output"
+		assert_failure 2
+		assert_output --partial "${args%% *}"
+		assert_output --partial "checkpoint"
+		[ ! -e "$TMP/x" ]
+	done
+}
+
+@test "--val-frame test: per-class eval-mode accuracy of the test frame in every epoch, equal to imb-eval's at the end" {
+	IMB_PROGRESS= imb-train --model mlp:16 --epochs 3 --seed 1 --val-frame test < "$FILE_TMP/moons.imb" \
+		2> "$TMP/err" > "$TMP/out"
+	run grep -c '^imb-train: epoch [1-3]/3 loss .* val loss [0-9.]* acc [0-9.]* per-class [0-9.]*,[0-9.]* lr ' "$TMP/err"
+	assert_output 3
+	# the test frame is forwarded unchanged, in its place
+	run bash -c "$PY -c '$SHOW' < '$TMP/out'"
+	assert_output "model model nn mlp:16 2 2
+log train
+dataset test"
+	cmp <($PY -c '
+import sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    if f["name"] == "test": sys.stdout.buffer.write(msgpack.packb(f, use_bin_type=True))' "$FILE_TMP/moons.imb") \
+	    <($PY -c '
+import sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    if f["name"] == "test": sys.stdout.buffer.write(msgpack.packb(f, use_bin_type=True))' "$TMP/out")
+	imb-eval --format tsv < "$TMP/out" > "$TMP/eval"
+	r0=$(tsvcol recall_majority < "$TMP/eval"); r1=$(tsvcol recall_minority < "$TMP/eval")
+	run $PY -c '
+import sys, msgpack
+log = [f for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False) if f["kind"] == "log"][0]
+ep = log["attrs"]["epochs"]
+assert len(ep) == 3
+for e in ep:
+    assert len(e["val_per_class_acc"]) == 2 and len(e["val_per_class_loss"]) == 2
+    assert e["val_per_class_n"] == [500, 500], e["val_per_class_n"]
+    assert 0 <= e["val_acc"] <= 1 and e["val_loss"] > 0
+r = ep[-1]["val_per_class_acc"]
+print(abs(r[0] - float(sys.argv[2])) < 1e-9 and abs(r[1] - float(sys.argv[3])) < 1e-9)' "$TMP/out" "$r0" "$r1"
+	assert_output True
+	# the val frame may come before train too; without it: an error naming it
+	{ $PY -c '
+import sys, msgpack
+fs = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+for f in fs[::-1]: sys.stdout.buffer.write(msgpack.packb(f, use_bin_type=True))' "$FILE_TMP/moons.imb"; } > "$TMP/rev"
+	run bash -c "imb-train -q --model mlp:16 --epochs 1 --val-frame test < '$TMP/rev' | $PY -c '$SHOW'"
+	assert_success
+	assert_output "dataset test
+model model nn mlp:16 2 2
+log train"
+	run imb-train -q --model mlp:16 --epochs 1 --val-frame nope -o "$TMP/x" "$FILE_TMP/moons.imb"
 	assert_failure 1
-	assert_output --partial "lr"
+	assert_output --partial "--val-frame: no dataset frame named 'nope'"
 	[ ! -e "$TMP/x" ]
 }
 

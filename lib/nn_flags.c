@@ -1,0 +1,302 @@
+/* nn_flags.c: the shared table of network options (nn_flags.h). */
+#include "nn_flags.h"
+#include "cli.h"
+#include "util.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_NONE, T_INT, T_DBL, T_STR, T_U64 } ftype;
+
+typedef struct {
+	const char *name;
+	int has_arg;
+	int shortc;             /* 0: long only */
+	const char *argname;    /* in the help, or NULL */
+	const char *help;       /* '\n' starts a continuation line */
+	void (*set)(imb_nn_train_opts *o, const char *flag, const char *arg);
+	const char *key;        /* attrs.params key, or NULL: not a setting */
+	ftype type;             /* the field's type, at offset */
+	size_t offset;
+	int common;             /* also meaningful for other models */
+} flag;
+
+static int pick(const char *flag, const char *v, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	char known[256] = "";
+	for (int i = 0; i < n; i++) {
+		strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+		strncat(known, names[i], sizeof known - strlen(known) - 1);
+	}
+	imb_usage("%s: unknown value '%s' (known: %s)", flag, v, known);
+}
+
+#define SETTER(fn, stmt) \
+	static void fn(imb_nn_train_opts *o, const char *flag, const char *arg) { stmt; }
+
+static const char *const optimizers[] = {"sgd", "adamw"};
+static const char *const samplers[] = {"plain", "balanced"};
+static const char *const augments[] = {"none", "crop-flip"};
+static const char *const freezes[] = {"none", "backbone"};
+
+SETTER(set_epochs, o->epochs = (int)imb_arg_long(flag, arg, 1, 1000000))
+SETTER(set_batch, o->batch = (int)imb_arg_long(flag, arg, 2, 1 << 20))
+SETTER(set_lr, o->lr = imb_arg_double(flag, arg, 0, 1e6))
+SETTER(set_schedule, o->schedule = arg)
+SETTER(set_warmup, o->warmup = imb_arg_double(flag, arg, 0, 1e6))
+SETTER(set_optimizer, o->optimizer = pick(flag, arg, optimizers, 2) ? IMB_NN_OPT_ADAMW
+                                                                   : IMB_NN_OPT_SGD)
+SETTER(set_momentum, o->momentum = imb_arg_double(flag, arg, 0, 0.999999))
+SETTER(set_nesterov, o->nesterov = !arg || strcmp(arg, "0"))
+SETTER(set_wd, o->weight_decay = imb_arg_double(flag, arg, 0, 1e3))
+SETTER(set_gamma, o->focal_gamma = imb_arg_double(flag, arg, 0, 100))
+SETTER(set_tau, o->tau = imb_arg_double(flag, arg, 0, 100))
+SETTER(set_sampler, o->sampler = pick(flag, arg, samplers, 2) ? IMB_NN_SAMPLER_BALANCED
+                                                             : IMB_NN_SAMPLER_PLAIN)
+SETTER(set_augment, o->augment = pick(flag, arg, augments, 2) ? IMB_NN_AUG_CROP_FLIP
+                                                             : IMB_NN_AUG_NONE)
+SETTER(set_init, o->init = 1)
+SETTER(set_freeze, o->freeze_backbone = pick(flag, arg, freezes, 2))
+SETTER(set_ckpt, o->checkpoint = arg)
+SETTER(set_ckpt_every, o->checkpoint_every = (int)imb_arg_long(flag, arg, 1, 1000000))
+SETTER(set_resume, o->resume = arg)
+SETTER(set_stop, o->stop_after = (int)imb_arg_long(flag, arg, 1, 1000000))
+SETTER(set_val, o->val_frame = arg)
+SETTER(set_seed, o->seed = imb_arg_seed(flag, arg))
+SETTER(set_threads, o->threads = (int)imb_arg_long(flag, arg, 0, 4096))
+
+static void set_loss(imb_nn_train_opts *o, const char *flag, const char *arg)
+{
+	if ((o->loss = imb_nn_loss_kind_parse(arg)) < 0)
+		imb_usage("%s: unknown loss '%s' (known: ce, weighted-ce, focal, logit-adjusted, ldam)",
+		          flag, arg);
+}
+
+#define F(field) offsetof(imb_nn_train_opts, field)
+
+static const flag table[] = {
+	{"epochs", 1, 'e', "N", "epochs (default 10)", set_epochs, "epochs", T_INT, F(epochs), 0},
+	{"batch-size", 1, 'b', "N", "batch size (default 128)", set_batch, "batch_size", T_INT,
+	 F(batch), 0},
+	{"lr", 1, 'l', "X", "learning rate (default 0.1 sgd, 0.001 adamw)", set_lr, "lr", T_DBL,
+	 F(lr), 0},
+	{"schedule", 1, 0, "S", "cosine (default), cosine:MIN_LR, step (x0.1 every\n"
+	 "third of the epochs), step:EPOCHS:GAMMA, none;\nset per step", set_schedule, "schedule",
+	 T_STR, F(schedule), 0},
+	{"warmup", 1, 0, "EPOCHS", "linear warm-up from lr/10 (default 0)", set_warmup, "warmup",
+	 T_DBL, F(warmup), 0},
+	{"optimizer", 1, 0, "O", "sgd (default) or adamw", set_optimizer, "optimizer", T_INT,
+	 F(optimizer), 0},
+	{"momentum", 1, 0, "X", "SGD momentum (default 0.9)", set_momentum, "momentum", T_DBL,
+	 F(momentum), 0},
+	{"nesterov", 0, 0, NULL, "Nesterov momentum", set_nesterov, "nesterov", T_INT, F(nesterov),
+	 0},
+	{"weight-decay", 1, 0, "X", "default 5e-4 (sgd), 0.01 (adamw, decoupled)", set_wd,
+	 "weight_decay", T_DBL, F(weight_decay), 0},
+	{"loss", 1, 0, "L", "ce (default), weighted-ce (inverse class\nfrequency), focal, "
+	 "logit-adjusted, ldam", set_loss, "loss", T_INT, F(loss), 0},
+	{"focal-gamma", 1, 0, "X", "focal loss exponent (default 2)", set_gamma, "focal_gamma",
+	 T_DBL, F(focal_gamma), 0},
+	{"tau", 1, 0, "X", "logit adjustment strength (default 1)", set_tau, "tau", T_DBL, F(tau),
+	 0},
+	{"sampler", 1, 0, "S", "plain (default) or balanced (every class drawn\nequally often: "
+	 "oversampling in the loader)", set_sampler, "sampler", T_INT, F(sampler), 0},
+	{"augment", 1, 0, "A", "crop-flip (pad 4, random crop, horizontal flip) or\nnone; default "
+	 "crop-flip for images of at least\n16x16, none otherwise", set_augment, "augment", T_INT,
+	 F(augment), 0},
+	{"init", 0, 0, NULL, "start from the first network model frame in the\nstream "
+	 "(fine-tuning); it is consumed. Another head\n(same backbone) keeps only the backbone",
+	 set_init, NULL, T_NONE, 0, 0},
+	{"freeze", 1, 0, "backbone", "train only the last linear layer (linear probe)", set_freeze,
+	 "freeze", T_INT, F(freeze_backbone), 0},
+	{"checkpoint", 1, 0, "FILE", "write a checkpoint (atomically) every N epochs\n"
+	 "(--checkpoint-every) and after the last epoch", set_ckpt, NULL, T_NONE, 0, 0},
+	{"checkpoint-every", 1, 0, "N", "epochs between checkpoints (default 1)", set_ckpt_every,
+	 NULL, T_NONE, 0, 0},
+	{"resume", 1, 0, "FILE", "continue from a checkpoint: the same seed, data\nand threads "
+	 "give the same model bytes. Settings\nnot given come from the checkpoint; one given\n"
+	 "that differs from it is a usage error", set_resume, NULL, T_NONE, 0, 0},
+	{"stop-after", 1, 0, "N", "stop after epoch N (resume later)", set_stop, NULL, T_NONE, 0,
+	 0},
+	{"val-frame", 1, 0, "NAME", "after each epoch, eval-mode accuracy and loss,\noverall and "
+	 "per class, on the dataset frame NAME\n(forwarded unchanged): on the epoch line and in\n"
+	 "the log frame (val_acc, val_per_class_acc, ...)", set_val, NULL, T_NONE, 0, 0},
+	{"seed", 1, 's', "N", "seed of a network's initialisation and loader\n(default 0)",
+	 set_seed, "seed", T_U64, F(seed), 1},
+	{"threads", 1, 't', "N", "threads (default 0: one per core)", set_threads, NULL, T_NONE, 0,
+	 1},
+};
+#define NFLAGS ((int)(sizeof table / sizeof *table))
+static_assert(sizeof table / sizeof *table <= IMB_NN_FLAGS_MAX, "nn_flags: the table is full");
+
+static int id_of(int i)
+{
+	return table[i].shortc ? table[i].shortc : IMB_NN_FLAG_ID + i;
+}
+
+int imb_nn_flags_count(void)
+{
+	return NFLAGS;
+}
+
+int imb_nn_flags_options(struct option *out)
+{
+	for (int i = 0; i < NFLAGS; i++)
+		out[i] = (struct option){ table[i].name, table[i].has_arg ? required_argument
+		                                                          : no_argument, 0, id_of(i) };
+	return NFLAGS;
+}
+
+const char *imb_nn_flags_short(void)
+{
+	static char s[64];
+	if (!s[0])
+		for (int i = 0, p = 0; i < NFLAGS; i++)
+			if (table[i].shortc) {
+				s[p++] = (char)table[i].shortc;
+				if (table[i].has_arg)
+					s[p++] = ':';
+			}
+	return s;
+}
+
+int imb_nn_flags_parse(imb_nn_flags *fl, imb_nn_train_opts *o, int c, const char *arg)
+{
+	for (int i = 0; i < NFLAGS; i++)
+		if (id_of(i) == c) {
+			char flag[64];
+			snprintf(flag, sizeof flag, "--%s", table[i].name);
+			table[i].set(o, flag, arg);
+			fl->given[i] = 1;
+			fl->arg[i] = arg;
+			return 1;
+		}
+	return 0;
+}
+
+static int find(const char *name)
+{
+	for (int i = 0; i < NFLAGS; i++)
+		if (!strcmp(table[i].name, name))
+			return i;
+	return -1;
+}
+
+int imb_nn_flags_given(const imb_nn_flags *fl, const char *name)
+{
+	int i = find(name);
+	return i >= 0 && fl->given[i];
+}
+
+const char *imb_nn_flags_first(const imb_nn_flags *fl)
+{
+	for (int i = 0; i < NFLAGS; i++)
+		if (fl->given[i] && !table[i].common)
+			return table[i].name;
+	return NULL;
+}
+
+#define HELP_COL 27
+
+char *imb_nn_flags_help(int common)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (!fp)
+		imb_die(1, "out of memory");
+	for (int i = 0; i < NFLAGS; i++) {
+		const flag *f = &table[i];
+		if (f->common && !common)
+			continue;
+		int n = f->shortc ? fprintf(fp, "  -%c, --%s", f->shortc, f->name)
+		                  : fprintf(fp, "      --%s", f->name);
+		if (f->argname)
+			n += fprintf(fp, " %s", f->argname);
+		fprintf(fp, "%*s", n < HELP_COL - 1 ? HELP_COL - n : 1, "");
+		for (const char *p = f->help; *p; p++) {
+			fputc(*p, fp);
+			if (*p == '\n')
+				fprintf(fp, "%*s", HELP_COL, "");
+		}
+		fputc('\n', fp);
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* ---- --resume: settings from the checkpoint ---- */
+
+/* a params value as the text a flag would take */
+static void val_text(const imb_val *v, char *buf, size_t size)
+{
+	if (v->t == IMB_V_STR)
+		snprintf(buf, size, "%s", imb_val_as_str(v, ""));
+	else if (v->t == IMB_V_INT)
+		snprintf(buf, size, "%lld", (long long)imb_val_as_int(v, 0));
+	else
+		snprintf(buf, size, "%.17g", imb_val_as_double(v, 0));
+}
+
+static int same_field(const flag *f, const imb_nn_train_opts *a, const imb_nn_train_opts *b)
+{
+	const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
+	switch (f->type) {
+	case T_INT: return *(const int *)pa == *(const int *)pb;
+	case T_DBL: return *(const double *)pa == *(const double *)pb;
+	case T_U64: return *(const uint64_t *)pa == *(const uint64_t *)pb;
+	case T_STR: return !strcmp(*(const char *const *)pa, *(const char *const *)pb);
+	default: return 1;
+	}
+}
+
+const char *imb_nn_flags_resume(const imb_nn_flags *fl, imb_nn_train_opts *o,
+                                const imb_val *params, int64_t threads, int model_given)
+{
+	static char msg[512];
+	const char *arch = imb_val_as_str(imb_val_get(params, "arch"), NULL);
+	if (arch && !model_given) {
+		o->arch = arch;
+	} else if (arch && o->arch && strcmp(arch, o->arch)) {
+		snprintf(msg, sizeof msg, "--model %s: the checkpoint %s trains %s; leave --model out "
+		         "to take the checkpoint's", o->arch, o->resume, arch);
+		return msg;
+	}
+	for (int i = 0; i < NFLAGS; i++) {
+		const flag *f = &table[i];
+		const imb_val *v = f->key ? imb_val_get(params, f->key) : NULL;
+		if (!v)
+			continue;
+		char text[128], flag[64];
+		val_text(v, text, sizeof text);
+		snprintf(flag, sizeof flag, "--%s", f->name);
+		imb_nn_train_opts b = *o;
+		if (f->type == T_STR) {
+			/* the text lives in params, which the caller keeps */
+			*(const char **)((char *)&b + f->offset) = imb_val_as_str(v, "");
+		} else if (f->has_arg) {
+			f->set(&b, flag, text);
+		} else {
+			f->set(&b, flag, strcmp(text, "0") ? "1" : "0");
+		}
+		if (!fl->given[i]) {
+			*o = b;
+		} else if (!same_field(f, o, &b)) {
+			if (f->type == T_DBL)
+				snprintf(text, sizeof text, "%g", imb_val_as_double(v, 0));
+			snprintf(msg, sizeof msg, "%s%s%s: the checkpoint %s was made with %s %s; leave "
+			         "%s out to take the checkpoint's", flag, fl->arg[i] ? " " : "",
+			         fl->arg[i] ? fl->arg[i] : "", o->resume, flag, text, flag);
+			return msg;
+		}
+	}
+	int ti = find("threads");
+	if (!fl->given[ti] && threads > 0)
+		o->threads = (int)threads;
+	return NULL;
+}

@@ -1,0 +1,57 @@
+/* nn_flags.h: the network options of the training tools, in one table:
+ * their getopt entries, help text, parsing into imb_nn_train_opts, which
+ * were given, and --resume's settings taken from a checkpoint.
+ *
+ *   epochs (-e), batch-size (-b), lr (-l), schedule, warmup, optimizer,
+ *   momentum, nesterov, weight-decay, loss, focal-gamma, tau, sampler,
+ *   augment, init, freeze, checkpoint, checkpoint-every, resume,
+ *   stop-after, val-frame, seed (-s), threads (-t)
+ *
+ * A tool lists its own options first, then appends the table's
+ * (imb_nn_flags_options), and hands every option getopt_long returns to
+ * imb_nn_flags_parse first. Bad values are usage errors (exit 2) naming
+ * the flag. seed and threads are "common": tools with other kinds of
+ * models (imb-train's tabular ones) share them. */
+#ifndef IMB_NN_FLAGS_H
+#define IMB_NN_FLAGS_H
+
+#include "nn_train.h"
+#include "val.h"
+
+#include <getopt.h>
+#include <stdint.h>
+
+#define IMB_NN_FLAGS_MAX 32
+#define IMB_NN_FLAG_ID 0x1000   /* getopt ids of long-only flags start here */
+
+typedef struct {
+	unsigned char given[IMB_NN_FLAGS_MAX];
+	const char *arg[IMB_NN_FLAGS_MAX];   /* the text given, for messages */
+} imb_nn_flags;
+
+/* The table's getopt entries into out (room for imb_nn_flags_count()),
+ * no terminator; returns the count. */
+int imb_nn_flags_count(void);
+int imb_nn_flags_options(struct option *out);
+/* The table's short options ("e:b:l:s:t:"), to append to the tool's. */
+const char *imb_nn_flags_short(void);
+/* If option id c (getopt_long's return) is the table's: parse arg into o,
+ * record it in fl, return 1; else 0 (the tool's own). */
+int imb_nn_flags_parse(imb_nn_flags *fl, imb_nn_train_opts *o, int c, const char *arg);
+/* 1 if the flag (long name, "lr") was given. */
+int imb_nn_flags_given(const imb_nn_flags *fl, const char *name);
+/* The long name of the first flag given that is not common, or NULL. */
+const char *imb_nn_flags_first(const imb_nn_flags *fl);
+/* The help lines of the table, one flag each ("  -e, --epochs N  ..."),
+ * common ones included when common is non-zero. malloc'd. */
+char *imb_nn_flags_help(int common);
+/* Settings for --resume from a checkpoint's params (with "arch"; see
+ * nn_checkpoint.h's imb_nn_checkpoint_settings) and thread count: every
+ * setting not given (the architecture when model_given is 0; threads)
+ * comes from the checkpoint; one given that differs is named in the
+ * returned message (static storage), NULL when all agree. o may point
+ * into params afterwards: keep params while o is used. */
+const char *imb_nn_flags_resume(const imb_nn_flags *fl, imb_nn_train_opts *o,
+                                const imb_val *params, int64_t threads, int model_given);
+
+#endif
