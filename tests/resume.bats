@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Interrupted network training: kill -9 then --resume gives the bytes of an
-# uninterrupted run; SIGINT/SIGTERM leave no partial output and keep the
+# Interrupted network training: kill -9 then --resume (with the flags, or
+# with none: they come from the checkpoint) gives the bytes of an
+# uninterrupted run; a flag that differs is a usage error; SIGINT/SIGTERM leave no partial output and keep the
 # last checkpoint; a diverging loss stops with a message naming where.
 load helpers
 
@@ -51,6 +52,24 @@ start_training() {
 	weights "$TMP/resumed.imb" > "$TMP/w2"
 	[ -s "$TMP/w1" ]
 	diff "$TMP/w1" "$TMP/w2"
+	# no flag retyped: the settings come from the checkpoint
+	imb-train --resume "$TMP/ck.imb" < "$TMP/d.imb" > "$TMP/resumed2.imb" 2>/dev/null
+	weights "$TMP/resumed2.imb" > "$TMP/w3"
+	diff "$TMP/w1" "$TMP/w3"
+}
+
+@test "--resume with a flag that differs from the checkpoint: a usage error naming it, nothing written" {
+	make_data
+	imb-train $ARGS --epochs 2 --stop-after 1 --checkpoint "$TMP/ck.imb" < "$TMP/d.imb" > /dev/null 2>&1
+	run imb-train --resume "$TMP/ck.imb" --batch-size 64 -o "$TMP/out.imb" < "$TMP/d.imb"
+	assert_failure 2
+	assert_output --partial "--batch-size 64"
+	assert_output --partial "batch-size 128"
+	[ ! -e "$TMP/out.imb" ]
+	run imb-train --resume "$TMP/ck.imb" --model mlp:64 -o "$TMP/out.imb" < "$TMP/d.imb"
+	assert_failure 2
+	assert_output --partial "--model mlp:64"
+	[ ! -e "$TMP/out.imb" ]
 }
 
 @test "SIGINT and SIGTERM during training: no partial output, the last checkpoint kept" {
