@@ -138,11 +138,16 @@ static void crop(const imb_nn_aug_op *op, float *out, const float *inp, int C, i
 				memset(o, 0, (size_t)W * sizeof *o);
 				continue;
 			}
+			/* o[j] = s[j + dx - pad] where that is inside, else 0 */
 			const float *s = src + (size_t)si * W;
-			for (int j = 0; j < W; j++) {
-				int sj = j + dx - pad;
-				o[j] = sj >= 0 && sj < W ? s[sj] : 0;
-			}
+			int sh = dx - pad, j0 = sh < 0 ? -sh : 0, j1 = W - (sh > 0 ? sh : 0);
+			if (j0 > W)
+				j0 = W;
+			if (j1 < j0)
+				j1 = j0;
+			memset(o, 0, (size_t)j0 * sizeof *o);
+			memcpy(o + j0, s + j0 + sh, (size_t)(j1 - j0) * sizeof *o);
+			memset(o + j1, 0, (size_t)(W - j1) * sizeof *o);
 		}
 	}
 }

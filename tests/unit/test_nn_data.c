@@ -117,6 +117,33 @@ static void test_list(int u8)
 	imb_frame_free(f);
 }
 
+/* crops wider than the image (pad > W, H): zeros, as the fused op gives */
+static void test_wide_crop(void)
+{
+	imb_frame *f = images(0, 1);
+	imb_nn_data d;
+	CHECK(imb_nn_data_init(&d, f, 1) == 0);
+	size_t idx[NS], D = d.D;
+	for (int i = 0; i < NS; i++)
+		idx[i] = (size_t)i;
+	imb_nn_aug_op op = imb_nn_aug_crop(12);
+	imb_nn_batch b;
+	imb_nn_batch_init(&b, &d, NS);
+	imb_rng r1, r2;
+	imb_rng_seed(&r1, 5);
+	imb_rng_seed(&r2, 5);
+	imb_nn_data_gather(&d, &b, idx, NS, &op, 1, &r1);
+	float *want = imb_xmalloc(NS * D * sizeof *want), *got = imb_xmalloc(NS * D * sizeof *got);
+	imb_nn_aug_crop_flip_f32(want, imb_frame_tensor(f, "x")->data, NS, CH, HT, WD, 12, 0, &r2);
+	imb_nn_be()->download(got, b.x, NS * D * sizeof *got);
+	CHECK(!memcmp(got, want, NS * D * sizeof *got));
+	free(want);
+	free(got);
+	imb_nn_batch_free(&b);
+	imb_nn_data_free(&d);
+	imb_frame_free(f);
+}
+
 static void test_samplers(void)
 {
 	imb_frame *f = images(1, 1);
@@ -181,6 +208,7 @@ int main(void)
 {
 	test_list(1);
 	test_list(0);
+	test_wide_crop();
 	test_samplers();
 	test_unlabelled();
 	CHECK_DONE();
