@@ -239,36 +239,50 @@ void imb_nn_batch_free(imb_nn_batch *b)
 	memset(b, 0, sizeof *b);
 }
 
+void imb_nn_data_gather_views(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx,
+                              size_t n, int views, const imb_nn_aug_op *ops, int nops,
+                              imb_rng *r)
+{
+	size_t D = d->D;
+	for (int v = 0; v < views; v++)
+		for (size_t i = 0; i < n; i++) {
+			size_t s = idx[i], row = (size_t)v * n + i;
+			float *dst = b->xh + row * D, *cur = b->t1;
+			if (d->xu8) {
+				const uint8_t *p = d->xu8 + s * D;
+				for (size_t j = 0; j < D; j++)
+					cur[j] = p[j];
+			} else {
+				memcpy(cur, d->xf + s * D, D * sizeof *cur);
+			}
+			for (int k = 0; k < nops; k++) {
+				float *out = k == nops - 1 ? dst : cur == b->t1 ? b->t2 : b->t1;
+				ops[k].apply(&ops[k], out, cur, d->C, d->H, d->W, r);
+				cur = out;
+			}
+			if (!nops)
+				memcpy(dst, cur, D * sizeof *dst);
+		}
+	/* indices and labels last: idx may be b->idx itself */
+	for (int v = views - 1; v >= 0; v--)
+		for (size_t i = n; i-- > 0;) {
+			size_t row = (size_t)v * n + i;
+			b->idx[row] = idx[i];
+			if (b->yh)
+				b->yh[row] = d->y[idx[i]];
+		}
+	size_t rows = n * (size_t)views;
+	b->n = (int)rows;
+	const imb_nn_backend *be = imb_nn_be();
+	be->upload(b->x, b->xh, rows * D * sizeof *b->xh);
+	if (b->y)
+		be->upload(b->y, b->yh, rows * sizeof *b->yh);
+}
+
 void imb_nn_data_gather(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx, size_t n,
                         const imb_nn_aug_op *ops, int nops, imb_rng *r)
 {
-	size_t D = d->D;
-	for (size_t i = 0; i < n; i++) {
-		size_t s = idx[i];
-		b->idx[i] = s;
-		if (b->yh)
-			b->yh[i] = d->y[s];
-		float *dst = b->xh + i * D, *cur = b->t1;
-		if (d->xu8) {
-			const uint8_t *p = d->xu8 + s * D;
-			for (size_t j = 0; j < D; j++)
-				cur[j] = p[j];
-		} else {
-			memcpy(cur, d->xf + s * D, D * sizeof *cur);
-		}
-		for (int k = 0; k < nops; k++) {
-			float *out = k == nops - 1 ? dst : cur == b->t1 ? b->t2 : b->t1;
-			ops[k].apply(&ops[k], out, cur, d->C, d->H, d->W, r);
-			cur = out;
-		}
-		if (!nops)
-			memcpy(dst, cur, D * sizeof *dst);
-	}
-	b->n = (int)n;
-	const imb_nn_backend *be = imb_nn_be();
-	be->upload(b->x, b->xh, n * D * sizeof *b->xh);
-	if (b->y)
-		be->upload(b->y, b->yh, n * sizeof *b->yh);
+	imb_nn_data_gather_views(d, b, idx, n, 1, ops, nops, r);
 }
 
 void imb_nn_data_range(const imb_nn_data *d, imb_nn_batch *b, size_t at, size_t n,

@@ -97,6 +97,13 @@ void imb_nn_batch_free(imb_nn_batch *b);
  * and upload x (and y). */
 void imb_nn_data_gather(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx, size_t n,
                         const imb_nn_aug_op *ops, int nops, imb_rng *r);
+/* Several views of the same samples (a contrastive objective's pairs):
+ * rows [v*n, (v+1)*n) are view v of idx, each through the list; the views
+ * are drawn one after the other (view 0 of every sample, then view 1).
+ * n * views <= cap; b->n = n * views; labels and indices repeat. */
+void imb_nn_data_gather_views(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx,
+                              size_t n, int views, const imb_nn_aug_op *ops, int nops,
+                              imb_rng *r);
 /* Samples [at, at+n) in order: the reading of eval-mode batches. */
 void imb_nn_data_range(const imb_nn_data *d, imb_nn_batch *b, size_t at, size_t n,
                        const imb_nn_aug_op *ops, int nops, imb_rng *r);

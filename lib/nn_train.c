@@ -277,19 +277,12 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 			goto fail;
 		imb_nn_loop_add_hook(L, &h);
 	}
-	/* buffers: the batch, the step's, host copies */
 	L->B = (size_t)o->batch < t->N ? (size_t)o->batch : t->N;
 	L->nb = (t->N + L->B - 1) / L->B;
 	if (t->N % L->B == 1)
 		L->nb--;      /* a last batch of one: dropped (batch norm needs two) */
-	const imb_nn_backend *be = imb_nn_be();
-	imb_nn_batch_init(&L->batch, t, L->B);
-	L->ctx = (imb_nn_step_ctx){ m, &L->obj, &L->opt, off, o->freeze_backbone,
-	                            be->alloc(L->B * (size_t)t->K * sizeof(float)),
-	                            be->alloc(L->B * sizeof(float)) };
-	L->order = imb_xmalloc(t->N * sizeof *L->order);
-	L->zh = imb_xmalloc(L->B * (size_t)t->K * sizeof *L->zh);
-	L->lh = imb_xmalloc(L->B * sizeof *L->lh);
+	L->views = 1;
+	L->ctx = (imb_nn_step_ctx){ m, &L->obj, &L->opt, off, o->freeze_backbone, NULL, NULL };
 	if (o->resume) {
 		int start = imb_nn_checkpoint_read(L, o->resume);
 		if (start < 0)
@@ -331,6 +324,29 @@ void imb_nn_loop_free(imb_nn_loop *L)
 
 /* ---- the loop ---- */
 
+/* buffers for the parts as they are now: the batch, the step's, host copies */
+static void buffers(imb_nn_loop *L)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	size_t rows = L->B * (size_t)(L->views > 0 ? L->views : 1), K = (size_t)L->obj.K;
+	if (L->batch.x && L->batch.cap >= rows && L->ctx.dout)
+		return;
+	imb_nn_batch_free(&L->batch);
+	if (L->ctx.dout)
+		be->free(L->ctx.dout);
+	if (L->ctx.losses)
+		be->free(L->ctx.losses);
+	free(L->order);
+	free(L->zh);
+	free(L->lh);
+	imb_nn_batch_init(&L->batch, &L->data, rows);
+	L->ctx.dout = be->alloc(rows * K * sizeof(float));
+	L->ctx.losses = be->alloc(rows * sizeof(float));
+	L->order = imb_xmalloc(L->data.N * sizeof *L->order);
+	L->zh = imb_xmalloc(rows * K * sizeof *L->zh);
+	L->lh = imb_xmalloc(rows * sizeof *L->lh);
+}
+
 static int argmax(const float *z, int K)
 {
 	int b = 0;
@@ -342,6 +358,7 @@ static int argmax(const float *z, int K)
 
 /* the epoch's account, from the training-mode output of its batches */
 typedef struct {
+	int classify;              /* per-class accuracy from the output, or none */
 	double lsum;
 	size_t seen, correct;
 	double *acc, *loss, *n;    /* (K) per class */
@@ -356,7 +373,7 @@ static int epoch_end(imb_nn_loop *L, tally *T, double sec)
 		T->loss[k] = T->n[k] > 0 ? T->loss[k] / T->n[k] : NAN;
 	}
 	double mloss = T->seen ? T->lsum / (double)T->seen : NAN;
-	double acc = T->seen ? (double)T->correct / T->seen : NAN;
+	double acc = T->seen && T->classify ? (double)T->correct / T->seen : NAN;
 	double ips = sec > 0 ? (double)T->seen / sec : 0;
 	imb_val *ev = imb_val_map();
 	imb_val_set_int(ev, "epoch", e);
@@ -394,8 +411,12 @@ int imb_nn_loop_run(imb_nn_loop *L)
 	const imb_nn_backend *be = imb_nn_be();
 	const imb_nn_data *t = &L->data;
 	int K = t->K, last = o->stop_after > 0 ? o->stop_after : o->epochs, r = -1;
-	tally T = { 0, 0, 0, imb_xmalloc((size_t)K * sizeof(double)),
+	tally T = { 0, 0, 0, 0, imb_xmalloc((size_t)K * sizeof(double)),
 	            imb_xmalloc((size_t)K * sizeof(double)), imb_xmalloc((size_t)K * sizeof(double)) };
+	buffers(L);
+	/* per-class accuracy from the output when it is one logit per class */
+	int classify = L->batch.yh && L->obj.needs_labels && L->obj.K == K && L->views == 1;
+	T.classify = classify;
 	for (int e = L->epoch; e < last; e++) {
 		double t0 = imb_now();
 		T.lsum = 0;
@@ -409,21 +430,25 @@ int imb_nn_loop_run(imb_nn_loop *L)
 		snprintf(what, sizeof what, "epoch %d/%d", e + 1, o->epochs);
 		for (size_t b = 0; b < nb; b++) {
 			size_t at = b * L->B, n = ndraw - at < L->B ? ndraw - at : L->B;
-			imb_nn_data_gather(t, &L->batch, L->order + at, n, L->aug, L->naug, &L->rl);
+			imb_nn_data_gather_views(t, &L->batch, L->order + at, n, L->views, L->aug, L->naug,
+			                         &L->rl);
 			L->lr = imb_nn_sched_lr(&L->sched, e + (double)b / (double)nb);
 			imb_nn_step_out so = {0};
 			if (L->step.run(&L->step, &L->ctx, &L->batch, (float)L->lr, &so) < 0)
 				goto done;
 			L->step_n++;
-			be->download(L->zh, so.out, n * (size_t)K * sizeof *L->zh);
-			if (so.losses)
+			if (classify)
+				be->download(L->zh, so.out, n * (size_t)K * sizeof *L->zh);
+			if (classify && so.losses)
 				be->download(L->lh, so.losses, n * sizeof *L->lh);
 			if (!isfinite(so.loss)) {
 				imb_seterr("epoch %d, batch %zu: the loss is not finite (%g): lower --lr?",
 				           e + 1, b + 1, (double)so.loss);
 				goto done;
 			}
-			for (size_t i = 0; i < n; i++) {
+			for (size_t i = 0; i < n && !classify; i++)
+				T.lsum += so.loss;
+			for (size_t i = 0; i < n && classify; i++) {
 				int y = L->batch.yh[i], ok = argmax(L->zh + i * (size_t)K, K) == y;
 				double l = so.losses ? L->lh[i] : so.loss;
 				T.correct += (size_t)ok;

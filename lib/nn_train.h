@@ -122,6 +122,7 @@ struct imb_nn_loop {
 	imb_nn_sampler sampler;
 	imb_nn_aug_op aug[IMB_NN_AUG_MAX];  /* the list, normalise last */
 	int naug;
+	int views;                  /* views of each sample per batch (1; 2 for pairs) */
 	imb_nn_objective obj;
 	imb_nn_optimizer opt;
 	imb_nn_step step;
@@ -138,7 +139,7 @@ struct imb_nn_loop {
 	long step_n;                /* optimiser steps taken in this run and before */
 	double lr;                  /* the learning rate of the last step */
 	size_t B, nb;               /* batch size, batches per epoch */
-	imb_nn_batch batch;
+	imb_nn_batch batch;         /* (B * views) rows, allocated by the first run */
 	imb_nn_step_ctx ctx;
 	size_t *order;
 	float *zh, *lh;             /* host copies of a batch's output and losses */

@@ -144,6 +144,37 @@ static void test_wide_crop(void)
 	imb_frame_free(f);
 }
 
+/* two views of each sample: rows [0, n) and [n, 2n), labels repeated;
+ * a list that draws makes them differ, one that does not keeps them equal */
+static void test_views(void)
+{
+	imb_frame *f = images(1, 1);
+	imb_nn_data d;
+	CHECK(imb_nn_data_init(&d, f, 1) == 0);
+	size_t idx[4] = {3, 0, 9, 5}, D = d.D;
+	imb_nn_aug_op ops[2] = { imb_nn_aug_crop(2), imb_nn_aug_normalize(NULL, NULL, 1.0f / 255) };
+	imb_nn_batch b;
+	imb_nn_batch_init(&b, &d, 8);
+	imb_rng r;
+	imb_rng_seed(&r, 1);
+	float *x = imb_xmalloc(8 * D * sizeof *x);
+	imb_nn_data_gather_views(&d, &b, idx, 4, 2, ops + 1, 1, NULL);
+	CHECK_EQ_INT(b.n, 8);
+	imb_nn_be()->download(x, b.x, 8 * D * sizeof *x);
+	CHECK(!memcmp(x, x + 4 * D, 4 * D * sizeof *x));
+	int lab = 1;
+	for (int i = 0; i < 8; i++)
+		lab &= b.idx[i] == idx[i % 4] && b.yh[i] == d.y[idx[i % 4]];
+	CHECK(lab);
+	imb_nn_data_gather_views(&d, &b, idx, 4, 2, ops, 2, &r);
+	imb_nn_be()->download(x, b.x, 8 * D * sizeof *x);
+	CHECK(memcmp(x, x + 4 * D, 4 * D * sizeof *x) != 0);
+	free(x);
+	imb_nn_batch_free(&b);
+	imb_nn_data_free(&d);
+	imb_frame_free(f);
+}
+
 static void test_samplers(void)
 {
 	imb_frame *f = images(1, 1);
@@ -209,6 +240,7 @@ int main(void)
 	test_list(1);
 	test_list(0);
 	test_wide_crop();
+	test_views();
 	test_samplers();
 	test_unlabelled();
 	CHECK_DONE();
