@@ -200,7 +200,6 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	memset(L, 0, sizeof *L);
 	L->o = o;
 	L->log = imb_val_arr();
-	L->t_all = imb_now();
 	const char *msg = imb_nn_train_check(o);
 	if (msg) {
 		imb_seterr("%s", msg);
@@ -414,6 +413,7 @@ int imb_nn_loop_run(imb_nn_loop *L)
 	tally T = { 0, 0, 0, 0, imb_xmalloc((size_t)K * sizeof(double)),
 	            imb_xmalloc((size_t)K * sizeof(double)), imb_xmalloc((size_t)K * sizeof(double)) };
 	buffers(L);
+	L->t_all = imb_now();
 	/* per-class accuracy from the output when it is one logit per class */
 	int classify = L->batch.yh && L->obj.needs_labels && L->obj.K == K && L->views == 1;
 	T.classify = classify;
