@@ -432,7 +432,8 @@ int imb_nn_loop_run(imb_nn_loop *L)
 			size_t at = b * L->B, n = ndraw - at < L->B ? ndraw - at : L->B;
 			imb_nn_data_gather_views(t, &L->batch, L->order + at, n, L->views, L->aug, L->naug,
 			                         &L->rl);
-			L->lr = imb_nn_sched_lr(&L->sched, e + (double)b / (double)nb);
+			double te = e + (double)b / (double)nb;
+			L->lr = L->lr_at ? L->lr_at(L, te) : imb_nn_sched_lr(&L->sched, te);
 			imb_nn_step_out so = {0};
 			if (L->step.run(&L->step, &L->ctx, &L->batch, (float)L->lr, &so) < 0)
 				goto done;

@@ -18,9 +18,20 @@
  *               t = epoch + batch / batches (nn_optim.h's imb_nn_sched_lr)
  *
  * imb_nn_train builds the parts from the options and runs the loop; a
- * tool that trains differently (SAM, SGHMC, SimCLR) calls
- * imb_nn_loop_init, replaces or adds parts, then imb_nn_loop_run and
- * imb_nn_loop_finish.
+ * tool that trains differently calls imb_nn_loop_init, replaces or adds
+ * parts, then imb_nn_loop_run and imb_nn_loop_finish:
+ *
+ *   imb_nn_loop L;
+ *   if (imb_nn_loop_init(&L, train, init, &o) < 0) ...
+ *   imb_nn_step_free(&L.step);            SAM: its step, with its own
+ *   sam_step(&L.step, rho, weights);      buffers and ascent objective
+ *   imb_nn_hook h;                        SGHMC: snapshots every k epochs
+ *   imb_nn_hook_snapshots(&h, k, 0, collect, &ensemble);
+ *   imb_nn_loop_add_hook(&L, &h);
+ *   L.views = 2; (objective, optimiser, augmentation list: SimCLR's)
+ *   if (imb_nn_loop_run(&L) < 0) ...
+ *   imb_nn_loop_finish(&L, &model, &log, summary, sizeof summary);
+ *   imb_nn_loop_free(&L);
  *
  * Inputs: a dataset frame with x (N,C,H,W) or (N,H,W) u8 images (scaled to
  * [0,1]) or (N,D) feature vectors of any dtype (shape (D,1,1), for mlp:).
@@ -129,6 +140,9 @@ struct imb_nn_loop {
 	imb_nn_hook hooks[IMB_NN_HOOKS_MAX];
 	int nhooks;
 	imb_nn_sched sched;
+	/* the learning rate at fractional epoch t; NULL: imb_nn_sched_lr of
+	 * sched (a cyclical schedule for SGHMC is another function here) */
+	double (*lr_at)(const imb_nn_loop *L, double t);
 	imb_rng rl;                 /* the loader's generator */
 	imb_val *params;            /* attrs.params: every setting */
 	imb_val *log;               /* the epoch entries so far */

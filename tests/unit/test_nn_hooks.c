@@ -1,9 +1,9 @@
 /* test_nn_hooks.c: the hook part. The validation hook's per-class
  * accuracy after the last epoch equals the recall imb-eval computes from
  * the model frame (predict.h on the same frame), its log fields are all
- * there every epoch; snapshots arrive every k epochs or steps, and the
- * last one holds the final parameters; a val frame of other classes is
- * refused. */
+ * there every epoch; snapshots arrive every k epochs or steps, in the
+ * callback's hands; a learning-rate function replaces the schedule; a val
+ * frame of other classes is refused. */
 #include "check.h"
 #include "dataset.h"
 #include "nn_backend.h"
@@ -58,6 +58,14 @@ static void take(void *ctx, float *params, float *bufs, int epoch, long step)
 	be->free(params);
 }
 
+/* a learning-rate function in place of the schedule (SGHMC's cycles) */
+static int lr_calls;
+static double saw(const imb_nn_loop *L, double t)
+{
+	lr_calls++;
+	return 0.01 * (1 + (int)t % 2);
+}
+
 int main(void)
 {
 	imb_frame *train = blobs("train", 300, 2, 1), *val = blobs("val", 200, 2, 2);
@@ -81,6 +89,7 @@ int main(void)
 	CHECK(imb_nn_loop_add_hook(&L, &h) == 0);
 	imb_nn_hook_snapshots(&h, 7, 1, take, &ss);
 	CHECK(imb_nn_loop_add_hook(&L, &h) == 0);
+	L.lr_at = saw;
 	CHECK(imb_nn_loop_run(&L) == 0);
 	imb_frame *m, *log;
 	char summary[256];
@@ -95,6 +104,7 @@ int main(void)
 	CHECK_EQ_INT(se.epoch[1], 4);
 	CHECK_EQ_INT(steps, 5 * 10);     /* 300 / 32: 10 batches an epoch */
 	CHECK_EQ_INT(ss.n, steps / 7);
+	CHECK_EQ_INT(lr_calls, steps);
 	CHECK_EQ_INT(ss.step[0], 7);
 	CHECK_EQ_INT(ss.step[1], 14);
 	/* epoch 4's snapshot is not the final model */
@@ -105,6 +115,8 @@ int main(void)
 	/* validation: every epoch has the fields; the last equals imb-eval's recall */
 	const imb_val *ep = imb_val_get(log->attrs, "epochs");
 	CHECK_EQ_INT(ep->n, 5);
+	CHECK(imb_val_as_double(imb_val_get(ep->items[0], "lr"), 0) == 0.01);
+	CHECK(imb_val_as_double(imb_val_get(ep->items[1], "lr"), 0) == 0.02);
 	for (size_t e = 0; e < ep->n; e++) {
 		const imb_val *v = ep->items[e];
 		CHECK(imb_val_get(v, "val_acc") && imb_val_get(v, "val_loss"));
