@@ -151,9 +151,9 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 		imb_seterr("no architecture: give --model");
 		goto done;
 	}
-	if (imb_frame_tensor(t->f, "x")->ndim == 2 && strncmp(arch, "mlp:", 4)) {
+	if (imb_frame_tensor(t->f, "x")->ndim == 2 && imb_nn_arch_flat(arch) != 1) {
 		imb_seterr("%s: tensor x holds feature vectors (N,D); %s needs images (N,C,H,W): "
-		           "use an mlp:", t->lb, arch);
+		           "use an mlp: or linear", t->lb, arch);
 		goto done;
 	}
 	L->m = imb_nn_model_new(arch, t->C, t->H, t->W, t->K);

@@ -292,6 +292,32 @@ print(a[:24] == b[:24], a[24:] != b[24:], pb["init"], pb["freeze"])' "$TMP/m1" "
 	[ ! -e "$TMP/out" ]
 }
 
+@test "--init keeps the backbone whatever the head: mlp:8+mlp:6 into mlp:8 and linear's place in the grammar" {
+	imb-train -q --model mlp:8+mlp:6 --epochs 2 --seed 1 < "$FILE_TMP/moons.imb" > "$TMP/m1"
+	{ cat "$FILE_TMP/moons.imb"; imb-cat --kind model "$TMP/m1"; } > "$TMP/in"
+	imb-train -q --init --model mlp:8 --epochs 1 --lr 0 --seed 2 < "$TMP/in" > "$TMP/m2"
+	# the backbone is the first 2*8+8 = 24 floats; with lr 0 they stay the init's
+	run $PY -c '
+import sys, msgpack, struct
+def model(p):
+    for f in msgpack.Unpacker(open(p, "rb"), raw=False):
+        if f["kind"] == "model":
+            d = f["tensors"]["params"]["data"]
+            return struct.unpack("<%df" % (len(d) // 4), d), f["attrs"]
+a, aa = model(sys.argv[1]); b, ab = model(sys.argv[2])
+print(len(a), len(b), a[:24] == b[:24], ab["arch"], ab["params"]["init"])' "$TMP/m1" "$TMP/m2"
+	assert_output "92 42 True mlp:8 1"
+	# another backbone is refused, naming both
+	run imb-train --init --model mlp:9+mlp:6 -o "$TMP/out" "$TMP/in"
+	assert_failure 1
+	assert_output --partial "holds mlp:8+mlp:6, not --model mlp:9+mlp:6"
+	[ ! -e "$TMP/out" ]
+	# linear: softmax regression on feature vectors, 2*2+2 parameters
+	run bash -c "imb-train -q --model linear --epochs 3 --seed 1 < '$FILE_TMP/moons.imb' | imb-info"
+	assert_success
+	assert_output --partial "arch=linear"
+}
+
 @test "every loss runs; on 10:1 moons re-weighting, logit adjustment and the balanced sampler beat plain CE" {
 	ba() { imb-train -q --model mlp:16,16 --epochs 10 --schedule step --warmup 1 "$@" \
 		< "$FILE_TMP/moons.imb" | imb-eval --format tsv | tsvcol balanced_accuracy; }

@@ -23,9 +23,11 @@ static const char usage_head[] =
 	"through unchanged and in order. FILE '-' or none reads stdin.\n"
 	"\n"
 	"  -m, --model KIND         xgboost (default), linear-svm, svm, or a network:\n"
-	"                           mlp:W1,W2,... (hidden widths), resnet8, resnet20,\n"
-	"                           resnet32, resnet44, resnet56, resnet110 (CIFAR\n"
-	"                           ResNets), resnet18, resnet34 (their CIFAR variant)\n"
+	"                           linear (softmax regression), mlp:W1,W2,... (hidden\n"
+	"                           widths), resnet8, resnet20, resnet32, resnet44,\n"
+	"                           resnet56, resnet110 (CIFAR ResNets), resnet18,\n"
+	"                           resnet34 (their CIFAR variant); all but linear take\n"
+	"                           a head of several layers: resnet18+mlp:512\n"
 	"  -p, --param K=V          a model parameter; repeatable, later ones win.\n"
 	"                           xgboost: any XGBoost parameter (eta, max_depth,\n"
 	"                           subsample, tree_method, ...; num_boost_round);\n"
@@ -212,7 +214,8 @@ int main(int argc, char **argv)
 	if (nn) {
 		if (model && imb_nn_arch_check(model) < 0)
 			imb_usage("--model: unknown model '%s' (tabular: xgboost, linear-svm, svm; "
-			          "networks: mlp:W1,W2,..., resnet8/20/32/44/56/110, resnet18/34)", model);
+			          "networks: linear, mlp:W1,W2,..., resnet8/20/32/44/56/110, resnet18/34, "
+			          "each but linear with an optional head +mlp:V1,V2,...)", model);
 		if (tab_flag)
 			imb_usage("--%s applies to tabular models, not to --model %s", tab_flag,
 			          model ? model : no.init ? "(--init)" : "(--resume)");
