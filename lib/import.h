@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Shared by the importers (import.c). */
+
 /* Read a whole file (gzip or plain; "-" is stdin) into a malloc'd
  * buffer with a NUL after its *len bytes. NULL with imb_error() set
  * ("PATH: No such file or directory"). */
@@ -29,6 +31,11 @@ char *imb_import_slurp(const char *path, size_t *len);
  * (n names) and the counts. Shared by the import*.c files. */
 void imb_import_finish(imb_frame *f, const char *source, const char *const *classes,
                        size_t nclasses);
+
+/* dir/base.gz when that file exists, else dir/base when that one does,
+ * else dir/base.gz (so the error of opening it names the .gz). A new
+ * string; the caller frees it. */
+char *imb_import_path(const char *dir, const char *base);
 
 /* ---- IDX (MNIST family) ---- */
 

@@ -1,16 +1,13 @@
-/* import_idx.c: reading whole files through zlib, the IDX format
- * (Fashion-MNIST) and CIFAR-10's binary batches. */
+/* import_idx.c: the IDX format (Fashion-MNIST) and CIFAR-10's binary
+ * batches. */
 #include "import.h"
 #include "cli.h"
 #include "dataset.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 const char *const imb_fashion_mnist_classes[10] = {
 	"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -21,53 +18,6 @@ const char *const imb_cifar10_classes[10] = {
 	"airplane", "automobile", "bird", "cat", "deer",
 	"dog", "frog", "horse", "ship", "truck",
 };
-
-char *imb_import_slurp(const char *path, size_t *len)
-{
-	int stdin_ = !path || strcmp(path, "-") == 0;
-	const char *label = stdin_ ? "stdin" : path;
-	errno = 0;
-	gzFile g = stdin_ ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
-	if (!g) {
-		if (errno)
-			return imb_seterr("%s: %s", label, strerror(errno)), NULL;
-		return imb_seterr("%s: cannot open", label), NULL;
-	}
-	gzbuffer(g, 1 << 17);
-	size_t cap = 1 << 20, n = 0;
-	char *buf = imb_xmalloc(cap + 1);
-	for (;;) {
-		if (cap - n < (1u << 20))
-			buf = imb_xrealloc(buf, (cap *= 2) + 1);
-		size_t want = cap - n;
-		if (want > (1u << 30))
-			want = 1u << 30;
-		int r = gzread(g, buf + n, (unsigned)want);
-		if (r < 0) {
-			int err;
-			const char *m = gzerror(g, &err);
-			imb_seterr("%s: %s", label, err == Z_ERRNO ? strerror(errno) : m);
-			gzclose(g);
-			free(buf);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	gzclose(g);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
-void imb_import_finish(imb_frame *f, const char *source, const char *const *classes,
-                       size_t nclasses)
-{
-	imb_val_set(f->attrs, "classes", imb_val_str_array(classes, nclasses));
-	imb_val_set_str(f->attrs, "source", source);
-	imb_dataset_update_counts(f);
-}
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -189,32 +139,13 @@ out:
 	return rc;
 }
 
-/* dir/base.gz if it exists, else dir/base (the error then names the .gz) */
-static char *pick(const char *dir, const char *base)
-{
-	char *p;
-	if (asprintf(&p, "%s/%s.gz", dir, base) < 0)
-		abort();
-	if (access(p, F_OK) == 0)
-		return p;
-	char *q;
-	if (asprintf(&q, "%s/%s", dir, base) < 0)
-		abort();
-	if (access(q, F_OK) == 0) {
-		free(p);
-		return q;
-	}
-	free(q);
-	return p;
-}
-
 static int fmnist_part(const char *dir, const char *prefix, const char *name,
                        uint64_t want, imb_frame **out)
 {
 	char ib[64], lbn[64];
 	snprintf(ib, sizeof ib, "%s-images-idx3-ubyte", prefix);
 	snprintf(lbn, sizeof lbn, "%s-labels-idx1-ubyte", prefix);
-	char *ip = pick(dir, ib), *lp = pick(dir, lbn);
+	char *ip = imb_import_path(dir, ib), *lp = imb_import_path(dir, lbn);
 	int rc = imb_import_idx(ip, lp, name, imb_fashion_mnist_classes, 10, out);
 	if (rc == 0) {
 		imb_tensor *x = imb_frame_tensor(*out, "x");

@@ -780,6 +780,26 @@ static void test_toy(void)
 	imb_frame_free(f);
 }
 
+/* imb_import_path: the .gz first, then the plain file, else the .gz */
+static void test_path(void)
+{
+	char *p = imb_import_path(dir, "pathtest");
+	CHECK_STR(p, P("pathtest.gz"));
+	free(p);
+	puts_("pathtest", "plain");
+	p = imb_import_path(dir, "pathtest");
+	CHECK_STR(p, P("pathtest"));
+	free(p);
+	put_gz("pathtest.gz", "gz", 2);
+	p = imb_import_path(dir, "pathtest");
+	CHECK_STR(p, P("pathtest.gz"));
+	size_t n;
+	char *b = imb_import_slurp(p, &n);
+	CHECK(b && n == 2 && !memcmp(b, "gz", 2));
+	free(b);
+	free(p);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -791,6 +811,7 @@ int main(void)
 	test_adult();
 	test_libsvm();
 	test_toy();
+	test_path();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd))

@@ -1,0 +1,78 @@
+/* import.c: what every importer shares: reading a whole file through
+ * zlib, finding a file that may be gzip-compressed, and finishing a
+ * dataset frame. */
+#include "import.h"
+#include "dataset.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+char *imb_import_slurp(const char *path, size_t *len)
+{
+	int stdin_ = !path || strcmp(path, "-") == 0;
+	const char *label = stdin_ ? "stdin" : path;
+	errno = 0;
+	gzFile g = stdin_ ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
+	if (!g) {
+		if (errno)
+			return imb_seterr("%s: %s", label, strerror(errno)), NULL;
+		return imb_seterr("%s: cannot open", label), NULL;
+	}
+	gzbuffer(g, 1 << 17);
+	size_t cap = 1 << 20, n = 0;
+	char *buf = imb_xmalloc(cap + 1);
+	for (;;) {
+		if (cap - n < (1u << 20))
+			buf = imb_xrealloc(buf, (cap *= 2) + 1);
+		size_t want = cap - n;
+		if (want > (1u << 30))
+			want = 1u << 30;
+		int r = gzread(g, buf + n, (unsigned)want);
+		if (r < 0) {
+			int err;
+			const char *m = gzerror(g, &err);
+			imb_seterr("%s: %s", label, err == Z_ERRNO ? strerror(errno) : m);
+			gzclose(g);
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	gzclose(g);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+void imb_import_finish(imb_frame *f, const char *source, const char *const *classes,
+                       size_t nclasses)
+{
+	imb_val_set(f->attrs, "classes", imb_val_str_array(classes, nclasses));
+	imb_val_set_str(f->attrs, "source", source);
+	imb_dataset_update_counts(f);
+}
+
+char *imb_import_path(const char *dir, const char *base)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s.gz", dir, base) < 0)
+		abort();
+	if (access(p, F_OK) == 0)
+		return p;
+	char *q;
+	if (asprintf(&q, "%s/%s", dir, base) < 0)
+		abort();
+	if (access(q, F_OK) == 0) {
+		free(p);
+		return q;
+	}
+	free(q);
+	return p;
+}
