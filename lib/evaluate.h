@@ -1,5 +1,6 @@
 /* evaluate.h: apply a model frame to dataset frames and build metrics
- * frames; write them as TSV or JSON; aggregate many metrics frames.
+ * frames (evaluate.c); write them as TSV or JSON (eval_text.c).
+ * Aggregating many metrics frames is eval_agg.h.
  *
  * A metrics frame (kind "metrics", name = the dataset's name) holds in
  * attrs (see docs/stream-format.md and man/imb-eval.1):
@@ -56,6 +57,8 @@ void imb_evaluator_free(imb_evaluator *e);
  * naming the frame and field (features, labels, classes, ratios). */
 int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t *nout);
 
+/* ---- text forms (eval_text.c) ---- */
+
 /* Text forms of metrics frames. TSV: a header row, then one row per
  * frame: set, model, n, [target_ratio,] accuracy, balanced_accuracy,
  * macro_f1, gmean, minority_error, majority_error, auroc, auprc,
@@ -65,24 +68,8 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
  * without history. */
 void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n);
 imb_val *imb_eval_json(imb_frame *const *m, size_t n);
-
-/* ---- aggregation over runs ---- */
-typedef struct imb_agg imb_agg;
-/* Group by the attrs.config keys by[0..nby) (copied). */
-imb_agg *imb_agg_new(char *const *by, size_t nby);
-void imb_agg_free(imb_agg *a);
-/* Add one metrics frame (a run): its attrs.metrics numbers and its
- * per_class recalls (as recall_<class>). -1 with imb_error() naming the
- * frame and key when a group key or attrs.metrics is missing. */
-int imb_agg_add(imb_agg *a, const imb_frame *f);
-size_t imb_agg_ngroups(const imb_agg *a);
-/* Groups sorted by their key values (numbers numerically, before
- * strings). For each metric (in order of first appearance): the mean
- * over the group's runs where it is defined, and one standard error
- * (sample std with n-1 over sqrt(n); NA with fewer than two values).
- * TSV: columns BY..., n, then NAME_mean, NAME_se per metric. JSON: an
- * array of {BY..., "n", "metrics": {NAME: {"mean", "se", "n"}}}. */
-void imb_agg_write_tsv(FILE *fp, const imb_agg *a);
-imb_val *imb_agg_json(const imb_agg *a);
+/* One TSV cell: v as plain text (imb_val_write_text), "NA" when v is
+ * NULL, nil or a float that is not finite. */
+void imb_eval_write_cell(FILE *fp, const imb_val *v);
 
 #endif

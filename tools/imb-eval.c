@@ -2,6 +2,7 @@
  * write metrics frames (or TSV/JSON); or aggregate metrics frames over
  * runs (--aggregate). */
 #include "cli.h"
+#include "eval_agg.h"
 #include "evaluate.h"
 #include "util.h"
 

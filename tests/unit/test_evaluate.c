@@ -6,6 +6,7 @@
 #include "check.h"
 #include "cli.h"
 #include "dataset.h"
+#include "eval_agg.h"
 #include "evaluate.h"
 #include "metrics.h"
 #include "predict.h"
@@ -239,10 +240,29 @@ static void test_aggregate(void)
 	imb_agg_free(NULL);
 }
 
+/* imb_eval_write_cell: "NA" for what is undefined, else the plain text */
+static void test_cell(void)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *fp = open_memstream(&buf, &len);
+	imb_val *vs[] = {NULL, imb_val_nil(), imb_val_float(NAN), imb_val_float(INFINITY),
+	                 imb_val_float(0.25), imb_val_int(3), imb_val_str("a b")};
+	for (size_t i = 0; i < sizeof vs / sizeof *vs; i++) {
+		imb_eval_write_cell(fp, vs[i]);
+		fputc('|', fp);
+		imb_val_free(vs[i]);
+	}
+	fclose(fp);
+	CHECK_STR(buf, "NA|NA|NA|NA|0.25|3|a b|");
+	free(buf);
+}
+
 int main(void)
 {
 	imb_quiet(1);
 	test_evaluate();
 	test_aggregate();
+	test_cell();
 	CHECK_DONE();
 }
