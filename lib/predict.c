@@ -3,8 +3,9 @@
  * IMB_NKINDS: a forgotten row fails to compile. */
 #include "predict.h"
 #include "nn_frame.h"
-#include "tabular.h"
+#include "svm.h"
 #include "util.h"
+#include "xgboost.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ typedef struct {
 #define IMB_NKINDS 4
 static const imb_model_kind kinds[] = {
 	{"xgboost", imb_xgboost_load, imb_xgboost_predict, imb_xgboost_free},
-	{"linear-svm", imb_linsvm_load, imb_linsvm_predict, imb_linsvm_free},
+	{"linear-svm", imb_linsvm_load, imb_svm_predict, imb_svm_free},
 	{"svm", imb_svm_load, imb_svm_predict, imb_svm_free},
 	{"nn", imb_nn_load, imb_nn_predict, imb_nn_free},
 };

@@ -3,8 +3,9 @@
  * (LIBSVM). Training turns a dataset frame into a model frame (kind
  * "model", name "model", docs/stream-format.md) whose tensor "bytes"
  * (B) u8 holds the library's own serialisation: XGBoost's UBJSON model,
- * LIBLINEAR's and LIBSVM's model files. The load/predict/free triples
- * below are the entries predict.c registers for these kinds.
+ * LIBLINEAR's and LIBSVM's model files. This file holds the options,
+ * their check and the dispatch (tabular.c); the libraries' adapters are
+ * xgboost.h and svm.h, the model frame's common attrs model_frame.h.
  *
  * Features are x as float32 (imb_dataset_features: u8 scaled to [0,1]).
  * NaN is a missing value for XGBoost; for the SVMs it is an error.
@@ -65,18 +66,31 @@ const char *imb_tabular_check(const imb_tabular_opts *o);
 int imb_tabular_train(const imb_frame *train, const imb_tabular_opts *o, imb_frame **out,
                       char *summary, size_t summary_size);
 
-/* predict.c's entries. load: reads the model frame's "bytes", checks it
- * against d features and K classes; NULL with imb_error() when the bytes
- * do not load or disagree. predict: probs (n,K) from x (n,d) row-major,
- * rows summing to 1; 0 or -1 with imb_error(). free(NULL) is a no-op. */
-void *imb_xgboost_load(const imb_frame *f, size_t d, int K);
-int imb_xgboost_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
-void imb_xgboost_free(void *m);
-void *imb_linsvm_load(const imb_frame *f, size_t d, int K);
-int imb_linsvm_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
-void imb_linsvm_free(void *m);
-void *imb_svm_load(const imb_frame *f, size_t d, int K);
-int imb_svm_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
-void imb_svm_free(void *m);
+/* predict.c's entries, one triple per kind, are in xgboost.h and svm.h.
+ * load: reads the model frame's "bytes", checks it against d features
+ * and K classes; NULL with imb_error() when the bytes do not load or
+ * disagree. predict: probs (n,K) from x (n,d) row-major, rows summing to
+ * 1; 0 or -1 with imb_error(). free(NULL) is a no-op. */
+
+/* ---- for the libraries' adapters (xgboost.c, svm.c) ---- */
+
+/* A checked training set, as imb_tabular_train hands it to an adapter:
+ * at least one sample and feature, K >= 2 classes of which two occur. */
+typedef struct {
+	char lb[128];      /* the train frame, for messages */
+	uint64_t n, d;
+	int K;
+	float *x;          /* (n, d) features (imb_dataset_features) */
+	const int32_t *y;  /* (n) labels in [0, K) */
+	int64_t *counts;   /* (K) samples per class */
+	double *w;         /* (K) class weights (balanced: n / (K_present n_k)), or NULL */
+} imb_tabular_data;
+
+/* attrs.params.class_weight of a model trained on t: "none", or {mode:
+ * "balanced" or "list", weights: [K]}. A new value. */
+imb_val *imb_tabular_cw_val(const imb_tabular_opts *o, const imb_tabular_data *t);
+/* A --param value that must be a number: the whole string, finite. 0
+ * with *out set, or -1. */
+int imb_tabular_parse_num(const char *s, double *out);
 
 #endif

@@ -4,9 +4,11 @@
  * bad data. Prediction quality is test_predict.c's. */
 #include "check.h"
 #include "dataset.h"
+#include "model_frame.h"
 #include "predict.h"
 #include "rng.h"
 #include "tabular.h"
+#include "ubjson.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -232,6 +234,114 @@ static void test_xgb_params(void)
 	imb_frame_free(f);
 }
 
+/* imb_model_frame_new: the common attrs in their order, with and without
+ * a train frame; imb_model_frame_bytes: the payload and its errors */
+static void test_model_frame(void)
+{
+	imb_frame *tr = blobs("train", 30, 2, 3, 5);
+	imb_val *h = imb_val_arr();
+	imb_val_push(h, imb_val_str("step"));
+	imb_val_set(tr->attrs, "history", h);
+	int64_t counts[3] = {10, 10, 10};
+	imb_val *extra = imb_val_map();
+	imb_val_set_str(extra, "arch", "mlp:8");
+	imb_val *params = imb_val_map();
+	imb_val_set_int(params, "seed", 4);
+	imb_frame *m = imb_model_frame_new("nn", extra, 2, 3, tr, counts, params);
+	CHECK_STR(m->kind, "model");
+	CHECK_STR(m->name, "model");
+	static const char *const keys[] = {"model", "arch", "n_features", "n_classes", "classes",
+	                                   "params", "train", "history"};
+	CHECK_EQ_INT(m->attrs->n, IMB_LEN(keys));
+	for (size_t i = 0; i < IMB_LEN(keys) && i < m->attrs->n; i++)
+		CHECK_STR(m->attrs->keys[i], keys[i]);
+	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "model"), ""), "nn");
+	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "arch"), ""), "mlp:8");
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(m->attrs, "n_features"), -1), 2);
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(m->attrs, "n_classes"), -1), 3);
+	CHECK_STR(imb_val_as_str(imb_val_path(m->attrs, "classes")->items[2], ""), "k2");
+	CHECK_EQ_INT(imb_val_as_int(imb_val_path(m->attrs, "params.seed"), -1), 4);
+	const imb_val *t = imb_val_get(m->attrs, "train");
+	static const char *const tkeys[] = {"source", "split", "n", "counts"};
+	CHECK_EQ_INT(t->n, IMB_LEN(tkeys));
+	for (size_t i = 0; i < IMB_LEN(tkeys) && i < t->n; i++)
+		CHECK_STR(t->keys[i], tkeys[i]);
+	CHECK_STR(imb_val_as_str(imb_val_get(t, "source"), ""), "blobs");
+	CHECK_NEAR(imb_val_as_double(imb_val_path(t, "split.train_ratio"), -1), 0.5, 0);
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(t, "n"), -1), 30);
+	CHECK_EQ_INT(imb_val_get(t, "counts")->n, 3);
+	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "history")->items[0], ""), "step");
+	CHECK(m->ntensors == 0);
+	const void *p;
+	size_t n;
+	CHECK(imb_model_frame_bytes(m, &p, &n) < 0);
+	CHECK_STR(imb_error(), "tensor 'bytes' is missing");
+	uint64_t s0[1] = {0};
+	imb_frame_add_tensor(m, "bytes", IMB_U8, 1, s0);
+	CHECK(imb_model_frame_bytes(m, &p, &n) < 0);
+	CHECK_STR(imb_error(), "tensor 'bytes' is empty");
+	imb_frame_free(m);
+
+	/* no train frame and no counts: classes by number, no provenance;
+	 * classes of the wrong length are not copied */
+	m = imb_model_frame_new("svm", NULL, 4, 2, NULL, NULL, NULL);
+	CHECK_EQ_INT(m->attrs->n, 6);
+	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "classes")->items[1], ""), "1");
+	CHECK_EQ_INT(imb_val_get(m->attrs, "params")->n, 0);
+	t = imb_val_get(m->attrs, "train");
+	CHECK(imb_val_get(t, "source")->t == IMB_V_NIL && imb_val_get(t, "split")->t == IMB_V_NIL);
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(t, "n"), -1), 0);
+	CHECK(!imb_val_get(t, "counts") && !imb_val_get(m->attrs, "history"));
+	uint64_t s2[2] = {2, 2};
+	imb_frame_add_tensor(m, "bytes", IMB_F32, 2, s2);
+	CHECK(imb_model_frame_bytes(m, &p, &n) < 0);
+	CHECK_STR(imb_error(), "tensor 'bytes' must be (B) u8, not f32 with 2 dimensions");
+	imb_frame_free(m);
+	m = imb_model_frame_new("svm", NULL, 2, 2, tr, counts, NULL);
+	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "classes")->items[0], ""), "0");
+	uint64_t s1[1] = {3};
+	memcpy(imb_frame_add_tensor(m, "bytes", IMB_U8, 1, s1)->data, "abc", 3);
+	CHECK(imb_model_frame_bytes(m, &p, &n) == 0 && n == 3 && !memcmp(p, "abc", 3));
+	imb_frame_free(m);
+	imb_frame_free(tr);
+}
+
+/* ubjson.h on hand-made bytes: complete or not, keys, paths, arrays */
+static void test_ubjson(void)
+{
+	/* {"a": {"n": "12"}, "v": [$i#U 3 1 2 3], "w": [i 5 d 0 0 0 0 ]} */
+	static const unsigned char doc[] = {
+		'{', 'i', 1, 'a', '{', 'i', 1, 'n', 'S', 'i', 2, '1', '2', '}',
+		'i', 1, 'v', '[', '$', 'i', '#', 'U', 3, 1, 2, 3,
+		'i', 1, 'w', '[', 'i', 5, 'd', 0, 0, 0, 0, ']', '}'};
+	const unsigned char *end = doc + sizeof doc;
+	CHECK(imb_ubj_ok(doc, sizeof doc));
+	for (size_t n = 0; n < sizeof doc; n++)
+		CHECK(!imb_ubj_ok(doc, n)); /* every truncation is refused */
+	int64_t x = 0, cnt = 0, *vals = NULL;
+	CHECK(imb_ubj_strint(imb_ubj_path(doc, end, "a", "n", NULL), end, &x) == 0 && x == 12);
+	CHECK(imb_ubj_path(doc, end, "a", "m", NULL) == NULL);
+	CHECK(imb_ubj_get(doc, end, "zz") == NULL);
+	CHECK(imb_ubj_array(imb_ubj_get(doc, end, "v"), end, &cnt, &vals) == 0 && cnt == 3);
+	CHECK(vals && vals[0] == 1 && vals[2] == 3);
+	free(vals);
+	CHECK(imb_ubj_array(imb_ubj_get(doc, end, "w"), end, &cnt, NULL) == 0 && cnt == 2);
+	CHECK(imb_ubj_array(imb_ubj_get(doc, end, "a"), end, &cnt, &vals) < 0 && !vals);
+	CHECK(imb_ubj_strint(imb_ubj_get(doc, end, "v"), end, &x) < 0);
+	imb_ubj u = {doc + 1, end};
+	int64_t kl;
+	CHECK(imb_ubj_len(&u, &kl) == 0 && kl == 1 && u.p == doc + 3);
+	u.p += kl;
+	int m = *u.p++;
+	CHECK(imb_ubj_value(&u, m, 0) == 0 && u.p == doc + 14);
+	static const unsigned char deep[] = {'{', 'i', 1, 'a', '[', '[', '[', ']', ']', ']', '}'};
+	CHECK(imb_ubj_ok(deep, sizeof deep));
+	unsigned char bad[sizeof doc];
+	memcpy(bad, doc, sizeof doc);
+	bad[10] = 9; /* the string "12" claims 9 bytes */
+	CHECK(!imb_ubj_ok(bad, sizeof bad));
+}
+
 int main(void)
 {
 	test_model("xgboost");
@@ -239,5 +349,7 @@ int main(void)
 	test_model("svm");
 	test_errors();
 	test_xgb_params();
+	test_model_frame();
+	test_ubjson();
 	CHECK_DONE();
 }

@@ -1,0 +1,396 @@
+/* xgboost.c: XGBoost through libxgboost's C API: training, the UBJSON
+ * model's checks, loading and prediction (xgboost.h). */
+#include "xgboost.h"
+#include "model_frame.h"
+#include "ubjson.h"
+#include "util.h"
+
+#include <xgboost/c_api.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void xgb_log(const char *s) { fprintf(stderr, "xgboost: %s\n", s); }
+
+/* XGBoost's log goes to stderr: stdout carries frames */
+static void quiet(void) { XGBRegisterLogCallback(xgb_log); }
+
+/* a parameter value as a number when the whole string is one, else text */
+static void set_param(imb_val *params, const char *k, const char *v)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (*v && !*end && !errno && isfinite(d)) {
+		if (d == floor(d) && fabs(d) < 9e15 && !strpbrk(v, ".eE"))
+			imb_val_set_int(params, k, (int64_t)d);
+		else
+			imb_val_set_float(params, k, d);
+	} else {
+		imb_val_set_str(params, k, v);
+	}
+}
+
+static int nthreads(int t)
+{
+	if (t > 0)
+		return t;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* objectives whose predictions are class probabilities (hinge: 0 or 1) */
+static int xgb_objective_ok(const char *s)
+{
+	return !strcmp(s, "binary:logistic") || !strcmp(s, "binary:hinge") ||
+	       !strcmp(s, "multi:softprob");
+}
+
+const char *imb_xgboost_check_param(const char *k, const char *v)
+{
+	static char msg[512];
+	double d;
+	if (!strcmp(k, "objective") && !xgb_objective_ok(v)) {
+		snprintf(msg, sizeof msg, "--param objective=%s: imb-train needs class "
+		         "probabilities: binary:logistic, binary:hinge or multi:softprob", v);
+		return msg;
+	}
+	if (!strcmp(k, "num_boost_round") &&
+	    (imb_tabular_parse_num(v, &d) < 0 || d < 1 || d > 1e7 || d != floor(d))) {
+		snprintf(msg, sizeof msg, "--param num_boost_round=%s: not a positive integer", v);
+		return msg;
+	}
+	return NULL;
+}
+
+static int xgb_err(const char *what)
+{
+	return imb_seterr("xgboost: %s: %s", what, XGBGetLastError());
+}
+
+int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_val **params_out,
+                      void **bytes_out, size_t *nbytes, char *summary, size_t ssize)
+{
+	quiet();
+	double t0 = imb_now();
+	int threads = nthreads(o->threads);
+	int rounds = o->rounds > 0 ? o->rounds : 100;
+	DMatrixHandle dm = NULL;
+	BoosterHandle b = NULL;
+	imb_val *params = imb_val_map();
+	int r = -1;
+	/* NaN is XGBoost's missing value; infinity is refused by libxgboost
+	 * with a stack trace, so name it here instead */
+	for (uint64_t k = 0; k < t->n * t->d; k++)
+		if (isinf(t->x[k])) {
+			imb_seterr("%s: tensor x: row %llu column %llu is infinite; XGBoost takes NaN as "
+			           "missing but no infinity", t->lb, (unsigned long long)(k / t->d),
+			           (unsigned long long)(k % t->d));
+			goto done;
+		}
+	if (XGDMatrixCreateFromMat_omp(t->x, t->n, t->d, NAN, &dm, threads) < 0) {
+		xgb_err("making the training matrix");
+		goto done;
+	}
+	float *lab = imb_xmalloc(t->n * sizeof *lab);
+	for (uint64_t i = 0; i < t->n; i++)
+		lab[i] = (float)t->y[i];
+	int e = XGDMatrixSetFloatInfo(dm, "label", lab, t->n);
+	if (!e && t->w) {
+		for (uint64_t i = 0; i < t->n; i++)
+			lab[i] = (float)t->w[t->y[i]];
+		e = XGDMatrixSetFloatInfo(dm, "weight", lab, t->n);
+	}
+	free(lab);
+	if (e < 0) {
+		xgb_err("setting labels");
+		goto done;
+	}
+	if (XGBoosterCreate(&dm, 1, &b) < 0) {
+		xgb_err("creating the booster");
+		goto done;
+	}
+	/* the paper's defaults, then the user's --param in order */
+	char buf[64];
+	imb_val_set_str(params, "objective", t->K == 2 ? "binary:logistic" : "multi:softprob");
+	if (t->K > 2)
+		imb_val_set_int(params, "num_class", t->K);
+	imb_val_set_float(params, "eta", 0.3);
+	imb_val_set_int(params, "max_depth", 6);
+	imb_val_set_float(params, "subsample", 0.5);
+	imb_val_set_str(params, "tree_method", "hist");
+	imb_val_set_int(params, "seed", (int64_t)o->seed);
+	imb_val_set_int(params, "nthread", threads);
+	imb_val_set_int(params, "validate_parameters", 1);
+	for (size_t i = 0; i < o->nparams; i++) {
+		if (!strcmp(o->keys[i], "num_boost_round"))
+			rounds = atoi(o->vals[i]);
+		else
+			set_param(params, o->keys[i], o->vals[i]);
+	}
+	for (size_t i = 0; i < params->n; i++) {
+		const imb_val *v = params->items[i];
+		const char *s = buf;
+		if (v->t == IMB_V_STR)
+			s = v->s;
+		else if (v->t == IMB_V_INT)
+			snprintf(buf, sizeof buf, "%lld", (long long)v->i);
+		else
+			imb_fmt_double(buf, sizeof buf, v->f);
+		if (XGBoosterSetParam(b, params->keys[i], s) < 0) {
+			imb_seterr("--param %s=%s: %s", params->keys[i], s, XGBGetLastError());
+			r = -2;
+			goto done;
+		}
+	}
+	imb_val_set_int(params, "num_boost_round", rounds);
+	imb_val_set(params, "class_weight", imb_tabular_cw_val(o, t));
+	/* configure now, so that a bad parameter is a usage error */
+	bst_ulong clen;
+	const char *cfg;
+	if (XGBoosterSaveJsonConfig(b, &clen, &cfg) < 0) {
+		imb_seterr("xgboost rejected the parameters: %s", XGBGetLastError());
+		r = -2;
+		goto done;
+	}
+	for (int it = 0; it < rounds; it++) {
+		if (XGBoosterUpdateOneIter(b, it, dm) < 0) {
+			if (it == 0) {
+				imb_seterr("xgboost rejected the parameters: %s", XGBGetLastError());
+				r = -2;
+			} else {
+				xgb_err("training");
+			}
+			goto done;
+		}
+	}
+	bst_ulong len;
+	const char *raw;
+	if (XGBoosterSaveModelToBuffer(b, "{\"format\": \"ubj\"}", &len, &raw) < 0) {
+		xgb_err("saving the model");
+		goto done;
+	}
+	void *bytes = imb_xmalloc_aligned(len);
+	memcpy(bytes, raw, len);
+	const char *tm = imb_val_as_str(imb_val_get(params, "tree_method"), "?");
+	threads = (int)imb_val_as_int(imb_val_get(params, "nthread"), threads); /* --param nthread */
+	snprintf(summary, ssize, "xgboost: %d rounds (%d trees), tree_method %s, %d threads, %.2f s",
+	         rounds, rounds * (t->K > 2 ? t->K : 1), tm, threads, imb_now() - t0);
+	*params_out = params;
+	*bytes_out = bytes;
+	*nbytes = len;
+	params = NULL;
+	r = 0;
+done:
+	if (b)
+		XGBoosterFree(b);
+	if (dm)
+		XGDMatrixFree(dm);
+	imb_val_free(params);
+	return r;
+}
+
+typedef struct {
+	BoosterHandle b;
+} xgb_model;
+
+/* XGBoost 1.7 trusts the trees it loads: child indices, split features
+ * and array lengths index memory unchecked at load and at prediction.
+ * So check every tree of a model (UBJSON that imb_ubj_ok accepted):
+ * arrays of num_nodes entries, children after their parent (no cycles),
+ * split features below d, numerical splits only; tree_info in [0,
+ * classes). 0, or -1 with imb_error(). */
+static int xgb_trees_ok(const void *p, size_t n, size_t d, int K)
+{
+	const unsigned char *b = p, *end = b + n;
+	const unsigned char *lp = imb_ubj_path(b, end, "learner", "learner_model_param", NULL);
+	int64_t nf, nc, ntrees;
+	if (imb_ubj_strint(imb_ubj_get(lp, end, "num_feature"), end, &nf) < 0 ||
+	    imb_ubj_strint(imb_ubj_get(lp, end, "num_class"), end, &nc) < 0)
+		return imb_seterr("tensor 'bytes': no learner_model_param in the XGBoost model");
+	if (nf != (int64_t)d)
+		return imb_seterr("tensor 'bytes' holds an XGBoost model of %lld features, "
+		                  "attrs.n_features says %zu", (long long)nf, d);
+	if (nc > 1 ? nc != K : K != 2)
+		return imb_seterr("tensor 'bytes': the XGBoost model has %lld classes, "
+		                  "attrs.n_classes says %d", (long long)(nc > 1 ? nc : 2), K);
+	const unsigned char *mp = imb_ubj_path(b, end, "learner", "gradient_booster", "model", NULL);
+	const unsigned char *trees = imb_ubj_get(mp, end, "trees");
+	int64_t *info = NULL, ninfo;
+	if (!trees ||
+	    imb_ubj_strint(imb_ubj_path(mp, end, "gbtree_model_param", "num_trees", NULL), end,
+	                   &ntrees) < 0 ||
+	    imb_ubj_array(imb_ubj_get(mp, end, "tree_info"), end, &ninfo, &info) < 0 ||
+	    ninfo != ntrees) {
+		free(info);
+		return imb_seterr("tensor 'bytes': the XGBoost model's tree list is malformed");
+	}
+	for (int64_t i = 0; i < ninfo; i++)
+		if (info[i] < 0 || info[i] >= (nc > 1 ? nc : 1)) {
+			free(info);
+			return imb_seterr("tensor 'bytes': XGBoost tree %lld is for class %lld",
+			                  (long long)i, (long long)info[i]);
+		}
+	free(info);
+	/* walk the trees array: '[' then tree objects until ']' */
+	imb_ubj u = {trees + 1, end};
+	int64_t count = -1; /* XGBoost writes [#count then the trees */
+	if (u.p < end && *u.p == '#') {
+		u.p++;
+		if (imb_ubj_len(&u, &count) < 0)
+			return imb_seterr("tensor 'bytes': the XGBoost model's tree list is malformed");
+	}
+	if (u.p < end && *u.p == '$')
+		return imb_seterr("tensor 'bytes': the XGBoost model's tree list is malformed");
+	int64_t t = 0;
+	static const char *const ints[] = {"left_children", "right_children", "parents",
+	                                   "split_indices", "split_type", "default_left"};
+	static const char *const nums[] = {"split_conditions", "base_weights", "loss_changes",
+	                                   "sum_hessian"};
+	while (u.p < end && (count < 0 ? *u.p != ']' : t < count)) {
+		const unsigned char *tree = u.p;
+		int64_t nn, tnf, cnt;
+		if (*u.p++ != '{' || imb_ubj_value(&u, '{', 0) < 0 ||
+		    imb_ubj_strint(imb_ubj_path(tree, end, "tree_param", "num_nodes", NULL), end,
+		                   &nn) < 0 ||
+		    imb_ubj_strint(imb_ubj_path(tree, end, "tree_param", "num_feature", NULL), end,
+		                   &tnf) < 0 ||
+		    nn < 1 || nn > (int64_t)1 << 30 || tnf != nf)
+			return imb_seterr("tensor 'bytes': XGBoost tree %lld is malformed", (long long)t);
+		int64_t *v[IMB_LEN(ints)] = {0};
+		int bad = 0;
+		for (size_t k = 0; k < IMB_LEN(ints); k++)
+			bad |= imb_ubj_array(imb_ubj_get(tree, end, ints[k]), end, &cnt, &v[k]) < 0 ||
+			       cnt != nn;
+		for (size_t k = 0; k < IMB_LEN(nums); k++)
+			bad |= imb_ubj_array(imb_ubj_get(tree, end, nums[k]), end, &cnt, NULL) < 0 || cnt != nn;
+		const char *cat[] = {"categories", "categories_nodes", "categories_segments",
+		                     "categories_sizes"};
+		for (size_t k = 0; k < IMB_LEN(cat); k++) {
+			const unsigned char *c = imb_ubj_get(tree, end, cat[k]);
+			bad |= c && (imb_ubj_array(c, end, &cnt, NULL) < 0 || cnt != 0);
+		}
+		/* the root has no parent (0x7fffffff); every other node's parent
+		 * comes before it (nodes pruned away keep theirs) */
+		bad |= !bad && v[2][0] != 0x7fffffff && v[2][0] != -1;
+		for (int64_t i = 1; !bad && i < nn; i++)
+			bad |= v[2][i] < 0 || v[2][i] >= i;
+		for (int64_t i = 0; !bad && i < nn; i++) {
+			int64_t l = v[0][i], r = v[1][i];
+			if (l == -1 && r == -1)
+				continue; /* a leaf */
+			bad |= l <= i || r <= i || l >= nn || r >= nn || v[3][i] < 0 || v[3][i] >= nf ||
+			       v[4][i] != 0;
+		}
+		for (size_t k = 0; k < IMB_LEN(ints); k++)
+			free(v[k]);
+		if (bad)
+			return imb_seterr("tensor 'bytes': XGBoost tree %lld is malformed", (long long)t);
+		t++;
+	}
+	if (t != ntrees)
+		return imb_seterr("tensor 'bytes': the XGBoost model lists %lld trees, holds %lld",
+		                  (long long)ntrees, (long long)t);
+	return 0;
+}
+
+void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
+{
+	quiet();
+	const void *p;
+	size_t n;
+	if (imb_model_frame_bytes(f, &p, &n) < 0)
+		return NULL;
+	if (!imb_ubj_ok(p, n)) {
+		imb_seterr("tensor 'bytes' is not an XGBoost UBJSON model (truncated or malformed)");
+		return NULL;
+	}
+	if (xgb_trees_ok(p, n, d, K) < 0)
+		return NULL;
+	BoosterHandle b;
+	if (XGBoosterCreate(NULL, 0, &b) < 0) {
+		xgb_err("creating a booster");
+		return NULL;
+	}
+	if (XGBoosterLoadModelFromBuffer(b, p, n) < 0) {
+		imb_seterr("tensor 'bytes' is not an XGBoost model: %s", XGBGetLastError());
+		XGBoosterFree(b);
+		return NULL;
+	}
+	bst_ulong nf = 0;
+	if (XGBoosterGetNumFeature(b, &nf) < 0 || nf != d) {
+		imb_seterr("tensor 'bytes' holds an XGBoost model of %llu features, attrs.n_features says %zu",
+		           (unsigned long long)nf, d);
+		XGBoosterFree(b);
+		return NULL;
+	}
+	/* the objective and the class count, from XGBoost's own config */
+	bst_ulong clen;
+	const char *cfg;
+	if (XGBoosterSaveJsonConfig(b, &clen, &cfg) < 0) {
+		imb_seterr("tensor 'bytes': the XGBoost model has no config: %s", XGBGetLastError());
+		XGBoosterFree(b);
+		return NULL;
+	}
+	const char *obj = strstr(cfg, "\"objective\":{\"name\":\"");
+	const char *ncp = strstr(cfg, "\"num_class\":\"");
+	char oname[64] = "?";
+	if (obj)
+		sscanf(obj + 21, "%63[^\"]", oname);
+	long nc = ncp ? strtol(ncp + 13, NULL, 10) : -1;
+	if (!xgb_objective_ok(oname)) {
+		imb_seterr("tensor 'bytes': the XGBoost model's objective %s gives no class probabilities",
+		           oname);
+		XGBoosterFree(b);
+		return NULL;
+	}
+	if (nc > 1 ? nc != K : K != 2) {
+		imb_seterr("tensor 'bytes': the XGBoost model has %ld classes, attrs.n_classes says %d",
+		           nc > 1 ? nc : 2, K);
+		XGBoosterFree(b);
+		return NULL;
+	}
+	xgb_model *m = imb_xmalloc(sizeof *m);
+	m->b = b;
+	return m;
+}
+
+int imb_xgboost_predict(void *vm, const float *x, size_t n, size_t d, int K, float *probs)
+{
+	xgb_model *m = vm;
+	DMatrixHandle dm;
+	if (XGDMatrixCreateFromMat(x, n, d, NAN, &dm) < 0)
+		return xgb_err("making the matrix");
+	bst_ulong len;
+	const float *res;
+	if (XGBoosterPredict(m->b, dm, 0, 0, 0, &len, &res) < 0) {
+		XGDMatrixFree(dm);
+		return xgb_err("predicting");
+	}
+	int r = 0;
+	if (len == n && K == 2) {
+		for (size_t i = 0; i < n; i++) {
+			probs[2 * i] = 1 - res[i];
+			probs[2 * i + 1] = res[i];
+		}
+	} else if (len == n * (size_t)K) {
+		memcpy(probs, res, n * (size_t)K * sizeof *probs);
+	} else {
+		r = imb_seterr("xgboost: %llu outputs for %zu rows of %d classes: the objective "
+		               "does not give class probabilities", (unsigned long long)len, n, K);
+	}
+	XGDMatrixFree(dm);
+	return r;
+}
+
+void imb_xgboost_free(void *vm)
+{
+	xgb_model *m = vm;
+	if (!m)
+		return;
+	XGBoosterFree(m->b);
+	free(m);
+}
