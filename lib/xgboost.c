@@ -7,7 +7,6 @@
 
 #include <xgboost/c_api.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +20,8 @@ static void quiet(void) { XGBRegisterLogCallback(xgb_log); }
 /* a parameter value as a number when the whole string is one, else text */
 static void set_param(imb_val *params, const char *k, const char *v)
 {
-	char *end;
-	errno = 0;
-	double d = strtod(v, &end);
-	if (*v && !*end && !errno && isfinite(d)) {
+	double d;
+	if (imb_tabular_parse_num(v, &d) == 0) {
 		if (d == floor(d) && fabs(d) < 9e15 && !strpbrk(v, ".eE"))
 			imb_val_set_int(params, k, (int64_t)d);
 		else
