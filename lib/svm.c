@@ -178,39 +178,6 @@ static int *map_labels(const int *label, int nr, int K)
 	return cls;
 }
 
-/* LIBSVM's reader trusts its input past the header: check that the SV
- * section holds total_sv non-empty lines before handing it over. */
-static int svm_text_ok(const char *p, size_t n)
-{
-	if (memchr(p, 0, n))
-		return 0;
-	const char *tsv = NULL, *sv = NULL;
-	for (const char *l = p; l < p + n;) {
-		const char *e = memchr(l, '\n', (size_t)(p + n - l));
-		if (!e)
-			return 0; /* every line ends in a newline */
-		if ((size_t)(e - l) >= 9 && !strncmp(l, "total_sv ", 9))
-			tsv = l + 9;
-		if (e - l == 2 && !strncmp(l, "SV", 2)) {
-			sv = e + 1;
-			break;
-		}
-		l = e + 1;
-	}
-	if (!tsv || !sv)
-		return 0;
-	long want = strtol(tsv, NULL, 10);
-	long got = 0;
-	for (const char *l = sv; l < p + n;) {
-		const char *e = memchr(l, '\n', (size_t)(p + n - l));
-		if (!e || e == l)
-			return 0; /* a truncated last line, or an empty one */
-		got++;
-		l = e + 1;
-	}
-	return want >= 1 && got == want;
-}
-
 /* ---- what differs between the libraries ---- */
 
 /* One training run: the parameters and problem of the library that
@@ -463,6 +430,39 @@ static void ksvm_summary(const svm_run *r, const imb_tabular_data *t, double sec
 	         svm_get_nr_sv(r->model), (unsigned long long)t->n, secs);
 }
 
+/* LIBSVM's reader trusts its input past the header: check that the SV
+ * section holds total_sv non-empty lines before handing it over. */
+static int ksvm_text_ok(const char *p, size_t n)
+{
+	if (memchr(p, 0, n))
+		return 0;
+	const char *tsv = NULL, *sv = NULL;
+	for (const char *l = p; l < p + n;) {
+		const char *e = memchr(l, '\n', (size_t)(p + n - l));
+		if (!e)
+			return 0; /* every line ends in a newline */
+		if ((size_t)(e - l) >= 9 && !strncmp(l, "total_sv ", 9))
+			tsv = l + 9;
+		if (e - l == 2 && !strncmp(l, "SV", 2)) {
+			sv = e + 1;
+			break;
+		}
+		l = e + 1;
+	}
+	if (!tsv || !sv)
+		return 0;
+	long want = strtol(tsv, NULL, 10);
+	long got = 0;
+	for (const char *l = sv; l < p + n;) {
+		const char *e = memchr(l, '\n', (size_t)(p + n - l));
+		if (!e || e == l)
+			return 0; /* a truncated last line, or an empty one */
+		got++;
+		l = e + 1;
+	}
+	return want >= 1 && got == want;
+}
+
 static void *ksvm_load(const char *path) { return svm_load_model(path); }
 
 static int ksvm_check(svm_loaded *m, size_t d, int K)
@@ -501,7 +501,7 @@ static svm_out ksvm_scores(svm_loaded *m, const node *row)
 static const svm_lib libsvm = {
 	"svm", "libsvm", "LIBSVM", svm_keys, IMB_LEN(svm_keys),
 	ksvm_setup, ksvm_problem, ksvm_train, ksvm_save, ksvm_destroy, ksvm_describe, ksvm_summary,
-	svm_text_ok, "bad header or SV section", ksvm_load, ksvm_check, ksvm_scores,
+	ksvm_text_ok, "bad header or SV section", ksvm_load, ksvm_check, ksvm_scores,
 };
 
 static const svm_lib *lib_of(const char *model)
