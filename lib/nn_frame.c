@@ -1,5 +1,6 @@
 /* nn_frame.c: network model frames and batched prediction (nn_frame.h). */
 #include "nn_frame.h"
+#include "model_frame.h"
 #include "nn_augment.h"
 #include "nn_backend.h"
 #include "util.h"
@@ -137,25 +138,10 @@ imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const flo
                              imb_val *params, const imb_frame *train,
                              const int64_t *counts, int epochs_done)
 {
-	imb_frame *f = imb_frame_new("model", "model");
-	imb_val_set_str(f->attrs, "model", "nn");
-	imb_val_set_str(f->attrs, "arch", m->arch);
+	imb_val *extra = imb_val_map();
+	imb_val_set_str(extra, "arch", m->arch);
 	int64_t shp[3] = {m->C, m->H, m->W};
-	imb_val_set(f->attrs, "input", imb_val_int_array(shp, 3));
-	imb_val_set_int(f->attrs, "n_features", (int64_t)m->C * m->H * m->W);
-	imb_val_set_int(f->attrs, "n_classes", m->K);
-	imb_val *cl = train ? imb_val_get(train->attrs, "classes") : NULL;
-	if (cl && cl->t == IMB_V_ARR && cl->n == (size_t)m->K) {
-		imb_val_set(f->attrs, "classes", imb_val_copy(cl));
-	} else {
-		imb_val *a = imb_val_arr();
-		for (int k = 0; k < m->K; k++) {
-			char b[32];
-			snprintf(b, sizeof b, "%d", k);
-			imb_val_push(a, imb_val_str(b));
-		}
-		imb_val_set(f->attrs, "classes", a);
-	}
+	imb_val_set(extra, "input", imb_val_int_array(shp, 3));
 	double *d = imb_xmalloc((size_t)m->C * sizeof *d);
 	imb_val *nm = imb_val_map();
 	for (int c = 0; c < m->C; c++)
@@ -165,24 +151,10 @@ imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const flo
 		d[c] = std[c];
 	imb_val_set(nm, "std", imb_val_float_array(d, (size_t)m->C));
 	free(d);
-	imb_val_set(f->attrs, "normalize", nm);
-	imb_val_set(f->attrs, "params", params ? params : imb_val_map());
-	imb_val *tr = imb_val_map();
-	imb_val *src = train ? imb_val_get(train->attrs, "source") : NULL;
-	imb_val_set(tr, "source", src ? imb_val_copy(src) : imb_val_nil());
-	imb_val *split = train ? imb_val_get(train->attrs, "split") : NULL;
-	imb_val_set(tr, "split", split ? imb_val_copy(split) : imb_val_nil());
-	int64_t n = 0;
-	for (int k = 0; counts && k < m->K; k++)
-		n += counts[k];
-	imb_val_set_int(tr, "n", n);
-	if (counts)
-		imb_val_set(tr, "counts", imb_val_int_array(counts, (size_t)m->K));
-	imb_val_set_int(tr, "epochs_done", epochs_done);
-	imb_val_set(f->attrs, "train", tr);
-	imb_val *h = train ? imb_val_get(train->attrs, "history") : NULL;
-	if (h && h->t == IMB_V_ARR)
-		imb_val_set(f->attrs, "history", imb_val_copy(h));
+	imb_val_set(extra, "normalize", nm);
+	imb_frame *f = imb_model_frame_new("nn", extra, (size_t)m->C * m->H * m->W, m->K, train,
+	                                   counts, params);
+	imb_val_set_int(imb_val_get(f->attrs, "train"), "epochs_done", epochs_done);
 	imb_nn_frame_put_block(f, "params", m->params, m->P);
 	if (m->B)
 		imb_nn_frame_put_block(f, "bufs", m->bufs, m->B);
