@@ -34,7 +34,8 @@
  *   imb_nn_loop_free(&L);
  *
  * Inputs: a dataset frame with x (N,C,H,W) or (N,H,W) u8 images (scaled to
- * [0,1]) or (N,D) feature vectors of any dtype (shape (D,1,1), for mlp:).
+ * [0,1]) or (N,D) feature vectors of any dtype (shape (D,1,1), for linear
+ * and mlp:).
  * Each channel (each feature for vectors) is normalised with the train
  * set's mean and standard deviation (an --init model's when fine-tuning);
  * the model frame stores them so prediction applies the same.
@@ -88,7 +89,7 @@ typedef struct {
 	imb_nn_aug_mode augment;   /* AUTO: crop-flip for images with H, W >= 16 */
 	uint64_t seed;
 	int threads;               /* 0: one per core */
-	int freeze_backbone;       /* train the last linear layer only */
+	int freeze_backbone;       /* train the head only (params[head..P)) */
 	const char *checkpoint;    /* file, or NULL */
 	int checkpoint_every;      /* epochs, default 1 when checkpoint is set */
 	const char *resume;        /* checkpoint file to continue from, or NULL */
