@@ -11,6 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* the engine's start-up (nn_backend.h); weak, so a tool that does not
+ * use the engine does not link it (nor load OpenBLAS for it) */
+extern void imb_nn_init(void) __attribute__((weak));
+
 static const char *tool = "imb";
 static int g_argc;
 static char **g_argv;
@@ -33,7 +37,13 @@ void imb_cli_init(const char *name, int argc, char **argv)
 {
 	tool = name;
 	imb_set_oom_hook(cli_oom);
-	imb_blas_single();      /* stop OpenBLAS's spinning pool at once */
+	/* start the engine's backend (the CPU one stops OpenBLAS's spinning
+	 * pool at once); a tool without the engine that still loads
+	 * OpenBLAS (SMOTE's kNN) stops it directly */
+	if (imb_nn_init)
+		imb_nn_init();
+	else
+		imb_blas_single();
 	g_argc = argc;
 	g_argv = argv;
 	signal(SIGINT, on_signal);

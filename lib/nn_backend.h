@@ -20,17 +20,23 @@
  * <prefix>_<op>), so a forgotten op fails to compile; a static_assert ties
  * the struct's size to the op count.
  *
- * Threads: the CPU backend runs its ops on imb_nn_threads() threads (one
- * per online core unless imb_nn_set_threads says otherwise), in its own
- * pool with OpenBLAS kept single-threaded inside (never nested). Results
- * are bit-for-bit deterministic for a given thread count; see
- * docs/engine.md. */
+ * Backends are registered in lib/nn_backend.c (one line each) and
+ * selected by name; nothing outside a backend's own file asks which one
+ * is current.
+ *
+ * Threads: set through the table (be->set_threads). The CPU backend runs
+ * its ops on the engine's pool (nn_pool.h: imb_nn_threads() threads, one
+ * per online core unless imb_nn_set_threads says otherwise) with OpenBLAS
+ * kept single-threaded inside (never nested). Results are bit-for-bit
+ * deterministic for a given thread count; see docs/engine.md. */
 #ifndef IMB_NN_BACKEND_H
 #define IMB_NN_BACKEND_H
 
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "nn_pool.h"   /* the host thread pool, which every backend may use */
 
 /* Geometry of a 2-D convolution (PyTorch Conv2d, groups=1, dilation=1):
  * inp is (N,C,H,W), w is (OC,C,KH,KW), b is (OC), out is (N,OC,OH,OW)
@@ -181,14 +187,25 @@ enum imb_nn_op { IMB_NN_OPS(IMB_NN_OP_ENUM_) IMB_NN_OP_COUNT };
 typedef void (*imb_nn_fnptr)(void);
 
 typedef struct imb_nn_backend {
-	const char *name;               /* "cpu", later "cuda" */
+	const char *name;               /* "cpu", "cuda", "ref" */
+	/* Not ops: start-up, called once per process before the backend's
+	 * first op (by imb_nn_init for the default backend, by
+	 * imb_nn_set_backend for another); idempotent. The CPU backend's
+	 * stops OpenBLAS's own thread pool (blas.h). */
+	void (*init)(void);
+	/* host threads the backend's ops may use: n > 0 sets the count,
+	 * n <= 0 means one per online core (the default); takes effect at
+	 * the next op (the CPU backend: imb_nn_set_threads, nn_pool.h) */
+	void (*set_threads)(int n);
 	IMB_NN_OPS(IMB_NN_OP_FIELD_)
 } imb_nn_backend;
+
+#define IMB_NN_HOOKS 2          /* init, set_threads */
 
 /* A field added to the struct by hand, not through IMB_NN_OPS, breaks the
  * one-list rule; this catches it. */
 static_assert(sizeof(imb_nn_backend) == sizeof(const char *) +
-              IMB_NN_OP_COUNT * sizeof(imb_nn_fnptr),
+              (IMB_NN_HOOKS + IMB_NN_OP_COUNT) * sizeof(imb_nn_fnptr),
               "imb_nn_backend: every op must come from IMB_NN_OPS");
 
 /* Op names in the table: IMB_NN_OPS(IMB_NN_OP_NAME_) gives "alloc", ... */
@@ -197,28 +214,31 @@ static_assert(sizeof(imb_nn_backend) == sizeof(const char *) +
 /* Op names in enum order ("alloc", "gemm", ...). */
 extern const char *const imb_nn_op_names[IMB_NN_OP_COUNT];
 
-/* The CPU backend's table. */
+/* The CPU backend's table (nn_backend_cpu.c). */
 extern const imb_nn_backend imb_nn_backend_cpu;
+
+/* The registry (nn_backend.c) lists every backend the project has, each
+ * by a weak reference: a backend is present where its file is linked
+ * (the reference backend of tests/nn_backend_ref.c only in
+ * test_nn_backend; a CUDA one only in builds with nvcc). Backends in
+ * registry order, NULL past the last linked one: for (int i = 0;
+ * (be = imb_nn_backend_at(i)); i++). The CPU backend is always first. */
+const imb_nn_backend *imb_nn_backend_at(int i);
 
 /* The backend every layer, loss and optimiser uses (the CPU one unless
  * imb_nn_set_backend chose another). */
 const imb_nn_backend *imb_nn_be(void);
-/* Select a backend by name ("cpu"); 0, or -1 with imb_error(). */
+/* Select a linked backend by name ("cpu", "cuda") and run its init; 0,
+ * or -1 with imb_error() (an unknown name, or "cuda" in a build without
+ * the CUDA backend: "this build has no CUDA backend"). */
 int imb_nn_set_backend(const char *name);
-/* Name of the first op left NULL in a table, or NULL if it is complete. */
+/* Name of the first op (or hook) left NULL in a table, or NULL if it is
+ * complete. */
 const char *imb_nn_backend_missing(const imb_nn_backend *be);
 
-/* Threads of the CPU backend: n > 0 sets the count, n <= 0 means one per
- * online core (the default). Takes effect at the next op. */
-void imb_nn_set_threads(int n);
-int imb_nn_threads(void);
-
-/* Run fn(ctx, t) for t = 0..nt-1 on the pool; the pool's threads (the
- * caller among them) claim tasks as they come free, and all tasks finish
- * before it returns. So task t must compute the same piece whichever
- * thread runs it (per-thread scratch for temporaries only) for results
- * to be deterministic. Calls from inside a task run serially. Exposed
- * for layers/augmentation that want to split host work the same way. */
-void imb_nn_parallel(int nt, void (*fn)(void *ctx, int t), void *ctx);
+/* Start-up of the engine: the current backend's init. Every tool calls
+ * it through imb_cli_init (where the engine is linked), so the CPU
+ * backend stops OpenBLAS's spinning pool as the tool starts. */
+void imb_nn_init(void);
 
 #endif

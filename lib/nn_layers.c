@@ -160,15 +160,16 @@ void imb_nn_dropout_forward(float *out, float *mask, const float *inp, size_t n,
                             float p, imb_rng *r)
 {
 	const imb_nn_backend *be = imb_nn_be();
-	/* the mask is drawn on the host, in order, so every backend sees the
-	 * same mask for the same generator state */
-	float *m = be == &imb_nn_backend_cpu ? mask : imb_xmalloc(n * sizeof(float));
+	/* the mask is drawn on the host, in order, and uploaded a chunk at a
+	 * time, so every backend sees the same mask for the same generator
+	 * state */
+	float m[4096];
 	float keep = 1 / (1 - p);
-	for (size_t i = 0; i < n; i++)
-		m[i] = imb_rng_uniform(r) < p ? 0 : keep;
-	if (m != mask) {
-		be->upload(mask, m, n * sizeof(float));
-		free(m);
+	for (size_t i0 = 0; i0 < n; i0 += IMB_LEN(m)) {
+		size_t k = n - i0 < IMB_LEN(m) ? n - i0 : IMB_LEN(m);
+		for (size_t i = 0; i < k; i++)
+			m[i] = imb_rng_uniform(r) < p ? 0 : keep;
+		be->upload(mask + i0, m, k * sizeof(float));
 	}
 	be->mul(out, inp, mask, n);
 }
