@@ -177,7 +177,21 @@ typedef struct {
 	                   const imb_nn_sgd_hp *hp, int first)) \
 	/* one torch.optim.AdamW step; m, v (P) are the moment buffers */ \
 	X(adamw_step, void, (float *param, float *m, float *v, const float *grad, \
-	                     size_t P, const imb_nn_adamw_hp *hp))
+	                     size_t P, const imb_nn_adamw_hp *hp)) \
+	/* x (n) *= alpha */ \
+	X(scale, void, (float *x, float alpha, size_t n)) \
+	/* returns sum_i a_i b_i over (n), products and sums in double; the \
+	 * same bits for any thread count (a backend fixes its summation \
+	 * order by n alone; the CPU's: docs/engine.md) */ \
+	X(dot, double, (const float *a, const float *b, size_t n)) \
+	/* returns sum_i x_i^2 over (n), as dot(x, x) */ \
+	X(sqnorm, double, (const float *x, size_t n)) \
+	/* x (n) = mean + std * z, z_i standard normal from Philox4x32-10 \
+	 * keyed by seed, element i's deviate a function of (seed, counter, \
+	 * i) alone, defined exactly in philox.h so that every backend \
+	 * draws the same numbers */ \
+	X(fill_normal, void, (float *x, size_t n, float mean, float std, \
+	                      uint64_t seed, uint64_t counter))
 
 #define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
 #define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,

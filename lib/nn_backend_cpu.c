@@ -22,6 +22,7 @@
 
 #include "nn_cpu.h"
 #include "blas.h"
+#include "philox.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ void imb_nn_cpu_copy(void *dst, const void *src, size_t n) { if (n) memcpy(dst, 
 /* elementwise ops and optimiser steps: one range splitter */
 
 enum { EW_ZERO, EW_RELU, EW_RELU_B, EW_ADD, EW_AXPY, EW_MUL, EW_MUL_ACC,
-       EW_SGD, EW_ADAMW };
+       EW_SGD, EW_ADAMW, EW_SCALE, EW_DOT, EW_NORMAL };
 
 typedef struct {
 	int op, T;
@@ -50,6 +51,9 @@ typedef struct {
 	const imb_nn_sgd_hp *sgd;
 	const imb_nn_adamw_hp *adam;
 	int first;
+	double *part;               /* dot: one sum per block of RED_BLOCK */
+	float mean, std;            /* fill_normal */
+	uint64_t seed, counter;
 } ew_ctx;
 
 /* One torch.optim.SGD update of [lo, hi). The hyper-parameters are
@@ -125,6 +129,54 @@ adamw_range(const ew_ctx *c, size_t lo, size_t hi)
 	}
 }
 
+/* dot products: blocks of RED_BLOCK elements; within a block, lane j
+ * (of 4) sums the products of elements j mod 4 in order, in double
+ * (each product is exact there), the lanes are combined as (l0 + l1) +
+ * (l2 + l3) and the last n mod 4 elements added in order. The caller
+ * adds the block sums in block order: the order depends on n alone, so
+ * any thread count gives the same bits. */
+#define RED_BLOCK 4096
+
+static inline __attribute__((always_inline)) double
+dot_block(const float *restrict a, const float *restrict b, size_t n)
+{
+	double l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		l0 += (double)a[i] * b[i];
+		l1 += (double)a[i + 1] * b[i + 1];
+		l2 += (double)a[i + 2] * b[i + 2];
+		l3 += (double)a[i + 3] * b[i + 3];
+	}
+	double s = (l0 + l1) + (l2 + l3);
+	for (; i < n; i++)
+		s += (double)a[i] * b[i];
+	return s;
+}
+
+/* x[lo, hi) = mean + std z_i, z_i as philox.h defines it: one Philox
+ * block per pair of elements (2b, 2b + 1) */
+static void normal_range(const ew_ctx *c, size_t lo, size_t hi)
+{
+	double mean = c->mean, std = c->std, z[2];
+	float *x = c->o;
+	size_t i = lo;
+	if (i < hi && (i & 1)) {        /* the odd half of a pair */
+		imb_philox_normal2(z, c->seed, c->counter, i >> 1);
+		x[i] = (float)(mean + std * z[1]);
+		i++;
+	}
+	for (; i + 2 <= hi; i += 2) {
+		imb_philox_normal2(z, c->seed, c->counter, i >> 1);
+		x[i] = (float)(mean + std * z[0]);
+		x[i + 1] = (float)(mean + std * z[1]);
+	}
+	if (i < hi) {
+		imb_philox_normal2(z, c->seed, c->counter, i >> 1);
+		x[i] = (float)(mean + std * z[0]);
+	}
+}
+
 AVX2_CLONES
 static void ew_task(void *vc, int t)
 {
@@ -170,6 +222,24 @@ static void ew_task(void *vc, int t)
 		break;
 	case EW_ADAMW:    /* o = param, o2 = m, o3 = v, a = grad */
 		adamw_range(c, lo, hi);
+		break;
+	case EW_SCALE: {
+		float alpha = c->alpha;
+		for (size_t i = lo; i < hi; i++)
+			o[i] *= alpha;
+		break;
+	}
+	case EW_DOT: {    /* the task's share of whole blocks */
+		size_t nb = (c->n + RED_BLOCK - 1) / RED_BLOCK, b0, b1;
+		split(nb, c->T, t, &b0, &b1);
+		for (size_t k = b0; k < b1; k++) {
+			size_t i0 = k * RED_BLOCK, m = c->n - i0 < RED_BLOCK ? c->n - i0 : RED_BLOCK;
+			c->part[k] = dot_block(a + i0, b + i0, m);
+		}
+		break;
+	}
+	case EW_NORMAL:
+		normal_range(c, lo, hi);
 		break;
 	}
 }
@@ -230,6 +300,44 @@ void imb_nn_cpu_adamw_step(float *param, float *m, float *v, const float *grad,
 {
 	ew_run(&(ew_ctx){ .op = EW_ADAMW, .n = P, .o = param, .o2 = m, .o3 = v,
 	                  .a = grad, .adam = hp });
+}
+
+void imb_nn_cpu_scale(float *x, float alpha, size_t n)
+{
+	ew_run(&(ew_ctx){ .op = EW_SCALE, .n = n, .o = x, .alpha = alpha });
+}
+
+double imb_nn_cpu_dot(const float *a, const float *b, size_t n)
+{
+	size_t nb = (n + RED_BLOCK - 1) / RED_BLOCK;
+	double stack[256], *part = nb <= 256 ? stack : imb_xmalloc(nb * sizeof(double));
+	ew_run(&(ew_ctx){ .op = EW_DOT, .n = n, .a = a, .b = b, .part = part });
+	double s = 0;
+	for (size_t k = 0; k < nb; k++)
+		s += part[k];
+	if (part != stack)
+		free(part);
+	return s;
+}
+
+double imb_nn_cpu_sqnorm(const float *x, size_t n)
+{
+	return imb_nn_cpu_dot(x, x, n);
+}
+
+/* Box-Muller costs a log, a sin and a cos per pair of elements: worth
+ * threads from a smaller size than the other elementwise ops; the
+ * values do not depend on the split */
+void imb_nn_cpu_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed,
+                            uint64_t counter)
+{
+	ew_ctx c = { .op = EW_NORMAL, .n = n, .o = x, .mean = mean, .std = std,
+	             .seed = seed, .counter = counter };
+	c.T = n < EW_GRAIN / 16 ? 1 : imb_nn_pool_threads();
+	if (c.T > 1)
+		imb_nn_parallel(c.T, ew_task, &c);
+	else
+		ew_task(&c, 0);
 }
 
 void imb_nn_cpu_add_bias(float *out, const float *inp, const float *b, int R, int Cn)

@@ -1,0 +1,897 @@
+/* test_nn_backend.c: every op of IMB_NN_OPS on every registered backend
+ * against the reference backend (tests/nn_backend_ref.c: plain loops,
+ * double sums), as ggml's test-backend-ops does. Each op runs on odd
+ * sizes (1, primes, sizes either side of the threading grains), the
+ * convolutions in geometries that take each path of the CPU backend
+ * (Winograd for 3x3 stride-1 layers of 16-64 channels, im2col, 1x1,
+ * strided, bands of large maps), on 1 and 3 threads. Prints the largest
+ * difference of each op (relative to max(1, max |reference|)) and exits
+ * non-zero when one is over its tolerance.
+ *
+ * The per-op table is generated from IMB_NN_OPS: an op without a
+ * test_<op> function here does not compile, and a static_assert ties
+ * the table to IMB_NN_OP_COUNT. Also: the registry, and Philox4x32-10
+ * against Random123's known answers. */
+#include "check.h"
+#include "nn_backend.h"
+#include "philox.h"
+#include "rng.h"
+#include "util.h"
+
+#include <stdint.h>
+
+extern const imb_nn_backend imb_nn_backend_ref;
+static const imb_nn_backend *const REF = &imb_nn_backend_ref;
+
+static imb_rng rng;
+
+/* ------------------------------------------------------------ helpers */
+
+static float *rnd(size_t n, double lo, double hi)
+{
+	float *x = malloc((n ? n : 1) * sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(lo + (hi - lo) * imb_rng_uniform(&rng));
+	return x;
+}
+
+static float *dup(const float *x, size_t n)
+{
+	float *y = malloc((n ? n : 1) * sizeof(float));
+	memcpy(y, x, n * sizeof(float));
+	return y;
+}
+
+/* backend copy of host x (n floats), or NULL for NULL */
+static float *up(const imb_nn_backend *be, const float *x, size_t n)
+{
+	if (!x)
+		return NULL;
+	float *d = be->alloc((n ? n : 1) * sizeof(float));
+	be->upload(d, x, n * sizeof(float));
+	return d;
+}
+
+/* host copy of backend d, freeing d */
+static float *down(const imb_nn_backend *be, float *d, size_t n)
+{
+	if (!d)
+		return NULL;
+	float *x = malloc((n ? n : 1) * sizeof(float));
+	be->download(x, d, n * sizeof(float));
+	be->free(d);
+	return x;
+}
+
+/* max |got - want| / max(1, max |want|); NaN or a mismatch in where the
+ * values are infinite counts as infinite */
+static double mdiff(const float *got, const float *want, size_t n)
+{
+	double md = 0, mx = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (isinf(want[i]) && got[i] == want[i])
+			continue;
+		double d = fabs((double)got[i] - want[i]);
+		if (!(d <= md))
+			md = isnan(d) ? INFINITY : d;
+		if (fabs(want[i]) > mx)
+			mx = fabs(want[i]);
+	}
+	return md / mx;
+}
+
+static double dmax(double a, double b) { return a > b ? a : b; }
+
+/* run an op that reads ins and updates outs (in place) on be and on the
+ * reference; return the largest difference over outs. The op is a
+ * callback given backend pointers in the order outs, ins. */
+typedef void (*op_fn)(const imb_nn_backend *be, float **p, const void *ctx);
+
+static double run_op(const imb_nn_backend *be, op_fn fn, const void *ctx, int nout,
+                     float **outs, const size_t *nouts, int nin, float **ins,
+                     const size_t *nins)
+{
+	float *pb[8], *pr[8];
+	for (int k = 0; k < nout; k++) {
+		pb[k] = up(be, outs[k], nouts[k]);
+		pr[k] = outs[k] ? dup(outs[k], nouts[k]) : NULL;
+	}
+	for (int k = 0; k < nin; k++) {
+		pb[nout + k] = up(be, ins[k], nins[k]);
+		pr[nout + k] = ins[k];
+	}
+	fn(be, pb, ctx);
+	fn(REF, pr, ctx);
+	double md = 0;
+	for (int k = 0; k < nout; k++) {
+		float *got = down(be, pb[k], nouts[k]);
+		if (got)
+			md = dmax(md, mdiff(got, pr[k], nouts[k]));
+		free(got);
+		free(pr[k]);
+	}
+	for (int k = 0; k < nin; k++)
+		if (pb[nout + k])
+			be->free(pb[nout + k]);
+	return md;
+}
+
+static const size_t SIZES[] = { 1, 2, 7, 97, 4097, 32767, 32768, 32769, 100003 };
+
+/* ------------------------------------------------------------ memory */
+
+static double test_alloc(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(SIZES); k++) {
+		size_t n = SIZES[k];
+		float *x = rnd(n, -1, 1), *d = up(be, x, n), *y = down(be, d, n);
+		md = dmax(md, mdiff(y, x, n));
+		free(x);
+		free(y);
+	}
+	return md;
+}
+
+static double test_free(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	for (int k = 0; k < 100; k++)
+		be->free(be->alloc((size_t)1 << (k % 20)));
+	return 0;
+}
+
+/* upload and download at offsets and partial lengths */
+static double test_upload(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	size_t n = 1009;
+	float *x = rnd(n, -1, 1), *y = calloc(n, sizeof(float));
+	float *d = be->alloc(n * sizeof(float));
+	be->upload(d, y, n * sizeof(float));
+	be->upload(d + 3, x + 3, 500 * sizeof(float));
+	be->upload(d, x, 0);
+	memcpy(y + 3, x + 3, 500 * sizeof(float));
+	float *z = down(be, d, n);
+	double md = mdiff(z, y, n);
+	free(x); free(y); free(z);
+	return md;
+}
+
+static double test_download(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	size_t n = 1013;
+	float *x = rnd(n, -1, 1), *d = up(be, x, n), *y = calloc(n, sizeof(float));
+	be->download(y + 5, d + 5, 700 * sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		if ((i < 5 || i >= 705) ? y[i] != 0 : y[i] != x[i])
+			y[i] = NAN;
+	double md = mdiff(y, y, n);     /* NaN if anything went astray */
+	for (size_t i = 5; i < 705; i++)
+		md = dmax(md, fabs(y[i] - x[i]));
+	be->free(d);
+	free(x); free(y);
+	return md;
+}
+
+static double test_copy(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(SIZES); k++) {
+		size_t n = SIZES[k];
+		float *x = rnd(n, -1, 1), *d = up(be, x, n), *e = be->alloc(n * sizeof(float));
+		be->copy(e, d, n * sizeof(float));
+		float *y = down(be, e, n);
+		md = dmax(md, mdiff(y, x, n));
+		be->free(d);
+		free(x); free(y);
+	}
+	return md;
+}
+
+/* ------------------------------------------------------------ elementwise */
+
+typedef struct { size_t n; float alpha; } ew_arg;
+
+static void f_zero(const imb_nn_backend *be, float **p, const void *c)
+{ be->zero(p[0], ((const ew_arg *)c)->n); }
+static void f_relu_forward(const imb_nn_backend *be, float **p, const void *c)
+{ be->relu_forward(p[0], p[1], ((const ew_arg *)c)->n); }
+static void f_relu_backward(const imb_nn_backend *be, float **p, const void *c)
+{ be->relu_backward(p[0], p[1], p[2], ((const ew_arg *)c)->n); }
+static void f_add(const imb_nn_backend *be, float **p, const void *c)
+{ be->add(p[0], p[1], p[2], ((const ew_arg *)c)->n); }
+static void f_axpy(const imb_nn_backend *be, float **p, const void *c)
+{ be->axpy(p[0], ((const ew_arg *)c)->alpha, p[1], ((const ew_arg *)c)->n); }
+static void f_mul(const imb_nn_backend *be, float **p, const void *c)
+{ be->mul(p[0], p[1], p[2], ((const ew_arg *)c)->n); }
+static void f_mul_acc(const imb_nn_backend *be, float **p, const void *c)
+{ be->mul_acc(p[0], p[1], p[2], ((const ew_arg *)c)->n); }
+static void f_scale(const imb_nn_backend *be, float **p, const void *c)
+{ be->scale(p[0], ((const ew_arg *)c)->alpha, ((const ew_arg *)c)->n); }
+/* in place: out is the first input */
+static void f_add_inplace(const imb_nn_backend *be, float **p, const void *c)
+{ be->add(p[0], p[0], p[1], ((const ew_arg *)c)->n); }
+static void f_relu_inplace(const imb_nn_backend *be, float **p, const void *c)
+{ be->relu_forward(p[0], p[0], ((const ew_arg *)c)->n); }
+
+/* an elementwise op with one output (initialised at random) and nin
+ * random inputs, over every size of SIZES */
+static double ew_test(const imb_nn_backend *be, op_fn fn, int nin)
+{
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(SIZES); k++) {
+		ew_arg a = { SIZES[k], -0.7f };
+		size_t ns[3] = { a.n, a.n, a.n };
+		float *o = rnd(a.n, -1, 1), *in[2] = { rnd(a.n, -1, 1), rnd(a.n, -1, 1) };
+		md = dmax(md, run_op(be, fn, &a, 1, &o, ns, nin, in, ns + 1));
+		free(o); free(in[0]); free(in[1]);
+	}
+	return md;
+}
+
+static double test_zero(const imb_nn_backend *be, double *tol)
+{ *tol = 0; return ew_test(be, f_zero, 0); }
+static double test_relu_forward(const imb_nn_backend *be, double *tol)
+{ *tol = 0; return dmax(ew_test(be, f_relu_forward, 1), ew_test(be, f_relu_inplace, 0)); }
+static double test_relu_backward(const imb_nn_backend *be, double *tol)
+{ *tol = 0; return ew_test(be, f_relu_backward, 2); }
+static double test_add(const imb_nn_backend *be, double *tol)
+{ *tol = 0; return dmax(ew_test(be, f_add, 2), ew_test(be, f_add_inplace, 1)); }
+/* two roundings in float against one from double: within 2 ulps */
+static double test_axpy(const imb_nn_backend *be, double *tol)
+{ *tol = 2.5e-7; return ew_test(be, f_axpy, 1); }
+static double test_mul(const imb_nn_backend *be, double *tol)
+{ *tol = 0; return ew_test(be, f_mul, 2); }
+static double test_mul_acc(const imb_nn_backend *be, double *tol)
+{ *tol = 2.5e-7; return ew_test(be, f_mul_acc, 2); }
+static double test_scale(const imb_nn_backend *be, double *tol)
+{ *tol = 0; return ew_test(be, f_scale, 0); }
+
+typedef struct { int R, Cn, null_inp; } rows_arg;
+
+static void f_add_bias(const imb_nn_backend *be, float **p, const void *c)
+{
+	const rows_arg *a = c;
+	be->add_bias(p[0], a->null_inp ? NULL : p[1], p[2], a->R, a->Cn);
+}
+
+static void f_sum_rows(const imb_nn_backend *be, float **p, const void *c)
+{
+	const rows_arg *a = c;
+	be->sum_rows(p[0], p[1], a->R, a->Cn);
+}
+
+static const int ROWS[][2] = { { 1, 1 }, { 1, 300 }, { 8, 10 }, { 9, 7 }, { 300, 1 },
+                               { 128, 64 }, { 131, 257 }, { 1000, 2 } };
+
+static double test_add_bias(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(ROWS); k++)
+		for (int nul = 0; nul < 2; nul++) {
+			rows_arg a = { ROWS[k][0], ROWS[k][1], nul };
+			size_t n = (size_t)a.R * a.Cn, no[1] = { n }, ni[2] = { n, (size_t)a.Cn };
+			float *o = rnd(n, -1, 1), *in[2] = { rnd(n, -1, 1), rnd(a.Cn, -1, 1) };
+			md = dmax(md, run_op(be, f_add_bias, &a, 1, &o, no, 2, in, ni));
+			free(o); free(in[0]); free(in[1]);
+		}
+	return md;
+}
+
+static double test_sum_rows(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-6;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(ROWS); k++) {
+		rows_arg a = { ROWS[k][0], ROWS[k][1], 0 };
+		size_t n = (size_t)a.R * a.Cn, no[1] = { (size_t)a.Cn }, ni[1] = { n };
+		float *o = rnd(a.Cn, -1, 1), *in = rnd(n, -1, 1);
+		md = dmax(md, run_op(be, f_sum_rows, &a, 1, &o, no, 1, &in, ni));
+		free(o); free(in);
+	}
+	return md;
+}
+
+/* ------------------------------------------------------------ gemm */
+
+typedef struct { int ta, tb, M, N, K; float alpha, beta; } gemm_arg;
+
+static void f_gemm(const imb_nn_backend *be, float **p, const void *c)
+{
+	const gemm_arg *g = c;
+	be->gemm(g->ta, g->tb, g->M, g->N, g->K, g->alpha, p[1], g->ta ? g->M : g->K, p[2],
+	         g->tb ? g->K : g->N, g->beta, p[0], g->N);
+}
+
+/* the small-gemm shapes (a dimension <= 16), OpenBLAS's, split by rows
+ * and by columns, primes */
+static const int GEMMS[][3] = { { 1, 1, 1 }, { 128, 64, 2 }, { 37, 45, 3 }, { 2, 64, 128 },
+                                { 130, 2, 64 }, { 45, 5, 131 }, { 64, 7, 16 }, { 17, 13, 11 },
+                                { 300, 100, 80 }, { 90, 310, 77 }, { 97, 101, 103 } };
+
+static double test_gemm(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-5;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(GEMMS); k++)
+		for (int t = 0; t < 4; t++)
+			for (int bi = 0; bi < 3; bi++) {
+				gemm_arg g = { t & 1, t >> 1, GEMMS[k][0], GEMMS[k][1], GEMMS[k][2],
+				               0.5f, bi == 0 ? 0.0f : bi == 1 ? 1.0f : -2.0f };
+				size_t nc = (size_t)g.M * g.N, na = (size_t)g.M * g.K, nb = (size_t)g.K * g.N;
+				float *C = rnd(nc, -1, 1), *in[2] = { rnd(na, -1, 1), rnd(nb, -1, 1) };
+				if (g.beta == 0)        /* C must not be read */
+					for (size_t i = 0; i < nc; i++)
+						C[i] = NAN;
+				size_t no[1] = { nc }, ni[2] = { na, nb };
+				md = dmax(md, run_op(be, f_gemm, &g, 1, &C, no, 2, in, ni));
+				free(C); free(in[0]); free(in[1]);
+			}
+	return md;
+}
+
+/* ------------------------------------------------------------ convolution */
+
+/* N, C, H, W, OC, KH, KW, stride, pad */
+static const int CONVS[][9] = {
+	{ 2, 3, 5, 5, 4, 3, 3, 1, 1 },          /* small: im2col, grouped images */
+	{ 2, 3, 7, 6, 4, 3, 3, 2, 1 },          /* stride 2 */
+	{ 3, 4, 5, 5, 6, 1, 1, 1, 0 },          /* 1x1 */
+	{ 2, 3, 6, 7, 4, 1, 1, 2, 0 },          /* 1x1 stride 2 (a shortcut) */
+	{ 2, 2, 5, 7, 3, 2, 3, 2, 2 },          /* rectangular kernel */
+	{ 2, 2, 2, 2, 3, 7, 7, 1, 3 },          /* kernel wider than the image */
+	{ 3, 1, 4, 4, 2, 3, 3, 3, 0 },          /* stride 3 */
+	{ 1, 2, 40, 37, 3, 3, 3, 1, 1 },        /* bands of output rows */
+	{ 2, 2, 18, 17, 3, 5, 5, 1, 2 },        /* stride-1 input gradient as a conv */
+	{ 1, 1, 1, 1, 1, 1, 1, 1, 0 },
+	{ 2, 16, 8, 8, 16, 3, 3, 1, 1 },        /* Winograd */
+	{ 3, 32, 7, 9, 32, 3, 3, 1, 1 },        /* Winograd, odd map */
+	{ 2, 64, 8, 8, 64, 3, 3, 1, 1 },        /* Winograd */
+	{ 2, 17, 9, 7, 19, 3, 3, 1, 0 },        /* Winograd, pad 0, primes */
+	{ 2, 16, 6, 6, 32, 3, 3, 2, 1 },        /* 16-32 channels, strided: im2col */
+};
+
+typedef struct { imb_nn_conv2d_shape s; int bias, which; } conv_arg;
+
+static void f_conv_fwd(const imb_nn_backend *be, float **p, const void *c)
+{
+	const conv_arg *a = c;
+	be->conv2d_forward(p[0], p[1], p[2], a->bias ? p[3] : NULL, &a->s);
+}
+
+/* outs dinp, dw, db; ins dout, inp, w; `which` drops some gradients */
+static void f_conv_bwd(const imb_nn_backend *be, float **p, const void *c)
+{
+	const conv_arg *a = c;
+	be->conv2d_backward(a->which & 1 ? p[0] : NULL, a->which & 2 ? p[1] : NULL,
+	                    a->which & 4 ? p[2] : NULL, p[3], p[4], p[5], &a->s);
+}
+
+static conv_arg conv_shape(size_t k, size_t *nx, size_t *nw, size_t *no)
+{
+	const int *g = CONVS[k];
+	conv_arg a = { .bias = k % 2 == 0 };
+	imb_nn_conv2d_shape_init(&a.s, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8]);
+	*nx = (size_t)a.s.N * a.s.C * a.s.H * a.s.W;
+	*nw = (size_t)a.s.OC * a.s.C * a.s.KH * a.s.KW;
+	*no = (size_t)a.s.N * a.s.OC * a.s.OH * a.s.OW;
+	return a;
+}
+
+static double test_conv2d_forward(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-5;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(CONVS); k++) {
+		size_t nx, nw, no;
+		conv_arg a = conv_shape(k, &nx, &nw, &no);
+		float *o = rnd(no, -1, 1), *in[3] = { rnd(nx, -1, 1), rnd(nw, -1, 1), rnd(a.s.OC, -1, 1) };
+		size_t nos[1] = { no }, nis[3] = { nx, nw, (size_t)a.s.OC };
+		md = dmax(md, run_op(be, f_conv_fwd, &a, 1, &o, nos, 3, in, nis));
+		free(o); free(in[0]); free(in[1]); free(in[2]);
+	}
+	return md;
+}
+
+static double test_conv2d_backward(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-5;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(CONVS); k++) {
+		size_t nx, nw, no;
+		conv_arg a = conv_shape(k, &nx, &nw, &no);
+		a.which = k % 3 == 1 ? 1 + (int)(k % 7) : 7;    /* now and then a NULL gradient */
+		float *outs[3] = { rnd(nx, -1, 1), rnd(nw, -1, 1), rnd(a.s.OC, -1, 1) };
+		float *in[3] = { rnd(no, -1, 1), rnd(nx, -1, 1), rnd(nw, -1, 1) };
+		size_t nos[3] = { nx, nw, (size_t)a.s.OC }, nis[3] = { no, nx, nw };
+		md = dmax(md, run_op(be, f_conv_bwd, &a, 3, outs, nos, 3, in, nis));
+		for (int i = 0; i < 3; i++) {
+			free(outs[i]);
+			free(in[i]);
+		}
+	}
+	return md;
+}
+
+/* ------------------------------------------------------------ batch norm */
+
+static const int BNS[][3] = { { 4, 3, 9 }, { 8, 5, 1 }, { 1, 2, 7 }, { 16, 6, 400 },
+                              { 3, 17, 97 }, { 2, 64, 64 }, { 128, 16, 1 } };
+
+typedef struct { int N, C, HW, null_opt; float momentum, eps; } bn_arg;
+
+/* outs out, mean, rstd, run_mean, run_var; ins inp, gamma, beta */
+static void f_bn_train(const imb_nn_backend *be, float **p, const void *c)
+{
+	const bn_arg *a = c;
+	be->batchnorm_forward_train(p[0], p[1], p[2], a->null_opt ? NULL : p[3],
+	                            a->null_opt ? NULL : p[4], p[5], a->null_opt ? NULL : p[6],
+	                            a->null_opt ? NULL : p[7], a->N, a->C, a->HW, a->momentum,
+	                            a->eps);
+}
+
+/* outs out; ins inp, gamma, beta, run_mean, run_var (positive) */
+static void f_bn_eval(const imb_nn_backend *be, float **p, const void *c)
+{
+	const bn_arg *a = c;
+	be->batchnorm_forward_eval(p[0], p[1], p[2], p[3], p[4], p[5], a->N, a->C, a->HW, a->eps);
+}
+
+/* outs dinp, dgamma, dbeta; ins dout, inp, gamma, mean, rstd (or
+ * run_mean, run_var) */
+static void f_bn_back(const imb_nn_backend *be, float **p, const void *c)
+{
+	const bn_arg *a = c;
+	be->batchnorm_backward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], a->N, a->C, a->HW);
+}
+
+static void f_bn_back_eval(const imb_nn_backend *be, float **p, const void *c)
+{
+	const bn_arg *a = c;
+	be->batchnorm_backward_eval(a->null_opt ? NULL : p[0], p[1], p[2], p[3], p[4], p[5], p[6],
+	                            p[7], a->N, a->C, a->HW, a->eps);
+}
+
+/* mean and rstd of inp's channels (what the train forward saves) */
+static void bn_saved(const float *x, const bn_arg *a, float *mean, float *rstd)
+{
+	for (int c = 0; c < a->C; c++) {
+		double s = 0, q = 0, M = (double)a->N * a->HW;
+		for (int n = 0; n < a->N; n++)
+			for (int i = 0; i < a->HW; i++)
+				s += x[((size_t)n * a->C + c) * a->HW + i];
+		for (int n = 0; n < a->N; n++)
+			for (int i = 0; i < a->HW; i++) {
+				double d = x[((size_t)n * a->C + c) * a->HW + i] - s / M;
+				q += d * d;
+			}
+		mean[c] = (float)(s / M);
+		rstd[c] = (float)(1 / sqrt(q / M + a->eps));
+	}
+}
+
+static double bn_test(const imb_nn_backend *be, int mode)
+{
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(BNS); k++) {
+		bn_arg a = { BNS[k][0], BNS[k][1], BNS[k][2], (int)(k % 2), 0.1f, 1e-5f };
+		size_t n = (size_t)a.N * a.C * a.HW, C = (size_t)a.C;
+		if (mode == 0) {
+			float *outs[5] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1),
+			                   rnd(C, 0.5, 2) };
+			float *in[3] = { rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1) };
+			size_t nos[5] = { n, C, C, C, C }, nis[3] = { n, C, C };
+			md = dmax(md, run_op(be, f_bn_train, &a, 5, outs, nos, 3, in, nis));
+			for (int i = 0; i < 5; i++)
+				free(outs[i]);
+			for (int i = 0; i < 3; i++)
+				free(in[i]);
+		} else if (mode == 1) {
+			float *o = rnd(n, -1, 1);
+			float *in[5] = { rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1), rnd(C, -1, 1),
+			                 rnd(C, 0.5, 2) };
+			size_t nos[1] = { n }, nis[5] = { n, C, C, C, C };
+			md = dmax(md, run_op(be, f_bn_eval, &a, 1, &o, nos, 5, in, nis));
+			free(o);
+			for (int i = 0; i < 5; i++)
+				free(in[i]);
+		} else {
+			float *outs[3] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1) };
+			float *in[5] = { rnd(n, -1, 1), rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1),
+			                 rnd(C, 0.5, 2) };
+			if (mode == 2)
+				bn_saved(in[1], &a, in[3], in[4]);
+			size_t nos[3] = { n, C, C }, nis[5] = { n, n, C, C, C };
+			md = dmax(md, run_op(be, mode == 2 ? f_bn_back : f_bn_back_eval, &a, 3, outs, nos,
+			                     5, in, nis));
+			for (int i = 0; i < 3; i++)
+				free(outs[i]);
+			for (int i = 0; i < 5; i++)
+				free(in[i]);
+		}
+	}
+	return md;
+}
+
+static double test_batchnorm_forward_train(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-5; return bn_test(be, 0); }
+static double test_batchnorm_forward_eval(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-6; return bn_test(be, 1); }
+static double test_batchnorm_backward(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-5; return bn_test(be, 2); }
+static double test_batchnorm_backward_eval(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-5; return bn_test(be, 3); }
+
+/* ------------------------------------------------------------ pooling */
+
+/* N, C, H, W, K, stride, pad */
+static const int POOLS[][7] = { { 2, 3, 6, 6, 2, 2, 0 }, { 2, 2, 7, 5, 3, 2, 1 },
+                                { 1, 1, 1, 1, 1, 1, 0 }, { 3, 5, 11, 13, 3, 1, 1 },
+                                { 2, 4, 32, 32, 3, 2, 1 } };
+
+typedef struct { int N, C, H, W, K, S, P, OH, OW; } pool_arg;
+
+static pool_arg pool_shape(size_t k)
+{
+	const int *g = POOLS[k];
+	pool_arg a = { g[0], g[1], g[2], g[3], g[4], g[5], g[6], 0, 0 };
+	a.OH = (a.H + 2 * a.P - a.K) / a.S + 1;
+	a.OW = (a.W + 2 * a.P - a.K) / a.S + 1;
+	return a;
+}
+
+static double test_maxpool_forward(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(POOLS); k++) {
+		pool_arg a = pool_shape(k);
+		size_t nx = (size_t)a.N * a.C * a.H * a.W, no = (size_t)a.N * a.C * a.OH * a.OW;
+		float *x = rnd(nx, -1, 1), *o[2];
+		int32_t *am[2];
+		for (int r = 0; r < 2; r++) {
+			const imb_nn_backend *b = r ? REF : be;
+			float *dx = up(b, x, nx), *dout = b->alloc(no * sizeof(float));
+			int32_t *dam = b->alloc(no * sizeof(int32_t));
+			b->maxpool_forward(dout, dam, dx, a.N, a.C, a.H, a.W, a.K, a.S, a.P);
+			o[r] = down(b, dout, no);
+			am[r] = malloc(no * sizeof(int32_t));
+			b->download(am[r], dam, no * sizeof(int32_t));
+			b->free(dam);
+			b->free(dx);
+		}
+		md = dmax(md, mdiff(o[0], o[1], no));
+		if (memcmp(am[0], am[1], no * sizeof(int32_t)))
+			md = INFINITY;
+		free(x); free(o[0]); free(o[1]); free(am[0]); free(am[1]);
+	}
+	return md;
+}
+
+static double test_maxpool_backward(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-7;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(POOLS); k++) {
+		pool_arg a = pool_shape(k);
+		size_t nx = (size_t)a.N * a.C * a.H * a.W, no = (size_t)a.N * a.C * a.OH * a.OW;
+		float *x = rnd(nx, -1, 1), *dout = rnd(no, -1, 1), *d0 = rnd(nx, -1, 1), *dx[2];
+		int32_t *am = malloc(no * sizeof(int32_t));
+		float *o = malloc(no * sizeof(float));
+		REF->maxpool_forward(o, am, x, a.N, a.C, a.H, a.W, a.K, a.S, a.P);
+		for (int r = 0; r < 2; r++) {
+			const imb_nn_backend *b = r ? REF : be;
+			float *dd = up(b, d0, nx), *ddo = up(b, dout, no);
+			int32_t *dam = b->alloc(no * sizeof(int32_t));
+			b->upload(dam, am, no * sizeof(int32_t));
+			b->maxpool_backward(dd, ddo, dam, a.N, a.C, a.H, a.W, a.OH, a.OW);
+			dx[r] = down(b, dd, nx);
+			b->free(ddo);
+			b->free(dam);
+		}
+		md = dmax(md, mdiff(dx[0], dx[1], nx));
+		free(x); free(dout); free(d0); free(am); free(o); free(dx[0]); free(dx[1]);
+	}
+	return md;
+}
+
+typedef struct { int NC, HW; } avg_arg;
+
+static void f_avg_fwd(const imb_nn_backend *be, float **p, const void *c)
+{
+	const avg_arg *a = c;
+	be->avgpool_forward(p[0], p[1], a->NC, a->HW);
+}
+
+static void f_avg_bwd(const imb_nn_backend *be, float **p, const void *c)
+{
+	const avg_arg *a = c;
+	be->avgpool_backward(p[0], p[1], a->NC, a->HW);
+}
+
+static const int AVGS[][2] = { { 1, 1 }, { 12, 16 }, { 7, 49 }, { 640, 64 }, { 3, 1 } };
+
+static double avg_test(const imb_nn_backend *be, int bwd)
+{
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(AVGS); k++) {
+		avg_arg a = { AVGS[k][0], AVGS[k][1] };
+		size_t nx = (size_t)a.NC * a.HW, no = (size_t)a.NC;
+		size_t nos[1] = { bwd ? nx : no }, nis[1] = { bwd ? no : nx };
+		float *o = rnd(nos[0], -1, 1), *in = rnd(nis[0], -1, 1);
+		md = dmax(md, run_op(be, bwd ? f_avg_bwd : f_avg_fwd, &a, 1, &o, nos, 1, &in, nis));
+		free(o); free(in);
+	}
+	return md;
+}
+
+static double test_avgpool_forward(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-7; return avg_test(be, 0); }
+static double test_avgpool_backward(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-7; return avg_test(be, 1); }
+
+/* ------------------------------------------------------------ loss */
+
+/* the five losses' configurations on a few shapes; returns the largest
+ * difference over the loss, dlogits and the per-sample losses */
+static double test_xent(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-5;
+	static const int NK[][2] = { { 1, 2 }, { 7, 5 }, { 64, 10 }, { 33, 97 } };
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(NK); k++)
+		for (int v = 0; v < 5; v++) {
+			int N = NK[k][0], K = NK[k][1];
+			float *z = rnd((size_t)N * K, -4, 4), *w = rnd(K, 0.2, 3), *adj = rnd(K, -1, 1);
+			float *mar = rnd(K, 0, 0.5);
+			int32_t *y = malloc((size_t)N * sizeof(int32_t));
+			for (int i = 0; i < N; i++)
+				y[i] = (int32_t)(imb_rng_uniform(&rng) * K);
+			float *dl[2], *ls[2], loss[2];
+			for (int r = 0; r < 2; r++) {
+				const imb_nn_backend *b = r ? REF : be;
+				float *dw = up(b, w, K), *da = up(b, adj, K), *dm = up(b, mar, K);
+				imb_nn_xent cfg = { .K = K, .scale = v == 4 ? 30 : 1,
+				                    .gamma = v == 2 ? 2 : v == 3 ? 0.5f : 0,
+				                    .weight = v == 1 || v == 2 ? dw : NULL,
+				                    .adjust = v == 3 ? da : NULL, .margin = v == 4 ? dm : NULL };
+				float *dz = up(b, z, (size_t)N * K), *dd = b->alloc((size_t)N * K * 4);
+				float *dls = b->alloc((size_t)N * 4);
+				int32_t *dy = b->alloc((size_t)N * sizeof(int32_t));
+				b->upload(dy, y, (size_t)N * sizeof(int32_t));
+				loss[r] = b->xent(dd, dls, dz, dy, N, &cfg);
+				dl[r] = down(b, dd, (size_t)N * K);
+				ls[r] = down(b, dls, (size_t)N);
+				b->free(dz); b->free(dy); b->free(dw); b->free(da); b->free(dm);
+			}
+			md = dmax(md, mdiff(dl[0], dl[1], (size_t)N * K));
+			md = dmax(md, mdiff(ls[0], ls[1], (size_t)N));
+			md = dmax(md, mdiff(&loss[0], &loss[1], 1));
+			free(z); free(w); free(adj); free(mar); free(y);
+			free(dl[0]); free(dl[1]); free(ls[0]); free(ls[1]);
+		}
+	return md;
+}
+
+/* ------------------------------------------------------------ optimisers */
+
+typedef struct { size_t P; imb_nn_sgd_hp sgd; imb_nn_adamw_hp adam; int first; } opt_arg;
+
+static void f_sgd(const imb_nn_backend *be, float **p, const void *c)
+{
+	const opt_arg *a = c;
+	be->sgd_step(p[0], p[1], p[2], a->P, &a->sgd, a->first);
+}
+
+static void f_adamw(const imb_nn_backend *be, float **p, const void *c)
+{
+	const opt_arg *a = c;
+	be->adamw_step(p[0], p[1], p[2], p[3], a->P, &a->adam);
+}
+
+static double test_sgd_step(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-6;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(SIZES); k++)
+		for (int v = 0; v < 12; v++) {
+			opt_arg a = { .P = SIZES[k], .first = v % 3 == 0,
+			              .sgd = { 0.1f, v / 6 ? 0.9f : 0, (v / 3) % 2 ? 0.1f : 0,
+			                       v % 2 ? 5e-4f : 0, (v / 2) % 2 && v / 6 } };
+			size_t P = a.P, nos[2] = { P, P }, nis[1] = { P };
+			float *outs[2] = { rnd(P, -1, 1), rnd(P, -1, 1) }, *g = rnd(P, -1, 1);
+			md = dmax(md, run_op(be, f_sgd, &a, 2, outs, nos, 1, &g, nis));
+			free(outs[0]); free(outs[1]); free(g);
+		}
+	return md;
+}
+
+static double test_adamw_step(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-6;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(SIZES); k++)
+		for (long step = 1; step <= 3; step++) {
+			opt_arg a = { .P = SIZES[k], .adam = { 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step } };
+			size_t P = a.P, nos[3] = { P, P, P }, nis[1] = { P };
+			float *outs[3] = { rnd(P, -1, 1), rnd(P, -0.1, 0.1), rnd(P, 0, 0.01) };
+			float *g = rnd(P, -1, 1);
+			md = dmax(md, run_op(be, f_adamw, &a, 3, outs, nos, 1, &g, nis));
+			free(outs[0]); free(outs[1]); free(outs[2]); free(g);
+		}
+	return md;
+}
+
+/* ------------------------------------------------------------ reductions, noise */
+
+static const size_t RED_SIZES[] = { 1, 3, 4095, 4096, 4097, 32769, 100003, 1000003 };
+
+static double red_test(const imb_nn_backend *be, int sq)
+{
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(RED_SIZES); k++) {
+		size_t n = RED_SIZES[k];
+		float *a = rnd(n, -1, 1), *b = rnd(n, -1, 1), *da = up(be, a, n), *db = up(be, b, n);
+		double got = sq ? be->sqnorm(da, n) : be->dot(da, db, n);
+		double want = sq ? REF->sqnorm(a, n) : REF->dot(a, b, n);
+		md = dmax(md, fabs(got - want) / dmax(1, fabs(want)));
+		be->free(da); be->free(db);
+		free(a); free(b);
+	}
+	return md;
+}
+
+static double test_dot(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-10; return red_test(be, 0); }
+static double test_sqnorm(const imb_nn_backend *be, double *tol)
+{ *tol = 1e-10; return red_test(be, 1); }
+
+/* the same numbers as the reference, bit for bit (tolerance 0) */
+static double test_fill_normal(const imb_nn_backend *be, double *tol)
+{
+	*tol = 0;
+	double md = 0;
+	static const uint64_t seeds[][2] = { { 0, 0 }, { 1, 7 }, { 0x0123456789abcdefull, 1ull << 40 } };
+	for (size_t k = 0; k < IMB_LEN(SIZES); k++)
+		for (size_t s = 0; s < IMB_LEN(seeds); s++) {
+			size_t n = SIZES[k];
+			float *x = malloc(n * sizeof(float)), *d = be->alloc(n * sizeof(float));
+			be->fill_normal(d, n, 0.5f, 2.0f, seeds[s][0], seeds[s][1]);
+			REF->fill_normal(x, n, 0.5f, 2.0f, seeds[s][0], seeds[s][1]);
+			float *y = down(be, d, n);
+			md = dmax(md, mdiff(y, x, n));
+			free(x); free(y);
+		}
+	return md;
+}
+
+/* ------------------------------------------------------------ the table */
+
+typedef struct {
+	const char *name;
+	double (*run)(const imb_nn_backend *be, double *tol);
+} op_test;
+
+#define OP_TEST_(name, ret, args) { #name, test_##name },
+static const op_test TESTS[] = { IMB_NN_OPS(OP_TEST_) };
+static_assert(IMB_LEN(TESTS) == IMB_NN_OP_COUNT, "test_nn_backend: one test per op");
+
+/* ------------------------------------------------------------ other checks */
+
+/* Random123's kat_vectors, philox4x32 with 10 rounds: counter, key,
+ * expected output */
+static void test_philox_kat(void)
+{
+	static const uint32_t kat[][10] = {
+		{ 0, 0, 0, 0, 0, 0, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8 },
+		{ 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+		  0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd },
+		{ 0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0,
+		  0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1 },
+	};
+	for (size_t k = 0; k < IMB_LEN(kat); k++) {
+		uint32_t c[4] = { kat[k][0], kat[k][1], kat[k][2], kat[k][3] };
+		const uint32_t key[2] = { kat[k][4], kat[k][5] };
+		imb_philox4x32_10(c, key);
+		printf("philox4x32-10 known answer %zu: %08x %08x %08x %08x\n", k, c[0], c[1], c[2], c[3]);
+		for (int i = 0; i < 4; i++)
+			CHECK_EQ_INT(c[i], kat[k][6 + i]);
+	}
+	/* the deviates: mean 0, variance 1 over many draws */
+	double s = 0, q = 0;
+	int n = 200000;
+	for (int i = 0; i < n; i++) {
+		double z = imb_philox_normal(42, 3, (uint64_t)i);
+		s += z;
+		q += z * z;
+	}
+	printf("philox normal: mean %.4f, variance %.4f over %d\n", s / n, q / n - s * s / n / n, n);
+	CHECK(fabs(s / n) < 0.01);
+	CHECK(fabs(q / n - 1) < 0.02);
+}
+
+static void test_registry(void)
+{
+	const imb_nn_backend *be;
+	int n = 0, has_ref = 0;
+	for (; (be = imb_nn_backend_at(n)); n++) {
+		printf("backend %d: %s\n", n, be->name);
+		CHECK(imb_nn_backend_missing(be) == NULL);
+		has_ref |= be == REF;
+	}
+	CHECK(n >= 2);
+	CHECK(has_ref);
+	CHECK(imb_nn_backend_at(0) == &imb_nn_backend_cpu);
+	CHECK(imb_nn_backend_at(n) == NULL && imb_nn_backend_at(-1) == NULL);
+	CHECK_STR(imb_nn_be()->name, "cpu");
+	CHECK(imb_nn_set_backend("ref") == 0);
+	CHECK(imb_nn_be() == REF);
+	CHECK(imb_nn_set_backend("nope") == -1);
+	CHECK_HAS(imb_error(), "unknown");
+	int has_cuda = 0;
+	for (int i = 0; (be = imb_nn_backend_at(i)); i++)
+		has_cuda |= !strcmp(be->name, "cuda");
+	if (!has_cuda) {
+		CHECK(imb_nn_set_backend("cuda") == -1);
+		CHECK_HAS(imb_error(), "no CUDA backend");
+	}
+	CHECK(imb_nn_be() == REF);
+	CHECK(imb_nn_set_backend("cpu") == 0);
+	CHECK(imb_nn_be() == &imb_nn_backend_cpu);
+	CHECK_STR(imb_nn_op_names[IMB_NN_OP_fill_normal], "fill_normal");
+	imb_nn_backend broken = imb_nn_backend_cpu;
+	broken.dot = NULL;
+	CHECK_STR(imb_nn_backend_missing(&broken), "dot");
+}
+
+/* the reductions give the same bits on 1, 2 and 3 threads */
+static void test_reduction_threads(const imb_nn_backend *be)
+{
+	size_t n = 1000003;
+	float *a = rnd(n, -1, 1), *b = rnd(n, -1, 1), *da = up(be, a, n), *db = up(be, b, n);
+	double d[3], q[3];
+	for (int t = 0; t < 3; t++) {
+		be->set_threads(t + 1);
+		d[t] = be->dot(da, db, n);
+		q[t] = be->sqnorm(da, n);
+	}
+	printf("%s: dot %.17g, sqnorm %.17g on 1, 2, 3 threads\n", be->name, d[0], q[0]);
+	for (int t = 1; t < 3; t++) {
+		CHECK(memcmp(&d[t], &d[0], sizeof(double)) == 0);
+		CHECK(memcmp(&q[t], &q[0], sizeof(double)) == 0);
+	}
+	be->free(da); be->free(db);
+	free(a); free(b);
+}
+
+int main(void)
+{
+	imb_rng_seed(&rng, 1);
+	test_registry();
+	test_philox_kat();
+	const imb_nn_backend *be;
+	for (int i = 0; (be = imb_nn_backend_at(i)); i++) {
+		be->init();
+		if (be != REF)
+			test_reduction_threads(be);
+		printf("%-4s %-26s %-10s %s\n", be->name, "op", "max diff", "tolerance");
+		for (int k = 0; k < IMB_NN_OP_COUNT; k++) {
+			double md = 0, tol = 0;
+			for (int T = 1; T <= 3; T += 2) {       /* serial, and 3 threads on any box */
+				be->set_threads(T);
+				md = dmax(md, TESTS[k].run(be, &tol));
+			}
+			printf("%-4s %-26s %-10.3g %.0e%s\n", be->name, TESTS[k].name, md, tol,
+			       md <= tol ? "" : "  FAILED");
+			CHECK(md <= tol);
+			fflush(stdout);
+		}
+		be->set_threads(0);
+	}
+	CHECK_DONE();
+}
