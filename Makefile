@@ -7,6 +7,19 @@ LIB_SRC   := $(wildcard lib/*.c)
 BUILD     ?= build
 BIN       ?= bin
 LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+# CUDA sources (lib/*.cu, the CUDA backend) join the library only where
+# nvcc is found; with none, or no nvcc, nothing below changes the build.
+# IMB_NN_CUDA makes nn_backend.c's reference to the CUDA table strong, so
+# a tool that uses the engine pulls it from libimb.a (a weak reference
+# does not pull an archive member).
+NVCC      ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+CU_SRC    := $(if $(NVCC),$(wildcard lib/*.cu))
+CU_OBJ    := $(CU_SRC:lib/%.cu=$(BUILD)/lib/%.cu.o)
+ifneq ($(CU_SRC),)
+CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(NVCC)))
+CPPFLAGS  += -DIMB_NN_CUDA
+LDLIBS    += -L$(CUDA_HOME)/lib64 -lcudart -lcublas -lcudnn -lstdc++
+endif
 TOOL_SRC  := $(wildcard tools/imb-*.c)
 TOOLS     := $(TOOL_SRC:tools/%.c=$(BIN)/%)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -28,7 +41,11 @@ $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) config.mk | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-$(BUILD)/libimb.a: $(LIB_OBJ)
+$(BUILD)/lib/%.cu.o: lib/%.cu $(wildcard lib/*.h) config.mk
+	@mkdir -p $(@D)
+	$(NVCC) $(CPPFLAGS) -O3 -c -o $@ $<
+
+$(BUILD)/libimb.a: $(LIB_OBJ) $(CU_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -122,7 +139,7 @@ asan: deps
 # ThreadSanitizer on the unit tests that run the engine's thread pool and
 # SMOTE's threads (build/tsan; OpenBLAS itself is not instrumented).
 TSAN_CFLAGS := -O1 -g -fsanitize=thread
-TSAN_UNITS  := test_nn_layers test_nn_optim test_nn_train test_oversample
+TSAN_UNITS  := test_nn_layers test_nn_cpu test_nn_backend test_nn_optim test_nn_train test_oversample
 .PHONY: tsan
 tsan: deps
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CFLAGS="$(TSAN_CFLAGS)" $(TSAN_UNITS:%=build/tsan/tests/%)

@@ -16,8 +16,16 @@
 const char *const imb_nn_op_names[IMB_NN_OP_COUNT] = { IMB_NN_OPS(IMB_NN_OP_NAME_) };
 static_assert(IMB_LEN(imb_nn_op_names) == IMB_NN_OP_COUNT, "op name table");
 
-/* the backends; all but the CPU one weak (present where linked) */
-extern const imb_nn_backend imb_nn_backend_cuda __attribute__((weak));  /* lib/nn_backend_cuda.cu */
+/* the backends; all but the CPU one weak (present where linked). A weak
+ * reference does not pull a member out of libimb.a, so the Makefile
+ * defines IMB_NN_CUDA where it compiles the .cu files of lib/, making
+ * that reference strong; the reference backend is an object on its
+ * test's link line. */
+#ifdef IMB_NN_CUDA
+extern const imb_nn_backend imb_nn_backend_cuda;                        /* lib/nn_backend_cuda.cu */
+#else
+extern const imb_nn_backend imb_nn_backend_cuda __attribute__((weak));
+#endif
 extern const imb_nn_backend imb_nn_backend_ref __attribute__((weak));   /* tests/nn_backend_ref.c */
 
 static const imb_nn_backend *const registry[] = {
