@@ -39,7 +39,6 @@
 #define IMB_NN_CPU_DECL_(name, ret, args) ret imb_nn_cpu_##name args;
 IMB_NN_OPS(IMB_NN_CPU_DECL_)
 
-
 /* an integer switch from the environment (IMB_NN_WINOGRAD,
  * IMB_NN_SMALL_GEMM), dflt when unset or empty; read at each use, so
  * the tests can flip it between calls */
@@ -49,14 +48,12 @@ static inline int env_mode(const char *name, int dflt)
 	return e && *e ? atoi(e) : dflt;
 }
 
-
 /* [lo, hi) of part t of n split into T nearly equal parts */
 static inline void split(size_t n, int T, int t, size_t *lo, size_t *hi)
 {
 	*lo = n * (size_t)t / (size_t)T;
 	*hi = n * (size_t)(t + 1) / (size_t)T;
 }
-
 
 /* Buffers grown on demand and kept for the process's life, one per
  * thread or per task. Scratch is indexed by the running thread, so an op

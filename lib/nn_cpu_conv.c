@@ -24,7 +24,6 @@ tl_buf imb_nn_cpu_scratch_tb;
 #define CONV_COLS 256
 #define CONV_BAND_COLS 1024
 
-
 static int conv_is_1x1(const imb_nn_conv2d_shape *s)
 {
 	return s->KH == 1 && s->KW == 1 && s->stride == 1 && s->pad == 0;
