@@ -3,8 +3,10 @@
  * Every operation that touches tensor data goes through one table of
  * function pointers (struct imb_nn_backend). Layers, losses, optimisers
  * and the training loop are written once against the table; the CPU
- * backend (nn_backend_cpu.c, OpenBLAS plus the engine's own thread pool)
- * is the first table, a CUDA one (cuBLAS/cuDNN) will be a second. Tensor
+ * backend (nn_backend_cpu.c and nn_cpu_*.c, OpenBLAS plus the engine's
+ * own thread pool) is the first table, a CUDA one (cuBLAS/cuDNN) will be
+ * a second, and tests/nn_backend_ref.c holds a plain-loop reference
+ * that test_nn_backend compares every backend with. Tensor
  * pointers passed to an op are backend memory (host memory for the CPU
  * backend): allocate it with the table's alloc and move host data in and
  * out with upload/download.
@@ -18,7 +20,8 @@
  * ids and the name table are generated from that list, and a backend
  * fills its table from the same list (one function per op, named
  * <prefix>_<op>), so a forgotten op fails to compile; a static_assert ties
- * the struct's size to the op count.
+ * the struct's size to the op count (plus the two hooks, init and
+ * set_threads, which are not ops).
  *
  * Backends are registered in lib/nn_backend.c (one line each) and
  * selected by name; nothing outside a backend's own file asks which one
