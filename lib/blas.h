@@ -11,7 +11,9 @@
 
 /* Set OpenBLAS to one thread and stop its pool; idempotent, cheap after
  * the first call. Does nothing in a program not linked with OpenBLAS
- * (weak references), so every tool calls it at start-up. */
+ * (weak references). Every tool reaches it at start-up: through the
+ * engine (imb_nn_init, the CPU backend's init hook) where the tool
+ * links the engine, else directly from imb_cli_init. */
 void imb_blas_single(void);
 
 /* Whether OpenBLAS's kernel for this CPU has its own small-matrix gemm
