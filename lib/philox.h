@@ -39,8 +39,11 @@
  * everywhere; log, sin and cos are the platform's double functions
  * (glibc's and CUDA's are both within an ulp or two of the true value),
  * so a CPU and a GPU give the same float unless a double result falls
- * within a couple of double ulps of a float rounding boundary: in
- * practice never (about one value in 10^8 can differ in its last bit). */
+ * within a couple of double ulps of a float rounding boundary. Measured
+ * (an H200, CUDA 13, a kernel calling imb_philox_normal and rounding as
+ * above, against glibc on the host): 1 of 2^28 floats differed, by one
+ * ulp, a value near 0 where mean + std z cancels. Bit-for-bit agreement
+ * everywhere would need log, sin and cos written out in +, * and sqrt. */
 #ifndef IMB_PHILOX_H
 #define IMB_PHILOX_H
 
