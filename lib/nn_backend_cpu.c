@@ -163,17 +163,17 @@ static void normal_range(const ew_ctx *c, size_t lo, size_t hi)
 	size_t i = lo;
 	if (i < hi && (i & 1)) {        /* the odd half of a pair */
 		imb_philox_normal2(z, c->seed, c->counter, i >> 1);
-		x[i] = (float)(mean + std * z[1]);
+		x[i] = imb_philox_affine(mean, std, z[1]);
 		i++;
 	}
 	for (; i + 2 <= hi; i += 2) {
 		imb_philox_normal2(z, c->seed, c->counter, i >> 1);
-		x[i] = (float)(mean + std * z[0]);
-		x[i + 1] = (float)(mean + std * z[1]);
+		x[i] = imb_philox_affine(mean, std, z[0]);
+		x[i + 1] = imb_philox_affine(mean, std, z[1]);
 	}
 	if (i < hi) {
 		imb_philox_normal2(z, c->seed, c->counter, i >> 1);
-		x[i] = (float)(mean + std * z[0]);
+		x[i] = imb_philox_affine(mean, std, z[0]);
 	}
 }
 

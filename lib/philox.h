@@ -17,33 +17,42 @@
  * 9b00dbd8.
  *
  * The normal deviate z_i for element i of a fill with a 64-bit seed and
- * a 64-bit counter (a stream or step number):
+ * a 64-bit counter (a stream or step number), Box-Muller in double:
  *   block b = i >> 1 (two elements per Philox block)
  *   key     = (lo32(seed), hi32(seed))
  *   counter = (lo32(b), hi32(b), lo32(counter), hi32(counter))
  *   (r0, r1, r2, r3) = Philox4x32-10(counter, key)
- *   u1 = ((((uint64)r1 << 32 | r0) >> 12) + 0.5) * 2^-52   in (0, 1)
- *   u2 =  (((uint64)r3 << 32 | r2) >> 11) * 2^-53          in [0, 1)
- * (both exact in double)
- *   rho = sqrt(-2 * log(u1)),  theta = (2 pi) * u2   (2 pi the double
- *   nearest, 0x1.921fb54442d18p+2)
- *   z_i = rho * cos(theta) for even i, rho * sin(theta) for odd i
- * all in double (Box-Muller), each operation rounded on its own (no
- * fused multiply-add: under nvcc use __dmul_rn/__dadd_rn where a
- * product meets a sum). The fill writes x_i = (float)(mean + std * z_i),
- * mean and std widened to double, the product and the sum each rounded
- * in double, then rounded once to float.
+ *   v = 2 ((((uint64)r1 << 32) | r0) >> 12) + 1   odd, below 2^53:
+ *       u1 = v 2^-53 in (0, 1)
+ *   j = (((uint64)r3 << 32) | r2) >> 11            below 2^53:
+ *       u2 = j 2^-53 in [0, 1)
+ *   rho = sqrt(-2 log u1),  theta = 2 pi u2
+ *   z_i = rho cos(theta) for even i, rho sin(theta) for odd i
+ * and the fill writes x_i = (float)(mean + std z_i), the product and the
+ * sum in double, then rounded once to float.
  *
- * So z_i depends only on (seed, counter, i), not on how the elements
- * are split over threads or GPU blocks. The integer part is exact
- * everywhere; log, sin and cos are the platform's double functions
- * (glibc's and CUDA's are both within an ulp or two of the true value),
- * so a CPU and a GPU give the same float unless a double result falls
- * within a couple of double ulps of a float rounding boundary. Measured
- * (an H200, CUDA 13, a kernel calling imb_philox_normal and rounding as
- * above, against glibc on the host): 1 of 2^28 floats differed, by one
- * ulp, a value near 0 where mean + std z cancels. Bit-for-bit agreement
- * everywhere would need log, sin and cos written out in +, * and sqrt. */
+ * log, cos and sin are not the platform's (glibc's and CUDA's differ in
+ * the last bit now and then) but the functions below, made of +, -, *,
+ * / and sqrt in double, each rounded on its own, in a fixed order; so
+ * the same operations give the same bits on any IEEE machine. Under
+ * nvcc the device code goes through __dadd_rn, __dmul_rn, __ddiv_rn and
+ * __dsqrt_rn (no fused multiply-add); the C side must be compiled
+ * without FMA contraction (x86-64 without -mfma, as the project builds).
+ *   log u1: e = the index of v's top bit, m = v / 2^e in [1, 2), halved
+ *     (e + 1) when above sqrt 2; s = (m - 1) / (m + 1), log u1 =
+ *     (e - 53) ln 2 + 2 s P(s^2), P the series of atanh(s)/s to s^24
+ *     (Horner, coefficients 1/(2k+1) rounded to double).
+ *   cos, sin of 2 pi u2: the quadrant q = ((j + 2^50) >> 51) & 3 and
+ *     the remainder f = (((j + 2^50) & (2^51 - 1)) - 2^50) 2^-51 in
+ *     [-1/2, 1/2) (both exact), a = f (pi/2); Taylor series of sin to
+ *     a^21 and cos to a^20 (Horner in a^2, coefficients (-1)^k/n!
+ *     rounded to double); then by quadrant (cos, sin) = (c, s), (-s, c),
+ *     (-c, -s), (s, -c).
+ * The code below is the definition. z_i depends only on (seed, counter,
+ * i), not on how the elements are split over threads or GPU blocks.
+ * Checked (an H200, CUDA 13, a kernel calling imb_philox_normal against
+ * the host): the same floats, all 2^28 of them. The functions agree with
+ * glibc's log, cos and sin to a few double ulps (test_nn_backend). */
 #ifndef IMB_PHILOX_H
 #define IMB_PHILOX_H
 
@@ -77,6 +86,88 @@ IMB_PHILOX_FN void imb_philox4x32_10(uint32_t c[4], const uint32_t k[2])
 	}
 }
 
+/* double arithmetic rounded one operation at a time */
+#ifdef __CUDA_ARCH__
+#define IMB_PX_ADD(a, b) __dadd_rn(a, b)
+#define IMB_PX_MUL(a, b) __dmul_rn(a, b)
+#define IMB_PX_DIV(a, b) __ddiv_rn(a, b)
+#define IMB_PX_SQRT(a) __dsqrt_rn(a)
+#else
+#define IMB_PX_ADD(a, b) ((a) + (b))
+#define IMB_PX_MUL(a, b) ((a) * (b))
+#define IMB_PX_DIV(a, b) ((a) / (b))
+#define IMB_PX_SQRT(a) sqrt(a)
+#endif
+/* p = p x + c, one Horner step */
+#define IMB_PX_H(p, x, c) ((p) = IMB_PX_ADD(IMB_PX_MUL(p, x), c))
+
+/* log(v 2^-53) for v odd in [1, 2^53) */
+IMB_PHILOX_FN double imb_philox_log53(uint64_t v)
+{
+	int e = 0;
+	uint64_t t = v;
+	for (int sh = 32; sh; sh >>= 1)
+		if (t >> sh) {
+			t >>= sh;
+			e += sh;
+		}
+	double m = IMB_PX_DIV((double)v, (double)((uint64_t)1 << e));     /* exact */
+	if (m > 0x1.6a09e667f3bcdp+0) {
+		m = IMB_PX_MUL(m, 0.5);
+		e++;
+	}
+	double s = IMB_PX_DIV(IMB_PX_ADD(m, -1.0), IMB_PX_ADD(m, 1.0));
+	double s2 = IMB_PX_MUL(s, s), p = 0x1.47ae147ae147bp-5;          /* 1/25 */
+	IMB_PX_H(p, s2, 0x1.642c8590b2164p-5);
+	IMB_PX_H(p, s2, 0x1.8618618618618p-5);
+	IMB_PX_H(p, s2, 0x1.af286bca1af28p-5);
+	IMB_PX_H(p, s2, 0x1.e1e1e1e1e1e1ep-5);
+	IMB_PX_H(p, s2, 0x1.1111111111111p-4);
+	IMB_PX_H(p, s2, 0x1.3b13b13b13b14p-4);
+	IMB_PX_H(p, s2, 0x1.745d1745d1746p-4);
+	IMB_PX_H(p, s2, 0x1.c71c71c71c71cp-4);
+	IMB_PX_H(p, s2, 0x1.2492492492492p-3);
+	IMB_PX_H(p, s2, 0x1.999999999999ap-3);
+	IMB_PX_H(p, s2, 0x1.5555555555555p-2);
+	IMB_PX_H(p, s2, 1.0);
+	return IMB_PX_ADD(IMB_PX_MUL((double)(e - 53), 0x1.62e42fefa39efp-1),
+	                  IMB_PX_MUL(IMB_PX_MUL(2.0, s), p));
+}
+
+/* cs[0] = cos, cs[1] = sin of 2 pi j 2^-53, j below 2^53 */
+IMB_PHILOX_FN void imb_philox_sincos53(double cs[2], uint64_t j)
+{
+	uint64_t h = j + ((uint64_t)1 << 50);
+	int q = (int)(h >> 51) & 3;
+	double f = IMB_PX_MUL((double)((int64_t)(h & (((uint64_t)1 << 51) - 1)) -
+	                               ((int64_t)1 << 50)), 0x1p-51);
+	double a = IMB_PX_MUL(f, 0x1.921fb54442d18p+0), a2 = IMB_PX_MUL(a, a);
+	double sp = 0x1.71b8ef6dcf572p-66, cp = 0x1.e542ba4020225p-62;
+	IMB_PX_H(sp, a2, -0x1.2f49b46814157p-57);
+	IMB_PX_H(sp, a2, 0x1.952c77030ad4ap-49);
+	IMB_PX_H(sp, a2, -0x1.ae7f3e733b81fp-41);
+	IMB_PX_H(sp, a2, 0x1.6124613a86d09p-33);
+	IMB_PX_H(sp, a2, -0x1.ae64567f544e4p-26);
+	IMB_PX_H(sp, a2, 0x1.71de3a556c734p-19);
+	IMB_PX_H(sp, a2, -0x1.a01a01a01a01ap-13);
+	IMB_PX_H(sp, a2, 0x1.1111111111111p-7);
+	IMB_PX_H(sp, a2, -0x1.5555555555555p-3);
+	IMB_PX_H(sp, a2, 1.0);
+	IMB_PX_H(cp, a2, -0x1.6827863b97d97p-53);
+	IMB_PX_H(cp, a2, 0x1.ae7f3e733b81fp-45);
+	IMB_PX_H(cp, a2, -0x1.93974a8c07c9dp-37);
+	IMB_PX_H(cp, a2, 0x1.1eed8eff8d898p-29);
+	IMB_PX_H(cp, a2, -0x1.27e4fb7789f5cp-22);
+	IMB_PX_H(cp, a2, 0x1.a01a01a01a01ap-16);
+	IMB_PX_H(cp, a2, -0x1.6c16c16c16c17p-10);
+	IMB_PX_H(cp, a2, 0x1.5555555555555p-5);
+	IMB_PX_H(cp, a2, -0.5);
+	IMB_PX_H(cp, a2, 1.0);
+	double s = IMB_PX_MUL(a, sp), c = cp;
+	cs[0] = q == 0 ? c : q == 1 ? -s : q == 2 ? -c : s;
+	cs[1] = q == 0 ? s : q == 1 ? c : q == 2 ? -s : -c;
+}
+
 /* the Box-Muller pair of block b: z[0] for element 2b, z[1] for 2b + 1 */
 IMB_PHILOX_FN void imb_philox_normal2(double z[2], uint64_t seed, uint64_t counter,
                                       uint64_t b)
@@ -85,11 +176,18 @@ IMB_PHILOX_FN void imb_philox_normal2(double z[2], uint64_t seed, uint64_t count
 	                  (uint32_t)(counter >> 32) };
 	const uint32_t k[2] = { (uint32_t)seed, (uint32_t)(seed >> 32) };
 	imb_philox4x32_10(c, k);
-	double u1 = ((double)((((uint64_t)c[1] << 32) | c[0]) >> 12) + 0.5) * 0x1p-52;
-	double u2 = (double)((((uint64_t)c[3] << 32) | c[2]) >> 11) * 0x1p-53;
-	double rho = sqrt(-2 * log(u1)), theta = 0x1.921fb54442d18p+2 * u2;
-	z[0] = rho * cos(theta);
-	z[1] = rho * sin(theta);
+	uint64_t v = 2 * (((((uint64_t)c[1] << 32) | c[0]) >> 12)) + 1;
+	uint64_t j = (((uint64_t)c[3] << 32) | c[2]) >> 11;
+	double rho = IMB_PX_SQRT(IMB_PX_MUL(-2.0, imb_philox_log53(v))), cs[2];
+	imb_philox_sincos53(cs, j);
+	z[0] = IMB_PX_MUL(rho, cs[0]);
+	z[1] = IMB_PX_MUL(rho, cs[1]);
+}
+
+/* x_i = (float)(mean + std z) as the fill writes it */
+IMB_PHILOX_FN float imb_philox_affine(double mean, double std, double z)
+{
+	return (float)IMB_PX_ADD(mean, IMB_PX_MUL(std, z));
 }
 
 /* z_i of the definition above */

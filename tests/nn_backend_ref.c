@@ -426,7 +426,7 @@ static void ref_fill_normal(float *x, size_t n, float mean, float std, uint64_t 
                             uint64_t counter)
 {
 	for (size_t i = 0; i < n; i++)
-		x[i] = (float)((double)mean + (double)std * imb_philox_normal(seed, counter, i));
+		x[i] = imb_philox_affine(mean, std, imb_philox_normal(seed, counter, i));
 }
 
 #define REF_OP_(name, ret, args) .name = ref_##name,
