@@ -853,7 +853,7 @@ int main(void)
 				be->set_threads(T);
 				md = dmax(md, TESTS[k].run(be, &tol));
 			}
-			printf("%-4s %-26s %-10.3g %.0e%s\n", be->name, TESTS[k].name, md, tol,
+			printf("%-4s %-26s %-10.3g %.2g%s\n", be->name, TESTS[k].name, md, tol,
 			       md <= tol ? "" : "  FAILED");
 			CHECK(md <= tol);
 			fflush(stdout);
