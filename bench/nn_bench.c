@@ -53,7 +53,7 @@ static int bench_train(char **a)
 	const char *arch = a[0];
 	int C = atoi(a[1]), H = atoi(a[2]), W = atoi(a[3]), K = atoi(a[4]);
 	int N = atoi(a[5]), steps = atoi(a[6]);
-	imb_nn_set_threads(atoi(a[7]));
+	imb_nn_be()->set_threads(atoi(a[7]));
 	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
 	if (!m) {
 		fprintf(stderr, "nn_bench: %s\n", imb_error());
@@ -90,7 +90,7 @@ static int bench_train(char **a)
 static int bench_sgemm(char **a)
 {
 	int n = atoi(a[0]);
-	imb_nn_set_threads(atoi(a[1]));
+	imb_nn_be()->set_threads(atoi(a[1]));
 	imb_rng r;
 	imb_rng_seed(&r, 1);
 	float *A = rand_buf(&r, (size_t)n * n), *B = rand_buf(&r, (size_t)n * n);
@@ -123,7 +123,7 @@ static const int r20[][7] = {
 static int bench_conv(char **a)
 {
 	int N = atoi(a[0]);
-	imb_nn_set_threads(atoi(a[1]));
+	imb_nn_be()->set_threads(atoi(a[1]));
 	imb_rng r;
 	imb_rng_seed(&r, 1);
 	double best = 1e30, flops = 0;

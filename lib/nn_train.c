@@ -206,7 +206,7 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 		goto fail;
 	}
 	if (o->threads > 0)
-		imb_nn_set_threads(o->threads);
+		imb_nn_be()->set_threads(o->threads);
 	if (o->checkpoint) {    /* fail before training, not after an epoch */
 		char *d = imb_xstrdup(o->checkpoint), *sl = strrchr(d, '/');
 		const char *dir = sl ? (sl == d ? "/" : (*sl = 0, d)) : ".";
