@@ -9,6 +9,10 @@
 #ifndef IMB_BLAS_H
 #define IMB_BLAS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Set OpenBLAS to one thread and stop its pool; idempotent, cheap after
  * the first call. Does nothing in a program not linked with OpenBLAS
  * (weak references). Every tool reaches it at start-up: through the
@@ -21,5 +25,9 @@ void imb_blas_single(void);
  * the engine's direct loops for products with a tiny dimension. Decided
  * by the CPU alone, so a machine always takes the same path (same bits). */
 int imb_blas_small_kernels(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

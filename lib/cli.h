@@ -10,7 +10,17 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define IMB_VERSION "0.1.0"
+
+#ifdef __cplusplus
+#define IMB_NORETURN [[noreturn]]
+#else
+#define IMB_NORETURN _Noreturn
+#endif
 
 /* Record the tool name and argv (for messages and attrs.history), and
  * install SIGINT/SIGTERM handlers that unlink temp outputs. */
@@ -19,14 +29,14 @@ const char *imb_tool(void);
 
 /* "tool: message"; a message ending in ':' gets strerror(errno). Unlinks
  * temp outputs, then exits with code. */
-_Noreturn void imb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+IMB_NORETURN void imb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Usage error: message, a hint to run --help, exit 2. */
-_Noreturn void imb_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+IMB_NORETURN void imb_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a warning on stderr. */
 void imb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print text (the tool's --help) on stdout, exit 0. */
-_Noreturn void imb_help(const char *text);
-_Noreturn void imb_version(void);
+IMB_NORETURN void imb_help(const char *text);
+IMB_NORETURN void imb_version(void);
 
 /* Strict numbers: the whole string must parse and be in range, else a
  * usage error naming the flag. */
@@ -61,5 +71,9 @@ void imb_progress(const char *what, uint64_t done, uint64_t total);
 void imb_progress_done(void);
 /* A log line on stderr unless quiet. */
 void imb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 int imb_is_dataset(const imb_frame *f);
 /* Validate a dataset frame: x and y present, y is i32 of shape (N),
  * x's first dimension N, labels in [0, K). 0, or -1 with imb_error()
@@ -43,5 +47,9 @@ imb_frame *imb_dataset_take(const imb_frame *src, const size_t *idx, size_t n,
  * order. Caller frees with imb_dataset_free_byclass. */
 size_t **imb_dataset_byclass(const imb_frame *f, int64_t **counts);
 void imb_dataset_free_byclass(size_t **byclass, int k);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct imb_agg imb_agg;
 /* Group by the attrs.config keys by[0..nby) (copied). */
 imb_agg *imb_agg_new(char *const *by, size_t nby);
@@ -25,5 +29,9 @@ size_t imb_agg_ngroups(const imb_agg *a);
  * array of {BY..., "n", "metrics": {NAME: {"mean", "se", "n"}}}. */
 void imb_agg_write_tsv(FILE *fp, const imb_agg *a);
 imb_val *imb_agg_json(const imb_agg *a);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

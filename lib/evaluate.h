@@ -39,6 +39,10 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	int positive;          /* positive class for auroc/auprc (K = 2); default 1 */
 	const double *ratios;  /* (nratios) target minority/majority ratios, or NULL */
@@ -71,5 +75,9 @@ imb_val *imb_eval_json(imb_frame *const *m, size_t n);
 /* One TSV cell: v as plain text (imb_val_write_text), "NA" when v is
  * NULL, nil or a float that is not finite. */
 void imb_eval_write_cell(FILE *fp, const imb_val *v);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

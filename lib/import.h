@@ -20,6 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Shared by the importers (import.c). */
 
 /* Read a whole file (gzip or plain; "-" is stdin) into a malloc'd
@@ -140,5 +144,9 @@ int imb_import_covtype(const char *dir, const char *name, imb_frame **out);
  * rows shuffled. x f32 (N,2). Deterministic in seed. */
 int imb_import_toy(const char *shape, size_t n, double ratio, double noise,
                    uint64_t seed, const char *name, imb_frame **out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

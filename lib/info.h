@@ -6,6 +6,10 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A few indented lines about f: kind, name, tensors with dtypes and
  * shapes; for datasets class counts and the imbalance ratio (rarest /
  * most frequent); for models and metrics their headline attrs; then
@@ -15,5 +19,9 @@ void imb_info_text(FILE *fp, const imb_frame *f);
  * bytes}], a computed "summary" (counts, imbalance_ratio for datasets)
  * and the attrs as they are. Caller frees. */
 imb_val *imb_info_json(const imb_frame *f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

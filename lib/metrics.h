@@ -34,6 +34,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	int k;               /* classes */
 	size_t n;            /* samples (unweighted) */
@@ -82,5 +86,9 @@ int imb_metrics_target_weights(const size_t *count, const unsigned char *majorit
  * finite values among x (n); *m receives how many were finite. mean is
  * NaN when none is, se when fewer than two are. */
 void imb_mean_se(const double *x, size_t n, double *mean, double *se, size_t *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -22,6 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A new model frame with the attrs above and no tensors. extra (taken;
  * NULL for none) is a map of the kind's own attrs, placed after "model";
  * params (taken; NULL: an empty map); train (may be NULL: no provenance,
@@ -34,5 +38,9 @@ imb_frame *imb_model_frame_new(const char *model, imb_val *extra, size_t n_featu
 /* The payload of a library's model: tensor "bytes", (B) u8 with B > 0.
  * 0 with *p and *n set, or -1 with imb_error() naming the tensor. */
 int imb_model_frame_bytes(const imb_frame *f, const void **p, size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

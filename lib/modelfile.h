@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Save model with save (0 on success) to a temp file and read the bytes
  * back: *bytes (aligned malloc, the caller frees) and *len. 0, or -1
  * with imb_error() ("LIB: cannot save the model to PATH", or the temp
@@ -18,5 +22,9 @@ int imb_modelfile_save(int (*save)(const char *path, const void *model), const v
  * *out is what load returned, NULL when it refused the text. 0, or -1
  * with imb_error() when the temp file cannot be written. */
 int imb_modelfile_load(const void *p, size_t n, void *(*load)(const char *path), void **out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -16,6 +16,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Random crop of the zero-padded image back to H x W, then a horizontal
  * flip with probability 1/2, per image. For each image in order: if
  * pad > 0, dy then dx = imb_rng_below(r, 2*pad + 1); if flip, one
@@ -49,5 +53,9 @@ void imb_nn_aug_channel_stats_u8(float *mean,         // mean is (C)
                                  float *std,          // std is (C)
                                  const uint8_t *inp,  // inp is (N,C,HW)
                                  int N, int C, int HW);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

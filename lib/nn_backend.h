@@ -39,6 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "nn_pool.h"   /* the host thread pool, which every backend may use */
 
 /* Geometry of a 2-D convolution (PyTorch Conv2d, groups=1, dilation=1):
@@ -257,5 +261,9 @@ const char *imb_nn_backend_missing(const imb_nn_backend *be);
  * it through imb_cli_init (where the engine is linked), so the CPU
  * backend stops OpenBLAS's spinning pool as the tool starts. */
 void imb_nn_init(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

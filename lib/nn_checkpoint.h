@@ -19,6 +19,10 @@
 
 #include "nn_train.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Write L at its epoch boundary (L->epoch) to path, atomically. 0, or -1
  * with imb_error() naming the file. */
 int imb_nn_checkpoint_write(const imb_nn_loop *L, const char *path);
@@ -34,5 +38,9 @@ int imb_nn_checkpoint_read(imb_nn_loop *L, const char *path);
  * *threads (attrs.threads, 0 when absent). 0, or -1 with imb_error()
  * ("--resume FILE: ..."). */
 int imb_nn_checkpoint_settings(const char *path, imb_val **params, int64_t *threads);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

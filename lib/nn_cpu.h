@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The hot loops (elementwise ops, small gemms, Winograd transforms) get
  * an AVX2 clone, picked at run time where the CPU has it. The clone has
  * no FMA, so the bits do not depend on which one runs. Not under
@@ -69,7 +73,7 @@ static inline float *buf_at(tl_buf *b, int i, size_t n)
 {
 	if (b->n[i] < n) {
 		free(b->p[i]);
-		b->p[i] = imb_xmalloc_aligned(n * sizeof(float));
+		b->p[i] = (float *)imb_xmalloc_aligned(n * sizeof(float));
 		b->n[i] = n;
 	}
 	return b->p[i];
@@ -117,5 +121,9 @@ void imb_nn_cpu_wino_conv(float *out, const float *inp, const float *w, const fl
                           int acc, const imb_nn_conv2d_shape *s);
 void imb_nn_cpu_wino_dw(float *dw, const float *dout, const float *inp,
                         const imb_nn_conv2d_shape *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -28,6 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	const imb_frame *f;
 	char lb[128];          /* "dataset 'train'", for messages */
@@ -129,5 +133,9 @@ extern const imb_nn_sampler imb_nn_sampler_balanced;
  * classes drawn at random), each class cycling through shuffled passes
  * of its samples, the whole order then shuffled. */
 void imb_nn_balanced_order(size_t *order, const int32_t *y, size_t n, int K, imb_rng *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

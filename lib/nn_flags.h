@@ -21,6 +21,10 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define IMB_NN_FLAGS_MAX 32
 #define IMB_NN_FLAG_ID 0x1000   /* getopt ids of long-only flags start here */
 
@@ -53,5 +57,9 @@ char *imb_nn_flags_help(int common);
  * into params afterwards: keep params while o is used. */
 const char *imb_nn_flags_resume(const imb_nn_flags *fl, imb_nn_train_opts *o,
                                 const imb_val *params, int64_t threads, int model_given);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -24,6 +24,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A network read back from a model frame. */
 typedef struct {
 	imb_nn_model *m;
@@ -61,5 +65,9 @@ void imb_nn_frame_put_block(imb_frame *f, const char *key, const float *src, siz
 void *imb_nn_load(const imb_frame *f, size_t d, int K);
 int imb_nn_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
 void imb_nn_free(void *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

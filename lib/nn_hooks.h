@@ -22,6 +22,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct imb_nn_loop imb_nn_loop;   /* nn_train.h */
 
 typedef struct imb_nn_hook imb_nn_hook;
@@ -56,5 +60,9 @@ void imb_nn_hook_snapshots(imb_nn_hook *h, int every, int per_step, imb_nn_snaps
 
 /* NULL-safe, idempotent. */
 void imb_nn_hook_free(imb_nn_hook *h);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

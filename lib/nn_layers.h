@@ -26,6 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Output length of a convolution or pooling along one axis:
  * (in + 2*pad - k) / stride + 1, or -1 when it is not positive. */
 int imb_nn_conv2d_out(int in, int k, int stride, int pad);
@@ -159,5 +163,9 @@ void imb_nn_dropout_backward(float *dinp,      // dinp is (n)
                              const float *dout, // dout is (n)
                              const float *mask, // mask is (n), from forward
                              size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -31,6 +31,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
 	IMB_NN_LOSS_CE,
 	IMB_NN_LOSS_WEIGHTED_CE,
@@ -79,5 +83,9 @@ const char *imb_nn_loss_kind_name(imb_nn_loss_kind k);
 /* Inverse-frequency class weights w_j = (sum n / K) / n_j (mean 1 over
  * classes for a balanced count; 0 for an absent class). weight is (K). */
 void imb_nn_class_weights_inverse(float *weight, const int64_t *counts, int K);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -49,6 +49,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct imb_nn_net imb_nn_net;   /* the layer graph, private */
 
 typedef struct {
@@ -152,5 +156,9 @@ int imb_nn_arch_flat(const char *arch);
 
 /* 0 if arch names a known architecture, else -1 with imb_error(). */
 int imb_nn_arch_check(const char *arch);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

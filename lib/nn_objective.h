@@ -16,6 +16,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct imb_nn_objective imb_nn_objective;
 struct imb_nn_objective {
 	const char *name;       /* "ce", "weighted-ce", ..., later "nt-xent" */
@@ -47,5 +51,9 @@ int imb_nn_objective_xent(imb_nn_objective *ob, imb_nn_loss_kind kind, int K,
 
 /* NULL-safe, idempotent. */
 void imb_nn_objective_free(imb_nn_objective *ob);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -27,6 +27,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { IMB_NN_OPT_SGD, IMB_NN_OPT_ADAMW } imb_nn_optim_kind;
 
 typedef struct {
@@ -119,5 +123,9 @@ double imb_nn_sched_lr(const imb_nn_sched *s, double t);
  * into s (base_lr and total from the arguments, no warm-up; set s->warmup
  * and s->warmup_start afterwards). 0, or -1 with imb_error(). */
 int imb_nn_sched_parse(imb_nn_sched *s, const char *spec, double base_lr, double total);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #ifndef IMB_NN_POOL_H
 #define IMB_NN_POOL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Threads of the pool: n > 0 sets the count, n <= 0 means one per online
  * core (the default). Takes effect at the next parallel call. */
 void imb_nn_set_threads(int n);
@@ -34,5 +38,9 @@ int imb_nn_thread_id(void);
 
 /* nonzero while the running thread is inside a pool task */
 int imb_nn_in_task(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

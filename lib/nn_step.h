@@ -20,6 +20,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What a step works on; the loop owns it. */
 typedef struct {
 	imb_nn_model *m;
@@ -53,5 +57,9 @@ extern const imb_nn_step imb_nn_step_plain;
 
 /* NULL-safe, idempotent. */
 void imb_nn_step_free(imb_nn_step *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -68,6 +68,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { IMB_NN_SAMPLER_PLAIN, IMB_NN_SAMPLER_BALANCED } imb_nn_sampler_kind;
 typedef enum { IMB_NN_AUG_AUTO = -1, IMB_NN_AUG_NONE = 0, IMB_NN_AUG_CROP_FLIP = 1 } imb_nn_aug_mode;
 
@@ -180,5 +184,9 @@ void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char
                         size_t summary_size);
 /* NULL-safe, idempotent. */
 void imb_nn_loop_free(imb_nn_loop *L);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

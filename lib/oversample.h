@@ -35,6 +35,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { IMB_RS_RANDOM, IMB_RS_UNDER, IMB_RS_SMOTE } imb_rs_method;
 
 const char *imb_rs_method_name(imb_rs_method m);
@@ -65,5 +69,9 @@ void imb_knn_set_threads(int n);
  * bad data (naming the frame and field or class). */
 imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k,
                         uint64_t seed);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -59,6 +59,10 @@
 #include <math.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef IMB_PHILOX_FN
 #ifdef __CUDACC__
 #define IMB_PHILOX_FN static inline __host__ __device__
@@ -197,5 +201,9 @@ IMB_PHILOX_FN double imb_philox_normal(uint64_t seed, uint64_t counter, uint64_t
 	imb_philox_normal2(z, seed, counter, i >> 1);
 	return z[i & 1];
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct imb_predictor imb_predictor;
 
 /* Load a model frame. NULL with imb_error() set when the frame is not a
@@ -26,5 +30,9 @@ const char *imb_predictor_kind(const imb_predictor *p);
 /* probs is (n, K), rows summing to 1. x is (n, d) row-major float32;
  * d must equal imb_predictor_nfeatures. 0, or -1 with imb_error(). */
 int imb_predict_proba(imb_predictor *p, const float *x, size_t n, size_t d, float *probs);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct { uint64_t s[4]; } imb_rng;
 
 void imb_rng_seed(imb_rng *r, uint64_t seed);
@@ -18,5 +22,9 @@ uint64_t imb_rng_below(imb_rng *r, uint64_t n);
 double imb_rng_normal(imb_rng *r);
 /* Fisher-Yates shuffle of n size_t indices */
 void imb_rng_shuffle(imb_rng *r, size_t *idx, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

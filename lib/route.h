@@ -18,6 +18,10 @@
 
 #include "stream.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	const char *kind;                      /* "dataset", "model", or NULL */
 	const char *name;                      /* frame name, or NULL */
@@ -41,5 +45,9 @@ typedef int (*imb_route_fn)(void *ctx, imb_route_want *want, int nwant, imb_fram
  * *nframes counts the frames read. */
 int imb_route(imb_reader *r, imb_writer *w, imb_route_want *want, int nwant, imb_route_fn fn,
               void *ctx, long *nframes);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

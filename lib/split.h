@@ -35,6 +35,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { IMB_PROFILE_EXP, IMB_PROFILE_STEP } imb_profile;
 typedef enum { IMB_FIXED_TOTAL, IMB_FIXED_MINORITY } imb_fixed;
 
@@ -83,5 +87,9 @@ void imb_split_counts_max(int64_t *out, const double *w, int k, const int64_t *a
 int imb_split_make(const imb_split_opts *o, const imb_frame *train_src,
                    const imb_frame *test_src, imb_frame **train, imb_frame **test,
                    imb_frame **val);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define IMB_FORMAT_VERSION 1
 #define IMB_MAXDIM 8
 #define IMB_MAX_TENSORS 64
@@ -93,5 +97,9 @@ void imb_writers_abort(void);
 
 /* Serialise one frame into memory (msgpack bytes); caller frees. */
 int imb_frame_pack(const imb_frame *f, char **out, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 
 #include "tabular.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A --param for model ("linear-svm" or "svm"): NULL when fine, else a
  * message (static storage) naming an unknown parameter and the known
  * ones, or a value that is not valid. */
@@ -32,5 +36,9 @@ void *imb_linsvm_load(const imb_frame *f, size_t d, int K);
 void *imb_svm_load(const imb_frame *f, size_t d, int K);
 int imb_svm_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
 void imb_svm_free(void *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -29,6 +29,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { IMB_CW_NONE, IMB_CW_BALANCED, IMB_CW_LIST } imb_cw_mode;
 
 typedef struct {
@@ -92,5 +96,9 @@ imb_val *imb_tabular_cw_val(const imb_tabular_opts *o, const imb_tabular_data *t
 /* A --param value that must be a number: the whole string, finite. 0
  * with *out set, or -1. */
 int imb_tabular_parse_num(const char *s, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

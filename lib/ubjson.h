@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A cursor over the bytes [p, end). */
 typedef struct { const unsigned char *p, *end; } imb_ubj;
 
@@ -41,5 +45,9 @@ int imb_ubj_strint(const unsigned char *v, const unsigned char *end, int64_t *ou
  * not such an array (*vals is then NULL). */
 int imb_ubj_array(const unsigned char *v, const unsigned char *end, int64_t *count,
                   int64_t **vals);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

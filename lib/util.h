@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define IMB_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 void *imb_xmalloc(size_t n);
@@ -39,5 +43,9 @@ void imb_fprint_double(FILE *fp, double f);
 
 /* Monotonic seconds, for progress and benchmarks. */
 double imb_now(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

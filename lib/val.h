@@ -10,6 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
 	IMB_V_NIL, IMB_V_BOOL, IMB_V_INT, IMB_V_FLOAT, IMB_V_STR, IMB_V_BIN,
 	IMB_V_ARR, IMB_V_MAP
@@ -69,5 +73,9 @@ imb_val *imb_val_str_array(const char *const *s, size_t n);
 void imb_val_write_json(FILE *fp, const imb_val *v, int indent);
 /* A scalar as plain text (for TSV): strings raw, numbers %.6g. */
 void imb_val_write_text(FILE *fp, const imb_val *v);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include "tabular.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A --param for XGBoost: NULL when fine, else a message (static
  * storage). Only objective (one that gives class probabilities) and
  * num_boost_round (a positive integer) are checked; XGBoost checks the
@@ -26,5 +30,9 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 void *imb_xgboost_load(const imb_frame *f, size_t d, int K);
 int imb_xgboost_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
 void imb_xgboost_free(void *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
