@@ -7,6 +7,7 @@
  * difference of each comparison; exits non-zero when one is over its
  * tolerance. */
 #include "check.h"
+#include "nn_check.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
 #include "rng.h"
@@ -16,54 +17,6 @@
 #include <unistd.h>
 
 #define TOL 2e-5
-
-static imb_rng rng;
-
-static float *frand(size_t n, double lo, double hi)
-{
-	float *x = malloc((n ? n : 1) * sizeof(float));
-	for (size_t i = 0; i < n; i++)
-		x[i] = (float)(lo + (hi - lo) * imb_rng_uniform(&rng));
-	return x;
-}
-
-static float *fzeros(size_t n)
-{
-	return calloc(n ? n : 1, sizeof(float));
-}
-
-static double *todouble(const float *x, size_t n)
-{
-	double *d = malloc((n ? n : 1) * sizeof(double));
-	for (size_t i = 0; i < n; i++)
-		d[i] = x[i];
-	return d;
-}
-
-/* Compare got (float) with want (double): max |got - want| relative to
- * max(1, max |want|) must be <= tol; want must not be all zero. */
-static void compare(const char *what, const float *got, const double *want, size_t n,
-                    double tol)
-{
-	double md = 0, mx = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (isnan(want[i]))   /* not sampled by fd_grad */
-			continue;
-		double d = fabs(got[i] - want[i]);
-		if (!(d <= md))
-			md = d;
-		if (fabs(want[i]) > mx)
-			mx = fabs(want[i]);
-	}
-	double rel = md / (mx > 1 ? mx : 1);
-	printf("  %-44s max diff %.3g (max |ref| %.3g)\n", what, md, mx);
-	check_count++;
-	if (!(rel <= tol) || mx == 0) {
-		check_failed++;
-		fprintf(stderr, "FAIL %s: max diff %g, relative %g > %g (max |ref| %g)\n",
-		        what, md, rel, tol, mx);
-	}
-}
 
 /* ------------------------------------------------------------ gemm */
 

@@ -8,6 +8,7 @@
  * residual net's gradients and an SGD step with PyTorch's (the dumps of
  * tests/nn_torch_ref.py; see tests/nn_ref.bats). */
 #include "check.h"
+#include "nn_check.h"
 #include "nn_model.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
@@ -19,56 +20,6 @@
 #include <stdint.h>
 #include <unistd.h>
 
-static imb_rng rng;
-
-static float *frand(size_t n, double lo, double hi)
-{
-	float *x = malloc((n ? n : 1) * sizeof(float));
-	for (size_t i = 0; i < n; i++)
-		x[i] = (float)(lo + (hi - lo) * imb_rng_uniform(&rng));
-	return x;
-}
-
-static float *fzeros(size_t n)
-{
-	return calloc(n ? n : 1, sizeof(float));
-}
-
-static double *todouble(const float *x, size_t n)
-{
-	double *d = malloc((n ? n : 1) * sizeof(double));
-	for (size_t i = 0; i < n; i++)
-		d[i] = x[i];
-	return d;
-}
-
-/* Compare got (float) with want (double): max |got - want| relative to
- * max(1, max |want|) must be <= tol; want must not be all zero. */
-static void compare(const char *what, const float *got, const double *want, size_t n,
-                    double tol)
-{
-	double md = 0, mx = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (isnan(want[i]))   /* not sampled by fd_grad */
-			continue;
-		double d = fabs(got[i] - want[i]);
-		if (!(d <= md))
-			md = d;
-		if (fabs(want[i]) > mx)
-			mx = fabs(want[i]);
-	}
-	double rel = md / (mx > 1 ? mx : 1);
-	printf("  %-44s max diff %.3g (max |ref| %.3g)\n", what, md, mx);
-	check_count++;
-	if (!(rel <= tol) || mx == 0) {
-		check_failed++;
-		fprintf(stderr, "FAIL %s: max diff %g, relative %g > %g (max |ref| %g)\n",
-		        what, md, rel, tol, mx);
-	}
-}
-
-/* central differences of f over x[0..n) (x lives inside ctx); on big
- * tensors only about FD_MAX evenly spread entries, the others NaN */
 #define FD_MAX 200
 typedef double (*dfun)(void *ctx);
 static double *fd_grad(double *x, size_t n, dfun f, void *ctx)
@@ -563,47 +514,7 @@ static void test_conv_threads(void)
 
 /* `test_nn_layers DIR` compares with the dumps tests/nn_torch_ref.py wrote
  * into DIR (tests/nn_ref.bats runs both): outputs and gradients agree to
- * REF_TOL relative to the largest reference value. */
-#define REF_TOL 1e-4
-
-static const char *ref_dir;
-
-static void *ref_read(const char *name, const char *ext, size_t n)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s.%s", ref_dir, name, ext);
-	FILE *fp = fopen(path, "rb");
-	void *buf = malloc(n * 4 + 4);
-	size_t got = fp ? fread(buf, 4, n + 1, fp) : 0;
-	if (!fp || got != n) {
-		fprintf(stderr, "%s: %s (expected %zu values, read %zu)\n", path,
-		        fp ? "wrong size" : "cannot open", n, got);
-		exit(1);
-	}
-	fclose(fp);
-	return buf;
-}
-
-static float *rf(const char *name, size_t n) { return ref_read(name, "f32", n); }
-
-static void ref_compare(const char *what, const float *got, const char *name, size_t n)
-{
-	float *want = rf(name, n);
-	double *w = todouble(want, n);
-	double md = 0, mx = 0;
-	for (size_t i = 0; i < n; i++) {
-		md = fabs(got[i] - w[i]) > md ? fabs(got[i] - w[i]) : md;
-		mx = fabs(w[i]) > mx ? fabs(w[i]) : mx;
-	}
-	printf("  %-44s max diff %.3g, relative %.3g\n", what, md, mx > 0 ? md / mx : md);
-	check_count++;
-	if (!(md <= REF_TOL * mx) || mx == 0) {
-		check_failed++;
-		fprintf(stderr, "FAIL %s vs PyTorch: max diff %g, max |ref| %g\n", what, md, mx);
-	}
-	free(want);
-	free(w);
-}
+ * REF_TOL relative to the largest reference value (nn_check.h). */
 
 static void ref_conv(const char *cs, int N, int C, int H, int W, int OC, int K, int S, int P,
                      int bias)

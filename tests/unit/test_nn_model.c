@@ -6,6 +6,7 @@
  * features and to the last linear layer's input, heads of several
  * layers, softmax regression, determinism, and bad names. */
 #include "check.h"
+#include "nn_check.h"
 #include "nn_model.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
@@ -411,47 +412,11 @@ static void test_names(void)
  * with the dumps tests/nn_torch_ref.py wrote into DIR (tests/nn_ref.bats
  * runs both): each within REF_TOL relative to the largest reference
  * value, as test_nn_layers does for resnet20 and mlp:64,64. */
-#define REF_TOL 1e-4
-
-static const char *ref_dir;
-
-static void *ref_read(const char *name, const char *ext, size_t n)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s.%s", ref_dir, name, ext);
-	FILE *fp = fopen(path, "rb");
-	void *buf = malloc(n * 4 + 4);
-	size_t got = fp ? fread(buf, 4, n + 1, fp) : 0;
-	if (!fp || got != n) {
-		fprintf(stderr, "%s: %s (expected %zu values, read %zu)\n", path,
-		        fp ? "wrong size" : "cannot open", n, got);
-		exit(1);
-	}
-	fclose(fp);
-	return buf;
-}
 
 /* got (n) against NAME.T.f32 */
-static void ref_compare(const char *what, const float *got, const char *name,
-                        const char *t, size_t n)
-{
-	char nm[256];
-	snprintf(nm, sizeof nm, "%s.%s", name, t);
-	float *want = ref_read(nm, "f32", n);
-	double md = 0, mx = 0;
-	for (size_t i = 0; i < n; i++) {
-		md = fabs((double)got[i] - want[i]) > md ? fabs((double)got[i] - want[i]) : md;
-		mx = fabs(want[i]) > mx ? fabs(want[i]) : mx;
-	}
-	printf("  %-44s max diff %.3g, relative %.3g\n", what, md, mx > 0 ? md / mx : md);
-	check_count++;
-	if (!(md <= REF_TOL * mx) || mx == 0) {
-		check_failed++;
-		fprintf(stderr, "FAIL %s %s vs PyTorch: max diff %g, max |ref| %g\n", name, what,
-		        md, mx);
-	}
-	free(want);
-}
+#define REF_CMP(what, got, name, t, n) do { char nm_[256]; \
+	snprintf(nm_, sizeof nm_, "%s.%s", name, t); ref_compare_who(name, what, got, nm_, n); \
+	} while (0)
 
 /* arch with PyTorch's parameters: logits, loss, features, the last
  * linear layer's input, each parameter tensor's gradient (sizes from
@@ -475,10 +440,10 @@ static void ref_model(const char *name, const char *arch, int C, int H, int W, i
 	size_t F = imb_nn_model_point_dim(m, IMB_NN_AT_FEATURES);
 	size_t L = imb_nn_model_point_dim(m, IMB_NN_AT_LAST_LINEAR);
 	/* the points from forwards that leave the running statistics alone */
-	ref_compare("features", imb_nn_model_forward_to(m, x, N, IMB_NN_TRAIN_FROZEN,
+	REF_CMP("features", imb_nn_model_forward_to(m, x, N, IMB_NN_TRAIN_FROZEN,
 	                                                IMB_NN_AT_FEATURES),
 	            name, "feat", N * F);
-	ref_compare("last linear layer's input",
+	REF_CMP("last linear layer's input",
 	            imb_nn_model_forward_to(m, x, N, IMB_NN_TRAIN_FROZEN,
 	                                    IMB_NN_AT_LAST_LINEAR), name, "last", N * L);
 	float *z = fdup(imb_nn_model_forward(m, x, N, IMB_NN_TRAIN), (size_t)N * K);
@@ -486,8 +451,8 @@ static void ref_model(const char *name, const char *arch, int C, int H, int W, i
 	imb_nn_loss Lo;
 	imb_nn_loss_ce(&Lo, K);
 	float loss = imb_nn_loss_forward(&Lo, dz, NULL, z, y, N);
-	ref_compare("logits", z, name, "z", (size_t)N * K);
-	ref_compare("loss", &loss, name, "loss", 1);
+	REF_CMP("logits", z, name, "z", (size_t)N * K);
+	REF_CMP("loss", &loss, name, "loss", 1);
 	imb_nn_model_zero_grad(m);
 	imb_nn_model_backward(m, dz, 0);
 	snprintf(nm, sizeof nm, "%s/%s.sizes.i32", ref_dir, name);
@@ -527,11 +492,11 @@ static void ref_model(const char *name, const char *arch, int C, int H, int W, i
 	}
 	free(want);
 	if (m->B)
-		ref_compare("BN running statistics", m->bufs, name, "bufs", m->B);
+		REF_CMP("BN running statistics", m->bufs, name, "bufs", m->B);
 	imb_nn_optim o;
 	imb_nn_optim_sgd(&o, m->P, 0.1f, 0.9f, 5e-4f, 0);
 	imb_nn_optim_step(&o, m->params, m->grads);
-	ref_compare("parameters after one SGD step", m->params, name, "params1", m->P);
+	REF_CMP("parameters after one SGD step", m->params, name, "params1", m->P);
 	imb_nn_optim_free(&o);
 	imb_nn_loss_free(&Lo);
 	imb_nn_model_free(m);
