@@ -21,6 +21,7 @@ typedef struct {
 	ftype type;             /* the field's type, at offset */
 	size_t offset;
 	int common;             /* also meaningful for other models */
+	unsigned group;         /* IMB_NN_FLAGS_GENERAL, _STEP or _SAM */
 } flag;
 
 static int pick(const char *flag, const char *v, const char *const *names, int n)
@@ -43,6 +44,7 @@ static const char *const optimizers[] = {"sgd", "adamw"};
 static const char *const samplers[] = {"plain", "balanced"};
 static const char *const augments[] = {"none", "crop-flip"};
 static const char *const freezes[] = {"none", "backbone"};
+static const char *const steps[] = {"plain", "sam"};
 
 SETTER(set_epochs, o->epochs = (int)imb_arg_long(flag, arg, 1, 1000000))
 SETTER(set_batch, o->batch = (int)imb_arg_long(flag, arg, 2, 1 << 20))
@@ -69,6 +71,36 @@ SETTER(set_stop, o->stop_after = (int)imb_arg_long(flag, arg, 1, 1000000))
 SETTER(set_val, o->val_frame = arg)
 SETTER(set_seed, o->seed = imb_arg_seed(flag, arg))
 SETTER(set_threads, o->threads = (int)imb_arg_long(flag, arg, 0, 4096))
+SETTER(set_step, o->step = pick(flag, arg, steps, 2) ? IMB_NN_STEP_SAM : IMB_NN_STEP_PLAIN)
+SETTER(set_rho, o->rho = imb_arg_double(flag, arg, 0, 1e3))
+SETTER(set_adaptive, o->adaptive = !arg || strcmp(arg, "0"))
+SETTER(set_rho_min, o->rho_minority = imb_arg_double(flag, arg, 0, 1e3))
+
+/* --rho-class C:R, repeatable (or C:R,C:R): joined into one list that
+ * o->rho_class points to; the classes are checked against the train set */
+static void set_rho_class(imb_nn_train_opts *o, const char *flag, const char *arg)
+{
+	static char buf[4096];
+	if (o->rho_class != buf)
+		buf[0] = 0;
+	char *list = imb_xstrdup(arg), *save = NULL;
+	for (char *spec = strtok_r(list, ",", &save); spec; spec = strtok_r(NULL, ",", &save)) {
+		char *colon = strrchr(spec, ':');
+		if (!colon || colon == spec)
+			imb_usage("%s %s: '%s' is not CLASS:RHO (a class name or index, a radius "
+			          ">= 0)", flag, arg, spec);
+		imb_arg_double(flag, colon + 1, 0, 1e3);
+		if (strlen(buf) + strlen(spec) + 2 > sizeof buf)
+			imb_usage("%s: too many class radii", flag);
+		if (buf[0])
+			strcat(buf, ",");
+		strcat(buf, spec);
+	}
+	if (!buf[0])
+		imb_usage("%s: '%s' names no class (CLASS:RHO)", flag, arg);
+	free(list);
+	o->rho_class = buf;
+}
 
 static void set_loss(imb_nn_train_opts *o, const char *flag, const char *arg)
 {
@@ -80,56 +112,69 @@ static void set_loss(imb_nn_train_opts *o, const char *flag, const char *arg)
 #define F(field) offsetof(imb_nn_train_opts, field)
 
 static const flag table[] = {
-	{"epochs", 1, 'e', "N", "epochs (default 10)", set_epochs, "epochs", T_INT, F(epochs), 0},
+	{"epochs", 1, 'e', "N", "epochs (default 10)", set_epochs, "epochs", T_INT, F(epochs), 0, IMB_NN_FLAGS_GENERAL},
 	{"batch-size", 1, 'b', "N", "batch size (default 128)", set_batch, "batch_size", T_INT,
-	 F(batch), 0},
+	 F(batch), 0, IMB_NN_FLAGS_GENERAL},
 	{"lr", 1, 'l', "X", "learning rate (default 0.1 sgd, 0.001 adamw)", set_lr, "lr", T_DBL,
-	 F(lr), 0},
+	 F(lr), 0, IMB_NN_FLAGS_GENERAL},
 	{"schedule", 1, 0, "S", "cosine (default), cosine:MIN_LR, step (x0.1 every\n"
 	 "third of the epochs), step:EPOCHS:GAMMA, none;\nset per step", set_schedule, "schedule",
-	 T_STR, F(schedule), 0},
+	 T_STR, F(schedule), 0, IMB_NN_FLAGS_GENERAL},
 	{"warmup", 1, 0, "EPOCHS", "linear warm-up from lr/10 (default 0)", set_warmup, "warmup",
-	 T_DBL, F(warmup), 0},
+	 T_DBL, F(warmup), 0, IMB_NN_FLAGS_GENERAL},
 	{"optimizer", 1, 0, "O", "sgd (default) or adamw", set_optimizer, "optimizer", T_INT,
-	 F(optimizer), 0},
+	 F(optimizer), 0, IMB_NN_FLAGS_GENERAL},
 	{"momentum", 1, 0, "X", "SGD momentum (default 0.9)", set_momentum, "momentum", T_DBL,
-	 F(momentum), 0},
+	 F(momentum), 0, IMB_NN_FLAGS_GENERAL},
 	{"nesterov", 0, 0, NULL, "Nesterov momentum", set_nesterov, "nesterov", T_INT, F(nesterov),
-	 0},
+	 0, IMB_NN_FLAGS_GENERAL},
 	{"weight-decay", 1, 0, "X", "default 5e-4 (sgd), 0.01 (adamw, decoupled)", set_wd,
-	 "weight_decay", T_DBL, F(weight_decay), 0},
+	 "weight_decay", T_DBL, F(weight_decay), 0, IMB_NN_FLAGS_GENERAL},
 	{"loss", 1, 0, "L", "ce (default), weighted-ce (inverse class\nfrequency), focal, "
-	 "logit-adjusted, ldam", set_loss, "loss", T_INT, F(loss), 0},
+	 "logit-adjusted, ldam", set_loss, "loss", T_INT, F(loss), 0, IMB_NN_FLAGS_GENERAL},
 	{"focal-gamma", 1, 0, "X", "focal loss exponent (default 2)", set_gamma, "focal_gamma",
-	 T_DBL, F(focal_gamma), 0},
+	 T_DBL, F(focal_gamma), 0, IMB_NN_FLAGS_GENERAL},
 	{"tau", 1, 0, "X", "logit adjustment strength (default 1)", set_tau, "tau", T_DBL, F(tau),
-	 0},
+	 0, IMB_NN_FLAGS_GENERAL},
 	{"sampler", 1, 0, "S", "plain (default) or balanced (every class drawn\nequally often: "
-	 "oversampling in the loader)", set_sampler, "sampler", T_INT, F(sampler), 0},
+	 "oversampling in the loader)", set_sampler, "sampler", T_INT, F(sampler), 0, IMB_NN_FLAGS_GENERAL},
 	{"augment", 1, 0, "A", "crop-flip (pad 4, random crop, horizontal flip) or\nnone; default "
 	 "crop-flip for images of at least\n16x16, none otherwise", set_augment, "augment", T_INT,
-	 F(augment), 0},
+	 F(augment), 0, IMB_NN_FLAGS_GENERAL},
 	{"init", 0, 0, NULL, "start from the first network model frame in the\nstream "
 	 "(fine-tuning); it is consumed. Another head\n(same backbone) keeps only the backbone",
-	 set_init, NULL, T_NONE, 0, 0},
+	 set_init, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
 	{"freeze", 1, 0, "backbone", "train only the last linear layer (linear probe)", set_freeze,
-	 "freeze", T_INT, F(freeze_backbone), 0},
+	 "freeze", T_INT, F(freeze_backbone), 0, IMB_NN_FLAGS_GENERAL},
 	{"checkpoint", 1, 0, "FILE", "write a checkpoint (atomically) every N epochs\n"
-	 "(--checkpoint-every) and after the last epoch", set_ckpt, NULL, T_NONE, 0, 0},
+	 "(--checkpoint-every) and after the last epoch", set_ckpt, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
 	{"checkpoint-every", 1, 0, "N", "epochs between checkpoints (default 1)", set_ckpt_every,
-	 NULL, T_NONE, 0, 0},
+	 NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
 	{"resume", 1, 0, "FILE", "continue from a checkpoint: the same seed, data\nand threads "
 	 "give the same model bytes. Settings\nnot given come from the checkpoint; one given\n"
-	 "that differs from it is a usage error", set_resume, NULL, T_NONE, 0, 0},
+	 "that differs from it is a usage error", set_resume, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
 	{"stop-after", 1, 0, "N", "stop after epoch N (resume later)", set_stop, NULL, T_NONE, 0,
-	 0},
+	 0, IMB_NN_FLAGS_GENERAL},
 	{"val-frame", 1, 0, "NAME", "after each epoch, eval-mode accuracy and loss,\noverall and "
 	 "per class, on the dataset frame NAME\n(forwarded unchanged): on the epoch line and in\n"
-	 "the log frame (val_acc, val_per_class_acc, ...)", set_val, NULL, T_NONE, 0, 0},
+	 "the log frame (val_acc, val_per_class_acc, ...)", set_val, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
+	{"step", 1, 0, "S", "plain (default) or sam: SAM's two passes (ascent\n"
+	 "to w + e, the gradient there, back to w)", set_step, "step", T_INT, F(step), 0,
+	 IMB_NN_FLAGS_STEP},
+	{"rho", 1, 0, "R", "SAM's radius: ||e|| = R (default 0.05; 0: the\nplain step, bit for bit)",
+	 set_rho, "rho", T_DBL, F(rho), 0, IMB_NN_FLAGS_SAM},
+	{"adaptive", 0, 0, NULL, "ASAM: e = R T^2 g / ||T g||, T = |w| + 0.01,\nover every "
+	 "parameter", set_adaptive, "adaptive", T_INT, F(adaptive), 0, IMB_NN_FLAGS_SAM},
+	{"rho-minority", 1, 0, "R", "radius of every class whose train count is below\nthe median "
+	 "count: its ascent terms are scaled by\nR / rho", set_rho_min, "rho_minority", T_DBL,
+	 F(rho_minority), 0, IMB_NN_FLAGS_SAM},
+	{"rho-class", 1, 0, "C:R", "radius R of class C (a name or an index);\nrepeatable, "
+	 "after --rho-minority", set_rho_class, "rho_class", T_STR, F(rho_class), 0,
+	 IMB_NN_FLAGS_SAM},
 	{"seed", 1, 's', "N", "seed of a network's initialisation and loader\n(default 0)",
-	 set_seed, "seed", T_U64, F(seed), 1},
+	 set_seed, "seed", T_U64, F(seed), 1, IMB_NN_FLAGS_GENERAL},
 	{"threads", 1, 't', "N", "threads (default 0: one per core)", set_threads, NULL, T_NONE, 0,
-	 1},
+	 1, IMB_NN_FLAGS_GENERAL},
 };
 #define NFLAGS ((int)(sizeof table / sizeof *table))
 static_assert(sizeof table / sizeof *table <= IMB_NN_FLAGS_MAX, "nn_flags: the table is full");
@@ -205,6 +250,11 @@ const char *imb_nn_flags_first(const imb_nn_flags *fl)
 
 char *imb_nn_flags_help(int common)
 {
+	return imb_nn_flags_help_groups(IMB_NN_FLAGS_ALL, common);
+}
+
+char *imb_nn_flags_help_groups(unsigned groups, int common)
+{
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
@@ -212,7 +262,7 @@ char *imb_nn_flags_help(int common)
 		imb_die(1, "out of memory");
 	for (int i = 0; i < NFLAGS; i++) {
 		const flag *f = &table[i];
-		if (f->common && !common)
+		if ((f->common && !common) || !(f->group & groups))
 			continue;
 		int n = f->shortc ? fprintf(fp, "  -%c, --%s", f->shortc, f->name)
 		                  : fprintf(fp, "      --%s", f->name);

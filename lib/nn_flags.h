@@ -5,7 +5,8 @@
  *   epochs (-e), batch-size (-b), lr (-l), schedule, warmup, optimizer,
  *   momentum, nesterov, weight-decay, loss, focal-gamma, tau, sampler,
  *   augment, init, freeze, checkpoint, checkpoint-every, resume,
- *   stop-after, val-frame, seed (-s), threads (-t)
+ *   stop-after, val-frame, step, rho, adaptive, rho-minority, rho-class,
+ *   seed (-s), threads (-t)
  *
  * A tool lists its own options first, then appends the table's
  * (imb_nn_flags_options), and hands every option getopt_long returns to
@@ -28,6 +29,12 @@ extern "C" {
 #define IMB_NN_FLAGS_MAX 32
 #define IMB_NN_FLAG_ID 0x1000   /* getopt ids of long-only flags start here */
 
+/* groups of the table, for help text: the general flags, --step, SAM's */
+#define IMB_NN_FLAGS_GENERAL 1u
+#define IMB_NN_FLAGS_STEP 2u
+#define IMB_NN_FLAGS_SAM 4u
+#define IMB_NN_FLAGS_ALL 7u
+
 typedef struct {
 	unsigned char given[IMB_NN_FLAGS_MAX];
 	const char *arg[IMB_NN_FLAGS_MAX];   /* the text given, for messages */
@@ -49,6 +56,9 @@ const char *imb_nn_flags_first(const imb_nn_flags *fl);
 /* The help lines of the table, one flag each ("  -e, --epochs N  ..."),
  * common ones included when common is non-zero. malloc'd. */
 char *imb_nn_flags_help(int common);
+/* The same for the flags of some groups (IMB_NN_FLAGS_SAM | ...), in
+ * table order. malloc'd. */
+char *imb_nn_flags_help_groups(unsigned groups, int common);
 /* Settings for --resume from a checkpoint's params (with "arch"; see
  * nn_checkpoint.h's imb_nn_checkpoint_settings) and thread count: every
  * setting not given (the architecture when model_given is 0; threads)

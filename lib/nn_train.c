@@ -4,6 +4,7 @@
 #include "nn_backend.h"
 #include "nn_checkpoint.h"
 #include "nn_frame.h"
+#include "nn_sam.h"
 #include "util.h"
 
 #include <errno.h>
@@ -30,6 +31,9 @@ void imb_nn_train_opts_init(imb_nn_train_opts *o)
 	o->tau = 1;
 	o->sampler = IMB_NN_SAMPLER_PLAIN;
 	o->augment = IMB_NN_AUG_AUTO;
+	o->step = IMB_NN_STEP_PLAIN;
+	o->rho = -1;
+	o->rho_minority = -1;
 }
 
 static char errbuf[512];
@@ -70,6 +74,20 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o)
 	}
 	if (o->checkpoint_every > 0 && !o->checkpoint) {
 		snprintf(errbuf, sizeof errbuf, "--checkpoint-every needs --checkpoint FILE");
+		return errbuf;
+	}
+	if (o->step != IMB_NN_STEP_SAM) {
+		const char *f = o->rho >= 0 ? "--rho" : o->adaptive ? "--adaptive"
+		                : o->rho_minority >= 0 ? "--rho-minority" : o->rho_class ? "--rho-class"
+		                : NULL;
+		if (f) {
+			snprintf(errbuf, sizeof errbuf, "%s applies to --step sam (this run has --step "
+			         "plain)", f);
+			return errbuf;
+		}
+	} else if (o->rho == 0 && (o->rho_minority >= 0 || o->rho_class)) {
+		snprintf(errbuf, sizeof errbuf, "%s needs --rho > 0: class c's ascent terms are "
+		         "scaled by rho_c / rho", o->rho_minority >= 0 ? "--rho-minority" : "--rho-class");
 		return errbuf;
 	}
 	if (o->stop_after > o->epochs) {
@@ -115,6 +133,7 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 	imb_val_set_int(p, "seed", (int64_t)o->seed);
 	imb_val_set_str(p, "freeze", o->freeze_backbone ? "backbone" : "none");
 	imb_val_set_int(p, "init", init);
+	imb_val_set_str(p, "step", o->step == IMB_NN_STEP_SAM ? "sam" : "plain");
 	return p;
 }
 
@@ -200,6 +219,7 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	memset(L, 0, sizeof *L);
 	L->o = o;
 	L->log = imb_val_arr();
+	int ret = -1;
 	const char *msg = imb_nn_train_check(o);
 	if (msg) {
 		imb_seterr("%s", msg);
@@ -268,6 +288,29 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	L->lr = lr;
 	L->step = imb_nn_step_plain;
 	L->params = params_val(o, m->arch, aug, lr, wd, init != NULL);
+	if (o->step == IMB_NN_STEP_SAM) {
+		double *rc = imb_xmalloc((size_t)t->K * sizeof *rc);
+		double rho = o->rho >= 0 ? o->rho : IMB_NN_SAM_RHO;
+		if (imb_nn_sam_radii(rc, o, t) < 0) {
+			free(rc);
+			ret = -2;     /* a class the train set does not have: usage */
+			goto fail;
+		}
+		if (imb_nn_step_sam(&L->step, rho, o->adaptive, t->K, rc) < 0) {
+			free(rc);
+			goto fail;
+		}
+		imb_val_set_float(L->params, "rho", rho);
+		imb_val_set_int(L->params, "adaptive", o->adaptive);
+		if (o->adaptive)
+			imb_val_set_float(L->params, "asam_eta", IMB_NN_ASAM_ETA);
+		if (o->rho_minority >= 0)
+			imb_val_set_float(L->params, "rho_minority", o->rho_minority);
+		if (o->rho_class)
+			imb_val_set_str(L->params, "rho_class", o->rho_class);
+		imb_val_set(L->params, "rho_per_class", imb_val_float_array(rc, (size_t)t->K));
+		free(rc);
+	}
 	L->fingerprint = imb_nn_data_fingerprint(train);
 	/* hooks */
 	if (o->val) {
@@ -291,7 +334,7 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	return 0;
 fail:
 	imb_nn_loop_free(L);
-	return -1;
+	return ret;
 }
 
 void imb_nn_loop_free(imb_nn_loop *L)
@@ -509,8 +552,9 @@ int imb_nn_train(const imb_frame *train, const imb_frame *init, const imb_nn_tra
 {
 	*model = *log = NULL;
 	imb_nn_loop L;
-	if (imb_nn_loop_init(&L, train, init, o) < 0)
-		return -1;
+	int ri = imb_nn_loop_init(&L, train, init, o);
+	if (ri < 0)
+		return ri;
 	int r = imb_nn_loop_run(&L);
 	if (r == 0)
 		imb_nn_loop_finish(&L, model, log, summary, ssize);

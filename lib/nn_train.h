@@ -8,7 +8,9 @@
  *   objective   nn_objective.h: ce, weighted-ce, focal, logit-adjusted,
  *               ldam (nn_loss.h); class counts and priors from the train set
  *   optimiser   nn_optim.h: SGD (momentum, Nesterov, weight decay) or AdamW
- *   step        nn_step.h: plain (forward, objective, backward, update)
+ *   step        nn_step.h: plain (forward, objective, backward, update);
+ *               nn_sam.h: SAM (ascent, second pass, restore, update), with
+ *               a per-class radius and ASAM
  *   hooks       nn_hooks.h: validation on a frame, snapshots, per step and
  *               per epoch
  *   checkpoint  nn_checkpoint.h: every part's state at an epoch boundary
@@ -23,8 +25,8 @@
  *
  *   imb_nn_loop L;
  *   if (imb_nn_loop_init(&L, train, init, &o) < 0) ...
- *   imb_nn_step_free(&L.step);            SAM: its step, with its own
- *   sam_step(&L.step, rho, weights);      buffers and ascent objective
+ *   imb_nn_step_free(&L.step);            another step (o->step picks
+ *   imb_nn_step_sam(&L.step, rho, 0, K, rho_c);   SAM already)
  *   imb_nn_hook h;                        SGHMC: snapshots every k epochs
  *   imb_nn_hook_snapshots(&h, k, 0, collect, &ensemble);
  *   imb_nn_loop_add_hook(&L, &h);
@@ -74,6 +76,7 @@ extern "C" {
 
 typedef enum { IMB_NN_SAMPLER_PLAIN, IMB_NN_SAMPLER_BALANCED } imb_nn_sampler_kind;
 typedef enum { IMB_NN_AUG_AUTO = -1, IMB_NN_AUG_NONE = 0, IMB_NN_AUG_CROP_FLIP = 1 } imb_nn_aug_mode;
+typedef enum { IMB_NN_STEP_PLAIN, IMB_NN_STEP_SAM } imb_nn_step_kind;
 
 typedef struct {
 	const char *arch;          /* NULL: the --init model's */
@@ -102,11 +105,18 @@ typedef struct {
 	int init;                  /* start from a network model frame (--init) */
 	const char *val_frame;     /* validate on the dataset frame of this name, or NULL */
 	const imb_frame *val;      /* that frame, found by the caller (NULL: no validation) */
+	/* the step (nn_sam.h for SAM's settings) */
+	imb_nn_step_kind step;     /* default plain */
+	double rho;                /* SAM's radius; < 0: unset (0.05 with SAM) */
+	int adaptive;              /* ASAM */
+	double rho_minority;       /* radius of classes counted below the median; < 0: unset */
+	const char *rho_class;     /* "C:R,C:R,...": radii of named classes, or NULL */
 } imb_nn_train_opts;
 
 void imb_nn_train_opts_init(imb_nn_train_opts *o);
 /* Validate the options before any data is read; NULL when fine, else a
- * message naming the flag (static storage). */
+ * message naming the flag (static storage). SAM's settings need --step
+ * sam; a class radius needs rho > 0. */
 const char *imb_nn_train_check(const imb_nn_train_opts *o);
 
 /* Train on the dataset frame `train`, starting from the network model
@@ -119,7 +129,9 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o);
  * (including those before a resume). Both carry the train frame's history
  * (the caller appends its own entry). summary gets a one-line account.
  * Returns 0; -1 with imb_error() for bad data, a bad init frame or
- * checkpoint, or a failed checkpoint write. */
+ * checkpoint, or a failed checkpoint write; -2 with imb_error() for a
+ * setting the train set contradicts (--rho-class naming a class it does
+ * not have: a usage error). */
 int imb_nn_train(const imb_frame *train, const imb_frame *init, const imb_nn_train_opts *o,
                  imb_frame **model, imb_frame **log, char *summary, size_t summary_size);
 
@@ -171,7 +183,8 @@ struct imb_nn_loop {
  * architecture share the backbone (imb_nn_arch_same_backbone): the
  * backbone (params[0..head) and BN buffers) is copied, the whole block
  * when architecture and classes agree. With o->val, a validation hook.
- * 0, or -1 with imb_error() (L is then freed). */
+ * The step is o->step's (SAM with its radii, nn_sam.h). 0, or -1 with
+ * imb_error(), or -2 as imb_nn_train (L is then freed). */
 int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *init,
                      const imb_nn_train_opts *o);
 /* Add a hook (taken: the loop frees it). 0, or -1 when full. */
