@@ -61,8 +61,9 @@ int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
-	char ck[256];
+	char ck[256], ck2[256];
 	snprintf(ck, sizeof ck, "%s/ck.imb", dir);
+	snprintf(ck2, sizeof ck2, "%s/ck2.imb", dir);
 	imb_nn_flags fl;
 	imb_nn_train_opts o;
 	char *a1[] = {"t", "-e", "4", "--batch-size", "16", "--lr", "0.05", "--sampler", "balanced",
@@ -87,7 +88,8 @@ int main(void)
 	                       "momentum", "nesterov", "weight-decay", "loss", "focal-gamma", "tau",
 	                       "sampler", "augment", "init", "freeze backbone", "checkpoint FILE",
 	                       "checkpoint-every", "resume", "stop-after", "val-frame NAME", "seed",
-	                       "threads"};
+	                       "threads", "step S", "rho R", "adaptive", "rho-minority R",
+	                       "rho-class C:R"};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		char want[64];
 		snprintf(want, sizeof want, "--%s", names[i]);
@@ -97,6 +99,24 @@ int main(void)
 	help = imb_nn_flags_help(0);
 	CHECK(strstr(help, "--seed") == NULL && strstr(help, "--epochs") != NULL);
 	free(help);
+	help = imb_nn_flags_help_groups(IMB_NN_FLAGS_SAM, 1);
+	CHECK(strstr(help, "--rho-minority") && strstr(help, "--adaptive"));
+	CHECK(strstr(help, "--epochs") == NULL && strstr(help, "--step") == NULL);
+	free(help);
+
+	/* SAM's flags; --rho-class repeats into one list, a fresh parse starts it anew */
+	char *sam[] = {"t", "--step", "sam", "--rho", "0.1", "--adaptive", "--rho-minority", "0.3",
+	               "--rho-class", "1:0.5", "--rho-class", "maj:0.2,2:0", NULL};
+	parse(&fl, &o, sam);
+	CHECK(o.step == IMB_NN_STEP_SAM && o.rho == 0.1 && o.adaptive == 1);
+	CHECK(o.rho_minority == 0.3);
+	CHECK_STR(o.rho_class, "1:0.5,maj:0.2,2:0");
+	CHECK(imb_nn_train_check(&o) == NULL);
+	char *sam2[] = {"t", "--rho-class", "0:1", NULL};
+	parse(&fl, &o, sam2);
+	CHECK_STR(o.rho_class, "0:1");
+	CHECK(o.step == IMB_NN_STEP_PLAIN && o.rho < 0 && o.rho_minority < 0);
+	CHECK_HAS(imb_nn_train_check(&o), "--rho-class applies to --step sam");
 
 	/* --resume with no other flag: the settings come from the checkpoint */
 	imb_frame *d = images(40), *full, *lf, *part, *lp, *res, *lr;
@@ -166,6 +186,48 @@ int main(void)
 	if (msg)
 		CHECK_HAS(msg, "--model resnet20");
 	imb_val_free(cp);
+	/* SAM: its settings come from the checkpoint too; one that differs is named */
+	imb_frame *sfull, *slf, *spart, *slp, *sres, *slr;
+	char *sbase[] = {"t", "-e", "3", "-b", "16", "--step", "sam", "--rho", "0.1",
+	                 "--rho-class", "1:0.3", "-s", "4", "-t", "2", NULL};
+	parse(&fl, &o, sbase);
+	o.arch = "resnet8";
+	CHECK(imb_nn_train(d, NULL, &o, &sfull, &slf, s, sizeof s) == 0);
+	o.checkpoint = ck2;
+	o.stop_after = 1;
+	CHECK(imb_nn_train(d, NULL, &o, &spart, &slp, s, sizeof s) == 0);
+	char *sagain[] = {"t", "--resume", ck2, NULL};
+	parse(&fl, &o, sagain);
+	CHECK(imb_nn_checkpoint_settings(ck2, &cp, &th) == 0);
+	CHECK(imb_nn_flags_resume(&fl, &o, cp, th, 0) == NULL);
+	CHECK(o.step == IMB_NN_STEP_SAM && o.rho == 0.1);
+	CHECK_STR(o.rho_class, "1:0.3");
+	CHECK(imb_nn_train(d, NULL, &o, &sres, &slr, s, sizeof s) == 0);
+	if (sfull && sres) {
+		CHECK(same(sfull, sres, "params"));
+		CHECK(same(sfull, sres, "bufs"));
+		CHECK(!same(sfull, full, "params"));
+		fprintf(stderr, "  SAM, --resume alone: the bytes of the uninterrupted run\n");
+		imb_frame_free(sres);
+		imb_frame_free(slr);
+	}
+	imb_val_free(cp);
+	char *sdiff[][3] = {{"--rho", "0.2", "--rho"}, {"--rho-class", "1:0.4", "--rho-class"},
+	                    {"--step", "plain", "--step"}, {"--adaptive", NULL, "--adaptive"}};
+	for (size_t i = 0; i < sizeof sdiff / sizeof *sdiff; i++) {
+		char *av[] = {"t", "--resume", ck2, sdiff[i][0], sdiff[i][1], NULL};
+		parse(&fl, &o, av);
+		CHECK(imb_nn_checkpoint_settings(ck2, &cp, &th) == 0);
+		const char *m = imb_nn_flags_resume(&fl, &o, cp, th, 0);
+		CHECK(m != NULL);
+		if (m)
+			CHECK_HAS(m, sdiff[i][2]);
+		imb_val_free(cp);
+	}
+	imb_frame_free(sfull);
+	imb_frame_free(slf);
+	imb_frame_free(spart);
+	imb_frame_free(slp);
 	/* not a checkpoint */
 	CHECK(imb_nn_checkpoint_settings("/nonexistent/ck", &cp, &th) == -1);
 	CHECK_HAS(imb_error(), "/nonexistent/ck");
@@ -175,6 +237,7 @@ int main(void)
 	imb_frame_free(lp);
 	imb_frame_free(d);
 	unlink(ck);
+	unlink(ck2);
 	rmdir(dir);
 	CHECK_DONE();
 }
