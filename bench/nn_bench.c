@@ -5,6 +5,11 @@
  *       STEPS training steps (zero grads, forward, cross-entropy,
  *       backward, SGD-momentum step) on random data after one warm-up
  *       step: "train ARCH images_per_s MEDIAN maxrss_kb KB"
+ *   nn_bench step KIND ARCH C H W K BATCH STEPS THREADS
+ *       STEPS steps of the loop's step part on random data (labels:
+ *       class 1 a quarter of the samples) after one warm-up step, KIND
+ *       plain, sam (rho 0.05), sam-minority (class 1 at 0.2) or asam:
+ *       "step KIND ARCH ms_per_step MEDIAN" (bench/sam.sh)
  *   nn_bench sgemm SIZE THREADS
  *       the backend's gemm (OpenBLAS sgemm split over the engine's
  *       threads), SIZE^3, best of 5: "sgemm SIZE gflops G"
@@ -17,7 +22,10 @@
 #include "nn_backend.h"
 #include "nn_layers.h"
 #include "nn_loss.h"
+#include "nn_objective.h"
 #include "nn_optim.h"
+#include "nn_sam.h"
+#include "nn_step.h"
 #include "rng.h"
 #include "util.h"
 
@@ -84,6 +92,81 @@ static int bench_train(char **a)
 	qsort(t + 1, (size_t)steps, sizeof(double), cmp_d);
 	double med = t[1 + (steps - 1) / 2];
 	printf("train %s images_per_s %.1f maxrss_kb %ld\n", arch, N / med, maxrss_kb());
+	return 0;
+}
+
+static int bench_step(char **a)
+{
+	const char *kind = a[0], *arch = a[1];
+	int C = atoi(a[2]), H = atoi(a[3]), W = atoi(a[4]), K = atoi(a[5]);
+	int N = atoi(a[6]), steps = atoi(a[7]);
+	const imb_nn_backend *be = imb_nn_be();
+	be->set_threads(atoi(a[8]));
+	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
+	if (!m || K < 2) {
+		fprintf(stderr, "nn_bench: %s\n", m ? "step needs K >= 2" : imb_error());
+		return 1;
+	}
+	imb_rng r;
+	imb_rng_seed(&r, 1);
+	imb_nn_model_init(m, &r);
+	imb_nn_batch b;
+	memset(&b, 0, sizeof b);
+	b.cap = (size_t)N;
+	b.n = N;
+	b.D = (size_t)C * H * W;
+	float *xh = rand_buf(&r, (size_t)N * b.D);
+	b.x = be->alloc((size_t)N * b.D * sizeof(float));
+	be->upload(b.x, xh, (size_t)N * b.D * sizeof(float));
+	b.yh = imb_xmalloc((size_t)N * sizeof(int32_t));
+	int64_t *counts = imb_xcalloc((size_t)K, sizeof *counts);
+	for (int i = 0; i < N; i++) {
+		b.yh[i] = i % 4 == 0 ? 1 : 0;
+		counts[b.yh[i]]++;
+	}
+	for (int k = 0; k < K; k++)
+		counts[k] += 1;
+	b.y = be->alloc((size_t)N * sizeof(int32_t));
+	be->upload(b.y, b.yh, (size_t)N * sizeof(int32_t));
+	imb_nn_objective ob;
+	imb_nn_optimizer opt;
+	if (imb_nn_objective_xent(&ob, IMB_NN_LOSS_CE, K, counts, 2, 1) < 0 ||
+	    imb_nn_optimizer_sgd(&opt, m->P, 0.01f, 0.9f, 5e-4f, 0) < 0) {
+		fprintf(stderr, "nn_bench: %s\n", imb_error());
+		return 1;
+	}
+	imb_nn_step_ctx c = { m, &ob, &opt, 0, 0, be->alloc((size_t)N * K * sizeof(float)),
+	                      be->alloc((size_t)N * sizeof(float)) };
+	imb_nn_step st = imb_nn_step_plain;
+	double *rc = imb_xmalloc((size_t)K * sizeof *rc);
+	for (int k = 0; k < K; k++)
+		rc[k] = k == 1 ? 0.2 : 0.05;
+	int bad = 0;
+	if (!strcmp(kind, "sam"))
+		bad = imb_nn_step_sam(&st, 0.05, 0, K, NULL);
+	else if (!strcmp(kind, "sam-minority"))
+		bad = imb_nn_step_sam(&st, 0.05, 0, K, rc);
+	else if (!strcmp(kind, "asam"))
+		bad = imb_nn_step_sam(&st, 0.5, 1, K, NULL);
+	else if (strcmp(kind, "plain"))
+		bad = imb_seterr("unknown step '%s' (plain, sam, sam-minority, asam)", kind);
+	if (bad) {
+		fprintf(stderr, "nn_bench: %s\n", imb_error());
+		return 1;
+	}
+	double *t = imb_xmalloc((size_t)(steps + 1) * sizeof(double));
+	for (int s = 0; s <= steps; s++) {   /* step 0 warms up */
+		double t0 = imb_now();
+		imb_nn_step_out so;
+		if (st.run(&st, &c, &b, 0.01f, &so) < 0) {
+			fprintf(stderr, "nn_bench: %s\n", imb_error());
+			return 1;
+		}
+		t[s] = imb_now() - t0;
+	}
+	qsort(t + 1, (size_t)steps, sizeof(double), cmp_d);
+	printf("step %s %s ms_per_step %.4g\n", kind, arch, 1e3 * t[1 + (steps - 1) / 2]);
+	imb_nn_step_free(&st);
 	return 0;
 }
 
@@ -163,11 +246,15 @@ int main(int argc, char **argv)
 {
 	if (argc >= 10 && !strcmp(argv[1], "train"))
 		return bench_train(argv + 2);
+	if (argc >= 11 && !strcmp(argv[1], "step"))
+		return bench_step(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "sgemm"))
 		return bench_sgemm(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "conv"))
 		return bench_conv(argv + 2);
 	fprintf(stderr, "usage: nn_bench train ARCH C H W K BATCH STEPS THREADS\n"
+	        "       nn_bench step plain|sam|sam-minority|asam ARCH C H W K BATCH STEPS "
+	        "THREADS\n"
 	        "       nn_bench sgemm SIZE THREADS\n"
 	        "       nn_bench conv BATCH THREADS\n");
 	return 2;

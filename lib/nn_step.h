@@ -4,12 +4,12 @@
  *   plain   zero the gradients, forward in train mode, objective,
  *           backward, optimiser step
  *
- * SAM will be a second entry: with the model, the objective (its own
- * class-reweighted one for the ascent), the optimiser and the batch from
- * imb_nn_step_ctx, and its own backend buffers in state: forward/backward,
- * e = rho g / |g| (backend dot/scale), params += e (axpy), a second
- * forward/backward with BN statistics frozen, params -= e (copy back),
- * then the optimiser step on the second gradient. */
+ * SAM is a second entry (nn_sam.h): with the model, the objective, the
+ * optimiser and the batch from imb_nn_step_ctx, and its own backend
+ * buffers in state: forward/backward (d out rows scaled by the class
+ * radii), e = rho g / ||g|| (backend sqnorm, axpy), a second
+ * forward/backward with BN running statistics frozen, params copied
+ * back, then the optimiser step on the second gradient. */
 #ifndef IMB_NN_STEP_H
 #define IMB_NN_STEP_H
 
