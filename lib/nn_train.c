@@ -133,7 +133,6 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 	imb_val_set_int(p, "seed", (int64_t)o->seed);
 	imb_val_set_str(p, "freeze", o->freeze_backbone ? "backbone" : "none");
 	imb_val_set_int(p, "init", init);
-	imb_val_set_str(p, "step", o->step == IMB_NN_STEP_SAM ? "sam" : "plain");
 	return p;
 }
 
@@ -219,7 +218,6 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	memset(L, 0, sizeof *L);
 	L->o = o;
 	L->log = imb_val_arr();
-	int ret = -1;
 	const char *msg = imb_nn_train_check(o);
 	if (msg) {
 		imb_seterr("%s", msg);
@@ -291,15 +289,14 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	if (o->step == IMB_NN_STEP_SAM) {
 		double *rc = imb_xmalloc((size_t)t->K * sizeof *rc);
 		double rho = o->rho >= 0 ? o->rho : IMB_NN_SAM_RHO;
-		if (imb_nn_sam_radii(rc, o, t) < 0) {
-			free(rc);
-			ret = -2;     /* a class the train set does not have: usage */
-			goto fail;
-		}
-		if (imb_nn_step_sam(&L->step, rho, o->adaptive, t->K, rc) < 0) {
+		if (imb_nn_sam_radii(rc, o, t) < 0 ||
+		    imb_nn_step_sam(&L->step, rho, o->adaptive, t->K, rc) < 0) {
 			free(rc);
 			goto fail;
 		}
+		/* only with SAM: a plain run's params (and its checkpoints) stay
+		 * as they were before there was a choice */
+		imb_val_set_str(L->params, "step", "sam");
 		imb_val_set_float(L->params, "rho", rho);
 		imb_val_set_int(L->params, "adaptive", o->adaptive);
 		if (o->adaptive)
@@ -334,7 +331,7 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	return 0;
 fail:
 	imb_nn_loop_free(L);
-	return ret;
+	return -1;
 }
 
 void imb_nn_loop_free(imb_nn_loop *L)
@@ -552,9 +549,8 @@ int imb_nn_train(const imb_frame *train, const imb_frame *init, const imb_nn_tra
 {
 	*model = *log = NULL;
 	imb_nn_loop L;
-	int ri = imb_nn_loop_init(&L, train, init, o);
-	if (ri < 0)
-		return ri;
+	if (imb_nn_loop_init(&L, train, init, o) < 0)
+		return -1;
 	int r = imb_nn_loop_run(&L);
 	if (r == 0)
 		imb_nn_loop_finish(&L, model, log, summary, ssize);

@@ -129,9 +129,8 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o);
  * (including those before a resume). Both carry the train frame's history
  * (the caller appends its own entry). summary gets a one-line account.
  * Returns 0; -1 with imb_error() for bad data, a bad init frame or
- * checkpoint, or a failed checkpoint write; -2 with imb_error() for a
- * setting the train set contradicts (--rho-class naming a class it does
- * not have: a usage error). */
+ * checkpoint, a --rho-class class the train set does not have, or a
+ * failed checkpoint write. */
 int imb_nn_train(const imb_frame *train, const imb_frame *init, const imb_nn_train_opts *o,
                  imb_frame **model, imb_frame **log, char *summary, size_t summary_size);
 
@@ -184,7 +183,7 @@ struct imb_nn_loop {
  * backbone (params[0..head) and BN buffers) is copied, the whole block
  * when architecture and classes agree. With o->val, a validation hook.
  * The step is o->step's (SAM with its radii, nn_sam.h). 0, or -1 with
- * imb_error(), or -2 as imb_nn_train (L is then freed). */
+ * imb_error() (L is then freed). */
 int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *init,
                      const imb_nn_train_opts *o);
 /* Add a hook (taken: the loop frees it). 0, or -1 when full. */

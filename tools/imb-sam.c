@@ -66,10 +66,7 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 			init = want[i].f;
 		else
 			j->o->val = want[i].f;
-	int rc = imb_nn_train(train, init, j->o, &m, &log, summary, sizeof summary);
-	if (rc == -2)
-		imb_usage("%s", imb_error());
-	if (rc < 0)
+	if (imb_nn_train(train, init, j->o, &m, &log, summary, sizeof summary) < 0)
 		imb_die(1, "%s", imb_error());
 	imb_history_append(m, (int64_t)j->o->seed);
 	imb_history_append(log, (int64_t)j->o->seed);

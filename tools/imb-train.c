@@ -103,10 +103,7 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 				init = want[i].f;
 			else
 				j->no->val = want[i].f;
-		int rc = imb_nn_train(train, init, j->no, &m, &log, summary, sizeof summary);
-		if (rc == -2)
-			imb_usage("%s", imb_error());
-		if (rc < 0)
+		if (imb_nn_train(train, init, j->no, &m, &log, summary, sizeof summary) < 0)
 			imb_die(1, "%s", imb_error());
 		seed = (int64_t)j->no->seed;
 	} else {
