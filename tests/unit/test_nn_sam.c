@@ -3,7 +3,8 @@
  * features, 3 classes, 6 samples): the ascent gradient g_a, e, the point
  * w + e (the logits of the second pass, recorded by a wrapping
  * objective), the plain gradient there and the SGD update (momentum and
- * weight decay at the restored w); plain SAM, a minority radius, ASAM.
+ * weight decay at the restored w); plain SAM, a minority radius, ASAM,
+ * and a minority radius over weighted-ce's class weights.
  * A minority radius changes only the minority terms of the ascent: a
  * batch without minority samples gives plain SAM's bits, and the point
  * w + e moves as the double reference predicts for two radii. rho 0 is
@@ -44,12 +45,20 @@ static void ref_logits(const double *w, const float *x, int n, double *z)
 		}
 }
 
-/* the CE loss (mean over the batch) at w, and g (P): the gradient of
- * sum_i s_{y_i} l_i / n (s NULL: all 1) */
+/* class weights of the objective: NULL (CE), or weighted-ce's inverse
+ * frequencies of the counts {3, 1, 2}: (6 / 3) / n_c */
+static const double *A;
+static const double AINV[K] = {2.0 / 3, 2.0, 1.0};
+
+/* the CE loss sum_i a_{y_i} l_i / sum_i a_{y_i} at w (a = A, or 1), and
+ * g (P): the gradient of sum_i s_{y_i} a_{y_i} l_i / sum_i a_{y_i} (s
+ * NULL: all 1), the plain normaliser */
 static double ref_grad(const double *w, const float *x, const int32_t *y, int n,
                        const double *s, double *g)
 {
-	double z[N * K], loss = 0;
+	double z[N * K], loss = 0, asum = 0;
+	for (int i = 0; i < n; i++)
+		asum += A ? A[y[i]] : 1;
 	ref_logits(w, x, n, z);
 	memset(g, 0, P * sizeof *g);
 	for (int i = 0; i < n; i++) {
@@ -60,10 +69,10 @@ static double ref_grad(const double *w, const float *x, const int32_t *y, int n,
 			sum += exp(z[i * K + k] - mx);
 		for (int k = 0; k < K; k++)
 			p[k] = exp(z[i * K + k] - mx) / sum;
-		loss -= log(p[y[i]]) / n;
-		double sc = s ? s[y[i]] : 1;
+		double a = A ? A[y[i]] : 1, sc = s ? s[y[i]] : 1;
+		loss -= a * log(p[y[i]]) / asum;
 		for (int k = 0; k < K; k++) {
-			double dz = sc * (p[k] - (k == y[i])) / n;
+			double dz = sc * a * (p[k] - (k == y[i])) / asum;
 			for (int j = 0; j < D; j++)
 				g[k * D + j] += dz * x[i * D + j];
 			g[K * D + k] += dz;
@@ -139,7 +148,8 @@ static result run_linear(const int32_t *yh, int n, int sam, double rho, int adap
 	be->upload(m->params, wf, sizeof wf);
 	rec *r = calloc(1, sizeof *r);
 	int64_t counts[K] = {3, 1, 2};
-	CHECK(imb_nn_objective_xent(&r->inner, IMB_NN_LOSS_CE, K, counts, 2, 1) == 0);
+	CHECK(imb_nn_objective_xent(&r->inner, A ? IMB_NN_LOSS_WEIGHTED_CE : IMB_NN_LOSS_CE, K,
+	                            counts, 2, 1) == 0);
 	imb_nn_objective ob = { "rec", K, 1, rec_forward, NULL, r };
 	imb_nn_optimizer opt;
 	CHECK(imb_nn_optimizer_sgd(&opt, P, LR, MOM, WD, 0) == 0);
@@ -412,6 +422,10 @@ int main(void)
 	against_ref("a minority radius: rho 0.05, class 1 0.6", y, 0.05, rmin2, 0);
 	against_ref("ASAM, rho 0.5 (T = |w| + 0.01)", y, 0.5, NULL, 1);
 	against_ref("ASAM with a minority radius", y, 0.5, rmin, 1);
+	/* weighted-ce: the radius scales a_c l_i, the normaliser stays sum a */
+	A = AINV;
+	against_ref("weighted-ce, a minority radius: rho 0.05, class 1 0.2", y, 0.05, rmin, 0);
+	A = NULL;
 
 	/* the minority radius turns e as predicted: e for s = 4 and s = 12
 	 * are the reference's directions, which differ from plain SAM's */
