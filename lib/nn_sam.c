@@ -215,13 +215,14 @@ int imb_nn_sam_radii(double *rho_c, const imb_nn_train_opts *o, const imb_nn_dat
 		}
 		*colon = 0;
 		int k = -1;
-		for (int j = 0; names && names->t == IMB_V_ARR && j < K && (size_t)j < names->n; j++)
+		for (int j = 0; names && names->t == IMB_V_ARR && j < K && (size_t)j < names->n &&
+		                k < 0; j++)
 			if (!strcmp(imb_val_as_str(names->items[j], ""), spec))
-				k = j;
+				k = j;     /* a name first, */
 		char *end;
 		long idx = strtol(spec, &end, 10);
 		if (k < 0 && *spec && !*end && idx >= 0 && idx < K)
-			k = (int)idx;
+			k = (int)idx;   /* then an index */
 		if (k < 0) {
 			char known[256] = "";
 			for (int j = 0; j < K; j++) {
