@@ -134,10 +134,14 @@ int imb_nn_checkpoint_read(imb_nn_loop *L, const char *path)
 		const char *k = L->params->keys[i];
 		if (!strcmp(k, "init"))
 			continue;  /* the checkpoint's weights replace the init's */
-		char *a = json_of(L->params->items[i]), *b = json_of(imb_val_get(cp, k));
-		int same = !strcmp(a, b);
-		if (!same)
+		const imb_val *had = imb_val_get(cp, k);
+		char *a = json_of(L->params->items[i]), *b = had ? json_of(had) : NULL;
+		int same = b && !strcmp(a, b);
+		if (!same && b)
 			imb_seterr("--resume %s: made with %s %s, this run has %s", path, k, b, a);
+		else if (!same)
+			imb_seterr("--resume %s: made with no %s setting, this run has %s %s",
+			           path, k, k, a);
 		free(a);
 		free(b);
 		if (!same)
