@@ -1,0 +1,559 @@
+/* imb-plot: PNG and SVG figures through gnuplot: a model's decision
+ * boundary on 2-D data, a metric against a ratio (sweep), or any y
+ * against x from a TSV (lines). */
+#include "cli.h"
+#include "dataset.h"
+#include "eval_agg.h"
+#include "plot.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: imb-plot boundary -o FILE.png|FILE.svg [OPTION]... [FILE]\n"
+	"  or:  imb-plot sweep -o FILE [--x COL] [--y COL] [--group COL] [OPTION]... [FILE...]\n"
+	"  or:  imb-plot lines -o FILE --x COL --y COL [--group COL] [OPTION]... [FILE...]\n"
+	"Draw a figure with gnuplot, as PNG or SVG (by the extension of -o; --svg\n"
+	"draws both). FILE '-' or none reads stdin.\n"
+	"\n"
+	"boundary  the stream's first model frame (any kind) evaluated on a grid over\n"
+	"          the 2-D points of a dataset frame: the predicted-class regions,\n"
+	"          the decision boundary (the p = 0.5 contour for two classes, the\n"
+	"          argmax borders for more) and the points by class, the rarest on top\n"
+	"sweep     a metric against a ratio, one line per group, +-1 SE error bars,\n"
+	"          ratio axis log-scaled; from imb-eval --aggregate TSV (NAME_mean and\n"
+	"          NAME_se columns), any TSV, or metrics frames (aggregated here by\n"
+	"          the --x and --group settings of attrs.config)\n"
+	"lines     y against x from a TSV, one line per group (imb-hessian's loss\n"
+	"          curves and eigenvalue spectra)\n"
+	"\n"
+	"  -o, --output FILE     the picture: FILE.png or FILE.svg (appears only when\n"
+	"                        complete)\n"
+	"      --svg             also write the SVG beside the PNG (FILE.svg)\n"
+	"  -t, --title TEXT      the title (default: says what is drawn)\n"
+	"      --xlabel TEXT     x axis label (default: the column, with its scale)\n"
+	"      --ylabel TEXT     y axis label\n"
+	"      --size WxH        picture size in pixels (default 900x650)\n"
+	"boundary:\n"
+	"  -f, --frame NAME      the dataset frame whose points are drawn (default train)\n"
+	"  -g, --grid N          grid points per axis (default 200)\n"
+	"      --margin M        grid beyond the data's range, as a fraction of it\n"
+	"                        (default 0.1)\n"
+	"sweep and lines:\n"
+	"  -x, --x COL           x column (sweep default train_ratio)\n"
+	"  -y, --y COL           y column (sweep default balanced_accuracy); when COL is\n"
+	"                        absent COL_mean is used, with COL_se as error bars\n"
+	"  -G, --group COLS      one line per value of these columns (comma list)\n"
+	"      --se COL          error-bar column (+-1 SE)\n"
+	"  -w, --where COL=V     keep rows where COL is V; repeatable\n"
+	"      --logx, --linear-x  log or linear x axis (sweep: log; lines: linear)\n"
+	"      --logy            log-scaled y axis\n"
+	"  -q, --quiet           no log line on stderr\n"
+	"  -h, --help            show this help\n"
+	"  -V, --version         show the version\n"
+	"\n"
+	"gnuplot runs as a child process (IMB_GNUPLOT names another program); its\n"
+	"absence is an error.\n"
+	"\n"
+	"Examples:\n"
+	"  imb-import toy moons --ratio 0.1 | imb-split --train-ratio 0.1 --seed 1 \\\n"
+	"    | imb-train --model mlp:64,64 --epochs 50 | imb-plot boundary -o moons.png --svg\n"
+	"  cat runs/*.imb | imb-eval --aggregate model,train_ratio \\\n"
+	"    | imb-plot sweep --group model --y balanced_accuracy -o sweep.png\n"
+	"  imb-hessian --curve 1d --format tsv < run.imb \\\n"
+	"    | imb-plot lines --where measure=loss1d --x x --y value -o curve.png\n";
+
+enum { MODE_BOUNDARY, MODE_SWEEP, MODE_LINES };
+
+typedef struct {
+	int mode;
+	const char *output, *frame, *x, *y, *group, *se;
+	char **where;
+	size_t nwhere;
+	int svg, grid, logx, logy, width, height;
+	double margin;
+	imb_plot_opts po;
+} opts;
+
+/* the whole input, from FILEs one after another (or stdin) */
+static char *slurp(int nfiles, char **files, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
+		const char *path = nfiles ? files[k] : "-";
+		FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+		if (!fp)
+			imb_die(1, "%s:", path);
+		char chunk[1 << 16];
+		size_t r;
+		while ((r = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+			buf = imb_xrealloc(buf, n + r + 1);
+			memcpy(buf + n, chunk, r);
+			n += r;
+		}
+		if (ferror(fp))
+			imb_die(1, "reading %s:", path);
+		if (fp != stdin)
+			fclose(fp);
+	}
+	if (!buf)
+		buf = imb_xmalloc(1);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static int is_msgpack_map(const char *buf, size_t n)
+{
+	unsigned char c = n ? (unsigned char)buf[0] : 0;
+	return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
+}
+
+/* close a memstream and write its text into the temp directory */
+static void put(const char *dir, const char *name, FILE *fp, char **buf, size_t *len)
+{
+	if (fclose(fp))
+		imb_die(1, "%s:", name);
+	if (imb_plot_put(dir, name, *buf, *len))
+		imb_die(1, "%s", imb_error());
+	free(*buf);
+	*buf = NULL;
+	*len = 0;
+}
+
+/* the picture files: FILE.png and/or FILE.svg */
+static void targets(opts *o, char **png, char **svg)
+{
+	const char *dot = strrchr(o->output, '.');
+	const char *slash = strrchr(o->output, '/');
+	if (!dot || (slash && dot < slash) || (strcmp(dot, ".png") && strcmp(dot, ".svg")))
+		imb_usage("--output: '%s' must end in .png or .svg", o->output);
+	size_t base = (size_t)(dot - o->output);
+	*png = *svg = NULL;
+	if (!strcmp(dot, ".png") || o->svg) {
+		*png = imb_xmalloc(base + 5);
+		memcpy(*png, o->output, base);
+		strcpy(*png + base, ".png");
+	}
+	if (!strcmp(dot, ".svg") || o->svg) {
+		*svg = imb_xmalloc(base + 5);
+		memcpy(*svg, o->output, base);
+		strcpy(*svg + base, ".svg");
+	}
+	if (!strcmp(dot, ".svg") && o->svg) {
+		/* -o FILE.svg --svg: both as well */
+	}
+	o->po.png = *png != NULL;
+	o->po.svg = *svg != NULL;
+}
+
+/* run gnuplot on plot.gp in dir and move its pictures into place */
+static void draw(const char *dir, char *png, char *svg)
+{
+	if (imb_plot_gnuplot(dir, "plot.gp"))
+		imb_die(1, "%s", imb_error());
+	char src[4200];
+	if (png) {
+		snprintf(src, sizeof src, "%s/out.png", dir);
+		if (imb_plot_install(src, png))
+			imb_die(1, "%s", imb_error());
+		imb_log("wrote %s", png);
+	}
+	if (svg) {
+		snprintf(src, sizeof src, "%s/out.svg", dir);
+		if (imb_plot_install(src, svg))
+			imb_die(1, "%s", imb_error());
+		imb_log("wrote %s", svg);
+	}
+}
+
+static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
+{
+	if (nfiles > 1)
+		imb_usage("boundary reads one stream");
+	imb_reader *r = imb_open_input(nfiles ? files[0] : "-");
+	imb_frame *f, *model = NULL, *data = NULL;
+	while ((f = imb_next(r))) {
+		if (!model && !strcmp(f->kind, "model"))
+			model = f;
+		else if (!data && !strcmp(f->kind, "dataset") && !strcmp(f->name, o->frame))
+			data = f;
+		else
+			imb_frame_free(f);
+	}
+	imb_reader_close(r);
+	if (!model)
+		imb_die(1, "no model frame (kind 'model') in the input: imb-train makes one");
+	if (!data)
+		imb_die(1, "no dataset frame named '%s' in the input (--frame)", o->frame);
+	if (imb_dataset_check(data))
+		imb_die(1, "%s", imb_error());
+	size_t n = imb_dataset_n(data), d = imb_dataset_dim(data);
+	if (d != 2)
+		imb_die(1, "dataset '%s': x has %zu features per sample; a boundary plot needs "
+		           "2-D feature vectors", data->name, d);
+	imb_predictor *p = imb_predictor_load(model);
+	if (!p)
+		imb_die(1, "%s", imb_error());
+	if (imb_predictor_nfeatures(p) != 2)
+		imb_die(1, "the model takes %zu features; dataset '%s' has 2",
+		        imb_predictor_nfeatures(p), data->name);
+	float *x = imb_dataset_features(data);
+	const int32_t *y32 = imb_frame_tensor(data, "y")->data;
+	int K = imb_predictor_nclasses(p);
+	if (imb_dataset_nclasses(data) > K)
+		imb_die(1, "dataset '%s' has %d classes, the model %d", data->name,
+		        imb_dataset_nclasses(data), K);
+	int *y = imb_xmalloc((n ? n : 1) * sizeof *y);
+	size_t *counts = imb_xcalloc((size_t)K, sizeof *counts);
+	for (size_t i = 0; i < n; i++) {
+		y[i] = y32[i];
+		counts[y[i]]++;
+	}
+	/* majority first, the rarest class last (drawn on top) */
+	int *order = imb_xmalloc((size_t)K * sizeof *order);
+	for (int k = 0; k < K; k++)
+		order[k] = k;
+	for (int a = 1; a < K; a++)
+		for (int b = a; b > 0 && counts[order[b]] > counts[order[b - 1]]; b--) {
+			int t = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = t;
+		}
+	char **names = imb_xmalloc((size_t)K * sizeof *names);
+	for (int k = 0; k < K; k++) {
+		const char *nm = imb_dataset_class_name(data, k);
+		char num[32];
+		snprintf(num, sizeof num, "%d", k);
+		names[k] = imb_xstrdup(nm ? nm : num);
+	}
+
+	imb_plot_box box;
+	imb_plot_grid g;
+	if (imb_plot_data_box(x, n, o->margin, &box))
+		imb_die(1, "dataset '%s': %s", data->name, imb_error());
+	double t0 = imb_now();
+	if (imb_plot_grid_eval(p, &box, o->grid, &g))
+		imb_die(1, "%s", imb_error());
+	imb_log("%s model on a %dx%d grid in %.2f s", imb_predictor_kind(p), o->grid, o->grid,
+	        imb_now() - t0);
+
+	const char *dir = imb_plot_tmpdir();
+	if (!dir)
+		imb_die(1, "%s", imb_error());
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (imb_plot_write_grid(fp, &g))
+		imb_die(1, "%s", imb_error());
+	put(dir, "grid.dat", fp, &buf, &len);
+	fp = open_memstream(&buf, &len);
+	if (imb_plot_write_points(fp, x, y, n, K, order))
+		imb_die(1, "%s", imb_error());
+	put(dir, "points.dat", fp, &buf, &len);
+	if (K > 2) {
+		double *seg;
+		size_t nseg = imb_plot_borders(&g, &seg);
+		fp = open_memstream(&buf, &len);
+		if (imb_plot_write_borders(fp, seg, nseg))
+			imb_die(1, "%s", imb_error());
+		put(dir, "borders.dat", fp, &buf, &len);
+		free(seg);
+	}
+
+	/* labels: the feature names when the data has them */
+	const imb_val *feat = imb_val_get(data->attrs, "features");
+	char xl[300], yl[300], title[600];
+	const char *f0 = feat && feat->t == IMB_V_ARR && feat->n == 2
+	                 ? imb_val_as_str(feat->items[0], NULL) : NULL;
+	const char *f1 = feat && feat->t == IMB_V_ARR && feat->n == 2
+	                 ? imb_val_as_str(feat->items[1], NULL) : NULL;
+	snprintf(xl, sizeof xl, "%s (feature 1, data units)", f0 ? f0 : "x1");
+	snprintf(yl, sizeof yl, "%s (feature 2, data units)", f1 ? f1 : "x2");
+	const char *arch = imb_val_as_str(imb_val_get(model->attrs, "arch"), NULL);
+	const char *kind = imb_val_as_str(imb_val_get(model->attrs, "model"), "model");
+	snprintf(title, sizeof title, "Decision regions of %s on the %s set (%zu points)",
+	         arch ? arch : kind, data->name, n);
+	if (!o->po.title)
+		o->po.title = title;
+	if (!o->po.xlabel)
+		o->po.xlabel = xl;
+	if (!o->po.ylabel)
+		o->po.ylabel = yl;
+	fp = open_memstream(&buf, &len);
+	imb_plot_script_boundary(fp, &o->po, K, names, counts, order);
+	put(dir, "plot.gp", fp, &buf, &len);
+	draw(dir, png, svg);
+
+	for (int k = 0; k < K; k++)
+		free(names[k]);
+	free(names);
+	free(order);
+	free(counts);
+	free(y);
+	free(x);
+	imb_plot_grid_free(&g);
+	imb_predictor_free(p);
+	imb_frame_free(model);
+	imb_frame_free(data);
+}
+
+/* metrics frames (in a temp file) aggregated by the x and group keys */
+static char *aggregate_frames(const char *dir, char *bytes, size_t n, const opts *o,
+                              size_t *outlen)
+{
+	if (imb_plot_put(dir, "input.imb", bytes, n))
+		imb_die(1, "%s", imb_error());
+	char **by = imb_xmalloc(17 * sizeof *by);
+	size_t nby = 0;
+	by[nby++] = imb_xstrdup(o->x);
+	if (o->group) {
+		const char *p = o->group;
+		for (;;) {
+			const char *e = strchr(p, ',');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			if (!l || nby == 17)
+				imb_usage("--group: bad column list '%s'", o->group);
+			by[nby] = imb_xmalloc(l + 1);
+			memcpy(by[nby], p, l);
+			by[nby++][l] = 0;
+			if (!e)
+				break;
+			p = e + 1;
+		}
+	}
+	char path[4200];
+	snprintf(path, sizeof path, "%s/input.imb", dir);
+	imb_agg *a = imb_agg_new(by, nby);
+	imb_reader *r = imb_open_input(path);
+	imb_frame *f;
+	size_t nm = 0;
+	while ((f = imb_next(r))) {
+		if (!strcmp(f->kind, "metrics")) {
+			if (imb_agg_add(a, f))
+				imb_die(1, "%s", imb_error());
+			nm++;
+		}
+		imb_frame_free(f);
+	}
+	imb_reader_close(r);
+	if (!nm)
+		imb_die(1, "no metrics frames in the input (imb-eval makes them)");
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, outlen);
+	imb_agg_write_tsv(fp, a);
+	fclose(fp);
+	imb_agg_free(a);
+	for (size_t i = 0; i < nby; i++)
+		free(by[i]);
+	free(by);
+	return buf;
+}
+
+static char *label_of(const char *col, char *buf, size_t size, const char *suffix)
+{
+	size_t i = 0;
+	for (; col[i] && i + 1 < size; i++)
+		buf[i] = col[i] == '_' ? ' ' : col[i];
+	buf[i] = 0;
+	if (suffix)
+		snprintf(buf + i, size - i, "%s", suffix);
+	return buf;
+}
+
+static void series(opts *o, int nfiles, char **files, char *png, char *svg)
+{
+	size_t n;
+	char *bytes = slurp(nfiles, files, &n);
+	const char *dir = imb_plot_tmpdir();
+	if (!dir)
+		imb_die(1, "%s", imb_error());
+	char *text = bytes;
+	size_t tlen = n;
+	if (is_msgpack_map(bytes, n)) {
+		if (o->mode != MODE_SWEEP)
+			imb_die(1, "lines reads a TSV table; the input is a stream of frames");
+		text = aggregate_frames(dir, bytes, n, o, &tlen);
+		free(bytes);
+	}
+	imb_table t;
+	if (imb_table_parse(text, tlen, &t))
+		imb_die(1, "input: %s", imb_error());
+	/* y absent: its _mean column, with _se error bars */
+	char ycol[300], secol[300];
+	const char *y = o->y, *se = o->se;
+	if (imb_table_col(&t, y) < 0) {
+		snprintf(ycol, sizeof ycol, "%s_mean", o->y);
+		if (imb_table_col(&t, ycol) >= 0) {
+			y = ycol;
+			snprintf(secol, sizeof secol, "%s_se", o->y);
+			if (!se && imb_table_col(&t, secol) >= 0)
+				se = secol;
+		}
+	} else if (!se) {
+		size_t l = strlen(y);
+		if (l > 5 && !strcmp(y + l - 5, "_mean") && l < sizeof secol) {
+			snprintf(secol, sizeof secol, "%.*s_se", (int)(l - 5), y);
+			if (imb_table_col(&t, secol) >= 0)
+				se = secol;
+		}
+	}
+	imb_plot_select sel = {.x = o->x, .y = y, .se = se, .group = o->group,
+	                       .where = o->where, .nwhere = o->nwhere, .positive_x = o->logx};
+	imb_plot_series *s;
+	size_t ns;
+	if (imb_plot_series_select(&t, &sel, &s, &ns))
+		imb_die(1, "input: %s", imb_error());
+	char xl[300], yl[300], title[700];
+	o->po.logx = o->logx;
+	o->po.logy = o->logy;
+	if (!o->po.xlabel)
+		o->po.xlabel = !strcmp(o->x, "train_ratio")
+		               ? "train ratio: minority / majority count (log scale)"
+		               : label_of(o->x, xl, sizeof xl, o->logx ? " (log scale)" : NULL);
+	if (!o->po.ylabel)
+		o->po.ylabel = label_of(o->y, yl, sizeof yl,
+		                        se ? " (mean, error bars +-1 SE)" : (o->logy ? " (log scale)" : NULL));
+	if (!o->po.title) {
+		char a[300], b[300];
+		snprintf(title, sizeof title, "%s against %s", label_of(o->y, a, sizeof a, NULL),
+		         label_of(o->x, b, sizeof b, NULL));
+		o->po.title = title;
+	}
+	if (o->group)
+		o->po.key_title = o->group;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (imb_plot_write_series(fp, s, ns))
+		imb_die(1, "%s", imb_error());
+	put(dir, "data.dat", fp, &buf, &len);
+	fp = open_memstream(&buf, &len);
+	imb_plot_script_series(fp, &o->po, s, ns);
+	put(dir, "plot.gp", fp, &buf, &len);
+	draw(dir, png, svg);
+	imb_log("%zu line%s", ns, ns == 1 ? "" : "s");
+	imb_plot_series_free(s, ns);
+	imb_table_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+	imb_cli_init("imb-plot", argc, argv);
+	if (argc < 2)
+		imb_usage("a mode is needed: boundary, sweep or lines");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		imb_help(usage);
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
+		imb_version();
+	opts o = {.frame = "train", .grid = 200, .margin = 0.1, .logx = -1};
+	if (!strcmp(argv[1], "boundary"))
+		o.mode = MODE_BOUNDARY;
+	else if (!strcmp(argv[1], "sweep"))
+		o.mode = MODE_SWEEP;
+	else if (!strcmp(argv[1], "lines"))
+		o.mode = MODE_LINES;
+	else
+		imb_usage("unknown mode '%s': boundary, sweep or lines", argv[1]);
+	enum { O_SVG = 256, O_XLABEL, O_YLABEL, O_SIZE, O_MARGIN, O_SE, O_LOGX, O_LINX, O_LOGY };
+	static const struct option opts_[] = {
+		{"output", required_argument, 0, 'o'},
+		{"svg", no_argument, 0, O_SVG},
+		{"title", required_argument, 0, 't'},
+		{"xlabel", required_argument, 0, O_XLABEL},
+		{"ylabel", required_argument, 0, O_YLABEL},
+		{"size", required_argument, 0, O_SIZE},
+		{"frame", required_argument, 0, 'f'},
+		{"grid", required_argument, 0, 'g'},
+		{"margin", required_argument, 0, O_MARGIN},
+		{"x", required_argument, 0, 'x'},
+		{"y", required_argument, 0, 'y'},
+		{"group", required_argument, 0, 'G'},
+		{"se", required_argument, 0, O_SE},
+		{"where", required_argument, 0, 'w'},
+		{"logx", no_argument, 0, O_LOGX},
+		{"linear-x", no_argument, 0, O_LINX},
+		{"logy", no_argument, 0, O_LOGY},
+		{"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	int c, boundary_only = 0, series_only = 0;
+	argv[1] = argv[0];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "o:t:f:g:x:y:G:w:qhV", opts_, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.output = optarg; break;
+		case O_SVG: o.svg = 1; break;
+		case 't': o.po.title = optarg; break;
+		case O_XLABEL: o.po.xlabel = optarg; break;
+		case O_YLABEL: o.po.ylabel = optarg; break;
+		case O_SIZE: {
+			char *e;
+			long w = strtol(optarg, &e, 10), h = *e == 'x' ? strtol(e + 1, &e, 10) : 0;
+			if (*e || w < 100 || h < 100 || w > 10000 || h > 10000)
+				imb_usage("--size: '%s' is not WxH (100 to 10000 pixels)", optarg);
+			o.po.width = (int)w;
+			o.po.height = (int)h;
+			break;
+		}
+		case 'f': o.frame = optarg; boundary_only = 1; break;
+		case 'g': o.grid = (int)imb_arg_long("--grid", optarg, 2, 2000); boundary_only = 1; break;
+		case O_MARGIN:
+			o.margin = imb_arg_double("--margin", optarg, 0, 10);
+			boundary_only = 1;
+			break;
+		case 'x': o.x = optarg; series_only = 1; break;
+		case 'y': o.y = optarg; series_only = 1; break;
+		case 'G': o.group = optarg; series_only = 1; break;
+		case O_SE: o.se = optarg; series_only = 1; break;
+		case 'w':
+			o.where = imb_xrealloc(o.where, (o.nwhere + 1) * sizeof *o.where);
+			o.where[o.nwhere++] = optarg;
+			series_only = 1;
+			break;
+		case O_LOGX: o.logx = 1; series_only = 1; break;
+		case O_LINX: o.logx = 0; series_only = 1; break;
+		case O_LOGY: o.logy = 1; series_only = 1; break;
+		case 'q': imb_quiet(1); break;
+		case 'h': imb_help(usage);
+		case 'V': imb_version();
+		default: imb_usage("unknown option");
+		}
+	}
+	if (!o.output)
+		imb_usage("--output FILE.png or FILE.svg is needed");
+	if (o.mode == MODE_BOUNDARY && series_only)
+		imb_usage("boundary takes no --x, --y, --group, --se, --where or log scales");
+	if (o.mode != MODE_BOUNDARY && boundary_only)
+		imb_usage("--frame, --grid and --margin are for boundary");
+	if (o.mode == MODE_SWEEP) {
+		if (!o.x)
+			o.x = "train_ratio";
+		if (!o.y)
+			o.y = "balanced_accuracy";
+		if (o.logx < 0)
+			o.logx = 1;
+	} else if (o.mode == MODE_LINES) {
+		if (!o.x || !o.y)
+			imb_usage("lines needs --x COL and --y COL");
+		if (o.logx < 0)
+			o.logx = 0;
+	}
+	char *png, *svg;
+	targets(&o, &png, &svg);
+	if (o.mode == MODE_BOUNDARY)
+		boundary(&o, argc - optind, argv + optind, png, svg);
+	else
+		series(&o, argc - optind, argv + optind, png, svg);
+	imb_plot_tmpdir_remove();
+	free(png);
+	free(svg);
+	free(o.where);
+	return 0;
+}
