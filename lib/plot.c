@@ -513,7 +513,7 @@ void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_ser
 		fputs("set logscale x\n", fp);
 	if (o->logy)
 		fputs("set logscale y\n", fp);
-	fputs("set key outside right top box opaque noenhanced", fp);
+	fputs("set key outside top center horizontal box opaque noenhanced", fp);
 	if (o->key_title) {
 		fputs(" title ", fp);
 		imb_plot_quote(fp, o->key_title);
@@ -534,7 +534,7 @@ void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_ser
 		else
 			fprintf(b, "'data.dat' index %zu using 1:2 with linespoints lw 2 pt 7 ps 0.8 "
 			           "lc rgb '#%06x' title ", k, c);
-		imb_plot_quote(b, *s[k].label ? s[k].label : (o->ylabel ? o->ylabel : "value"));
+		imb_plot_quote(b, *s[k].label ? s[k].label : s[k].se ? "mean +- 1 SE" : "value");
 	}
 	fputc('\n', b);
 	fclose(b);
