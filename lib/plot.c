@@ -598,45 +598,78 @@ int imb_plot_write_borders(FILE *fp, const double *seg, size_t nseg)
 	return ferror(fp) ? imb_seterr("writing the borders:") : 0;
 }
 
-void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o, int K, char *const *names,
-                              const size_t *counts, const int *order)
+void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
+                              const imb_plot_panel *panel, int npanels)
 {
 	script_head(fp, o);
-	if (K == 2)
-		/* the p = 0.5 contour of class 1's probability, as line data */
-		fputs("set contour base\n"
-		      "set cntrparam levels discrete 0.5\n"
-		      "unset surface\n"
-		      "set view map\n"
-		      "set table 'contour.dat'\n"
-		      "splot 'grid.dat' using 1:2:4 with lines notitle\n"
-		      "unset table\n"
-		      "unset contour\n"
-		      "set surface\n", fp);
-	fputs("set key outside top center horizontal box opaque noenhanced maxrows 2\n"
-	      "set size ratio -1\n"
+	for (int q = 0; q < npanels; q++)
+		if (panel[q].K == 2)
+			/* the p = 0.5 contour of class 1's probability, as line data */
+			fprintf(fp, "set contour base\n"
+			            "set cntrparam levels discrete 0.5\n"
+			            "unset surface\n"
+			            "set view map\n"
+			            "set table 'contour%d.dat'\n"
+			            "splot 'grid%d.dat' using 1:2:4 with lines notitle\n"
+			            "unset table\n"
+			            "unset contour\n"
+			            "set surface\n", q, q);
+	if (npanels > 1)
+		/* one legend, under the panels (each panel draws it in the same place) */
+		fputs("set key at screen 0.5, screen 0.04 center center horizontal box opaque "
+		      "noenhanced maxrows 1\n"
+		      "set bmargin 6\n", fp);
+	else
+		fputs("set key outside top center horizontal box opaque noenhanced maxrows 2\n", fp);
+	fputs("set size ratio -1\n"
 	      "set autoscale fix\n", fp);
 	char *body = NULL;
 	size_t len = 0;
 	FILE *b = open_memstream(&body, &len);
-	fputs("plot 'grid.dat' using 1:2:5:6:7 with rgbimage notitle", b);
-	for (int i = 0; i < K; i++) {
-		int k = order[i];
-		char label[512];
-		snprintf(label, sizeof label, "class %s (n = %zu)", names[k], counts[k]);
-		fprintf(b, ", \\\n     'points.dat' index %d using 1:2 with points pt 7 ps 0.45 "
-		           "lc rgb '#%06x' title ", i, imb_plot_color(k, 0));
-		imb_plot_quote(b, label);
+	if (npanels > 1) {
+		/* the figure's title over the panels; each panel its own */
+		fputs("unset title\nset multiplot layout 1,", b);
+		fprintf(b, "%d", npanels);
+		if (o->title) {
+			fputs(" title ", b);
+			imb_plot_quote(b, o->title);
+			fputs(" noenhanced", b);
+		}
+		fputc('\n', b);
 	}
-	if (K == 2)
-		fputs(", \\\n     'contour.dat' using 1:2 with lines lw 2.5 lc rgb '#000000' "
-		      "title 'decision boundary (p = 0.5)'", b);
-	else
-		fputs(", \\\n     'borders.dat' using 1:2 with lines lw 2 lc rgb '#000000' "
-		      "title 'decision boundary (argmax)'", b);
-	fputc('\n', b);
+	for (int q = 0; q < npanels; q++) {
+		const imb_plot_panel *p = &panel[q];
+		if (npanels > 1) {
+			fputs("set title ", b);
+			imb_plot_quote(b, p->title ? p->title : "");
+			fputs(" noenhanced\n", b);
+			/* the legend once, with the last panel */
+			fputs(q + 1 < npanels ? "set key off\n" : "set key on\n", b);
+		}
+		fprintf(b, "plot 'grid%d.dat' using 1:2:5:6:7 with rgbimage notitle", q);
+		for (int i = 0; i < p->K; i++) {
+			int k = p->order[i];
+			char label[512];
+			snprintf(label, sizeof label, "class %s (n = %zu)", p->names[k], p->counts[k]);
+			fprintf(b, ", \\\n     'points%d.dat' index %d using 1:2 with points pt 7 ps 0.45 "
+			           "lc rgb '#%06x' title ", q, i, imb_plot_color(k, 0));
+			imb_plot_quote(b, label);
+		}
+		if (p->K == 2)
+			fprintf(b, ", \\\n     'contour%d.dat' using 1:2 with lines lw 2.5 lc rgb '#000000' "
+			           "title 'decision boundary (p = 0.5)'", q);
+		else
+			fprintf(b, ", \\\n     'borders%d.dat' using 1:2 with lines lw 2 lc rgb '#000000' "
+			           "title 'decision boundary (argmax)'", q);
+		fputc('\n', b);
+	}
+	if (npanels > 1)
+		fputs("unset multiplot\n", b);
 	fclose(b);
-	for_each_terminal(fp, o, body);
+	imb_plot_opts wide = *o;
+	if (!wide.width)
+		wide.width = npanels > 1 ? 700 * npanels : 900;
+	for_each_terminal(fp, &wide, body);
 	free(body);
 }
 

@@ -116,19 +116,30 @@ int imb_plot_write_series(FILE *fp, const imb_plot_series *s, size_t n);
 void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_series *s,
                             size_t n);
 
-/* grid.dat: "x y class p r g b" per grid point (rows of the grid as
- * blocks, for gnuplot's contouring), the regions in light class colours.
- * points.dat: one block per class, in order[] (drawn last = on top).
- * borders.dat: the segments of imb_plot_borders (K > 2). */
+/* A boundary panel's data files, for panel q: gridQ.dat: "x y class p
+ * r g b" per grid point (rows of the grid as blocks, for gnuplot's
+ * contouring; p is class 1's probability), the regions in light class
+ * colours. pointsQ.dat: one block per class, in order[] (drawn last =
+ * on top). bordersQ.dat: the segments of imb_plot_borders (K > 2). */
 int imb_plot_write_grid(FILE *fp, const imb_plot_grid *g);
 int imb_plot_write_points(FILE *fp, const float *x, const int *y, size_t n, int K,
                           const int *order);
 int imb_plot_write_borders(FILE *fp, const double *seg, size_t nseg);
-/* The boundary script: regions, the p = 0.5 contour of class 1 (two
- * classes) or the argmax borders (borders.dat), points by class in
- * order[] with class names and counts in the legend. */
-void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o, int K, char *const *names,
-                              const size_t *counts, const int *order);
+
+typedef struct {
+	int K;
+	char *const *names;    /* K class names */
+	const size_t *counts;  /* K point counts */
+	const int *order;      /* drawing order of the classes */
+	const char *title;     /* the panel's title (several panels) */
+} imb_plot_panel;
+
+/* The boundary script for npanels panels side by side (multiplot; the
+ * figure's title over them): per panel the regions, the p = 0.5 contour
+ * of class 1 (two classes) or the argmax borders, and the points by
+ * class in order[] with class names and counts in the legend. */
+void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
+                              const imb_plot_panel *panel, int npanels);
 
 /* Colour of class k, dark (points) or light (regions), as 0xRRGGBB. */
 unsigned imb_plot_color(int k, int light);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"Usage: imb-plot boundary -o FILE.png|FILE.svg [OPTION]... [FILE]\n"
+	"Usage: imb-plot boundary -o FILE.png|FILE.svg [OPTION]... [FILE...]\n"
 	"  or:  imb-plot sweep -o FILE [--x COL] [--y COL] [--group COL] [OPTION]... [FILE...]\n"
 	"  or:  imb-plot lines -o FILE --x COL --y COL [--group COL] [OPTION]... [FILE...]\n"
 	"Draw a figure with gnuplot, as PNG or SVG (by the extension of -o; --svg\n"
@@ -38,6 +38,8 @@ static const char usage[] =
 	"      --size WxH        picture size in pixels (default 900x650)\n"
 	"boundary:\n"
 	"  -f, --frame NAME      the dataset frame whose points are drawn (default train)\n"
+	"                        several FILEs (streams) are drawn as panels side by side\n"
+	"      --panel-title T   the title of the next panel (repeatable)\n"
 	"  -g, --grid N          grid points per axis (default 200)\n"
 	"      --margin M        grid beyond the data's range, as a fraction of it\n"
 	"                        (default 0.1)\n"
@@ -72,6 +74,8 @@ typedef struct {
 	const char *output, *frame, *x, *y, *group, *se;
 	char **where;
 	size_t nwhere;
+	char **panel_titles;
+	size_t npanel_titles;
 	int svg, grid, logx, logy, width, height;
 	double margin;
 	imb_plot_opts po;
@@ -170,11 +174,35 @@ static void draw(const char *dir, char *png, char *svg)
 	}
 }
 
-static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
+/* what one boundary panel holds, until the script is written */
+typedef struct {
+	int K;
+	char **names;
+	size_t *counts;
+	int *order;
+	char *title;
+} panel_data;
+
+/* the first history entry's tool: who made the model */
+static const char *made_by(const imb_frame *model)
 {
-	if (nfiles > 1)
-		imb_usage("boundary reads one stream");
-	imb_reader *r = imb_open_input(nfiles ? files[0] : "-");
+	const imb_val *h = imb_val_get(model->attrs, "history");
+	if (h && h->t == IMB_V_ARR && h->n)
+		for (size_t i = 0; i < h->n; i++) {
+			const char *t = imb_val_as_str(imb_val_get(h->items[i], "tool"), NULL);
+			if (t && strcmp(t, "imb-import") && strcmp(t, "imb-split") &&
+			    strcmp(t, "imb-oversample") && strcmp(t, "imb-cat"))
+				return t;
+		}
+	return NULL;
+}
+
+/* one stream: its model on a grid over its dataset frame's points; the
+ * panel's data files go to dir as gridQ.dat, pointsQ.dat, bordersQ.dat */
+static void boundary_panel(opts *o, const char *path, const char *dir, int q, panel_data *pd,
+                           char *xl, char *yl, size_t lsize)
+{
+	imb_reader *r = imb_open_input(path);
 	imb_frame *f, *model = NULL, *data = NULL;
 	while ((f = imb_next(r))) {
 		if (!model && !strcmp(f->kind, "model"))
@@ -185,27 +213,29 @@ static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
 			imb_frame_free(f);
 	}
 	imb_reader_close(r);
+	const char *where = strcmp(path, "-") ? path : "the input";
 	if (!model)
-		imb_die(1, "no model frame (kind 'model') in the input: imb-train makes one");
+		imb_die(1, "%s: no model frame (kind 'model'): imb-train makes one", where);
 	if (!data)
-		imb_die(1, "no dataset frame named '%s' in the input (--frame)", o->frame);
+		imb_die(1, "%s: no dataset frame named '%s' (--frame; imb-train --keep-train "
+		           "keeps the train set)", where, o->frame);
 	if (imb_dataset_check(data))
-		imb_die(1, "%s", imb_error());
+		imb_die(1, "%s: %s", where, imb_error());
 	size_t n = imb_dataset_n(data), d = imb_dataset_dim(data);
 	if (d != 2)
-		imb_die(1, "dataset '%s': x has %zu features per sample; a boundary plot needs "
-		           "2-D feature vectors", data->name, d);
+		imb_die(1, "%s: dataset '%s': x has %zu features per sample; a boundary plot needs "
+		           "2-D feature vectors", where, data->name, d);
 	imb_predictor *p = imb_predictor_load(model);
 	if (!p)
-		imb_die(1, "%s", imb_error());
+		imb_die(1, "%s: %s", where, imb_error());
 	if (imb_predictor_nfeatures(p) != 2)
-		imb_die(1, "the model takes %zu features; dataset '%s' has 2",
+		imb_die(1, "%s: the model takes %zu features; dataset '%s' has 2", where,
 		        imb_predictor_nfeatures(p), data->name);
 	float *x = imb_dataset_features(data);
 	const int32_t *y32 = imb_frame_tensor(data, "y")->data;
 	int K = imb_predictor_nclasses(p);
 	if (imb_dataset_nclasses(data) > K)
-		imb_die(1, "dataset '%s' has %d classes, the model %d", data->name,
+		imb_die(1, "%s: dataset '%s' has %d classes, the model %d", where, data->name,
 		        imb_dataset_nclasses(data), K);
 	int *y = imb_xmalloc((n ? n : 1) * sizeof *y);
 	size_t *counts = imb_xcalloc((size_t)K, sizeof *counts);
@@ -234,71 +264,110 @@ static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
 	imb_plot_box box;
 	imb_plot_grid g;
 	if (imb_plot_data_box(x, n, o->margin, &box))
-		imb_die(1, "dataset '%s': %s", data->name, imb_error());
+		imb_die(1, "%s: dataset '%s': %s", where, data->name, imb_error());
 	double t0 = imb_now();
 	if (imb_plot_grid_eval(p, &box, o->grid, &g))
-		imb_die(1, "%s", imb_error());
-	imb_log("%s model on a %dx%d grid in %.2f s", imb_predictor_kind(p), o->grid, o->grid,
-	        imb_now() - t0);
+		imb_die(1, "%s: %s", where, imb_error());
+	imb_log("%s: %s model on a %dx%d grid in %.2f s", where, imb_predictor_kind(p), o->grid,
+	        o->grid, imb_now() - t0);
 
-	const char *dir = imb_plot_tmpdir();
-	if (!dir)
-		imb_die(1, "%s", imb_error());
-	char *buf = NULL;
+	char name[64], *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
 	if (imb_plot_write_grid(fp, &g))
 		imb_die(1, "%s", imb_error());
-	put(dir, "grid.dat", fp, &buf, &len);
+	snprintf(name, sizeof name, "grid%d.dat", q);
+	put(dir, name, fp, &buf, &len);
 	fp = open_memstream(&buf, &len);
 	if (imb_plot_write_points(fp, x, y, n, K, order))
 		imb_die(1, "%s", imb_error());
-	put(dir, "points.dat", fp, &buf, &len);
+	snprintf(name, sizeof name, "points%d.dat", q);
+	put(dir, name, fp, &buf, &len);
 	if (K > 2) {
 		double *seg;
 		size_t nseg = imb_plot_borders(&g, &seg);
 		fp = open_memstream(&buf, &len);
 		if (imb_plot_write_borders(fp, seg, nseg))
 			imb_die(1, "%s", imb_error());
-		put(dir, "borders.dat", fp, &buf, &len);
+		snprintf(name, sizeof name, "borders%d.dat", q);
+		put(dir, name, fp, &buf, &len);
 		free(seg);
 	}
 
 	/* labels: the feature names when the data has them */
 	const imb_val *feat = imb_val_get(data->attrs, "features");
-	char xl[300], yl[300], title[600];
 	const char *f0 = feat && feat->t == IMB_V_ARR && feat->n == 2
 	                 ? imb_val_as_str(feat->items[0], NULL) : NULL;
 	const char *f1 = feat && feat->t == IMB_V_ARR && feat->n == 2
 	                 ? imb_val_as_str(feat->items[1], NULL) : NULL;
-	snprintf(xl, sizeof xl, "%s (feature 1, data units)", f0 ? f0 : "x1");
-	snprintf(yl, sizeof yl, "%s (feature 2, data units)", f1 ? f1 : "x2");
+	if (q == 0) {
+		snprintf(xl, lsize, "%s (feature 1, data units)", f0 ? f0 : "x1");
+		snprintf(yl, lsize, "%s (feature 2, data units)", f1 ? f1 : "x2");
+	}
 	const char *arch = imb_val_as_str(imb_val_get(model->attrs, "arch"), NULL);
 	const char *kind = imb_val_as_str(imb_val_get(model->attrs, "model"), "model");
-	snprintf(title, sizeof title, "Decision regions of %s on the %s set (%zu points)",
-	         arch ? arch : kind, data->name, n);
-	if (!o->po.title)
-		o->po.title = title;
-	if (!o->po.xlabel)
-		o->po.xlabel = xl;
-	if (!o->po.ylabel)
-		o->po.ylabel = yl;
-	fp = open_memstream(&buf, &len);
-	imb_plot_script_boundary(fp, &o->po, K, names, counts, order);
-	put(dir, "plot.gp", fp, &buf, &len);
-	draw(dir, png, svg);
-
-	for (int k = 0; k < K; k++)
-		free(names[k]);
-	free(names);
-	free(order);
-	free(counts);
+	const char *tool = made_by(model);
+	char title[600];
+	if (q < (int)o->npanel_titles)
+		snprintf(title, sizeof title, "%s", o->panel_titles[q]);
+	else
+		snprintf(title, sizeof title, "%s%s%s on the %s set (%zu points)", arch ? arch : kind,
+		         tool ? " by " : "", tool ? tool : "", data->name, n);
+	pd->K = K;
+	pd->names = names;
+	pd->counts = counts;
+	pd->order = order;
+	pd->title = imb_xstrdup(title);
 	free(y);
 	free(x);
 	imb_plot_grid_free(&g);
 	imb_predictor_free(p);
 	imb_frame_free(model);
 	imb_frame_free(data);
+}
+
+static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
+{
+	if (nfiles > 8)
+		imb_usage("boundary draws at most 8 panels (one per FILE)");
+	if (o->npanel_titles > (size_t)(nfiles ? nfiles : 1))
+		imb_usage("--panel-title given %zu times for %d panels", o->npanel_titles,
+		          nfiles ? nfiles : 1);
+	const char *dir = imb_plot_tmpdir();
+	if (!dir)
+		imb_die(1, "%s", imb_error());
+	int np = nfiles ? nfiles : 1;
+	panel_data pd[8];
+	imb_plot_panel panel[8];
+	char xl[300], yl[300];
+	for (int q = 0; q < np; q++) {
+		boundary_panel(o, nfiles ? files[q] : "-", dir, q, &pd[q], xl, yl, sizeof xl);
+		panel[q] = (imb_plot_panel){.K = pd[q].K, .names = pd[q].names,
+		                            .counts = pd[q].counts, .order = pd[q].order,
+		                            .title = pd[q].title};
+	}
+	if (!o->po.title && np == 1)
+		o->po.title = pd[0].title;
+	else if (!o->po.title)
+		o->po.title = "Decision regions";
+	if (!o->po.xlabel)
+		o->po.xlabel = xl;
+	if (!o->po.ylabel)
+		o->po.ylabel = yl;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	imb_plot_script_boundary(fp, &o->po, panel, np);
+	put(dir, "plot.gp", fp, &buf, &len);
+	draw(dir, png, svg);
+	for (int q = 0; q < np; q++) {
+		for (int k = 0; k < pd[q].K; k++)
+			free(pd[q].names[k]);
+		free(pd[q].names);
+		free(pd[q].counts);
+		free(pd[q].order);
+		free(pd[q].title);
+	}
 }
 
 /* metrics frames (in a temp file) aggregated by the x and group keys */
@@ -458,7 +527,7 @@ int main(int argc, char **argv)
 		o.mode = MODE_LINES;
 	else
 		imb_usage("unknown mode '%s': boundary, sweep or lines", argv[1]);
-	enum { O_SVG = 256, O_XLABEL, O_YLABEL, O_SIZE, O_MARGIN, O_SE, O_LOGX, O_LINX, O_LOGY };
+	enum { O_PTITLE = 300, O_SVG = 256, O_XLABEL, O_YLABEL, O_SIZE, O_MARGIN, O_SE, O_LOGX, O_LINX, O_LOGY };
 	static const struct option opts_[] = {
 		{"output", required_argument, 0, 'o'},
 		{"svg", no_argument, 0, O_SVG},
@@ -467,6 +536,7 @@ int main(int argc, char **argv)
 		{"ylabel", required_argument, 0, O_YLABEL},
 		{"size", required_argument, 0, O_SIZE},
 		{"frame", required_argument, 0, 'f'},
+		{"panel-title", required_argument, 0, O_PTITLE},
 		{"grid", required_argument, 0, 'g'},
 		{"margin", required_argument, 0, O_MARGIN},
 		{"x", required_argument, 0, 'x'},
@@ -503,6 +573,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'f': o.frame = optarg; boundary_only = 1; break;
+		case O_PTITLE:
+			o.panel_titles = imb_xrealloc(o.panel_titles,
+			                              (o.npanel_titles + 1) * sizeof *o.panel_titles);
+			o.panel_titles[o.npanel_titles++] = optarg;
+			boundary_only = 1;
+			break;
 		case 'g': o.grid = (int)imb_arg_long("--grid", optarg, 2, 2000); boundary_only = 1; break;
 		case O_MARGIN:
 			o.margin = imb_arg_double("--margin", optarg, 0, 10);
@@ -555,5 +631,6 @@ int main(int argc, char **argv)
 	free(png);
 	free(svg);
 	free(o.where);
+	free(o.panel_titles);
 	return 0;
 }
