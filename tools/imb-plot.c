@@ -346,10 +346,16 @@ static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
 		                            .counts = pd[q].counts, .order = pd[q].order,
 		                            .title = pd[q].title};
 	}
-	if (!o->po.title && np == 1)
+	char one[1300];
+	if (np == 1 && o->po.title && o->npanel_titles) {
+		/* one panel: its title joins the figure's */
+		snprintf(one, sizeof one, "%s: %s", o->po.title, pd[0].title);
+		o->po.title = one;
+	} else if (!o->po.title && np == 1) {
 		o->po.title = pd[0].title;
-	else if (!o->po.title)
+	} else if (!o->po.title) {
 		o->po.title = "Decision regions";
+	}
 	if (!o->po.xlabel)
 		o->po.xlabel = xl;
 	if (!o->po.ylabel)
