@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -676,6 +677,33 @@ void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
 /* ---- running ---- */
 
 static char tmpdir[4096];
+static int tmpdir_fd = -1;
+/* the picture being installed, for imb_plot_signal_cleanup */
+static char installing[4400];
+static volatile sig_atomic_t installing_set;
+
+void imb_plot_signal_cleanup(void)
+{
+	if (installing_set)
+		unlink(installing);
+	if (tmpdir_fd < 0)
+		return;
+	/* every name this library or gnuplot makes there */
+	static const char *const fixed[] = {"plot.gp", "data.dat", "input.imb", "out.png", "out.svg"};
+	static const char *const per[] = {"grid", "points", "borders", "contour"};
+	for (size_t i = 0; i < IMB_LEN(fixed); i++)
+		unlinkat(tmpdir_fd, fixed[i], 0);
+	for (size_t i = 0; i < IMB_LEN(per); i++)
+		for (int q = 0; q < IMB_PLOT_MAX_PANELS; q++) {
+			char name[32];
+			size_t l = strlen(per[i]);
+			memcpy(name, per[i], l);
+			name[l] = (char)('0' + q);
+			memcpy(name + l + 1, ".dat", 5);
+			unlinkat(tmpdir_fd, name, 0);
+		}
+	rmdir(tmpdir);
+}
 
 static void rm_tmpdir(void)
 {
@@ -695,6 +723,9 @@ static void rm_tmpdir(void)
 	}
 	rmdir(tmpdir);
 	*tmpdir = 0;
+	if (tmpdir_fd >= 0)
+		close(tmpdir_fd);
+	tmpdir_fd = -1;
 }
 
 const char *imb_plot_tmpdir(void)
@@ -714,6 +745,7 @@ const char *imb_plot_tmpdir(void)
 		*tmpdir = 0;
 		return NULL;
 	}
+	tmpdir_fd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	static int registered;
 	if (!registered++)
 		atexit(rm_tmpdir);
@@ -806,6 +838,10 @@ int imb_plot_install(const char *src, const char *dst)
 	char *tmp = imb_xmalloc(dl + 32);
 	snprintf(tmp, dl + 32, "%s.tmp.XXXXXX", dst);
 	int out = mkstemp(tmp);
+	if (out >= 0 && strlen(tmp) < sizeof installing) {
+		memcpy(installing, tmp, strlen(tmp) + 1);
+		installing_set = 1;
+	}
 	if (out < 0) {
 		int e = errno;
 		close(in);
@@ -846,6 +882,7 @@ int imb_plot_install(const char *src, const char *dst)
 		err = errno;
 	if (!err && rename(tmp, dst))
 		err = errno;
+	installing_set = 0;
 	if (err) {
 		unlink(tmp);
 		imb_seterr("writing %s: %s", dst, strerror(err));

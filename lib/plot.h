@@ -151,6 +151,12 @@ unsigned imb_plot_color(int k, int light);
  * NULL with imb_error(). */
 const char *imb_plot_tmpdir(void);
 void imb_plot_tmpdir_remove(void);
+/* Async-signal-safe: unlink the files this library (and gnuplot) makes
+ * in the temporary directory, the directory, and a picture being
+ * installed. For a signal handler; imb-plot calls it on SIGINT/SIGTERM. */
+void imb_plot_signal_cleanup(void);
+/* Panels of a boundary figure, at most. */
+#define IMB_PLOT_MAX_PANELS 8
 /* Write text to dir/name. 0 or -1. */
 int imb_plot_put(const char *dir, const char *name, const char *text, size_t len);
 /* Run $IMB_GNUPLOT (default "gnuplot") on dir/script, with dir as the

@@ -203,3 +203,20 @@ only_files() {
 	assert_failure 1
 	assert_output --partial "TSV"
 }
+
+@test "SIGTERM while gnuplot runs: no temporary directory or file left" {
+	mkdir "$TMP/tmp" "$TMP/out"
+	printf '#!/bin/sh\necho $$ > "%s/slow.pid"\nexec sleep 30\n' "$TMP" > "$TMP/slow"
+	chmod +x "$TMP/slow"
+	TMPDIR="$TMP/tmp" IMB_GNUPLOT="$TMP/slow" imb-plot boundary -o "$TMP/out/m.png" --grid 10 \
+		"$BATS_FILE_TMPDIR/mlp.imb" 3>&- &
+	pid=$!
+	for i in $(seq 50); do [ -s "$TMP/slow.pid" ] && break; sleep 0.1; done
+	sleep 0.2
+	kill -TERM $pid
+	wait $pid || true
+	# the stand-in gnuplot, by its own pid
+	[ -s "$TMP/slow.pid" ] && kill "$(cat "$TMP/slow.pid")" 2>/dev/null || true
+	only_files "$TMP/tmp" ""
+	only_files "$TMP/out" ""
+}

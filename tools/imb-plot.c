@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -328,8 +329,8 @@ static void boundary_panel(opts *o, const char *path, const char *dir, int q, pa
 
 static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
 {
-	if (nfiles > 8)
-		imb_usage("boundary draws at most 8 panels (one per FILE)");
+	if (nfiles > IMB_PLOT_MAX_PANELS)
+		imb_usage("boundary draws at most %d panels (one per FILE)", IMB_PLOT_MAX_PANELS);
 	if (o->npanel_titles > (size_t)(nfiles ? nfiles : 1))
 		imb_usage("--panel-title given %zu times for %d panels", o->npanel_titles,
 		          nfiles ? nfiles : 1);
@@ -337,8 +338,8 @@ static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
 	if (!dir)
 		imb_die(1, "%s", imb_error());
 	int np = nfiles ? nfiles : 1;
-	panel_data pd[8];
-	imb_plot_panel panel[8];
+	panel_data pd[IMB_PLOT_MAX_PANELS];
+	imb_plot_panel panel[IMB_PLOT_MAX_PANELS];
 	char xl[300], yl[300];
 	for (int q = 0; q < np; q++) {
 		boundary_panel(o, nfiles ? files[q] : "-", dir, q, &pd[q], xl, yl, sizeof xl);
@@ -515,9 +516,24 @@ static void series(opts *o, int nfiles, char **files, char *png, char *svg)
 	imb_table_free(&t);
 }
 
+/* SIGINT/SIGTERM: remove the temporary files, then imb_cli_init's handler */
+static void (*cli_handler)(int);
+
+static void on_signal(int sig)
+{
+	imb_plot_signal_cleanup();
+	if (cli_handler != SIG_DFL && cli_handler != SIG_IGN && cli_handler != SIG_ERR &&
+	    cli_handler)
+		cli_handler(sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int main(int argc, char **argv)
 {
 	imb_cli_init("imb-plot", argc, argv);
+	cli_handler = signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	if (argc < 2)
 		imb_usage("a mode is needed: boundary, sweep or lines");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
