@@ -141,6 +141,9 @@ size_t imb_plot_borders(const imb_plot_grid *g, double **seg)
 int imb_table_parse(char *text, size_t len, imb_table *t)
 {
 	memset(t, 0, sizeof *t);
+	/* room for the last line's terminator */
+	text = imb_xrealloc(text, len + 1);
+	text[len] = 0;
 	t->buf = text;
 	size_t cap = 0, line = 0;
 	char *p = text, *end = text + len;
