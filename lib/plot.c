@@ -417,6 +417,31 @@ void imb_plot_series_free(imb_plot_series *s, size_t n)
 	free(s);
 }
 
+void imb_plot_resolve_y(const imb_table *t, const char *y, const char *se, char **yout,
+                        char **seout)
+{
+	size_t l = strlen(y);
+	char *m = imb_xmalloc(l + 6), *e = imb_xmalloc(l + 4);
+	*yout = imb_xstrdup(y);
+	*seout = se ? imb_xstrdup(se) : NULL;
+	if (imb_table_col(t, y) < 0) {
+		snprintf(m, l + 6, "%s_mean", y);
+		snprintf(e, l + 4, "%s_se", y);
+		if (imb_table_col(t, m) >= 0) {
+			free(*yout);
+			*yout = imb_xstrdup(m);
+			if (!se && imb_table_col(t, e) >= 0)
+				*seout = imb_xstrdup(e);
+		}
+	} else if (!se && l > 5 && !strcmp(y + l - 5, "_mean")) {
+		snprintf(e, l + 4, "%.*s_se", (int)(l - 5), y);
+		if (imb_table_col(t, e) >= 0)
+			*seout = imb_xstrdup(e);
+	}
+	free(m);
+	free(e);
+}
+
 /* ---- scripts ---- */
 
 static const unsigned palette[] = {
@@ -675,6 +700,58 @@ void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
 		wide.width = npanels > 1 ? 700 * npanels : 900;
 	for_each_terminal(fp, &wide, body);
 	free(body);
+}
+
+void imb_plot_class_order(const size_t *counts, int K, int *order)
+{
+	for (int k = 0; k < K; k++)
+		order[k] = k;
+	/* stable insertion sort, most points first */
+	for (int a = 1; a < K; a++)
+		for (int b = a; b > 0 && counts[order[b]] > counts[order[b - 1]]; b--) {
+			int t = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = t;
+		}
+}
+
+/* text made by fn into dir/name */
+static int put_made(const char *dir, const char *name, FILE *fp, char **buf, size_t *len, int rc)
+{
+	if (fclose(fp) && !rc)
+		rc = imb_seterr("%s: out of memory", name);
+	if (!rc)
+		rc = imb_plot_put(dir, name, *buf, *len);
+	free(*buf);
+	*buf = NULL;
+	*len = 0;
+	return rc;
+}
+
+int imb_plot_panel_files(const char *dir, int q, const imb_plot_grid *g, const float *x,
+                         const int *y, size_t n, const int *order)
+{
+	char name[64], *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	snprintf(name, sizeof name, "grid%d.dat", q);
+	if (put_made(dir, name, fp, &buf, &len, imb_plot_write_grid(fp, g)))
+		return -1;
+	fp = open_memstream(&buf, &len);
+	snprintf(name, sizeof name, "points%d.dat", q);
+	if (put_made(dir, name, fp, &buf, &len, imb_plot_write_points(fp, x, y, n, g->K, order)))
+		return -1;
+	if (g->K > 2) {
+		double *seg;
+		size_t nseg = imb_plot_borders(g, &seg);
+		fp = open_memstream(&buf, &len);
+		snprintf(name, sizeof name, "borders%d.dat", q);
+		int rc = put_made(dir, name, fp, &buf, &len, imb_plot_write_borders(fp, seg, nseg));
+		free(seg);
+		if (rc)
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- running ---- */

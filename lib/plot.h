@@ -70,6 +70,14 @@ int imb_table_parse(char *text, size_t len, imb_table *t);
 int imb_table_col(const imb_table *t, const char *name);
 void imb_table_free(imb_table *t);
 
+/* The y column to draw and its error column: y itself when the table
+ * has it (with Y_se as error column when y is Y_mean and se is NULL),
+ * else Y_mean when the table has that (with Y_se when present and se is
+ * NULL); se as given otherwise. *yout and *seout (NULL when none) are
+ * malloc'd. Unknown columns are left for imb_plot_series_select to name. */
+void imb_plot_resolve_y(const imb_table *t, const char *y, const char *se, char **yout,
+                        char **seout);
+
 /* ---- series: one line of a plot ---- */
 
 typedef struct {
@@ -140,6 +148,14 @@ typedef struct {
  * class in order[] with class names and counts in the legend. */
 void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
                               const imb_plot_panel *panel, int npanels);
+
+/* The drawing order of K classes: most points first, ties by index, so
+ * the rarest class is drawn last (on top). order has K entries. */
+void imb_plot_class_order(const size_t *counts, int K, int *order);
+/* Write panel q's gridQ.dat, pointsQ.dat and (K > 2) bordersQ.dat into
+ * dir, for the grid g and the points x (n, 2) of classes y. 0 or -1. */
+int imb_plot_panel_files(const char *dir, int q, const imb_plot_grid *g, const float *x,
+                         const int *y, size_t n, const int *order);
 
 /* Colour of class k, dark (points) or light (regions), as 0xRRGGBB. */
 unsigned imb_plot_color(int k, int light);

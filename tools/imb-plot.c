@@ -246,14 +246,7 @@ static void boundary_panel(opts *o, const char *path, const char *dir, int q, pa
 	}
 	/* majority first, the rarest class last (drawn on top) */
 	int *order = imb_xmalloc((size_t)K * sizeof *order);
-	for (int k = 0; k < K; k++)
-		order[k] = k;
-	for (int a = 1; a < K; a++)
-		for (int b = a; b > 0 && counts[order[b]] > counts[order[b - 1]]; b--) {
-			int t = order[b];
-			order[b] = order[b - 1];
-			order[b - 1] = t;
-		}
+	imb_plot_class_order(counts, K, order);
 	char **names = imb_xmalloc((size_t)K * sizeof *names);
 	for (int k = 0; k < K; k++) {
 		const char *nm = imb_dataset_class_name(data, k);
@@ -272,28 +265,8 @@ static void boundary_panel(opts *o, const char *path, const char *dir, int q, pa
 	imb_log("%s: %s model on a %dx%d grid in %.2f s", where, imb_predictor_kind(p), o->grid,
 	        o->grid, imb_now() - t0);
 
-	char name[64], *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	if (imb_plot_write_grid(fp, &g))
+	if (imb_plot_panel_files(dir, q, &g, x, y, n, order))
 		imb_die(1, "%s", imb_error());
-	snprintf(name, sizeof name, "grid%d.dat", q);
-	put(dir, name, fp, &buf, &len);
-	fp = open_memstream(&buf, &len);
-	if (imb_plot_write_points(fp, x, y, n, K, order))
-		imb_die(1, "%s", imb_error());
-	snprintf(name, sizeof name, "points%d.dat", q);
-	put(dir, name, fp, &buf, &len);
-	if (K > 2) {
-		double *seg;
-		size_t nseg = imb_plot_borders(&g, &seg);
-		fp = open_memstream(&buf, &len);
-		if (imb_plot_write_borders(fp, seg, nseg))
-			imb_die(1, "%s", imb_error());
-		snprintf(name, sizeof name, "borders%d.dat", q);
-		put(dir, name, fp, &buf, &len);
-		free(seg);
-	}
 
 	/* labels: the feature names when the data has them */
 	const imb_val *feat = imb_val_get(data->attrs, "features");
@@ -459,24 +432,8 @@ static void series(opts *o, int nfiles, char **files, char *png, char *svg)
 	if (imb_table_parse(text, tlen, &t))
 		imb_die(1, "input: %s", imb_error());
 	/* y absent: its _mean column, with _se error bars */
-	char ycol[300], secol[300];
-	const char *y = o->y, *se = o->se;
-	if (imb_table_col(&t, y) < 0) {
-		snprintf(ycol, sizeof ycol, "%s_mean", o->y);
-		if (imb_table_col(&t, ycol) >= 0) {
-			y = ycol;
-			snprintf(secol, sizeof secol, "%s_se", o->y);
-			if (!se && imb_table_col(&t, secol) >= 0)
-				se = secol;
-		}
-	} else if (!se) {
-		size_t l = strlen(y);
-		if (l > 5 && !strcmp(y + l - 5, "_mean") && l < sizeof secol) {
-			snprintf(secol, sizeof secol, "%.*s_se", (int)(l - 5), y);
-			if (imb_table_col(&t, secol) >= 0)
-				se = secol;
-		}
-	}
+	char *y, *se;
+	imb_plot_resolve_y(&t, o->y, o->se, &y, &se);
 	imb_plot_select sel = {.x = o->x, .y = y, .se = se, .group = o->group,
 	                       .where = o->where, .nwhere = o->nwhere, .positive_x = o->logx};
 	imb_plot_series *s;
@@ -513,6 +470,8 @@ static void series(opts *o, int nfiles, char **files, char *png, char *svg)
 	draw(dir, png, svg);
 	imb_log("%zu line%s", ns, ns == 1 ? "" : "s");
 	imb_plot_series_free(s, ns);
+	free(y);
+	free(se);
 	imb_table_free(&t);
 }
 

@@ -264,6 +264,82 @@ static void test_series(void)
 	imb_plot_series_free(NULL, 0);
 }
 
+static void test_resolve_y(void)
+{
+	imb_table t;
+	CHECK_EQ_INT(table("r\tacc_mean\tacc_se\terr\terr_sd\n0.1\t1\t2\t3\t4\n", &t), 0);
+	char *y, *se;
+	/* acc: absent, so acc_mean with acc_se */
+	imb_plot_resolve_y(&t, "acc", NULL, &y, &se);
+	CHECK_STR(y, "acc_mean");
+	CHECK_STR(se, "acc_se");
+	free(y);
+	free(se);
+	/* acc_mean named: its _se too */
+	imb_plot_resolve_y(&t, "acc_mean", NULL, &y, &se);
+	CHECK_STR(y, "acc_mean");
+	CHECK_STR(se, "acc_se");
+	free(y);
+	free(se);
+	/* an error column given wins */
+	imb_plot_resolve_y(&t, "acc", "err_sd", &y, &se);
+	CHECK_STR(y, "acc_mean");
+	CHECK_STR(se, "err_sd");
+	free(y);
+	free(se);
+	/* a plain column: no error bars */
+	imb_plot_resolve_y(&t, "err", NULL, &y, &se);
+	CHECK_STR(y, "err");
+	CHECK(se == NULL);
+	free(y);
+	/* unknown: left as named */
+	imb_plot_resolve_y(&t, "nope", NULL, &y, &se);
+	CHECK_STR(y, "nope");
+	CHECK(se == NULL);
+	free(y);
+	imb_table_free(&t);
+}
+
+static void test_order_and_files(void)
+{
+	size_t counts[4] = {10, 300, 10, 5};
+	int order[4];
+	imb_plot_class_order(counts, 4, order);
+	CHECK_EQ_INT(order[0], 1);
+	CHECK_EQ_INT(order[1], 0);
+	CHECK_EQ_INT(order[2], 2);
+	CHECK_EQ_INT(order[3], 3);
+
+	const char *dir = imb_plot_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	float p[4 * 3] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1};
+	imb_plot_grid g = {.n = 2, .K = 3, .box = {0, 1, 0, 1}, .proba = p};
+	float x[6] = {0.1f, 0.2f, 0.9f, 0.8f, 0.5f, 0.5f};
+	int y[3] = {2, 0, 2};
+	int ord[3] = {0, 2, 1};
+	CHECK_EQ_INT(imb_plot_panel_files(dir, 3, &g, x, y, 3, ord), 0);
+	char path[4300];
+	snprintf(path, sizeof path, "%s/points3.dat", dir);
+	FILE *fp = fopen(path, "r");
+	CHECK(fp != NULL);
+	if (fp) {
+		char buf[512] = {0};
+		size_t n = fread(buf, 1, sizeof buf - 1, fp);
+		fclose(fp);
+		buf[n] = 0;
+		/* class 0, then class 2's two points, then class 1's empty block */
+		CHECK_STR(buf, "0.899999976\t0.800000012\n\n\n0.100000001\t0.200000003\n"
+		               "0.5\t0.5\n\n\nNA\tNA\n");
+	}
+	snprintf(path, sizeof path, "%s/grid3.dat", dir);
+	CHECK(access(path, F_OK) == 0);
+	snprintf(path, sizeof path, "%s/borders3.dat", dir);
+	CHECK(access(path, F_OK) == 0);
+	imb_plot_tmpdir_remove();
+}
+
 static char *quoted(const char *s)
 {
 	char *buf = NULL;
@@ -382,6 +458,8 @@ int main(void)
 	test_borders();
 	test_table();
 	test_series();
+	test_resolve_y();
+	test_order_and_files();
 	test_quote();
 	test_boundary_script();
 	test_files();
