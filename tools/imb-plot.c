@@ -5,6 +5,8 @@
 #include "dataset.h"
 #include "eval_agg.h"
 #include "plot.h"
+#include "plot_boundary.h"
+#include "plot_series.h"
 #include "util.h"
 
 #include <getopt.h>

@@ -1,0 +1,235 @@
+/* plot_boundary.c: decision-boundary grids, class borders and the data
+ * files of a boundary panel; see plot_boundary.h. */
+#include "plot_boundary.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the grid ---- */
+
+int imb_plot_data_box(const float *x, size_t n, double margin, imb_plot_box *b)
+{
+	if (!n)
+		return imb_seterr("no points to plot");
+	double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < 2; d++) {
+			double v = x[2 * i + d];
+			if (!isfinite(v))
+				return imb_seterr("x: row %zu, feature %d is not finite", i, d);
+			lo[d] = v < lo[d] ? v : lo[d];
+			hi[d] = v > hi[d] ? v : hi[d];
+		}
+	for (int d = 0; d < 2; d++) {
+		double w = hi[d] - lo[d];
+		double pad = w > 0 ? margin * w : 0.5;
+		lo[d] -= pad;
+		hi[d] += pad;
+	}
+	b->x0 = lo[0], b->x1 = hi[0], b->y0 = lo[1], b->y1 = hi[1];
+	return 0;
+}
+
+double imb_plot_grid_x(const imb_plot_grid *g, int i)
+{
+	return g->box.x0 + (g->box.x1 - g->box.x0) * i / (g->n - 1);
+}
+
+double imb_plot_grid_y(const imb_plot_grid *g, int j)
+{
+	return g->box.y0 + (g->box.y1 - g->box.y0) * j / (g->n - 1);
+}
+
+int imb_plot_grid_argmax(const imb_plot_grid *g, int i, int j)
+{
+	const float *p = g->proba + ((size_t)j * g->n + i) * g->K;
+	int best = 0;
+	for (int k = 1; k < g->K; k++)
+		if (p[k] > p[best])
+			best = k;
+	return best;
+}
+
+int imb_plot_grid_eval(imb_predictor *p, const imb_plot_box *box, int n, imb_plot_grid *g)
+{
+	memset(g, 0, sizeof *g);
+	if (n < 2)
+		return imb_seterr("grid: %d points per axis, need at least 2", n);
+	if (imb_predictor_nfeatures(p) != 2)
+		return imb_seterr("the model takes %zu features; a boundary plot needs 2",
+		                  imb_predictor_nfeatures(p));
+	int K = imb_predictor_nclasses(p);
+	if (K < 1)
+		return imb_seterr("the model has no classes");
+	g->n = n;
+	g->K = K;
+	g->box = *box;
+	size_t total = (size_t)n * n;
+	g->proba = imb_xmalloc(total * K * sizeof *g->proba);
+	enum { BATCH = 4096 };
+	float *x = imb_xmalloc(2 * BATCH * sizeof *x);
+	for (size_t s = 0; s < total; s += BATCH) {
+		size_t m = total - s < BATCH ? total - s : BATCH;
+		for (size_t r = 0; r < m; r++) {
+			size_t idx = s + r;
+			x[2 * r] = (float)imb_plot_grid_x(g, (int)(idx % n));
+			x[2 * r + 1] = (float)imb_plot_grid_y(g, (int)(idx / n));
+		}
+		if (imb_predict_proba(p, x, m, 2, g->proba + s * K)) {
+			free(x);
+			imb_plot_grid_free(g);
+			return -1;
+		}
+	}
+	free(x);
+	return 0;
+}
+
+void imb_plot_grid_free(imb_plot_grid *g)
+{
+	if (!g)
+		return;
+	free(g->proba);
+	g->proba = NULL;
+}
+
+size_t imb_plot_borders(const imb_plot_grid *g, double **seg)
+{
+	size_t n = 0, cap = 0;
+	double *s = NULL;
+	double dx = (g->box.x1 - g->box.x0) / (g->n - 1), dy = (g->box.y1 - g->box.y0) / (g->n - 1);
+	for (int j = 0; j < g->n; j++)
+		for (int i = 0; i < g->n; i++) {
+			int c = imb_plot_grid_argmax(g, i, j);
+			double x = imb_plot_grid_x(g, i), y = imb_plot_grid_y(g, j);
+			double v[2][4];
+			int nv = 0;
+			/* the edge between (i,j) and its right neighbour: vertical */
+			if (i + 1 < g->n && imb_plot_grid_argmax(g, i + 1, j) != c) {
+				double m = x + dx / 2;
+				double e[4] = {m, y - dy / 2, m, y + dy / 2};
+				memcpy(v[nv++], e, sizeof e);
+			}
+			/* and its upper neighbour: horizontal */
+			if (j + 1 < g->n && imb_plot_grid_argmax(g, i, j + 1) != c) {
+				double m = y + dy / 2;
+				double e[4] = {x - dx / 2, m, x + dx / 2, m};
+				memcpy(v[nv++], e, sizeof e);
+			}
+			for (int k = 0; k < nv; k++) {
+				if (n == cap) {
+					cap = cap ? 2 * cap : 64;
+					s = imb_xrealloc(s, cap * 4 * sizeof *s);
+				}
+				memcpy(s + 4 * n++, v[k], sizeof v[k]);
+			}
+		}
+	*seg = s;
+	return n;
+}
+
+/* ---- data files ---- */
+
+static void num(FILE *fp, double v)
+{
+	imb_fprint_double(fp, v);
+}
+
+int imb_plot_write_grid(FILE *fp, const imb_plot_grid *g)
+{
+	for (int j = 0; j < g->n; j++) {
+		if (j)
+			fputc('\n', fp);
+		for (int i = 0; i < g->n; i++) {
+			int c = imb_plot_grid_argmax(g, i, j);
+			unsigned rgb = imb_plot_color(c, 1);
+			const float *p = g->proba + ((size_t)j * g->n + i) * g->K;
+			num(fp, imb_plot_grid_x(g, i));
+			fputc('\t', fp);
+			num(fp, imb_plot_grid_y(g, j));
+			fprintf(fp, "\t%d\t%.9g\t%u\t%u\t%u\n", c, g->K > 1 ? p[1] : p[0], rgb >> 16,
+			        (rgb >> 8) & 0xff, rgb & 0xff);
+		}
+	}
+	return ferror(fp) ? imb_seterr("writing the grid:") : 0;
+}
+
+int imb_plot_write_points(FILE *fp, const float *x, const int *y, size_t n, int K,
+                          const int *order)
+{
+	for (int o = 0; o < K; o++) {
+		if (o)
+			fputs("\n\n", fp);
+		int k = order[o];
+		int any = 0;
+		for (size_t i = 0; i < n; i++)
+			if (y[i] == k) {
+				fprintf(fp, "%.9g\t%.9g\n", x[2 * i], x[2 * i + 1]);
+				any = 1;
+			}
+		if (!any) /* keep the block so index numbers stay in step */
+			fputs("NA\tNA\n", fp);
+	}
+	return ferror(fp) ? imb_seterr("writing the points:") : 0;
+}
+
+int imb_plot_write_borders(FILE *fp, const double *seg, size_t nseg)
+{
+	for (size_t i = 0; i < nseg; i++) {
+		const double *s = seg + 4 * i;
+		num(fp, s[0]);
+		fputc('\t', fp);
+		num(fp, s[1]);
+		fputc('\n', fp);
+		num(fp, s[2]);
+		fputc('\t', fp);
+		num(fp, s[3]);
+		fputs("\n\n", fp);
+	}
+	if (!nseg)
+		fputs("NA\tNA\n", fp);
+	return ferror(fp) ? imb_seterr("writing the borders:") : 0;
+}
+
+void imb_plot_class_order(const size_t *counts, int K, int *order)
+{
+	for (int k = 0; k < K; k++)
+		order[k] = k;
+	/* stable insertion sort, most points first */
+	for (int a = 1; a < K; a++)
+		for (int b = a; b > 0 && counts[order[b]] > counts[order[b - 1]]; b--) {
+			int t = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = t;
+		}
+}
+
+int imb_plot_panel_files(const char *dir, int q, const imb_plot_grid *g, const float *x,
+                         const int *y, size_t n, const int *order)
+{
+	char name[64], *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	snprintf(name, sizeof name, "grid%d.dat", q);
+	if (imb_plot_put_stream(dir, name, fp, &buf, &len, imb_plot_write_grid(fp, g)))
+		return -1;
+	fp = open_memstream(&buf, &len);
+	snprintf(name, sizeof name, "points%d.dat", q);
+	if (imb_plot_put_stream(dir, name, fp, &buf, &len,
+	                        imb_plot_write_points(fp, x, y, n, g->K, order)))
+		return -1;
+	if (g->K > 2) {
+		double *seg;
+		size_t nseg = imb_plot_borders(g, &seg);
+		fp = open_memstream(&buf, &len);
+		snprintf(name, sizeof name, "borders%d.dat", q);
+		int rc = imb_plot_put_stream(dir, name, fp, &buf, &len,
+		                             imb_plot_write_borders(fp, seg, nseg));
+		free(seg);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}

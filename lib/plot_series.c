@@ -1,0 +1,339 @@
+/* plot_series.c: TSV tables, series selection and the series data file;
+ * see plot_series.h. */
+#include "plot_series.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tables ---- */
+
+int imb_table_parse(char *text, size_t len, imb_table *t)
+{
+	memset(t, 0, sizeof *t);
+	/* room for the last line's terminator */
+	text = imb_xrealloc(text, len + 1);
+	text[len] = 0;
+	t->buf = text;
+	size_t cap = 0, line = 0;
+	char *p = text, *end = text + len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *e = nl ? nl : end;
+		line++;
+		*e = 0;
+		if (e > p && e[-1] == '\r')
+			e[-1] = 0;
+		char *next = nl ? nl + 1 : end;
+		if (!*p) {
+			p = next;
+			continue;
+		}
+		/* split on tabs in place */
+		size_t nf = 1;
+		for (char *q = p; *q; q++)
+			nf += *q == '\t';
+		char **dst;
+		int header = !t->head;
+		if (header) {
+			t->ncols = nf;
+			t->head = imb_xmalloc(nf * sizeof *t->head);
+			dst = t->head;
+		} else if (nf != t->ncols) {
+			imb_seterr("line %zu: %zu fields, the header has %zu", line, nf, t->ncols);
+			imb_table_free(t);
+			return -1;
+		} else {
+			if (t->nrows == cap) {
+				cap = cap ? 2 * cap : 64;
+				t->cell = imb_xrealloc(t->cell, cap * t->ncols * sizeof *t->cell);
+			}
+			dst = t->cell + t->nrows * t->ncols;
+		}
+		size_t k = 0;
+		char *f = p;
+		for (char *q = p;; q++)
+			if (*q == '\t' || !*q) {
+				int last = !*q;
+				*q = 0;
+				dst[k++] = f;
+				f = q + 1;
+				if (last)
+					break;
+			}
+		if (!header)
+			t->nrows++;
+		p = next;
+	}
+	if (!t->head) {
+		imb_table_free(t);
+		return imb_seterr("empty table: no header line");
+	}
+	return 0;
+}
+
+int imb_table_col(const imb_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!strcmp(t->head[i], name))
+			return (int)i;
+	return -1;
+}
+
+void imb_table_free(imb_table *t)
+{
+	if (!t)
+		return;
+	free(t->head);
+	free(t->cell);
+	free(t->buf);
+	memset(t, 0, sizeof *t);
+}
+
+/* ---- series ---- */
+
+static int is_na(const char *s)
+{
+	return !*s || !strcmp(s, "NA") || !strcmp(s, "nan") || !strcmp(s, "NaN") ||
+	       !strcmp(s, "-nan") || !strcmp(s, "null");
+}
+
+static int parse_num(const char *s, double *v)
+{
+	char *e;
+	errno = 0;
+	*v = strtod(s, &e);
+	return e != s && !*e && errno != ERANGE && isfinite(*v) ? 0 : -1;
+}
+
+static int col_or_err(const imb_table *t, const char *name, const char *what)
+{
+	int c = imb_table_col(t, name);
+	if (c >= 0)
+		return c;
+	char *list = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&list, &len);
+	for (size_t i = 0; i < t->ncols; i++)
+		fprintf(fp, "%s%s", i ? ", " : "", t->head[i]);
+	fclose(fp);
+	imb_seterr("%s: no column '%s' (the columns: %s)", what, name, list ? list : "");
+	free(list);
+	return -1;
+}
+
+typedef struct {
+	double x, y, se;
+} pt;
+
+static int cmp_pt(const void *a, const void *b)
+{
+	double x = ((const pt *)a)->x, y = ((const pt *)b)->x;
+	return (x > y) - (x < y);
+}
+
+int imb_plot_series_select(const imb_table *t, const imb_plot_select *sel,
+                           imb_plot_series **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	int cx = col_or_err(t, sel->x, "x"), cy = cx < 0 ? -1 : col_or_err(t, sel->y, "y");
+	if (cx < 0 || cy < 0)
+		return -1;
+	int cse = -1;
+	if (sel->se && (cse = col_or_err(t, sel->se, "error bars")) < 0)
+		return -1;
+	/* group columns */
+	int gc[16], ng = 0;
+	if (sel->group && *sel->group) {
+		const char *p = sel->group;
+		for (;;) {
+			const char *e = strchr(p, ',');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			char name[256];
+			if (!l || l >= sizeof name || ng == (int)IMB_LEN(gc))
+				return imb_seterr("group: bad column list '%s'", sel->group);
+			memcpy(name, p, l);
+			name[l] = 0;
+			if ((gc[ng++] = col_or_err(t, name, "group")) < 0)
+				return -1;
+			if (!e)
+				break;
+			p = e + 1;
+		}
+	}
+	/* filters */
+	int *wc = imb_xcalloc(sel->nwhere + 1, sizeof *wc);
+	const char **wv = imb_xcalloc(sel->nwhere + 1, sizeof *wv);
+	for (size_t i = 0; i < sel->nwhere; i++) {
+		const char *eq = strchr(sel->where[i], '=');
+		if (!eq || eq == sel->where[i]) {
+			imb_seterr("where: '%s' is not COLUMN=VALUE", sel->where[i]);
+			goto fail;
+		}
+		char name[256];
+		size_t l = (size_t)(eq - sel->where[i]);
+		if (l >= sizeof name) {
+			imb_seterr("where: column name too long");
+			goto fail;
+		}
+		memcpy(name, sel->where[i], l);
+		name[l] = 0;
+		if ((wc[i] = col_or_err(t, name, "where")) < 0)
+			goto fail;
+		wv[i] = eq + 1;
+	}
+	imb_plot_series *s = NULL;
+	pt **pts = NULL;
+	size_t ns = 0, *cap = NULL;
+	for (size_t r = 0; r < t->nrows; r++) {
+		char *const *row = t->cell + r * t->ncols;
+		size_t i;
+		for (i = 0; i < sel->nwhere; i++)
+			if (strcmp(row[wc[i]], wv[i]))
+				break;
+		if (i < sel->nwhere || is_na(row[cx]) || is_na(row[cy]))
+			continue;
+		pt v = {0, 0, 0};
+		if (parse_num(row[cx], &v.x) || parse_num(row[cy], &v.y) ||
+		    (cse >= 0 && !is_na(row[cse]) && parse_num(row[cse], &v.se))) {
+			imb_seterr("row %zu: '%s' / '%s'%s%s: not a number", r + 1, row[cx], row[cy],
+			           cse >= 0 ? " / " : "", cse >= 0 ? row[cse] : "");
+			goto fail_s;
+		}
+		if (sel->positive_x && !(v.x > 0)) {
+			imb_seterr("row %zu: %s = %s: a log-scaled x axis needs values > 0", r + 1,
+			           sel->x, row[cx]);
+			goto fail_s;
+		}
+		/* the group label */
+		char *label = NULL;
+		size_t ll = 0;
+		FILE *fp = open_memstream(&label, &ll);
+		for (int g = 0; g < ng; g++)
+			fprintf(fp, "%s%s", g ? " " : "", row[gc[g]]);
+		fclose(fp);
+		size_t k;
+		for (k = 0; k < ns; k++)
+			if (!strcmp(s[k].label, label))
+				break;
+		if (k == ns) {
+			s = imb_xrealloc(s, (ns + 1) * sizeof *s);
+			pts = imb_xrealloc(pts, (ns + 1) * sizeof *pts);
+			cap = imb_xrealloc(cap, (ns + 1) * sizeof *cap);
+			memset(&s[ns], 0, sizeof *s);
+			s[ns].label = label;
+			pts[ns] = NULL;
+			cap[ns] = 0;
+			ns++;
+		} else {
+			free(label);
+		}
+		if (s[k].n == cap[k]) {
+			cap[k] = cap[k] ? 2 * cap[k] : 16;
+			pts[k] = imb_xrealloc(pts[k], cap[k] * sizeof **pts);
+		}
+		pts[k][s[k].n++] = v;
+	}
+	if (!ns) {
+		imb_seterr("no rows with numbers in '%s' and '%s'%s", sel->x, sel->y,
+		           sel->nwhere ? " that pass the filters" : "");
+		goto fail_s;
+	}
+	for (size_t k = 0; k < ns; k++) {
+		qsort(pts[k], s[k].n, sizeof **pts, cmp_pt);
+		s[k].x = imb_xmalloc(s[k].n * sizeof(double));
+		s[k].y = imb_xmalloc(s[k].n * sizeof(double));
+		s[k].se = cse >= 0 ? imb_xmalloc(s[k].n * sizeof(double)) : NULL;
+		for (size_t i = 0; i < s[k].n; i++) {
+			s[k].x[i] = pts[k][i].x;
+			s[k].y[i] = pts[k][i].y;
+			if (s[k].se)
+				s[k].se[i] = pts[k][i].se;
+		}
+		free(pts[k]);
+	}
+	free(pts);
+	free(cap);
+	free(wc);
+	free(wv);
+	*out = s;
+	*nout = ns;
+	return 0;
+fail_s:
+	for (size_t k = 0; k < ns; k++) {
+		free(s[k].label);
+		free(pts[k]);
+	}
+	free(s);
+	free(pts);
+	free(cap);
+fail:
+	free(wc);
+	free(wv);
+	return -1;
+}
+
+void imb_plot_series_free(imb_plot_series *s, size_t n)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].label);
+		free(s[i].x);
+		free(s[i].y);
+		free(s[i].se);
+	}
+	free(s);
+}
+
+void imb_plot_resolve_y(const imb_table *t, const char *y, const char *se, char **yout,
+                        char **seout)
+{
+	size_t l = strlen(y);
+	char *m = imb_xmalloc(l + 6), *e = imb_xmalloc(l + 4);
+	*yout = imb_xstrdup(y);
+	*seout = se ? imb_xstrdup(se) : NULL;
+	if (imb_table_col(t, y) < 0) {
+		snprintf(m, l + 6, "%s_mean", y);
+		snprintf(e, l + 4, "%s_se", y);
+		if (imb_table_col(t, m) >= 0) {
+			free(*yout);
+			*yout = imb_xstrdup(m);
+			if (!se && imb_table_col(t, e) >= 0)
+				*seout = imb_xstrdup(e);
+		}
+	} else if (!se && l > 5 && !strcmp(y + l - 5, "_mean")) {
+		snprintf(e, l + 4, "%.*s_se", (int)(l - 5), y);
+		if (imb_table_col(t, e) >= 0)
+			*seout = imb_xstrdup(e);
+	}
+	free(m);
+	free(e);
+}
+
+/* ---- data.dat ---- */
+
+static void num(FILE *fp, double v)
+{
+	imb_fprint_double(fp, v);
+}
+
+int imb_plot_write_series(FILE *fp, const imb_plot_series *s, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			fputs("\n\n", fp);
+		for (size_t i = 0; i < s[k].n; i++) {
+			num(fp, s[k].x[i]);
+			fputc('\t', fp);
+			num(fp, s[k].y[i]);
+			fputc('\t', fp);
+			num(fp, s[k].se ? s[k].se[i] : 0);
+			fputc('\n', fp);
+		}
+	}
+	return ferror(fp) ? imb_seterr("writing the plot data:") : 0;
+}

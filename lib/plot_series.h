@@ -1,0 +1,82 @@
+/* plot_series.h: the data of line plots (imb-plot sweep and lines): TSV
+ * tables, the series chosen from them (one line per group, filtered,
+ * sorted by x) and data.dat, the file gnuplot draws them from.
+ *
+ * Nothing here runs gnuplot or names a path; plot.h writes the script
+ * that reads data.dat. */
+#ifndef IMB_PLOT_SERIES_H
+#define IMB_PLOT_SERIES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- tables (TSV with a header line) ---- */
+
+typedef struct {
+	size_t ncols, nrows;
+	char **head;       /* ncols names */
+	char **cell;       /* nrows * ncols, row-major; pointers into buf */
+	char *buf;
+} imb_table;
+
+/* Parse TSV text (takes ownership of text, malloc'd, len bytes): a
+ * header line then rows of as many fields; empty lines are skipped; a
+ * trailing \r is dropped. -1 with imb_error() naming the line (text is
+ * freed then as well). */
+int imb_table_parse(char *text, size_t len, imb_table *t);
+/* The column's index, or -1. */
+int imb_table_col(const imb_table *t, const char *name);
+/* Frees what imb_table_parse made; t NULL is fine. */
+void imb_table_free(imb_table *t);
+
+/* The y column to draw and its error column: y itself when the table
+ * has it (with Y_se as error column when y is Y_mean and se is NULL),
+ * else Y_mean when the table has that (with Y_se when present and se is
+ * NULL); se as given otherwise. *yout and *seout (NULL when none) are
+ * malloc'd. Unknown columns are left for imb_plot_series_select to name. */
+void imb_plot_resolve_y(const imb_table *t, const char *y, const char *se, char **yout,
+                        char **seout);
+
+/* ---- series: one line of a plot ---- */
+
+typedef struct {
+	char *label;       /* group values joined by ' ' ("" without groups) */
+	size_t n;
+	double *x, *y, *se; /* se NULL without an error column */
+} imb_plot_series;
+
+typedef struct {
+	const char *x, *y;   /* columns */
+	const char *se;      /* error column, or NULL */
+	const char *group;   /* comma-separated columns, or NULL: one series */
+	char *const *where;  /* COL=VALUE filters, all must hold */
+	size_t nwhere;
+	int positive_x;      /* x must be > 0 (log scale) */
+} imb_plot_select;
+
+/* Rows that pass the filters and have numbers in x and y (a row whose x
+ * or y is NA, nan or empty is left out), grouped by the group columns in
+ * order of first appearance, each series sorted by x. -1 with
+ * imb_error() for an unknown column (naming it and listing the header),
+ * a value that is not a number, x <= 0 with positive_x, or no row left.
+ * *out (n series) is the caller's: imb_plot_series_free. */
+int imb_plot_series_select(const imb_table *t, const imb_plot_select *sel,
+                           imb_plot_series **out, size_t *nout);
+/* Frees n series and the array; s NULL is fine. */
+void imb_plot_series_free(imb_plot_series *s, size_t n);
+
+/* data.dat for a series plot: one block per series ("x y se" lines; se
+ * 0 without an error column), blocks separated by two blank lines so
+ * the script picks them with 'index'. 0, or -1 with imb_error() on a
+ * write error. */
+int imb_plot_write_series(FILE *fp, const imb_plot_series *s, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
