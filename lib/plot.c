@@ -1,6 +1,7 @@
 /* plot.c: gnuplot scripts, running gnuplot and installing its pictures;
  * see plot.h. */
 #include "plot.h"
+#include "cli.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -425,4 +426,65 @@ int imb_plot_install(const char *src, const char *dst)
 	}
 	free(tmp);
 	return 0;
+}
+
+/* ---- a figure's pictures ---- */
+
+int imb_plot_targets(const char *output, int both, char **png, char **svg)
+{
+	*png = *svg = NULL;
+	const char *dot = strrchr(output, '.');
+	const char *slash = strrchr(output, '/');
+	if (!dot || (slash && dot < slash) || (strcmp(dot, ".png") && strcmp(dot, ".svg")))
+		return imb_seterr("'%s' must end in .png or .svg", output);
+	size_t base = (size_t)(dot - output);
+	if (!strcmp(dot, ".png") || both) {
+		*png = imb_xmalloc(base + 5);
+		memcpy(*png, output, base);
+		strcpy(*png + base, ".png");
+	}
+	if (!strcmp(dot, ".svg") || both) {
+		*svg = imb_xmalloc(base + 5);
+		memcpy(*svg, output, base);
+		strcpy(*svg + base, ".svg");
+	}
+	return 0;
+}
+
+int imb_plot_draw(const char *dir, const char *png, const char *svg)
+{
+	if (imb_plot_gnuplot(dir, "plot.gp"))
+		return -1;
+	char src[4200];
+	if (png) {
+		snprintf(src, sizeof src, "%s/out.png", dir);
+		if (imb_plot_install(src, png))
+			return -1;
+		imb_log("wrote %s", png);
+	}
+	if (svg) {
+		snprintf(src, sizeof src, "%s/out.svg", dir);
+		if (imb_plot_install(src, svg))
+			return -1;
+		imb_log("wrote %s", svg);
+	}
+	return 0;
+}
+
+/* the handler found for SIGINT, run after the clean-up */
+static void (*chained)(int);
+
+static void on_signal(int sig)
+{
+	imb_plot_signal_cleanup();
+	if (chained != SIG_DFL && chained != SIG_IGN && chained != SIG_ERR && chained)
+		chained(sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void imb_plot_catch_signals(void)
+{
+	chained = signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 }

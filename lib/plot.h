@@ -68,8 +68,12 @@ const char *imb_plot_tmpdir(void);
 void imb_plot_tmpdir_remove(void);
 /* Async-signal-safe: unlink the files this library (and gnuplot) makes
  * in the temporary directory, the directory, and a picture being
- * installed. For a signal handler; imb-plot calls it on SIGINT/SIGTERM. */
+ * installed. For a signal handler: imb_plot_catch_signals' calls it. */
 void imb_plot_signal_cleanup(void);
+/* On SIGINT and SIGTERM, imb_plot_signal_cleanup, then the handler that
+ * SIGINT had before (imb_cli_init's: call this after it), then the
+ * default action, so the process still dies by the signal. */
+void imb_plot_catch_signals(void);
 /* Panels of a boundary figure, at most. */
 #define IMB_PLOT_MAX_PANELS 8
 /* Write text to dir/name. 0 or -1 with imb_error(). */
@@ -88,6 +92,19 @@ int imb_plot_gnuplot(const char *dir, const char *script);
  * with imb_error() (nothing left at dst's temporary name). An empty src
  * is an error. */
 int imb_plot_install(const char *src, const char *dst);
+
+/* ---- a figure's pictures ---- */
+
+/* The pictures that -o output names: output must end in .png or .svg;
+ * *png and *svg are output with that extension, or with both when both
+ * is set; the other is NULL. Both malloc'd, the caller's. -1 with
+ * imb_error() "'OUTPUT' must end in .png or .svg" (nothing allocated). */
+int imb_plot_targets(const char *output, int both, char **png, char **svg);
+/* Run gnuplot on dir/plot.gp, then install dir/out.png at png and
+ * dir/out.svg at svg (each skipped when NULL; the script must draw the
+ * same ones), logging "wrote FILE" for each (imb_log). 0, or -1 with
+ * imb_error(): a picture installed before the failure stays. */
+int imb_plot_draw(const char *dir, const char *png, const char *svg);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,6 @@
 #include "util.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,52 +128,6 @@ static void put(const char *dir, const char *name, FILE *fp, char **buf, size_t 
 	free(*buf);
 	*buf = NULL;
 	*len = 0;
-}
-
-/* the picture files: FILE.png and/or FILE.svg */
-static void targets(opts *o, char **png, char **svg)
-{
-	const char *dot = strrchr(o->output, '.');
-	const char *slash = strrchr(o->output, '/');
-	if (!dot || (slash && dot < slash) || (strcmp(dot, ".png") && strcmp(dot, ".svg")))
-		imb_usage("--output: '%s' must end in .png or .svg", o->output);
-	size_t base = (size_t)(dot - o->output);
-	*png = *svg = NULL;
-	if (!strcmp(dot, ".png") || o->svg) {
-		*png = imb_xmalloc(base + 5);
-		memcpy(*png, o->output, base);
-		strcpy(*png + base, ".png");
-	}
-	if (!strcmp(dot, ".svg") || o->svg) {
-		*svg = imb_xmalloc(base + 5);
-		memcpy(*svg, o->output, base);
-		strcpy(*svg + base, ".svg");
-	}
-	if (!strcmp(dot, ".svg") && o->svg) {
-		/* -o FILE.svg --svg: both as well */
-	}
-	o->po.png = *png != NULL;
-	o->po.svg = *svg != NULL;
-}
-
-/* run gnuplot on plot.gp in dir and move its pictures into place */
-static void draw(const char *dir, char *png, char *svg)
-{
-	if (imb_plot_gnuplot(dir, "plot.gp"))
-		imb_die(1, "%s", imb_error());
-	char src[4200];
-	if (png) {
-		snprintf(src, sizeof src, "%s/out.png", dir);
-		if (imb_plot_install(src, png))
-			imb_die(1, "%s", imb_error());
-		imb_log("wrote %s", png);
-	}
-	if (svg) {
-		snprintf(src, sizeof src, "%s/out.svg", dir);
-		if (imb_plot_install(src, svg))
-			imb_die(1, "%s", imb_error());
-		imb_log("wrote %s", svg);
-	}
 }
 
 /* what one boundary panel holds, until the script is written */
@@ -341,7 +294,8 @@ static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
 	FILE *fp = open_memstream(&buf, &len);
 	imb_plot_script_boundary(fp, &o->po, panel, np);
 	put(dir, "plot.gp", fp, &buf, &len);
-	draw(dir, png, svg);
+	if (imb_plot_draw(dir, png, svg))
+		imb_die(1, "%s", imb_error());
 	for (int q = 0; q < np; q++) {
 		for (int k = 0; k < pd[q].K; k++)
 			free(pd[q].names[k]);
@@ -469,7 +423,8 @@ static void series(opts *o, int nfiles, char **files, char *png, char *svg)
 	fp = open_memstream(&buf, &len);
 	imb_plot_script_series(fp, &o->po, s, ns);
 	put(dir, "plot.gp", fp, &buf, &len);
-	draw(dir, png, svg);
+	if (imb_plot_draw(dir, png, svg))
+		imb_die(1, "%s", imb_error());
 	imb_log("%zu line%s", ns, ns == 1 ? "" : "s");
 	imb_plot_series_free(s, ns);
 	free(y);
@@ -477,24 +432,10 @@ static void series(opts *o, int nfiles, char **files, char *png, char *svg)
 	imb_table_free(&t);
 }
 
-/* SIGINT/SIGTERM: remove the temporary files, then imb_cli_init's handler */
-static void (*cli_handler)(int);
-
-static void on_signal(int sig)
-{
-	imb_plot_signal_cleanup();
-	if (cli_handler != SIG_DFL && cli_handler != SIG_IGN && cli_handler != SIG_ERR &&
-	    cli_handler)
-		cli_handler(sig);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 int main(int argc, char **argv)
 {
 	imb_cli_init("imb-plot", argc, argv);
-	cli_handler = signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	imb_plot_catch_signals();
 	if (argc < 2)
 		imb_usage("a mode is needed: boundary, sweep or lines");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
@@ -605,7 +546,10 @@ int main(int argc, char **argv)
 			o.logx = 0;
 	}
 	char *png, *svg;
-	targets(&o, &png, &svg);
+	if (imb_plot_targets(o.output, o.svg, &png, &svg))
+		imb_usage("--output: %s", imb_error());
+	o.po.png = png != NULL;
+	o.po.svg = svg != NULL;
 	if (o.mode == MODE_BOUNDARY)
 		boundary(&o, argc - optind, argv + optind, png, svg);
 	else

@@ -3,10 +3,13 @@
  * directory, the atomic install of a picture, and a missing or failing
  * gnuplot. */
 #include "check.h"
+#include "cli.h"
 #include "plot.h"
 #include "util.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *quoted(const char *s)
@@ -158,11 +161,150 @@ static void test_files(void)
 	CHECK(access(keep, F_OK) != 0);
 }
 
+static void test_targets(void)
+{
+	char *png, *svg;
+	CHECK_EQ_INT(imb_plot_targets("out/fig.png", 0, &png, &svg), 0);
+	CHECK_STR(png, "out/fig.png");
+	CHECK(svg == NULL);
+	free(png);
+	CHECK_EQ_INT(imb_plot_targets("fig.svg", 0, &png, &svg), 0);
+	CHECK(png == NULL);
+	CHECK_STR(svg, "fig.svg");
+	free(svg);
+	/* both: the PNG as well, whichever was named */
+	CHECK_EQ_INT(imb_plot_targets("a.b/fig.svg", 1, &png, &svg), 0);
+	CHECK_STR(png, "a.b/fig.png");
+	CHECK_STR(svg, "a.b/fig.svg");
+	free(png);
+	free(svg);
+	CHECK_EQ_INT(imb_plot_targets("fig.jpg", 1, &png, &svg), -1);
+	CHECK_STR(imb_error(), "'fig.jpg' must end in .png or .svg");
+	CHECK(png == NULL && svg == NULL);
+	/* the extension of a directory is not the file's */
+	CHECK_EQ_INT(imb_plot_targets("x.png/fig", 0, &png, &svg), -1);
+	CHECK_EQ_INT(imb_plot_targets("fig", 0, &png, &svg), -1);
+	CHECK_EQ_INT(imb_plot_targets("fig.PNG", 0, &png, &svg), -1);
+}
+
+/* a stand-in gnuplot that draws out.png and out.svg (or nothing) */
+static void fake_gnuplot(const char *dir, const char *name, const char *body)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	if (!fp)
+		return;
+	fprintf(fp, "#!/bin/sh\n%s\n", body);
+	fclose(fp);
+	chmod(path, 0755);
+	setenv("IMB_GNUPLOT", path, 1);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	char *buf = imb_xcalloc(1, 256);
+	size_t n = fread(buf, 1, 255, fp);
+	buf[n] = 0;
+	fclose(fp);
+	return buf;
+}
+
+static void test_draw(void)
+{
+	/* a directory for the stand-in and the pictures, apart from the
+	 * library's own */
+	char out[] = "/tmp/imb-test-plot.XXXXXX";
+	CHECK(mkdtemp(out) != NULL);
+	imb_quiet(1); /* no "wrote" lines */
+	const char *dir = imb_plot_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	CHECK_EQ_INT(imb_plot_put(dir, "plot.gp", "", 0), 0);
+	fake_gnuplot(out, "gp", "test -f \"$1\" || exit 3; printf P > out.png; printf S > out.svg");
+	char png[4300], svg[4300];
+	snprintf(png, sizeof png, "%s/f.png", out);
+	snprintf(svg, sizeof svg, "%s/f.svg", out);
+	CHECK_EQ_INT(imb_plot_draw(dir, png, NULL), 0);
+	char *t = slurp(png);
+	CHECK_STR(t, "P");
+	free(t);
+	CHECK(access(svg, F_OK) != 0);
+	CHECK_EQ_INT(imb_plot_draw(dir, png, svg), 0);
+	t = slurp(svg);
+	CHECK_STR(t, "S");
+	free(t);
+	/* gnuplot drawing no SVG: an error, the PNG installed before it stays */
+	unlink(svg);
+	fake_gnuplot(out, "gp2", "rm -f out.svg; printf Q > out.png");
+	CHECK_EQ_INT(imb_plot_draw(dir, png, svg), -1);
+	CHECK_HAS(imb_error(), "gnuplot drew nothing");
+	t = slurp(png);
+	CHECK_STR(t, "Q");
+	free(t);
+	CHECK(access(svg, F_OK) != 0);
+	/* gnuplot failing: nothing installed */
+	fake_gnuplot(out, "gp3", "printf R > out.png; exit 4");
+	CHECK_EQ_INT(imb_plot_draw(dir, png, NULL), -1);
+	CHECK_HAS(imb_error(), "exit status 4");
+	t = slurp(png);
+	CHECK_STR(t, "Q");
+	free(t);
+	unsetenv("IMB_GNUPLOT");
+	imb_plot_tmpdir_remove();
+	char p[4300];
+	const char *made[] = {"gp", "gp2", "gp3", "f.png"};
+	for (size_t i = 0; i < IMB_LEN(made); i++) {
+		snprintf(p, sizeof p, "%s/%s", out, made[i]);
+		unlink(p);
+	}
+	CHECK_EQ_INT(rmdir(out), 0);
+}
+
+/* SIGTERM in a child with a temporary directory: the directory goes, the
+ * child still dies by the signal */
+static void test_signals(void)
+{
+	int fd[2];
+	CHECK_EQ_INT(pipe(fd), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		const char *dir = imb_plot_tmpdir();
+		if (!dir || imb_plot_put(dir, "data.dat", "1 2\n", 4) ||
+		    imb_plot_put(dir, "grid3.dat", "", 0))
+			_exit(1);
+		char name[4200];
+		snprintf(name, sizeof name, "%s", dir);
+		if (write(fd[1], name, sizeof name) != (ssize_t)sizeof name)
+			_exit(1);
+		imb_plot_catch_signals();
+		raise(SIGTERM);
+		_exit(2);
+	}
+	close(fd[1]);
+	char name[4200] = {0};
+	CHECK(read(fd[0], name, sizeof name) == (ssize_t)sizeof name);
+	close(fd[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	CHECK(*name && access(name, F_OK) != 0);
+}
+
 int main(void)
 {
 	test_quote();
 	test_series_script();
 	test_boundary_script();
 	test_files();
+	test_targets();
+	test_draw();
+	test_signals();
 	CHECK_DONE();
 }
