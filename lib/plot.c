@@ -121,6 +121,51 @@ void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_ser
 	free(body);
 }
 
+/* col with '_' as ' ', then suffix */
+static char *label_of(const char *col, char *buf, size_t size, const char *suffix)
+{
+	size_t i = 0;
+	for (; col[i] && i + 1 < size; i++)
+		buf[i] = col[i] == '_' ? ' ' : col[i];
+	buf[i] = 0;
+	if (suffix)
+		snprintf(buf + i, size - i, "%s", suffix);
+	return buf;
+}
+
+void imb_plot_series_labels(imb_plot_opts *o, imb_plot_labels *lab, const char *x,
+                            const char *y, int se, const char *group)
+{
+	if (!o->xlabel)
+		o->xlabel = !strcmp(x, "train_ratio")
+		            ? "train ratio: minority / majority count (log scale)"
+		            : label_of(x, lab->x, sizeof lab->x, o->logx ? " (log scale)" : NULL);
+	if (!o->ylabel)
+		o->ylabel = label_of(y, lab->y, sizeof lab->y,
+		                     se ? " (mean, error bars +-1 SE)" : (o->logy ? " (log scale)" : NULL));
+	if (!o->title) {
+		char a[300], b[300];
+		snprintf(lab->title, sizeof lab->title, "%s against %s",
+		         label_of(y, a, sizeof a, NULL), label_of(x, b, sizeof b, NULL));
+		o->title = lab->title;
+	}
+	if (group)
+		o->key_title = group;
+}
+
+int imb_plot_series_files(const char *dir, const imb_plot_opts *o, const imb_plot_series *s,
+                          size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (imb_plot_put_stream(dir, "data.dat", fp, &buf, &len, imb_plot_write_series(fp, s, n)))
+		return -1;
+	fp = open_memstream(&buf, &len);
+	imb_plot_script_series(fp, o, s, n);
+	return imb_plot_put_stream(dir, "plot.gp", fp, &buf, &len, 0);
+}
+
 void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
                               const imb_plot_panel *panel, int npanels)
 {

@@ -41,6 +41,25 @@ void imb_plot_quote(FILE *fp, const char *s);
 void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_series *s,
                             size_t n);
 
+/* The texts imb_plot_series_labels makes. */
+typedef struct {
+	char x[300], y[300], title[700];
+} imb_plot_labels;
+
+/* The defaults of a series plot, where o leaves them NULL (o then points
+ * into lab, which must outlive it): the x label is column x with '_' as
+ * ' ' and " (log scale)" with o->logx (train_ratio: "train ratio:
+ * minority / majority count (log scale)"); the y label is column y so,
+ * with " (mean, error bars +-1 SE)" when se is set, else " (log scale)"
+ * with o->logy; the title "Y against X". A group (not NULL) titles the
+ * legend. */
+void imb_plot_series_labels(imb_plot_opts *o, imb_plot_labels *lab, const char *x,
+                            const char *y, int se, const char *group);
+/* A series figure's files in dir: data.dat (imb_plot_write_series) and
+ * plot.gp (imb_plot_script_series). 0, or -1 with imb_error(). */
+int imb_plot_series_files(const char *dir, const imb_plot_opts *o, const imb_plot_series *s,
+                          size_t n);
+
 typedef struct {
 	int K;
 	char *const *names;    /* K class names */

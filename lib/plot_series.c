@@ -1,12 +1,137 @@
-/* plot_series.c: TSV tables, series selection and the series data file;
- * see plot_series.h. */
+/* plot_series.c: the input of a line plot, TSV tables, series selection
+ * and the series data file; see plot_series.h. */
 #include "plot_series.h"
+#include "eval_agg.h"
+#include "plot.h"
+#include "stream.h"
 #include "util.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- the input ---- */
+
+char *imb_plot_read_input(char *const *files, int nfiles, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
+		const char *path = nfiles ? files[k] : "-";
+		FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+		if (!fp) {
+			imb_seterr("%s: %s", path, strerror(errno));
+			free(buf);
+			return NULL;
+		}
+		char chunk[1 << 16];
+		size_t r;
+		while ((r = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+			buf = imb_xrealloc(buf, n + r + 1);
+			memcpy(buf + n, chunk, r);
+			n += r;
+		}
+		if (ferror(fp)) {
+			imb_seterr("reading %s: %s", path, strerror(errno));
+			if (fp != stdin)
+				fclose(fp);
+			free(buf);
+			return NULL;
+		}
+		if (fp != stdin)
+			fclose(fp);
+	}
+	if (!buf)
+		buf = imb_xmalloc(1);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* a stream of frames begins with a msgpack map */
+static int is_stream(const char *buf, size_t n)
+{
+	unsigned char c = n ? (unsigned char)buf[0] : 0;
+	return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
+}
+
+/* the TSV of the metrics frames in dir/input.imb, aggregated by the keys
+ * by[0..nby) */
+static int aggregate(const char *dir, char *const *by, size_t nby, char **tsv, size_t *len)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/input.imb", dir);
+	imb_reader *r = imb_reader_open(path);
+	if (!r)
+		return -1;
+	imb_agg *a = imb_agg_new(by, nby);
+	imb_frame *f;
+	size_t nm = 0;
+	int rc;
+	while ((rc = imb_read_frame(r, &f)) > 0) {
+		if (!strcmp(f->kind, "metrics")) {
+			rc = imb_agg_add(a, f);
+			nm++;
+		}
+		imb_frame_free(f);
+		if (rc < 0)
+			break;
+	}
+	imb_reader_close(r);
+	if (!rc && !nm)
+		rc = imb_seterr("no metrics frames in the input (imb-eval makes them)");
+	if (!rc) {
+		*tsv = NULL;
+		FILE *fp = open_memstream(tsv, len);
+		imb_agg_write_tsv(fp, a);
+		fclose(fp);
+	}
+	imb_agg_free(a);
+	return rc;
+}
+
+int imb_plot_input_tsv(const char *dir, char **text, size_t *len, int frames, const char *x,
+                       const char *group)
+{
+	if (!is_stream(*text, *len))
+		return 0;
+	if (!frames)
+		return imb_seterr("lines reads a TSV table; the input is a stream of frames");
+	/* the reader reads files: the frames go through the temporary directory */
+	if (imb_plot_put(dir, "input.imb", *text, *len))
+		return -1;
+	enum { MAXBY = 17 };
+	char *by[MAXBY];
+	size_t nby = 0;
+	int rc = 0;
+	by[nby++] = imb_xstrdup(x);
+	for (const char *p = group; p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (!l || nby == MAXBY) {
+			imb_seterr("--group: bad column list '%s'", group);
+			rc = -2;
+			break;
+		}
+		by[nby] = imb_xmalloc(l + 1);
+		memcpy(by[nby], p, l);
+		by[nby++][l] = 0;
+		p = e ? e + 1 : NULL;
+	}
+	char *tsv;
+	size_t tlen;
+	if (!rc)
+		rc = aggregate(dir, by, nby, &tsv, &tlen);
+	for (size_t i = 0; i < nby; i++)
+		free(by[i]);
+	if (rc)
+		return rc;
+	free(*text);
+	*text = tsv;
+	*len = tlen;
+	return 0;
+}
 
 /* ---- tables ---- */
 

@@ -1,6 +1,7 @@
-/* plot_series.h: the data of line plots (imb-plot sweep and lines): TSV
- * tables, the series chosen from them (one line per group, filtered,
- * sorted by x) and data.dat, the file gnuplot draws them from.
+/* plot_series.h: the data of line plots (imb-plot sweep and lines): the
+ * input (TSV, or metrics frames aggregated into TSV), TSV tables, the
+ * series chosen from them (one line per group, filtered, sorted by x)
+ * and data.dat, the file gnuplot draws them from.
  *
  * Nothing here runs gnuplot or names a path; plot.h writes the script
  * that reads data.dat. */
@@ -13,6 +14,26 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- the input ---- */
+
+/* The whole input: the nfiles files one after another (none: stdin; "-"
+ * is stdin), NUL-terminated (*len bytes before the NUL). Malloc'd, the
+ * caller's. NULL with imb_error() "PATH: strerror" for a file that does
+ * not open, "reading PATH: strerror" for a read error. */
+char *imb_plot_read_input(char *const *files, int nfiles, size_t *len);
+/* The input as TSV text: *text (*len bytes, malloc'd) is kept when it is
+ * not a stream of frames (it does not begin with a msgpack map). A
+ * stream is accepted only with frames set (sweep): it is written to
+ * dir/input.imb and its metrics frames aggregated by the attrs.config
+ * keys x and the comma-separated group columns (group NULL: none; see
+ * eval_agg.h), as imb_agg_write_tsv's table, which replaces *text and
+ * *len (the old text freed). 0; -1 with imb_error() for a stream without
+ * frames set, unreadable frames, no metrics frames or a frame without
+ * the keys; -2 with imb_error() for a bad group list (a usage error:
+ * empty names or more than 16). *text is unchanged on error. */
+int imb_plot_input_tsv(const char *dir, char **text, size_t *len, int frames, const char *x,
+                       const char *group);
 
 /* ---- tables (TSV with a header line) ---- */
 

@@ -83,41 +83,6 @@ typedef struct {
 	imb_plot_opts po;
 } opts;
 
-/* the whole input, from FILEs one after another (or stdin) */
-static char *slurp(int nfiles, char **files, size_t *len)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
-		const char *path = nfiles ? files[k] : "-";
-		FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-		if (!fp)
-			imb_die(1, "%s:", path);
-		char chunk[1 << 16];
-		size_t r;
-		while ((r = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-			buf = imb_xrealloc(buf, n + r + 1);
-			memcpy(buf + n, chunk, r);
-			n += r;
-		}
-		if (ferror(fp))
-			imb_die(1, "reading %s:", path);
-		if (fp != stdin)
-			fclose(fp);
-	}
-	if (!buf)
-		buf = imb_xmalloc(1);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
-static int is_msgpack_map(const char *buf, size_t n)
-{
-	unsigned char c = n ? (unsigned char)buf[0] : 0;
-	return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
-}
-
 /* close a memstream and write its text into the temp directory */
 static void put(const char *dir, const char *name, FILE *fp, char **buf, size_t *len)
 {
@@ -306,88 +271,23 @@ static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
 	}
 }
 
-/* metrics frames (in a temp file) aggregated by the x and group keys */
-static char *aggregate_frames(const char *dir, char *bytes, size_t n, const opts *o,
-                              size_t *outlen)
+static void series(opts *o, int nfiles, char **files, const char *png, const char *svg)
 {
-	if (imb_plot_put(dir, "input.imb", bytes, n))
+	size_t len;
+	char *text = imb_plot_read_input(files, nfiles, &len);
+	if (!text)
 		imb_die(1, "%s", imb_error());
-	char **by = imb_xmalloc(17 * sizeof *by);
-	size_t nby = 0;
-	by[nby++] = imb_xstrdup(o->x);
-	if (o->group) {
-		const char *p = o->group;
-		for (;;) {
-			const char *e = strchr(p, ',');
-			size_t l = e ? (size_t)(e - p) : strlen(p);
-			if (!l || nby == 17)
-				imb_usage("--group: bad column list '%s'", o->group);
-			by[nby] = imb_xmalloc(l + 1);
-			memcpy(by[nby], p, l);
-			by[nby++][l] = 0;
-			if (!e)
-				break;
-			p = e + 1;
-		}
-	}
-	char path[4200];
-	snprintf(path, sizeof path, "%s/input.imb", dir);
-	imb_agg *a = imb_agg_new(by, nby);
-	imb_reader *r = imb_open_input(path);
-	imb_frame *f;
-	size_t nm = 0;
-	while ((f = imb_next(r))) {
-		if (!strcmp(f->kind, "metrics")) {
-			if (imb_agg_add(a, f))
-				imb_die(1, "%s", imb_error());
-			nm++;
-		}
-		imb_frame_free(f);
-	}
-	imb_reader_close(r);
-	if (!nm)
-		imb_die(1, "no metrics frames in the input (imb-eval makes them)");
-	char *buf = NULL;
-	FILE *fp = open_memstream(&buf, outlen);
-	imb_agg_write_tsv(fp, a);
-	fclose(fp);
-	imb_agg_free(a);
-	for (size_t i = 0; i < nby; i++)
-		free(by[i]);
-	free(by);
-	return buf;
-}
-
-static char *label_of(const char *col, char *buf, size_t size, const char *suffix)
-{
-	size_t i = 0;
-	for (; col[i] && i + 1 < size; i++)
-		buf[i] = col[i] == '_' ? ' ' : col[i];
-	buf[i] = 0;
-	if (suffix)
-		snprintf(buf + i, size - i, "%s", suffix);
-	return buf;
-}
-
-static void series(opts *o, int nfiles, char **files, char *png, char *svg)
-{
-	size_t n;
-	char *bytes = slurp(nfiles, files, &n);
 	const char *dir = imb_plot_tmpdir();
 	if (!dir)
 		imb_die(1, "%s", imb_error());
-	char *text = bytes;
-	size_t tlen = n;
-	if (is_msgpack_map(bytes, n)) {
-		if (o->mode != MODE_SWEEP)
-			imb_die(1, "lines reads a TSV table; the input is a stream of frames");
-		text = aggregate_frames(dir, bytes, n, o, &tlen);
-		free(bytes);
-	}
+	int rc = imb_plot_input_tsv(dir, &text, &len, o->mode == MODE_SWEEP, o->x, o->group);
+	if (rc == -2)
+		imb_usage("%s", imb_error());
+	if (rc)
+		imb_die(1, "%s", imb_error());
 	imb_table t;
-	if (imb_table_parse(text, tlen, &t))
+	if (imb_table_parse(text, len, &t))
 		imb_die(1, "input: %s", imb_error());
-	/* y absent: its _mean column, with _se error bars */
 	char *y, *se;
 	imb_plot_resolve_y(&t, o->y, o->se, &y, &se);
 	imb_plot_select sel = {.x = o->x, .y = y, .se = se, .group = o->group,
@@ -396,34 +296,11 @@ static void series(opts *o, int nfiles, char **files, char *png, char *svg)
 	size_t ns;
 	if (imb_plot_series_select(&t, &sel, &s, &ns))
 		imb_die(1, "input: %s", imb_error());
-	char xl[300], yl[300], title[700];
 	o->po.logx = o->logx;
 	o->po.logy = o->logy;
-	if (!o->po.xlabel)
-		o->po.xlabel = !strcmp(o->x, "train_ratio")
-		               ? "train ratio: minority / majority count (log scale)"
-		               : label_of(o->x, xl, sizeof xl, o->logx ? " (log scale)" : NULL);
-	if (!o->po.ylabel)
-		o->po.ylabel = label_of(o->y, yl, sizeof yl,
-		                        se ? " (mean, error bars +-1 SE)" : (o->logy ? " (log scale)" : NULL));
-	if (!o->po.title) {
-		char a[300], b[300];
-		snprintf(title, sizeof title, "%s against %s", label_of(o->y, a, sizeof a, NULL),
-		         label_of(o->x, b, sizeof b, NULL));
-		o->po.title = title;
-	}
-	if (o->group)
-		o->po.key_title = o->group;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	if (imb_plot_write_series(fp, s, ns))
-		imb_die(1, "%s", imb_error());
-	put(dir, "data.dat", fp, &buf, &len);
-	fp = open_memstream(&buf, &len);
-	imb_plot_script_series(fp, &o->po, s, ns);
-	put(dir, "plot.gp", fp, &buf, &len);
-	if (imb_plot_draw(dir, png, svg))
+	imb_plot_labels lab;
+	imb_plot_series_labels(&o->po, &lab, o->x, o->y, se != NULL, o->group);
+	if (imb_plot_series_files(dir, &o->po, s, ns) || imb_plot_draw(dir, png, svg))
 		imb_die(1, "%s", imb_error());
 	imb_log("%zu line%s", ns, ns == 1 ? "" : "s");
 	imb_plot_series_free(s, ns);

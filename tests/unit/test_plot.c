@@ -74,6 +74,67 @@ static void test_series_script(void)
 	free(buf);
 }
 
+static void test_series_labels(void)
+{
+	/* the defaults: columns with spaces, scales, the SE note, the group */
+	imb_plot_opts o = {.logx = 1, .logy = 1};
+	imb_plot_labels lab;
+	imb_plot_series_labels(&o, &lab, "test_ratio", "balanced_accuracy", 1, "model,seed");
+	CHECK_STR(o.xlabel, "test ratio (log scale)");
+	CHECK_STR(o.ylabel, "balanced accuracy (mean, error bars +-1 SE)");
+	CHECK_STR(o.title, "balanced accuracy against test ratio");
+	CHECK_STR(o.key_title, "model,seed");
+	imb_plot_opts l = {.logy = 1};
+	imb_plot_series_labels(&l, &lab, "train_ratio", "loss", 0, NULL);
+	CHECK_STR(l.xlabel, "train ratio: minority / majority count (log scale)");
+	CHECK_STR(l.ylabel, "loss (log scale)");
+	CHECK(l.key_title == NULL);
+	imb_plot_opts p = {0};
+	imb_plot_series_labels(&p, &lab, "k", "value", 0, NULL);
+	CHECK_STR(p.xlabel, "k");
+	CHECK_STR(p.ylabel, "value");
+	/* the user's own are kept */
+	imb_plot_opts u = {.title = "T", .xlabel = "X", .ylabel = "Y", .logx = 1};
+	imb_plot_series_labels(&u, &lab, "a", "b", 1, NULL);
+	CHECK_STR(u.title, "T");
+	CHECK_STR(u.xlabel, "X");
+	CHECK_STR(u.ylabel, "Y");
+}
+
+static void test_series_files(void)
+{
+	const char *dir = imb_plot_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	double x[] = {1, 2}, y[] = {0.5, 0.25};
+	imb_plot_series s = {.label = "a", .n = 2, .x = x, .y = y};
+	imb_plot_opts o = {.title = "t", .svg = 1};
+	CHECK_EQ_INT(imb_plot_series_files(dir, &o, &s, 1), 0);
+	char path[4300], buf[4096];
+	snprintf(path, sizeof path, "%s/data.dat", dir);
+	FILE *fp = fopen(path, "r");
+	CHECK(fp != NULL);
+	if (fp) {
+		size_t n = fread(buf, 1, sizeof buf - 1, fp);
+		buf[n] = 0;
+		fclose(fp);
+		CHECK_STR(buf, "1\t0.5\t0\n2\t0.25\t0\n");
+	}
+	snprintf(path, sizeof path, "%s/plot.gp", dir);
+	fp = fopen(path, "r");
+	CHECK(fp != NULL);
+	if (fp) {
+		size_t n = fread(buf, 1, sizeof buf - 1, fp);
+		buf[n] = 0;
+		fclose(fp);
+		CHECK_HAS(buf, "set title 't' noenhanced\n");
+		CHECK_HAS(buf, "set output 'out.svg'");
+		CHECK_HAS(buf, "'data.dat' index 0 using 1:2 with linespoints");
+	}
+	imb_plot_tmpdir_remove();
+}
+
 static void test_boundary_script(void)
 {
 	char *names2[] = {"majority", "min'ority"};
@@ -279,7 +340,7 @@ static void test_signals(void)
 		if (!dir || imb_plot_put(dir, "data.dat", "1 2\n", 4) ||
 		    imb_plot_put(dir, "grid3.dat", "", 0))
 			_exit(1);
-		char name[4200];
+		char name[4200] = {0};
 		snprintf(name, sizeof name, "%s", dir);
 		if (write(fd[1], name, sizeof name) != (ssize_t)sizeof name)
 			_exit(1);
@@ -301,6 +362,8 @@ int main(void)
 {
 	test_quote();
 	test_series_script();
+	test_series_labels();
+	test_series_files();
 	test_boundary_script();
 	test_files();
 	test_targets();
