@@ -1,6 +1,9 @@
-/* plot_boundary.c: decision-boundary grids, class borders and the data
- * files of a boundary panel; see plot_boundary.h. */
+/* plot_boundary.c: decision-boundary grids, class borders, the data
+ * files of a boundary panel, and the panels of a figure read from
+ * streams; see plot_boundary.h. */
 #include "plot_boundary.h"
+#include "cli.h"
+#include "dataset.h"
 #include "util.h"
 
 #include <math.h>
@@ -232,4 +235,214 @@ int imb_plot_panel_files(const char *dir, int q, const imb_plot_grid *g, const f
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- a figure from streams ---- */
+
+/* the first history entry's tool that is not a data tool: who made the
+ * model */
+static const char *made_by(const imb_frame *model)
+{
+	const imb_val *h = imb_val_get(model->attrs, "history");
+	if (h && h->t == IMB_V_ARR && h->n)
+		for (size_t i = 0; i < h->n; i++) {
+			const char *t = imb_val_as_str(imb_val_get(h->items[i], "tool"), NULL);
+			if (t && strcmp(t, "imb-import") && strcmp(t, "imb-split") &&
+			    strcmp(t, "imb-oversample") && strcmp(t, "imb-cat"))
+				return t;
+		}
+	return NULL;
+}
+
+/* "where: " + the current message; -1 */
+static int err_at(const char *where)
+{
+	char e[1024];
+	snprintf(e, sizeof e, "%s", imb_error());
+	return imb_seterr("%s: %s", where, e);
+}
+
+int imb_plot_panel_read(const char *dir, int q, const char *path,
+                        const imb_plot_boundary_opts *b, imb_plot_panel_data *pd)
+{
+	memset(pd, 0, sizeof *pd);
+	imb_reader *r = imb_reader_open(path);
+	if (!r)
+		return -1;
+	imb_frame *f, *model = NULL, *data = NULL;
+	int rc;
+	while ((rc = imb_read_frame(r, &f)) > 0) {
+		if (!model && !strcmp(f->kind, "model"))
+			model = f;
+		else if (!data && !strcmp(f->kind, "dataset") && !strcmp(f->name, b->frame))
+			data = f;
+		else
+			imb_frame_free(f);
+	}
+	imb_reader_close(r);
+	const char *where = strcmp(path, "-") ? path : "the input";
+	imb_predictor *p = NULL;
+	float *x = NULL;
+	int *y = NULL;
+	imb_plot_grid g = {0};
+	if (rc < 0)
+		goto fail;
+	if (!model) {
+		imb_seterr("%s: no model frame (kind 'model'): imb-train makes one", where);
+		goto fail;
+	}
+	if (!data) {
+		imb_seterr("%s: no dataset frame named '%s' (--frame; imb-train --keep-train "
+		           "keeps the train set)", where, b->frame);
+		goto fail;
+	}
+	if (imb_dataset_check(data)) {
+		err_at(where);
+		goto fail;
+	}
+	size_t n = imb_dataset_n(data), d = imb_dataset_dim(data);
+	if (d != 2) {
+		imb_seterr("%s: dataset '%s': x has %zu features per sample; a boundary plot needs "
+		           "2-D feature vectors", where, data->name, d);
+		goto fail;
+	}
+	if (!(p = imb_predictor_load(model))) {
+		err_at(where);
+		goto fail;
+	}
+	if (imb_predictor_nfeatures(p) != 2) {
+		imb_seterr("%s: the model takes %zu features; dataset '%s' has 2", where,
+		           imb_predictor_nfeatures(p), data->name);
+		goto fail;
+	}
+	int K = imb_predictor_nclasses(p);
+	if (imb_dataset_nclasses(data) > K) {
+		imb_seterr("%s: dataset '%s' has %d classes, the model %d", where, data->name,
+		           imb_dataset_nclasses(data), K);
+		goto fail;
+	}
+	x = imb_dataset_features(data);
+	const int32_t *y32 = imb_frame_tensor(data, "y")->data;
+	y = imb_xmalloc((n ? n : 1) * sizeof *y);
+	pd->K = K;
+	pd->counts = imb_xcalloc((size_t)K, sizeof *pd->counts);
+	for (size_t i = 0; i < n; i++) {
+		y[i] = y32[i];
+		pd->counts[y[i]]++;
+	}
+	/* majority first, the rarest class last (drawn on top) */
+	pd->order = imb_xmalloc((size_t)K * sizeof *pd->order);
+	imb_plot_class_order(pd->counts, K, pd->order);
+	pd->names = imb_xcalloc((size_t)K, sizeof *pd->names);
+	for (int k = 0; k < K; k++) {
+		const char *nm = imb_dataset_class_name(data, k);
+		char num[32];
+		snprintf(num, sizeof num, "%d", k);
+		pd->names[k] = imb_xstrdup(nm ? nm : num);
+	}
+
+	imb_plot_box box;
+	if (imb_plot_data_box(x, n, b->margin, &box)) {
+		char e[1024];
+		snprintf(e, sizeof e, "%s", imb_error());
+		imb_seterr("%s: dataset '%s': %s", where, data->name, e);
+		goto fail;
+	}
+	double t0 = imb_now();
+	if (imb_plot_grid_eval(p, &box, b->grid, &g)) {
+		err_at(where);
+		goto fail;
+	}
+	imb_log("%s: %s model on a %dx%d grid in %.2f s", where, imb_predictor_kind(p), b->grid,
+	        b->grid, imb_now() - t0);
+	if (imb_plot_panel_files(dir, q, &g, x, y, n, pd->order))
+		goto fail;
+
+	/* labels: the feature names when the data has them */
+	const imb_val *feat = imb_val_get(data->attrs, "features");
+	const char *f0 = feat && feat->t == IMB_V_ARR && feat->n == 2
+	                 ? imb_val_as_str(feat->items[0], NULL) : NULL;
+	const char *f1 = feat && feat->t == IMB_V_ARR && feat->n == 2
+	                 ? imb_val_as_str(feat->items[1], NULL) : NULL;
+	snprintf(pd->xlabel, sizeof pd->xlabel, "%s (feature 1, data units)", f0 ? f0 : "x1");
+	snprintf(pd->ylabel, sizeof pd->ylabel, "%s (feature 2, data units)", f1 ? f1 : "x2");
+	const char *arch = imb_val_as_str(imb_val_get(model->attrs, "arch"), NULL);
+	const char *kind = imb_val_as_str(imb_val_get(model->attrs, "model"), "model");
+	const char *tool = made_by(model);
+	char title[600];
+	if (q < (int)b->ntitles)
+		snprintf(title, sizeof title, "%s", b->titles[q]);
+	else
+		snprintf(title, sizeof title, "%s%s%s on the %s set (%zu points)", arch ? arch : kind,
+		         tool ? " by " : "", tool ? tool : "", data->name, n);
+	pd->title = imb_xstrdup(title);
+	rc = 0;
+	goto done;
+fail:
+	imb_plot_panel_data_free(pd);
+	rc = -1;
+done:
+	free(y);
+	free(x);
+	imb_plot_grid_free(&g);
+	imb_predictor_free(p);
+	imb_frame_free(model);
+	imb_frame_free(data);
+	return rc;
+}
+
+void imb_plot_panel_data_free(imb_plot_panel_data *pd)
+{
+	if (!pd)
+		return;
+	for (int k = 0; pd->names && k < pd->K; k++)
+		free(pd->names[k]);
+	free(pd->names);
+	free(pd->counts);
+	free(pd->order);
+	free(pd->title);
+	memset(pd, 0, sizeof *pd);
+}
+
+int imb_plot_boundary_files(const char *dir, char *const *paths, int npaths,
+                            const imb_plot_boundary_opts *b, const imb_plot_opts *o)
+{
+	if (npaths < 1 || npaths > IMB_PLOT_MAX_PANELS)
+		return imb_seterr("%d panels: a figure has 1 to %d", npaths, IMB_PLOT_MAX_PANELS);
+	imb_plot_panel_data pd[IMB_PLOT_MAX_PANELS];
+	imb_plot_panel panel[IMB_PLOT_MAX_PANELS];
+	int np = 0, rc = 0;
+	for (; np < npaths; np++) {
+		if (imb_plot_panel_read(dir, np, paths[np], b, &pd[np])) {
+			rc = -1;
+			goto done;
+		}
+		panel[np] = (imb_plot_panel){.K = pd[np].K, .names = pd[np].names,
+		                             .counts = pd[np].counts, .order = pd[np].order,
+		                             .title = pd[np].title};
+	}
+	imb_plot_opts fig = *o;
+	char one[1300];
+	if (np == 1 && fig.title && b->ntitles) {
+		/* one panel: its title joins the figure's */
+		snprintf(one, sizeof one, "%s: %s", fig.title, pd[0].title);
+		fig.title = one;
+	} else if (!fig.title && np == 1) {
+		fig.title = pd[0].title;
+	} else if (!fig.title) {
+		fig.title = "Decision regions";
+	}
+	if (!fig.xlabel)
+		fig.xlabel = pd[0].xlabel;
+	if (!fig.ylabel)
+		fig.ylabel = pd[0].ylabel;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	imb_plot_script_boundary(fp, &fig, panel, np);
+	rc = imb_plot_put_stream(dir, "plot.gp", fp, &buf, &len, 0);
+done:
+	for (int q = 0; q < np; q++)
+		imb_plot_panel_data_free(&pd[q]);
+	return rc;
 }

@@ -1,8 +1,8 @@
 /* plot_boundary.h: decision-boundary plots (imb-plot boundary): a model
  * evaluated through the predict interface on a grid of 2-D points, the
- * borders between its predicted classes, and the data files of a panel
+ * borders between its predicted classes, the data files of a panel
  * (gridQ.dat, pointsQ.dat, bordersQ.dat) that plot.h's boundary script
- * draws. */
+ * draws, and a figure's panels read from streams. */
 #ifndef IMB_PLOT_BOUNDARY_H
 #define IMB_PLOT_BOUNDARY_H
 
@@ -72,6 +72,53 @@ void imb_plot_class_order(const size_t *counts, int K, int *order);
  * with imb_error(). */
 int imb_plot_panel_files(const char *dir, int q, const imb_plot_grid *g, const float *x,
                          const int *y, size_t n, const int *order);
+
+/* ---- a figure from streams ---- */
+
+typedef struct {
+	const char *frame;     /* the dataset frame whose points are drawn */
+	int grid;              /* grid points per axis (2 or more) */
+	double margin;         /* imb_plot_data_box's margin */
+	char *const *titles;   /* the titles of the first ntitles panels */
+	size_t ntitles;
+} imb_plot_boundary_opts;
+
+/* What a panel read from a stream gives its legend, title and axes. */
+typedef struct {
+	int K;                 /* the model's classes */
+	char **names;          /* K class names: the dataset's, else the index */
+	size_t *counts;        /* K point counts */
+	int *order;            /* imb_plot_class_order of counts */
+	char *title;
+	char xlabel[300], ylabel[300];
+} imb_plot_panel_data;
+
+/* Panel q from the stream at path ("-": stdin): its first model frame
+ * evaluated on a b->grid square grid over the points of its dataset
+ * frame named b->frame (their box widened by b->margin), the panel's
+ * data files written into dir (imb_plot_panel_files); logs the grid's
+ * time (imb_log). pd gets the classes' names, counts and drawing order,
+ * the title (b->titles[q], else "ARCH by TOOL on the SET set (N
+ * points)", TOOL the first history entry past the data tools) and the
+ * axis labels (attrs.features, else x1 and x2, "(feature 1, data
+ * units)"). 0, or -1 with imb_error() naming path ("the input" for
+ * stdin): no model frame, no such dataset frame, an invalid dataset,
+ * points that are not 2-D, a model that does not take 2 features or
+ * has fewer classes than the data. pd's contents are the caller's
+ * (imb_plot_panel_data_free); on error nothing is left to free. */
+int imb_plot_panel_read(const char *dir, int q, const char *path,
+                        const imb_plot_boundary_opts *b, imb_plot_panel_data *pd);
+/* Frees pd's contents and zeroes it; pd NULL is fine. */
+void imb_plot_panel_data_free(imb_plot_panel_data *pd);
+/* A boundary figure's files in dir: one panel per stream of paths
+ * (npaths from 1 to IMB_PLOT_MAX_PANELS; imb_plot_panel_read) side by
+ * side, and plot.gp (imb_plot_script_boundary). o is copied, its gaps
+ * filled: the title is the panel's for one panel (joined as "TITLE:
+ * PANEL" when both o->title and a panel title are given), else
+ * "Decision regions"; the axis labels are the first panel's. 0, or -1
+ * with imb_error(). */
+int imb_plot_boundary_files(const char *dir, char *const *paths, int npaths,
+                            const imb_plot_boundary_opts *b, const imb_plot_opts *o);
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,6 @@
  * boundary on 2-D data, a metric against a ratio (sweep), or any y
  * against x from a TSV (lines). */
 #include "cli.h"
-#include "dataset.h"
-#include "eval_agg.h"
 #include "plot.h"
 #include "plot_boundary.h"
 #include "plot_series.h"
@@ -73,202 +71,29 @@ enum { MODE_BOUNDARY, MODE_SWEEP, MODE_LINES };
 
 typedef struct {
 	int mode;
-	const char *output, *frame, *x, *y, *group, *se;
+	const char *output, *x, *y, *group, *se;
 	char **where;
 	size_t nwhere;
 	char **panel_titles;
-	size_t npanel_titles;
-	int svg, grid, logx, logy, width, height;
-	double margin;
+	int svg, logx, logy;
+	imb_plot_boundary_opts bo;
 	imb_plot_opts po;
 } opts;
 
-/* close a memstream and write its text into the temp directory */
-static void put(const char *dir, const char *name, FILE *fp, char **buf, size_t *len)
-{
-	if (fclose(fp))
-		imb_die(1, "%s:", name);
-	if (imb_plot_put(dir, name, *buf, *len))
-		imb_die(1, "%s", imb_error());
-	free(*buf);
-	*buf = NULL;
-	*len = 0;
-}
-
-/* what one boundary panel holds, until the script is written */
-typedef struct {
-	int K;
-	char **names;
-	size_t *counts;
-	int *order;
-	char *title;
-} panel_data;
-
-/* the first history entry's tool: who made the model */
-static const char *made_by(const imb_frame *model)
-{
-	const imb_val *h = imb_val_get(model->attrs, "history");
-	if (h && h->t == IMB_V_ARR && h->n)
-		for (size_t i = 0; i < h->n; i++) {
-			const char *t = imb_val_as_str(imb_val_get(h->items[i], "tool"), NULL);
-			if (t && strcmp(t, "imb-import") && strcmp(t, "imb-split") &&
-			    strcmp(t, "imb-oversample") && strcmp(t, "imb-cat"))
-				return t;
-		}
-	return NULL;
-}
-
-/* one stream: its model on a grid over its dataset frame's points; the
- * panel's data files go to dir as gridQ.dat, pointsQ.dat, bordersQ.dat */
-static void boundary_panel(opts *o, const char *path, const char *dir, int q, panel_data *pd,
-                           char *xl, char *yl, size_t lsize)
-{
-	imb_reader *r = imb_open_input(path);
-	imb_frame *f, *model = NULL, *data = NULL;
-	while ((f = imb_next(r))) {
-		if (!model && !strcmp(f->kind, "model"))
-			model = f;
-		else if (!data && !strcmp(f->kind, "dataset") && !strcmp(f->name, o->frame))
-			data = f;
-		else
-			imb_frame_free(f);
-	}
-	imb_reader_close(r);
-	const char *where = strcmp(path, "-") ? path : "the input";
-	if (!model)
-		imb_die(1, "%s: no model frame (kind 'model'): imb-train makes one", where);
-	if (!data)
-		imb_die(1, "%s: no dataset frame named '%s' (--frame; imb-train --keep-train "
-		           "keeps the train set)", where, o->frame);
-	if (imb_dataset_check(data))
-		imb_die(1, "%s: %s", where, imb_error());
-	size_t n = imb_dataset_n(data), d = imb_dataset_dim(data);
-	if (d != 2)
-		imb_die(1, "%s: dataset '%s': x has %zu features per sample; a boundary plot needs "
-		           "2-D feature vectors", where, data->name, d);
-	imb_predictor *p = imb_predictor_load(model);
-	if (!p)
-		imb_die(1, "%s: %s", where, imb_error());
-	if (imb_predictor_nfeatures(p) != 2)
-		imb_die(1, "%s: the model takes %zu features; dataset '%s' has 2", where,
-		        imb_predictor_nfeatures(p), data->name);
-	float *x = imb_dataset_features(data);
-	const int32_t *y32 = imb_frame_tensor(data, "y")->data;
-	int K = imb_predictor_nclasses(p);
-	if (imb_dataset_nclasses(data) > K)
-		imb_die(1, "%s: dataset '%s' has %d classes, the model %d", where, data->name,
-		        imb_dataset_nclasses(data), K);
-	int *y = imb_xmalloc((n ? n : 1) * sizeof *y);
-	size_t *counts = imb_xcalloc((size_t)K, sizeof *counts);
-	for (size_t i = 0; i < n; i++) {
-		y[i] = y32[i];
-		counts[y[i]]++;
-	}
-	/* majority first, the rarest class last (drawn on top) */
-	int *order = imb_xmalloc((size_t)K * sizeof *order);
-	imb_plot_class_order(counts, K, order);
-	char **names = imb_xmalloc((size_t)K * sizeof *names);
-	for (int k = 0; k < K; k++) {
-		const char *nm = imb_dataset_class_name(data, k);
-		char num[32];
-		snprintf(num, sizeof num, "%d", k);
-		names[k] = imb_xstrdup(nm ? nm : num);
-	}
-
-	imb_plot_box box;
-	imb_plot_grid g;
-	if (imb_plot_data_box(x, n, o->margin, &box))
-		imb_die(1, "%s: dataset '%s': %s", where, data->name, imb_error());
-	double t0 = imb_now();
-	if (imb_plot_grid_eval(p, &box, o->grid, &g))
-		imb_die(1, "%s: %s", where, imb_error());
-	imb_log("%s: %s model on a %dx%d grid in %.2f s", where, imb_predictor_kind(p), o->grid,
-	        o->grid, imb_now() - t0);
-
-	if (imb_plot_panel_files(dir, q, &g, x, y, n, order))
-		imb_die(1, "%s", imb_error());
-
-	/* labels: the feature names when the data has them */
-	const imb_val *feat = imb_val_get(data->attrs, "features");
-	const char *f0 = feat && feat->t == IMB_V_ARR && feat->n == 2
-	                 ? imb_val_as_str(feat->items[0], NULL) : NULL;
-	const char *f1 = feat && feat->t == IMB_V_ARR && feat->n == 2
-	                 ? imb_val_as_str(feat->items[1], NULL) : NULL;
-	if (q == 0) {
-		snprintf(xl, lsize, "%s (feature 1, data units)", f0 ? f0 : "x1");
-		snprintf(yl, lsize, "%s (feature 2, data units)", f1 ? f1 : "x2");
-	}
-	const char *arch = imb_val_as_str(imb_val_get(model->attrs, "arch"), NULL);
-	const char *kind = imb_val_as_str(imb_val_get(model->attrs, "model"), "model");
-	const char *tool = made_by(model);
-	char title[600];
-	if (q < (int)o->npanel_titles)
-		snprintf(title, sizeof title, "%s", o->panel_titles[q]);
-	else
-		snprintf(title, sizeof title, "%s%s%s on the %s set (%zu points)", arch ? arch : kind,
-		         tool ? " by " : "", tool ? tool : "", data->name, n);
-	pd->K = K;
-	pd->names = names;
-	pd->counts = counts;
-	pd->order = order;
-	pd->title = imb_xstrdup(title);
-	free(y);
-	free(x);
-	imb_plot_grid_free(&g);
-	imb_predictor_free(p);
-	imb_frame_free(model);
-	imb_frame_free(data);
-}
-
-static void boundary(opts *o, int nfiles, char **files, char *png, char *svg)
+static void boundary(opts *o, int nfiles, char **files, const char *png, const char *svg)
 {
 	if (nfiles > IMB_PLOT_MAX_PANELS)
 		imb_usage("boundary draws at most %d panels (one per FILE)", IMB_PLOT_MAX_PANELS);
-	if (o->npanel_titles > (size_t)(nfiles ? nfiles : 1))
-		imb_usage("--panel-title given %zu times for %d panels", o->npanel_titles,
+	if (o->bo.ntitles > (size_t)(nfiles ? nfiles : 1))
+		imb_usage("--panel-title given %zu times for %d panels", o->bo.ntitles,
 		          nfiles ? nfiles : 1);
 	const char *dir = imb_plot_tmpdir();
 	if (!dir)
 		imb_die(1, "%s", imb_error());
-	int np = nfiles ? nfiles : 1;
-	panel_data pd[IMB_PLOT_MAX_PANELS];
-	imb_plot_panel panel[IMB_PLOT_MAX_PANELS];
-	char xl[300], yl[300];
-	for (int q = 0; q < np; q++) {
-		boundary_panel(o, nfiles ? files[q] : "-", dir, q, &pd[q], xl, yl, sizeof xl);
-		panel[q] = (imb_plot_panel){.K = pd[q].K, .names = pd[q].names,
-		                            .counts = pd[q].counts, .order = pd[q].order,
-		                            .title = pd[q].title};
-	}
-	char one[1300];
-	if (np == 1 && o->po.title && o->npanel_titles) {
-		/* one panel: its title joins the figure's */
-		snprintf(one, sizeof one, "%s: %s", o->po.title, pd[0].title);
-		o->po.title = one;
-	} else if (!o->po.title && np == 1) {
-		o->po.title = pd[0].title;
-	} else if (!o->po.title) {
-		o->po.title = "Decision regions";
-	}
-	if (!o->po.xlabel)
-		o->po.xlabel = xl;
-	if (!o->po.ylabel)
-		o->po.ylabel = yl;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	imb_plot_script_boundary(fp, &o->po, panel, np);
-	put(dir, "plot.gp", fp, &buf, &len);
-	if (imb_plot_draw(dir, png, svg))
+	char *in[] = {"-"};
+	if (imb_plot_boundary_files(dir, nfiles ? files : in, nfiles ? nfiles : 1, &o->bo, &o->po) ||
+	    imb_plot_draw(dir, png, svg))
 		imb_die(1, "%s", imb_error());
-	for (int q = 0; q < np; q++) {
-		for (int k = 0; k < pd[q].K; k++)
-			free(pd[q].names[k]);
-		free(pd[q].names);
-		free(pd[q].counts);
-		free(pd[q].order);
-		free(pd[q].title);
-	}
 }
 
 static void series(opts *o, int nfiles, char **files, const char *png, const char *svg)
@@ -319,7 +144,7 @@ int main(int argc, char **argv)
 		imb_help(usage);
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
 		imb_version();
-	opts o = {.frame = "train", .grid = 200, .margin = 0.1, .logx = -1};
+	opts o = {.bo = {.frame = "train", .grid = 200, .margin = 0.1}, .logx = -1};
 	if (!strcmp(argv[1], "boundary"))
 		o.mode = MODE_BOUNDARY;
 	else if (!strcmp(argv[1], "sweep"))
@@ -328,7 +153,8 @@ int main(int argc, char **argv)
 		o.mode = MODE_LINES;
 	else
 		imb_usage("unknown mode '%s': boundary, sweep or lines", argv[1]);
-	enum { O_PTITLE = 300, O_SVG = 256, O_XLABEL, O_YLABEL, O_SIZE, O_MARGIN, O_SE, O_LOGX, O_LINX, O_LOGY };
+	enum { O_PTITLE = 300, O_SVG = 256, O_XLABEL, O_YLABEL, O_SIZE, O_MARGIN, O_SE, O_LOGX,
+	       O_LINX, O_LOGY };
 	static const struct option opts_[] = {
 		{"output", required_argument, 0, 'o'},
 		{"svg", no_argument, 0, O_SVG},
@@ -373,16 +199,20 @@ int main(int argc, char **argv)
 			o.po.height = (int)h;
 			break;
 		}
-		case 'f': o.frame = optarg; boundary_only = 1; break;
+		case 'f': o.bo.frame = optarg; boundary_only = 1; break;
 		case O_PTITLE:
 			o.panel_titles = imb_xrealloc(o.panel_titles,
-			                              (o.npanel_titles + 1) * sizeof *o.panel_titles);
-			o.panel_titles[o.npanel_titles++] = optarg;
+			                              (o.bo.ntitles + 1) * sizeof *o.panel_titles);
+			o.panel_titles[o.bo.ntitles++] = optarg;
+			o.bo.titles = o.panel_titles;
 			boundary_only = 1;
 			break;
-		case 'g': o.grid = (int)imb_arg_long("--grid", optarg, 2, 2000); boundary_only = 1; break;
+		case 'g':
+			o.bo.grid = (int)imb_arg_long("--grid", optarg, 2, 2000);
+			boundary_only = 1;
+			break;
 		case O_MARGIN:
-			o.margin = imb_arg_double("--margin", optarg, 0, 10);
+			o.bo.margin = imb_arg_double("--margin", optarg, 0, 10);
 			boundary_only = 1;
 			break;
 		case 'x': o.x = optarg; series_only = 1; break;

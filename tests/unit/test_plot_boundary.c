@@ -1,9 +1,13 @@
 /* test_plot_boundary.c: the boundary plot's data without gnuplot: the
  * data box, the grid evaluated through the predict interface (a linear
  * SVM on 2-D blobs), the argmax borders of a hand-made grid, the classes'
- * drawing order and a panel's data files. */
+ * drawing order, a panel's data files, and panels read from streams
+ * (names, counts, titles, labels, the errors naming the stream) into a
+ * figure's script. */
 #include "check.h"
+#include "cli.h"
 #include "dataset.h"
+#include "stream.h"
 #include "plot_boundary.h"
 #include "rng.h"
 #include "tabular.h"
@@ -189,11 +193,179 @@ static void test_order_and_files(void)
 	imb_plot_tmpdir_remove();
 }
 
+/* frames into a new file under dir; the path in path */
+static void write_stream(const char *dir, const char *name, imb_frame **f, int n, char *path,
+                         size_t size)
+{
+	snprintf(path, size, "%s/%s", dir, name);
+	imb_writer *w = imb_writer_open(path);
+	CHECK(w != NULL);
+	if (!w)
+		return;
+	for (int i = 0; i < n; i++)
+		CHECK_EQ_INT(imb_write_frame(w, f[i]), 0);
+	CHECK_EQ_INT(imb_writer_close(w), 0);
+}
+
+static char *file_text(const char *dir, const char *name)
+{
+	char path[4300];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int ch;
+	while ((ch = fgetc(fp)) != EOF)
+		fputc(ch, out);
+	fclose(out);
+	fclose(fp);
+	return buf;
+}
+
+static void test_panels(void)
+{
+	imb_quiet(1); /* no grid timing lines */
+	char sdir[] = "/tmp/imb-test-plot-boundary.XXXXXX";
+	CHECK(mkdtemp(sdir) != NULL);
+	const char *dir = imb_plot_tmpdir();
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	/* 200 points, classes 0 and 1 alternating, named; features named */
+	imb_frame *train = blobs2d(200, 5);
+	const char *cls[] = {"maj", "min"}, *feat[] = {"income", "age"};
+	imb_val_set(train->attrs, "classes", imb_val_str_array(cls, 2));
+	imb_val_set(train->attrs, "features", imb_val_str_array(feat, 2));
+	imb_tabular_opts o;
+	imb_tabular_opts_init(&o);
+	o.model = "linear-svm";
+	imb_frame *model = NULL;
+	char s[256];
+	CHECK_EQ_INT(imb_tabular_train(train, &o, &model, s, sizeof s), 0);
+	if (!model)
+		return;
+	imb_val *h = imb_val_arr(), *e1 = imb_val_map(), *e2 = imb_val_map();
+	imb_val_set_str(e1, "tool", "imb-split");
+	imb_val_set_str(e2, "tool", "imb-sam");
+	imb_val_push(h, e1);
+	imb_val_push(h, e2);
+	imb_val_set(model->attrs, "history", h);
+	imb_val_set_str(model->attrs, "arch", "svm-linear");
+	char good[4300], nomodel[4300], three[4300];
+	imb_frame *both[] = {train, model};
+	write_stream(sdir, "good.imb", both, 2, good, sizeof good);
+	write_stream(sdir, "nomodel.imb", both, 1, nomodel, sizeof nomodel);
+	imb_frame *d3 = imb_frame_new("dataset", "train");
+	uint64_t xs[2] = {4, 3}, ys[1] = {4};
+	imb_frame_add_tensor(d3, "x", IMB_F32, 2, xs);
+	imb_frame_add_tensor(d3, "y", IMB_I32, 1, ys);
+	imb_frame *three_f[] = {model, d3};
+	write_stream(sdir, "three.imb", three_f, 2, three, sizeof three);
+
+	imb_plot_boundary_opts b = {.frame = "train", .grid = 12, .margin = 0.1};
+	imb_plot_panel_data pd;
+	CHECK_EQ_INT(imb_plot_panel_read(dir, 2, good, &b, &pd), 0);
+	CHECK_EQ_INT(pd.K, 2);
+	CHECK_STR(pd.names[0], "maj");
+	CHECK_STR(pd.names[1], "min");
+	CHECK_EQ_INT(pd.counts[0], 100);
+	CHECK_EQ_INT(pd.counts[1], 100);
+	CHECK_EQ_INT(pd.order[0], 0);
+	/* the model's maker: the first tool past the data tools */
+	CHECK_STR(pd.title, "svm-linear by imb-sam on the train set (200 points)");
+	CHECK_STR(pd.xlabel, "income (feature 1, data units)");
+	CHECK_STR(pd.ylabel, "age (feature 2, data units)");
+	/* panel 2's files: 12 rows of 12 grid points, two point blocks */
+	char *g = file_text(dir, "grid2.dat");
+	size_t lines = 0;
+	for (char *c = g; c && *c; c++)
+		lines += *c == '\n';
+	CHECK_EQ_INT(lines, 12 * 12 + 11);
+	free(g);
+	char *pts = file_text(dir, "points2.dat");
+	CHECK(pts && strstr(pts, "\n\n\n"));
+	free(pts);
+	imb_plot_panel_data_free(&pd);
+	imb_plot_panel_data_free(&pd);
+	imb_plot_panel_data_free(NULL);
+
+	/* errors name the stream */
+	CHECK_EQ_INT(imb_plot_panel_read(dir, 0, nomodel, &b, &pd), -1);
+	CHECK_HAS(imb_error(), "nomodel.imb: no model frame (kind 'model'): imb-train makes one");
+	CHECK(pd.names == NULL && pd.title == NULL);
+	b.frame = "val";
+	CHECK_EQ_INT(imb_plot_panel_read(dir, 0, good, &b, &pd), -1);
+	CHECK_HAS(imb_error(), "good.imb: no dataset frame named 'val' (--frame;");
+	b.frame = "train";
+	CHECK_EQ_INT(imb_plot_panel_read(dir, 0, three, &b, &pd), -1);
+	CHECK_HAS(imb_error(), "three.imb: dataset 'train': x has 3 features per sample; a "
+	                       "boundary plot needs 2-D feature vectors");
+	char missing[4300];
+	snprintf(missing, sizeof missing, "%s/none.imb", sdir);
+	CHECK_EQ_INT(imb_plot_panel_read(dir, 0, missing, &b, &pd), -1);
+	CHECK_HAS(imb_error(), "none.imb");
+
+	/* a figure: one panel takes the panel's title; with a figure title
+	 * and a panel title, both */
+	imb_plot_opts po = {.png = 1};
+	char *one[] = {good};
+	CHECK_EQ_INT(imb_plot_boundary_files(dir, one, 1, &b, &po), 0);
+	char *gp = file_text(dir, "plot.gp");
+	CHECK_HAS(gp, "set title 'svm-linear by imb-sam on the train set (200 points)' noenhanced");
+	CHECK_HAS(gp, "set xlabel 'income (feature 1, data units)'");
+	CHECK_HAS(gp, "title 'class min (n = 100)'");
+	CHECK(!strstr(gp, "multiplot"));
+	free(gp);
+	char *titles[] = {"SAM", "SGD"};
+	b.titles = titles;
+	b.ntitles = 1;
+	po.title = "Moons";
+	po.xlabel = "mine";
+	CHECK_EQ_INT(imb_plot_boundary_files(dir, one, 1, &b, &po), 0);
+	CHECK_STR(po.title, "Moons"); /* o is not changed */
+	gp = file_text(dir, "plot.gp");
+	CHECK_HAS(gp, "set title 'Moons: SAM' noenhanced");
+	CHECK_HAS(gp, "set xlabel 'mine'");
+	free(gp);
+	/* two panels side by side, the default figure title */
+	char *two[] = {good, good};
+	b.ntitles = 2;
+	po.title = NULL;
+	CHECK_EQ_INT(imb_plot_boundary_files(dir, two, 2, &b, &po), 0);
+	gp = file_text(dir, "plot.gp");
+	CHECK_HAS(gp, "set multiplot layout 1,2 title 'Decision regions'");
+	CHECK_HAS(gp, "set title 'SGD' noenhanced");
+	free(gp);
+	char path[4300];
+	snprintf(path, sizeof path, "%s/points1.dat", dir);
+	CHECK(access(path, F_OK) == 0);
+	/* a bad second stream fails the figure */
+	char *bad[] = {good, nomodel};
+	CHECK_EQ_INT(imb_plot_boundary_files(dir, bad, 2, &b, &po), -1);
+	CHECK_HAS(imb_error(), "no model frame");
+	CHECK_EQ_INT(imb_plot_boundary_files(dir, bad, 0, &b, &po), -1);
+
+	imb_plot_tmpdir_remove();
+	const char *made[] = {"good.imb", "nomodel.imb", "three.imb"};
+	for (size_t i = 0; i < IMB_LEN(made); i++) {
+		snprintf(path, sizeof path, "%s/%s", sdir, made[i]);
+		unlink(path);
+	}
+	CHECK_EQ_INT(rmdir(sdir), 0);
+	imb_frame_free(d3);
+	imb_frame_free(model);
+	imb_frame_free(train);
+}
+
 int main(void)
 {
 	test_box();
 	test_grid();
 	test_borders();
 	test_order_and_files();
+	test_panels();
 	CHECK_DONE();
 }
