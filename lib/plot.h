@@ -87,7 +87,8 @@ const char *imb_plot_tmpdir(void);
 void imb_plot_tmpdir_remove(void);
 /* Async-signal-safe: unlink the files this library (and gnuplot) makes
  * in the temporary directory, the directory, and a picture being
- * installed. For a signal handler: imb_plot_catch_signals' calls it. */
+ * installed. For a signal handler (imb_plot_catch_signals installs
+ * one). */
 void imb_plot_signal_cleanup(void);
 /* On SIGINT and SIGTERM, imb_plot_signal_cleanup, then the handler that
  * SIGINT had before (imb_cli_init's: call this after it), then the
