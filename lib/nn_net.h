@@ -1,0 +1,72 @@
+/* nn_net.h: the layer graph behind imb_nn_model, private to the engine
+ * (nn_model.c builds and runs it; nn_hvp.c walks it for curvature). A
+ * network is a list of ops over numbered tensors; tensor 0 is the input.
+ * Not a public header: the layout may change with the model. */
+#ifndef IMB_NN_NET_H
+#define IMB_NN_NET_H
+
+#include "nn_model.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* op kinds */
+enum {
+	IMB_NN_OP_CONV, IMB_NN_OP_BN, IMB_NN_OP_RELU, IMB_NN_OP_ADD, IMB_NN_OP_AVGPOOL,
+	IMB_NN_OP_LINEAR
+};
+
+#define IMB_NN_NONE ((size_t)-1)
+
+typedef struct {
+	int kind;
+	int in, in2, out;          /* tensor ids; tensor 0 is the input */
+	int C, H, W;               /* per-sample input shape (linear: C features) */
+	int OC, K, stride, pad;    /* conv: out channels, kernel; linear: OC */
+	size_t w, b;               /* offsets into params (IMB_NN_NONE: absent) */
+	size_t rm;                 /* BN: running mean at bufs+rm, var at bufs+rm+C;
+	                            * saved batch mean at stats+rm, rstd at stats+rm+C */
+	float *mean, *rstd;        /* BN: saved batch statistics (C) */
+} imb_nn_op;
+
+typedef struct {
+	size_t per;                /* floats per sample */
+	int alias;                 /* shares the activation of this tensor, or -1 */
+	int birth;                 /* op whose backward first writes g, or -1 */
+	int slot;                  /* gradient buffer slot, or -1 */
+	float *a, *g;              /* activation, gradient (N * per) */
+} imb_nn_tensor;
+
+struct imb_nn_net {
+	imb_nn_op *ops;
+	int nops;
+	imb_nn_tensor *t;
+	int nt;
+	int N, cap;                /* batch of the last forward, allocated batch */
+	int train;                 /* the last forward used batch statistics */
+	int ran;                   /* ops the last forward ran */
+	int head_op, last_op;      /* the head's first op, the last linear op */
+	float *stats;              /* (B) backend memory: every BN's mean and rstd */
+	const float *x;
+	/* Gradient buffers are shared: a tensor's gradient lives from the
+	 * backward of its last consumer to that of its producer, and tensors
+	 * whose lives do not overlap share a slot (plan_grads). */
+	int nslots;
+	size_t *slot_per;          /* floats per sample of each slot */
+	float **slot_buf;
+};
+
+/* the activation of tensor id of the last forward (tensor 0: the input) */
+static inline const float *imb_nn_net_act(const imb_nn_net *n, int id)
+{
+	return id == 0 ? n->x : n->t[id].a;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
