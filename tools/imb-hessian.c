@@ -1,0 +1,369 @@
+/* imb-hessian: the curvature of a trained network's loss on its training
+ * samples (lib/hessian.h): top Hessian eigenvalues, the trace, the
+ * spectral density, loss curves; over all samples or per class. */
+#include "cli.h"
+#include "hessian.h"
+#include "nn_backend.h"
+#include "nn_data.h"
+#include "nn_frame.h"
+#include "rng.h"
+#include "util.h"
+#include "val.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: imb-hessian [OPTION]... [FILE]\n"
+	"Measure the curvature of the loss of the stream's network model frame on\n"
+	"its training samples: the top Hessian eigenvalues (Lanczos on exact\n"
+	"Hessian-vector products), and on request the trace (Hutchinson), the\n"
+	"spectral density (stochastic Lanczos quadrature) and the loss along\n"
+	"filter-normalised random directions. The loss is the mean cross-entropy\n"
+	"with batch norm in eval mode. The output is the input stream unchanged,\n"
+	"then one metrics frame named 'hessian'. FILE '-' or none reads stdin.\n"
+	"\n"
+	"  -n, --frame NAME         the dataset frame of samples (default train)\n"
+	"  -N, --samples N          a random subset of N of its samples, drawn with\n"
+	"                           --seed (default: all)\n"
+	"  -k, --top K              the K largest eigenvalues (default 10; 0: none)\n"
+	"  -l, --lanczos-steps M    Lanczos steps (default max(4K, 40), at most the\n"
+	"                           parameter count)\n"
+	"  -T, --trace              Hutchinson's trace estimate and its standard error\n"
+	"  -p, --probes M           Rademacher probes of the trace (default 100)\n"
+	"  -d, --density            the spectral density (SLQ: 10 runs of 80 steps,\n"
+	"                           500 grid points)\n"
+	"  -c, --curve 1d|2d        the loss along one or two random directions,\n"
+	"                           filter-normalised, fixed by --seed\n"
+	"  -S, --steps S            points along a direction (default 21)\n"
+	"  -R, --range R            the directions run over [-R, R] (default 1)\n"
+	"  -C, --class C            measure on class C's samples only (index or name);\n"
+	"                           repeatable\n"
+	"  -P, --per-class          measure on all samples and on each class's\n"
+	"  -b, --batch B            samples per batch of a product (default 128)\n"
+	"  -s, --seed N             seed of the subset, start vectors, probes and\n"
+	"                           directions (default 1)\n"
+	"  -t, --threads N          threads (default 0: one per core)\n"
+	"  -f, --format FMT         frames (default), tsv or json: text on stdout\n"
+	"  -o, --output FILE        write to FILE (appears only when complete)\n"
+	"  -q, --quiet              no progress on stderr\n"
+	"  -h, --help               show this help\n"
+	"  -V, --version            show the version\n"
+	"\n"
+	"TSV: one row per number, columns measure, class, k, x, y, value, se;\n"
+	"measure is eigenvalue (k = 1..K, largest first), trace (value, se),\n"
+	"density (x, value), loss1d (x, value) or loss2d (x, y, value); class is\n"
+	"'all' or the class name; unused cells are NA.\n"
+	"\n"
+	"Examples:\n"
+	"  imb-import fashion-mnist | imb-split --classes 0,6 --train-ratio 0.1 \\\n"
+	"    --n-train 2000 --n-test 1000 --seed 1 | imb-train --model resnet8 \\\n"
+	"    --epochs 3 --seed 1 --keep-train | imb-hessian --top 10 --samples 1000 \\\n"
+	"    --format tsv\n"
+	"  ... | imb-hessian --per-class --trace --curve 1d --format tsv\n";
+
+enum { FMT_FRAMES, FMT_TSV, FMT_JSON };
+
+static void report(const char *what, int step, int total)
+{
+	imb_progress(what, (uint64_t)step, (uint64_t)total);
+}
+
+/* class C of the model: an index or a name; -1 if neither */
+static int find_class(const char *s, const char *const *names, int K)
+{
+	for (int c = 0; c < K; c++)
+		if (names[c] && !strcmp(names[c], s))
+			return c;
+	char *e;
+	long v = strtol(s, &e, 10);
+	if (*s && !*e && v >= 0 && v < K)
+		return (int)v;
+	return -1;
+}
+
+/* text to path (atomic: a temp name renamed on success) or stdout */
+static FILE *open_text(const char *path, char **tmp)
+{
+	*tmp = NULL;
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	size_t n = strlen(path) + 16;
+	*tmp = imb_xmalloc(n);
+	snprintf(*tmp, n, "%s.tmp%ld", path, (long)getpid());
+	FILE *fp = fopen(*tmp, "w");
+	if (!fp)
+		imb_die(1, "%s:", *tmp);
+	return fp;
+}
+
+static void close_text(FILE *fp, const char *path, char *tmp)
+{
+	if (fp == stdout) {
+		imb_finish_text();
+		return;
+	}
+	if (fflush(fp) || ferror(fp) | fclose(fp)) {
+		unlink(tmp);
+		imb_die(1, "%s:", path);
+	}
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		imb_die(1, "%s:", path);
+	}
+	free(tmp);
+}
+
+int main(int argc, char **argv)
+{
+	imb_cli_init("imb-hessian", argc, argv);
+	static const struct option opts[] = {
+		{"frame", required_argument, 0, 'n'},
+		{"samples", required_argument, 0, 'N'},
+		{"top", required_argument, 0, 'k'},
+		{"lanczos-steps", required_argument, 0, 'l'},
+		{"trace", no_argument, 0, 'T'},
+		{"probes", required_argument, 0, 'p'},
+		{"density", no_argument, 0, 'd'},
+		{"curve", required_argument, 0, 'c'},
+		{"steps", required_argument, 0, 'S'},
+		{"range", required_argument, 0, 'R'},
+		{"class", required_argument, 0, 'C'},
+		{"per-class", no_argument, 0, 'P'},
+		{"batch", required_argument, 0, 'b'},
+		{"seed", required_argument, 0, 's'},
+		{"threads", required_argument, 0, 't'},
+		{"format", required_argument, 0, 'f'},
+		{"output", required_argument, 0, 'o'},
+		{"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	imb_hessian_opts o;
+	imb_hessian_defaults(&o);
+	o.seed = 1;
+	const char *frame = "train", *output = NULL;
+	const char **cls = NULL;
+	int ncls = 0, per_class = 0, fmt = FMT_FRAMES, threads = 0, c, probes_given = 0,
+	    curve_given = 0;
+	long samples = 0;
+	while ((c = getopt_long(argc, argv, "n:N:k:l:Tp:dc:S:R:C:Pb:s:t:f:o:qhV", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'n': frame = optarg; break;
+		case 'N': samples = imb_arg_long("--samples", optarg, 1, 1L << 40); break;
+		case 'k': o.top = (int)imb_arg_long("--top", optarg, 0, 100000); break;
+		case 'l': o.iters = (int)imb_arg_long("--lanczos-steps", optarg, 1, 100000); break;
+		case 'T': o.trace = 1; break;
+		case 'p':
+			o.probes = (int)imb_arg_long("--probes", optarg, 1, 1000000);
+			probes_given = 1;
+			break;
+		case 'd': o.density = 1; break;
+		case 'c':
+			if (!strcmp(optarg, "1d"))
+				o.curve = 1;
+			else if (!strcmp(optarg, "2d"))
+				o.curve = 2;
+			else
+				imb_usage("--curve: '%s' is not 1d or 2d", optarg);
+			break;
+		case 'S':
+			o.steps = (int)imb_arg_long("--steps", optarg, 1, 10001);
+			curve_given = 1;
+			break;
+		case 'R':
+			o.range = imb_arg_double("--range", optarg, 0, 1e6);
+			if (!(o.range > 0))
+				imb_usage("--range: %s: must be > 0", optarg);
+			curve_given = 1;
+			break;
+		case 'C':
+			cls = imb_xrealloc(cls, (ncls + 1) * sizeof *cls);
+			cls[ncls++] = optarg;
+			break;
+		case 'P': per_class = 1; break;
+		case 'b': o.batch = (int)imb_arg_long("--batch", optarg, 1, 1 << 20); break;
+		case 's': o.seed = imb_arg_seed("--seed", optarg); break;
+		case 't': threads = (int)imb_arg_long("--threads", optarg, 0, 4096); break;
+		case 'f':
+			if (!strcmp(optarg, "frames"))
+				fmt = FMT_FRAMES;
+			else if (!strcmp(optarg, "tsv"))
+				fmt = FMT_TSV;
+			else if (!strcmp(optarg, "json"))
+				fmt = FMT_JSON;
+			else
+				imb_usage("--format: '%s' is not frames, tsv or json", optarg);
+			break;
+		case 'o': output = optarg; break;
+		case 'q': imb_quiet(1); break;
+		case 'h': imb_help(usage);
+		case 'V': imb_version();
+		default: imb_usage("unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		imb_usage("one input file at most, got %d", argc - optind);
+	if (probes_given && !o.trace)
+		imb_usage("--probes applies to --trace");
+	if (curve_given && !o.curve)
+		imb_usage("--steps and --range apply to --curve");
+	if (per_class && ncls)
+		imb_usage("--per-class measures every class: it takes no --class");
+	if (!o.top && !o.trace && !o.density && !o.curve)
+		imb_usage("--top 0 and nothing else to measure (--trace, --density, --curve)");
+	if (o.iters && o.top && o.iters < o.top)
+		imb_usage("--lanczos-steps %d: fewer than --top %d", o.iters, o.top);
+	o.report = report;
+	imb_nn_be()->set_threads(threads);
+
+	/* every frame forwarded as it comes; the model and the samples kept */
+	imb_reader *r = imb_open_input(optind < argc ? argv[optind] : "-");
+	imb_writer *w = fmt == FMT_FRAMES ? imb_open_output(output) : NULL;
+	imb_frame *f, *model = NULL, *data = NULL, *tabular = NULL;
+	long nframes = 0;
+	while ((f = imb_next(r))) {
+		nframes++;
+		if (w)
+			imb_emit(w, f);
+		if (!model && !strcmp(f->kind, "model") && imb_nn_is_model_frame(f)) {
+			model = f;
+			continue;
+		}
+		if (!model && !tabular && !strcmp(f->kind, "model")) {
+			tabular = f;
+			continue;
+		}
+		if (!data && !strcmp(f->kind, "dataset") && !strcmp(f->name, frame)) {
+			data = f;
+			continue;
+		}
+		imb_frame_free(f);
+	}
+	imb_reader_close(r);
+	const char *s = nframes == 1 ? "" : "s";
+	if (!model && tabular)
+		imb_die(1, "the model frame is a tabular model (attrs.model '%s'): imb-hessian needs a "
+		        "network (imb-train --model resnet8, mlp:W1,W2,..., linear)",
+		        imb_val_as_str(imb_val_get(tabular->attrs, "model"), "?"));
+	if (!model)
+		imb_die(1, "no network model frame (kind 'model', attrs.model 'nn') in the input (%ld "
+		        "frame%s read): imb-train --model resnet8 makes one", nframes, s);
+	if (!data)
+		imb_die(1, "no dataset frame named '%s' in the input (%ld frame%s read; imb-train "
+		        "--keep-train forwards the train frame)", frame, nframes, s);
+
+	imb_nn_loaded l;
+	if (imb_nn_frame_read(model, &l))
+		imb_die(1, "model frame: %s", imb_error());
+	imb_nn_model *m = l.m;
+	imb_nn_data d;
+	if (imb_nn_data_init(&d, data, 1))
+		imb_die(1, "%s", imb_error());
+	if (d.K != m->K)
+		imb_die(1, "%s: %d classes, the model (%s) has %d", d.lb, d.K, m->arch, m->K);
+	if (d.C != m->C || d.H != m->H || d.W != m->W) {
+		if ((size_t)m->C * m->H * m->W != d.D)
+			imb_die(1, "%s: samples of %dx%dx%d, the model (%s) takes %dx%dx%d", d.lb, d.C,
+			        d.H, d.W, m->arch, m->C, m->H, m->W);
+	}
+	/* class names: the model's */
+	const char **names = imb_xcalloc((size_t)m->K, sizeof *names);
+	const imb_val *cl = imb_val_get(model->attrs, "classes");
+	for (int k = 0; k < m->K; k++)
+		names[k] = cl && cl->t == IMB_V_ARR && (size_t)k < cl->n
+		           ? imb_val_as_str(cl->items[k], NULL) : NULL;
+	int *ci = imb_xcalloc((size_t)m->K + (size_t)ncls + 1, sizeof *ci);
+	int nci = 0;
+	for (int k = 0; k < ncls; k++) {
+		int v = find_class(cls[k], names, m->K);
+		if (v < 0) {
+			char buf[512] = "";
+			for (int j = 0; j < m->K; j++) {
+				char one[64];
+				snprintf(one, sizeof one, "%s%d=%s", j ? ", " : "", j, names[j] ? names[j] : "?");
+				strncat(buf, one, sizeof buf - strlen(buf) - 1);
+			}
+			imb_usage("--class %s: not a class of the model (%s)", cls[k], buf);
+		}
+		ci[nci++] = v;
+	}
+	if (per_class)
+		for (int k = 0; k < m->K; k++)
+			ci[nci++] = k;
+
+	/* the samples: all, or a subset drawn with the seed, in index order */
+	size_t n = d.N;
+	size_t *idx = imb_xmalloc(d.N * sizeof *idx);
+	for (size_t i = 0; i < d.N; i++)
+		idx[i] = i;
+	if (samples && (size_t)samples < d.N) {
+		imb_rng rg;
+		imb_rng_seed(&rg, o.seed);
+		imb_rng_shuffle(&rg, idx, d.N);
+		n = (size_t)samples;
+		for (size_t i = 1; i < n; i++)     /* sort the chosen ones */
+			for (size_t j = i; j > 0 && idx[j - 1] > idx[j]; j--) {
+				size_t t = idx[j];
+				idx[j] = idx[j - 1];
+				idx[j - 1] = t;
+			}
+	}
+	if (per_class) {
+		/* only the classes present among the samples */
+		int k2 = 0;
+		for (int k = 0; k < nci; k++) {
+			int any = 0;
+			for (size_t i = 0; i < n && !any; i++)
+				any = d.y[idx[i]] == ci[k];
+			if (any)
+				ci[k2++] = ci[k];
+			else
+				imb_warn("class %s: no sample among the %zu chosen; left out",
+				         names[ci[k]] ? names[ci[k]] : "?", n);
+		}
+		nci = k2;
+	}
+	int with_all = ncls == 0;
+	int nres = nci + with_all;
+	imb_hessian_result *res = imb_xcalloc((size_t)nres, sizeof *res);
+	if (imb_hessian_run(m, &d, l.mean, l.std, idx, n, ci, nci, with_all, &o, res))
+		imb_die(1, "%s", imb_error());
+	imb_progress_done();
+
+	imb_frame *out = imb_hessian_frame(model, &o, res, nres, names, frame, n);
+	imb_history_append(out, (int64_t)o.seed);
+	if (fmt == FMT_FRAMES) {
+		imb_emit(w, out);
+		imb_finish(w);
+	} else {
+		char *tmp;
+		FILE *fp = open_text(output, &tmp);
+		if (fmt == FMT_TSV) {
+			imb_hessian_write_tsv(fp, res, nres, names, o.curve);
+		} else {
+			imb_val_write_json(fp, out->attrs, 2);
+			fputc('\n', fp);
+		}
+		close_text(fp, output, tmp);
+	}
+	for (int i = 0; i < nres; i++)
+		imb_hessian_result_free(&res[i]);
+	free(res);
+	imb_frame_free(out);
+	free(idx);
+	free(ci);
+	free(names);
+	free(cls);
+	imb_nn_data_free(&d);
+	imb_nn_loaded_free(&l);
+	imb_frame_free(model);
+	imb_frame_free(data);
+	imb_frame_free(tabular);
+	return 0;
+}
