@@ -18,6 +18,7 @@ void imb_hessian_defaults(imb_hessian_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->top = 10;
+	o->tol = 1e-3;
 	o->probes = 100;
 	o->slq_probes = 10;
 	o->slq_iters = 80;
@@ -144,7 +145,7 @@ static int measure(set_op *s, const imb_nn_loss *L, imb_hessian_result *r)
 		r->neig = o->top;
 		r->eig = imb_xcalloc((size_t)o->top, sizeof(double));
 		r->resid = imb_xcalloc((size_t)o->top, sizeof(double));
-		r->steps = imb_lanczos_top(&A, o->top, o->iters, o->seed, r->eig, r->resid);
+		r->steps = imb_lanczos_top(&A, o->top, o->iters, o->tol, o->seed, r->eig, r->resid);
 		if (r->steps < 0)
 			return -1;
 	}
@@ -299,6 +300,7 @@ imb_frame *imb_hessian_frame(const imb_frame *model, const imb_hessian_opts *o,
 	imb_val_set_str(st, "loss", "ce");
 	imb_val_set_int(st, "top", o->top);
 	imb_val_set_int(st, "lanczos_steps", o->iters);
+	imb_val_set_float(st, "tol", o->tol);
 	if (o->trace)
 		imb_val_set_int(st, "probes", o->probes);
 	if (o->density) {

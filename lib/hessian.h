@@ -27,7 +27,9 @@ extern "C" {
 
 typedef struct {
 	int top;            /* eigenvalues (0: none); default 10 */
-	int iters;          /* Lanczos steps (0: imb_lanczos_default_iters) */
+	int iters;          /* most Lanczos steps (0: imb_lanczos_default_iters) */
+	double tol;         /* Lanczos stops when the top residuals are below
+	                     * tol times the largest (default 1e-3) */
 	int trace, probes;  /* Hutchinson with probes probes (default 100) */
 	int density;        /* SLQ: probes runs of slq_iters steps, grid points */
 	int slq_probes, slq_iters, grid;

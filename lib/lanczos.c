@@ -13,7 +13,7 @@
 
 int imb_lanczos_default_iters(int k, size_t n)
 {
-	size_t m = (size_t)(4 * k > 40 ? 4 * k : 40);
+	size_t m = (size_t)(10 * k > 100 ? 10 * k : 100);
 	return (int)(m < n ? m : n);
 }
 
@@ -99,8 +99,37 @@ int imb_tridiag_eig(double *d, double *e0, int n, double *z)
 /* m Lanczos steps from start vector q0 (overwritten, not normalised);
  * alpha (m), beta (m): beta[j] the norm after step j. Returns the steps
  * taken (fewer at an invariant subspace). */
+/* the largest residual bound of the top k Ritz values of the first s
+ * steps, relative to the largest |Ritz value| */
+static double top_resid(const double *alpha, const double *beta, int s, int k)
+{
+	double *d = imb_xmalloc((size_t)s * sizeof *d), *e = imb_xcalloc((size_t)s, sizeof *e);
+	double *z = imb_xmalloc((size_t)s * s * sizeof *z);
+	memcpy(d, alpha, (size_t)s * sizeof *d);
+	for (int i = 0; i + 1 < s; i++)
+		e[i] = beta[i];
+	double worst = INFINITY;
+	if (!imb_tridiag_eig(d, e, s, z)) {
+		double big = fmax(fabs(d[0]), fabs(d[s - 1]));
+		worst = 0;
+		for (int i = 0; i < k && i < s; i++)
+			worst = fmax(worst, fabs(beta[s - 1] * z[(size_t)(s - 1) * s + s - 1 - i]));
+		worst = big > 0 ? worst / big : worst;
+	}
+	free(d);
+	free(e);
+	free(z);
+	return worst;
+}
+
+/* m Lanczos steps at most from start vector q0 (overwritten, not
+ * normalised); alpha (m), beta (m): beta[j] the norm after step j. With
+ * k > 0 and tol > 0, stops once the top k Ritz values' residual bounds
+ * are all below tol times the largest |Ritz value| (checked every 5
+ * steps from step k on). Returns the steps taken (fewer also at an
+ * invariant subspace). */
 static int lanczos(const imb_linop *A, int m, float *q0, double *alpha, double *beta,
-                   const char *what)
+                   const char *what, int k, double tol)
 {
 	const imb_nn_backend *be = A->be;
 	size_t n = A->n;
@@ -132,6 +161,9 @@ static int lanczos(const imb_linop *A, int m, float *q0, double *alpha, double *
 			A->progress(A->ctx, what, j + 1, m);
 		if (j + 1 == m || beta[j] <= 1e-10 * (amax > 0 ? amax : 1))
 			break;
+		if (k > 0 && tol > 0 && j + 1 >= k && (j + 1) % 5 == 0 &&
+		    top_resid(alpha, beta, j + 1, k) <= tol)
+			break;
 		Q[j + 1] = be->alloc(n * sizeof(float));
 		be->copy(Q[j + 1], w, n * sizeof(float));
 		be->scale(Q[j + 1], (float)(1 / beta[j]), n);
@@ -144,8 +176,8 @@ static int lanczos(const imb_linop *A, int m, float *q0, double *alpha, double *
 	return steps;
 }
 
-int imb_lanczos_top(const imb_linop *A, int k, int iters, uint64_t seed, double *eig,
-                    double *resid)
+int imb_lanczos_top(const imb_linop *A, int k, int iters, double tol, uint64_t seed,
+                    double *eig, double *resid)
 {
 	const imb_nn_backend *be = A->be;
 	size_t n = A->n;
@@ -160,7 +192,7 @@ int imb_lanczos_top(const imb_linop *A, int k, int iters, uint64_t seed, double 
 	double *beta = imb_xcalloc((size_t)m, sizeof *beta);
 	float *q0 = be->alloc(n * sizeof(float));
 	be->fill_normal(q0, n, 0, 1, seed, 0);
-	int s = lanczos(A, m, q0, alpha, beta, "lanczos");
+	int s = lanczos(A, m, q0, alpha, beta, "lanczos", k, tol);
 	double *z = imb_xcalloc((size_t)s * s, sizeof *z);
 	double *e = imb_xcalloc((size_t)s, sizeof *e);
 	for (int i = 0; i + 1 < s; i++)
@@ -231,7 +263,7 @@ int imb_slq(const imb_linop *A, int probes, int iters, uint64_t seed, double *no
 	int rc = 0;
 	for (int j = 0; j < probes && !rc; j++) {
 		be->fill_normal(q0, n, 0, 1, seed, 1 + (uint64_t)j);
-		int s = lanczos(A, m, q0, alpha, beta, "density");
+		int s = lanczos(A, m, q0, alpha, beta, "density", 0, 0);
 		for (int i = 0; i + 1 < s; i++)
 			e[i] = beta[i];
 		rc = imb_tridiag_eig(alpha, e, s, z);

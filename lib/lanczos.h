@@ -42,20 +42,24 @@ typedef struct {
 	void (*progress)(void *ctx, const char *what, int step, int total);
 } imb_linop;
 
-/* Lanczos iterations for the top k of an n x n operator when iters <= 0:
- * min(n, max(4k, 40)). */
+/* The most Lanczos steps for the top k of an n x n operator when iters
+ * <= 0: min(n, max(10k, 100)). With the tolerance's early stop, the top
+ * 10 of a network's Hessian usually take 30 to 60. */
 int imb_lanczos_default_iters(int k, size_t n);
 
-/* The k largest eigenvalues of A, largest first, into eig (k), from
- * `iters` Lanczos steps (iters <= 0: imb_lanczos_default_iters) with
+/* The k largest eigenvalues of A, largest first, into eig (k), from at
+ * most `iters` Lanczos steps (iters <= 0: imb_lanczos_default_iters) with
  * full reorthogonalisation (two passes of classical Gram-Schmidt against
  * every earlier vector), started at fill_normal(seed, 0). resid (k, may
  * be NULL) gets each Ritz value's residual bound |beta_m s_{m,i}| (the
- * norm of A x - theta x for its Ritz vector x). The steps stop early at
- * an invariant subspace (beta ~ 0). k <= n. Returns the steps taken, or
- * -1 with imb_error(). Memory: iters + 2 vectors of n floats. */
-int imb_lanczos_top(const imb_linop *A, int k, int iters, uint64_t seed, double *eig,
-                    double *resid);
+ * norm of A x - theta x for its unit Ritz vector x; the eigenvalue's
+ * error is at most that, and about its square over the gap to the next).
+ * The steps stop early at an invariant subspace (beta ~ 0) and, tol > 0,
+ * once every top-k residual bound is below tol times the largest |Ritz
+ * value| (checked every 5 steps). k <= n. Returns the steps taken, or -1
+ * with imb_error(). Memory: iters + 2 vectors of n floats. */
+int imb_lanczos_top(const imb_linop *A, int k, int iters, double tol, uint64_t seed,
+                    double *eig, double *resid);
 
 /* Hutchinson's trace estimate over probes Rademacher probes: *trace is
  * their mean of z^T A z, *se its standard error (sample standard

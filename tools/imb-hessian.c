@@ -30,8 +30,11 @@ static const char usage[] =
 	"  -N, --samples N          a random subset of N of its samples, drawn with\n"
 	"                           --seed (default: all)\n"
 	"  -k, --top K              the K largest eigenvalues (default 10; 0: none)\n"
-	"  -l, --lanczos-steps M    Lanczos steps (default max(4K, 40), at most the\n"
-	"                           parameter count)\n"
+	"  -l, --lanczos-steps M    the most Lanczos steps (default max(10K, 100), at\n"
+	"                           most the parameter count)\n"
+	"  -e, --tol E              stop once the top K residual bounds are below E\n"
+	"                           times the largest eigenvalue (default 1e-3; 0: run\n"
+	"                           every step)\n"
 	"  -T, --trace              Hutchinson's trace estimate and its standard error\n"
 	"  -p, --probes M           Rademacher probes of the trace (default 100)\n"
 	"  -d, --density            the spectral density (SLQ: 10 runs of 80 steps,\n"
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
 		{"samples", required_argument, 0, 'N'},
 		{"top", required_argument, 0, 'k'},
 		{"lanczos-steps", required_argument, 0, 'l'},
+		{"tol", required_argument, 0, 'e'},
 		{"trace", no_argument, 0, 'T'},
 		{"probes", required_argument, 0, 'p'},
 		{"density", no_argument, 0, 'd'},
@@ -151,13 +155,14 @@ int main(int argc, char **argv)
 	int ncls = 0, per_class = 0, fmt = FMT_FRAMES, threads = 0, c, probes_given = 0,
 	    curve_given = 0;
 	long samples = 0;
-	while ((c = getopt_long(argc, argv, "n:N:k:l:Tp:dc:S:R:C:Pb:s:t:f:o:qhV", opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "n:N:k:l:e:Tp:dc:S:R:C:Pb:s:t:f:o:qhV", opts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'n': frame = optarg; break;
 		case 'N': samples = imb_arg_long("--samples", optarg, 1, 1L << 40); break;
 		case 'k': o.top = (int)imb_arg_long("--top", optarg, 0, 100000); break;
 		case 'l': o.iters = (int)imb_arg_long("--lanczos-steps", optarg, 1, 100000); break;
+		case 'e': o.tol = imb_arg_double("--tol", optarg, 0, 1); break;
 		case 'T': o.trace = 1; break;
 		case 'p':
 			o.probes = (int)imb_arg_long("--probes", optarg, 1, 1000000);

@@ -119,7 +119,7 @@ int main(void)
 	qsort(l, n, sizeof(double), cmp_desc);
 
 	double eig[12], res[12];
-	int it = imb_lanczos_top(&A, 10, 0, 3, eig, res);
+	int it = imb_lanczos_top(&A, 10, 40, 0, 3, eig, res);
 	CHECK_EQ_INT(it, 40);
 	CHECK_EQ_INT(D.calls, 40);
 	double md = 0, mr = 0;
@@ -135,14 +135,24 @@ int main(void)
 		CHECK(fabs(eig[k] - l[k]) <= res[k] + 1e-5 * l[k]);
 	/* same seed, same numbers; another seed, the same eigenvalues */
 	double eig2[12];
-	imb_lanczos_top(&A, 10, 0, 3, eig2, NULL);
+	imb_lanczos_top(&A, 10, 40, 0, 3, eig2, NULL);
 	CHECK(!memcmp(eig, eig2, 10 * sizeof(double)));
-	imb_lanczos_top(&A, 12, 60, 99, eig2, NULL);
+	imb_lanczos_top(&A, 12, 60, 0, 99, eig2, NULL);
 	for (int k = 0; k < 12; k++)
 		CHECK_NEAR(eig2[k], l[k], 1e-4 * l[0]);
+	/* the early stop: residual bounds below tol, in fewer steps than the
+	 * default most (100) */
+	D.calls = 0;
+	int st = imb_lanczos_top(&A, 10, 0, 1e-6, 3, eig2, res);
+	printf("  Lanczos with tol 1e-6: %d steps\n", st);
+	CHECK(st < 100 && st % 5 == 0 && st == D.calls);
+	for (int k = 0; k < 10; k++) {
+		CHECK(res[k] <= 1e-6 * eig2[0]);
+		CHECK_NEAR(eig2[k], l[k], 1e-5 * l[0]);
+	}
 	/* bad k */
-	CHECK(imb_lanczos_top(&A, 0, 0, 1, eig, NULL) < 0);
-	CHECK(imb_lanczos_top(&A, n + 1, 0, 1, eig, NULL) < 0);
+	CHECK(imb_lanczos_top(&A, 0, 0, 0, 1, eig, NULL) < 0);
+	CHECK(imb_lanczos_top(&A, n + 1, 0, 0, 1, eig, NULL) < 0);
 	/* a small operator: k = n, iterations capped at n, exact */
 	{
 		double ls[5] = { 3, 2, 1, -1, -4 };
@@ -154,7 +164,7 @@ int main(void)
 		be->upload(d5.A, Sf, sizeof Sf);
 		imb_linop A5 = { 5, apply, &d5, be, NULL };
 		double e5[5];
-		CHECK_EQ_INT(imb_lanczos_top(&A5, 5, 0, 1, e5, NULL), 5);
+		CHECK_EQ_INT(imb_lanczos_top(&A5, 5, 0, 1e-6, 1, e5, NULL), 5);
 		for (int k = 0; k < 5; k++)
 			CHECK_NEAR(e5[k], ls[k], 1e-5);
 		be->free(d5.A);

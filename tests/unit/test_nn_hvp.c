@@ -290,7 +290,7 @@ static void test_mlp(void)
 	batch_op bo = { h, x, y, yh, N };
 	imb_linop A = { P, apply_model, &bo, be, NULL };
 	double eig[10], res[10];
-	int it = imb_lanczos_top(&A, 10, 60, 5, eig, res);
+	int it = imb_lanczos_top(&A, 10, 60, 0, 5, eig, res);
 	CHECK(it == 60);
 	double emax = 0;
 	for (int k = 0; k < 10; k++)
