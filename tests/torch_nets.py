@@ -2,6 +2,7 @@
 the CIFAR ResNet (1x1 conv + BN shortcuts) and the MLP, each with the
 optional head of several layers (BACKBONE+mlp:V1,...), shared by
 tests/nn_torch_ref.py and bench/nn_ref.py."""
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -74,3 +75,32 @@ class ResNet(torch.nn.Module):
 
     def forward(self, x):
         return self.linear(self.features(x))
+
+
+def from_arch(arch, c, h, w, k):
+    """The network named arch (nn_model.h's grammar, without heads) for
+    inputs (c, h, w) and k classes."""
+    if arch.startswith("mlp:"):
+        return MLP(c * h * w, [int(v) for v in arch[4:].split(",")], k)
+    if arch == "linear":
+        return MLP(c * h * w, [], k)
+    d = int(arch[6:])
+    if d in (18, 34):
+        blocks = [2, 2, 2, 2] if d == 18 else [3, 4, 6, 3]
+        return ResNet(c, blocks, [64, 128, 256, 512], 64, k)
+    n = (d - 2) // 6
+    return ResNet(c, [n] * 3, [16, 32, 64], 16, k)
+
+
+def load_flat(model, params, bufs=None):
+    """Parameters (P) in module order and BN running statistics (per BN:
+    mean then var) into model: the layout of an imb model frame."""
+    with torch.no_grad():
+        torch.nn.utils.vector_to_parameters(torch.tensor(np.array(params), dtype=torch.float32),
+                                            model.parameters())
+        if bufs is not None:
+            at = 0
+            for b in model.buffers():
+                if b.dtype == torch.float32:
+                    b.copy_(torch.tensor(np.array(bufs[at:at + b.numel()])).view_as(b))
+                    at += b.numel()

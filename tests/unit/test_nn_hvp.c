@@ -12,6 +12,7 @@
  * gradients within their (documented) float32 error. */
 #include "check.h"
 #include "nn_check.h"
+#include "hessian.h"
 #include "lanczos.h"
 #include "nn_backend.h"
 #include "nn_hvp.h"
@@ -306,6 +307,42 @@ static void test_mlp(void)
 	printf("  Hutchinson (200 probes) %.6g +- %.3g, exact trace %.6g\n", est, se, tr);
 	CHECK(fabs(est - tr) < 4 * se);
 	CHECK(se > 0 && se < fabs(tr));
+
+	/* a filter-normalised direction: each row of each weight matrix at the
+	 * norm of the model's row, biases 0; seeded */
+	{
+		float *dir = be->alloc(P * sizeof(float)), *dh = malloc(P * sizeof(float));
+		float *dh2 = malloc(P * sizeof(float));
+		imb_hessian_direction(m, dir, 9, 0);
+		be->download(dh, dir, P * sizeof(float));
+		int dims[4] = { D, 7, 5, K }, bad = 0;
+		size_t off = 0;
+		for (int l2 = 0; l2 < 3; l2++) {
+			int C = dims[l2], OC = dims[l2 + 1];
+			for (int j = 0; j < OC; j++) {
+				double a = 0, b = 0;
+				for (int c = 0; c < C; c++) {
+					a += (double)dh[off + (size_t)j * C + c] * dh[off + (size_t)j * C + c];
+					b += (double)ph[off + (size_t)j * C + c] * ph[off + (size_t)j * C + c];
+				}
+				bad += fabs(sqrt(a) - sqrt(b)) > 1e-5 * sqrt(b);
+			}
+			off += (size_t)OC * C;
+			for (int j = 0; j < OC; j++)
+				bad += dh[off + j] != 0;
+			off += OC;
+		}
+		CHECK_EQ_INT(bad, 0);
+		imb_hessian_direction(m, dir, 9, 0);
+		be->download(dh2, dir, P * sizeof(float));
+		CHECK(!memcmp(dh, dh2, P * sizeof(float)));
+		imb_hessian_direction(m, dir, 9, 1);
+		be->download(dh2, dir, P * sizeof(float));
+		CHECK(memcmp(dh, dh2, P * sizeof(float)));
+		be->free(dir);
+		free(dh);
+		free(dh2);
+	}
 
 	imb_nn_loss_free(&L);
 	imb_nn_hvp_free(h);
