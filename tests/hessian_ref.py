@@ -6,7 +6,11 @@ the first N train samples, from Lanczos with full reorthogonalisation
 over double-backward Hessian-vector products (torch.autograd.grad of
 grad . v), one per line.
 
-usage: hessian_ref.py STREAM K [N] [STEPS]"""
+usage: hessian_ref.py STREAM K [N] [STEPS]
+       hessian_ref.py STREAM --fd [N]
+the second form measures, for one random direction v, how far float32
+products are from the float64 one: double backward in float32 (an R-op)
+and central finite differences of float32 gradients at several steps."""
 import os
 import sys
 
@@ -102,7 +106,56 @@ def lanczos_top(hvp, P, k, steps, dtype=torch.float64, seed=0):
     return sorted(np.linalg.eigvalsh(T), reverse=True)[:k]
 
 
+def fd_report(path, n):
+    """max |Hv - Hv_64| / max |Hv_64| and |Hv - Hv_64| / |Hv_64| of float32
+    products along one unit v; then the same finite differences in float64
+    (their error there is the ReLU kinks', not rounding)"""
+    net64, x64, y = setup(path, n)
+    hvp64, P = hvp_fn(net64, x64, y)
+    v = torch.randn(P, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    v /= v.norm()      # a unit vector, as Lanczos's
+    ref = hvp64(v)
+    scale = float(ref.abs().max())
+    net, x, y = setup(path, n, torch.float32)
+    hvp, _ = hvp_fn(net, x, y)
+    v32 = v.float()
+    nref = float(ref.norm())
+
+    def err(h):
+        d = h.double() - ref
+        return "max %.3g  norm %.3g" % (float(d.abs().max()) / scale, float(d.norm()) / nref)
+    print("float32 double backward (R-op)   " + err(hvp(v32)))
+    params = list(net.parameters())
+    flat = torch.nn.utils.parameters_to_vector(params).detach().clone()
+
+    def grad_at(t):
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(flat + t * v32, params)
+        loss = F.cross_entropy(net(x), y)
+        g = torch.autograd.grad(loss, params)
+        return torch.cat([u.reshape(-1) for u in g])
+    for eps in (1e-1, 1e-2, 1e-3, 1e-4, 1e-5):
+        fd = (grad_at(eps) - grad_at(-eps)) / (2 * eps)
+        print("float32 FD of gradients eps %.0e  %s" % (eps, err(fd)))
+    params64 = list(net64.parameters())
+    flat64 = torch.nn.utils.parameters_to_vector(params64).detach().clone()
+
+    def grad64(t):
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(flat64 + t * v, params64)
+        loss = F.cross_entropy(net64(x64), y)
+        g = torch.autograd.grad(loss, params64)
+        return torch.cat([u.reshape(-1) for u in g])
+    for eps in (1e-2, 1e-4, 1e-6):
+        fd = (grad64(eps) - grad64(-eps)) / (2 * eps)
+        print("float64 FD of gradients eps %.0e  %s" % (eps, err(fd)))
+
+
 def main():
+    if sys.argv[2] == "--fd":
+        torch.set_num_threads(int(os.environ.get("THREADS", "2")))
+        fd_report(sys.argv[1], int(sys.argv[3]) if len(sys.argv) > 3 else 100)
+        return
     path, k = sys.argv[1], int(sys.argv[2])
     n = int(sys.argv[3]) if len(sys.argv) > 3 else None
     steps = int(sys.argv[4]) if len(sys.argv) > 4 else 100
