@@ -94,11 +94,11 @@ void imb_hessian_direction(const imb_nn_model *m, float *dir, uint64_t seed, int
 	imb_rng_seed(&r, seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(j + 1)));
 	const imb_nn_net *n = m->net;
 	for (int i = 0; i < n->nops; i++) {
-		const imb_nn_op *o = &n->ops[i];
-		if (o->kind != IMB_NN_OP_CONV && o->kind != IMB_NN_OP_LINEAR)
+		const imb_nn_netop *o = &n->ops[i];
+		if (o->kind != IMB_NN_NET_CONV && o->kind != IMB_NN_NET_LINEAR)
 			continue;
 		/* filters: conv (OC, C*K*K), linear (OC, C) */
-		size_t len = o->kind == IMB_NN_OP_CONV ? (size_t)o->C * o->K * o->K : (size_t)o->C;
+		size_t len = o->kind == IMB_NN_NET_CONV ? (size_t)o->C * o->K * o->K : (size_t)o->C;
 		for (int f = 0; f < o->OC; f++) {
 			float *df = d + o->w + (size_t)f * len;
 			const float *pf = p + o->w + (size_t)f * len;

@@ -106,13 +106,13 @@ static void r_forward(imb_nn_hvp *h, const float *v, int N)
 	const imb_nn_backend *be = h->be;
 	const float *P = m->params;
 	for (int i = 0; i < n->nops; i++) {
-		const imb_nn_op *o = &n->ops[i];
+		const imb_nn_netop *o = &n->ops[i];
 		float *ro = h->r[o->out];
 		const float *in = imb_nn_net_act(n, o->in);
 		const float *ri = o->in ? h->r[o->in] : NULL;   /* R{x} = 0 */
 		size_t cnt = (size_t)N * n->t[o->out].per;
 		switch (o->kind) {
-		case IMB_NN_OP_CONV:
+		case IMB_NN_NET_CONV:
 			/* R{y} = conv(x, V) + conv(R{x}, W) */
 			imb_nn_conv2d_forward(ro, in, v + o->w, NULL, N, o->C, o->H, o->W, o->OC,
 			                      o->K, o->K, o->stride, o->pad);
@@ -122,7 +122,7 @@ static void r_forward(imb_nn_hvp *h, const float *v, int N)
 				be->add(ro, ro, h->tmp, cnt);
 			}
 			break;
-		case IMB_NN_OP_BN:
+		case IMB_NN_NET_BN:
 			/* y = gamma (x - mu) rstd + beta:
 			 * R{y} = V_gamma (x - mu) rstd + V_beta + gamma R{x} rstd */
 			imb_nn_batchnorm_forward_eval(ro, in, v + o->w, v + o->b, m->bufs + o->rm,
@@ -135,13 +135,13 @@ static void r_forward(imb_nn_hvp *h, const float *v, int N)
 				be->add(ro, ro, h->tmp, cnt);
 			}
 			break;
-		case IMB_NN_OP_RELU:
+		case IMB_NN_NET_RELU:
 			/* R{y} = R{x} [y > 0] */
 			be->zero(ro, cnt);
 			if (ri)
 				imb_nn_relu_backward(ro, ri, n->t[o->out].a, cnt);
 			break;
-		case IMB_NN_OP_ADD: {
+		case IMB_NN_NET_ADD: {
 			const float *ri2 = o->in2 ? h->r[o->in2] : NULL;
 			if (ri && ri2)
 				imb_nn_residual_forward(ro, ri, ri2, cnt);
@@ -151,13 +151,13 @@ static void r_forward(imb_nn_hvp *h, const float *v, int N)
 				be->zero(ro, cnt);
 			break;
 		}
-		case IMB_NN_OP_AVGPOOL:
+		case IMB_NN_NET_AVGPOOL:
 			if (ri)
 				imb_nn_avgpool_forward(ro, ri, N, o->C, o->H * o->W);
 			else
 				be->zero(ro, cnt);
 			break;
-		case IMB_NN_OP_LINEAR:
+		case IMB_NN_NET_LINEAR:
 			/* R{y} = x V_W^T + V_b + R{x} W^T */
 			imb_nn_linear_forward(ro, in, v + o->w, v + o->b, N, o->C, o->OC);
 			if (ri) {
@@ -214,7 +214,7 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 	double loss = r_loss(h, z, h->r[last], y, yh, N, weight);
 	const float *P = m->params;
 	for (int i = n->nops - 1; i >= 0; i--) {
-		const imb_nn_op *o = &n->ops[i];
+		const imb_nn_netop *o = &n->ops[i];
 		const imb_nn_tensor *to = &n->t[o->out], *ti = &n->t[o->in];
 		const float *dout = o->out == last ? h->dz : h->g[to->slot];
 		const float *rdout = o->out == last ? h->rdz : h->rg[to->slot];
@@ -239,7 +239,7 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 		float *gw = grad && o->w != IMB_NN_NONE ? grad + o->w : NULL;
 		float *gb = grad && o->b != IMB_NN_NONE ? grad + o->b : NULL;
 		switch (o->kind) {
-		case IMB_NN_OP_CONV:
+		case IMB_NN_NET_CONV:
 			imb_nn_conv2d_backward(din, gw, NULL, dout, in, P + o->w, N, o->C, o->H, o->W,
 			                       o->OC, o->K, o->K, o->stride, o->pad);
 			/* R{dx} = R{dy} W + dy V; R{dW} = R{dy}^T x + dy^T R{x} */
@@ -253,7 +253,7 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 				                       o->C, o->H, o->W, o->OC, o->K, o->K, o->stride,
 				                       o->pad);
 			break;
-		case IMB_NN_OP_BN: {
+		case IMB_NN_NET_BN: {
 			const float *rm = m->bufs + o->rm, *rv = m->bufs + o->rm + o->C;
 			int HW = o->H * o->W;
 			imb_nn_batchnorm_backward_eval(din, gw, gb, dout, in, P + o->w, rm, rv, N,
@@ -271,23 +271,23 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 				                               h->zeros, rv, N, o->C, HW, m->bn_eps);
 			break;
 		}
-		case IMB_NN_OP_RELU:
+		case IMB_NN_NET_RELU:
 			if (din) {
 				imb_nn_relu_backward(din, dout, to->a, cnt);
 				imb_nn_relu_backward(rdin, rdout, to->a, cnt);
 			}
 			break;
-		case IMB_NN_OP_ADD:
+		case IMB_NN_NET_ADD:
 			imb_nn_residual_backward(din, din2, dout, cnt);
 			imb_nn_residual_backward(rdin, rdin2, rdout, cnt);
 			break;
-		case IMB_NN_OP_AVGPOOL:
+		case IMB_NN_NET_AVGPOOL:
 			if (din) {
 				imb_nn_avgpool_backward(din, dout, N, o->C, o->H * o->W);
 				imb_nn_avgpool_backward(rdin, rdout, N, o->C, o->H * o->W);
 			}
 			break;
-		case IMB_NN_OP_LINEAR:
+		case IMB_NN_NET_LINEAR:
 			imb_nn_linear_backward(din, gw, gb, dout, in, P + o->w, N, o->C, o->OC);
 			imb_nn_linear_backward(rdin, hv + o->w, hv + o->b, rdout, in, P + o->w, N,
 			                       o->C, o->OC);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef imb_nn_op op;
+typedef imb_nn_netop op;
 typedef imb_nn_tensor tensor;
 #define NONE IMB_NN_NONE
 
@@ -58,7 +58,7 @@ typedef struct { int t, C, H, W; } cur;
 
 static cur conv(builder *b, cur x, int OC, int K, int stride, int pad)
 {
-	op *o = new_op(b, IMB_NN_OP_CONV, x.t);
+	op *o = new_op(b, IMB_NN_NET_CONV, x.t);
 	o->C = x.C, o->H = x.H, o->W = x.W;
 	o->OC = OC, o->K = K, o->stride = stride, o->pad = pad;
 	o->w = b->m->P;
@@ -72,7 +72,7 @@ static cur conv(builder *b, cur x, int OC, int K, int stride, int pad)
 
 static cur bn(builder *b, cur x)
 {
-	op *o = new_op(b, IMB_NN_OP_BN, x.t);
+	op *o = new_op(b, IMB_NN_NET_BN, x.t);
 	o->C = x.C, o->H = x.H, o->W = x.W;
 	o->w = b->m->P;
 	o->b = b->m->P + x.C;
@@ -89,7 +89,7 @@ static cur bn(builder *b, cur x)
  * else needs the pre-activation values), not its gradient */
 static cur relu(builder *b, cur x)
 {
-	op *o = new_op(b, IMB_NN_OP_RELU, x.t);
+	op *o = new_op(b, IMB_NN_NET_RELU, x.t);
 	o->C = x.C, o->H = x.H, o->W = x.W;
 	cur y = x;
 	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, x.t);
@@ -99,7 +99,7 @@ static cur relu(builder *b, cur x)
 
 static cur add(builder *b, cur x, cur s)
 {
-	op *o = new_op(b, IMB_NN_OP_ADD, x.t);
+	op *o = new_op(b, IMB_NN_NET_ADD, x.t);
 	o->in2 = s.t;
 	o->C = x.C, o->H = x.H, o->W = x.W;
 	cur y = x;
@@ -110,7 +110,7 @@ static cur add(builder *b, cur x, cur s)
 
 static cur avgpool(builder *b, cur x)
 {
-	op *o = new_op(b, IMB_NN_OP_AVGPOOL, x.t);
+	op *o = new_op(b, IMB_NN_NET_AVGPOOL, x.t);
 	o->C = x.C, o->H = x.H, o->W = x.W;
 	cur y = { 0, x.C, 1, 1 };
 	y.t = new_tensor(b, (size_t)x.C, -1);
@@ -120,7 +120,7 @@ static cur avgpool(builder *b, cur x)
 
 static cur linear(builder *b, cur x, int OC)
 {
-	op *o = new_op(b, IMB_NN_OP_LINEAR, x.t);
+	op *o = new_op(b, IMB_NN_NET_LINEAR, x.t);
 	o->C = x.C * x.H * x.W, o->H = o->W = 1;
 	o->OC = OC;
 	o->w = b->m->P;
@@ -362,7 +362,7 @@ imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
 	float *host = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
 	for (int i = 0; i < n->nops; i++) {
 		op *o = &n->ops[i];
-		if (o->kind == IMB_NN_OP_BN) {
+		if (o->kind == IMB_NN_NET_BN) {
 			o->mean = n->stats + o->rm;
 			o->rstd = n->stats + o->rm + o->C;
 			for (int c = 0; c < o->C; c++)
@@ -381,17 +381,17 @@ void imb_nn_model_init(imb_nn_model *m, imb_rng *r)
 	float *bufs = imb_xcalloc(m->B ? m->B : 1, sizeof(float));
 	for (int i = 0; i < m->net->nops; i++) {
 		op *o = &m->net->ops[i];
-		if (o->kind == IMB_NN_OP_CONV) {
+		if (o->kind == IMB_NN_NET_CONV) {
 			size_t n = (size_t)o->OC * o->C * o->K * o->K;
 			double sd = sqrt(2.0 / ((double)o->C * o->K * o->K));
 			for (size_t k = 0; k < n; k++)
 				p[o->w + k] = (float)(sd * imb_rng_normal(r));
-		} else if (o->kind == IMB_NN_OP_BN) {
+		} else if (o->kind == IMB_NN_NET_BN) {
 			for (int c = 0; c < o->C; c++) {
 				p[o->w + c] = 1;
 				bufs[o->rm + o->C + c] = 1;
 			}
-		} else if (o->kind == IMB_NN_OP_LINEAR) {
+		} else if (o->kind == IMB_NN_NET_LINEAR) {
 			double bound = 1 / sqrt((double)o->C);
 			for (size_t k = 0; k < (size_t)o->OC * o->C; k++)
 				p[o->w + k] = (float)(bound * (2 * imb_rng_uniform(r) - 1));
@@ -454,11 +454,11 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 		const float *in = act(n, o->in);
 		size_t cnt = (size_t)N * n->t[o->out].per;
 		switch (o->kind) {
-		case IMB_NN_OP_CONV:
+		case IMB_NN_NET_CONV:
 			imb_nn_conv2d_forward(out, in, P + o->w, NULL, N, o->C, o->H, o->W, o->OC,
 			                      o->K, o->K, o->stride, o->pad);
 			break;
-		case IMB_NN_OP_BN:
+		case IMB_NN_NET_BN:
 			if (n->train)
 				imb_nn_batchnorm_forward_train(out, o->mean, o->rstd,
 				                               rs ? rs + o->rm : NULL,
@@ -470,16 +470,16 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 				                              m->bufs + o->rm, m->bufs + o->rm + o->C,
 				                              N, o->C, o->H * o->W, m->bn_eps);
 			break;
-		case IMB_NN_OP_RELU:
+		case IMB_NN_NET_RELU:
 			imb_nn_relu_forward(out, in, cnt);
 			break;
-		case IMB_NN_OP_ADD:
+		case IMB_NN_NET_ADD:
 			imb_nn_residual_forward(out, in, act(n, o->in2), cnt);
 			break;
-		case IMB_NN_OP_AVGPOOL:
+		case IMB_NN_NET_AVGPOOL:
 			imb_nn_avgpool_forward(out, in, N, o->C, o->H * o->W);
 			break;
-		case IMB_NN_OP_LINEAR:
+		case IMB_NN_NET_LINEAR:
 			imb_nn_linear_forward(out, in, P + o->w, P + o->b, N, o->C, o->OC);
 			break;
 		}
@@ -542,11 +542,11 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 		if (o->in2 > 0 && n->t[o->in2].birth == i)
 			be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
 		switch (o->kind) {
-		case IMB_NN_OP_CONV:
+		case IMB_NN_NET_CONV:
 			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
 			                       o->W, o->OC, o->K, o->K, o->stride, o->pad);
 			break;
-		case IMB_NN_OP_BN:
+		case IMB_NN_NET_BN:
 			if (n->train)
 				imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w,
 				                          o->mean, o->rstd, N, o->C, o->H * o->W);
@@ -556,18 +556,18 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 				                               m->bufs + o->rm + o->C, N, o->C,
 				                               o->H * o->W, m->bn_eps);
 			break;
-		case IMB_NN_OP_RELU:
+		case IMB_NN_NET_RELU:
 			if (din)
 				imb_nn_relu_backward(din, dout, n->t[o->out].a, cnt);
 			break;
-		case IMB_NN_OP_ADD:
+		case IMB_NN_NET_ADD:
 			imb_nn_residual_backward(din, o->in2 == 0 ? NULL : n->t[o->in2].g, dout, cnt);
 			break;
-		case IMB_NN_OP_AVGPOOL:
+		case IMB_NN_NET_AVGPOOL:
 			if (din)
 				imb_nn_avgpool_backward(din, dout, N, o->C, o->H * o->W);
 			break;
-		case IMB_NN_OP_LINEAR:
+		case IMB_NN_NET_LINEAR:
 			imb_nn_linear_backward(din, G + o->w, G + o->b, dout, in, P + o->w, N, o->C,
 			                       o->OC);
 			break;

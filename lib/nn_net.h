@@ -15,8 +15,8 @@ extern "C" {
 
 /* op kinds */
 enum {
-	IMB_NN_OP_CONV, IMB_NN_OP_BN, IMB_NN_OP_RELU, IMB_NN_OP_ADD, IMB_NN_OP_AVGPOOL,
-	IMB_NN_OP_LINEAR
+	IMB_NN_NET_CONV, IMB_NN_NET_BN, IMB_NN_NET_RELU, IMB_NN_NET_ADD, IMB_NN_NET_AVGPOOL,
+	IMB_NN_NET_LINEAR
 };
 
 #define IMB_NN_NONE ((size_t)-1)
@@ -30,7 +30,7 @@ typedef struct {
 	size_t rm;                 /* BN: running mean at bufs+rm, var at bufs+rm+C;
 	                            * saved batch mean at stats+rm, rstd at stats+rm+C */
 	float *mean, *rstd;        /* BN: saved batch statistics (C) */
-} imb_nn_op;
+} imb_nn_netop;
 
 typedef struct {
 	size_t per;                /* floats per sample */
@@ -41,7 +41,7 @@ typedef struct {
 } imb_nn_tensor;
 
 struct imb_nn_net {
-	imb_nn_op *ops;
+	imb_nn_netop *ops;
 	int nops;
 	imb_nn_tensor *t;
 	int nt;
