@@ -4,10 +4,9 @@
 #include "cli.h"
 #include "nn_checkpoint.h"
 #include "nn_flags.h"
-#include "nn_frame.h"
 #include "nn_model.h"
+#include "nn_tool.h"
 #include "nn_train.h"
-#include "route.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -48,35 +47,6 @@ _Noreturn static void help(void)
 	char *text = imb_xmalloc(n);
 	snprintf(text, n, "%s%s\nTraining:\n%s%s", usage_head, sam, nn, usage_own);
 	imb_help(text);
-}
-
-typedef struct {
-	int keep;
-	imb_nn_train_opts *o;
-} job;
-
-static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int *nout)
-{
-	job *j = ctx;
-	imb_frame *train = want[0].f, *m, *log;
-	const imb_frame *init = NULL;
-	char summary[256] = "";
-	for (int i = 1; i < nwant; i++)
-		if (want[i].match)
-			init = want[i].f;
-		else
-			j->o->val = want[i].f;
-	if (imb_nn_train(train, init, j->o, &m, &log, summary, sizeof summary) < 0)
-		imb_die(1, "%s", imb_error());
-	imb_history_append(m, (int64_t)j->o->seed);
-	imb_history_append(log, (int64_t)j->o->seed);
-	imb_log("%s", summary);
-	*nout = 0;
-	if (j->keep)
-		out[(*nout)++] = train;
-	out[(*nout)++] = m;
-	out[(*nout)++] = log;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -151,29 +121,10 @@ int main(int argc, char **argv)
 	if (msg)
 		imb_usage("%s", msg);
 
-	/* the train frame (replaced by the model), --init's model frame
-	 * (consumed), --val-frame's (forwarded) */
-	imb_route_want want[3] = {{"dataset", frame, NULL, 0, NULL}};
-	int nwant = 1, wi = 0, wv = 0;
-	if (o.init)
-		want[wi = nwant++] = (imb_route_want){NULL, NULL, imb_nn_is_model_frame, 0, NULL};
-	if (o.val_frame)
-		want[wv = nwant++] = (imb_route_want){"dataset", o.val_frame, NULL, 1, NULL};
-	job j = {keep, &o};
 	imb_reader *r = imb_open_input(optind < argc ? argv[optind] : "-");
 	imb_writer *w = imb_open_output(output);
-	long nframes;
-	int rc = imb_route(r, w, want, nwant, run, &j, &nframes);
-	const char *s = nframes == 1 ? "" : "s";
-	if (rc == 1)
-		imb_die(1, "no dataset frame named '%s' in the input (%ld frame%s read)", frame,
-		        nframes, s);
-	if (rc > 1 && rc - 1 == wi)
-		imb_die(1, "--init: no network model frame (kind 'model', attrs.model 'nn') in the "
-		        "input (%ld frame%s read)", nframes, s);
-	if (rc > 1 && rc - 1 == wv)
-		imb_die(1, "--val-frame: no dataset frame named '%s' in the input (%ld frame%s read)",
-		        o.val_frame, nframes, s);
+	if (imb_nn_tool_train(r, w, frame, keep, &o) < 0)
+		imb_die(1, "%s", imb_error());
 	imb_reader_close(r);
 	imb_finish(w);
 	imb_val_free(ckparams);

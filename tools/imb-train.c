@@ -4,8 +4,8 @@
 #include "cli.h"
 #include "nn_checkpoint.h"
 #include "nn_flags.h"
-#include "nn_frame.h"
 #include "nn_model.h"
+#include "nn_tool.h"
 #include "nn_train.h"
 #include "route.h"
 #include "tabular.h"
@@ -83,47 +83,28 @@ _Noreturn static void help(void)
 	imb_help(text);
 }
 
-/* what the router hands the training: the settings and the flags */
+/* what the router hands a tabular training */
 typedef struct {
-	int nn, keep;
-	imb_nn_train_opts *no;
+	int keep;
 	imb_tabular_opts *o;
 } job;
 
 static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int *nout)
 {
 	job *j = ctx;
-	imb_frame *train = want[0].f, *m, *log = NULL;
+	imb_frame *train = want[0].f, *m;
 	char summary[256] = "";
-	int64_t seed;
-	if (j->nn) {
-		const imb_frame *init = NULL;
-		for (int i = 1; i < nwant; i++)
-			if (want[i].match)
-				init = want[i].f;
-			else
-				j->no->val = want[i].f;
-		if (imb_nn_train(train, init, j->no, &m, &log, summary, sizeof summary) < 0)
-			imb_die(1, "%s", imb_error());
-		seed = (int64_t)j->no->seed;
-	} else {
-		int rc = imb_tabular_train(train, j->o, &m, summary, sizeof summary);
-		if (rc == -2)
-			imb_usage("%s", imb_error());
-		if (rc < 0)
-			imb_die(1, "%s", imb_error());
-		seed = (int64_t)j->o->seed;
-	}
-	imb_history_append(m, seed);
-	if (log)
-		imb_history_append(log, seed);
+	int rc = imb_tabular_train(train, j->o, &m, summary, sizeof summary);
+	if (rc == -2)
+		imb_usage("%s", imb_error());
+	if (rc < 0)
+		imb_die(1, "%s", imb_error());
+	imb_history_append(m, (int64_t)j->o->seed);
 	imb_log("%s", summary);
 	*nout = 0;
 	if (j->keep)
 		out[(*nout)++] = train;
 	out[(*nout)++] = m;
-	if (log)
-		out[(*nout)++] = log;
 	return 0;
 }
 
@@ -245,29 +226,21 @@ int main(int argc, char **argv)
 			imb_usage("%s", msg);
 	}
 
-	/* the train frame (replaced by the model), --init's model frame
-	 * (consumed), --val-frame's (forwarded) */
-	imb_route_want want[3] = {{"dataset", frame, NULL, 0, NULL}};
-	int nwant = 1, wi = 0, wv = 0;
-	if (nn && no.init)
-		want[wi = nwant++] = (imb_route_want){NULL, NULL, imb_nn_is_model_frame, 0, NULL};
-	if (nn && no.val_frame)
-		want[wv = nwant++] = (imb_route_want){"dataset", no.val_frame, NULL, 1, NULL};
-	job j = {nn, keep, &no, &o};
+	/* a network: the train frame, --init's and --val-frame's; a tabular
+	 * model: the train frame; the model takes the train frame's place */
 	imb_reader *r = imb_open_input(optind < argc ? argv[optind] : "-");
 	imb_writer *w = imb_open_output(output);
-	long nframes;
-	int rc = imb_route(r, w, want, nwant, run, &j, &nframes);
-	const char *s = nframes == 1 ? "" : "s";
-	if (rc == 1)
-		imb_die(1, "no dataset frame named '%s' in the input (%ld frame%s read)", frame,
-		        nframes, s);
-	if (rc > 1 && rc - 1 == wi)
-		imb_die(1, "--init: no network model frame (kind 'model', attrs.model 'nn') in the "
-		        "input (%ld frame%s read)", nframes, s);
-	if (rc > 1 && rc - 1 == wv)
-		imb_die(1, "--val-frame: no dataset frame named '%s' in the input (%ld frame%s read)",
-		        no.val_frame, nframes, s);
+	if (nn) {
+		if (imb_nn_tool_train(r, w, frame, keep, &no) < 0)
+			imb_die(1, "%s", imb_error());
+	} else {
+		imb_route_want want[1] = {{"dataset", frame, NULL, 0, NULL}};
+		job j = {keep, &o};
+		long nframes;
+		if (imb_route(r, w, want, 1, run, &j, &nframes) == 1)
+			imb_die(1, "no dataset frame named '%s' in the input (%ld frame%s read)", frame,
+			        nframes, nframes == 1 ? "" : "s");
+	}
 	imb_reader_close(r);
 	imb_finish(w);
 	imb_val_free(ckparams);
