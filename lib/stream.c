@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <msgpack.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -881,10 +883,130 @@ void imb_writer_abort(imb_writer *w)
 	writer_free(w);
 }
 
+/* ---------------------------------------------------------------- text */
+
+/* an open text output to a file, for imb_text_close and imb_writers_abort */
+typedef struct text_out {
+	FILE *fp;
+	char *path, *tmp;      /* tmp NULL when written in place */
+	volatile sig_atomic_t closed;  /* fp closed, the record not yet off the list */
+	struct text_out *next;
+} text_out;
+
+static text_out *open_texts;
+
+FILE *imb_text_open(const char *path)
+{
+	if (!path || strcmp(path, "-") == 0)
+		return stdout;
+	text_out *t = imb_xcalloc(1, sizeof *t);
+	int fd;
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);   /* a device or FIFO: in place */
+	} else {
+		size_t n = strlen(path) + 16;
+		t->tmp = imb_xmalloc(n);
+		snprintf(t->tmp, n, "%s.tmp.XXXXXX", path);
+		fd = mkostemp(t->tmp, O_CLOEXEC);
+		if (fd >= 0) {  /* mkstemp's 0600 becomes what fopen would give */
+			mode_t um = umask(0);
+			umask(um);
+			fchmod(fd, 0666 & ~um);
+		}
+	}
+	if (fd >= 0 && !(t->fp = fdopen(fd, "w"))) {
+		int e = errno;
+		close(fd);
+		if (t->tmp)
+			unlink(t->tmp);
+		errno = e;
+		fd = -1;
+	}
+	if (fd < 0) {
+		imb_seterr("%s: %s", path, strerror(errno));
+		free(t->tmp);
+		free(t);
+		return NULL;
+	}
+	t->path = imb_xstrdup(path);
+	t->next = open_texts;
+	open_texts = t;
+	return t->fp;
+}
+
+/* fp's record, taken off the list; NULL if fp is not an open text output */
+static text_out *text_take(FILE *fp)
+{
+	for (text_out **p = &open_texts; *p; p = &(*p)->next)
+		if ((*p)->fp == fp) {
+			text_out *t = *p;
+			*p = t->next;
+			return t;
+		}
+	return NULL;
+}
+
+static text_out *text_find(FILE *fp)
+{
+	text_out *t = open_texts;
+	while (t && t->fp != fp)
+		t = t->next;
+	return t;
+}
+
+int imb_text_close(FILE *fp)
+{
+	if (fp == stdout) {
+		errno = 0;
+		if (fflush(stdout) || ferror(stdout))
+			return imb_seterr("stdout: write error: %s", strerror(errno ? errno : EIO));
+		return 0;
+	}
+	text_out *t = text_find(fp);
+	if (!t)
+		return imb_seterr("imb_text_close: not a stream of imb_text_open");
+	int e = 0;
+	errno = 0;
+	if (fflush(fp) || ferror(fp))
+		e = errno ? errno : EIO;
+	int c = fclose(fp);
+	t->closed = 1;
+	if (c && !e)
+		e = errno;
+	if (!e && t->tmp && rename(t->tmp, t->path))
+		e = errno;
+	if (e && t->tmp)
+		unlink(t->tmp);
+	/* listed until renamed or unlinked, so a signal never leaves the temp file */
+	text_take(fp);
+	int rc = e ? imb_seterr("%s: %s", t->path, strerror(e)) : 0;
+	free(t->path);
+	free(t->tmp);
+	free(t);
+	return rc;
+}
+
+void imb_text_abort(FILE *fp)
+{
+	text_out *t = fp && fp != stdout ? text_take(fp) : NULL;
+	if (!t)
+		return;
+	if (t->tmp)
+		unlink(t->tmp);
+	if (!t->closed)
+		fclose(t->fp);
+	free(t->path);
+	free(t->tmp);
+	free(t);
+}
+
 void imb_writers_abort(void)
 {
 	while (open_writers)
 		imb_writer_abort(open_writers);
+	while (open_texts)
+		imb_text_abort(open_texts->fp);
 }
 
 static void pack_str(msgpack_packer *pk, const char *s)

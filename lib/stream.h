@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,7 +94,26 @@ int imb_write_frame(imb_writer *w, const imb_frame *f);
 int imb_writer_close(imb_writer *w);
 /* Unlink the temp file and free; imb_writer_abort(NULL) is a no-op. */
 void imb_writer_abort(imb_writer *w);
+/* Abort every open writer to a file and every open text output: what
+ * imb_die, imb_usage and the SIGINT/SIGTERM handlers of cli.h call. */
 void imb_writers_abort(void);
+
+/* ---- text output (TSV, JSON) ---- */
+/* A text output that appears whole or not at all. path NULL or "-" is
+ * stdout; a device, FIFO or socket (-o /dev/null) is written in place;
+ * any other path is written to a new temp file in its directory,
+ * "path.tmp.XXXXXX" made by mkstemp (O_EXCL: no name to guess, no planted
+ * link followed; mode 0666 less the umask, as fopen gives), which
+ * imb_text_close renames over path and imb_writers_abort unlinks. The
+ * stream is the caller's to write until imb_text_close or imb_text_abort.
+ * NULL with imb_error() ("path: reason") when it cannot be made. */
+FILE *imb_text_open(const char *path);
+/* Flush and check for write errors, close, rename into place (stdout is
+ * flushed and checked, and stays open). 0, or -1 with imb_error():
+ * "path: reason" ("stdout: write error: reason"), the temp file unlinked. */
+int imb_text_close(FILE *fp);
+/* Close and unlink the temp file, no rename; NULL and stdout are no-ops. */
+void imb_text_abort(FILE *fp);
 
 /* Serialise one frame into memory (msgpack bytes); caller frees. */
 int imb_frame_pack(const imb_frame *f, char **out, size_t *len);

@@ -6,6 +6,7 @@
 
 #include <msgpack.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmpl[] = "/tmp/imb-test-stream-XXXXXX";
@@ -229,6 +230,71 @@ int main(void)
 		CHECK_HAS(imb_error(), "write error");
 		close(full);
 	}
+
+	/* text output: the file appears only on close, under a temp name no
+	 * one can guess; a write error or an abort leaves nothing */
+	char dir[] = "/tmp/imb-test-text-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char tpath[64], tlink[80], victim[64];
+	snprintf(tpath, sizeof tpath, "%s/out.tsv", dir);
+	FILE *tf = imb_text_open(tpath);
+	CHECK(tf != NULL && tf != stdout);
+	fputs("a\tb\n", tf);
+	CHECK(access(tpath, F_OK) != 0);
+	CHECK(imb_text_close(tf) == 0);
+	char got[16] = "";
+	FILE *rf = fopen(tpath, "r");
+	CHECK(rf && fgets(got, sizeof got, rf));
+	if (rf)
+		fclose(rf);
+	CHECK_STR(got, "a\tb\n");
+	struct stat tst;
+	mode_t um = umask(0);
+	umask(um);
+	CHECK(stat(tpath, &tst) == 0 && (tst.st_mode & 0777) == (0666 & ~um));
+	/* the old predictable name planted as a link is neither followed nor
+	 * replaced */
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	snprintf(tlink, sizeof tlink, "%s.tmp%ld", tpath, (long)getpid());
+	CHECK(symlink(victim, tlink) == 0);
+	tf = imb_text_open(tpath);
+	fputs("b\n", tf);
+	imb_writers_abort();
+	CHECK(access(victim, F_OK) != 0);
+	rf = fopen(tpath, "r");
+	CHECK(rf && fgets(got, sizeof got, rf));
+	if (rf)
+		fclose(rf);
+	CHECK_STR(got, "a\tb\n");
+	unlink(tlink);
+	/* imb_text_abort, and renaming over a directory fails: nothing left */
+	tf = imb_text_open(tpath);
+	imb_text_abort(tf);
+	char sub[64];
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	tf = imb_text_open(sub);
+	CHECK(tf != NULL);
+	fputs("x\n", tf);
+	CHECK(imb_text_close(tf) != 0);
+	CHECK_HAS(imb_error(), "sub: ");
+	rmdir(sub);
+	unlink(tpath);
+	CHECK(rmdir(dir) == 0);   /* empty: no temp file anywhere */
+	/* a missing directory names the path; a full device is a write error */
+	snprintf(tpath, sizeof tpath, "%s/no/such.tsv", dir);
+	CHECK(imb_text_open(tpath) == NULL);
+	CHECK_HAS(imb_error(), "no/such.tsv: No such file");
+	if (access("/dev/full", W_OK) == 0) {
+		tf = imb_text_open("/dev/full");
+		CHECK(tf != NULL);
+		fputs("x\n", tf);
+		CHECK(imb_text_close(tf) != 0);
+		CHECK_HAS(imb_error(), "/dev/full: No space left");
+	}
+	CHECK(imb_text_open("-") == stdout);
+	CHECK(imb_text_close(stdout) == 0);
+	CHECK(imb_text_close(NULL) != 0);
 
 	free(b1);
 	free(b2);
