@@ -1,12 +1,15 @@
 /* hessian.c: imb-hessian's measures: Lanczos, Hutchinson and SLQ over the
  * R-op products of nn_hvp.c, loss curves along filter-normalised random
- * directions; the metrics frame and the TSV. */
+ * directions; the samples and classes a run measures; the metrics frame
+ * and the TSV. */
 #include "hessian.h"
+#include "cli.h"
 #include "lanczos.h"
 #include "nn_backend.h"
 #include "nn_hvp.h"
 #include "nn_loss.h"
 #include "nn_net.h"
+#include "rng.h"
 #include "util.h"
 #include "val.h"
 
@@ -26,6 +29,98 @@ void imb_hessian_defaults(imb_hessian_opts *o)
 	o->steps = 21;
 	o->range = 1;
 	o->batch = 128;
+}
+
+int imb_hessian_check(const imb_nn_model *m, const imb_nn_data *d)
+{
+	if (d->K != m->K)
+		return imb_seterr("%s: %d classes, the model (%s) has %d", d->lb, d->K, m->arch, m->K);
+	if ((d->C != m->C || d->H != m->H || d->W != m->W) && (size_t)m->C * m->H * m->W != d->D)
+		return imb_seterr("%s: samples of %dx%dx%d, the model (%s) takes %dx%dx%d", d->lb, d->C,
+		                  d->H, d->W, m->arch, m->C, m->H, m->W);
+	return 0;
+}
+
+const char **imb_hessian_class_names(const imb_frame *model, int K)
+{
+	const char **names = imb_xcalloc(K > 0 ? (size_t)K : 1, sizeof *names);
+	const imb_val *cl = imb_val_get(model->attrs, "classes");
+	for (int k = 0; k < K && cl && cl->t == IMB_V_ARR && (size_t)k < cl->n; k++)
+		names[k] = imb_val_as_str(cl->items[k], NULL);
+	return names;
+}
+
+int imb_hessian_find_class(const char *s, const char *const *names, int K)
+{
+	for (int c = 0; c < K; c++)
+		if (names[c] && !strcmp(names[c], s))
+			return c;
+	char *e;
+	long v = strtol(s, &e, 10);
+	if (*s && !*e && v >= 0 && v < K)
+		return (int)v;
+	return -1;
+}
+
+int imb_hessian_classes(const char *const *spec, int nspec, int all, const char *const *names,
+                        int K, int *out)
+{
+	int n = 0;
+	for (int k = 0; k < nspec; k++) {
+		int v = imb_hessian_find_class(spec[k], names, K);
+		if (v < 0) {
+			char buf[512] = "";
+			for (int j = 0; j < K; j++) {
+				char one[64];
+				snprintf(one, sizeof one, "%s%d=%s", j ? ", " : "", j, names[j] ? names[j] : "?");
+				strncat(buf, one, sizeof buf - strlen(buf) - 1);
+			}
+			return imb_seterr("--class %s: not a class of the model (%s)", spec[k], buf);
+		}
+		out[n++] = v;
+	}
+	for (int k = 0; all && k < K; k++)
+		out[n++] = k;
+	return n;
+}
+
+int imb_hessian_present(const imb_nn_data *d, const size_t *idx, size_t n, int *classes,
+                        int ncls, const char *const *names)
+{
+	int kept = 0;
+	for (int k = 0; k < ncls; k++) {
+		int any = 0;
+		for (size_t i = 0; i < n && !any; i++)
+			any = d->y[idx[i]] == classes[k];
+		if (any)
+			classes[kept++] = classes[k];
+		else
+			imb_warn("class %s: no sample among the %zu chosen; left out",
+			         names && names[classes[k]] ? names[classes[k]] : "?", n);
+	}
+	return kept;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	return i < j ? -1 : i > j;
+}
+
+size_t *imb_hessian_samples(size_t N, size_t want, uint64_t seed, size_t *n)
+{
+	size_t *idx = imb_xmalloc((N ? N : 1) * sizeof *idx);
+	for (size_t i = 0; i < N; i++)
+		idx[i] = i;
+	*n = N;
+	if (want && want < N) {
+		imb_rng r;
+		imb_rng_seed(&r, seed);
+		imb_rng_shuffle(&r, idx, N);
+		qsort(idx, want, sizeof *idx, cmp_size);
+		*n = want;
+	}
+	return idx;
 }
 
 void imb_hessian_result_free(imb_hessian_result *r)

@@ -66,6 +66,43 @@ typedef struct {
 
 void imb_hessian_result_free(imb_hessian_result *r);
 
+/* ---- the samples and classes to measure ---- */
+
+/* 0 when d fits m: as many classes, and samples of m's input shape (or
+ * of its size, C*H*W). -1 with imb_error() naming d ("dataset 'train':
+ * 3 classes, the model (mlp:8) has 2") otherwise. */
+int imb_hessian_check(const imb_nn_model *m, const imb_nn_data *d);
+
+/* The K class names of a model frame (attrs.classes): a new array (K)
+ * whose strings are borrowed from model->attrs (valid while model lives),
+ * NULL for a class the frame does not name. Free the array with free(). */
+const char **imb_hessian_class_names(const imb_frame *model, int K);
+
+/* Class s among K: a name in names (K, entries may be NULL), else a
+ * decimal index in [0, K). -1 if neither. */
+int imb_hessian_find_class(const char *s, const char *const *names, int K);
+
+/* The classes to measure into out (room for nspec + K): the classes
+ * spec (nspec) names, in order (imb_hessian_find_class), then with
+ * all every class 0..K-1. The count, or -1 with imb_error()
+ * ("--class S: not a class of the model (0=a, 1=b)"). */
+int imb_hessian_classes(const char *const *spec, int nspec, int all, const char *const *names,
+                        int K, int *out);
+
+/* Keep of classes (ncls) those with a sample among idx (n) of d, in
+ * order, in place; warn on stderr (cli.h's imb_warn) for each left out.
+ * Returns the count kept. names (K) may be NULL. */
+int imb_hessian_present(const imb_nn_data *d, const size_t *idx, size_t n, int *classes,
+                        int ncls, const char *const *names);
+
+/* The samples of a set of N: all (want 0 or at least N), or want of them
+ * drawn without replacement by imb_rng seeded with seed (a shuffle of
+ * 0..N-1, its first want); ascending either way. A new array (N) of
+ * which the first *n are the samples; the caller frees it. */
+size_t *imb_hessian_samples(size_t N, size_t want, uint64_t seed, size_t *n);
+
+/* ---- the measures ---- */
+
 /* Gather samples idx (n) of d through the normalisation (mean, std, (C))
  * and compute the measures of o on all of them (classes == NULL) or
  * for each class in classes (nclasses), into res (one per set: the
