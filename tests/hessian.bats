@@ -150,6 +150,25 @@ assert l[0] != l[1] and l[2] != l[1], l
 	ls "$TMP" | grep -vq tmp
 }
 
+@test "-o with --format tsv: no temp file left after a failure, the whole file on success" {
+	D="$BATS_FILE_TMPDIR"
+	mkdir "$TMP/o"
+	run bash -c "imb-hessian --top 2 --class nosuch --format tsv -o $TMP/o/h.tsv < $D/mlp.imb"
+	assert_failure 2
+	[ -z "$(ls -A "$TMP/o")" ]
+	# a failure once the text is written: renaming it over a directory
+	mkdir "$TMP/o/dir"
+	run bash -c "imb-hessian --top 2 --format tsv -o $TMP/o/dir < $D/mlp.imb"
+	assert_failure 1
+	assert_output --partial "$TMP/o/dir: Is a directory"
+	[ "$(ls -A "$TMP/o")" = dir ]
+	run bash -c "imb-hessian --top 2 --format tsv -o $TMP/o/h.tsv < $D/mlp.imb"
+	assert_success
+	[ -z "$output" ]
+	[ "$(ls -A "$TMP/o")" = "$(printf 'dir\nh.tsv')" ]
+	[ "$(cat "$TMP/o/h.tsv")" = "$(imb-hessian --top 2 --format tsv < "$D/mlp.imb")" ]
+}
+
 @test "bad input: clear messages, exit 1 for data, 2 for usage, nothing written" {
 	D="$BATS_FILE_TMPDIR"
 	run bash -c "imb-hessian -o $TMP/x.imb < $D/blobs.imb"

@@ -6,7 +6,6 @@
 #include "nn_backend.h"
 #include "nn_data.h"
 #include "nn_frame.h"
-#include "rng.h"
 #include "util.h"
 #include "val.h"
 
@@ -14,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"Usage: imb-hessian [OPTION]... [FILE]\n"
@@ -73,51 +71,6 @@ enum { FMT_FRAMES, FMT_TSV, FMT_JSON };
 static void report(const char *what, int step, int total)
 {
 	imb_progress(what, (uint64_t)step, (uint64_t)total);
-}
-
-/* class C of the model: an index or a name; -1 if neither */
-static int find_class(const char *s, const char *const *names, int K)
-{
-	for (int c = 0; c < K; c++)
-		if (names[c] && !strcmp(names[c], s))
-			return c;
-	char *e;
-	long v = strtol(s, &e, 10);
-	if (*s && !*e && v >= 0 && v < K)
-		return (int)v;
-	return -1;
-}
-
-/* text to path (atomic: a temp name renamed on success) or stdout */
-static FILE *open_text(const char *path, char **tmp)
-{
-	*tmp = NULL;
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	size_t n = strlen(path) + 16;
-	*tmp = imb_xmalloc(n);
-	snprintf(*tmp, n, "%s.tmp%ld", path, (long)getpid());
-	FILE *fp = fopen(*tmp, "w");
-	if (!fp)
-		imb_die(1, "%s:", *tmp);
-	return fp;
-}
-
-static void close_text(FILE *fp, const char *path, char *tmp)
-{
-	if (fp == stdout) {
-		imb_finish_text();
-		return;
-	}
-	if (fflush(fp) || ferror(fp) | fclose(fp)) {
-		unlink(tmp);
-		imb_die(1, "%s:", path);
-	}
-	if (rename(tmp, path)) {
-		unlink(tmp);
-		imb_die(1, "%s:", path);
-	}
-	free(tmp);
 }
 
 int main(int argc, char **argv)
@@ -236,19 +189,14 @@ int main(int argc, char **argv)
 		nframes++;
 		if (w)
 			imb_emit(w, f);
-		if (!model && !strcmp(f->kind, "model") && imb_nn_is_model_frame(f)) {
+		if (!model && !strcmp(f->kind, "model") && imb_nn_is_model_frame(f))
 			model = f;
-			continue;
-		}
-		if (!model && !tabular && !strcmp(f->kind, "model")) {
+		else if (!model && !tabular && !strcmp(f->kind, "model"))
 			tabular = f;
-			continue;
-		}
-		if (!data && !strcmp(f->kind, "dataset") && !strcmp(f->name, frame)) {
+		else if (!data && !strcmp(f->kind, "dataset") && !strcmp(f->name, frame))
 			data = f;
-			continue;
-		}
-		imb_frame_free(f);
+		else
+			imb_frame_free(f);
 	}
 	imb_reader_close(r);
 	const char *s = nframes == 1 ? "" : "s";
@@ -268,72 +216,16 @@ int main(int argc, char **argv)
 		imb_die(1, "model frame: %s", imb_error());
 	imb_nn_model *m = l.m;
 	imb_nn_data d;
-	if (imb_nn_data_init(&d, data, 1))
+	if (imb_nn_data_init(&d, data, 1) || imb_hessian_check(m, &d))
 		imb_die(1, "%s", imb_error());
-	if (d.K != m->K)
-		imb_die(1, "%s: %d classes, the model (%s) has %d", d.lb, d.K, m->arch, m->K);
-	if (d.C != m->C || d.H != m->H || d.W != m->W) {
-		if ((size_t)m->C * m->H * m->W != d.D)
-			imb_die(1, "%s: samples of %dx%dx%d, the model (%s) takes %dx%dx%d", d.lb, d.C,
-			        d.H, d.W, m->arch, m->C, m->H, m->W);
-	}
-	/* class names: the model's */
-	const char **names = imb_xcalloc((size_t)m->K, sizeof *names);
-	const imb_val *cl = imb_val_get(model->attrs, "classes");
-	for (int k = 0; k < m->K; k++)
-		names[k] = cl && cl->t == IMB_V_ARR && (size_t)k < cl->n
-		           ? imb_val_as_str(cl->items[k], NULL) : NULL;
+	const char **names = imb_hessian_class_names(model, m->K);
 	int *ci = imb_xcalloc((size_t)m->K + (size_t)ncls + 1, sizeof *ci);
-	int nci = 0;
-	for (int k = 0; k < ncls; k++) {
-		int v = find_class(cls[k], names, m->K);
-		if (v < 0) {
-			char buf[512] = "";
-			for (int j = 0; j < m->K; j++) {
-				char one[64];
-				snprintf(one, sizeof one, "%s%d=%s", j ? ", " : "", j, names[j] ? names[j] : "?");
-				strncat(buf, one, sizeof buf - strlen(buf) - 1);
-			}
-			imb_usage("--class %s: not a class of the model (%s)", cls[k], buf);
-		}
-		ci[nci++] = v;
-	}
-	if (per_class)
-		for (int k = 0; k < m->K; k++)
-			ci[nci++] = k;
-
-	/* the samples: all, or a subset drawn with the seed, in index order */
-	size_t n = d.N;
-	size_t *idx = imb_xmalloc(d.N * sizeof *idx);
-	for (size_t i = 0; i < d.N; i++)
-		idx[i] = i;
-	if (samples && (size_t)samples < d.N) {
-		imb_rng rg;
-		imb_rng_seed(&rg, o.seed);
-		imb_rng_shuffle(&rg, idx, d.N);
-		n = (size_t)samples;
-		for (size_t i = 1; i < n; i++)     /* sort the chosen ones */
-			for (size_t j = i; j > 0 && idx[j - 1] > idx[j]; j--) {
-				size_t t = idx[j];
-				idx[j] = idx[j - 1];
-				idx[j - 1] = t;
-			}
-	}
-	if (per_class) {
-		/* only the classes present among the samples */
-		int k2 = 0;
-		for (int k = 0; k < nci; k++) {
-			int any = 0;
-			for (size_t i = 0; i < n && !any; i++)
-				any = d.y[idx[i]] == ci[k];
-			if (any)
-				ci[k2++] = ci[k];
-			else
-				imb_warn("class %s: no sample among the %zu chosen; left out",
-				         names[ci[k]] ? names[ci[k]] : "?", n);
-		}
-		nci = k2;
-	}
+	int nci = imb_hessian_classes(cls, ncls, per_class, names, m->K, ci);
+	if (nci < 0)
+		imb_usage("%s", imb_error());
+	size_t n, *idx = imb_hessian_samples(d.N, (size_t)samples, o.seed, &n);
+	if (per_class)  /* only the classes present among the samples */
+		nci = imb_hessian_present(&d, idx, n, ci, nci, names);
 	int with_all = ncls == 0;
 	int nres = nci + with_all;
 	imb_hessian_result *res = imb_xcalloc((size_t)nres, sizeof *res);
@@ -347,15 +239,17 @@ int main(int argc, char **argv)
 		imb_emit(w, out);
 		imb_finish(w);
 	} else {
-		char *tmp;
-		FILE *fp = open_text(output, &tmp);
+		FILE *fp = imb_text_open(output);
+		if (!fp)
+			imb_die(1, "%s", imb_error());
 		if (fmt == FMT_TSV) {
 			imb_hessian_write_tsv(fp, res, nres, names, o.curve);
 		} else {
 			imb_val_write_json(fp, out->attrs, 2);
 			fputc('\n', fp);
 		}
-		close_text(fp, output, tmp);
+		if (imb_text_close(fp))
+			imb_die(1, "%s", imb_error());
 	}
 	for (int i = 0; i < nres; i++)
 		imb_hessian_result_free(&res[i]);
