@@ -889,7 +889,7 @@ void imb_writer_abort(imb_writer *w)
 typedef struct text_out {
 	FILE *fp;
 	char *path, *tmp;      /* tmp NULL when written in place */
-	volatile sig_atomic_t closed;  /* fp closed, the record not yet off the list */
+	volatile sig_atomic_t closed;  /* fp closed (or closing), still on the list */
 	struct text_out *next;
 } text_out;
 
@@ -970,9 +970,8 @@ int imb_text_close(FILE *fp)
 	errno = 0;
 	if (fflush(fp) || ferror(fp))
 		e = errno ? errno : EIO;
-	int c = fclose(fp);
 	t->closed = 1;
-	if (c && !e)
+	if (fclose(fp) && !e)
 		e = errno;
 	if (!e && t->tmp && rename(t->tmp, t->path))
 		e = errno;
