@@ -193,6 +193,7 @@ int imb_lanczos_top(const imb_linop *A, int k, int iters, double tol, uint64_t s
 	float *q0 = be->alloc(n * sizeof(float));
 	be->fill_normal(q0, n, 0, 1, seed, 0);
 	int s = lanczos(A, m, q0, alpha, beta, "lanczos", k, tol);
+	be->free(q0);
 	double *z = imb_xcalloc((size_t)s * s, sizeof *z);
 	double *e = imb_xcalloc((size_t)s, sizeof *e);
 	for (int i = 0; i + 1 < s; i++)
