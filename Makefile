@@ -139,7 +139,7 @@ asan: deps
 # ThreadSanitizer on the unit tests that run the engine's thread pool and
 # SMOTE's threads (build/tsan; OpenBLAS itself is not instrumented).
 TSAN_CFLAGS := -O1 -g -fsanitize=thread
-TSAN_UNITS  := test_nn_layers test_nn_cpu test_nn_backend test_nn_optim test_nn_train test_oversample
+TSAN_UNITS  := test_nn_layers test_nn_cpu test_nn_backend test_nn_optim test_nn_train test_nn_sam test_nn_hvp test_oversample
 .PHONY: tsan
 tsan: deps
 	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CFLAGS="$(TSAN_CFLAGS)" $(TSAN_UNITS:%=build/tsan/tests/%)
