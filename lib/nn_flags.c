@@ -1,6 +1,7 @@
 /* nn_flags.c: the shared table of network options (nn_flags.h). */
 #include "nn_flags.h"
 #include "cli.h"
+#include "nn_checkpoint.h"
 #include "util.h"
 
 #include <stddef.h>
@@ -195,6 +196,45 @@ int imb_nn_flags_options(struct option *out)
 		out[i] = (struct option){ table[i].name, table[i].has_arg ? required_argument
 		                                                          : no_argument, 0, id_of(i) };
 	return NFLAGS;
+}
+
+void imb_nn_flags_getopt(struct option *opts, const struct option *own, int nown,
+                         char *shortopts, size_t size, const char *own_short)
+{
+	memcpy(opts, own, (size_t)nown * sizeof *own);
+	int n = nown + imb_nn_flags_options(opts + nown);
+	opts[n] = (struct option){0, 0, 0, 0};
+	snprintf(shortopts, size, "%s%s", own_short, imb_nn_flags_short());
+}
+
+const char *imb_nn_flags_finish(imb_nn_flags *fl, imb_nn_train_opts *o, const char *frame,
+                                int model_given, int *code)
+{
+	static char buf[512];
+	*code = 2;
+	if (o->val_frame && !strcmp(o->val_frame, frame)) {
+		snprintf(buf, sizeof buf, "--val-frame %s: the train frame itself", o->val_frame);
+		return buf;
+	}
+	if (o->resume) {
+		int64_t th;
+		imb_val_free(fl->ck);
+		fl->ck = NULL;
+		if (imb_nn_checkpoint_settings(o->resume, &fl->ck, &th) < 0) {
+			*code = 1;
+			return imb_error();
+		}
+		const char *msg = imb_nn_flags_resume(fl, o, fl->ck, th, model_given);
+		if (msg)
+			return msg;
+	}
+	return imb_nn_train_check(o);
+}
+
+void imb_nn_flags_free(imb_nn_flags *fl)
+{
+	imb_val_free(fl->ck);
+	fl->ck = NULL;
 }
 
 const char *imb_nn_flags_short(void)

@@ -38,6 +38,8 @@ extern "C" {
 typedef struct {
 	unsigned char given[IMB_NN_FLAGS_MAX];
 	const char *arg[IMB_NN_FLAGS_MAX];   /* the text given, for messages */
+	imb_val *ck;            /* --resume's settings (imb_nn_flags_finish), kept
+	                         * while the options point into them */
 } imb_nn_flags;
 
 /* The table's getopt entries into out (room for imb_nn_flags_count()),
@@ -46,6 +48,12 @@ int imb_nn_flags_count(void);
 int imb_nn_flags_options(struct option *out);
 /* The table's short options ("e:b:l:s:t:"), to append to the tool's. */
 const char *imb_nn_flags_short(void);
+/* A network tool's getopt tables: its own options own (nown, no
+ * terminator) then the table's, terminated, into opts (room for nown +
+ * IMB_NN_FLAGS_MAX + 1); its own short options own_short then the
+ * table's into shortopts (size bytes). */
+void imb_nn_flags_getopt(struct option *opts, const struct option *own, int nown,
+                         char *shortopts, size_t size, const char *own_short);
 /* If option id c (getopt_long's return) is the table's: parse arg into o,
  * record it in fl, return 1; else 0 (the tool's own). */
 int imb_nn_flags_parse(imb_nn_flags *fl, imb_nn_train_opts *o, int c, const char *arg);
@@ -65,6 +73,18 @@ char *imb_nn_flags_help_groups(unsigned groups, int common);
  * comes from the checkpoint; one given that differs is named in the
  * returned message (static storage), NULL when all agree. o may point
  * into params afterwards: keep params while o is used. */
+/* What every network tool checks once its flags are parsed, before it
+ * reads input: --val-frame is not the train frame `frame`; with
+ * o->resume, the settings not given come from the checkpoint
+ * (imb_nn_flags_resume; model_given as there; fl keeps them, free with
+ * imb_nn_flags_free); then imb_nn_train_check. NULL when all is well;
+ * else the message, with *code 1 for a checkpoint that cannot be read,
+ * 2 for a usage error. */
+const char *imb_nn_flags_finish(imb_nn_flags *fl, imb_nn_train_opts *o, const char *frame,
+                                int model_given, int *code);
+/* Frees what imb_nn_flags_finish kept; NULL-safe, idempotent. */
+void imb_nn_flags_free(imb_nn_flags *fl);
+
 const char *imb_nn_flags_resume(const imb_nn_flags *fl, imb_nn_train_opts *o,
                                 const imb_val *params, int64_t threads, int model_given);
 

@@ -2,7 +2,6 @@
  * a larger ascent radius on minority classes) on the train frame of a
  * stream: imb-train --step sam, with SAM's flags first (lib/nn_sam.h). */
 #include "cli.h"
-#include "nn_checkpoint.h"
 #include "nn_flags.h"
 #include "nn_model.h"
 #include "nn_tool.h"
@@ -63,11 +62,8 @@ int main(int argc, char **argv)
 	};
 	enum { NOWN = sizeof own / sizeof *own };
 	struct option opts[NOWN + IMB_NN_FLAGS_MAX + 1];
-	memcpy(opts, own, sizeof own);
-	int nopt = NOWN + imb_nn_flags_options(opts + NOWN);
-	opts[nopt] = (struct option){0, 0, 0, 0};
 	char shortopts[64];
-	snprintf(shortopts, sizeof shortopts, "m:f:ko:qhV%s", imb_nn_flags_short());
+	imb_nn_flags_getopt(opts, own, NOWN, shortopts, sizeof shortopts, "m:f:ko:qhV");
 	imb_nn_train_opts o;
 	imb_nn_train_opts_init(&o);
 	o.step = IMB_NN_STEP_SAM;
@@ -103,23 +99,14 @@ int main(int argc, char **argv)
 	if (o.step != IMB_NN_STEP_SAM)
 		imb_usage("--step plain: imb-sam trains with SAM (imb-train takes a plain step)");
 	o.arch = model;
-	if (o.val_frame && !strcmp(o.val_frame, frame))
-		imb_usage("--val-frame %s: the train frame itself", o.val_frame);
-	imb_val *ckparams = NULL;
-	if (o.resume) {    /* settings not given come from the checkpoint */
-		int64_t th;
-		if (imb_nn_checkpoint_settings(o.resume, &ckparams, &th) < 0)
-			imb_die(1, "%s", imb_error());
-		const char *msg = imb_nn_flags_resume(&fl, &o, ckparams, th, model != NULL);
-		if (msg)
-			imb_usage("%s", msg);
-		if (o.step != IMB_NN_STEP_SAM)
-			imb_usage("--resume %s: made with --step plain; resume it with imb-train",
-			          o.resume);
-	}
-	const char *msg = imb_nn_train_check(&o);
+	int code;
+	const char *msg = imb_nn_flags_finish(&fl, &o, frame, model != NULL, &code);
+	if (msg && code == 1)
+		imb_die(1, "%s", msg);
 	if (msg)
 		imb_usage("%s", msg);
+	if (o.resume && o.step != IMB_NN_STEP_SAM)
+		imb_usage("--resume %s: made with --step plain; resume it with imb-train", o.resume);
 
 	imb_reader *r = imb_open_input(optind < argc ? argv[optind] : "-");
 	imb_writer *w = imb_open_output(output);
@@ -127,6 +114,6 @@ int main(int argc, char **argv)
 		imb_die(1, "%s", imb_error());
 	imb_reader_close(r);
 	imb_finish(w);
-	imb_val_free(ckparams);
+	imb_nn_flags_free(&fl);
 	return 0;
 }

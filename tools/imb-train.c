@@ -2,7 +2,6 @@
  * network (lib/nn_train.h) on the train frame of a stream; the model frame
  * takes its place (a network's training log follows it). */
 #include "cli.h"
-#include "nn_checkpoint.h"
 #include "nn_flags.h"
 #include "nn_model.h"
 #include "nn_tool.h"
@@ -126,11 +125,8 @@ int main(int argc, char **argv)
 	};
 	enum { NOWN = sizeof own / sizeof *own };
 	struct option opts[NOWN + IMB_NN_FLAGS_MAX + 1];
-	memcpy(opts, own, sizeof own);
-	int nopt = NOWN + imb_nn_flags_options(opts + NOWN);
-	opts[nopt] = (struct option){0, 0, 0, 0};
 	char shortopts[64];
-	snprintf(shortopts, sizeof shortopts, "m:p:r:w:f:ko:qvhV%s", imb_nn_flags_short());
+	imb_nn_flags_getopt(opts, own, NOWN, shortopts, sizeof shortopts, "m:p:r:w:f:ko:qvhV");
 	imb_tabular_opts o;
 	imb_tabular_opts_init(&o);
 	imb_nn_train_opts no;
@@ -191,7 +187,6 @@ int main(int argc, char **argv)
 	o.threads = no.threads;
 	/* tabular or network: by --model (networks by name), --init or --resume */
 	int nn = no.init || (model ? !is_tabular(model) : no.resume != NULL);
-	imb_val *ckparams = NULL;
 	if (nn) {
 		if (model && imb_nn_arch_check(model) < 0)
 			imb_usage("--model: unknown model '%s' (tabular: xgboost, linear-svm, svm; "
@@ -201,17 +196,10 @@ int main(int argc, char **argv)
 			imb_usage("--%s applies to tabular models, not to --model %s", tab_flag,
 			          model ? model : no.init ? "(--init)" : "(--resume)");
 		no.arch = model;
-		if (no.val_frame && !strcmp(no.val_frame, frame))
-			imb_usage("--val-frame %s: the train frame itself", no.val_frame);
-		if (no.resume) {   /* settings not given come from the checkpoint */
-			int64_t th;
-			if (imb_nn_checkpoint_settings(no.resume, &ckparams, &th) < 0)
-				imb_die(1, "%s", imb_error());
-			const char *msg = imb_nn_flags_resume(&fl, &no, ckparams, th, model != NULL);
-			if (msg)
-				imb_usage("%s", msg);
-		}
-		const char *msg = imb_nn_train_check(&no);
+		int code;
+		const char *msg = imb_nn_flags_finish(&fl, &no, frame, model != NULL, &code);
+		if (msg && code == 1)
+			imb_die(1, "%s", msg);
 		if (msg)
 			imb_usage("%s", msg);
 	} else {
@@ -243,7 +231,7 @@ int main(int argc, char **argv)
 	}
 	imb_reader_close(r);
 	imb_finish(w);
-	imb_val_free(ckparams);
+	imb_nn_flags_free(&fl);
 	free(cw);
 	for (size_t i = 0; i < o.nparams; i++)
 		free((char *)o.keys[i]);
