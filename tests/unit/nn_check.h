@@ -9,6 +9,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -120,6 +121,50 @@ static NN_CHECK_UNUSED void ref_compare(const char *what, const float *got, cons
                                         size_t n)
 {
 	ref_compare_who(NULL, what, got, file, n);
+}
+
+/* grads (P) against NAME.grads.f32, each parameter tensor (sizes from
+ * NAME.sizes.i32) on its own scale: within REF_TOL of its largest
+ * reference value */
+static NN_CHECK_UNUSED void ref_compare_grads(const char *name, const float *grads, size_t P)
+{
+	char nm[4096];
+	snprintf(nm, sizeof nm, "%s/%s.sizes.i32", ref_dir, name);
+	FILE *fp = fopen(nm, "rb");
+	int32_t sizes[512];
+	size_t ns = fp ? fread(sizes, 4, sizeof sizes / sizeof *sizes, fp) : 0;
+	if (fp)
+		fclose(fp);
+	CHECK(ns > 0);
+	snprintf(nm, sizeof nm, "%s.grads", name);
+	float *want = rf(nm, P);
+	double worst = 0;
+	size_t off = 0, worst_at = 0;
+	int bad = 0;
+	for (size_t k = 0; k < ns; k++) {
+		double md = 0, mx = 0;
+		for (size_t i = off; i < off + (size_t)sizes[k] && i < P; i++) {
+			md = fabs(grads[i] - want[i]) > md ? fabs(grads[i] - want[i]) : md;
+			mx = fabs(want[i]) > mx ? fabs(want[i]) : mx;
+		}
+		double rel = mx > 0 ? md / mx : md;
+		if (rel > worst) {
+			worst = rel;
+			worst_at = k;
+		}
+		bad += !(md <= REF_TOL * mx) && !(mx == 0 && md == 0);
+		off += sizes[k];
+	}
+	CHECK_EQ_INT(off, P);
+	printf("  %-44s %zu tensors, worst relative diff %.3g (tensor %zu)\n",
+	       "parameter gradients", ns, worst, worst_at);
+	check_count++;
+	if (bad) {
+		check_failed++;
+		fprintf(stderr, "FAIL %s: %d parameter gradients off by more than %g relative\n",
+		        name, bad, REF_TOL);
+	}
+	free(want);
 }
 
 #endif

@@ -646,42 +646,7 @@ static void ref_model(const char *name, const char *arch, int C, int H, int W, i
 	MC("loss", &loss, "loss", 1);
 	imb_nn_model_zero_grad(m);
 	imb_nn_model_backward(m, dz, 0);
-	/* each parameter tensor on its own scale */
-	snprintf(nm, sizeof nm, "%s/%s.sizes.i32", ref_dir, name);
-	FILE *fp = fopen(nm, "rb");
-	int32_t sizes[512];
-	size_t ns = fp ? fread(sizes, 4, IMB_LEN(sizes), fp) : 0;
-	if (fp)
-		fclose(fp);
-	CHECK(ns > 0);
-	float *want = MF("grads", m->P);
-	double worst = 0;
-	size_t off = 0, worst_at = 0;
-	int bad = 0;
-	for (size_t k = 0; k < ns; k++) {
-		double md = 0, mx = 0;
-		for (size_t i = off; i < off + (size_t)sizes[k] && i < m->P; i++) {
-			md = fabs(m->grads[i] - want[i]) > md ? fabs(m->grads[i] - want[i]) : md;
-			mx = fabs(want[i]) > mx ? fabs(want[i]) : mx;
-		}
-		double rel = mx > 0 ? md / mx : md;
-		if (rel > worst) {
-			worst = rel;
-			worst_at = k;
-		}
-		bad += !(md <= REF_TOL * mx) && !(mx == 0 && md == 0);
-		off += sizes[k];
-	}
-	CHECK_EQ_INT(off, m->P);
-	printf("  %-44s %zu tensors, worst relative diff %.3g (tensor %zu)\n",
-	       "parameter gradients", ns, worst, worst_at);
-	check_count++;
-	if (bad) {
-		check_failed++;
-		fprintf(stderr, "FAIL %s: %d parameter gradients off by more than %g relative\n",
-		        name, bad, REF_TOL);
-	}
-	free(want);
+	ref_compare_grads(name, m->grads, m->P);
 	if (m->B)
 		MC("BN running statistics", m->bufs, "bufs", m->B);
 	imb_nn_optim o;
