@@ -135,6 +135,17 @@ long imb_arg_long(const char *flag, const char *s, long lo, long hi)
 	return v;
 }
 
+int imb_arg_format(const char *flag, const char *s)
+{
+	if (!strcmp(s, "frames"))
+		return IMB_FMT_FRAMES;
+	if (!strcmp(s, "tsv"))
+		return IMB_FMT_TSV;
+	if (!strcmp(s, "json"))
+		return IMB_FMT_JSON;
+	imb_usage("%s: '%s' is not frames, tsv or json", flag, s);
+}
+
 uint64_t imb_arg_seed(const char *flag, const char *s)
 {
 	char *end;

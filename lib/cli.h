@@ -43,6 +43,10 @@ IMB_NORETURN void imb_version(void);
 double imb_arg_double(const char *flag, const char *s, double lo, double hi);
 long imb_arg_long(const char *flag, const char *s, long lo, long hi);
 uint64_t imb_arg_seed(const char *flag, const char *s);
+/* Output formats of the tools that write frames or text: "frames",
+ * "tsv" or "json" -> IMB_FMT_*, else a usage error naming the flag. */
+enum { IMB_FMT_FRAMES, IMB_FMT_TSV, IMB_FMT_JSON };
+int imb_arg_format(const char *flag, const char *s);
 /* Comma lists: "3,5,7". Returns the count; *out is malloc'd. */
 size_t imb_arg_longs(const char *flag, const char *s, long **out);
 size_t imb_arg_doubles(const char *flag, const char *s, double **out);

@@ -46,7 +46,6 @@ static const char usage[] =
 	"  ... | imb-eval --on test,val --target-ratio 0.01,0.1,1 --format tsv\n"
 	"  cat run*.imb | imb-eval --aggregate model,train_ratio\n";
 
-enum { FMT_FRAMES, FMT_TSV, FMT_JSON };
 
 /* split a comma list into malloc'd strings; empty items are a usage error */
 static size_t split_names(const char *flag, const char *s, char ***out)
@@ -97,7 +96,7 @@ static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files)
 	}
 	if (!nmetrics)
 		imb_die(1, "--aggregate: no metrics frames in the input (imb-eval makes them)");
-	if (fmt == FMT_JSON) {
+	if (fmt == IMB_FMT_JSON) {
 		imb_val *j = imb_agg_json(a);
 		imb_val_write_json(stdout, j, 2);
 		fputc('\n', stdout);
@@ -135,14 +134,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n': on = optarg; break;
 		case 'f':
-			if (!strcmp(optarg, "frames"))
-				fmt = FMT_FRAMES;
-			else if (!strcmp(optarg, "tsv"))
-				fmt = FMT_TSV;
-			else if (!strcmp(optarg, "json"))
-				fmt = FMT_JSON;
-			else
-				imb_usage("--format: '%s' is not frames, tsv or json", optarg);
+			fmt = imb_arg_format("--format", optarg);
 			break;
 		case 'm': metrics_only = 1; break;
 		case 'r': {
@@ -173,19 +165,19 @@ int main(int argc, char **argv)
 		if (on || metrics_only || nratios || output)
 			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only, "
 			          "--target-ratio or --output");
-		if (fmt == FMT_FRAMES)
+		if (fmt == IMB_FMT_FRAMES)
 			imb_usage("--aggregate writes text: --format tsv or json");
 		char **by;
 		size_t nby = split_names("--aggregate", agg, &by);
-		int rc = aggregate(by, nby, fmt < 0 ? FMT_TSV : fmt, nfiles, files);
+		int rc = aggregate(by, nby, fmt < 0 ? IMB_FMT_TSV : fmt, nfiles, files);
 		free_names(by, nby);
 		return rc;
 	}
 	if (fmt < 0)
-		fmt = FMT_FRAMES;
-	if (fmt != FMT_FRAMES && (output || metrics_only))
+		fmt = IMB_FMT_FRAMES;
+	if (fmt != IMB_FMT_FRAMES && (output || metrics_only))
 		imb_usage("--format %s writes text on stdout: --output and --metrics-only are for "
-		          "frames", fmt == FMT_TSV ? "tsv" : "json");
+		          "frames", fmt == IMB_FMT_TSV ? "tsv" : "json");
 	eo.ratios = ratios;
 	eo.nratios = nratios;
 
@@ -195,7 +187,7 @@ int main(int argc, char **argv)
 	size_t *seen = imb_xcalloc(nsets, sizeof *seen);
 	size_t ndatasets = 0;
 
-	imb_writer *w = fmt == FMT_FRAMES ? imb_open_output(output) : NULL;
+	imb_writer *w = fmt == IMB_FMT_FRAMES ? imb_open_output(output) : NULL;
 	imb_frame **pending = NULL, **out = NULL, *model = NULL;
 	size_t npending = 0, nout = 0;
 	imb_evaluator *e = NULL;
@@ -249,11 +241,11 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < nout; i++)
 		imb_history_append(out[i], -1);
-	if (fmt == FMT_FRAMES) {
+	if (fmt == IMB_FMT_FRAMES) {
 		for (size_t i = 0; i < nout; i++)
 			imb_emit(w, out[i]);
 		imb_finish(w);
-	} else if (fmt == FMT_TSV) {
+	} else if (fmt == IMB_FMT_TSV) {
 		imb_eval_write_tsv(stdout, out, nout);
 		imb_finish_text();
 	} else {

@@ -66,7 +66,6 @@ static const char usage[] =
 	"    --format tsv\n"
 	"  ... | imb-hessian --per-class --trace --curve 1d --format tsv\n";
 
-enum { FMT_FRAMES, FMT_TSV, FMT_JSON };
 
 static void report(const char *what, int step, int total)
 {
@@ -105,7 +104,7 @@ int main(int argc, char **argv)
 	o.seed = 1;
 	const char *frame = "train", *output = NULL;
 	const char **cls = NULL;
-	int ncls = 0, per_class = 0, fmt = FMT_FRAMES, threads = 0, c, probes_given = 0,
+	int ncls = 0, per_class = 0, fmt = IMB_FMT_FRAMES, threads = 0, c, probes_given = 0,
 	    curve_given = 0;
 	long samples = 0;
 	while ((c = getopt_long(argc, argv, "n:N:k:l:e:Tp:dc:S:R:C:Pb:s:t:f:o:qhV", opts, NULL)) !=
@@ -149,14 +148,7 @@ int main(int argc, char **argv)
 		case 's': o.seed = imb_arg_seed("--seed", optarg); break;
 		case 't': threads = (int)imb_arg_long("--threads", optarg, 0, 4096); break;
 		case 'f':
-			if (!strcmp(optarg, "frames"))
-				fmt = FMT_FRAMES;
-			else if (!strcmp(optarg, "tsv"))
-				fmt = FMT_TSV;
-			else if (!strcmp(optarg, "json"))
-				fmt = FMT_JSON;
-			else
-				imb_usage("--format: '%s' is not frames, tsv or json", optarg);
+			fmt = imb_arg_format("--format", optarg);
 			break;
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); break;
@@ -182,7 +174,7 @@ int main(int argc, char **argv)
 
 	/* every frame forwarded as it comes; the model and the samples kept */
 	imb_reader *r = imb_open_input(optind < argc ? argv[optind] : "-");
-	imb_writer *w = fmt == FMT_FRAMES ? imb_open_output(output) : NULL;
+	imb_writer *w = fmt == IMB_FMT_FRAMES ? imb_open_output(output) : NULL;
 	imb_frame *f, *model = NULL, *data = NULL, *tabular = NULL;
 	long nframes = 0;
 	while ((f = imb_next(r))) {
@@ -235,14 +227,14 @@ int main(int argc, char **argv)
 
 	imb_frame *out = imb_hessian_frame(model, &o, res, nres, names, frame, n);
 	imb_history_append(out, (int64_t)o.seed);
-	if (fmt == FMT_FRAMES) {
+	if (fmt == IMB_FMT_FRAMES) {
 		imb_emit(w, out);
 		imb_finish(w);
 	} else {
 		FILE *fp = imb_text_open(output);
 		if (!fp)
 			imb_die(1, "%s", imb_error());
-		if (fmt == FMT_TSV) {
+		if (fmt == IMB_FMT_TSV) {
 			imb_hessian_write_tsv(fp, res, nres, names, o.curve);
 		} else {
 			imb_val_write_json(fp, out->attrs, 2);
