@@ -46,7 +46,6 @@ static const char usage[] =
 	"  ... | imb-eval --on test,val --target-ratio 0.01,0.1,1 --format tsv\n"
 	"  cat run*.imb | imb-eval --aggregate model,train_ratio\n";
 
-
 /* split a comma list into malloc'd strings; empty items are a usage error */
 static size_t split_names(const char *flag, const char *s, char ***out)
 {

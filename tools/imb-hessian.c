@@ -66,7 +66,6 @@ static const char usage[] =
 	"    --format tsv\n"
 	"  ... | imb-hessian --per-class --trace --curve 1d --format tsv\n";
 
-
 static void report(const char *what, int step, int total)
 {
 	imb_progress(what, (uint64_t)step, (uint64_t)total);
