@@ -24,3 +24,15 @@ need_data() {
 # Python with Debian's packages (numpy, msgpack, sklearn) for oracles and
 # hand-made frames.
 PY=/usr/bin/python3
+
+# the tensors of the first model frame of a stream, as hex digests
+weights() {
+	$PY -c '
+import hashlib, sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    if f["kind"] == "model":
+        for k in sorted(f["tensors"]):
+            print(k, hashlib.sha256(f["tensors"][k]["data"]).hexdigest())
+        break
+' "$1"
+}

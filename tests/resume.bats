@@ -5,18 +5,6 @@
 # last checkpoint; a diverging loss stops with a message naming where.
 load helpers
 
-# the model frame's weights (params and BN buffers) as hex digests
-weights() {
-	$PY -c '
-import hashlib, sys, msgpack
-for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
-    if f["kind"] == "model":
-        for k in sorted(f["tensors"]):
-            print(k, hashlib.sha256(f["tensors"][k]["data"]).hexdigest())
-        break
-' "$1"
-}
-
 make_data() {
 	imb-import fashion-mnist \
 		| imb-split --classes 0,6 --train-ratio 0.1 --n-train 3000 --n-test 200 --seed 1 > "$TMP/d.imb"

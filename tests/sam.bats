@@ -6,18 +6,6 @@
 # output file.
 load helpers
 
-# the tensors of the first model frame of a stream, as hex digests
-weights() {
-	$PY -c '
-import hashlib, sys, msgpack
-for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
-    if f["kind"] == "model":
-        for k in sorted(f["tensors"]):
-            print(k, hashlib.sha256(f["tensors"][k]["data"]).hexdigest())
-        break
-' "$1"
-}
-
 # a column of imb-eval's TSV by name
 tsvcol() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }
 
