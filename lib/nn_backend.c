@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const imb_nn_op_names[IMB_NN_OP_COUNT] = { IMB_NN_OPS(IMB_NN_OP_NAME_) };
@@ -51,24 +52,39 @@ const imb_nn_backend *imb_nn_be(void)
 
 void imb_nn_init(void)
 {
-	current->init();
+	(void)current->init(0);   /* the CPU backend's, which cannot fail */
 }
 
 int imb_nn_set_backend(const char *name)
 {
 	const imb_nn_backend *be;
 	char names[128] = "";
+	/* "cuda:N": the backend "cuda", device N */
+	size_t len = strcspn(name, ":");
+	int ordinal = 0;
+	if (name[len]) {
+		char *end;
+		long v = strtol(name + len + 1, &end, 10);
+		if (end == name + len + 1 || *end || v < 0 || v > 255)
+			return imb_seterr("device %s: the device number must be a whole number "
+			                  "0..255 (cuda:0, cuda:1, ...)", name);
+		ordinal = (int)v;
+	}
 	for (int i = 0; (be = imb_nn_backend_at(i)); i++) {
-		if (!strcmp(name, be->name)) {
-			be->init();
+		if (strlen(be->name) == len && !strncmp(name, be->name, len)) {
+			if (ordinal && strcmp(be->name, "cuda"))
+				return imb_seterr("device %s: %s has no device numbers", name, be->name);
+			if (be->init(ordinal) < 0)
+				return -1;
 			current = be;
 			return 0;
 		}
 		size_t k = strlen(names);
 		snprintf(names + k, sizeof names - k, "%s%s", k ? ", " : "", be->name);
 	}
-	if (!strcmp(name, "cuda"))
-		return imb_seterr("device cuda: this build has no CUDA backend (use %s)", names);
+	if (len == 4 && !strncmp(name, "cuda", 4))
+		return imb_seterr("device %s: this build has no CUDA backend (use %s; build on a "
+		                  "machine with nvcc, see docs/engine.md)", name, names);
 	return imb_seterr("device %s: unknown (use %s)", name, names);
 }
 

@@ -174,9 +174,11 @@ typedef struct {
 	/* softmax cross-entropy family: logits (N,K), y (N) in [0,K); writes \
 	 * dlogits (N,K) = d loss / d logits (overwrites; NULL = not wanted) \
 	 * and losses (N) per-sample -(1-p_y)^gamma log p_y without the class \
-	 * weight (NULL = not wanted); returns the loss */ \
-	X(xent, float, (float *dlogits, float *losses, const float *logits, \
-	                const int32_t *y, int N, const imb_nn_xent *cfg)) \
+	 * weight (NULL = not wanted); loss (1) = the batch loss (backend \
+	 * memory, so that no step waits for the host; NULL = not wanted) */ \
+	X(xent, void, (float *dlogits, float *losses, float *loss, \
+	               const float *logits, const int32_t *y, int N, \
+	               const imb_nn_xent *cfg)) \
 	/* one torch.optim.SGD step over P parameters; buf (P) is the \
 	 * momentum buffer, *first non-zero on the first step (buf is then \
 	 * set to the gradient, PyTorch's rule) */ \
@@ -198,7 +200,45 @@ typedef struct {
 	 * i) alone, defined exactly in philox.h so that every backend \
 	 * draws the same numbers */ \
 	X(fill_normal, void, (float *x, size_t n, float mean, float std, \
-	                      uint64_t seed, uint64_t counter))
+	                      uint64_t seed, uint64_t counter)) \
+	/* read-only data that stays with the backend for a whole run (a \
+	 * dataset): returns backend memory holding host's bytes; the CPU \
+	 * backend returns host itself (no copy), so host must outlive it */ \
+	X(hold, const void *, (const void *host, size_t bytes)) \
+	/* gives back what hold returned (NULL: nothing) */ \
+	X(release, void, (const void *p)) \
+	/* out (n,D) floats = rows idx (n, backend int64) of src (rows of D \
+	 * values: u8 when u8 is non-zero, else float), u8 values as they \
+	 * are (0..255) */ \
+	X(gather, void, (float *out, const void *src, int u8, const int64_t *idx, \
+	                 int n, size_t D)) \
+	/* out (n,C,H,W) = inp zero-padded by pad on each side and cropped \
+	 * back to HxW at offset (dy, dx) = draw[2i], draw[2i+1] in [0, 2 pad] \
+	 * (draw (n,2) backend, whole numbers held as floats): out[c,i,j] = \
+	 * inp[c, i+dy-pad, j+dx-pad], 0 outside; out does not alias inp */ \
+	X(crop, void, (float *out, const float *inp, const float *draw, int n, \
+	               int C, int H, int W, int pad)) \
+	/* out (n,C,H,W) = inp mirrored left-right where draw[i] != 0 (draw \
+	 * (n) backend), copied otherwise; out does not alias inp */ \
+	X(flip, void, (float *out, const float *inp, const float *draw, int n, \
+	               int C, int H, int W)) \
+	/* out (n,C,HW) = (inp * scale - mean[c]) * (1 / std[c]), in that \
+	 * order of float operations, no fused multiply-add (mean, std (C) \
+	 * backend); out may be inp */ \
+	X(normalize, void, (float *out, const float *inp, const float *mean, \
+	                    const float *std, float scale, int n, int C, int HW)) \
+	/* an epoch's account kept with the backend, read once per epoch: \
+	 * acc (3 + 3K) doubles, backend, accumulated: \
+	 *   acc[0] += sum_i losses[i] (losses NULL: n * loss[0]) \
+	 *   acc[1] += 1 when loss[0] is not finite \
+	 *   acc[2] += n \
+	 * and, when logits (n,K) and y (n) are given, for each sample i with \
+	 * class k = y[i]: acc[3+k] += (argmax_j logits[i,j] == k, the first \
+	 * largest), acc[3+K+k] += losses[i] (losses NULL: loss[0]), \
+	 * acc[3+2K+k] += 1. loss (1) backend. The same sums in the same \
+	 * order for a given n (no atomics on the doubles) */ \
+	X(tally, void, (double *acc, const float *loss, const float *losses, \
+	                const float *logits, const int32_t *y, int n, int K))
 
 #define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
 #define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,
@@ -211,9 +251,12 @@ typedef struct imb_nn_backend {
 	const char *name;               /* "cpu", "cuda", "ref" */
 	/* Not ops: start-up, called once per process before the backend's
 	 * first op (by imb_nn_init for the default backend, by
-	 * imb_nn_set_backend for another); idempotent. The CPU backend's
-	 * stops OpenBLAS's own thread pool (blas.h). */
-	void (*init)(void);
+	 * imb_nn_set_backend for another); idempotent for the same ordinal.
+	 * ordinal picks the device of a backend that has several ("cuda:1");
+	 * 0 the first. 0, or -1 with imb_error() naming what is missing (no
+	 * driver, no such device). The CPU backend's stops OpenBLAS's own
+	 * thread pool (blas.h) and always succeeds. */
+	int (*init)(int ordinal);
 	/* host threads the backend's ops may use: n > 0 sets the count,
 	 * n <= 0 means one per online core (the default); takes effect at
 	 * the next op (the CPU backend: imb_nn_set_threads, nn_pool.h) */
@@ -249,9 +292,10 @@ const imb_nn_backend *imb_nn_backend_at(int i);
 /* The backend every layer, loss and optimiser uses (the CPU one unless
  * imb_nn_set_backend chose another). */
 const imb_nn_backend *imb_nn_be(void);
-/* Select a linked backend by name ("cpu", "cuda") and run its init; 0,
- * or -1 with imb_error() (an unknown name, or "cuda" in a build without
- * the CUDA backend: "this build has no CUDA backend"). */
+/* Select a linked backend by name ("cpu", "cuda", "cuda:N" for device
+ * N) and run its init; 0, or -1 with imb_error() (an unknown name,
+ * "cuda" in a build without the CUDA backend: "this build has no CUDA
+ * backend", or the backend's init failing: no usable GPU). */
 int imb_nn_set_backend(const char *name);
 /* Name of the first op (or hook) left NULL in a table, or NULL if it is
  * complete. */

@@ -1,0 +1,67 @@
+/* nn_cuda.h: what the CUDA backend's files share (private to lib/*.cu).
+ *
+ * The backend is two files:
+ *   nn_backend_cuda.cu  the table, start-up (device, stream, handles),
+ *                       memory, and the project's own kernels: elementwise
+ *                       ops, pooling, the loss, the epoch tally, optimiser
+ *                       steps, reductions, the Philox fill, the data ops
+ *                       (gather, crop, flip, normalize)
+ *   nn_cuda_dnn.cu      the library-backed ops: gemm (cuBLAS), convolution
+ *                       and batch norm (cuDNN)
+ *
+ * Every op runs on one stream (imb_cuda.stream) and returns without
+ * waiting for the GPU, except those that hand a value to the host
+ * (download, dot, sqnorm), which wait for the stream. A failed CUDA,
+ * cuBLAS or cuDNN call is fatal: IMB_CUDA_CHECK names the call and the
+ * library's message, and the tool exits 1 (imb_die), removing its temp
+ * output. */
+#ifndef IMB_NN_CUDA_H
+#define IMB_NN_CUDA_H
+
+#include "nn_backend.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+	int ordinal;                 /* the device in use, -1 before init */
+	cudaStream_t stream;         /* every op's stream */
+	cublasHandle_t blas;         /* bound to stream */
+	cudnnHandle_t dnn;           /* bound to stream */
+	int sms;                     /* multiprocessors, for grid sizes */
+	void *ws;                    /* the shared workspace (cuDNN, cuBLAS) */
+	size_t ws_bytes;
+} imb_cuda_state;
+
+extern imb_cuda_state imb_cuda;
+
+/* fatal errors: "cuda: WHAT: MESSAGE" and exit 1 */
+void imb_cuda_fail(const char *what, const char *msg);
+#define IMB_CUDA_CHECK(call) do { cudaError_t e_ = (call); \
+	if (e_ != cudaSuccess) imb_cuda_fail(#call, cudaGetErrorString(e_)); } while (0)
+#define IMB_CUBLAS_CHECK(call) do { cublasStatus_t e_ = (call); \
+	if (e_ != CUBLAS_STATUS_SUCCESS) imb_cuda_fail(#call, cublasGetStatusString(e_)); } while (0)
+#define IMB_CUDNN_CHECK(call) do { cudnnStatus_t e_ = (call); \
+	if (e_ != CUDNN_STATUS_SUCCESS) imb_cuda_fail(#call, cudnnGetErrorString(e_)); } while (0)
+/* after a kernel launch: the launch's own error */
+#define IMB_CUDA_LAUNCHED() IMB_CUDA_CHECK(cudaGetLastError())
+
+/* The shared workspace, at least bytes long (grown when needed; its
+ * contents do not survive a call to another op). */
+void *imb_cuda_workspace(size_t bytes);
+
+/* the ops, one function per entry of IMB_NN_OPS (imb_nn_cuda_gemm, ...),
+ * defined in the two files above */
+#define IMB_NN_CUDA_DECL_(name, ret, args) ret imb_nn_cuda_##name args;
+IMB_NN_OPS(IMB_NN_CUDA_DECL_)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
