@@ -136,7 +136,7 @@ static int bench_step(char **a)
 		return 1;
 	}
 	imb_nn_step_ctx c = { m, &ob, &opt, 0, 0, be->alloc((size_t)N * K * sizeof(float)),
-	                      be->alloc((size_t)N * sizeof(float)) };
+	                      be->alloc((size_t)N * sizeof(float)), be->alloc(sizeof(float)) };
 	imb_nn_step st = imb_nn_step_plain;
 	double *rc = imb_xmalloc((size_t)K * sizeof *rc);
 	for (int k = 0; k < K; k++)

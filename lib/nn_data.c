@@ -63,6 +63,9 @@ int imb_nn_data_init(imb_nn_data *d, const imb_frame *f, int labels)
 				return imb_seterr("%s: tensor x: sample %zu feature %zu is not a finite number",
 				                  d->lb, i / d->D, i % d->D);
 	}
+	d->be = imb_nn_be();
+	d->dev = d->xu8 ? d->be->hold(d->xu8, d->N * d->D)
+	                : d->be->hold(d->xf, d->N * d->D * sizeof *d->xf);
 	return 0;
 }
 
@@ -70,6 +73,9 @@ void imb_nn_data_free(imb_nn_data *d)
 {
 	if (!d)
 		return;
+	if (d->dev)
+		d->be->release(d->dev);
+	d->dev = NULL;
 	free(d->xf);
 	free(d->counts);
 	d->xf = NULL;
@@ -119,82 +125,57 @@ uint64_t imb_nn_data_fingerprint(const imb_frame *f)
 
 /* ---- augmentation ---- */
 
-static void crop(const imb_nn_aug_op *op, float *out, const float *inp, int C, int H, int W,
-                 imb_rng *r)
+static void crop_draw(const imb_nn_aug_op *op, float *d, imb_rng *r)
 {
-	int pad = (int)op->arg[0], dy = pad, dx = pad;
+	int pad = (int)op->arg[0];
+	d[0] = d[1] = (float)pad;
 	if (pad > 0) {
-		dy = (int)imb_rng_below(r, 2 * (uint64_t)pad + 1);
-		dx = (int)imb_rng_below(r, 2 * (uint64_t)pad + 1);
-	}
-	size_t plane = (size_t)H * W;
-	for (int c = 0; c < C; c++) {
-		const float *src = inp + c * plane;
-		float *dst = out + c * plane;
-		for (int i = 0; i < H; i++) {
-			int si = i + dy - pad;
-			float *o = dst + (size_t)i * W;
-			if (si < 0 || si >= H) {
-				memset(o, 0, (size_t)W * sizeof *o);
-				continue;
-			}
-			/* o[j] = s[j + dx - pad] where that is inside, else 0 */
-			const float *s = src + (size_t)si * W;
-			int sh = dx - pad, j0 = sh < 0 ? -sh : 0, j1 = W - (sh > 0 ? sh : 0);
-			if (j0 > W)
-				j0 = W;
-			if (j1 < j0)
-				j1 = j0;
-			memset(o, 0, (size_t)j0 * sizeof *o);
-			memcpy(o + j0, s + j0 + sh, (size_t)(j1 - j0) * sizeof *o);
-			memset(o + j1, 0, (size_t)(W - j1) * sizeof *o);
-		}
+		d[0] = (float)imb_rng_below(r, 2 * (uint64_t)pad + 1);
+		d[1] = (float)imb_rng_below(r, 2 * (uint64_t)pad + 1);
 	}
 }
 
-static void flip(const imb_nn_aug_op *op, float *out, const float *inp, int C, int H, int W,
-                 imb_rng *r)
+static void crop_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
+                     const float *inp, const float *draw, const float *cst, int n, int C,
+                     int H, int W)
 {
-	size_t n = (size_t)C * H * W;
-	if (!(imb_rng_uniform(r) < 0.5)) {
-		memcpy(out, inp, n * sizeof *out);
-		return;
-	}
-	for (size_t row = 0; row < (size_t)C * H; row++) {
-		const float *s = inp + row * W;
-		float *o = out + row * W;
-		for (int j = 0; j < W; j++)
-			o[j] = s[W - 1 - j];
-	}
+	be->crop(out, inp, draw, n, C, H, W, (int)op->arg[0]);
 }
 
-static void normalize(const imb_nn_aug_op *op, float *out, const float *inp, int C, int H,
-                      int W, imb_rng *r)
+static void flip_draw(const imb_nn_aug_op *op, float *d, imb_rng *r)
 {
-	/* nn_augment.c's NORMALIZE, one image: the same float operations */
-	float scale = op->arg[0];
-	int HW = H * W;
-	for (int c = 0; c < C; c++) {
-		float m = op->mean ? op->mean[c] : 0, is = op->std ? 1 / op->std[c] : 1;
-		size_t at = (size_t)c * HW;
-		for (int i = 0; i < HW; i++)
-			out[at + i] = (inp[at + i] * scale - m) * is;
-	}
+	d[0] = imb_rng_uniform(r) < 0.5;
+}
+
+static void flip_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
+                     const float *inp, const float *draw, const float *cst, int n, int C,
+                     int H, int W)
+{
+	be->flip(out, inp, draw, n, C, H, W);
+}
+
+static void normalize_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
+                          const float *inp, const float *draw, const float *cst, int n,
+                          int C, int H, int W)
+{
+	/* nn_augment.c's NORMALIZE: the same float operations */
+	be->normalize(out, inp, cst, cst + C, op->arg[0], n, C, H * W);
 }
 
 imb_nn_aug_op imb_nn_aug_crop(int pad)
 {
-	return (imb_nn_aug_op){ .name = "crop", .apply = crop, .arg = {(float)pad} };
+	return (imb_nn_aug_op){ .name = "crop", .ndraw = 2, .draw = crop_draw, .run = crop_run,
+	                        .arg = {(float)pad} };
 }
 
 imb_nn_aug_op imb_nn_aug_flip(void)
 {
-	return (imb_nn_aug_op){ .name = "flip", .apply = flip };
+	return (imb_nn_aug_op){ .name = "flip", .ndraw = 1, .draw = flip_draw, .run = flip_run };
 }
 
 imb_nn_aug_op imb_nn_aug_normalize(const float *mean, const float *std, float scale)
 {
-	return (imb_nn_aug_op){ .name = "normalize", .apply = normalize, .arg = {scale},
+	return (imb_nn_aug_op){ .name = "normalize", .consts = 1, .run = normalize_run, .arg = {scale},
 	                        .mean = mean, .std = std };
 }
 
@@ -211,15 +192,21 @@ void imb_nn_batch_init(imb_nn_batch *b, const imb_nn_data *d, size_t cap)
 	memset(b, 0, sizeof *b);
 	b->cap = cap;
 	b->D = d->D;
+	b->C = d->C;
 	b->x = be->alloc(cap * d->D * sizeof *b->x);
+	b->t = be->alloc(cap * d->D * sizeof *b->t);
 	if (d->y) {
 		b->y = be->alloc(cap * sizeof *b->y);
 		b->yh = imb_xmalloc(cap * sizeof *b->yh);
 	}
 	b->idx = imb_xmalloc(cap * sizeof *b->idx);
-	b->xh = imb_xmalloc(cap * d->D * sizeof *b->xh);
-	b->t1 = imb_xmalloc(d->D * sizeof *b->t1);
-	b->t2 = imb_xmalloc(d->D * sizeof *b->t2);
+	b->ih = imb_xmalloc(cap * sizeof *b->ih);
+	b->id = be->alloc(cap * sizeof *b->id);
+	size_t nd = cap * IMB_NN_AUG_MAX * 4, nc = IMB_NN_AUG_MAX * 2 * (size_t)d->C;
+	b->dh = imb_xmalloc(nd * sizeof *b->dh);
+	b->dd = be->alloc(nd * sizeof *b->dd);
+	b->csth = imb_xmalloc(nc * sizeof *b->csth);
+	b->cst = be->alloc(nc * sizeof *b->cst);
 }
 
 void imb_nn_batch_free(imb_nn_batch *b)
@@ -227,15 +214,15 @@ void imb_nn_batch_free(imb_nn_batch *b)
 	if (!b)
 		return;
 	const imb_nn_backend *be = imb_nn_be();
-	if (b->x)
-		be->free(b->x);
-	if (b->y)
-		be->free(b->y);
+	void *dev[] = { b->x, b->t, b->y, b->id, b->dd, b->cst };
+	for (size_t k = 0; k < IMB_LEN(dev); k++)
+		if (dev[k])
+			be->free(dev[k]);
 	free(b->yh);
 	free(b->idx);
-	free(b->xh);
-	free(b->t1);
-	free(b->t2);
+	free(b->ih);
+	free(b->dh);
+	free(b->csth);
 	memset(b, 0, sizeof *b);
 }
 
@@ -243,40 +230,53 @@ void imb_nn_data_gather_views(const imb_nn_data *d, imb_nn_batch *b, const size_
                               size_t n, int views, const imb_nn_aug_op *ops, int nops,
                               imb_rng *r)
 {
-	size_t D = d->D;
+	const imb_nn_backend *be = imb_nn_be();
+	size_t rows = n * (size_t)views, at[IMB_NN_AUG_MAX + 1] = {0};
+	if (nops > IMB_NN_AUG_MAX)
+		nops = IMB_NN_AUG_MAX;    /* the callers' lists are shorter */
+	/* op k's draws: (rows, ndraw) at dh + at[k] */
+	for (int k = 0; k < nops; k++)
+		at[k + 1] = at[k] + rows * (size_t)ops[k].ndraw;
 	for (int v = 0; v < views; v++)
 		for (size_t i = 0; i < n; i++) {
-			size_t s = idx[i], row = (size_t)v * n + i;
-			float *dst = b->xh + row * D, *cur = b->t1;
-			if (d->xu8) {
-				const uint8_t *p = d->xu8 + s * D;
-				for (size_t j = 0; j < D; j++)
-					cur[j] = p[j];
-			} else {
-				memcpy(cur, d->xf + s * D, D * sizeof *cur);
-			}
-			for (int k = 0; k < nops; k++) {
-				float *out = k == nops - 1 ? dst : cur == b->t1 ? b->t2 : b->t1;
-				ops[k].apply(&ops[k], out, cur, d->C, d->H, d->W, r);
-				cur = out;
-			}
-			if (!nops)
-				memcpy(dst, cur, D * sizeof *dst);
+			size_t row = (size_t)v * n + i;
+			for (int k = 0; k < nops; k++)
+				if (ops[k].draw)
+					ops[k].draw(&ops[k], b->dh + at[k] + row * (size_t)ops[k].ndraw, r);
 		}
-	/* indices and labels last: idx may be b->idx itself */
+	/* indices and labels: idx may be b->idx itself, so fill backwards */
 	for (int v = views - 1; v >= 0; v--)
 		for (size_t i = n; i-- > 0;) {
 			size_t row = (size_t)v * n + i;
-			b->idx[row] = idx[i];
+			b->ih[row] = (int64_t)idx[i];
 			if (b->yh)
 				b->yh[row] = d->y[idx[i]];
 		}
-	size_t rows = n * (size_t)views;
+	for (size_t row = 0; row < rows; row++)
+		b->idx[row] = (size_t)b->ih[row];
 	b->n = (int)rows;
-	const imb_nn_backend *be = imb_nn_be();
-	be->upload(b->x, b->xh, rows * D * sizeof *b->xh);
+	be->upload(b->id, b->ih, rows * sizeof *b->ih);
+	if (at[nops])
+		be->upload(b->dd, b->dh, at[nops] * sizeof *b->dh);
 	if (b->y)
 		be->upload(b->y, b->yh, rows * sizeof *b->yh);
+	/* the list ping-pongs between t and x, ending in x */
+	float *cur = nops % 2 ? b->t : b->x;
+	be->gather(cur, d->dev, d->xu8 != NULL, b->id, (int)rows, d->D);
+	for (int k = 0; k < nops; k++) {
+		float *out = cur == b->x ? b->t : b->x, *cst = NULL;
+		if (ops[k].consts) {
+			float *h = b->csth + (size_t)k * 2 * b->C;
+			for (int c = 0; c < b->C; c++) {
+				h[c] = ops[k].mean ? ops[k].mean[c] : 0;
+				h[b->C + c] = ops[k].std ? ops[k].std[c] : 1;
+			}
+			cst = b->cst + (size_t)k * 2 * b->C;
+			be->upload(cst, h, 2 * (size_t)b->C * sizeof *h);
+		}
+		ops[k].run(&ops[k], be, out, cur, b->dd + at[k], cst, (int)rows, d->C, d->H, d->W);
+		cur = out;
+	}
 }
 
 void imb_nn_data_gather(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx, size_t n,

@@ -10,11 +10,11 @@
  *   imb_nn_batch    a gathered batch: host staging, backend x (and y)
  *   imb_nn_sampler  an epoch's order of sample indices (plain, balanced)
  *
- * A batch is gathered sample by sample: each sample is read (u8 values
- * become floats, exactly), then the list runs on it in order, each op
- * drawing what it needs from r. So the draws of one image come together
- * (crop's dy, dx, then flip's coin, then the next image): the order the
- * fused crop-flip of nn_augment.h draws in, to the bit.
+ * A batch is gathered by the backend (u8 values become floats, exactly),
+ * then the list runs on the whole batch, op by op. The draws are made
+ * first, on the host, image by image: the draws of one image come
+ * together (crop's dy, dx, then flip's coin, then the next image), the
+ * order the fused crop-flip of nn_augment.h draws in, to the bit.
  *
  * Reading without training (a Hessian, a Laplace fit, validation): gather
  * index ranges with a list holding only the normalisation and no
@@ -22,6 +22,7 @@
 #ifndef IMB_NN_DATA_H
 #define IMB_NN_DATA_H
 
+#include "nn_backend.h"
 #include "rng.h"
 #include "stream.h"
 
@@ -42,6 +43,8 @@ typedef struct {
 	float *xf;             /* (N,D) floats (owned) */
 	const int32_t *y;      /* (N) labels in [0, K), or NULL */
 	int64_t *counts;       /* (K) class counts, or NULL */
+	const imb_nn_backend *be;   /* the backend that holds dev */
+	const void *dev;       /* x (xu8 or xf) held by the backend (be->hold) */
 } imb_nn_data;
 
 /* View dataset frame f (it must outlive d). labels: 1 needs labels and
@@ -62,11 +65,18 @@ uint64_t imb_nn_data_fingerprint(const imb_frame *f);
 typedef struct imb_nn_aug_op imb_nn_aug_op;
 struct imb_nn_aug_op {
 	const char *name;
-	/* out (C,H,W) from inp (C,H,W), one image; out never aliases inp */
-	void (*apply)(const imb_nn_aug_op *op, float *out, const float *inp, int C, int H, int W,
-	              imb_rng *r);
-	float arg[4];             /* the op's numbers (crop: pad) */
-	const float *mean, *std;  /* normalise: (C), kept by the caller */
+	int ndraw;                /* numbers drawn per image (crop 2, flip 1) */
+	int consts;               /* 1: run reads cst (mean, std below) */
+	/* the image's draws into d (ndraw), from r, on the host */
+	void (*draw)(const imb_nn_aug_op *op, float *d, imb_rng *r);
+	/* the batch through the op on the backend: out (n,C,H,W) from inp,
+	 * draw (n,ndraw) backend; cst (2C) backend: mean then std, for ops
+	 * with them; out never aliases inp */
+	void (*run)(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
+	            const float *inp, const float *draw, const float *cst, int n, int C,
+	            int H, int W);
+	float arg[4];             /* the op's numbers (crop: pad; normalize: scale) */
+	const float *mean, *std;  /* normalize: (C) host, kept by the caller */
 };
 
 /* Random crop of the zero-padded image: draws dy then dx, each
@@ -75,30 +85,42 @@ imb_nn_aug_op imb_nn_aug_crop(int pad);
 /* Horizontal flip with probability 1/2: one imb_rng_uniform(r) < 0.5. */
 imb_nn_aug_op imb_nn_aug_flip(void);
 /* out = (inp * scale - mean[c]) / std[c] (scale 1/255 for u8 images,
- * 1 for floats: imb_nn_data_scale); draws nothing. */
+ * 1 for floats: imb_nn_data_scale); draws nothing; mean, std (C) host
+ * (NULL: 0 and 1). */
 imb_nn_aug_op imb_nn_aug_normalize(const float *mean, const float *std, float scale);
 /* The scale that puts d's values where the network sees them. */
 float imb_nn_data_scale(const imb_nn_data *d);
 
 /* ---- batches ---- */
 
+#define IMB_NN_AUG_MAX 8      /* ops in one list */
+
 typedef struct {
 	size_t cap, D;         /* most samples, values per sample */
+	int C;
 	int n;                 /* samples gathered */
 	float *x;              /* (cap,D) backend: the batch after the list */
 	int32_t *y;            /* (cap) backend labels, or NULL (no labels) */
 	int32_t *yh;           /* (cap) host labels, or NULL */
 	size_t *idx;           /* (cap) the samples' indices in the data */
-	float *xh;             /* (cap,D) host staging */
-	float *t1, *t2;        /* (D) one image each: the list's ping-pong */
+	int64_t *ih, *id;      /* (cap) the same as int64, host and backend */
+	float *t;              /* (cap,D) backend: the list's other buffer */
+	float *dh, *dd;        /* (cap * IMB_NN_AUG_MAX * 4) draws, host and backend */
+	float *cst;            /* (IMB_NN_AUG_MAX * 2C) backend: ops' mean, std */
+	float *csth;           /* the same, host */
 } imb_nn_batch;
 
-/* Buffers for batches of up to cap samples of d (labels when d has). */
+/* Buffers for batches of up to cap samples of d (labels when d has),
+ * with the backend current now. */
 void imb_nn_batch_init(imb_nn_batch *b, const imb_nn_data *d, size_t cap);
 /* NULL-safe, idempotent. */
 void imb_nn_batch_free(imb_nn_batch *b);
-/* Gather samples idx (n <= cap) through the list ops (nops, may be 0)
- * and upload x (and y). */
+/* Gather samples idx (n <= cap) through the list ops (nops, may be 0,
+ * at most IMB_NN_AUG_MAX; at most 4 draws per op) into x (and y). The
+ * draws are made on the host, image by image in list order; the data
+ * stay with the backend (imb_nn_data's dev) and the list runs there on
+ * the whole batch, so a GPU gathers and augments with no copy of images
+ * per step, only of the indices and the draws. */
 void imb_nn_data_gather(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx, size_t n,
                         const imb_nn_aug_op *ops, int nops, imb_rng *r);
 /* Several views of the same samples (a contrastive objective's pairs):

@@ -143,10 +143,21 @@ void imb_nn_loss_free(imb_nn_loss *L)
 	L->cfg.weight = L->cfg.adjust = L->cfg.margin = NULL;
 }
 
+void imb_nn_loss_forward_to(const imb_nn_loss *L, float *dlogits, float *losses, float *loss,
+                            const float *logits, const int32_t *y, int N)
+{
+	imb_nn_be()->xent(dlogits, losses, loss, logits, y, N, &L->cfg);
+}
+
 float imb_nn_loss_forward(const imb_nn_loss *L, float *dlogits, float *losses,
                           const float *logits, const int32_t *y, int N)
 {
-	return imb_nn_be()->xent(dlogits, losses, logits, y, N, &L->cfg);
+	const imb_nn_backend *be = imb_nn_be();
+	float *d = be->alloc(sizeof(float)), loss;
+	be->xent(dlogits, losses, d, logits, y, N, &L->cfg);
+	be->download(&loss, d, sizeof loss);
+	be->free(d);
+	return loss;
 }
 
 int imb_nn_loss_kind_parse(const char *name)

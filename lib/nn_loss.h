@@ -65,10 +65,21 @@ int imb_nn_loss_ldam(imb_nn_loss *L, int K, const int64_t *counts, float max_m,
                      float s, const float *weight);
 void imb_nn_loss_free(imb_nn_loss *L);
 
-/* Mean loss of the batch; writes dlogits (N,K) = d loss / d logits
- * (overwriting; NULL = not wanted) and losses (N) = per-sample
- * -(1 - p_y)^gamma log p_y, without the class weight (NULL = not wanted;
- * per-class training loss comes from it). logits is (N,K), y is (N) in [0, K). */
+/* The batch's mean loss into loss (1, backend memory; NULL = not
+ * wanted); writes dlogits (N,K) = d loss / d logits (overwriting; NULL =
+ * not wanted) and losses (N) = per-sample -(1 - p_y)^gamma log p_y,
+ * without the class weight (NULL = not wanted; per-class training loss
+ * comes from it). logits is (N,K), y is (N) in [0, K). Nothing waits for
+ * the backend: the training loop's form. */
+void imb_nn_loss_forward_to(const imb_nn_loss *L,
+                            float *dlogits,        // dlogits is (N,K), or NULL
+                            float *losses,         // losses is (N), or NULL
+                            float *loss,           // loss is (1), or NULL
+                            const float *logits,   // logits is (N,K)
+                            const int32_t *y,      // y is (N)
+                            int N);
+/* The same, returning the mean loss to the host (which waits for the
+ * backend). */
 float imb_nn_loss_forward(const imb_nn_loss *L,
                           float *dlogits,        // dlogits is (N,K), or NULL
                           float *losses,         // losses is (N), or NULL

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static float xent_forward(const imb_nn_objective *ob, float *dout, float *losses,
-                          const float *out, const int32_t *y, int N)
+static void xent_forward(const imb_nn_objective *ob, float *dout, float *losses, float *loss,
+                         const float *out, const int32_t *y, int N)
 {
-	return imb_nn_loss_forward(ob->state, dout, losses, out, y, N);
+	imb_nn_loss_forward_to(ob->state, dout, losses, loss, out, y, N);
 }
 
 static void xent_free(imb_nn_objective *ob)

@@ -25,15 +25,17 @@ struct imb_nn_objective {
 	const char *name;       /* "ce", "weighted-ce", ..., later "nt-xent" */
 	int K;                  /* output width per sample */
 	int needs_labels;
-	/* The mean loss of the batch. Writes dout (N,K) = d loss / d out
-	 * (overwritten; NULL: not wanted) and losses (N) per sample (NULL:
-	 * not wanted). out, y, dout, losses are backend memory. */
-	float (*forward)(const imb_nn_objective *ob,
-	                 float *dout,          // dout is (N,K), or NULL
-	                 float *losses,        // losses is (N), or NULL
-	                 const float *out,     // out is (N,K)
-	                 const int32_t *y,     // y is (N), or NULL
-	                 int N);
+	/* The mean loss of the batch into loss (NULL: not wanted). Writes
+	 * dout (N,K) = d loss / d out (overwritten; NULL: not wanted) and
+	 * losses (N) per sample (NULL: not wanted). out, y, dout, losses and
+	 * loss are backend memory: nothing waits for the backend. */
+	void (*forward)(const imb_nn_objective *ob,
+	                float *dout,          // dout is (N,K), or NULL
+	                float *losses,        // losses is (N), or NULL
+	                float *loss,          // loss is (1), or NULL
+	                const float *out,     // out is (N,K)
+	                const int32_t *y,     // y is (N), or NULL
+	                int N);
 	void (*free)(imb_nn_objective *ob);
 	void *state;
 };

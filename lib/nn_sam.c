@@ -91,7 +91,7 @@ static int sam_run(imb_nn_step *s, imb_nn_step_ctx *c, const imb_nn_batch *b, fl
 	imb_nn_model_zero_grad(m);
 	const float *z = imb_nn_model_forward(m, b->x, b->n, c->head_only ? IMB_NN_EVAL
 	                                                                   : IMB_NN_TRAIN);
-	float loss = c->obj->forward(c->obj, c->dout, c->losses, z, b->y, b->n);
+	c->obj->forward(c->obj, c->dout, c->losses, c->loss, z, b->y, b->n);
 	be->copy(st->z, z, n * K * sizeof(float));
 	/* 2. the ascent gradient: class c's terms scaled by rho_c / rho */
 	if (st->scaled) {
@@ -113,12 +113,12 @@ static int sam_run(imb_nn_step *s, imb_nn_step_ctx *c, const imb_nn_batch *b, fl
 	/* 4. the plain gradient at w + e, running statistics left alone */
 	imb_nn_model_zero_grad(m);
 	z = imb_nn_model_forward(m, b->x, b->n, c->head_only ? IMB_NN_EVAL : IMB_NN_TRAIN_FROZEN);
-	c->obj->forward(c->obj, c->dout, NULL, z, b->y, b->n);
+	c->obj->forward(c->obj, c->dout, NULL, NULL, z, b->y, b->n);
 	imb_nn_model_backward(m, c->dout, c->head_only);
 	/* 5. back to w (a copy), then the optimiser */
 	be->copy(w, st->w0, P * sizeof(float));
 	c->opt->step(c->opt, w, g, lr);
-	out->loss = loss;
+	out->loss = c->loss;
 	out->out = st->z;
 	out->losses = c->losses;
 	return 0;

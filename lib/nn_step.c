@@ -9,10 +9,10 @@ static int plain_run(imb_nn_step *s, imb_nn_step_ctx *c, const imb_nn_batch *b, 
 	imb_nn_model *m = c->m;
 	imb_nn_model_zero_grad(m);
 	const float *z = imb_nn_model_forward(m, b->x, b->n, !c->head_only);
-	float loss = c->obj->forward(c->obj, c->dout, c->losses, z, b->y, b->n);
+	c->obj->forward(c->obj, c->dout, c->losses, c->loss, z, b->y, b->n);
 	imb_nn_model_backward(m, c->dout, c->head_only);
 	c->opt->step(c->opt, m->params + c->off, m->grads + c->off, lr);
-	out->loss = loss;
+	out->loss = c->loss;
 	out->out = z;
 	out->losses = c->losses;
 	return 0;

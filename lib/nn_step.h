@@ -33,11 +33,13 @@ typedef struct {
 	int head_only;          /* frozen backbone: BN in eval mode, backward through the head */
 	float *dout;            /* (cap,K) backend: d loss / d output */
 	float *losses;          /* (cap) backend: per-sample losses */
+	float *loss;            /* (1) backend: the batch's mean loss */
 } imb_nn_step_ctx;
 
-/* The step's account of the batch, for the epoch log. */
+/* The step's account of the batch, for the epoch log (backend memory:
+ * a step does not wait for the backend). */
 typedef struct {
-	float loss;             /* the objective's mean loss (first pass) */
+	const float *loss;      /* (1) the objective's mean loss (first pass) */
 	const float *out;       /* (n,K) backend: the train-mode output it was computed on */
 	const float *losses;    /* (n) backend: per-sample losses, or NULL */
 } imb_nn_step_out;

@@ -321,7 +321,7 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	if (t->N % L->B == 1)
 		L->nb--;      /* a last batch of one: dropped (batch norm needs two) */
 	L->views = 1;
-	L->ctx = (imb_nn_step_ctx){ m, &L->obj, &L->opt, off, o->freeze_backbone, NULL, NULL };
+	L->ctx = (imb_nn_step_ctx){ m, &L->obj, &L->opt, off, o->freeze_backbone, NULL, NULL, NULL };
 	if (o->resume) {
 		int start = imb_nn_checkpoint_read(L, o->resume);
 		if (start < 0)
@@ -341,14 +341,13 @@ void imb_nn_loop_free(imb_nn_loop *L)
 	const imb_nn_backend *be = imb_nn_be();
 	for (int i = 0; i < L->nhooks; i++)
 		imb_nn_hook_free(&L->hooks[i]);
-	if (L->ctx.dout)
-		be->free(L->ctx.dout);
-	if (L->ctx.losses)
-		be->free(L->ctx.losses);
+	void *dev[] = { L->ctx.dout, L->ctx.losses, L->ctx.loss, L->acc };
+	for (size_t k = 0; k < IMB_LEN(dev); k++)
+		if (dev[k])
+			be->free(dev[k]);
 	imb_nn_batch_free(&L->batch);
 	free(L->order);
-	free(L->zh);
-	free(L->lh);
+	free(L->acch);
 	imb_val_free(L->params);
 	imb_val_free(L->log);
 	imb_nn_step_free(&L->step);
@@ -363,57 +362,64 @@ void imb_nn_loop_free(imb_nn_loop *L)
 
 /* ---- the loop ---- */
 
-/* buffers for the parts as they are now: the batch, the step's, host copies */
+/* buffers for the parts as they are now: the batch, the step's, the tally */
 static void buffers(imb_nn_loop *L)
 {
 	const imb_nn_backend *be = imb_nn_be();
 	size_t rows = L->B * (size_t)(L->views > 0 ? L->views : 1), K = (size_t)L->obj.K;
+	size_t nacc = 3 + 3 * (size_t)L->data.K;
 	if (L->batch.x && L->batch.cap >= rows && L->ctx.dout)
 		return;
 	imb_nn_batch_free(&L->batch);
-	if (L->ctx.dout)
-		be->free(L->ctx.dout);
-	if (L->ctx.losses)
-		be->free(L->ctx.losses);
+	void *dev[] = { L->ctx.dout, L->ctx.losses, L->ctx.loss, L->acc };
+	for (size_t k = 0; k < IMB_LEN(dev); k++)
+		if (dev[k])
+			be->free(dev[k]);
 	free(L->order);
-	free(L->zh);
-	free(L->lh);
+	free(L->acch);
 	imb_nn_batch_init(&L->batch, &L->data, rows);
 	L->ctx.dout = be->alloc(rows * K * sizeof(float));
 	L->ctx.losses = be->alloc(rows * sizeof(float));
+	L->ctx.loss = be->alloc(sizeof(float));
+	L->acc = be->alloc(nacc * sizeof *L->acc);
 	L->order = imb_xmalloc(L->data.N * sizeof *L->order);
-	L->zh = imb_xmalloc(rows * K * sizeof *L->zh);
-	L->lh = imb_xmalloc(rows * sizeof *L->lh);
+	L->acch = imb_xmalloc(nacc * sizeof *L->acch);
 }
 
-static int argmax(const float *z, int K)
-{
-	int b = 0;
-	for (int k = 1; k < K; k++)
-		if (z[k] > z[b])
-			b = k;
-	return b;
-}
-
-/* the epoch's account, from the training-mode output of its batches */
+/* the epoch's account, read from the backend's tally at its end */
 typedef struct {
 	int classify;              /* per-class accuracy from the output, or none */
-	double lsum;
-	size_t seen, correct;
+	double lsum, seen, correct;
 	double *acc, *loss, *n;    /* (K) per class */
 } tally;
+
+static void tally_read(imb_nn_loop *L, tally *T)
+{
+	int K = L->data.K;
+	imb_nn_be()->download(L->acch, L->acc, (3 + 3 * (size_t)K) * sizeof *L->acch);
+	const double *a = L->acch;
+	T->lsum = a[0];
+	T->seen = a[2];
+	T->correct = 0;
+	for (int k = 0; k < K; k++) {
+		T->acc[k] = a[3 + k];
+		T->loss[k] = a[3 + K + k];
+		T->n[k] = a[3 + 2 * K + k];
+		T->correct += a[3 + k];
+	}
+}
 
 static int epoch_end(imb_nn_loop *L, tally *T, double sec)
 {
 	const imb_nn_train_opts *o = L->o;
 	int K = L->data.K, e = L->epoch;
 	for (int k = 0; k < K; k++) {
-		T->acc[k] = T->n[k] > 0 ? T->acc[k] / T->n[k] : NAN;
+		T->acc[k] = T->n[k] > 0 && T->classify ? T->acc[k] / T->n[k] : NAN;
 		T->loss[k] = T->n[k] > 0 ? T->loss[k] / T->n[k] : NAN;
 	}
-	double mloss = T->seen ? T->lsum / (double)T->seen : NAN;
-	double acc = T->seen && T->classify ? (double)T->correct / T->seen : NAN;
-	double ips = sec > 0 ? (double)T->seen / sec : 0;
+	double mloss = T->seen ? T->lsum / T->seen : NAN;
+	double acc = T->seen && T->classify ? T->correct / T->seen : NAN;
+	double ips = sec > 0 ? T->seen / sec : 0;
 	imb_val *ev = imb_val_map();
 	imb_val_set_int(ev, "epoch", e);
 	imb_val_set_float(ev, "loss", mloss);
@@ -457,13 +463,13 @@ int imb_nn_loop_run(imb_nn_loop *L)
 	/* per-class accuracy from the output when it is one logit per class */
 	int classify = L->batch.yh && L->obj.needs_labels && L->obj.K == K && L->views == 1;
 	T.classify = classify;
+	/* the tally stays with the backend; the host reads it every CHECK
+	 * batches (a finite loss) and at the epoch's end, so a GPU does not
+	 * wait for the host at every step */
+	enum { CHECK = 16 };
 	for (int e = L->epoch; e < last; e++) {
 		double t0 = imb_now();
-		T.lsum = 0;
-		T.seen = T.correct = 0;
-		memset(T.acc, 0, (size_t)K * sizeof *T.acc);
-		memset(T.loss, 0, (size_t)K * sizeof *T.loss);
-		memset(T.n, 0, (size_t)K * sizeof *T.n);
+		be->zero((float *)L->acc, (3 + 3 * (size_t)K) * 2);   /* doubles: two floats each */
 		size_t ndraw = L->sampler.order(&L->sampler, L->order, t, &L->rl);
 		size_t nb = ndraw == t->N ? L->nb : (ndraw + L->B - 1) / L->B - (ndraw % L->B == 1);
 		char what[64];
@@ -478,33 +484,25 @@ int imb_nn_loop_run(imb_nn_loop *L)
 			if (L->step.run(&L->step, &L->ctx, &L->batch, (float)L->lr, &so) < 0)
 				goto done;
 			L->step_n++;
-			if (classify)
-				be->download(L->zh, so.out, n * (size_t)K * sizeof *L->zh);
-			if (classify && so.losses)
-				be->download(L->lh, so.losses, n * sizeof *L->lh);
-			if (!isfinite(so.loss)) {
-				imb_seterr("epoch %d, batch %zu: the loss is not finite (%g): lower --lr?",
-				           e + 1, b + 1, (double)so.loss);
-				goto done;
+			be->tally(L->acc, so.loss, classify ? so.losses : NULL, classify ? so.out : NULL,
+			          classify ? L->batch.y : NULL, (int)n, K);
+			if ((b + 1) % CHECK == 0 || b + 1 == nb) {
+				double bad;
+				be->download(&bad, L->acc + 1, sizeof bad);
+				if (bad > 0) {
+					imb_seterr("epoch %d, batch %zu: the loss is not finite (in %.0f of the "
+					           "last %zu batches): lower --lr?", e + 1, b + 1, bad,
+					           b % CHECK + 1);
+					goto done;
+				}
 			}
-			for (size_t i = 0; i < n && !classify; i++)
-				T.lsum += so.loss;
-			for (size_t i = 0; i < n && classify; i++) {
-				int y = L->batch.yh[i], ok = argmax(L->zh + i * (size_t)K, K) == y;
-				double l = so.losses ? L->lh[i] : so.loss;
-				T.correct += (size_t)ok;
-				T.acc[y] += ok;
-				T.loss[y] += l;
-				T.n[y]++;
-				T.lsum += l;
-			}
-			T.seen += n;
 			for (int i = 0; i < L->nhooks; i++)
 				if (L->hooks[i].on_step && L->hooks[i].on_step(&L->hooks[i], L) < 0)
 					goto done;
 			imb_progress(what, b + 1, nb);
 		}
 		imb_progress_done();
+		tally_read(L, &T);
 		L->epoch = e + 1;
 		if (epoch_end(L, &T, imb_now() - t0) < 0)
 			goto done;

@@ -172,7 +172,8 @@ struct imb_nn_loop {
 	imb_nn_batch batch;         /* (B * views) rows, allocated by the first run */
 	imb_nn_step_ctx ctx;
 	size_t *order;
-	float *zh, *lh;             /* host copies of a batch's output and losses */
+	double *acc, *acch;         /* (3+3K) the epoch's tally (the backend's
+	                               tally op), backend and host */
 	double t_all;
 };
 

@@ -110,14 +110,14 @@ typedef struct {
 	float out[4][N * K];
 } rec;
 
-static float rec_forward(const imb_nn_objective *ob, float *dout, float *losses,
-                         const float *out, const int32_t *y, int n)
+static void rec_forward(const imb_nn_objective *ob, float *dout, float *losses, float *loss,
+                        const float *out, const int32_t *y, int n)
 {
 	rec *r = ob->state;
 	if (r->calls < 4)
 		imb_nn_be()->download(r->out[r->calls], out, (size_t)n * K * sizeof(float));
 	r->calls++;
-	return r->inner.forward(&r->inner, dout, losses, out, y, n);
+	r->inner.forward(&r->inner, dout, losses, loss, out, y, n);
 }
 
 /* ---- one step of a fresh linear model from w0 ---- */
@@ -164,7 +164,7 @@ static result run_linear(const int32_t *yh, int n, int sam, double rho, int adap
 	be->upload(b.y, yh, (size_t)n * sizeof(int32_t));
 	b.yh = (int32_t *)yh;
 	imb_nn_step_ctx c = { m, &ob, &opt, 0, 0, be->alloc(N * K * sizeof(float)),
-	                      be->alloc(N * sizeof(float)) };
+	                      be->alloc(N * sizeof(float)), be->alloc(sizeof(float)) };
 	imb_nn_step st;
 	if (sam)
 		CHECK(imb_nn_step_sam(&st, rho, adaptive, K, rho_c) == 0);
@@ -176,11 +176,12 @@ static result run_linear(const int32_t *yh, int n, int sam, double rho, int adap
 	be->download(R.out, so.out, (size_t)n * K * sizeof(float));
 	memcpy(R.z1, r->out[0], sizeof R.z1);
 	memcpy(R.z2, r->out[1], sizeof R.z2);
-	R.loss = so.loss;
+	be->download(&R.loss, so.loss, sizeof R.loss);
 	R.calls = r->calls;
 	imb_nn_step_free(&st);
 	be->free(c.dout);
 	be->free(c.losses);
+	be->free(c.loss);
 	be->free(b.x);
 	be->free(b.y);
 	imb_nn_optimizer_free(&opt);
@@ -266,6 +267,7 @@ static void resnet_checks(void)
 	imb_nn_objective ob;
 	CHECK(imb_nn_objective_xent(&ob, IMB_NN_LOSS_CE, RK, counts, 2, 1) == 0);
 	float *dout = be->alloc(RN * RK * sizeof(float)), *losses = be->alloc(RN * sizeof(float));
+	float *lossd = be->alloc(sizeof(float));
 	/* 0: plain, 1: SAM rho 0, 2: SAM rho 0.05 with a minority radius,
 	 * 3: SAM on a frozen backbone, 4: plain on a frozen backbone */
 	double rc[RK] = {0.05, 0.2};
@@ -275,7 +277,7 @@ static void resnet_checks(void)
 		size_t off = frozen ? ms[i]->head : 0;
 		imb_nn_optimizer opt;
 		CHECK(imb_nn_optimizer_sgd(&opt, Pm - off, 0.1f, 0.9f, 5e-4f, 0) == 0);
-		imb_nn_step_ctx c = { ms[i], &ob, &opt, off, frozen, dout, losses };
+		imb_nn_step_ctx c = { ms[i], &ob, &opt, off, frozen, dout, losses, lossd };
 		imb_nn_step st = imb_nn_step_plain;
 		if (i == 1)
 			CHECK(imb_nn_step_sam(&st, 0, 0, RK, NULL) == 0);
@@ -285,7 +287,7 @@ static void resnet_checks(void)
 			CHECK(imb_nn_step_sam(&st, 0.05, 0, RK, NULL) == 0);
 		imb_nn_step_out so = {0};
 		CHECK(st.run(&st, &c, &b, 0.1f, &so) == 0);
-		lossv[i] = so.loss;
+		be->download(&lossv[i], so.loss, sizeof lossv[i]);
 		imb_nn_step_free(&st);
 		imb_nn_optimizer_free(&opt);
 	}
@@ -336,6 +338,7 @@ static void resnet_checks(void)
 	imb_nn_objective_free(&ob);
 	be->free(dout);
 	be->free(losses);
+	be->free(lossd);
 	be->free(b.x);
 	be->free(b.y);
 	free(x);
