@@ -88,12 +88,23 @@ int imb_nn_set_backend(const char *name)
 	return imb_seterr("device %s: unknown (use %s)", name, names);
 }
 
+int imb_nn_set_precision(const char *name)
+{
+	static const char *const names[] = { "fp32", "tf32", "bf16" };
+	for (int p = 0; p < (int)IMB_LEN(names); p++)
+		if (!strcmp(name, names[p]))
+			return current->set_precision(p);
+	return imb_seterr("precision %s: unknown (use fp32, tf32 or bf16)", name);
+}
+
 const char *imb_nn_backend_missing(const imb_nn_backend *be)
 {
 	if (!be->init)
 		return "init";
 	if (!be->set_threads)
 		return "set_threads";
+	if (!be->set_precision)
+		return "set_precision";
 	const imb_nn_fnptr *ops = (const imb_nn_fnptr *)((const char *)be +
 	                          sizeof(const char *) + IMB_NN_HOOKS * sizeof(imb_nn_fnptr));
 	for (int k = 0; k < IMB_NN_OP_COUNT; k++)

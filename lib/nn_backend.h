@@ -20,8 +20,8 @@
  * ids and the name table are generated from that list, and a backend
  * fills its table from the same list (one function per op, named
  * <prefix>_<op>), so a forgotten op fails to compile; a static_assert ties
- * the struct's size to the op count (plus the two hooks, init and
- * set_threads, which are not ops).
+ * the struct's size to the op count (plus the three hooks, init,
+ * set_threads and set_precision, which are not ops).
  *
  * Backends are registered in lib/nn_backend.c (one line each) and
  * selected by name; nothing outside a backend's own file asks which one
@@ -261,10 +261,18 @@ typedef struct imb_nn_backend {
 	 * n <= 0 means one per online core (the default); takes effect at
 	 * the next op (the CPU backend: imb_nn_set_threads, nn_pool.h) */
 	void (*set_threads)(int n);
+	/* the arithmetic of the matrix products and convolutions
+	 * (IMB_NN_FP32, _TF32, _BF16; see imb_nn_set_precision): 0, or -1
+	 * with imb_error() for one the backend does not have (the CPU
+	 * backend has only float32) */
+	int (*set_precision)(int precision);
 	IMB_NN_OPS(IMB_NN_OP_FIELD_)
 } imb_nn_backend;
 
-#define IMB_NN_HOOKS 2          /* init, set_threads */
+#define IMB_NN_HOOKS 3          /* init, set_threads, set_precision */
+
+/* Precisions of gemm and convolution; everything else is float32. */
+enum { IMB_NN_FP32, IMB_NN_TF32, IMB_NN_BF16 };
 
 /* A field added to the struct by hand, not through IMB_NN_OPS, breaks the
  * one-list rule; this catches it. */
@@ -297,6 +305,13 @@ const imb_nn_backend *imb_nn_be(void);
  * "cuda" in a build without the CUDA backend: "this build has no CUDA
  * backend", or the backend's init failing: no usable GPU). */
 int imb_nn_set_backend(const char *name);
+/* The current backend's precision by name: "fp32" (the default: float32
+ * throughout), "tf32" (products of float32 data on tensor cores, inputs
+ * rounded to 10-bit mantissas, float32 sums) or "bf16" (inputs rounded
+ * to bfloat16, float32 sums; weights, gradients, the loss and the
+ * optimiser stay float32). 0, or -1 with imb_error(). */
+int imb_nn_set_precision(const char *name);
+
 /* Name of the first op (or hook) left NULL in a table, or NULL if it is
  * complete. */
 const char *imb_nn_backend_missing(const imb_nn_backend *be);

@@ -46,6 +46,7 @@ static const char *const samplers[] = {"plain", "balanced"};
 static const char *const augments[] = {"none", "crop-flip"};
 static const char *const freezes[] = {"none", "backbone"};
 static const char *const steps[] = {"plain", "sam"};
+static const char *const precisions[] = {"fp32", "tf32", "bf16"};
 
 SETTER(set_epochs, o->epochs = (int)imb_arg_long(flag, arg, 1, 1000000))
 SETTER(set_batch, o->batch = (int)imb_arg_long(flag, arg, 2, 1 << 20))
@@ -72,6 +73,8 @@ SETTER(set_stop, o->stop_after = (int)imb_arg_long(flag, arg, 1, 1000000))
 SETTER(set_val, o->val_frame = arg)
 SETTER(set_seed, o->seed = imb_arg_seed(flag, arg))
 SETTER(set_threads, o->threads = (int)imb_arg_long(flag, arg, 0, 4096))
+SETTER(set_device, o->device = arg)
+SETTER(set_precision, o->precision = precisions[pick(flag, arg, precisions, 3)])
 SETTER(set_step, o->step = pick(flag, arg, steps, 2) ? IMB_NN_STEP_SAM : IMB_NN_STEP_PLAIN)
 SETTER(set_rho, o->rho = imb_arg_double(flag, arg, 0, 1e3))
 SETTER(set_adaptive, o->adaptive = !arg || strcmp(arg, "0"))
@@ -176,6 +179,16 @@ static const flag table[] = {
 	 set_seed, "seed", T_U64, F(seed), 1, IMB_NN_FLAGS_GENERAL},
 	{"threads", 1, 't', "N", "threads (default 0: one per core)", set_threads, NULL, T_NONE, 0,
 	 1, IMB_NN_FLAGS_GENERAL},
+	{"device", 1, 0, "D", "cpu (default), cuda (the first GPU) or cuda:N;
+the same seed, "
+	 "device and settings give the
+same model bytes", set_device, NULL, T_NONE, 0, 0,
+	 IMB_NN_FLAGS_GENERAL},
+	{"precision", 1, 0, "P", "fp32 (default), tf32 or bf16: the arithmetic of
+matrix products "
+	 "and convolutions on a GPU
+(weights, gradients and loss stay float32)", set_precision,
+	 "precision", T_STR, F(precision), 0, IMB_NN_FLAGS_GENERAL},
 };
 #define NFLAGS ((int)(sizeof table / sizeof *table))
 static_assert(sizeof table / sizeof *table <= IMB_NN_FLAGS_MAX, "nn_flags: the table is full");

@@ -39,6 +39,10 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 int imb_nn_tool_train(imb_reader *r, imb_writer *w, const char *frame, int keep,
                       imb_nn_train_opts *o)
 {
+	if (o->device && imb_nn_set_backend(o->device) < 0)
+		return -1;
+	if (o->precision && imb_nn_set_precision(o->precision) < 0)
+		return -1;
 	imb_route_want want[3] = {{"dataset", frame, NULL, 0, NULL}};
 	int nwant = 1, wi = 0, wv = 0;
 	if (o->init)

@@ -23,6 +23,7 @@ void imb_nn_train_opts_init(imb_nn_train_opts *o)
 	o->batch = 128;
 	o->lr = -1;
 	o->schedule = "cosine";
+	o->precision = "fp32";
 	o->optimizer = IMB_NN_OPT_SGD;
 	o->momentum = 0.9;
 	o->weight_decay = -1;

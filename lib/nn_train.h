@@ -96,6 +96,8 @@ typedef struct {
 	imb_nn_aug_mode augment;   /* AUTO: crop-flip for images with H, W >= 16 */
 	uint64_t seed;
 	int threads;               /* 0: one per core */
+	const char *device;        /* "cpu" (NULL: the same), "cuda", "cuda:N" */
+	const char *precision;     /* "fp32" (NULL: the same), "tf32", "bf16" */
 	int freeze_backbone;       /* train the head only (params[head..P)) */
 	const char *checkpoint;    /* file, or NULL */
 	int checkpoint_every;      /* epochs, default 1 when checkpoint is set */

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "eval_agg.h"
 #include "evaluate.h"
+#include "nn_backend.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -33,6 +34,7 @@ static const char usage[] =
 	"                           attrs.config KEYS, the run count and the mean and\n"
 	"                           standard error of each metric (tsv by default)\n"
 	"  -o, --output FILE        write frames to FILE (appears only when complete)\n"
+	"      --device D           where networks run: cpu (default), cuda or cuda:N\n"
 	"  -q, --quiet              no progress on stderr\n"
 	"  -h, --help               show this help\n"
 	"  -V, --version            show the version\n"
@@ -120,11 +122,12 @@ int main(int argc, char **argv)
 		{"aggregate", required_argument, 0, 'a'},
 		{"output", required_argument, 0, 'o'},
 		{"quiet", no_argument, 0, 'q'},
+		{"device", required_argument, 0, 'D'},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
-	const char *on = NULL, *output = NULL, *agg = NULL;
+	const char *on = NULL, *output = NULL, *agg = NULL, *device = NULL;
 	int fmt = -1, metrics_only = 0, c;
 	imb_eval_opts eo = {.positive = 1};
 	double *ratios = NULL;
@@ -152,6 +155,7 @@ int main(int argc, char **argv)
 		case 'a': agg = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); break;
+		case 'D': device = optarg; break;
 		case 'h': imb_help(usage);
 		case 'V': imb_version();
 		default: imb_usage("unknown option");
@@ -172,6 +176,8 @@ int main(int argc, char **argv)
 		free_names(by, nby);
 		return rc;
 	}
+	if (device && imb_nn_set_backend(device) < 0)
+		imb_die(1, "%s", imb_error());
 	if (fmt < 0)
 		fmt = IMB_FMT_FRAMES;
 	if (fmt != IMB_FMT_FRAMES && (output || metrics_only))

@@ -48,6 +48,7 @@ static const char usage[] =
 	"  -s, --seed N             seed of the subset, start vectors, probes and\n"
 	"                           directions (default 1)\n"
 	"  -t, --threads N          threads (default 0: one per core)\n"
+	"      --device D           cpu (default), cuda or cuda:N\n"
 	"  -f, --format FMT         frames (default), tsv or json: text on stdout\n"
 	"  -o, --output FILE        write to FILE (appears only when complete)\n"
 	"  -q, --quiet              no progress on stderr\n"
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 		{"batch", required_argument, 0, 'b'},
 		{"seed", required_argument, 0, 's'},
 		{"threads", required_argument, 0, 't'},
+		{"device", required_argument, 0, 'D'},
 		{"format", required_argument, 0, 'f'},
 		{"output", required_argument, 0, 'o'},
 		{"quiet", no_argument, 0, 'q'},
@@ -101,7 +103,7 @@ int main(int argc, char **argv)
 	imb_hessian_opts o;
 	imb_hessian_defaults(&o);
 	o.seed = 1;
-	const char *frame = "train", *output = NULL;
+	const char *frame = "train", *output = NULL, *device = NULL;
 	const char **cls = NULL;
 	int ncls = 0, per_class = 0, fmt = IMB_FMT_FRAMES, threads = 0, c, probes_given = 0,
 	    curve_given = 0;
@@ -146,6 +148,7 @@ int main(int argc, char **argv)
 		case 'b': o.batch = (int)imb_arg_long("--batch", optarg, 1, 1 << 20); break;
 		case 's': o.seed = imb_arg_seed("--seed", optarg); break;
 		case 't': threads = (int)imb_arg_long("--threads", optarg, 0, 4096); break;
+		case 'D': device = optarg; break;
 		case 'f':
 			fmt = imb_arg_format("--format", optarg);
 			break;
@@ -169,6 +172,8 @@ int main(int argc, char **argv)
 	if (o.iters && o.top && o.iters < o.top)
 		imb_usage("--lanczos-steps %d: fewer than --top %d", o.iters, o.top);
 	o.report = report;
+	if (device && imb_nn_set_backend(device) < 0)
+		imb_die(1, "%s", imb_error());
 	imb_nn_be()->set_threads(threads);
 
 	/* every frame forwarded as it comes; the model and the samples kept */
