@@ -7,18 +7,26 @@ LIB_SRC   := $(wildcard lib/*.c)
 BUILD     ?= build
 BIN       ?= bin
 LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-# CUDA sources (lib/*.cu, the CUDA backend) join the library only where
-# nvcc is found; with none, or no nvcc, nothing below changes the build.
-# IMB_NN_CUDA makes nn_backend.c's reference to the CUDA table strong, so
-# a tool that uses the engine pulls it from libimb.a (a weak reference
-# does not pull an archive member).
+# The CUDA backend (lib/*.cu) joins the library where nvcc is found,
+# unless CUDA=0; with neither, nothing below changes the build. The
+# runtime is linked statically; cuBLAS and cuDNN are shared libraries,
+# needed only by the tools that run networks (--as-needed). A build
+# with the backend runs anywhere: without a usable GPU, --device cuda is
+# an error and the GPU tests are skipped. IMB_NN_CUDA makes
+# nn_backend.c's reference to the CUDA table strong, so a tool that uses
+# the engine pulls it from libimb.a (a weak reference does not pull an
+# archive member). NVCC_ARCH: Hopper (sm_90) and Ampere (sm_80) code,
+# plus PTX for newer cards.
+CUDA      ?= 1
 NVCC      ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
-CU_SRC    := $(if $(NVCC),$(wildcard lib/*.cu))
+NVCC_ARCH ?= -gencode=arch=compute_90,code=sm_90 -gencode=arch=compute_80,code=[sm_80,compute_80]
+CU_SRC    := $(if $(filter 1,$(CUDA)),$(if $(NVCC),$(wildcard lib/*.cu)))
 CU_OBJ    := $(CU_SRC:lib/%.cu=$(BUILD)/lib/%.cu.o)
 ifneq ($(CU_SRC),)
 CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(NVCC)))
 CPPFLAGS  += -DIMB_NN_CUDA
-LDLIBS    += -L$(CUDA_HOME)/lib64 -lcudart -lcublas -lcudnn -lstdc++
+LDLIBS    := -Wl,--as-needed $(LDLIBS) -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcudnn \
+             -ldl -lrt -lstdc++
 endif
 TOOL_SRC  := $(wildcard tools/imb-*.c)
 TOOLS     := $(TOOL_SRC:tools/%.c=$(BIN)/%)
@@ -43,7 +51,7 @@ $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) config.mk | $(DEPS_OK)
 
 $(BUILD)/lib/%.cu.o: lib/%.cu $(wildcard lib/*.h) config.mk
 	@mkdir -p $(@D)
-	$(NVCC) $(CPPFLAGS) -O3 -c -o $@ $<
+	$(NVCC) $(CPPFLAGS) -std=c++17 -O3 $(NVCC_ARCH) -Xcompiler -Wall -c -o $@ $<
 
 $(BUILD)/libimb.a: $(LIB_OBJ) $(CU_OBJ)
 	@rm -f $@
@@ -132,9 +140,9 @@ fuzz: $(FUZZERS)
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 .PHONY: asan
 asan: deps
-	$(MAKE) BUILD=build/asan BIN=build/asan/bin CFLAGS="$(ASAN_CFLAGS)" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+	$(MAKE) CUDA=0 BUILD=build/asan BIN=build/asan/bin CFLAGS="$(ASAN_CFLAGS)" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(MAKE) BUILD=build/asan BIN=build/asan/bin CFLAGS="$(ASAN_CFLAGS)" unit bats
+	  $(MAKE) CUDA=0 BUILD=build/asan BIN=build/asan/bin CFLAGS="$(ASAN_CFLAGS)" unit bats
 
 # ThreadSanitizer on the unit tests that run the engine's thread pool and
 # SMOTE's threads (build/tsan; OpenBLAS itself is not instrumented).
@@ -142,7 +150,7 @@ TSAN_CFLAGS := -O1 -g -fsanitize=thread
 TSAN_UNITS  := test_nn_layers test_nn_cpu test_nn_backend test_nn_optim test_nn_train test_nn_sam test_nn_hvp test_oversample
 .PHONY: tsan
 tsan: deps
-	$(MAKE) BUILD=build/tsan BIN=build/tsan/bin CFLAGS="$(TSAN_CFLAGS)" $(TSAN_UNITS:%=build/tsan/tests/%)
+	$(MAKE) CUDA=0 BUILD=build/tsan BIN=build/tsan/bin CFLAGS="$(TSAN_CFLAGS)" $(TSAN_UNITS:%=build/tsan/tests/%)
 	@for t in $(TSAN_UNITS); do echo "== tsan $$t"; \
 	  TSAN_OPTIONS=halt_on_error=1:exitcode=66 build/tsan/tests/$$t > build/tsan/$$t.log 2>&1 || \
 	    { tail -n 60 build/tsan/$$t.log; exit 1; }; tail -n 1 build/tsan/$$t.log; done

@@ -1,0 +1,181 @@
+/* test_nn_cuda.c: the engine on a GPU against the engine on the CPU,
+ * from the same weights and the same batches (test_nn_backend checks
+ * each op on its own; this checks them composed):
+ *   - the gradients of an MLP and of resnet20 (train-mode BN), per
+ *     parameter block, relative to the CPU's norm, in each precision;
+ *   - 20 SGD steps (momentum, weight decay) of each, the parameters and
+ *     BN running statistics after them;
+ *   - the same 20 steps twice on the GPU give the same bits.
+ * Where no GPU can be used (no CUDA backend in this build, no driver, no
+ * device) it says so and passes: CI has none; `make test-cuda` runs it
+ * on a machine that has one. */
+#include "check.h"
+#include "nn_backend.h"
+#include "nn_model.h"
+#include "nn_objective.h"
+#include "nn_optim.h"
+#include "nn_step.h"
+#include "rng.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+
+enum { N = 32, STEPS = 20 };
+
+typedef struct {
+	const char *arch;
+	int C, H, W, K;
+} net;
+
+static const net NETS[] = {
+	{ "mlp:64,32", 3, 8, 8, 10 },
+	{ "resnet20", 3, 32, 32, 10 },
+};
+
+/* relative difference ||a - b|| / max(||b||, tiny) over n floats */
+static double rel(const float *a, const float *b, size_t n)
+{
+	double d = 0, s = 0;
+	for (size_t i = 0; i < n; i++) {
+		d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+		s += (double)b[i] * b[i];
+	}
+	return sqrt(d) / (s > 1e-30 ? sqrt(s) : 1e-15);
+}
+
+typedef struct {
+	float *params, *bufs, *grads;   /* host */
+	size_t P, B;
+} result;
+
+static void result_free(result *r)
+{
+	free(r->params);
+	free(r->bufs);
+	free(r->grads);
+}
+
+/* On the current backend: a model from w0 (P) and bufs0 (B), the
+ * gradient of CE on batch 0, then steps SGD steps on batches s % 3. */
+static result run(const net *nt, const float *w0, const float *b0, const float *x,
+                  const int32_t *y, int steps)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	imb_nn_model *m = imb_nn_model_new(nt->arch, nt->C, nt->H, nt->W, nt->K);
+	size_t D = (size_t)nt->C * nt->H * nt->W;
+	be->upload(m->params, w0, m->P * sizeof(float));
+	be->upload(m->bufs, b0, m->B * sizeof(float));
+	float *xd = be->alloc(3 * N * D * sizeof(float));
+	int32_t *yd = be->alloc(3 * N * sizeof(int32_t));
+	be->upload(xd, x, 3 * N * D * sizeof(float));
+	be->upload(yd, y, 3 * N * sizeof(int32_t));
+	int64_t counts[16] = {0};
+	for (int i = 0; i < 3 * N; i++)
+		counts[y[i]]++;
+	imb_nn_objective ob;
+	imb_nn_optimizer opt;
+	CHECK(imb_nn_objective_xent(&ob, IMB_NN_LOSS_CE, nt->K, counts, 2, 1) == 0);
+	CHECK(imb_nn_optimizer_sgd(&opt, m->P, 0.05f, 0.9f, 5e-4f, 0) == 0);
+	imb_nn_step_ctx c = { m, &ob, &opt, 0, 0, be->alloc(N * (size_t)nt->K * sizeof(float)),
+	                      be->alloc(N * sizeof(float)), be->alloc(sizeof(float)) };
+	result r = { imb_xmalloc(m->P * sizeof(float)), imb_xmalloc(m->B * sizeof(float) + 4),
+	             imb_xmalloc(m->P * sizeof(float)), m->P, m->B };
+	/* the gradient at w0 */
+	imb_nn_model_zero_grad(m);
+	const float *z = imb_nn_model_forward(m, xd, N, IMB_NN_TRAIN);
+	ob.forward(&ob, c.dout, NULL, c.loss, z, yd, N);
+	imb_nn_model_backward(m, c.dout, 0);
+	be->download(r.grads, m->grads, m->P * sizeof(float));
+	/* back to w0 (the forward moved the running statistics), then steps */
+	be->upload(m->bufs, b0, m->B * sizeof(float));
+	for (int s = 0; s < steps; s++) {
+		imb_nn_batch b = { .n = N };
+		b.x = xd + (size_t)(s % 3) * N * D;
+		b.y = yd + (size_t)(s % 3) * N;
+		imb_nn_step_out so = {0};
+		CHECK(imb_nn_step_plain.run(NULL, &c, &b, 0.05f, &so) == 0);
+	}
+	be->download(r.params, m->params, m->P * sizeof(float));
+	be->download(r.bufs, m->bufs, m->B * sizeof(float));
+	be->free(c.dout);
+	be->free(c.losses);
+	be->free(c.loss);
+	be->free(xd);
+	be->free(yd);
+	imb_nn_optimizer_free(&opt);
+	imb_nn_objective_free(&ob);
+	imb_nn_model_free(m);
+	return r;
+}
+
+static void test_net(const net *nt)
+{
+	imb_rng r;
+	imb_rng_seed(&r, 7);
+	CHECK(imb_nn_set_backend("cpu") == 0);
+	imb_nn_model *m = imb_nn_model_new(nt->arch, nt->C, nt->H, nt->W, nt->K);
+	imb_nn_model_init(m, &r);
+	float *w0 = imb_xmalloc(m->P * sizeof(float)), *b0 = imb_xmalloc(m->B * sizeof(float) + 4);
+	m->be->download(w0, m->params, m->P * sizeof(float));
+	m->be->download(b0, m->bufs, m->B * sizeof(float));
+	imb_nn_model_free(m);
+	size_t D = (size_t)nt->C * nt->H * nt->W;
+	float *x = imb_xmalloc(3 * N * D * sizeof(float));
+	int32_t *y = imb_xmalloc(3 * N * sizeof(int32_t));
+	for (size_t i = 0; i < 3 * N * D; i++)
+		x[i] = (float)(2 * imb_rng_uniform(&r) - 1);
+	for (int i = 0; i < 3 * N; i++)
+		y[i] = (int32_t)imb_rng_below(&r, (uint64_t)nt->K);
+
+	result cpu = run(nt, w0, b0, x, y, STEPS);
+	static const char *const prec[] = { "fp32", "tf32", "bf16" };
+	/* bounds: float32 sums in another order; tf32 and bf16 round the
+	 * products' inputs to 10 and 7 bits of mantissa */
+	static const double gtol[] = { 1e-4, 1e-2, 5e-2 }, ptol[] = { 1e-3, 5e-2, 1e-1 };
+	for (int p = 0; p < 3; p++) {
+		CHECK(imb_nn_set_backend("cuda") == 0);
+		CHECK(imb_nn_set_precision(prec[p]) == 0);
+		result gpu = run(nt, w0, b0, x, y, STEPS);
+		double g = rel(gpu.grads, cpu.grads, cpu.P), w = rel(gpu.params, cpu.params, cpu.P);
+		double bb = rel(gpu.bufs, cpu.bufs, cpu.B);
+		printf("%-10s %s: gradient %.3g (bound %.0g); after %d SGD steps: parameters %.3g, "
+		       "running statistics %.3g (bound %.0g)\n", nt->arch, prec[p], g, gtol[p], STEPS,
+		       w, bb, ptol[p]);
+		CHECK(g <= gtol[p]);
+		CHECK(w <= ptol[p]);
+		CHECK(cpu.B == 0 || bb <= ptol[p]);
+		if (p == 0) {   /* the same settings twice: the same bits */
+			result again = run(nt, w0, b0, x, y, STEPS);
+			int same = !memcmp(again.params, gpu.params, cpu.P * sizeof(float)) &&
+			           !memcmp(again.bufs, gpu.bufs, cpu.B * sizeof(float)) &&
+			           !memcmp(again.grads, gpu.grads, cpu.P * sizeof(float));
+			printf("%-10s fp32: a second run gives %s bits\n", nt->arch,
+			       same ? "the same" : "OTHER");
+			CHECK(same);
+			result_free(&again);
+		}
+		result_free(&gpu);
+		CHECK(imb_nn_set_precision("fp32") == 0);
+	}
+	CHECK(imb_nn_set_backend("cpu") == 0);
+	result_free(&cpu);
+	free(w0);
+	free(b0);
+	free(x);
+	free(y);
+}
+
+int main(void)
+{
+	if (imb_nn_set_backend("cuda") < 0) {
+		printf("test_nn_cuda: skipped: %s\n", imb_error());
+		CHECK_DONE();
+	}
+	CHECK(imb_nn_set_backend("cpu") == 0);
+	CHECK(imb_nn_set_precision("bf16") == -1);    /* the CPU computes in float32 */
+	CHECK_HAS(imb_error(), "float32");
+	for (size_t k = 0; k < IMB_LEN(NETS); k++)
+		test_net(&NETS[k]);
+	CHECK_DONE();
+}
