@@ -1,0 +1,836 @@
+/* nn_backend_cuda.cu: the CUDA backend's table, start-up and own kernels.
+ *
+ * This file holds the global state (device, stream, cuBLAS and cuDNN
+ * handles, the shared workspace), init, memory (alloc, upload, hold,
+ * ...), and every op that is not a library call: elementwise ops,
+ * pooling, the softmax cross-entropy loss, the epoch tally, the
+ * optimiser steps, the reductions dot and sqnorm, the Philox fill and
+ * the data ops (gather, crop, flip, normalize). gemm, convolution and
+ * batch norm live in nn_cuda_dnn.cu (see nn_cuda.h).
+ *
+ * Every result is deterministic: no float atomics, and each reduction
+ * adds in an order fixed by the sizes alone. Elementwise ops and the
+ * optimiser steps round each operation as the CPU backend does
+ * (explicit __fmul_rn/__fadd_rn, so nothing is fused into an FMA), and
+ * so give the CPU's bits; so do sum_rows, the pooling ops, dot and
+ * fill_normal. The loss uses the device's exp/log/pow, which may differ
+ * from glibc's in the last bit. */
+#include "nn_cuda.h"
+#include "cli.h"
+#include "philox.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+
+imb_cuda_state imb_cuda = { .ordinal = -1, .stream = NULL, .blas = NULL, .dnn = NULL,
+                            .sms = 0, .ws = NULL, .ws_bytes = 0 };
+
+#define THREADS 256                  /* threads per block, a power of 2 */
+#define FULL_MASK 0xffffffffu
+
+/* launch on the op stream and check the launch */
+#define LAUNCH(kern, blocks, threads, ...) do { \
+	kern<<<(blocks), (threads), 0, imb_cuda.stream>>>(__VA_ARGS__); \
+	IMB_CUDA_LAUNCHED(); } while (0)
+
+/* blocks for a grid-stride loop over n items (n > 0) */
+static unsigned grid(size_t n)
+{
+	size_t b = (n + THREADS - 1) / THREADS, cap = 8 * (size_t)(imb_cuda.sms > 0 ? imb_cuda.sms : 1);
+	return (unsigned)(b < cap ? b : cap);
+}
+
+#define GRID_LOOP(i, n) \
+	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n); \
+	     i += (size_t)gridDim.x * blockDim.x)
+
+/* ---------------------------------------------------------------- */
+/* state, errors, workspace */
+
+void imb_cuda_fail(const char *what, const char *msg)
+{
+	imb_die(1, "cuda: %s: %s", what, msg);
+}
+
+static void *dev_alloc(size_t bytes)
+{
+	void *p = NULL;
+	cudaError_t e = cudaMalloc(&p, bytes ? bytes : 1);
+	if (e != cudaSuccess) {
+		char m[160];
+		snprintf(m, sizeof m, "%s (%.3f GiB)", cudaGetErrorString(e),
+		         bytes / (1024.0 * 1024.0 * 1024.0));
+		imb_cuda_fail("cudaMalloc", m);
+	}
+	return p;
+}
+
+void *imb_cuda_workspace(size_t bytes)
+{
+	if (bytes <= imb_cuda.ws_bytes)
+		return imb_cuda.ws;
+	if (imb_cuda.ws) {
+		IMB_CUDA_CHECK(cudaStreamSynchronize(imb_cuda.stream));
+		IMB_CUDA_CHECK(cudaFree(imb_cuda.ws));
+		imb_cuda.ws = NULL;
+		imb_cuda.ws_bytes = 0;
+	}
+	imb_cuda.ws = dev_alloc(bytes);
+	imb_cuda.ws_bytes = bytes;
+	return imb_cuda.ws;
+}
+
+/* ---------------------------------------------------------------- */
+/* start-up */
+
+static int cuda_init(int ordinal)
+{
+	if (imb_cuda.ordinal >= 0) {
+		if (ordinal == imb_cuda.ordinal)
+			return 0;
+		return imb_seterr("device cuda:%d: the CUDA backend already runs on cuda:%d",
+		                  ordinal, imb_cuda.ordinal);
+	}
+	int count = 0;
+	cudaError_t e = cudaGetDeviceCount(&count);
+	if (e != cudaSuccess || count == 0) {
+		cudaGetLastError();
+		const char *why = e == cudaSuccess || e == cudaErrorNoDevice ? "no CUDA device found" :
+		                  e == cudaErrorInsufficientDriver ?
+		                  "the NVIDIA driver is missing or older than this CUDA runtime" :
+		                  cudaGetErrorString(e);
+		return imb_seterr("device cuda: no usable GPU (%s)", why);
+	}
+	if (ordinal < 0 || ordinal >= count)
+		return imb_seterr("device cuda:%d: this machine has %d GPU%s", ordinal, count,
+		                  count == 1 ? "" : "s");
+	cudaStream_t stream = NULL;
+	cublasHandle_t blas = NULL;
+	cudnnHandle_t dnn = NULL;
+	int sms = 0;
+	cublasStatus_t be;
+	cudnnStatus_t de;
+	if ((e = cudaSetDevice(ordinal)) != cudaSuccess ||
+	    (e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)) != cudaSuccess ||
+	    (e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, ordinal)) != cudaSuccess) {
+		cudaGetLastError();
+		if (stream)
+			cudaStreamDestroy(stream);
+		return imb_seterr("device cuda:%d: no usable GPU (%s)", ordinal, cudaGetErrorString(e));
+	}
+	if ((be = cublasCreate(&blas)) != CUBLAS_STATUS_SUCCESS ||
+	    (be = cublasSetStream(blas, stream)) != CUBLAS_STATUS_SUCCESS) {
+		if (blas)
+			cublasDestroy(blas);
+		cudaStreamDestroy(stream);
+		return imb_seterr("device cuda:%d: cuBLAS (libcublas) did not start: %s", ordinal,
+		                  cublasGetStatusString(be));
+	}
+	if ((de = cudnnCreate(&dnn)) != CUDNN_STATUS_SUCCESS ||
+	    (de = cudnnSetStream(dnn, stream)) != CUDNN_STATUS_SUCCESS) {
+		if (dnn)
+			cudnnDestroy(dnn);
+		cublasDestroy(blas);
+		cudaStreamDestroy(stream);
+		return imb_seterr("device cuda:%d: cuDNN (libcudnn) did not start: %s", ordinal,
+		                  cudnnGetErrorString(de));
+	}
+	imb_cuda.stream = stream;
+	imb_cuda.blas = blas;
+	imb_cuda.dnn = dnn;
+	imb_cuda.sms = sms;
+	imb_cuda.ordinal = ordinal;
+	return 0;
+}
+
+/* the GPU needs no host threads */
+static void cuda_set_threads(int n)
+{
+	(void)n;
+}
+
+/* ---------------------------------------------------------------- */
+/* memory */
+
+void *imb_nn_cuda_alloc(size_t bytes)
+{
+	return dev_alloc(bytes);
+}
+
+void imb_nn_cuda_free(void *p)
+{
+	if (p)
+		IMB_CUDA_CHECK(cudaFree(p));
+}
+
+/* from pageable memory the copy is staged before the call returns, so
+ * src may change afterwards */
+void imb_nn_cuda_upload(void *dst, const void *src, size_t bytes)
+{
+	if (bytes)
+		IMB_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, imb_cuda.stream));
+}
+
+void imb_nn_cuda_download(void *dst, const void *src, size_t bytes)
+{
+	if (!bytes)
+		return;
+	IMB_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, imb_cuda.stream));
+	IMB_CUDA_CHECK(cudaStreamSynchronize(imb_cuda.stream));
+}
+
+void imb_nn_cuda_copy(void *dst, const void *src, size_t bytes)
+{
+	if (bytes)
+		IMB_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, imb_cuda.stream));
+}
+
+void imb_nn_cuda_zero(float *x, size_t n)
+{
+	if (n)
+		IMB_CUDA_CHECK(cudaMemsetAsync(x, 0, n * sizeof(float), imb_cuda.stream));
+}
+
+const void *imb_nn_cuda_hold(const void *host, size_t bytes)
+{
+	void *p = dev_alloc(bytes);
+	if (bytes)
+		IMB_CUDA_CHECK(cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice));
+	return p;
+}
+
+void imb_nn_cuda_release(const void *p)
+{
+	if (p) {
+		/* ops on the stream may still read it */
+		IMB_CUDA_CHECK(cudaStreamSynchronize(imb_cuda.stream));
+		IMB_CUDA_CHECK(cudaFree((void *)p));
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* elementwise ops, each rounded as the CPU rounds it */
+
+static __global__ void k_relu(float *out, const float *inp, size_t n)
+{
+	GRID_LOOP(i, n) {
+		float v = inp[i];
+		out[i] = v > 0 ? v : 0.0f;
+	}
+}
+
+static __global__ void k_relu_back(float *dinp, const float *dout, const float *out, size_t n)
+{
+	GRID_LOOP(i, n)
+		dinp[i] = __fadd_rn(dinp[i], out[i] > 0 ? dout[i] : 0.0f);
+}
+
+static __global__ void k_add(float *out, const float *a, const float *b, size_t n)
+{
+	GRID_LOOP(i, n)
+		out[i] = __fadd_rn(a[i], b[i]);
+}
+
+static __global__ void k_axpy(float *y, float alpha, const float *x, size_t n)
+{
+	GRID_LOOP(i, n)
+		y[i] = __fadd_rn(y[i], __fmul_rn(alpha, x[i]));
+}
+
+static __global__ void k_mul(float *out, const float *a, const float *b, size_t n)
+{
+	GRID_LOOP(i, n)
+		out[i] = __fmul_rn(a[i], b[i]);
+}
+
+static __global__ void k_mul_acc(float *y, const float *a, const float *b, size_t n)
+{
+	GRID_LOOP(i, n)
+		y[i] = __fadd_rn(y[i], __fmul_rn(a[i], b[i]));
+}
+
+static __global__ void k_scale(float *x, float alpha, size_t n)
+{
+	GRID_LOOP(i, n)
+		x[i] = __fmul_rn(x[i], alpha);
+}
+
+static __global__ void k_add_bias(float *out, const float *inp, const float *b, size_t n, int Cn)
+{
+	GRID_LOOP(i, n) {
+		float bj = b[i % Cn];
+		out[i] = inp ? __fadd_rn(inp[i], bj) : bj;
+	}
+}
+
+/* column j: blocks of 8 rows summed in float in row order, each block
+ * added into a double (the CPU's order) */
+static __global__ void k_sum_rows(float *db, const float *dout, int R, int Cn)
+{
+	GRID_LOOP(j, (size_t)Cn) {
+		double s = 0;
+		for (int r0 = 0; r0 < R; r0 += 8) {
+			int r1 = R - r0 < 8 ? R : r0 + 8;
+			float f = dout[(size_t)r0 * Cn + j];
+			for (int r = r0 + 1; r < r1; r++)
+				f = __fadd_rn(f, dout[(size_t)r * Cn + j]);
+			s = __dadd_rn(s, (double)f);
+		}
+		db[j] = __fadd_rn(db[j], (float)s);
+	}
+}
+
+void imb_nn_cuda_relu_forward(float *out, const float *inp, size_t n)
+{
+	if (n)
+		LAUNCH(k_relu, grid(n), THREADS, out, inp, n);
+}
+
+void imb_nn_cuda_relu_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+	if (n)
+		LAUNCH(k_relu_back, grid(n), THREADS, dinp, dout, out, n);
+}
+
+void imb_nn_cuda_add(float *out, const float *a, const float *b, size_t n)
+{
+	if (n)
+		LAUNCH(k_add, grid(n), THREADS, out, a, b, n);
+}
+
+void imb_nn_cuda_axpy(float *y, float alpha, const float *x, size_t n)
+{
+	if (n)
+		LAUNCH(k_axpy, grid(n), THREADS, y, alpha, x, n);
+}
+
+void imb_nn_cuda_mul(float *out, const float *a, const float *b, size_t n)
+{
+	if (n)
+		LAUNCH(k_mul, grid(n), THREADS, out, a, b, n);
+}
+
+void imb_nn_cuda_mul_acc(float *y, const float *a, const float *b, size_t n)
+{
+	if (n)
+		LAUNCH(k_mul_acc, grid(n), THREADS, y, a, b, n);
+}
+
+void imb_nn_cuda_scale(float *x, float alpha, size_t n)
+{
+	if (n)
+		LAUNCH(k_scale, grid(n), THREADS, x, alpha, n);
+}
+
+void imb_nn_cuda_add_bias(float *out, const float *inp, const float *b, int R, int Cn)
+{
+	size_t n = (size_t)R * Cn;
+	if (n)
+		LAUNCH(k_add_bias, grid(n), THREADS, out, inp, b, n, Cn);
+}
+
+void imb_nn_cuda_sum_rows(float *db, const float *dout, int R, int Cn)
+{
+	if (Cn > 0)
+		LAUNCH(k_sum_rows, grid((size_t)Cn), THREADS, db, dout, R, Cn);
+}
+
+/* ---------------------------------------------------------------- */
+/* pooling */
+
+/* one thread per output; the first largest value wins, a NaN at once */
+static __global__ void k_maxpool(float *out, int32_t *argmax, const float *inp, int C, int H, int W,
+                          int K, int stride, int pad, int OH, int OW, size_t n)
+{
+	GRID_LOOP(o, n) {
+		int ow = (int)(o % OW), oh = (int)(o / OW % OH);
+		const float *x = inp + o / ((size_t)OH * OW) * H * W;
+		float best = -INFINITY;
+		int32_t at = -1;
+		for (int kh = 0; kh < K; kh++) {
+			int ih = oh * stride - pad + kh;
+			if (ih < 0 || ih >= H)
+				continue;
+			for (int kw = 0; kw < K; kw++) {
+				int iw = ow * stride - pad + kw;
+				if (iw < 0 || iw >= W)
+					continue;
+				float v = x[ih * W + iw];
+				if (at < 0 || v > best || isnan(v)) {
+					best = v;
+					at = ih * W + iw;
+					if (isnan(v))
+						goto done;
+				}
+			}
+		}
+	done:
+		out[o] = best;
+		argmax[o] = at;
+	}
+	(void)C;
+}
+
+/* one thread per (n,c) plane, its outputs in order: windows may overlap,
+ * and then the sums into an input element keep the CPU's order */
+static __global__ void k_maxpool_back(float *dinp, const float *dout, const int32_t *argmax,
+                               size_t planes, int HW, int OHW)
+{
+	GRID_LOOP(p, planes) {
+		float *d = dinp + p * HW;
+		const float *g = dout + p * OHW;
+		const int32_t *a = argmax + p * OHW;
+		for (int i = 0; i < OHW; i++) {
+			int32_t at = a[i];
+			if (at >= 0)
+				d[at] = __fadd_rn(d[at], g[i]);
+		}
+	}
+}
+
+static __global__ void k_avgpool(float *out, const float *inp, int NC, int HW)
+{
+	GRID_LOOP(p, (size_t)NC) {
+		const float *x = inp + p * HW;
+		double s = 0;
+		for (int i = 0; i < HW; i++)
+			s = __dadd_rn(s, (double)x[i]);
+		out[p] = (float)__ddiv_rn(s, (double)HW);
+	}
+}
+
+static __global__ void k_avgpool_back(float *dinp, const float *dout, size_t n, int HW)
+{
+	GRID_LOOP(i, n)
+		dinp[i] = __fadd_rn(dinp[i], __fdiv_rn(dout[i / HW], (float)HW));
+}
+
+void imb_nn_cuda_maxpool_forward(float *out, int32_t *argmax, const float *inp, int N, int C,
+                                 int H, int W, int K, int stride, int pad)
+{
+	int OH = (H + 2 * pad - K) / stride + 1, OW = (W + 2 * pad - K) / stride + 1;
+	size_t n = (size_t)N * C * OH * OW;
+	if (n)
+		LAUNCH(k_maxpool, grid(n), THREADS, out, argmax, inp, C, H, W, K, stride, pad,
+		       OH, OW, n);
+}
+
+void imb_nn_cuda_maxpool_backward(float *dinp, const float *dout, const int32_t *argmax,
+                                  int N, int C, int H, int W, int OH, int OW)
+{
+	size_t planes = (size_t)N * C;
+	if (planes && OH > 0 && OW > 0)
+		LAUNCH(k_maxpool_back, grid(planes), THREADS, dinp, dout, argmax, planes, H * W,
+		       OH * OW);
+}
+
+void imb_nn_cuda_avgpool_forward(float *out, const float *inp, int NC, int HW)
+{
+	if (NC > 0)
+		LAUNCH(k_avgpool, grid((size_t)NC), THREADS, out, inp, NC, HW);
+}
+
+void imb_nn_cuda_avgpool_backward(float *dinp, const float *dout, int NC, int HW)
+{
+	size_t n = (size_t)NC * HW;
+	if (n)
+		LAUNCH(k_avgpool_back, grid(n), THREADS, dinp, dout, n, HW);
+}
+
+/* ---------------------------------------------------------------- */
+/* fixed-order sums in one block */
+
+/* the block's values summed by a fixed tree (blockDim.x == THREADS);
+ * every thread gets the sum */
+static __device__ double block_sum(double v)
+{
+	__shared__ double sh[THREADS];
+	sh[threadIdx.x] = v;
+	__syncthreads();
+	for (int s = THREADS / 2; s > 0; s >>= 1) {
+		if ((int)threadIdx.x < s)
+			sh[threadIdx.x] = __dadd_rn(sh[threadIdx.x], sh[threadIdx.x + s]);
+		__syncthreads();
+	}
+	double r = sh[0];
+	__syncthreads();
+	return r;
+}
+
+/* ---------------------------------------------------------------- */
+/* softmax cross-entropy family: one thread per sample, in double, the
+ * CPU's formulas and order (see imb_nn_cpu_xent) */
+
+/* z'_j = scale (z_j + adjust_j - [j == t] margin_t) */
+static __device__ double xent_z(const float *z, int j, int t, const imb_nn_xent &c)
+{
+	double v = (double)z[j];
+	if (c.adjust)
+		v = __dadd_rn(v, (double)c.adjust[j]);
+	if (c.margin && j == t)
+		v = __dadd_rn(v, -(double)c.margin[t]);
+	return __dmul_rn((double)c.scale, v);
+}
+
+/* norm[0] = 1 / sum_i weight_{y_i} (0 when that is not positive) */
+static __global__ void k_xent_norm(double *norm, const int32_t *y, int N, const float *weight)
+{
+	double s = 0;
+	for (int i = threadIdx.x; i < N; i += THREADS)
+		s = __dadd_rn(s, weight ? (double)weight[y[i]] : 1.0);
+	s = block_sum(s);
+	if (threadIdx.x == 0)
+		norm[0] = s > 0 ? __ddiv_rn(1.0, s) : 0.0;
+}
+
+/* wl[i] = weight_y l_i (for the batch loss); dlogits and losses when asked */
+static __global__ void k_xent(float *dlogits, float *losses, double *wl, const double *norm,
+                       const float *logits, const int32_t *y, int N, imb_nn_xent c)
+{
+	int K = c.K;
+	double gamma = c.gamma, scale = c.scale;
+	GRID_LOOP(i, (size_t)N) {
+		const float *z = logits + i * K;
+		int t = y[i];
+		double zmax = -INFINITY;
+		for (int j = 0; j < K; j++) {
+			double v = xent_z(z, j, t, c);
+			if (v > zmax)
+				zmax = v;
+		}
+		double s = 0;
+		for (int j = 0; j < K; j++)
+			s = __dadd_rn(s, exp(__dadd_rn(xent_z(z, j, t, c), -zmax)));
+		double zt = __dadd_rn(xent_z(z, t, t, c), -zmax);
+		double logp = __dadd_rn(zt, -log(s));
+		double w = c.weight ? (double)c.weight[t] : 1.0;
+		double l = __dmul_rn(-logp, gamma != 0 ? pow(__dadd_rn(1.0, -exp(logp)), gamma) : 1.0);
+		if (losses)
+			losses[i] = (float)l;
+		if (wl)
+			wl[i] = __dmul_rn(w, l);
+		if (!dlogits)
+			continue;
+		double pt = __ddiv_rn(exp(zt), s), cc = 1;
+		if (gamma != 0) {
+			double q = __dadd_rn(1.0, -pt);
+			cc = pow(q, gamma);
+			if (q > 0)
+				cc = __dadd_rn(cc, -__dmul_rn(__dmul_rn(__dmul_rn(gamma, pow(q, gamma - 1)),
+				                                        pt), log(pt)));
+		}
+		double k = __dmul_rn(__dmul_rn(__dmul_rn(w, norm[0]), scale), cc);
+		float *dz = dlogits + i * K;
+		for (int j = 0; j < K; j++) {
+			double p = __ddiv_rn(exp(__dadd_rn(xent_z(z, j, t, c), -zmax)), s);
+			dz[j] = (float)__dmul_rn(k, j == t ? __dadd_rn(p, -1.0) : p);
+		}
+	}
+}
+
+/* loss[0] = sum_i wl[i] * norm, the sum in a fixed order */
+static __global__ void k_xent_loss(float *loss, const double *wl, const double *norm, int N)
+{
+	double s = 0;
+	for (int i = threadIdx.x; i < N; i += THREADS)
+		s = __dadd_rn(s, wl[i]);
+	s = block_sum(s);
+	if (threadIdx.x == 0)
+		loss[0] = (float)__dmul_rn(s, norm[0]);
+}
+
+void imb_nn_cuda_xent(float *dlogits, float *losses, float *loss, const float *logits,
+                      const int32_t *y, int N, const imb_nn_xent *cfg)
+{
+	if (!dlogits && !losses && !loss)
+		return;
+	/* workspace: the normaliser, then N weighted losses */
+	double *norm = (double *)imb_cuda_workspace((1 + (size_t)(N > 0 ? N : 0)) * sizeof(double));
+	double *wl = loss ? norm + 1 : NULL;
+	if (dlogits || loss)
+		LAUNCH(k_xent_norm, 1, THREADS, norm, y, N, cfg->weight);
+	if (N > 0)
+		LAUNCH(k_xent, grid((size_t)N), THREADS, dlogits, losses, wl, norm, logits, y, N, *cfg);
+	if (loss)
+		LAUNCH(k_xent_loss, 1, THREADS, loss, wl, norm, N);
+}
+
+/* ---------------------------------------------------------------- */
+/* the epoch tally: one block; thread 0 the totals, thread k (strided)
+ * class k's samples in order */
+
+static __global__ void k_tally(double *acc, const float *loss, const float *losses,
+                        const float *logits, const int32_t *y, int n, int K)
+{
+	double l0 = loss ? (double)loss[0] : 0.0;
+	if (threadIdx.x == 0) {
+		double s = 0;
+		if (losses)
+			for (int i = 0; i < n; i++)
+				s = __dadd_rn(s, (double)losses[i]);
+		else
+			s = __dmul_rn((double)n, l0);
+		acc[0] = __dadd_rn(acc[0], s);
+		if (loss && !isfinite(loss[0]))
+			acc[1] = __dadd_rn(acc[1], 1.0);
+		acc[2] = __dadd_rn(acc[2], (double)n);
+	}
+	if (!logits || !y)
+		return;
+	for (int k = threadIdx.x; k < K; k += blockDim.x) {
+		double hit = acc[3 + k], sum = acc[3 + K + k], cnt = acc[3 + 2 * K + k];
+		for (int i = 0; i < n; i++) {
+			if (y[i] != k)
+				continue;
+			const float *z = logits + (size_t)i * K;
+			int best = 0;
+			for (int j = 1; j < K; j++)
+				if (z[j] > z[best])
+					best = j;
+			hit = __dadd_rn(hit, best == k ? 1.0 : 0.0);
+			sum = __dadd_rn(sum, losses ? (double)losses[i] : l0);
+			cnt = __dadd_rn(cnt, 1.0);
+		}
+		acc[3 + k] = hit;
+		acc[3 + K + k] = sum;
+		acc[3 + 2 * K + k] = cnt;
+	}
+}
+
+void imb_nn_cuda_tally(double *acc, const float *loss, const float *losses,
+                       const float *logits, const int32_t *y, int n, int K)
+{
+	LAUNCH(k_tally, 1, THREADS, acc, loss, losses, logits, y, n > 0 ? n : 0, K);
+}
+
+/* ---------------------------------------------------------------- */
+/* optimiser steps: the CPU's float arithmetic, operation by operation */
+
+/* mode 0: no momentum, 1: first step (buf = g), 2: buf = mom buf + (1 - damp) g */
+static __global__ void k_sgd(float *p, float *buf, const float *grad, size_t n, float lr, float mom,
+                      float omd, float wd, int has_wd, int mode, int nest)
+{
+	GRID_LOOP(i, n) {
+		float g = grad[i], pi = p[i];
+		if (has_wd)
+			g = __fadd_rn(g, __fmul_rn(wd, pi));
+		if (mode) {
+			float b = mode == 1 ? g : __fadd_rn(__fmul_rn(mom, buf[i]), __fmul_rn(omd, g));
+			buf[i] = b;
+			g = nest ? __fadd_rn(g, __fmul_rn(mom, b)) : b;
+		}
+		p[i] = __fsub_rn(pi, __fmul_rn(lr, g));
+	}
+}
+
+static __global__ void k_adamw(float *p, float *m, float *v, const float *grad, size_t n,
+                        float decay, float b1, float omb1, float b2, float omb2,
+                        float bc2_sqrt, float step_size, float eps)
+{
+	GRID_LOOP(i, n) {
+		float g = grad[i];
+		float pi = __fmul_rn(p[i], decay);
+		float mi = __fadd_rn(__fmul_rn(b1, m[i]), __fmul_rn(omb1, g));
+		float vi = __fadd_rn(__fmul_rn(b2, v[i]), __fmul_rn(__fmul_rn(omb2, g), g));
+		m[i] = mi;
+		v[i] = vi;
+		float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), bc2_sqrt), eps);
+		p[i] = __fsub_rn(pi, __fdiv_rn(__fmul_rn(step_size, mi), denom));
+	}
+}
+
+void imb_nn_cuda_sgd_step(float *param, float *buf, const float *grad, size_t P,
+                          const imb_nn_sgd_hp *hp, int first)
+{
+	if (!P)
+		return;
+	float mom = hp->momentum, wd = hp->weight_decay;
+	float omd = 1.0f - hp->dampening;
+	int mode = mom == 0 ? 0 : first ? 1 : 2;
+	LAUNCH(k_sgd, grid(P), THREADS, param, buf, grad, P, hp->lr, mom, omd, wd, wd != 0, mode,
+	       hp->nesterov != 0);
+}
+
+void imb_nn_cuda_adamw_step(float *param, float *m, float *v, const float *grad, size_t P,
+                            const imb_nn_adamw_hp *hp)
+{
+	if (!P)
+		return;
+	/* the host side as the CPU computes it */
+	double bc1 = 1 - pow(hp->beta1, (double)hp->step);
+	double bc2 = 1 - pow(hp->beta2, (double)hp->step);
+	float step_size = (float)(hp->lr / bc1);
+	float bc2_sqrt = (float)sqrt(bc2);
+	float lrwd = hp->lr * hp->weight_decay;
+	float decay = 1 - lrwd;
+	LAUNCH(k_adamw, grid(P), THREADS, param, m, v, grad, P, decay, hp->beta1, 1 - hp->beta1,
+	       hp->beta2, 1 - hp->beta2, bc2_sqrt, step_size, hp->eps);
+}
+
+/* ---------------------------------------------------------------- */
+/* dot and sqnorm: the CPU's order. Blocks of RED_BLOCK elements; four
+ * consecutive threads are the CPU's four lanes of one block (lane j sums
+ * the products of elements j mod 4 in order), combined as (l0 + l1) +
+ * (l2 + l3), then the block's last n mod 4 elements in order; the block
+ * sums are added in block order by one thread. */
+#define RED_BLOCK 4096
+
+static __global__ void k_dot_blocks(double *part, const float *a, const float *b, size_t n, size_t nb)
+{
+	size_t g = blockIdx.x * (size_t)blockDim.x + threadIdx.x, k = g / 4;
+	int lane = (int)(g % 4);
+	size_t i0 = k * RED_BLOCK, m = 0, m4 = 0;
+	double l = 0;
+	if (k < nb) {
+		m = n - i0 < RED_BLOCK ? n - i0 : RED_BLOCK;
+		m4 = m & ~(size_t)3;
+		for (size_t i = i0 + lane; i < i0 + m4; i += 4)
+			l = __dadd_rn(l, __dmul_rn((double)a[i], (double)b[i]));
+	}
+	/* every lane of the warp takes part in the shuffles */
+	double l1 = __shfl_sync(FULL_MASK, l, 1, 4);
+	double l2 = __shfl_sync(FULL_MASK, l, 2, 4);
+	double l3 = __shfl_sync(FULL_MASK, l, 3, 4);
+	if (k >= nb || lane)
+		return;
+	double s = __dadd_rn(__dadd_rn(l, l1), __dadd_rn(l2, l3));
+	for (size_t i = i0 + m4; i < i0 + m; i++)
+		s = __dadd_rn(s, __dmul_rn((double)a[i], (double)b[i]));
+	part[k] = s;
+}
+
+static __global__ void k_dot_total(double *out, const double *part, size_t nb)
+{
+	double s = 0;
+	for (size_t k = 0; k < nb; k++)
+		s = __dadd_rn(s, part[k]);
+	out[0] = s;
+}
+
+double imb_nn_cuda_dot(const float *a, const float *b, size_t n)
+{
+	if (!n)
+		return 0;
+	size_t nb = (n + RED_BLOCK - 1) / RED_BLOCK;
+	double *part = (double *)imb_cuda_workspace((nb + 1) * sizeof(double)), s;
+	LAUNCH(k_dot_blocks, (unsigned)((4 * nb + THREADS - 1) / THREADS), THREADS, part, a, b, n, nb);
+	LAUNCH(k_dot_total, 1, 1, part + nb, part, nb);
+	imb_nn_cuda_download(&s, part + nb, sizeof s);
+	return s;
+}
+
+double imb_nn_cuda_sqnorm(const float *x, size_t n)
+{
+	return imb_nn_cuda_dot(x, x, n);
+}
+
+/* ---------------------------------------------------------------- */
+/* Philox normal fill: one thread per pair of elements (one Philox block) */
+
+static __global__ void k_fill_normal(float *x, size_t n, double mean, double std, uint64_t seed,
+                              uint64_t counter)
+{
+	GRID_LOOP(b, (n + 1) / 2) {
+		double z[2];
+		imb_philox_normal2(z, seed, counter, b);
+		x[2 * b] = imb_philox_affine(mean, std, z[0]);
+		if (2 * b + 1 < n)
+			x[2 * b + 1] = imb_philox_affine(mean, std, z[1]);
+	}
+}
+
+void imb_nn_cuda_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed,
+                             uint64_t counter)
+{
+	if (n)
+		LAUNCH(k_fill_normal, grid((n + 1) / 2), THREADS, x, n, (double)mean, (double)std,
+		       seed, counter);
+}
+
+/* ---------------------------------------------------------------- */
+/* data ops */
+
+static __global__ void k_gather(float *out, const void *src, int u8, const int64_t *idx, size_t total,
+                         size_t D)
+{
+	GRID_LOOP(e, total) {
+		size_t i = e / D, d = e % D, at = (size_t)idx[i] * D + d;
+		out[e] = u8 ? (float)((const uint8_t *)src)[at] : ((const float *)src)[at];
+	}
+}
+
+/* out[i,c,y,x] = inp[i,c,y+dy-pad,x+dx-pad], 0 outside */
+static __global__ void k_crop(float *out, const float *inp, const float *draw, size_t total, int C,
+                       int H, int W, int pad)
+{
+	GRID_LOOP(e, total) {
+		int x = (int)(e % W), y = (int)(e / W % H);
+		size_t plane = e / ((size_t)H * W), i = plane / C;
+		int sy = y + (int)draw[2 * i] - pad, sx = x + (int)draw[2 * i + 1] - pad;
+		out[e] = sy >= 0 && sy < H && sx >= 0 && sx < W ?
+		         inp[(plane * H + sy) * W + sx] : 0.0f;
+	}
+}
+
+static __global__ void k_flip(float *out, const float *inp, const float *draw, size_t total, int CHW,
+                       int W)
+{
+	GRID_LOOP(e, total) {
+		int x = (int)(e % W);
+		size_t row = e - x;
+		out[e] = draw[e / CHW] != 0 ? inp[row + (W - 1 - x)] : inp[e];
+	}
+}
+
+static __global__ void k_normalize(float *out, const float *inp, const float *mean, const float *std,
+                            float scale, size_t total, int C, int HW)
+{
+	GRID_LOOP(e, total) {
+		int c = (int)(e / HW % C);
+		float is = __fdiv_rn(1.0f, std[c]);
+		out[e] = __fmul_rn(__fsub_rn(__fmul_rn(inp[e], scale), mean[c]), is);
+	}
+}
+
+void imb_nn_cuda_gather(float *out, const void *src, int u8, const int64_t *idx, int n, size_t D)
+{
+	size_t total = (size_t)(n > 0 ? n : 0) * D;
+	if (total)
+		LAUNCH(k_gather, grid(total), THREADS, out, src, u8, idx, total, D);
+}
+
+void imb_nn_cuda_crop(float *out, const float *inp, const float *draw, int n, int C, int H,
+                      int W, int pad)
+{
+	size_t total = (size_t)(n > 0 ? n : 0) * C * H * W;
+	if (total)
+		LAUNCH(k_crop, grid(total), THREADS, out, inp, draw, total, C, H, W, pad);
+}
+
+void imb_nn_cuda_flip(float *out, const float *inp, const float *draw, int n, int C, int H,
+                      int W)
+{
+	size_t total = (size_t)(n > 0 ? n : 0) * C * H * W;
+	if (total)
+		LAUNCH(k_flip, grid(total), THREADS, out, inp, draw, total, C * H * W, W);
+}
+
+void imb_nn_cuda_normalize(float *out, const float *inp, const float *mean, const float *std,
+                           float scale, int n, int C, int HW)
+{
+	size_t total = (size_t)(n > 0 ? n : 0) * C * HW;
+	if (total)
+		LAUNCH(k_normalize, grid(total), THREADS, out, inp, mean, std, scale, total, C, HW);
+}
+
+/* ---------------------------------------------------------------- */
+/* the table */
+
+#define CUDA_OP_(name, ret, args) .name = imb_nn_cuda_##name,
+extern "C" const imb_nn_backend imb_nn_backend_cuda = {
+	.name = "cuda",
+	.init = cuda_init,
+	.set_threads = cuda_set_threads,
+	IMB_NN_OPS(CUDA_OP_)
+};

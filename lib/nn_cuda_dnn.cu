@@ -1,0 +1,662 @@
+/* nn_cuda_dnn.cu: the CUDA backend's library-backed ops.
+ *
+ *   gemm                      cuBLAS (cublasGemmEx), row-major through the
+ *                             column-major trick
+ *   conv2d_forward/backward   cuDNN's convolution (NCHW, cross-correlation);
+ *                             the bias and its gradient with own kernels
+ *   batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward
+ *                             cuDNN's spatial batch norm, (N,C,HW) viewed
+ *                             as NCHW with H = HW, W = 1
+ *   batchnorm_backward_eval   own kernels (cuDNN has no such op)
+ *
+ * Precision (imb_cuda_precision, read at every op):
+ *   0  fp32 strict (default): cuBLAS CUBLAS_COMPUTE_32F_PEDANTIC, cuDNN
+ *      CUDNN_FMA_MATH; no TF32, no tensor cores.
+ *   1  TF32: cuBLAS CUBLAS_COMPUTE_32F_FAST_TF32, cuDNN
+ *      CUDNN_TENSOR_OP_MATH on float tensors (inputs of products rounded
+ *      to TF32, sums in fp32).
+ *   2  bf16: cuBLAS CUBLAS_COMPUTE_32F_FAST_16BF on float operands (cuBLAS
+ *      rounds A and B to bf16, or to TF32 where it chooses, sums in fp32).
+ *      Convolutions run on bf16 tensors (cuDNN's PSEUDO_BFLOAT16 config,
+ *      fp32 accumulation): inp, w and dout are rounded to bf16 (round to
+ *      nearest even) into the workspace; the conv's result (out, or the
+ *      dinp / dw increment) comes back as bf16 and is widened to float
+ *      before the bias is added or the gradient accumulated. The bias and
+ *      db stay fp32 (db sums the fp32 dout).
+ * Batch norm is fp32 in every mode.
+ *
+ * Algorithms: chosen once per (shape, precision, direction) from cuDNN's
+ * heuristics (cudnnGet*_v7), not from timed runs, so that the choice, and
+ * with it the bits, is the same from run to run on one device and
+ * library version: the first result, in cuDNN's order of expected speed,
+ * that succeeds, is CUDNN_DETERMINISTIC, fits CONV_WS_MAX and, in strict
+ * mode, does not use tensor cores (it then runs with CUDNN_FMA_MATH).
+ * Should none be deterministic the first usable one is taken and a
+ * warning printed once. Descriptors and choices live in a small cache
+ * (CONV_CACHE entries, reused round-robin).
+ *
+ * The convolution and batch-norm calls are cuDNN 9's legacy API, all of
+ * it marked deprecated there; cuDNN only says so when CUDNN_WARN_DEPRECATED
+ * is defined, which the build does not do.
+ *
+ * Every reduction of our own (conv db, batchnorm_backward_eval's dgamma,
+ * dbeta) is one block per channel with a fixed shape of tree, no atomics:
+ * the same bits every run. No op waits for the stream. */
+#include "nn_cuda.h"
+
+#include <cuda_bf16.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The precision mode above: 0 fp32 strict, 1 TF32, 2 bf16. Set by the
+ * tool before training; read by gemm and the convolutions at every call
+ * (the descriptor cache keys on it). */
+extern "C" int imb_cuda_precision;
+int imb_cuda_precision = 0;
+
+#define CONV_CACHE 64
+#define CONV_WS_MAX ((size_t)1 << 30)  /* largest workspace an algorithm may ask */
+#define THREADS 256                    /* block size of every kernel here */
+
+static int precision(void)
+{
+	int p = imb_cuda_precision;
+	return p == 1 || p == 2 ? p : 0;
+}
+
+/* grid for a grid-stride loop over n elements */
+static unsigned blocks_for(size_t n)
+{
+	size_t b = (n + THREADS - 1) / THREADS;
+	size_t cap = (size_t)(imb_cuda.sms > 0 ? imb_cuda.sms : 1) * 16;
+	return (unsigned)(b == 0 ? 1 : b < cap ? b : cap);
+}
+
+/* workspace pieces start on 256-byte boundaries */
+static size_t up256(size_t b)
+{
+	return (b + 255) & ~(size_t)255;
+}
+
+#define GRID_LOOP(i, n) \
+	for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+	     i += (size_t)gridDim.x * blockDim.x)
+
+/* ------------------------------------------------------------ kernels */
+
+__global__ void k_fill(float *x, float v, size_t n)
+{
+	GRID_LOOP(i, n)
+		x[i] = v;
+}
+
+__global__ void k_to_bf16(__nv_bfloat16 *d, const float *s, size_t n)
+{
+	GRID_LOOP(i, n)
+		d[i] = __float2bfloat16_rn(s[i]);
+}
+
+/* out (N,C,plane) = y widened + b[c] (b may be NULL); acc: out += that */
+__global__ void k_from_bf16(float *out, const __nv_bfloat16 *y, const float *b, int C,
+                            size_t plane, size_t n, int acc)
+{
+	GRID_LOOP(i, n) {
+		float v = __bfloat162float(y[i]);
+		if (b)
+			v += b[(i / plane) % C];
+		out[i] = acc ? out[i] + v : v;
+	}
+}
+
+/* out (N,C,plane) += b[c] */
+__global__ void k_bias_add(float *out, const float *b, int C, size_t plane, size_t n)
+{
+	GRID_LOOP(i, n)
+		out[i] += b[(i / plane) % C];
+}
+
+/* Per channel c of dout (N,C,HW), one block each, in double:
+ *   sdy[c] += sum dout,  sdyx[c] += sum dout * (inp - mean[c]) * r,
+ *   r = 1 / sqrt(var[c] + eps)
+ * either output may be NULL; inp NULL skips the second sum. Each thread
+ * sums a fixed stride, then a fixed tree: the same bits every run. */
+__global__ void __launch_bounds__(THREADS)
+k_chan_sums(float *sdy, float *sdyx, const float *dout, const float *inp, const float *mean,
+            const float *var, float eps, int N, int C, size_t HW)
+{
+	__shared__ double sa[THREADS], sq[THREADS];
+	int c = blockIdx.x, t = threadIdx.x;
+	double mu = 0, r = 0, a = 0, q = 0;
+	if (inp) {
+		mu = mean[c];
+		r = 1 / sqrt((double)var[c] + eps);
+	}
+	size_t M = (size_t)N * HW;
+	for (size_t j = t; j < M; j += THREADS) {
+		size_t at = ((j / HW) * C + c) * HW + j % HW;
+		double dy = dout[at];
+		a += dy;
+		if (inp)
+			q += dy * ((inp[at] - mu) * r);
+	}
+	sa[t] = a;
+	sq[t] = q;
+	__syncthreads();
+	for (int h = THREADS / 2; h > 0; h >>= 1) {
+		if (t < h) {
+			sa[t] += sa[t + h];
+			sq[t] += sq[t + h];
+		}
+		__syncthreads();
+	}
+	if (t == 0) {
+		if (sdy)
+			sdy[c] = (float)(sdy[c] + sa[0]);
+		if (sdyx)
+			sdyx[c] = (float)(sdyx[c] + sq[0]);
+	}
+}
+
+/* eval-mode batch norm: dinp (N,C,HW) += gamma[c] / sqrt(var[c] + eps) * dout */
+__global__ void k_bn_eval_dx(float *dinp, const float *dout, const float *gamma,
+                             const float *var, float eps, int C, size_t HW, size_t n)
+{
+	GRID_LOOP(i, n) {
+		int c = (int)((i / HW) % C);
+		double s = (gamma ? gamma[c] : 1.0) / sqrt((double)var[c] + eps);
+		dinp[i] = (float)(dinp[i] + s * dout[i]);
+	}
+}
+
+/* running statistics after a batch of one value per channel (cuDNN's
+ * unbiased variance would divide by zero): the batch variance is 0 */
+__global__ void k_bn_run1(float *run_mean, float *run_var, const float *mean, int C,
+                          float momentum)
+{
+	GRID_LOOP(c, (size_t)C) {
+		if (run_mean)
+			run_mean[c] = (float)((1 - (double)momentum) * run_mean[c] +
+			                      (double)momentum * mean[c]);
+		if (run_var)
+			run_var[c] = (float)((1 - (double)momentum) * run_var[c]);
+	}
+}
+
+static void fill(float *x, float v, size_t n)
+{
+	k_fill<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(x, v, n);
+	IMB_CUDA_LAUNCHED();
+}
+
+static void to_bf16(__nv_bfloat16 *d, const float *s, size_t n)
+{
+	k_to_bf16<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(d, s, n);
+	IMB_CUDA_LAUNCHED();
+}
+
+static void from_bf16(float *out, const __nv_bfloat16 *y, const float *b, int C, size_t plane,
+                      size_t n, int acc)
+{
+	k_from_bf16<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, y, b, C, plane, n, acc);
+	IMB_CUDA_LAUNCHED();
+}
+
+static void chan_sums(float *sdy, float *sdyx, const float *dout, const float *inp,
+                      const float *mean, const float *var, float eps, int N, int C, size_t HW)
+{
+	k_chan_sums<<<C, THREADS, 0, imb_cuda.stream>>>(sdy, sdyx, dout, inp, mean, var, eps,
+	                                                N, C, HW);
+	IMB_CUDA_LAUNCHED();
+}
+
+/* ------------------------------------------------------------ gemm */
+
+/* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: a
+ * row-major matrix read column-major is its transpose, so cuBLAS gets B
+ * first, then A, with m = N, n = M. */
+extern "C" void imb_nn_cuda_gemm(int ta, int tb, int M, int N, int K, float alpha,
+                                 const float *A, int lda, const float *B, int ldb,
+                                 float beta, float *C, int ldc)
+{
+	static const cublasComputeType_t compute[3] = {
+		CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_COMPUTE_32F_FAST_16BF
+	};
+	if (M <= 0 || N <= 0)
+		return;
+	if (K <= 0) {
+		/* C = beta C (cuBLAS reads neither A nor B, but checks their
+		 * leading dimensions) */
+		K = 0;
+		lda = lda > M ? lda : M > 1 ? M : 1;
+		ldb = ldb > N ? ldb : N > 1 ? N : 1;
+	}
+	IMB_CUBLAS_CHECK(cublasGemmEx(imb_cuda.blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+	                              ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha,
+	                              B, CUDA_R_32F, ldb, A, CUDA_R_32F, lda, &beta,
+	                              C, CUDA_R_32F, ldc, compute[precision()],
+	                              CUBLAS_GEMM_DEFAULT));
+}
+
+/* ------------------------------------------------------------ convolution */
+
+enum { FWD = 1, BWD_DATA = 2, BWD_FILTER = 4 };
+
+typedef struct {
+	imb_nn_conv2d_shape s;
+	int prec;
+	int chosen;                      /* FWD | BWD_DATA | BWD_FILTER picked */
+	cudnnTensorDescriptor_t x, y;
+	cudnnFilterDescriptor_t w;
+	cudnnConvolutionDescriptor_t conv;
+	cudnnConvolutionFwdAlgo_t fwd;
+	cudnnConvolutionBwdDataAlgo_t bwd_data;
+	cudnnConvolutionBwdFilterAlgo_t bwd_filter;
+	cudnnMathType_t fwd_math, data_math, filter_math;
+	size_t fwd_ws, data_ws, filter_ws;
+} conv_entry;
+
+static conv_entry conv_cache[CONV_CACHE];
+static int conv_used, conv_next;
+
+static int same_shape(const imb_nn_conv2d_shape *a, const imb_nn_conv2d_shape *b)
+{
+	return a->N == b->N && a->C == b->C && a->H == b->H && a->W == b->W &&
+	       a->OC == b->OC && a->KH == b->KH && a->KW == b->KW &&
+	       a->stride == b->stride && a->pad == b->pad;
+}
+
+/* The cache entry for shape s at the current precision, its descriptors
+ * set (algorithms are picked by the callers, once per direction). */
+static conv_entry *conv_get(const imb_nn_conv2d_shape *s)
+{
+	int prec = precision();
+	for (int i = 0; i < conv_used; i++)
+		if (conv_cache[i].prec == prec && same_shape(&conv_cache[i].s, s))
+			return &conv_cache[i];
+	conv_entry *e;
+	if (conv_used < CONV_CACHE) {
+		e = &conv_cache[conv_used++];
+		IMB_CUDNN_CHECK(cudnnCreateTensorDescriptor(&e->x));
+		IMB_CUDNN_CHECK(cudnnCreateTensorDescriptor(&e->y));
+		IMB_CUDNN_CHECK(cudnnCreateFilterDescriptor(&e->w));
+		IMB_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&e->conv));
+	} else {                         /* full: reuse the oldest's descriptors */
+		e = &conv_cache[conv_next];
+		conv_next = (conv_next + 1) % CONV_CACHE;
+	}
+	e->s = *s;
+	e->prec = prec;
+	e->chosen = 0;
+	cudnnDataType_t t = prec == 2 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->x, CUDNN_TENSOR_NCHW, t, s->N, s->C,
+	                                           s->H, s->W));
+	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->y, CUDNN_TENSOR_NCHW, t, s->N, s->OC,
+	                                           s->OH, s->OW));
+	IMB_CUDNN_CHECK(cudnnSetFilter4dDescriptor(e->w, t, CUDNN_TENSOR_NCHW, s->OC, s->C,
+	                                           s->KH, s->KW));
+	/* products summed in fp32 in every mode */
+	IMB_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(e->conv, s->pad, s->pad, s->stride,
+	                                                s->stride, 1, 1,
+	                                                CUDNN_CROSS_CORRELATION,
+	                                                CUDNN_DATA_FLOAT));
+	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, prec == 0 ? CUDNN_FMA_MATH
+	                                                               : CUDNN_TENSOR_OP_MATH));
+	int n, c, h, w;
+	IMB_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(e->conv, e->x, e->w, &n, &c, &h, &w));
+	if (n != s->N || c != s->OC || h != s->OH || w != s->OW)
+		imb_cuda_fail("conv2d", "cuDNN's output shape differs from imb_nn_conv2d_shape");
+	return e;
+}
+
+/* index of the result to use in p[0 .. n) (cuDNN's order: fastest
+ * expected first), see the top of the file */
+/* the math type to run a picked result with: strict mode always
+ * CUDNN_FMA_MATH (CUDNN_DEFAULT_MATH would allow TF32 on float data) */
+static cudnnMathType_t conv_math(int prec, cudnnMathType_t m)
+{
+	return prec == 0 ? CUDNN_FMA_MATH : m;
+}
+
+template <typename Perf>
+static int pick(const Perf *p, int n, int prec, const char *what)
+{
+	static int warned;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++) {
+			if (p[i].status != CUDNN_STATUS_SUCCESS || p[i].memory > CONV_WS_MAX)
+				continue;
+			if (prec == 0 && p[i].mathType != CUDNN_FMA_MATH &&
+			    p[i].mathType != CUDNN_DEFAULT_MATH)
+				continue;
+			if (pass == 0 && p[i].determinism != CUDNN_DETERMINISTIC)
+				continue;
+			if (pass == 1 && !warned) {
+				warned = 1;
+				fprintf(stderr, "imb: cuda: no deterministic cuDNN algorithm for a "
+				        "convolution's %s; results may vary from run to run\n", what);
+			}
+			return i;
+		}
+	imb_cuda_fail(what, "cuDNN offers no usable convolution algorithm");
+	return 0;
+}
+
+static void choose_fwd(conv_entry *e)
+{
+	if (e->chosen & FWD)
+		return;
+	cudnnConvolutionFwdAlgoPerf_t p[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+	int n = 0;
+	IMB_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+		imb_cuda.dnn, e->x, e->w, e->conv, e->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, p));
+	int i = pick(p, n, e->prec, "forward");
+	e->fwd = p[i].algo;
+	e->fwd_math = conv_math(e->prec, p[i].mathType);
+	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->fwd_math));
+	IMB_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(imb_cuda.dnn, e->x, e->w,
+	                                                        e->conv, e->y, e->fwd, &e->fwd_ws));
+	e->chosen |= FWD;
+}
+
+static void choose_bwd_data(conv_entry *e)
+{
+	if (e->chosen & BWD_DATA)
+		return;
+	cudnnConvolutionBwdDataAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+	int n = 0;
+	IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+		imb_cuda.dnn, e->w, e->y, e->conv, e->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+		&n, p));
+	int i = pick(p, n, e->prec, "backward data");
+	e->bwd_data = p[i].algo;
+	e->data_math = conv_math(e->prec, p[i].mathType);
+	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
+	IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+		imb_cuda.dnn, e->w, e->y, e->conv, e->x, e->bwd_data, &e->data_ws));
+	e->chosen |= BWD_DATA;
+}
+
+static void choose_bwd_filter(conv_entry *e)
+{
+	if (e->chosen & BWD_FILTER)
+		return;
+	cudnnConvolutionBwdFilterAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+	int n = 0;
+	IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+		imb_cuda.dnn, e->x, e->y, e->conv, e->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+		&n, p));
+	int i = pick(p, n, e->prec, "backward filter");
+	e->bwd_filter = p[i].algo;
+	e->filter_math = conv_math(e->prec, p[i].mathType);
+	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
+	IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+		imb_cuda.dnn, e->x, e->y, e->conv, e->w, e->bwd_filter, &e->filter_ws));
+	e->chosen |= BWD_FILTER;
+}
+
+static size_t conv_nx(const imb_nn_conv2d_shape *s)
+{
+	return (size_t)s->N * s->C * s->H * s->W;
+}
+
+static size_t conv_nw(const imb_nn_conv2d_shape *s)
+{
+	return (size_t)s->OC * s->C * s->KH * s->KW;
+}
+
+static size_t conv_ny(const imb_nn_conv2d_shape *s)
+{
+	return (size_t)s->N * s->OC * s->OH * s->OW;
+}
+
+extern "C" void imb_nn_cuda_conv2d_forward(float *out, const float *inp, const float *w,
+                                           const float *b, const imb_nn_conv2d_shape *s)
+{
+	static const float one = 1, zero = 0;
+	conv_entry *e = conv_get(s);
+	choose_fwd(e);
+	size_t ny = conv_ny(s), plane = (size_t)s->OH * s->OW;
+	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->fwd_math));
+	if (e->prec != 2) {
+		void *ws = imb_cuda_workspace(e->fwd_ws);
+		IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, inp, e->w, w,
+		                                        e->conv, e->fwd, ws, e->fwd_ws, &zero,
+		                                        e->y, out));
+		if (b) {
+			k_bias_add<<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, b, s->OC,
+			                                                            plane, ny);
+			IMB_CUDA_LAUNCHED();
+		}
+		return;
+	}
+	/* bf16: [x | w | y | cuDNN's workspace] */
+	size_t nx = conv_nx(s), nw = conv_nw(s);
+	size_t ox = 0, ow = ox + up256(nx * 2), oy = ow + up256(nw * 2), ows = oy + up256(ny * 2);
+	char *base = (char *)imb_cuda_workspace(ows + e->fwd_ws);
+	__nv_bfloat16 *xb = (__nv_bfloat16 *)(base + ox), *wb = (__nv_bfloat16 *)(base + ow);
+	__nv_bfloat16 *yb = (__nv_bfloat16 *)(base + oy);
+	to_bf16(xb, inp, nx);
+	to_bf16(wb, w, nw);
+	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xb, e->w, wb, e->conv,
+	                                        e->fwd, base + ows, e->fwd_ws, &zero, e->y, yb));
+	from_bf16(out, yb, b, s->OC, plane, ny, 0);
+}
+
+extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
+                                            const float *dout, const float *inp,
+                                            const float *w, const imb_nn_conv2d_shape *s)
+{
+	static const float one = 1, zero = 0;
+	if (db)
+		chan_sums(db, NULL, dout, NULL, NULL, NULL, 0, s->N, s->OC,
+		          (size_t)s->OH * s->OW);
+	if (!dinp && !dw)
+		return;
+	conv_entry *e = conv_get(s);
+	if (dinp)
+		choose_bwd_data(e);
+	if (dw)
+		choose_bwd_filter(e);
+	size_t need = 0;
+	if (dinp && e->data_ws > need)
+		need = e->data_ws;
+	if (dw && e->filter_ws > need)
+		need = e->filter_ws;
+	if (e->prec != 2) {
+		/* cuDNN accumulates itself: beta = 1 */
+		void *ws = imb_cuda_workspace(need);
+		if (dinp) {
+			IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
+			IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
+				imb_cuda.dnn, &one, e->w, w, e->y, dout, e->conv, e->bwd_data, ws,
+				e->data_ws, &one, e->x, dinp));
+		}
+		if (dw) {
+			IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
+			IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+				imb_cuda.dnn, &one, e->x, inp, e->y, dout, e->conv, e->bwd_filter, ws,
+				e->filter_ws, &one, e->w, dw));
+		}
+		return;
+	}
+	/* bf16: [dy | x or dx | w or dw | cuDNN's workspace]; the bf16 result
+	 * goes to a scratch and is widened into the fp32 gradient */
+	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
+	size_t ox = up256(ny * 2), ow = ox + up256(nx * 2), ows = ow + up256(nw * 2);
+	char *base = (char *)imb_cuda_workspace(ows + need);
+	__nv_bfloat16 *dyb = (__nv_bfloat16 *)base, *xb = (__nv_bfloat16 *)(base + ox);
+	__nv_bfloat16 *wb = (__nv_bfloat16 *)(base + ow);
+	to_bf16(dyb, dout, ny);
+	if (dinp) {
+		to_bf16(wb, w, nw);        /* dx lands in the x slot */
+		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
+		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
+			imb_cuda.dnn, &one, e->w, wb, e->y, dyb, e->conv, e->bwd_data, base + ows,
+			e->data_ws, &zero, e->x, xb));
+		from_bf16(dinp, xb, NULL, 1, 1, nx, 1);
+	}
+	if (dw) {
+		to_bf16(xb, inp, nx);      /* dw lands in the w slot */
+		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
+		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+			imb_cuda.dnn, &one, e->x, xb, e->y, dyb, e->conv, e->bwd_filter, base + ows,
+			e->filter_ws, &zero, e->w, wb));
+		from_bf16(dw, wb, NULL, 1, 1, nw, 1);
+	}
+}
+
+/* ------------------------------------------------------------ batch norm */
+
+/* (N,C,HW) as NCHW (N,C,HW,1) and the derived (1,C,1,1); set per call
+ * (host-only calls, cheap) */
+static cudnnTensorDescriptor_t bn_x, bn_p;
+
+static void bn_desc(int N, int C, int HW)
+{
+	if (!bn_x) {
+		IMB_CUDNN_CHECK(cudnnCreateTensorDescriptor(&bn_x));
+		IMB_CUDNN_CHECK(cudnnCreateTensorDescriptor(&bn_p));
+	}
+	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(bn_x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, N,
+	                                           C, HW, 1));
+	IMB_CUDNN_CHECK(cudnnDeriveBNTensorDescriptor(bn_p, bn_x, CUDNN_BATCHNORM_SPATIAL));
+}
+
+/* cuDNN refuses eps below CUDNN_BN_MIN_EPSILON (0 in cuDNN 9): such an
+ * eps is raised to it */
+static double bn_eps(float eps)
+{
+	return eps < CUDNN_BN_MIN_EPSILON ? CUDNN_BN_MIN_EPSILON : (double)eps;
+}
+
+/* C floats of scratch in the workspace for the arrays an op may be given
+ * NULL (gamma = 1, beta = 0, unwanted outputs); slot k of the carve */
+static float *bn_slot(float *base, int C, int k)
+{
+	return base + (up256((size_t)C * sizeof(float)) / sizeof(float)) * k;
+}
+
+extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, float *rstd,
+                                                    float *run_mean, float *run_var,
+                                                    const float *inp, const float *gamma,
+                                                    const float *beta, int N, int C, int HW,
+                                                    float momentum, float eps)
+{
+	static const float one = 1, zero = 0;
+	if (N <= 0 || C <= 0 || HW <= 0)
+		return;
+	bn_desc(N, C, HW);
+	int single = (long)N * HW == 1;   /* see k_bn_run1 */
+	float *ws = NULL;
+	if (!gamma || !beta || !mean || !rstd || (!run_mean != !run_var) || single)
+		ws = (float *)imb_cuda_workspace(5 * up256((size_t)C * sizeof(float)));
+	if (!gamma) {
+		fill(bn_slot(ws, C, 0), 1, (size_t)C);
+		gamma = bn_slot(ws, C, 0);
+	}
+	if (!beta) {
+		fill(bn_slot(ws, C, 1), 0, (size_t)C);
+		beta = bn_slot(ws, C, 1);
+	}
+	if (!mean)
+		mean = bn_slot(ws, C, 2);
+	if (!rstd)
+		rstd = bn_slot(ws, C, 3);
+	/* cuDNN takes both running arrays or neither */
+	float *rm = single ? NULL : run_mean, *rv = single ? NULL : run_var;
+	if (!rm != !rv) {
+		if (!rm)
+			rm = bn_slot(ws, C, 4);
+		else
+			rv = bn_slot(ws, C, 4);
+	}
+	/* cuDNN: run = (1 - factor) run + factor batch, the variance
+	 * unbiased, as the op asks */
+	IMB_CUDNN_CHECK(cudnnBatchNormalizationForwardTraining(
+		imb_cuda.dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, bn_x, inp, bn_x, out, bn_p,
+		gamma, beta, (double)momentum, rm, rv, bn_eps(eps), mean, rstd));
+	if (single && (run_mean || run_var)) {
+		k_bn_run1<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(
+			run_mean, run_var, mean, C, momentum);
+		IMB_CUDA_LAUNCHED();
+	}
+}
+
+extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
+                                                   const float *gamma, const float *beta,
+                                                   const float *run_mean,
+                                                   const float *run_var, int N, int C,
+                                                   int HW, float eps)
+{
+	static const float one = 1, zero = 0;
+	if (N <= 0 || C <= 0 || HW <= 0)
+		return;
+	bn_desc(N, C, HW);
+	if (!gamma || !beta) {
+		float *ws = (float *)imb_cuda_workspace(2 * up256((size_t)C * sizeof(float)));
+		if (!gamma) {
+			fill(bn_slot(ws, C, 0), 1, (size_t)C);
+			gamma = bn_slot(ws, C, 0);
+		}
+		if (!beta) {
+			fill(bn_slot(ws, C, 1), 0, (size_t)C);
+			beta = bn_slot(ws, C, 1);
+		}
+	}
+	IMB_CUDNN_CHECK(cudnnBatchNormalizationForwardInference(
+		imb_cuda.dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, bn_x, inp, bn_x, out, bn_p,
+		gamma, beta, run_mean, run_var, bn_eps(eps)));
+}
+
+extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
+                                               const float *dout, const float *inp,
+                                               const float *gamma, const float *mean,
+                                               const float *rstd, int N, int C, int HW)
+{
+	static const float one = 1, zero = 0;
+	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
+		return;
+	bn_desc(N, C, HW);
+	/* scratch: [ones | dgamma | dbeta | dinp], each only when needed */
+	size_t pc = up256((size_t)C * sizeof(float));
+	size_t need = 3 * pc + (dinp ? 0 : (size_t)N * C * HW * sizeof(float));
+	float *ws = NULL;
+	if (!gamma || !dgamma || !dbeta || !dinp)
+		ws = (float *)imb_cuda_workspace(need);
+	if (!gamma) {
+		fill(bn_slot(ws, C, 0), 1, (size_t)C);
+		gamma = bn_slot(ws, C, 0);
+	}
+	if (!dgamma)
+		dgamma = bn_slot(ws, C, 1);
+	if (!dbeta)
+		dbeta = bn_slot(ws, C, 2);
+	float *dx = dinp ? dinp : bn_slot(ws, C, 3);
+	/* everything accumulates (beta factors 1) but a scratch dx, which is
+	 * written. With the saved mean and rstd given cuDNN does not recompute
+	 * them, so epsilon (which the op does not have) only has to pass
+	 * cuDNN's check */
+	IMB_CUDNN_CHECK(cudnnBatchNormalizationBackward(
+		imb_cuda.dnn, CUDNN_BATCHNORM_SPATIAL, &one, dinp ? &one : &zero, &one, &one,
+		bn_x, inp, bn_x, dout, bn_x, dx, bn_p, gamma, dgamma, dbeta, bn_eps(1e-5f), mean,
+		rstd));
+}
+
+extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
+                                                    const float *dout, const float *inp,
+                                                    const float *gamma, const float *run_mean,
+                                                    const float *run_var, int N, int C,
+                                                    int HW, float eps)
+{
+	if (N <= 0 || C <= 0 || HW <= 0)
+		return;
+	if (dgamma || dbeta)
+		chan_sums(dbeta, dgamma, dout, dgamma ? inp : NULL, run_mean, run_var, eps, N, C,
+		          (size_t)HW);
+	if (dinp) {
+		size_t n = (size_t)N * C * HW;
+		k_bn_eval_dx<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
+			dinp, dout, gamma, run_var, eps, C, (size_t)HW, n);
+		IMB_CUDA_LAUNCHED();
+	}
+}
