@@ -91,6 +91,17 @@ demo: deps all
 bench: deps all
 	sh bench/run.sh
 
+# The GPU tests and benchmark (docs/engine.md, "CUDA"): on a machine with
+# an NVIDIA GPU; elsewhere each says it was skipped.
+.PHONY: test-cuda bench-cuda
+test-cuda: all $(BUILD)/tests/test_nn_backend $(BUILD)/tests/test_nn_cuda
+	./$(BUILD)/tests/test_nn_backend
+	./$(BUILD)/tests/test_nn_cuda
+	IMB_BIN=$(abspath $(BIN)) IMB_UNIT=$(abspath $(BUILD))/tests bats tests/cuda.bats
+
+bench-cuda: all
+	sh bench/cuda.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/

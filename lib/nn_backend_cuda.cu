@@ -145,6 +145,12 @@ static int cuda_init(int ordinal)
 }
 
 /* the GPU needs no host threads */
+static int cuda_set_precision(int p)
+{
+	imb_cuda_precision = p;
+	return 0;
+}
+
 static void cuda_set_threads(int n)
 {
 	(void)n;
@@ -832,5 +838,6 @@ extern "C" const imb_nn_backend imb_nn_backend_cuda = {
 	.name = "cuda",
 	.init = cuda_init,
 	.set_threads = cuda_set_threads,
+	.set_precision = cuda_set_precision,
 	IMB_NN_OPS(CUDA_OP_)
 };

@@ -1,4 +1,4 @@
-/* nn_cuda.h: what the CUDA backend's files share (private to lib/*.cu).
+/* nn_cuda.h: what the CUDA backend's files share (private to the .cu files of lib).
  *
  * The backend is two files:
  *   nn_backend_cuda.cu  the table, start-up (device, stream, handles),
@@ -39,6 +39,11 @@ typedef struct {
 } imb_cuda_state;
 
 extern imb_cuda_state imb_cuda;
+
+/* IMB_NN_FP32 (default), IMB_NN_TF32 or IMB_NN_BF16: the arithmetic of
+ * gemm and convolution (nn_cuda_dnn.cu), set through the table's
+ * set_precision hook and read at every op */
+extern int imb_cuda_precision;
 
 /* fatal errors: "cuda: WHAT: MESSAGE" and exit 1 */
 void imb_cuda_fail(const char *what, const char *msg);

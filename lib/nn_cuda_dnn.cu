@@ -51,8 +51,7 @@
 /* The precision mode above: 0 fp32 strict, 1 TF32, 2 bf16. Set by the
  * tool before training; read by gemm and the convolutions at every call
  * (the descriptor cache keys on it). */
-extern "C" int imb_cuda_precision;
-int imb_cuda_precision = 0;
+int imb_cuda_precision = IMB_NN_FP32;
 
 #define CONV_CACHE 64
 #define CONV_WS_MAX ((size_t)1 << 30)  /* largest workspace an algorithm may ask */

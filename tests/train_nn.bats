@@ -395,3 +395,32 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
 	assert_output --partial "--checkpoint-every"
 	assert_output --partial "--freeze backbone"
 }
+
+@test "--device and --precision: bad values and a missing GPU are clear errors, nothing written" {
+	run imb-train --model mlp:8 --epochs 1 --device tpu -o "$TMP/m" < "$FILE_TMP/moons.imb"
+	assert_failure 1
+	assert_output --partial "device tpu: unknown (use cpu"
+	[ ! -e "$TMP/m" ]
+	run imb-train --model mlp:8 --epochs 1 --device cuda:x < "$FILE_TMP/moons.imb"
+	assert_failure 1
+	assert_output --partial "whole number"
+	run imb-train --model mlp:8 --epochs 1 --device cpu:1 < "$FILE_TMP/moons.imb"
+	assert_failure 1
+	assert_output --partial "no device numbers"
+	run imb-train --model mlp:8 --epochs 1 --precision fp16 < "$FILE_TMP/moons.imb"
+	assert_failure 2
+	assert_output --partial "known: fp32, tf32, bf16"
+	run imb-train --model mlp:8 --epochs 1 --precision bf16 < "$FILE_TMP/moons.imb"
+	assert_failure 1
+	assert_output --partial "float32"
+	# cuda: a build without the backend, or a machine without a usable GPU
+	if ! imb-train --model mlp:8 --epochs 1 --device cuda < "$FILE_TMP/moons.imb" >/dev/null 2>&1; then
+		run imb-train --model mlp:8 --epochs 1 --device cuda -o "$TMP/m" < "$FILE_TMP/moons.imb"
+		assert_failure 1
+		assert_output --regexp "device cuda: (no usable GPU|this build has no CUDA backend)"
+		[ ! -e "$TMP/m" ]
+		run imb-eval --device cuda < "$FILE_TMP/moons.imb"
+		assert_failure 1
+		assert_output --regexp "device cuda: (no usable GPU|this build has no CUDA backend)"
+	fi
+}

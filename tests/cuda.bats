@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# The tools with --device cuda (make test-cuda, on a machine with an NVIDIA
+# GPU; each test is skipped where none can be used): the same training
+# on the GPU and the CPU reaches the same accuracy within noise; the same
+# seed on the GPU gives the same model bytes; imb-eval runs a model on
+# either device with the same result.
+load helpers
+
+# a column of imb-eval's TSV by name
+tsvcol() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }
+
+setup_file() {
+	export FILE_TMP="$BATS_FILE_TMPDIR"
+	PATH="${IMB_BIN:-$ROOT/bin}:$PATH"
+	if ! imb-train --help >/dev/null 2>&1; then
+		return 0
+	fi
+	# Fashion-MNIST shirts against T-shirts (classes 6 and 0), 10:1
+	if [ -d "$FMNIST" ]; then
+		imb-import fashion-mnist | imb-split --classes 0,6 --train-ratio 0.1 --n-train 2200 \
+			--n-test 1000 --seed 3 > "$FILE_TMP/split"
+	fi
+}
+
+need_gpu() {
+	[ -s "$FILE_TMP/split" ] || skip "no Fashion-MNIST split"
+	if ! imb-train --model linear --device cuda --epochs 1 < "$FILE_TMP/split" >/dev/null 2>"$FILE_TMP/gpu-err"; then
+		skip "no usable GPU: $(tail -n 1 "$FILE_TMP/gpu-err")"
+	fi
+}
+
+@test "cuda: resnet8 reaches the CPU's accuracy within noise" {
+	need_gpu
+	for d in cpu cuda; do
+		imb-train --model resnet8 --epochs 4 --batch-size 64 --seed 1 --device $d \
+			< "$FILE_TMP/split" > "$TMP/$d.stream"
+		imb-eval --format tsv --device $d < "$TMP/$d.stream" | tsvcol balanced_accuracy > "$TMP/$d.acc"
+	done
+	cpu=$(cat "$TMP/cpu.acc"); gpu=$(cat "$TMP/cuda.acc")
+	echo "balanced accuracy: cpu $cpu, cuda $gpu" >&3
+	run $PY -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(a - b) < 0.04 and b > 0.7 else 1)" "$cpu" "$gpu"
+	assert_success
+}
+
+@test "cuda: the same seed gives the same model bytes" {
+	need_gpu
+	for k in 1 2; do
+		imb-train --model resnet8 --epochs 1 --batch-size 64 --seed 5 --device cuda \
+			< "$FILE_TMP/split" > "$TMP/run$k"
+	done
+	[ "$(weights "$TMP/run1")" = "$(weights "$TMP/run2")" ]
+}
+
+@test "cuda: imb-eval gives the CPU's metrics for one model" {
+	need_gpu
+	imb-train --model mlp:64 --epochs 2 --seed 1 < "$FILE_TMP/split" > "$TMP/m"
+	a=$(imb-eval --format tsv --device cpu < "$TMP/m" | tsvcol accuracy)
+	b=$(imb-eval --format tsv --device cuda < "$TMP/m" | tsvcol accuracy)
+	[ "$a" = "$b" ]
+}
+
+@test "cuda: bf16 and tf32 train to an accuracy near fp32's" {
+	need_gpu
+	for p in fp32 tf32 bf16; do
+		imb-train --model resnet8 --epochs 3 --batch-size 64 --seed 1 --device cuda --precision $p \
+			< "$FILE_TMP/split" | imb-eval --format tsv | tsvcol balanced_accuracy > "$TMP/$p"
+	done
+	echo "balanced accuracy: fp32 $(cat $TMP/fp32), tf32 $(cat $TMP/tf32), bf16 $(cat $TMP/bf16)" >&3
+	run $PY -c "import sys; v = [float(open(p).read()) for p in sys.argv[1:]]; sys.exit(0 if max(v) - min(v) < 0.05 else 1)" \
+		"$TMP/fp32" "$TMP/tf32" "$TMP/bf16"
+	assert_success
+}
