@@ -10,9 +10,10 @@
  * This file holds the table, memory, the elementwise and reduction ops,
  * the optimiser steps, pooling and the loss; the rest of the backend is
  * nn_cpu_gemm.c (gemm, the small gemm), nn_cpu_conv.c (convolution by
- * im2col + sgemm, batch norm) and nn_cpu_winograd.c (Winograd
- * F(2x2,3x3) for 3x3 stride-1 layers of 16 to 256 channels), sharing
- * nn_cpu.h. */
+ * im2col + sgemm, batch norm), nn_cpu_winograd.c (Winograd F(2x2,3x3)
+ * for 3x3 stride-1 layers of 16 to 256 channels) and nn_cpu_data.c
+ * (hold/release, gather, crop, flip, normalize, the epoch tally),
+ * sharing nn_cpu.h. */
 /* The loops here (elementwise ops, im2col, batch norm) only vectorise
  * with GCC's full vectoriser; the project builds with -O2, whose cheap
  * cost model leaves them scalar (about 20% of a ResNet training step). */
@@ -452,8 +453,8 @@ void imb_nn_cpu_avgpool_backward(float *dinp, const float *dout, int NC, int HW)
 /* ---------------------------------------------------------------- */
 /* softmax cross-entropy family; per sample in double */
 
-float imb_nn_cpu_xent(float *dlogits, float *losses, const float *logits,
-                      const int32_t *y, int N, const imb_nn_xent *cfg)
+void imb_nn_cpu_xent(float *dlogits, float *losses, float *loss, const float *logits,
+                     const int32_t *y, int N, const imb_nn_xent *cfg)
 {
 	int K = cfg->K;
 	double stack[64], *p = K <= 64 ? stack : imb_xmalloc((size_t)K * sizeof(double));
@@ -505,16 +506,20 @@ float imb_nn_cpu_xent(float *dlogits, float *losses, const float *logits,
 	}
 	if (p != stack)
 		free(p);
-	return (float)(total * norm);
+	if (loss)
+		*loss = (float)(total * norm);
 }
 
 /* ---------------------------------------------------------------- */
 /* the table */
 
-/* start-up: OpenBLAS on one thread, its own pool stopped (blas.h) */
-static void cpu_init(void)
+/* start-up: OpenBLAS on one thread, its own pool stopped (blas.h); one
+ * device, which the registry's name parsing already holds to ordinal 0 */
+static int cpu_init(int ordinal)
 {
+	(void)ordinal;
 	imb_blas_single();
+	return 0;
 }
 
 #define CPU_OP_(name, ret, args) .name = imb_nn_cpu_##name,

@@ -1,6 +1,6 @@
 /* nn_cpu.h: what the CPU backend's files (nn_backend_cpu.c,
- * nn_cpu_gemm.c, nn_cpu_conv.c, nn_cpu_winograd.c) share; private to
- * them, not part of the library's API.
+ * nn_cpu_gemm.c, nn_cpu_conv.c, nn_cpu_winograd.c, nn_cpu_data.c)
+ * share; private to them, not part of the library's API.
  *
  * Every file that includes it starts with the O3 pragma below, before
  * any include, so these inline helpers are compiled like its own loops:

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void ref_init(void) { }
+static int ref_init(int ordinal) { (void)ordinal; return 0; }
 static void ref_set_threads(int n) { (void)n; }
 
 /* ------------------------------------------------------------ memory */
@@ -331,8 +331,8 @@ static void ref_avgpool_backward(float *dinp, const float *dout, int NC, int HW)
  * dl/dz'_j = w [gamma (1-p_t)^(gamma-1) log p_t - (1-p_t)^gamma / p_t]
  * dp_t/dz'_j with dp_t/dz'_j = p_t ([j = t] - p_j), then times s (the
  * chain rule through z'), over sum w */
-static float ref_xent(float *dlogits, float *losses, const float *logits, const int32_t *y,
-                      int N, const imb_nn_xent *cfg)
+static void ref_xent(float *dlogits, float *losses, float *loss, const float *logits,
+                     const int32_t *y, int N, const imb_nn_xent *cfg)
 {
 	int K = cfg->K;
 	double *zp = malloc((size_t)K * sizeof(double)), *p = malloc((size_t)K * sizeof(double));
@@ -367,7 +367,8 @@ static float ref_xent(float *dlogits, float *losses, const float *logits, const 
 	}
 	free(zp);
 	free(p);
-	return (float)(total / wsum);
+	if (loss)
+		*loss = (float)(total / wsum);
 }
 
 /* ------------------------------------------------------------ optimisers */
@@ -427,6 +428,93 @@ static void ref_fill_normal(float *x, size_t n, float mean, float std, uint64_t 
 {
 	for (size_t i = 0; i < n; i++)
 		x[i] = imb_philox_affine(mean, std, imb_philox_normal(seed, counter, i));
+}
+
+/* ------------------------------------------------------------ data */
+
+/* a copy, so that a test reading the host's bytes after release would
+ * fail under valgrind or ASan */
+static const void *ref_hold(const void *host, size_t bytes)
+{
+	void *p = malloc(bytes ? bytes : 1);
+	if (bytes)
+		memcpy(p, host, bytes);
+	return p;
+}
+
+static void ref_release(const void *p) { free((void *)p); }
+
+static void ref_gather(float *out, const void *src, int u8, const int64_t *idx, int n,
+                       size_t D)
+{
+	for (int i = 0; i < n; i++)
+		for (size_t j = 0; j < D; j++) {
+			size_t at = (size_t)idx[i] * D + j;
+			out[(size_t)i * D + j] = u8 ? (float)((const uint8_t *)src)[at]
+			                            : ((const float *)src)[at];
+		}
+}
+
+static void ref_crop(float *out, const float *inp, const float *draw, int n, int C, int H,
+                     int W, int pad)
+{
+	for (int s = 0; s < n; s++) {
+		int dy = (int)draw[2 * s], dx = (int)draw[2 * s + 1];
+		for (int c = 0; c < C; c++)
+			for (int i = 0; i < H; i++)
+				for (int j = 0; j < W; j++) {
+					int si = i + dy - pad, sj = j + dx - pad;
+					size_t plane = ((size_t)s * C + c) * H;
+					out[(plane + i) * W + j] = si < 0 || si >= H || sj < 0 || sj >= W ? 0
+					                           : inp[(plane + si) * W + sj];
+				}
+	}
+}
+
+static void ref_flip(float *out, const float *inp, const float *draw, int n, int C, int H,
+                     int W)
+{
+	for (int s = 0; s < n; s++)
+		for (size_t r = (size_t)s * C * H; r < (size_t)(s + 1) * C * H; r++)
+			for (int j = 0; j < W; j++)
+				out[r * W + j] = inp[r * W + (draw[s] != 0 ? W - 1 - j : j)];
+}
+
+/* float operations, as the header prescribes: one rounding after each */
+static void ref_normalize(float *out, const float *inp, const float *mean, const float *std,
+                          float scale, int n, int C, int HW)
+{
+	for (int s = 0; s < n; s++)
+		for (int c = 0; c < C; c++) {
+			float is = 1 / std[c];
+			for (int i = 0; i < HW; i++) {
+				size_t at = ((size_t)s * C + c) * HW + i;
+				float a = inp[at] * scale, b = a - mean[c];
+				out[at] = b * is;
+			}
+		}
+}
+
+static void ref_tally(double *acc, const float *loss, const float *losses, const float *logits,
+                      const int32_t *y, int n, int K)
+{
+	if (losses)
+		for (int i = 0; i < n; i++)
+			acc[0] += losses[i];
+	else
+		acc[0] += n * (double)loss[0];
+	if (!isfinite(loss[0]))
+		acc[1] += 1;
+	acc[2] += n;
+	for (int i = 0; logits && y && i < n; i++) {
+		int k = y[i], best = 0;
+		for (int j = 0; j < K; j++)
+			if (logits[(size_t)i * K + j] > logits[(size_t)i * K + best])
+				best = j;
+		acc[3 + k] += best == k;
+		acc[3 + K + k] += losses ? losses[i] : loss[0];
+		acc[3 + 2 * K + k] += 1;
+	}
 }
 
 #define REF_OP_(name, ret, args) .name = ref_##name,
