@@ -522,10 +522,18 @@ static int cpu_init(int ordinal)
 	return 0;
 }
 
+/* float32 only: the CPU has no faster arithmetic of lower precision */
+static int cpu_set_precision(int p)
+{
+	return p == IMB_NN_FP32 ? 0 : imb_seterr("the cpu device computes in float32 only "
+	                                        "(--precision fp32; tf32 and bf16 are for cuda)");
+}
+
 #define CPU_OP_(name, ret, args) .name = imb_nn_cpu_##name,
 const imb_nn_backend imb_nn_backend_cpu = {
 	.name = "cpu",
 	.init = cpu_init,
 	.set_threads = imb_nn_set_threads,
+	.set_precision = cpu_set_precision,
 	IMB_NN_OPS(CPU_OP_)
 };

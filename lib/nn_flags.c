@@ -179,15 +179,11 @@ static const flag table[] = {
 	 set_seed, "seed", T_U64, F(seed), 1, IMB_NN_FLAGS_GENERAL},
 	{"threads", 1, 't', "N", "threads (default 0: one per core)", set_threads, NULL, T_NONE, 0,
 	 1, IMB_NN_FLAGS_GENERAL},
-	{"device", 1, 0, "D", "cpu (default), cuda (the first GPU) or cuda:N;
-the same seed, "
-	 "device and settings give the
-same model bytes", set_device, NULL, T_NONE, 0, 0,
+	{"device", 1, 0, "D", "cpu (default), cuda (the first GPU) or cuda:N;\nthe same seed, "
+	 "device and settings give the\nsame model bytes", set_device, NULL, T_NONE, 0, 0,
 	 IMB_NN_FLAGS_GENERAL},
-	{"precision", 1, 0, "P", "fp32 (default), tf32 or bf16: the arithmetic of
-matrix products "
-	 "and convolutions on a GPU
-(weights, gradients and loss stay float32)", set_precision,
+	{"precision", 1, 0, "P", "fp32 (default), tf32 or bf16: the arithmetic of\nmatrix products "
+	 "and convolutions on a GPU\n(weights, gradients and loss stay float32)", set_precision,
 	 "precision", T_STR, F(precision), 0, IMB_NN_FLAGS_GENERAL},
 };
 #define NFLAGS ((int)(sizeof table / sizeof *table))

@@ -7,6 +7,7 @@
  * only; lib/nn_backend.c registers it by a weak reference. */
 #include "nn_backend.h"
 #include "philox.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -517,10 +518,16 @@ static void ref_tally(double *acc, const float *loss, const float *losses, const
 	}
 }
 
+static int ref_set_precision(int p)
+{
+	return p == IMB_NN_FP32 ? 0 : imb_seterr("the reference backend computes in float32 only");
+}
+
 #define REF_OP_(name, ret, args) .name = ref_##name,
 const imb_nn_backend imb_nn_backend_ref = {
 	.name = "ref",
 	.init = ref_init,
 	.set_threads = ref_set_threads,
+	.set_precision = ref_set_precision,
 	IMB_NN_OPS(REF_OP_)
 };
