@@ -14,6 +14,9 @@ done | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u | while read -r lib
 	case $(basename "$lib") in
 	libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) ;;
 	libcublas*|libcudnn*|libcudart*|libcuda.so*|libnvrtc*|libnvJitLink*) ;;
+	# libarchive's XML and Unicode support (30 MB): imb-import's archives
+	# of images need neither, and a GPU machine rarely imports
+	libxml2.so*|libicu*) ;;
 	*) cp -L "$lib" "$dir/" ;;
 	esac
 done

@@ -1,0 +1,32 @@
+#!/bin/sh
+# cuda-pack.sh DIR: what a GPU machine without this project's build
+# dependencies needs to run the GPU tests and benchmark (a lent machine
+# with CUDA and PyTorch but no package registry), in DIR: the tools
+# (stripped), the GPU unit tests, bench's nn_bench, the shared libraries
+# they link (OpenBLAS, msgpack-c, XGBoost, LIBSVM, ...) except the C and
+# C++ runtimes and CUDA's own, and Bats. Build first (make all
+# build/tests/test_nn_backend build/tests/test_nn_cuda). There:
+#   . scripts/cuda-env.sh DIR; sh scripts/cuda-test.sh DIR
+set -eu
+dir=${1:?usage: cuda-pack.sh DIR}
+BUILD=${BUILD:-build}
+mkdir -p "$dir/bin" "$dir/tests" "$dir/lib" "$dir/bats/lib" "$dir/bats/libexec"
+for f in bin/imb-*; do strip -o "$dir/bin/$(basename "$f")" "$f"; done
+for t in test_nn_backend test_nn_cuda; do strip -o "$dir/tests/$t" "$BUILD/tests/$t"; done
+${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o "$dir/bin/nn_bench" bench/nn_bench.c "$BUILD/libimb.a" \
+	$(make -s --no-print-directory ldlibs)
+for f in "$dir"/bin/* "$dir"/tests/*; do ldd "$f"; done |
+awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u | while read -r lib; do
+	case $(basename "$lib") in
+	libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) ;;
+	libcublas*|libcudnn*|libcudart*|libcuda.so*|libnvrtc*|libnvJitLink*) ;;
+	# libarchive's XML and Unicode support (30 MB): imb-import's archives
+	# of images need neither
+	libxml2.so*|libicu*) ;;
+	*) cp -L "$lib" "$dir/lib/" ;;
+	esac
+done
+cp /usr/bin/bats "$dir/bats/"
+cp -r /usr/lib/bats /usr/lib/bats-core "$dir/bats/lib/"
+cp -r /usr/libexec/bats-core "$dir/bats/libexec/"
+du -sh "$dir"
