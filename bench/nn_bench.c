@@ -1,10 +1,20 @@
 /* nn_bench.c: the engine's side of bench/nn.sh (built by it against
- * libimb.a). Three modes, each printing one line of figures:
+ * libimb.a) and of bench/cuda.sh. Four modes, each printing one line of
+ * figures:
  *
- *   nn_bench train ARCH C H W K BATCH STEPS THREADS
- *       STEPS training steps (zero grads, forward, cross-entropy,
- *       backward, SGD-momentum step) on random data after one warm-up
- *       step: "train ARCH images_per_s MEDIAN maxrss_kb KB"
+ *   nn_bench train ARCH C H W K BATCH STEPS THREADS [DEVICE [PRECISION [REPS]]]
+ *       training steps (zero grads, forward, cross-entropy, backward,
+ *       SGD-momentum step) on random data and labels, uploaded to the
+ *       backend once. DEVICE (default cpu) is a backend name for
+ *       imb_nn_set_backend ("cuda", "cuda:1"), PRECISION fp32 (the
+ *       default), tf32 or bf16. On the CPU: STEPS steps, each timed,
+ *       after one warm-up step. On a device: 5 warm-up steps, then REPS
+ *       (default 5) blocks of STEPS steps, each block timed between two
+ *       waits for the device (a download of 4 bytes of the parameters);
+ *       STEPS 0 sizes the blocks to about a second. "train ARCH
+ *       images_per_s MEDIAN maxrss_kb KB device DEV precision PREC steps
+ *       STEPS steps_run ALL" (the median step or block; ALL counts the
+ *       warm-up too)
  *   nn_bench step KIND ARCH C H W K BATCH STEPS THREADS
  *       STEPS steps of the loop's step part on random data (labels:
  *       class 1 a quarter of the samples) after one warm-up step, KIND
@@ -56,12 +66,53 @@ static float *rand_buf(imb_rng *r, size_t n)
 	return x;
 }
 
-static int bench_train(char **a)
+/* Backend and precision for train's optional DEVICE PRECISION; 0, or -1
+ * with imb_error(). */
+static int use_device(const char *dev, const char *prec)
+{
+	if (strcmp(dev, "cpu") && imb_nn_set_backend(dev) < 0)
+		return -1;
+	if (!strcmp(prec, "fp32"))
+		return 0;
+#ifdef IMB_NN_HAVE_PRECISION
+	return imb_nn_set_precision(prec);
+#else
+	return imb_seterr("precision %s: this build has no precision setting (fp32 only)", prec);
+#endif
+}
+
+/* One training step on backend data: the loop's plain step, spelled out. */
+static void train_step(imb_nn_model *m, const imb_nn_loss *L, imb_nn_optim *o,
+                       const float *x, const int32_t *y, float *dz, float *loss, int N)
+{
+	imb_nn_model_zero_grad(m);
+	const float *z = imb_nn_model_forward(m, x, N, IMB_NN_TRAIN);
+	m->be->xent(dz, NULL, loss, z, y, N, &L->cfg);
+	imb_nn_model_backward(m, dz, 0);
+	imb_nn_optim_step(o, m->params, m->grads);
+}
+
+/* Wait for the backend: a download of 4 bytes of the parameters. */
+static void sync_be(const imb_nn_model *m)
+{
+	float v;
+	m->be->download(&v, m->params, sizeof v);
+}
+
+static int bench_train(int argc, char **a)
 {
 	const char *arch = a[0];
 	int C = atoi(a[1]), H = atoi(a[2]), W = atoi(a[3]), K = atoi(a[4]);
 	int N = atoi(a[5]), steps = atoi(a[6]);
-	imb_nn_be()->set_threads(atoi(a[7]));
+	const char *dev = argc > 8 ? a[8] : "cpu", *prec = argc > 9 ? a[9] : "fp32";
+	int reps = argc > 10 ? atoi(a[10]) : 5;
+	int cpu = !strcmp(dev, "cpu");
+	if (use_device(dev, prec) < 0) {
+		fprintf(stderr, "nn_bench: %s\n", imb_error());
+		return 1;
+	}
+	const imb_nn_backend *be = imb_nn_be();
+	be->set_threads(atoi(a[7]));
 	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
 	if (!m) {
 		fprintf(stderr, "nn_bench: %s\n", imb_error());
@@ -70,28 +121,80 @@ static int bench_train(char **a)
 	imb_rng r;
 	imb_rng_seed(&r, 1);
 	imb_nn_model_init(m, &r);
-	float *x = rand_buf(&r, (size_t)N * C * H * W);
-	float *dz = imb_xmalloc_aligned((size_t)N * K * sizeof(float));
-	int32_t *y = imb_xmalloc((size_t)N * sizeof(int32_t));
+	/* the data: random, uploaded once */
+	size_t nx = (size_t)N * C * H * W;
+	float *xh = rand_buf(&r, nx);
+	int32_t *yh = imb_xmalloc((size_t)N * sizeof(int32_t));
 	for (int i = 0; i < N; i++)
-		y[i] = (int32_t)imb_rng_below(&r, (uint64_t)K);
+		yh[i] = (int32_t)imb_rng_below(&r, (uint64_t)K);
+	float *x = be->alloc(nx * sizeof(float));
+	int32_t *y = be->alloc((size_t)N * sizeof(int32_t));
+	be->upload(x, xh, nx * sizeof(float));
+	be->upload(y, yh, (size_t)N * sizeof(int32_t));
+	float *dz = be->alloc((size_t)N * K * sizeof(float));
+	float *loss = be->alloc(sizeof(float));
 	imb_nn_loss L;
 	imb_nn_loss_ce(&L, K);
 	imb_nn_optim o;
 	imb_nn_optim_sgd(&o, m->P, 0.01f, 0.9f, 5e-4f, 0);
-	double *t = imb_xmalloc((size_t)(steps + 1) * sizeof(double));
-	for (int s = 0; s <= steps; s++) {   /* step 0 warms up */
-		double t0 = imb_now();
-		imb_nn_model_zero_grad(m);
-		const float *z = imb_nn_model_forward(m, x, N, 1);
-		imb_nn_loss_forward(&L, dz, NULL, z, y, N);
-		imb_nn_model_backward(m, dz, 0);
-		imb_nn_optim_step(&o, m->params, m->grads);
-		t[s] = imb_now() - t0;
+	double med;
+	long run = 0;
+	if (cpu) {
+		/* the host: each step timed alone, one warm-up step */
+		if (steps < 1)
+			steps = 1;
+		double *t = imb_xmalloc((size_t)(steps + 1) * sizeof(double));
+		for (int s = 0; s <= steps; s++) {
+			double t0 = imb_now();
+			train_step(m, &L, &o, x, y, dz, loss, N);
+			t[s] = imb_now() - t0;
+		}
+		run = steps + 1;
+		qsort(t + 1, (size_t)steps, sizeof(double), cmp_d);
+		med = t[1 + (steps - 1) / 2];
+		free(t);
+	} else {
+		/* a device: ops return before the work is done, so time blocks
+		 * of steps between two waits; 5 warm-up steps (the first picks
+		 * algorithms), the last 3 of them timed to size the blocks when
+		 * STEPS is 0 (about 1 s each); the median of REPS blocks */
+		double t0 = 0;
+		for (int s = 0; s < 5; s++) {
+			if (s == 2) {
+				sync_be(m);
+				t0 = imb_now();
+			}
+			train_step(m, &L, &o, x, y, dz, loss, N);
+		}
+		sync_be(m);
+		double est = (imb_now() - t0) / 3;
+		run = 5;
+		if (steps <= 0) {
+			double s = est > 0 ? 1.0 / est : 1000;
+			steps = s < 3 ? 3 : s > 1000 ? 1000 : (int)s;
+		}
+		if (reps < 1)
+			reps = 1;
+		double *t = imb_xmalloc((size_t)reps * sizeof(double));
+		for (int k = 0; k < reps; k++) {
+			t0 = imb_now();
+			for (int s = 0; s < steps; s++)
+				train_step(m, &L, &o, x, y, dz, loss, N);
+			sync_be(m);
+			t[k] = (imb_now() - t0) / steps;
+		}
+		run += (long)reps * steps;
+		qsort(t, (size_t)reps, sizeof(double), cmp_d);
+		med = t[(reps - 1) / 2];
+		free(t);
 	}
-	qsort(t + 1, (size_t)steps, sizeof(double), cmp_d);
-	double med = t[1 + (steps - 1) / 2];
-	printf("train %s images_per_s %.1f maxrss_kb %ld\n", arch, N / med, maxrss_kb());
+	printf("train %s images_per_s %.1f maxrss_kb %ld device %s precision %s steps %d "
+	       "steps_run %ld\n", arch, N / med, maxrss_kb(), dev, prec, steps, run);
+	be->free(x), be->free(y), be->free(dz), be->free(loss);
+	free(xh), free(yh);
+	imb_nn_optim_free(&o);
+	imb_nn_loss_free(&L);
+	imb_nn_model_free(m);
 	return 0;
 }
 
@@ -245,14 +348,15 @@ static int bench_conv(char **a)
 int main(int argc, char **argv)
 {
 	if (argc >= 10 && !strcmp(argv[1], "train"))
-		return bench_train(argv + 2);
+		return bench_train(argc - 2, argv + 2);
 	if (argc >= 11 && !strcmp(argv[1], "step"))
 		return bench_step(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "sgemm"))
 		return bench_sgemm(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "conv"))
 		return bench_conv(argv + 2);
-	fprintf(stderr, "usage: nn_bench train ARCH C H W K BATCH STEPS THREADS\n"
+	fprintf(stderr, "usage: nn_bench train ARCH C H W K BATCH STEPS THREADS [DEVICE [PRECISION "
+	        "[REPS]]]\n"
 	        "       nn_bench step plain|sam|sam-minority|asam ARCH C H W K BATCH STEPS "
 	        "THREADS\n"
 	        "       nn_bench sgemm SIZE THREADS\n"
