@@ -15,8 +15,12 @@ setup_file() {
 	if ! imb-train --help >/dev/null 2>&1; then
 		return 0
 	fi
-	# Fashion-MNIST shirts against T-shirts (classes 6 and 0), 10:1
-	if [ -d "$FMNIST" ]; then
+	# Fashion-MNIST shirts against T-shirts (classes 6 and 0), 10:1; or
+	# that split made elsewhere (IMB_CUDA_SPLIT: a GPU machine without the
+	# data set)
+	if [ -s "${IMB_CUDA_SPLIT:-}" ]; then
+		cp "$IMB_CUDA_SPLIT" "$FILE_TMP/split"
+	elif [ -d "$FMNIST" ]; then
 		imb-import fashion-mnist | imb-split --classes 0,6 --train-ratio 0.1 --n-train 2200 \
 			--n-test 1000 --seed 3 > "$FILE_TMP/split"
 	fi

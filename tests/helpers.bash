@@ -23,7 +23,7 @@ need_data() {
 
 # Python with Debian's packages (numpy, msgpack, sklearn) for oracles and
 # hand-made frames.
-PY=/usr/bin/python3
+PY=${IMB_PY:-/usr/bin/python3}
 
 # the tensors of the first model frame of a stream, as hex digests
 weights() {
