@@ -20,7 +20,8 @@
 # bench/out/cuda_sweep.tsv; prints a markdown table. About 3-4 minutes on
 # an H200. Without a GPU it says so and exits 0.
 # bench/nn_bench.c is built here against $BUILD/libimb.a (make all, on a
-# machine with nvcc so that the CUDA backend is in it). Settings:
+# machine with nvcc so that the CUDA backend is in it), or NN_BENCH names
+# a prebuilt one. Settings:
 # PY (python3 with CUDA PyTorch), PRECISIONS ("fp32 bf16"; tf32 too if
 # wanted), MODELS, BATCHES, REPS, SWEEP, THREADS (host threads of ours, 2).
 set -eu
@@ -42,15 +43,16 @@ if [ -z "$gpu" ] && [ ! -e /dev/nvidia0 ]; then
 	echo "bench-cuda: no CUDA GPU here, skipped"
 	exit 0
 fi
-[ -f "$BUILD/libimb.a" ] || { echo "bench-cuda: $BUILD/libimb.a missing (make all)"; exit 1; }
-bench=$BUILD/nn_bench
-LIBS=$(make -s --no-print-directory ldlibs)
-# the precision setting, where lib/ declares it without the macro
-DEFS=
-if grep -qs imb_nn_set_precision lib/*.h && ! grep -qs 'define IMB_NN_HAVE_PRECISION' lib/*.h; then
-	DEFS=-DIMB_NN_HAVE_PRECISION
+# NN_BENCH: a prebuilt nn_bench (scripts/cuda-pack.sh's, on a machine
+# that cannot build)
+if [ -n "${NN_BENCH:-}" ]; then
+	bench=$NN_BENCH
+else
+	[ -f "$BUILD/libimb.a" ] || { echo "bench-cuda: $BUILD/libimb.a missing (make all)"; exit 1; }
+	bench=$BUILD/nn_bench
+	${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o $bench bench/nn_bench.c "$BUILD/libimb.a" \
+		$(make -s --no-print-directory ldlibs)
 fi
-${CC:-cc} -O2 -D_GNU_SOURCE $DEFS -Ilib -o $bench bench/nn_bench.c "$BUILD/libimb.a" $LIBS
 # a GPU our build can use: one tiny step
 if ! $bench train resnet8 3 32 32 10 8 1 1 cuda fp32 1 > /dev/null 2> $out/cuda_probe.err; then
 	if [ -z "$gpu" ]; then

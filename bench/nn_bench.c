@@ -72,13 +72,7 @@ static int use_device(const char *dev, const char *prec)
 {
 	if (strcmp(dev, "cpu") && imb_nn_set_backend(dev) < 0)
 		return -1;
-	if (!strcmp(prec, "fp32"))
-		return 0;
-#ifdef IMB_NN_HAVE_PRECISION
 	return imb_nn_set_precision(prec);
-#else
-	return imb_seterr("precision %s: this build has no precision setting (fp32 only)", prec);
-#endif
 }
 
 /* One training step on backend data: the loop's plain step, spelled out. */
