@@ -316,6 +316,18 @@ static cudnnMathType_t conv_math(int prec, cudnnMathType_t m)
 	return prec == 0 ? CUDNN_FMA_MATH : m;
 }
 
+/* IMB_CUDNN_FIND=1: algorithms chosen by timing them (cudnnFind*), the
+ * fastest deterministic one; a choice that may differ between runs */
+static int timed(void)
+{
+	static int t = -1;
+	if (t < 0) {
+		const char *v = getenv("IMB_CUDNN_FIND");
+		t = v && *v && strcmp(v, "0");
+	}
+	return t;
+}
+
 template <typename Perf>
 static int pick(const Perf *p, int n, int prec, const char *what)
 {
@@ -346,8 +358,11 @@ static void choose_fwd(conv_entry *e)
 		return;
 	cudnnConvolutionFwdAlgoPerf_t p[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
 	int n = 0;
-	IMB_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
-		imb_cuda.dnn, e->x, e->w, e->conv, e->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, p));
+	if (timed())
+		IMB_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(imb_cuda.dnn, e->x, e->w, e->conv, e->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, p));
+	else
+		IMB_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+			imb_cuda.dnn, e->x, e->w, e->conv, e->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, p));
 	int i = pick(p, n, e->prec, "forward");
 	e->fwd = p[i].algo;
 	e->fwd_math = conv_math(e->prec, p[i].mathType);
@@ -363,9 +378,12 @@ static void choose_bwd_data(conv_entry *e)
 		return;
 	cudnnConvolutionBwdDataAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
 	int n = 0;
-	IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-		imb_cuda.dnn, e->w, e->y, e->conv, e->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
-		&n, p));
+	if (timed())
+		IMB_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(imb_cuda.dnn, e->w, e->y, e->conv, e->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, p));
+	else
+		IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+			imb_cuda.dnn, e->w, e->y, e->conv, e->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+			&n, p));
 	int i = pick(p, n, e->prec, "backward data");
 	e->bwd_data = p[i].algo;
 	e->data_math = conv_math(e->prec, p[i].mathType);
@@ -381,9 +399,12 @@ static void choose_bwd_filter(conv_entry *e)
 		return;
 	cudnnConvolutionBwdFilterAlgoPerf_t p[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
 	int n = 0;
-	IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-		imb_cuda.dnn, e->x, e->y, e->conv, e->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-		&n, p));
+	if (timed())
+		IMB_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(imb_cuda.dnn, e->x, e->y, e->conv, e->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, p));
+	else
+		IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+			imb_cuda.dnn, e->x, e->y, e->conv, e->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+			&n, p));
 	int i = pick(p, n, e->prec, "backward filter");
 	e->bwd_filter = p[i].algo;
 	e->filter_math = conv_math(e->prec, p[i].mathType);

@@ -1,10 +1,15 @@
 /* test_nn_cuda.c: the engine on a GPU against the engine on the CPU,
  * from the same weights and the same batches (test_nn_backend checks
  * each op on its own; this checks them composed):
- *   - the gradients of an MLP and of resnet20 (train-mode BN), per
- *     parameter block, relative to the CPU's norm, in each precision;
- *   - 20 SGD steps (momentum, weight decay) of each, the parameters and
- *     BN running statistics after them;
+ *   - the gradients of an MLP and of resnet20 (train-mode BN): the
+ *     largest difference over max(1, the largest |gradient|), the measure
+ *     the engine meets against PyTorch (1e-4 in float32), in each
+ *     precision;
+ *   - 20 SGD steps (momentum, weight decay) of each: the parameters and
+ *     BN running statistics after them, against how far the CPU's own
+ *     run moves when its starting weights are nudged by one float32 ulp
+ *     (chaos amplifies any rounding: the GPU's float32 run must stay
+ *     within 10 times that);
  *   - the same 20 steps twice on the GPU give the same bits.
  * Where no GPU can be used (no CUDA backend in this build, no driver, no
  * device) it says so and passes: CI has none; `make test-cuda` runs it
@@ -32,6 +37,18 @@ static const net NETS[] = {
 	{ "mlp:64,32", 3, 8, 8, 10 },
 	{ "resnet20", 3, 32, 32, 10 },
 };
+
+/* max |a - b| / max(1, max |b|) over n floats */
+static double maxrel(const float *a, const float *b, size_t n)
+{
+	double d = 0, m = 1;
+	for (size_t i = 0; i < n; i++) {
+		double e = fabs((double)a[i] - b[i]);
+		d = e > d ? e : d;
+		m = fabs(b[i]) > m ? fabs(b[i]) : m;
+	}
+	return d / m;
+}
 
 /* relative difference ||a - b|| / max(||b||, tiny) over n floats */
 static double rel(const float *a, const float *b, size_t n)
@@ -129,19 +146,30 @@ static void test_net(const net *nt)
 		y[i] = (int32_t)imb_rng_below(&r, (uint64_t)nt->K);
 
 	result cpu = run(nt, w0, b0, x, y, STEPS);
+	/* the CPU from weights one ulp away: the spread rounding alone makes */
+	float *w1 = imb_xmalloc(cpu.P * sizeof(float));
+	for (size_t i = 0; i < cpu.P; i++)
+		w1[i] = w0[i] * (1 + (imb_rng_uniform(&r) < 0.5 ? 1 : -1) * 0x1p-23f);
+	result nudged = run(nt, w1, b0, x, y, STEPS);
+	double spread = rel(nudged.params, cpu.params, cpu.P);
+	printf("%-10s cpu: after %d SGD steps from weights one ulp away: parameters %.3g\n",
+	       nt->arch, STEPS, spread);
+	result_free(&nudged);
+	free(w1);
 	static const char *const prec[] = { "fp32", "tf32", "bf16" };
 	/* bounds: float32 sums in another order; tf32 and bf16 round the
 	 * products' inputs to 10 and 7 bits of mantissa */
-	static const double gtol[] = { 1e-4, 1e-2, 5e-2 }, ptol[] = { 1e-3, 5e-2, 1e-1 };
+	static const double gtol[] = { 1e-4, 1e-2, 5e-2 };
+	double ptol[] = { spread * 10 > 1e-6 ? spread * 10 : 1e-6, 0.1, 0.1 };
 	for (int p = 0; p < 3; p++) {
 		CHECK(imb_nn_set_backend("cuda") == 0);
 		CHECK(imb_nn_set_precision(prec[p]) == 0);
 		result gpu = run(nt, w0, b0, x, y, STEPS);
-		double g = rel(gpu.grads, cpu.grads, cpu.P), w = rel(gpu.params, cpu.params, cpu.P);
+		double g = maxrel(gpu.grads, cpu.grads, cpu.P), w = rel(gpu.params, cpu.params, cpu.P);
 		double bb = rel(gpu.bufs, cpu.bufs, cpu.B);
-		printf("%-10s %s: gradient %.3g (bound %.0g); after %d SGD steps: parameters %.3g, "
-		       "running statistics %.3g (bound %.0g)\n", nt->arch, prec[p], g, gtol[p], STEPS,
-		       w, bb, ptol[p]);
+		printf("%-10s %s: gradient %.3g (bound %.0g; in norm %.3g); after %d SGD steps: "
+		       "parameters %.3g, running statistics %.3g (bound %.2g)\n", nt->arch, prec[p], g,
+		       gtol[p], rel(gpu.grads, cpu.grads, cpu.P), STEPS, w, bb, ptol[p]);
 		CHECK(g <= gtol[p]);
 		CHECK(w <= ptol[p]);
 		CHECK(cpu.B == 0 || bb <= ptol[p]);
