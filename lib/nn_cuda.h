@@ -1,13 +1,16 @@
 /* nn_cuda.h: what the CUDA backend's files share (private to the .cu files of lib).
  *
- * The backend is two files:
+ * The backend is three files:
  *   nn_backend_cuda.cu  the table, start-up (device, stream, handles),
  *                       memory, and the project's own kernels: elementwise
  *                       ops, pooling, the loss, the epoch tally, optimiser
  *                       steps, reductions, the Philox fill, the data ops
  *                       (gather, crop, flip, normalize)
- *   nn_cuda_dnn.cu      the library-backed ops: gemm (cuBLAS), convolution
- *                       and batch norm (cuDNN)
+ *   nn_cuda_dnn.cu      the library-backed ops: gemm (cuBLAS) and
+ *                       convolution (cuDNN)
+ *   nn_cuda_bn.cu       batch norm, own kernels (deterministic per-channel
+ *                       sums that keep the whole GPU busy), and those sums
+ *                       for conv's bias gradient
  *
  * Every op runs on one stream (imb_cuda.stream) and returns without
  * waiting for the GPU, except those that hand a value to the host
@@ -55,6 +58,10 @@ void imb_cuda_fail(const char *what, const char *msg);
 	if (e_ != CUDNN_STATUS_SUCCESS) imb_cuda_fail(#call, cudnnGetErrorString(e_)); } while (0)
 /* after a kernel launch: the launch's own error */
 #define IMB_CUDA_LAUNCHED() IMB_CUDA_CHECK(cudaGetLastError())
+
+/* db (C) += the sums over N and HW of dout (N,C,HW), deterministic
+ * (nn_cuda_bn.cu) */
+void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW);
 
 /* The shared workspace, at least bytes long (grown when needed; its
  * contents do not survive a call to another op). */

@@ -4,10 +4,7 @@
  *                             column-major trick
  *   conv2d_forward/backward   cuDNN's convolution (NCHW, cross-correlation);
  *                             the bias and its gradient with own kernels
- *   batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward
- *                             cuDNN's spatial batch norm, (N,C,HW) viewed
- *                             as NCHW with H = HW, W = 1
- *   batchnorm_backward_eval   own kernels (cuDNN has no such op)
+ *                             (the gradient: nn_cuda_bn.cu's channel sums)
  *
  * Precision (imb_cuda_precision, read at every op):
  *   0  fp32 strict (default): cuBLAS CUBLAS_COMPUTE_32F_PEDANTIC, cuDNN
@@ -23,7 +20,7 @@
  *      dinp / dw increment) comes back as bf16 and is widened to float
  *      before the bias is added or the gradient accumulated. The bias and
  *      db stay fp32 (db sums the fp32 dout).
- * Batch norm is fp32 in every mode.
+ * Batch norm (nn_cuda_bn.cu) is fp32 in every mode.
  *
  * Algorithms: chosen once per (shape, precision, direction) from cuDNN's
  * heuristics (cudnnGet*_v7), not from timed runs, so that the choice, and
@@ -39,9 +36,7 @@
  * it marked deprecated there; cuDNN only says so when CUDNN_WARN_DEPRECATED
  * is defined, which the build does not do.
  *
- * Every reduction of our own (conv db, batchnorm_backward_eval's dgamma,
- * dbeta) is one block per channel with a fixed shape of tree, no atomics:
- * the same bits every run. No op waits for the stream. */
+ * No op waits for the stream. */
 #include "nn_cuda.h"
 
 #include <cuda_bf16.h>
@@ -83,12 +78,6 @@ static size_t up256(size_t b)
 
 /* ------------------------------------------------------------ kernels */
 
-__global__ void k_fill(float *x, float v, size_t n)
-{
-	GRID_LOOP(i, n)
-		x[i] = v;
-}
-
 __global__ void k_to_bf16(__nv_bfloat16 *d, const float *s, size_t n)
 {
 	GRID_LOOP(i, n)
@@ -114,79 +103,6 @@ __global__ void k_bias_add(float *out, const float *b, int C, size_t plane, size
 		out[i] += b[(i / plane) % C];
 }
 
-/* Per channel c of dout (N,C,HW), one block each, in double:
- *   sdy[c] += sum dout,  sdyx[c] += sum dout * (inp - mean[c]) * r,
- *   r = 1 / sqrt(var[c] + eps)
- * either output may be NULL; inp NULL skips the second sum. Each thread
- * sums a fixed stride, then a fixed tree: the same bits every run. */
-__global__ void __launch_bounds__(THREADS)
-k_chan_sums(float *sdy, float *sdyx, const float *dout, const float *inp, const float *mean,
-            const float *var, float eps, int N, int C, size_t HW)
-{
-	__shared__ double sa[THREADS], sq[THREADS];
-	int c = blockIdx.x, t = threadIdx.x;
-	double mu = 0, r = 0, a = 0, q = 0;
-	if (inp) {
-		mu = mean[c];
-		r = 1 / sqrt((double)var[c] + eps);
-	}
-	size_t M = (size_t)N * HW;
-	for (size_t j = t; j < M; j += THREADS) {
-		size_t at = ((j / HW) * C + c) * HW + j % HW;
-		double dy = dout[at];
-		a += dy;
-		if (inp)
-			q += dy * ((inp[at] - mu) * r);
-	}
-	sa[t] = a;
-	sq[t] = q;
-	__syncthreads();
-	for (int h = THREADS / 2; h > 0; h >>= 1) {
-		if (t < h) {
-			sa[t] += sa[t + h];
-			sq[t] += sq[t + h];
-		}
-		__syncthreads();
-	}
-	if (t == 0) {
-		if (sdy)
-			sdy[c] = (float)(sdy[c] + sa[0]);
-		if (sdyx)
-			sdyx[c] = (float)(sdyx[c] + sq[0]);
-	}
-}
-
-/* eval-mode batch norm: dinp (N,C,HW) += gamma[c] / sqrt(var[c] + eps) * dout */
-__global__ void k_bn_eval_dx(float *dinp, const float *dout, const float *gamma,
-                             const float *var, float eps, int C, size_t HW, size_t n)
-{
-	GRID_LOOP(i, n) {
-		int c = (int)((i / HW) % C);
-		double s = (gamma ? gamma[c] : 1.0) / sqrt((double)var[c] + eps);
-		dinp[i] = (float)(dinp[i] + s * dout[i]);
-	}
-}
-
-/* running statistics after a batch of one value per channel (cuDNN's
- * unbiased variance would divide by zero): the batch variance is 0 */
-__global__ void k_bn_run1(float *run_mean, float *run_var, const float *mean, int C,
-                          float momentum)
-{
-	GRID_LOOP(c, (size_t)C) {
-		if (run_mean)
-			run_mean[c] = (float)((1 - (double)momentum) * run_mean[c] +
-			                      (double)momentum * mean[c]);
-		if (run_var)
-			run_var[c] = (float)((1 - (double)momentum) * run_var[c]);
-	}
-}
-
-static void fill(float *x, float v, size_t n)
-{
-	k_fill<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(x, v, n);
-	IMB_CUDA_LAUNCHED();
-}
-
 static void to_bf16(__nv_bfloat16 *d, const float *s, size_t n)
 {
 	k_to_bf16<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(d, s, n);
@@ -197,14 +113,6 @@ static void from_bf16(float *out, const __nv_bfloat16 *y, const float *b, int C,
                       size_t n, int acc)
 {
 	k_from_bf16<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, y, b, C, plane, n, acc);
-	IMB_CUDA_LAUNCHED();
-}
-
-static void chan_sums(float *sdy, float *sdyx, const float *dout, const float *inp,
-                      const float *mean, const float *var, float eps, int N, int C, size_t HW)
-{
-	k_chan_sums<<<C, THREADS, 0, imb_cuda.stream>>>(sdy, sdyx, dout, inp, mean, var, eps,
-	                                                N, C, HW);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -468,8 +376,7 @@ extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
 {
 	static const float one = 1, zero = 0;
 	if (db)
-		chan_sums(db, NULL, dout, NULL, NULL, NULL, 0, s->N, s->OC,
-		          (size_t)s->OH * s->OW);
+		imb_cuda_channel_sums(db, dout, s->N, s->OC, s->OH * s->OW);
 	if (!dinp && !dw)
 		return;
 	conv_entry *e = conv_get(s);
@@ -526,157 +433,3 @@ extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
 }
 
 /* ------------------------------------------------------------ batch norm */
-
-/* (N,C,HW) as NCHW (N,C,HW,1) and the derived (1,C,1,1); set per call
- * (host-only calls, cheap) */
-static cudnnTensorDescriptor_t bn_x, bn_p;
-
-static void bn_desc(int N, int C, int HW)
-{
-	if (!bn_x) {
-		IMB_CUDNN_CHECK(cudnnCreateTensorDescriptor(&bn_x));
-		IMB_CUDNN_CHECK(cudnnCreateTensorDescriptor(&bn_p));
-	}
-	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(bn_x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, N,
-	                                           C, HW, 1));
-	IMB_CUDNN_CHECK(cudnnDeriveBNTensorDescriptor(bn_p, bn_x, CUDNN_BATCHNORM_SPATIAL));
-}
-
-/* cuDNN refuses eps below CUDNN_BN_MIN_EPSILON (0 in cuDNN 9): such an
- * eps is raised to it */
-static double bn_eps(float eps)
-{
-	return eps < CUDNN_BN_MIN_EPSILON ? CUDNN_BN_MIN_EPSILON : (double)eps;
-}
-
-/* C floats of scratch in the workspace for the arrays an op may be given
- * NULL (gamma = 1, beta = 0, unwanted outputs); slot k of the carve */
-static float *bn_slot(float *base, int C, int k)
-{
-	return base + (up256((size_t)C * sizeof(float)) / sizeof(float)) * k;
-}
-
-extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, float *rstd,
-                                                    float *run_mean, float *run_var,
-                                                    const float *inp, const float *gamma,
-                                                    const float *beta, int N, int C, int HW,
-                                                    float momentum, float eps)
-{
-	static const float one = 1, zero = 0;
-	if (N <= 0 || C <= 0 || HW <= 0)
-		return;
-	bn_desc(N, C, HW);
-	int single = (long)N * HW == 1;   /* see k_bn_run1 */
-	float *ws = NULL;
-	if (!gamma || !beta || !mean || !rstd || (!run_mean != !run_var) || single)
-		ws = (float *)imb_cuda_workspace(5 * up256((size_t)C * sizeof(float)));
-	if (!gamma) {
-		fill(bn_slot(ws, C, 0), 1, (size_t)C);
-		gamma = bn_slot(ws, C, 0);
-	}
-	if (!beta) {
-		fill(bn_slot(ws, C, 1), 0, (size_t)C);
-		beta = bn_slot(ws, C, 1);
-	}
-	if (!mean)
-		mean = bn_slot(ws, C, 2);
-	if (!rstd)
-		rstd = bn_slot(ws, C, 3);
-	/* cuDNN takes both running arrays or neither */
-	float *rm = single ? NULL : run_mean, *rv = single ? NULL : run_var;
-	if (!rm != !rv) {
-		if (!rm)
-			rm = bn_slot(ws, C, 4);
-		else
-			rv = bn_slot(ws, C, 4);
-	}
-	/* cuDNN: run = (1 - factor) run + factor batch, the variance
-	 * unbiased, as the op asks */
-	IMB_CUDNN_CHECK(cudnnBatchNormalizationForwardTraining(
-		imb_cuda.dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, bn_x, inp, bn_x, out, bn_p,
-		gamma, beta, (double)momentum, rm, rv, bn_eps(eps), mean, rstd));
-	if (single && (run_mean || run_var)) {
-		k_bn_run1<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(
-			run_mean, run_var, mean, C, momentum);
-		IMB_CUDA_LAUNCHED();
-	}
-}
-
-extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
-                                                   const float *gamma, const float *beta,
-                                                   const float *run_mean,
-                                                   const float *run_var, int N, int C,
-                                                   int HW, float eps)
-{
-	static const float one = 1, zero = 0;
-	if (N <= 0 || C <= 0 || HW <= 0)
-		return;
-	bn_desc(N, C, HW);
-	if (!gamma || !beta) {
-		float *ws = (float *)imb_cuda_workspace(2 * up256((size_t)C * sizeof(float)));
-		if (!gamma) {
-			fill(bn_slot(ws, C, 0), 1, (size_t)C);
-			gamma = bn_slot(ws, C, 0);
-		}
-		if (!beta) {
-			fill(bn_slot(ws, C, 1), 0, (size_t)C);
-			beta = bn_slot(ws, C, 1);
-		}
-	}
-	IMB_CUDNN_CHECK(cudnnBatchNormalizationForwardInference(
-		imb_cuda.dnn, CUDNN_BATCHNORM_SPATIAL, &one, &zero, bn_x, inp, bn_x, out, bn_p,
-		gamma, beta, run_mean, run_var, bn_eps(eps)));
-}
-
-extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
-                                               const float *dout, const float *inp,
-                                               const float *gamma, const float *mean,
-                                               const float *rstd, int N, int C, int HW)
-{
-	static const float one = 1, zero = 0;
-	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
-		return;
-	bn_desc(N, C, HW);
-	/* scratch: [ones | dgamma | dbeta | dinp], each only when needed */
-	size_t pc = up256((size_t)C * sizeof(float));
-	size_t need = 3 * pc + (dinp ? 0 : (size_t)N * C * HW * sizeof(float));
-	float *ws = NULL;
-	if (!gamma || !dgamma || !dbeta || !dinp)
-		ws = (float *)imb_cuda_workspace(need);
-	if (!gamma) {
-		fill(bn_slot(ws, C, 0), 1, (size_t)C);
-		gamma = bn_slot(ws, C, 0);
-	}
-	if (!dgamma)
-		dgamma = bn_slot(ws, C, 1);
-	if (!dbeta)
-		dbeta = bn_slot(ws, C, 2);
-	float *dx = dinp ? dinp : bn_slot(ws, C, 3);
-	/* everything accumulates (beta factors 1) but a scratch dx, which is
-	 * written. With the saved mean and rstd given cuDNN does not recompute
-	 * them, so epsilon (which the op does not have) only has to pass
-	 * cuDNN's check */
-	IMB_CUDNN_CHECK(cudnnBatchNormalizationBackward(
-		imb_cuda.dnn, CUDNN_BATCHNORM_SPATIAL, &one, dinp ? &one : &zero, &one, &one,
-		bn_x, inp, bn_x, dout, bn_x, dx, bn_p, gamma, dgamma, dbeta, bn_eps(1e-5f), mean,
-		rstd));
-}
-
-extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
-                                                    const float *dout, const float *inp,
-                                                    const float *gamma, const float *run_mean,
-                                                    const float *run_var, int N, int C,
-                                                    int HW, float eps)
-{
-	if (N <= 0 || C <= 0 || HW <= 0)
-		return;
-	if (dgamma || dbeta)
-		chan_sums(dbeta, dgamma, dout, dgamma ? inp : NULL, run_mean, run_var, eps, N, C,
-		          (size_t)HW);
-	if (dinp) {
-		size_t n = (size_t)N * C * HW;
-		k_bn_eval_dx<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-			dinp, dout, gamma, run_var, eps, C, (size_t)HW, n);
-		IMB_CUDA_LAUNCHED();
-	}
-}

@@ -4,9 +4,10 @@
 # with CUDA and PyTorch but no package registry), in DIR: the tools
 # (stripped), the GPU unit tests, bench's nn_bench, the shared libraries
 # they link (OpenBLAS, msgpack-c, XGBoost, LIBSVM, ...) except the C and
-# C++ runtimes and CUDA's own, and Bats. Build first (make all
+# C++ runtimes and CUDA's own, and Bats; and DIR.tar.xz of it all (about
+# 20 MB: a lent machine takes 64 MiB a call). Build first (make all
 # build/tests/test_nn_backend build/tests/test_nn_cuda). There:
-#   . scripts/cuda-env.sh DIR; sh scripts/cuda-test.sh DIR
+#   tar xJf DIR.tar.xz; . scripts/cuda-env.sh DIR; sh scripts/cuda-test.sh DIR
 set -eu
 dir=${1:?usage: cuda-pack.sh DIR}
 BUILD=${BUILD:-build}
@@ -20,13 +21,11 @@ awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u | while read -r lib; do
 	case $(basename "$lib") in
 	libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) ;;
 	libcublas*|libcudnn*|libcudart*|libcuda.so*|libnvrtc*|libnvJitLink*) ;;
-	# libarchive's XML and Unicode support (30 MB): imb-import's archives
-	# of images need neither
-	libxml2.so*|libicu*) ;;
 	*) cp -L "$lib" "$dir/lib/" ;;
 	esac
 done
 cp /usr/bin/bats "$dir/bats/"
 cp -r /usr/lib/bats /usr/lib/bats-core "$dir/bats/lib/"
 cp -r /usr/libexec/bats-core "$dir/bats/libexec/"
-du -sh "$dir"
+tar cJf "$dir.tar.xz" -C "$(dirname "$dir")" "$(basename "$dir")"
+du -sh "$dir" "$dir.tar.xz"
