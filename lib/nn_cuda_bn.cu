@@ -59,12 +59,20 @@ k_part(double *part, const float *a, const float *b, const float *mean, const fl
 	int c = blockIdx.x, s = blockIdx.y, S = gridDim.y, t = threadIdx.x;
 	int n0 = s * R, n1 = n0 + R < N ? n0 + R : N;
 	double u = 0, v = 0, m = b ? mean[c] : 0, r = b ? rstd[c] : 0;
-	size_t cnt = n1 > n0 ? (size_t)(n1 - n0) * HW : 0;
-	for (size_t k = t; k < cnt; k += THREADS) {
-		size_t at = ((size_t)(n0 + k / HW) * C + c) * HW + k % HW;
+	/* value k of the piece is (sample n0 + k / HW, position k % HW); each
+	 * thread steps k by THREADS, its (n, j) advanced without division */
+	int n = n0 + t / HW, j = t % HW, dn = THREADS / HW, dj = THREADS % HW;
+	while (n < n1) {
+		size_t at = ((size_t)n * C + c) * HW + j;
 		double x = a[at];
 		u += x;
 		v += b ? x * ((b[at] - m) * r) : x * x;
+		n += dn;
+		j += dj;
+		if (j >= HW) {
+			j -= HW;
+			n++;
+		}
 	}
 	s1[t] = u;
 	s2[t] = v;

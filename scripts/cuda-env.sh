@@ -4,7 +4,8 @@
 # from PyTorch's nvidia wheels; Bats installed where the tests load it.
 _d=$(cd "${1:-.gpu}" && pwd)
 _p=$_d/lib
-_roots="/usr/local/cuda/lib64 /usr/lib/x86_64-linux-gnu $(python3 -c 'import nvidia; print(*nvidia.__path__)' 2>/dev/null)"
+# PyTorch's wheels first: PyTorch refuses a cuDNN older than its own
+_roots="$(python3 -c 'import nvidia; print(*nvidia.__path__)' 2>/dev/null) /usr/local/cuda/lib64 /usr/lib/x86_64-linux-gnu"
 for _l in libcublas.so.13 libcublasLt.so.13 libcudnn.so.9; do
 	_f=$(find $_roots -name "$_l" 2>/dev/null | head -n 1)
 	[ -n "$_f" ] && _p="$_p:$(dirname "$_f")"
