@@ -134,6 +134,10 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 	imb_val_set_int(p, "seed", (int64_t)o->seed);
 	imb_val_set_str(p, "freeze", o->freeze_backbone ? "backbone" : "none");
 	imb_val_set_int(p, "init", init);
+	/* where and in what arithmetic: the same seed gives the same bytes
+	 * only on the same device in the same precision */
+	imb_val_set_str(p, "device", imb_nn_be()->name);
+	imb_val_set_str(p, "precision", o->precision ? o->precision : "fp32");
 	return p;
 }
 

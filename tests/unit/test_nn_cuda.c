@@ -1,12 +1,14 @@
 /* test_nn_cuda.c: the engine on a GPU against the engine on the CPU,
  * from the same weights and the same batches (test_nn_backend checks
  * each op on its own; this checks them composed):
- *   - the gradients of an MLP and of resnet20 (train-mode BN): the
- *     largest difference over max(1, the largest |gradient|), the measure
- *     the engine meets against PyTorch: in float32 at most 1e-4, or 10
- *     times the CPU's own change from weights one ulp away where that is
- *     larger (train-mode BN on a deep net amplifies rounding); in tf32 and
- *     bf16 at most 1e-2 and 5e-2;
+ *   - the gradients of an MLP and of resnet20 (train-mode BN) against the
+ *     reference backend's (plain loops, double sums): the largest
+ *     difference over max(1, the largest |gradient|), the measure the
+ *     engine meets against PyTorch. In float32 the GPU must be within
+ *     1e-4 of the reference, or within 4 times the CPU backend's own
+ *     distance from it where that is larger (train-mode BN on a deep net
+ *     amplifies rounding in any float32 engine); tf32 and bf16 within
+ *     1e-2 and 5e-2;
  *   - 20 SGD steps (momentum, weight decay) of each: the parameters and
  *     BN running statistics after them, against how far the CPU's own
  *     run moves when its starting weights are nudged by one float32 ulp
@@ -148,31 +150,36 @@ static void test_net(const net *nt)
 		y[i] = (int32_t)imb_rng_below(&r, (uint64_t)nt->K);
 
 	result cpu = run(nt, w0, b0, x, y, STEPS);
+	CHECK(imb_nn_set_backend("ref") == 0);
+	result ref = run(nt, w0, b0, x, y, 0);
+	CHECK(imb_nn_set_backend("cpu") == 0);
+	double ecpu = maxrel(cpu.grads, ref.grads, cpu.P);
+	printf("%-10s cpu: gradient %.3g from the reference\n", nt->arch, ecpu);
 	/* the CPU from weights one ulp away: the spread rounding alone makes */
 	float *w1 = imb_xmalloc(cpu.P * sizeof(float));
 	for (size_t i = 0; i < cpu.P; i++)
 		w1[i] = w0[i] * (1 + (imb_rng_uniform(&r) < 0.5 ? 1 : -1) * 0x1p-23f);
 	result nudged = run(nt, w1, b0, x, y, STEPS);
 	double spread = rel(nudged.params, cpu.params, cpu.P);
-	double gspread = maxrel(nudged.grads, cpu.grads, cpu.P);
-	printf("%-10s cpu: from weights one ulp away: gradient %.3g; after %d SGD steps: "
-	       "parameters %.3g\n", nt->arch, gspread, STEPS, spread);
+	printf("%-10s cpu: after %d SGD steps from weights one ulp away: parameters %.3g\n",
+	       nt->arch, STEPS, spread);
 	result_free(&nudged);
 	free(w1);
 	static const char *const prec[] = { "fp32", "tf32", "bf16" };
 	/* bounds: float32 sums in another order; tf32 and bf16 round the
 	 * products' inputs to 10 and 7 bits of mantissa */
-	double gtol[] = { gspread * 10 > 1e-4 ? gspread * 10 : 1e-4, 1e-2, 5e-2 };
+	double gtol[] = { ecpu * 4 > 1e-4 ? ecpu * 4 : 1e-4, 1e-2, 5e-2 };
 	double ptol[] = { spread * 10 > 1e-6 ? spread * 10 : 1e-6, 0.1, 0.1 };
 	for (int p = 0; p < 3; p++) {
 		CHECK(imb_nn_set_backend("cuda") == 0);
 		CHECK(imb_nn_set_precision(prec[p]) == 0);
 		result gpu = run(nt, w0, b0, x, y, STEPS);
-		double g = maxrel(gpu.grads, cpu.grads, cpu.P), w = rel(gpu.params, cpu.params, cpu.P);
+		double g = maxrel(gpu.grads, ref.grads, cpu.P), w = rel(gpu.params, cpu.params, cpu.P);
 		double bb = rel(gpu.bufs, cpu.bufs, cpu.B);
-		printf("%-10s %s: gradient %.3g (bound %.2g; in norm %.3g); after %d SGD steps: "
-		       "parameters %.3g, running statistics %.3g (bound %.2g)\n", nt->arch, prec[p], g,
-		       gtol[p], rel(gpu.grads, cpu.grads, cpu.P), STEPS, w, bb, ptol[p]);
+		printf("%-10s %s: gradient %.3g from the reference (bound %.2g), %.3g from the "
+		       "cpu; after %d SGD steps: parameters %.3g, running statistics %.3g from the "
+		       "cpu (bound %.2g)\n", nt->arch, prec[p], g, gtol[p],
+		       maxrel(gpu.grads, cpu.grads, cpu.P), STEPS, w, bb, ptol[p]);
 		CHECK(g <= gtol[p]);
 		CHECK(w <= ptol[p]);
 		CHECK(cpu.B == 0 || bb <= ptol[p]);
@@ -191,6 +198,7 @@ static void test_net(const net *nt)
 	}
 	CHECK(imb_nn_set_backend("cpu") == 0);
 	result_free(&cpu);
+	result_free(&ref);
 	free(w0);
 	free(b0);
 	free(x);
