@@ -11,8 +11,9 @@ LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 # unless CUDA=0; with neither, nothing below changes the build. The
 # runtime is linked statically; cuBLAS and cuDNN are shared libraries,
 # needed only by the tools that run networks (--as-needed). A build
-# with the backend runs anywhere: without a usable GPU, --device cuda is
-# an error and the GPU tests are skipped. IMB_NN_CUDA makes
+# with the backend runs on machines without a GPU (those libraries
+# installed): --device cuda is then an error and the GPU tests are
+# skipped. IMB_NN_CUDA makes
 # nn_backend.c's reference to the CUDA table strong, so a tool that uses
 # the engine pulls it from libimb.a (a weak reference does not pull an
 # archive member). NVCC_ARCH: Hopper (sm_90) and Ampere (sm_80) code,

@@ -4,9 +4,10 @@
  * function pointers (struct imb_nn_backend). Layers, losses, optimisers
  * and the training loop are written once against the table; the CPU
  * backend (nn_backend_cpu.c and nn_cpu_*.c, OpenBLAS plus the engine's
- * own thread pool) is the first table, a CUDA one (cuBLAS/cuDNN) will be
- * a second, and tests/nn_backend_ref.c holds a plain-loop reference
- * that test_nn_backend compares every backend with. Tensor
+ * own thread pool) is the first table, the CUDA one (nn_backend_cuda.cu,
+ * nn_cuda_dnn.cu and nn_cuda_bn.cu: cuBLAS, cuDNN and our kernels) the
+ * second, and tests/nn_backend_ref.c holds a plain-loop reference that
+ * test_nn_backend compares every backend with. Tensor
  * pointers passed to an op are backend memory (host memory for the CPU
  * backend): allocate it with the table's alloc and move host data in and
  * out with upload/download.
