@@ -27,8 +27,7 @@
  * with it the bits, is the same from run to run on one device and
  * library version: the first result, in cuDNN's order of expected speed,
  * that succeeds, is CUDNN_DETERMINISTIC, fits CONV_WS_MAX and, in strict
- * mode, does not use tensor cores (it then runs with CUDNN_FMA_MATH) nor
- * a transform (FFT, Winograd: see exact_fwd).
+ * mode, does not use tensor cores (it then runs with CUDNN_FMA_MATH).
  * Should none be deterministic the first usable one is taken and a
  * warning printed once. Descriptors and choices live in a small cache
  * (CONV_CACHE entries, reused round-robin).
@@ -237,31 +236,8 @@ static int timed(void)
 	return t;
 }
 
-/* Algorithms that sum the products as a convolution does (implicit or
- * explicit GEMM, direct), not through a transform (FFT, Winograd) whose
- * rounding error is far larger: in fp32 the only ones taken. On resnet20
- * a transform put the gradient 1e-4 from the double-precision reference,
- * against 2e-7 for the CPU engine. */
-static int exact_fwd(int a)
-{
-	return a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM ||
-	       a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
-	       a == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || a == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
-}
-
-static int exact_bwd_data(int a)
-{
-	return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
-}
-
-static int exact_bwd_filter(int a)
-{
-	return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1 ||
-	       a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3;
-}
-
 template <typename Perf>
-static int pick(const Perf *p, int n, int prec, int (*exact)(int), const char *what)
+static int pick(const Perf *p, int n, int prec, const char *what)
 {
 	static int warned;
 	for (int pass = 0; pass < 2; pass++)
@@ -271,15 +247,12 @@ static int pick(const Perf *p, int n, int prec, int (*exact)(int), const char *w
 			if (prec == 0 && p[i].mathType != CUDNN_FMA_MATH &&
 			    p[i].mathType != CUDNN_DEFAULT_MATH)
 				continue;
-			if (prec == 0 && pass == 0 && !exact((int)p[i].algo))
-				continue;
 			if (pass == 0 && p[i].determinism != CUDNN_DETERMINISTIC)
 				continue;
 			if (pass == 1 && !warned) {
 				warned = 1;
-				fprintf(stderr, "imb: cuda: no deterministic%s cuDNN algorithm for a "
-				        "convolution's %s; results may vary from run to run\n",
-				        prec == 0 ? ", exact" : "", what);
+				fprintf(stderr, "imb: cuda: no deterministic cuDNN algorithm for a "
+				        "convolution's %s; results may vary from run to run\n", what);
 			}
 			return i;
 		}
@@ -298,7 +271,7 @@ static void choose_fwd(conv_entry *e)
 	else
 		IMB_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
 			imb_cuda.dnn, e->x, e->w, e->conv, e->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, p));
-	int i = pick(p, n, e->prec, exact_fwd, "forward");
+	int i = pick(p, n, e->prec, "forward");
 	e->fwd = p[i].algo;
 	e->fwd_math = conv_math(e->prec, p[i].mathType);
 	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->fwd_math));
@@ -319,7 +292,7 @@ static void choose_bwd_data(conv_entry *e)
 		IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
 			imb_cuda.dnn, e->w, e->y, e->conv, e->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
 			&n, p));
-	int i = pick(p, n, e->prec, exact_bwd_data, "backward data");
+	int i = pick(p, n, e->prec, "backward data");
 	e->bwd_data = p[i].algo;
 	e->data_math = conv_math(e->prec, p[i].mathType);
 	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
@@ -340,7 +313,7 @@ static void choose_bwd_filter(conv_entry *e)
 		IMB_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
 			imb_cuda.dnn, e->x, e->y, e->conv, e->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
 			&n, p));
-	int i = pick(p, n, e->prec, exact_bwd_filter, "backward filter");
+	int i = pick(p, n, e->prec, "backward filter");
 	e->bwd_filter = p[i].algo;
 	e->filter_math = conv_math(e->prec, p[i].mathType);
 	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
