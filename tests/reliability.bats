@@ -8,29 +8,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-MK="$PY $ROOT/tests/mkframe.py"
-
-setup() {
-	TMP="$BATS_TEST_TMPDIR"
-	LIM="prlimit --as=$((2 << 30))"
-	if [ -n "${IMB_VALGRIND:-}" ] || ldd "$(command -v imb-info)" 2>/dev/null | grep -q libasan; then
-		LIM=""
-	fi
-}
-
-# run a tool under the memory bound; -o FILE must not exist afterwards
-bad() {
-	run --separate-stderr $LIM "$@"
-}
-
-# frames: a good 2-class dataset, hand-made bad ones
-good() { $MK dataset "${1:-train}" 40 3 2 --seed "${2:-0}"; }
-raw() { $MK raw "$1"; }
-
-no_output() {
-	[ ! -e "$1" ]
-	! ls "$1".tmp.* 2>/dev/null
-}
+load reliability
 
 # FILE NAME: a dataset frame NAME whose tensor x declares 4 GiB - 16 bytes
 # of data, followed by only 1000
