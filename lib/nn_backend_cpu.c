@@ -23,6 +23,7 @@
 
 #include "nn_cpu.h"
 #include "blas.h"
+#include "nn_maxpool.h"
 #include "philox.h"
 
 #include <math.h>
@@ -393,26 +394,8 @@ void imb_nn_cpu_maxpool_forward(float *out, int32_t *argmax, const float *inp,
 		const float *x = inp + p * H * W;
 		for (int oh = 0; oh < OH; oh++)
 			for (int ow = 0; ow < OW; ow++) {
-				float best = -INFINITY;
-				int32_t at = -1;
-				for (int kh = 0; kh < K; kh++) {
-					int ih = oh * stride - pad + kh;
-					if (ih < 0 || ih >= H)
-						continue;
-					for (int kw = 0; kw < K; kw++) {
-						int iw = ow * stride - pad + kw;
-						if (iw < 0 || iw >= W)
-							continue;
-						float v = x[ih * W + iw];
-						if (at < 0 || v > best || isnan(v)) {
-							best = v;
-							at = ih * W + iw;
-							if (isnan(v))
-								goto done;
-						}
-					}
-				}
-			done:
+				int32_t at;
+				float best = imb_nn_maxpool_window(x, H, W, K, stride, pad, oh, ow, &at);
 				out[(p * OH + oh) * OW + ow] = best;
 				argmax[(p * OH + oh) * OW + ow] = at;
 			}

@@ -16,6 +16,7 @@
  * fill_normal. The loss uses the device's exp/log/pow, which may differ
  * from glibc's in the last bit. */
 #include "nn_cuda.h"
+#include "nn_maxpool.h"
 #include "cli.h"
 #include "philox.h"
 #include "util.h"
@@ -352,26 +353,8 @@ static __global__ void k_maxpool(float *out, int32_t *argmax, const float *inp, 
 	GRID_LOOP(o, n) {
 		int ow = (int)(o % OW), oh = (int)(o / OW % OH);
 		const float *x = inp + o / ((size_t)OH * OW) * H * W;
-		float best = -INFINITY;
-		int32_t at = -1;
-		for (int kh = 0; kh < K; kh++) {
-			int ih = oh * stride - pad + kh;
-			if (ih < 0 || ih >= H)
-				continue;
-			for (int kw = 0; kw < K; kw++) {
-				int iw = ow * stride - pad + kw;
-				if (iw < 0 || iw >= W)
-					continue;
-				float v = x[ih * W + iw];
-				if (at < 0 || v > best || isnan(v)) {
-					best = v;
-					at = ih * W + iw;
-					if (isnan(v))
-						goto done;
-				}
-			}
-		}
-	done:
+		int32_t at;
+		float best = imb_nn_maxpool_window(x, H, W, K, stride, pad, oh, ow, &at);
 		out[o] = best;
 		argmax[o] = at;
 	}
