@@ -317,7 +317,10 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	/* hooks */
 	if (o->val) {
 		imb_nn_hook h;
-		if (imb_nn_hook_val(&h, o->val, t->D, t->K) < 0)
+		char tl[300];
+		imb_frame_label(t->f, tl, sizeof tl);
+		if (imb_nn_hook_val(&h, o->val, t->D, t->K, imb_val_get(t->f->attrs, "classes"),
+		                    tl) < 0)
 			goto fail;
 		imb_nn_loop_add_hook(L, &h);
 	}
