@@ -48,6 +48,152 @@ const char *imb_dataset_class_name(const imb_frame *f, int k)
 	return imb_val_as_str(c->items[k], NULL);
 }
 
+/* "[a, b, c]", cut with "..." to fit size */
+static const char *name_list(const imb_val *a, char *buf, size_t size)
+{
+	size_t at = 0;
+	int full = 0;
+	buf[at++] = '[';
+	for (size_t j = 0; a && a->t == IMB_V_ARR && j < a->n && !full; j++) {
+		const char *s = imb_val_as_str(a->items[j], "?");
+		size_t len = strlen(s);
+		if (at + len + 8 > size) {
+			if (at + 4 < size)
+				at += (size_t)snprintf(buf + at, size - at, "%s...", j ? ", " : "");
+			full = 1;
+			break;
+		}
+		at += (size_t)snprintf(buf + at, size - at, "%s%s", j ? ", " : "", s);
+	}
+	snprintf(buf + at, size - at, "]");
+	return buf;
+}
+
+typedef struct {
+	const char *s;
+	size_t at;
+} named;
+
+static int named_cmp(const void *a, const void *b)
+{
+	const named *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* the names of class list a (strings, checked by the caller) sorted; a
+ * name listed twice: -1 with imb_error() "WHO: attrs.classes names
+ * class 'c' twice (at 0 and 3)" */
+static named *sorted_names(const imb_val *a, const char *who)
+{
+	named *v = imb_xmalloc((a->n ? a->n : 1) * sizeof *v);
+	for (size_t j = 0; j < a->n; j++) {
+		v[j].s = imb_val_as_str(a->items[j], "");
+		v[j].at = j;
+	}
+	qsort(v, a->n, sizeof *v, named_cmp);
+	for (size_t j = 1; j < a->n; j++)
+		if (!strcmp(v[j - 1].s, v[j].s)) {
+			imb_seterr("%s: attrs.classes names class '%s' twice (at %zu and %zu)", who, v[j].s,
+			           v[j - 1].at, v[j].at);
+			free(v);
+			return NULL;
+		}
+	return v;
+}
+
+static int str_items(const imb_val *a, const char *who)
+{
+	for (size_t j = 0; j < a->n; j++)
+		if (a->items[j]->t != IMB_V_STR)
+			return imb_seterr("%s: attrs.classes[%zu] is not a string", who, j);
+	return 0;
+}
+
+int32_t *imb_labels_map(const int32_t *y, size_t n, const int32_t *map)
+{
+	int32_t *r = imb_xmalloc((n ? n : 1) * sizeof *r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = map ? map[y[i]] : y[i];
+	return r;
+}
+
+int imb_dataset_class_map(const imb_frame *f, const imb_val *ref, int K, const char *ref_label,
+                          int32_t **map)
+{
+	*map = NULL;
+	char lb[300], l1[400], l2[400];
+	imb_frame_label(f, lb, sizeof lb);
+	const imb_val *fc = imb_val_get(f->attrs, "classes");
+	if (fc && (fc->t != IMB_V_ARR || !fc->n))
+		fc = NULL;
+	if (ref && ref->t != IMB_V_ARR)
+		return imb_seterr("%s: attrs.classes is not an array of class names", ref_label);
+	if (ref && ref->n != (size_t)K)
+		return imb_seterr("%s: attrs.classes lists %zu names but it has %d classes", ref_label,
+		                  ref->n, K);
+	if (ref && str_items(ref, ref_label))
+		return -1;
+	int kf = imb_dataset_nclasses(f);
+	if (!fc || !ref) {
+		/* one side names no classes: the labels are all there is */
+		if (kf <= K)
+			return 0;
+		if (fc)
+			return imb_seterr("%s: attrs.classes: %d classes %s, but %s has %d", lb, kf,
+			                  name_list(fc, l1, sizeof l1), ref_label, K);
+		imb_tensor *y = imb_frame_tensor(f, "y");
+		const int32_t *yy = y->data;
+		size_t i = 0;
+		while (i + 1 < imb_tensor_count(y) && yy[i] < K)
+			i++;
+		return imb_seterr("%s: tensor 'y': label %d of sample %zu is not a class of %s (it has "
+		                  "%d%s%s)", lb, (int)yy[i], i, ref_label, K, ref ? ": " : "",
+		                  ref ? name_list(ref, l2, sizeof l2) : "");
+	}
+	if (str_items(fc, lb))
+		return -1;
+	named *rs = sorted_names(ref, ref_label);
+	if (!rs)
+		return -1;
+	named *fs = sorted_names(fc, lb);
+	if (!fs) {
+		free(rs);
+		return -1;
+	}
+	free(fs);
+	int32_t *m = imb_xmalloc(fc->n * sizeof *m);
+	int same = 1;
+	for (size_t j = 0; j < fc->n; j++) {
+		named key = { imb_val_as_str(fc->items[j], ""), 0 };
+		size_t lo = 0, hi = ref->n;
+		while (lo < hi) {  /* first entry not below key's name */
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(rs[mid].s, key.s) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == ref->n || strcmp(rs[lo].s, key.s)) {
+			imb_seterr("%s: attrs.classes: class '%s' is not a class of %s %s (this set lists "
+			           "%s)", lb, key.s, ref_label, name_list(ref, l1, sizeof l1),
+			           name_list(fc, l2, sizeof l2));
+			free(rs);
+			free(m);
+			return -1;
+		}
+		m[j] = (int32_t)rs[lo].at;
+		if (m[j] != (int32_t)j)
+			same = 0;
+	}
+	free(rs);
+	if (same)
+		free(m);
+	else
+		*map = m;
+	return 0;
+}
+
 int imb_dataset_check(const imb_frame *f)
 {
 	char lbl[300];
@@ -68,10 +214,14 @@ int imb_dataset_check(const imb_frame *f)
 		return imb_seterr("%s: tensor 'x' has dtype i64; use u8, i32, f32 or f64", lbl);
 	int k = imb_dataset_nclasses(f);
 	imb_val *c = imb_val_get(f->attrs, "classes");
-	if (c && c->t == IMB_V_ARR)
-		for (size_t j = 0; j < c->n; j++)
-			if (c->items[j]->t != IMB_V_STR)
-				return imb_seterr("%s: attrs.classes[%zu] is not a string", lbl, j);
+	if (c && c->t == IMB_V_ARR) {
+		if (str_items(c, lbl))
+			return -1;
+		named *v = sorted_names(c, lbl);  /* classes are matched by name: no twins */
+		if (!v)
+			return -1;
+		free(v);
+	}
 	const int32_t *yy = y->data;
 	for (uint64_t j = 0; j < y->shape[0]; j++)
 		if (yy[j] < 0 || yy[j] >= k)

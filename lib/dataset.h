@@ -19,7 +19,8 @@ extern "C" {
 
 int imb_is_dataset(const imb_frame *f);
 /* Validate a dataset frame: x and y present, y is i32 of shape (N),
- * x's first dimension N, labels in [0, K). 0, or -1 with imb_error()
+ * x's first dimension N, labels in [0, K), attrs.classes (when there)
+ * an array of distinct strings. 0, or -1 with imb_error()
  * naming the frame and field. */
 int imb_dataset_check(const imb_frame *f);
 /* K: the length of attrs.classes, else max(y)+1. */
@@ -27,6 +28,24 @@ int imb_dataset_nclasses(const imb_frame *f);
 uint64_t imb_dataset_n(const imb_frame *f);
 /* Features per sample: the product of x's shape after the first. */
 uint64_t imb_dataset_dim(const imb_frame *f);
+/* Classes are matched by name, never by index. Map the classes of
+ * dataset frame f onto a reference list ref (K names: a model's or the
+ * train set's attrs.classes; ref_label names its owner in messages).
+ * 0 with *map NULL when f's labels are the reference's indices already
+ * (the same names in the same order; or f names no classes and its
+ * labels are below K; or ref is NULL and f has at most K classes), else
+ * *map a new array of f's K entries, map[k] = the reference index of
+ * f's class k (caller frees). f may list a subset of the reference's
+ * classes, in any order (a test set without a rare class). -1 with
+ * imb_error() naming both lists when f names a class the reference does
+ * not know, when either list names a class twice or holds a non-string,
+ * or when f names classes but the reference does not and they are more
+ * than K. */
+int imb_dataset_class_map(const imb_frame *f, const imb_val *ref, int K, const char *ref_label,
+                          int32_t **map);
+/* Relabel a copy of labels y (n) through map (NULL: a plain copy);
+ * caller frees. */
+int32_t *imb_labels_map(const int32_t *y, size_t n, const int32_t *map);
 /* Class name k (attrs.classes[k], or NULL). */
 const char *imb_dataset_class_name(const imb_frame *f, int k);
 /* counts[k] for k < K; caller frees. */

@@ -95,8 +95,10 @@ static int usable_counts(const imb_val *a, int K, double *out)
 	return differ;
 }
 
-/* majority[c] = 1 for the classes with the largest training count */
-static void find_majority(const imb_val *mattrs, const imb_frame *ds, int K,
+/* majority[c] = 1 for the classes with the largest training count;
+ * map (or NULL): the model's index of the set's class k, for counts in
+ * the set's own class order */
+static void find_majority(const imb_val *mattrs, const imb_frame *ds, const int32_t *map, int K,
                           unsigned char *majority)
 {
 	double *cnt = imb_xmalloc((size_t)K * sizeof *cnt);
@@ -106,8 +108,21 @@ static void find_majority(const imb_val *mattrs, const imb_frame *ds, int K,
 		imb_val_path(mattrs, "train.counts"),
 	};
 	int found = 0;
-	for (size_t s = 0; s < IMB_LEN(src) && !found; s++)
+	for (size_t s = 0; s < IMB_LEN(src) && !found; s++) {
+		if (s == 1 && map) {
+			int kf = imb_dataset_nclasses(ds);
+			double *own = imb_xmalloc((size_t)kf * sizeof *own);
+			if ((found = usable_counts(src[s], kf, own))) {
+				for (int c = 0; c < K; c++)
+					cnt[c] = 0;
+				for (int c = 0; c < kf; c++)
+					cnt[map[c]] = own[c];
+			}
+			free(own);
+			continue;
+		}
 		found = usable_counts(src[s], K, cnt);
+	}
 	double mx = 0;
 	for (int c = 0; found && c < K; c++)
 		if (cnt[c] > mx)
@@ -305,21 +320,18 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 	if (imb_dataset_check(ds))
 		return -1;
 	int K = e->K;
-	const imb_val *cl = imb_val_get(ds->attrs, "classes");
-	if (cl && cl->t == IMB_V_ARR && cl->n != (size_t)K)
-		return imb_seterr("%s: attrs.classes: %zu classes, the model (%s) has %d", lb, cl->n,
-		                  e->label, K);
 	uint64_t D = imb_dataset_dim(ds);
 	if (D != e->d)
 		return imb_seterr("%s: tensor 'x': %llu features per sample, the model (%s) expects %zu",
 		                  lb, (unsigned long long)D, e->label, e->d);
+	/* classes by name: the set's label k is the model's class map[k] */
+	char ml[340];
+	snprintf(ml, sizeof ml, "the model (%s)", e->label);
+	int32_t *map;
+	if (imb_dataset_class_map(ds, imb_val_get(e->attrs, "classes"), K, ml, &map))
+		return -1;
 	size_t n = (size_t)imb_dataset_n(ds);
-	const int32_t *y = imb_frame_tensor(ds, "y")->data;
-	for (size_t i = 0; i < n; i++)
-		if (y[i] >= K)
-			return imb_seterr("%s: tensor 'y': label %d of sample %zu is not a class of the "
-			                  "model (%s has %d)", lb, (int)y[i], i, e->label, K);
-
+	int32_t *y = imb_labels_map(imb_frame_tensor(ds, "y")->data, n, map);
 	float *x = imb_dataset_features(ds);
 	float *probs = imb_xmalloc((n ? n : 1) * (size_t)K * sizeof *probs);
 	for (size_t i = 0; i < n; i += BATCH) {
@@ -327,6 +339,8 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 		if (imb_predict_proba(e->p, x + i * e->d, b, e->d, probs + i * (size_t)K)) {
 			free(x);
 			free(probs);
+			free(y);
+			free(map);
 			return imb_preferr("%s: ", lb);
 		}
 		imb_progress("predict", i + b, n);
@@ -336,7 +350,8 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 	free(x);
 
 	unsigned char *majority = imb_xmalloc((size_t)K);
-	find_majority(e->attrs, ds, K, majority);
+	find_majority(e->attrs, ds, map, K, majority);
+	free(map);
 	size_t *count = imb_xcalloc((size_t)K, sizeof *count);
 	for (size_t i = 0; i < n; i++)
 		count[y[i]]++;
@@ -363,5 +378,6 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 	free(count);
 	free(majority);
 	free(probs);
+	free(y);
 	return rc;
 }

@@ -18,7 +18,7 @@ typedef struct {
 	size_t n, D;
 	int K;
 	float *x;              /* (n,D) the frame's features (imb_dataset_features) */
-	const int32_t *y;
+	int32_t *y;            /* (n) labels as the train set's class indices */
 	float *probs;          /* (n,K) */
 	double *acc, *loss, *cnt;   /* (K) */
 } val_state;
@@ -71,6 +71,7 @@ static void val_free(imb_nn_hook *h)
 	if (!v)
 		return;
 	free(v->x);
+	free(v->y);
 	free(v->probs);
 	free(v->acc);
 	free(v->loss);
@@ -78,7 +79,8 @@ static void val_free(imb_nn_hook *h)
 	free(v);
 }
 
-int imb_nn_hook_val(imb_nn_hook *h, const imb_frame *val, size_t D, int K)
+int imb_nn_hook_val(imb_nn_hook *h, const imb_frame *val, size_t D, int K,
+                    const imb_val *classes, const char *train_label)
 {
 	memset(h, 0, sizeof *h);
 	char lb[128];
@@ -86,19 +88,23 @@ int imb_nn_hook_val(imb_nn_hook *h, const imb_frame *val, size_t D, int K)
 	if (imb_dataset_check(val) < 0)
 		return imb_preferr("--val-frame: ");
 	size_t n = imb_dataset_n(val), d = imb_dataset_dim(val);
-	int k = imb_dataset_nclasses(val);
 	if (n == 0)
 		return imb_seterr("--val-frame: %s holds no samples", lb);
-	if (d != D || k != K)
-		return imb_seterr("--val-frame: %s has %zu values per sample and %d classes; the train "
-		                  "set %zu and %d", lb, d, k, D, K);
+	if (d != D)
+		return imb_seterr("--val-frame: %s has %zu values per sample; the train set %zu", lb, d,
+		                  D);
+	/* classes by name: the val set's label k is the train set's class map[k] */
+	int32_t *map;
+	if (imb_dataset_class_map(val, classes, K, train_label, &map) < 0)
+		return imb_preferr("--val-frame: ");
 	val_state *v = imb_xcalloc(1, sizeof *v);
 	snprintf(v->lb, sizeof v->lb, "%s", lb);
 	v->n = n;
 	v->D = D;
 	v->K = K;
 	v->x = imb_dataset_features(val);
-	v->y = imb_frame_tensor(val, "y")->data;
+	v->y = imb_labels_map(imb_frame_tensor(val, "y")->data, n, map);
+	free(map);
 	v->probs = imb_xmalloc(n * (size_t)K * sizeof *v->probs);
 	v->acc = imb_xmalloc((size_t)K * sizeof *v->acc);
 	v->loss = imb_xmalloc((size_t)K * sizeof *v->loss);

@@ -46,9 +46,13 @@ struct imb_nn_hook {
 /* Every callback returns 0, or -1 with imb_error() (training stops). */
 
 /* Validation on dataset frame val (kept by the caller while training):
- * its samples must have the train set's shape (D values) and K classes.
- * 0, or -1 with imb_error() naming the frame. */
-int imb_nn_hook_val(imb_nn_hook *h, const imb_frame *val, size_t D, int K);
+ * its samples must have the train set's shape (D values); its classes
+ * are matched by name to the train set's K classes (classes: its
+ * attrs.classes, or NULL; train_label names it), in any order, a subset
+ * allowed (imb_dataset_class_map). 0, or -1 with imb_error() naming the
+ * frame. */
+int imb_nn_hook_val(imb_nn_hook *h, const imb_frame *val, size_t D, int K,
+                    const imb_val *classes, const char *train_label);
 
 /* Snapshots: every `every` epochs (per_step 0) or optimiser steps
  * (per_step 1), fn(ctx, params, bufs, epoch, step) with params (P) and

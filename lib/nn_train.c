@@ -1,6 +1,7 @@
 /* nn_train.c: the training loop for networks, over its parts (nn_train.h). */
 #include "nn_train.h"
 #include "cli.h"
+#include "dataset.h"
 #include "nn_backend.h"
 #include "nn_checkpoint.h"
 #include "nn_frame.h"
@@ -190,9 +191,17 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 	L->std = imb_xmalloc((size_t)t->C * sizeof *L->std);
 	if (init) {
 		/* the backbone (and its normalisation) from the init model; the
-		 * head too when architecture and classes agree */
+		 * head too when architecture and classes agree: the same names in
+		 * the same order (classes are matched by name, never by count) */
 		const imb_nn_backend *be = imb_nn_be();
 		int whole = !strcmp(arch, il.m->arch) && il.m->K == t->K;
+		int32_t *map = NULL;
+		if (whole && imb_dataset_class_map(t->f, imb_val_get(init->attrs, "classes"), il.m->K,
+		                                   lb, &map) < 0)
+			whole = 0;
+		if (map)
+			whole = 0;
+		free(map);
 		size_t np = whole ? m->P : m->head;
 		be->copy(m->params, il.m->params, np * sizeof(float));
 		size_t nb = m->B < il.m->B ? m->B : il.m->B;
@@ -317,7 +326,10 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	/* hooks */
 	if (o->val) {
 		imb_nn_hook h;
-		if (imb_nn_hook_val(&h, o->val, t->D, t->K) < 0)
+		char tl[300];
+		imb_frame_label(t->f, tl, sizeof tl);
+		if (imb_nn_hook_val(&h, o->val, t->D, t->K, imb_val_get(t->f->attrs, "classes"),
+		                    tl) < 0)
 			goto fail;
 		imb_nn_loop_add_hook(L, &h);
 	}

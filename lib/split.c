@@ -175,6 +175,49 @@ static void shuffle2(imb_rng *r, size_t *idx, int32_t *lab, size_t n)
 	}
 }
 
+static int split_make(const imb_split_opts *o, const imb_frame *train_src,
+                      const imb_frame *test_src, imb_frame **train, imb_frame **test,
+                      imb_frame **val);
+
+/* test_src's classes matched by name to train_src's: *own NULL when its
+ * labels are train_src's indices already, else a copy of test_src with
+ * its labels and attrs.classes (and counts) in train_src's class order
+ * (a subset of train_src's classes may be listed, in any order) */
+static int match_test(const imb_frame *train_src, const imb_frame *test_src, imb_frame **own)
+{
+	*own = NULL;
+	char lbl[300];
+	imb_frame_label(train_src, lbl, sizeof lbl);
+	const imb_val *cl = imb_val_get(train_src->attrs, "classes");
+	int ksrc = imb_dataset_nclasses(train_src);
+	int32_t *map;
+	if (imb_dataset_class_map(test_src, cl, ksrc, lbl, &map) < 0)
+		return -1;
+	int kt = imb_dataset_nclasses(test_src);
+	if (!map && kt == ksrc)
+		return 0;
+	if (!map && !(cl && imb_val_get(test_src->attrs, "classes"))) {
+		char lbl2[300];
+		return imb_seterr("%s has %d classes but %s has %d",
+		                  imb_frame_label(test_src, lbl2, sizeof lbl2), kt, lbl, ksrc);
+	}
+	size_t n = (size_t)imb_dataset_n(test_src);
+	size_t *idx = imb_xmalloc((n ? n : 1) * sizeof *idx);
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	imb_frame *f = imb_dataset_take(test_src, idx, n, test_src->name);
+	free(idx);
+	f->index = test_src->index;
+	int32_t *y = imb_frame_tensor(f, "y")->data;
+	for (size_t i = 0; map && i < n; i++)
+		y[i] = map[y[i]];
+	free(map);
+	imb_val_set(f->attrs, "classes", imb_val_copy(cl));
+	imb_dataset_update_counts(f);
+	*own = f;
+	return 0;
+}
+
 int imb_split_make(const imb_split_opts *o, const imb_frame *train_src, const imb_frame *test_src,
                    imb_frame **train, imb_frame **test, imb_frame **val)
 {
@@ -183,6 +226,18 @@ int imb_split_make(const imb_split_opts *o, const imb_frame *train_src, const im
 		*val = NULL;
 	if (imb_dataset_check(train_src) < 0 || (test_src && imb_dataset_check(test_src) < 0))
 		return -1;
+	imb_frame *own = NULL;
+	if (test_src && match_test(train_src, test_src, &own) < 0)
+		return -1;
+	int r = split_make(o, train_src, own ? own : test_src, train, test, val);
+	imb_frame_free(own);
+	return r;
+}
+
+static int split_make(const imb_split_opts *o, const imb_frame *train_src,
+                      const imb_frame *test_src, imb_frame **train, imb_frame **test,
+                      imb_frame **val)
+{
 	char lbl[300], lbl2[300];
 	imb_frame_label(train_src, lbl, sizeof lbl);
 	int ksrc = imb_dataset_nclasses(train_src);

@@ -79,7 +79,10 @@ void imb_split_counts_major(int64_t *out, const double *w, int k, int64_t m);
 void imb_split_counts_max(int64_t *out, const double *w, int k, const int64_t *avail);
 
 /* Make the sets. train_src is the source train frame (or the only source
- * frame), test_src the source test frame or NULL for one pool. On success
+ * frame), test_src the source test frame or NULL for one pool; test_src's
+ * classes are matched to train_src's by name (another order is
+ * relabelled, a subset is allowed, a name train_src lacks is an error:
+ * imb_dataset_class_map). On success
  * returns 0 and new frames in *train, *test and *val (NULL without a val
  * set), each with attrs.split, counts, and classes set; history is the
  * caller's. On bad data or an impossible split returns -1 with

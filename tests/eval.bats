@@ -235,7 +235,7 @@ print(v[\"auroc\"], v[\"auprc\"], v[\"target_ratio\"])'"
 	$PY "$MK" dataset test 10 2 3 > "$TMP/k3.imb"
 	run imb-eval "$TMP/m.imb" "$TMP/k3.imb"
 	assert_failure 1
-	assert_output --partial "(dataset 'test'): attrs.classes: 3 classes"
+	assert_output --partial "(dataset 'test'): attrs.classes: class 'c0' is not a class of the model"
 	$PY "$MK" raw '{"kind":"dataset","name":"test",
 	  "tensors":{"x":{"dtype":"f32","shape":[2,2],"values":[0,0,1,1]},
 	             "y":{"dtype":"i32","shape":[2],"values":[0,2]}}}' > "$TMP/y2.imb"
