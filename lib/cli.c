@@ -210,8 +210,13 @@ void imb_history_append(imb_frame *f, int64_t seed)
 	imb_val *e = imb_val_map();
 	imb_val_set_str(e, "tool", tool);
 	imb_val *av = imb_val_arr();
-	for (int k = 0; k < g_argc; k++)
-		imb_val_push(av, imb_val_str(g_argv[k]));
+	for (int k = 0; k < g_argc; k++) {
+		/* a msgpack str must be UTF-8: an argument that is not (a path
+		 * with a 0xff byte) keeps its invalid bytes as \xHH */
+		char *a = imb_utf8_escape(g_argv[k]);
+		imb_val_push(av, imb_val_str(a));
+		free(a);
+	}
 	imb_val_set(e, "argv", av);
 	if (seed >= 0)
 		imb_val_set_int(e, "seed", seed);

@@ -205,11 +205,18 @@ static void put_num(FILE *fp, double x)
 
 void imb_agg_write_tsv(FILE *fp, const imb_agg *a)
 {
-	for (size_t i = 0; i < a->nby; i++)
-		fprintf(fp, "%s\t", a->by[i]);
+	for (size_t i = 0; i < a->nby; i++) {
+		imb_write_tsv(fp, a->by[i]);
+		fputc('\t', fp);
+	}
 	fputs("n", fp);
-	for (size_t j = 0; j < a->names->n; j++)
-		fprintf(fp, "\t%s_mean\t%s_se", a->names->items[j]->s, a->names->items[j]->s);
+	for (size_t j = 0; j < a->names->n; j++) {
+		fputc('\t', fp);
+		imb_write_tsv(fp, a->names->items[j]->s);
+		fputs("_mean\t", fp);
+		imb_write_tsv(fp, a->names->items[j]->s);
+		fputs("_se", fp);
+	}
 	fputc('\n', fp);
 	agg_group **s = sorted_groups(a);
 	for (size_t i = 0; i < a->ng; i++) {

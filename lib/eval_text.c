@@ -32,11 +32,15 @@ void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n)
 	for (size_t j = 0; j < IMB_LEN(tsv_metrics); j++)
 		fprintf(fp, "\t%s", tsv_metrics[j]);
 	for (size_t c = 0; c < K; c++)
-		fprintf(fp, "\trecall_%s", imb_val_as_str(imb_val_get(pc0->items[c], "class"), "?"));
+	{
+		fputs("\trecall_", fp);
+		imb_write_tsv(fp, imb_val_as_str(imb_val_get(pc0->items[c], "class"), "?"));
+	}
 	fputc('\n', fp);
 	for (size_t i = 0; i < n; i++) {
 		const imb_val *a = m[i]->attrs;
-		fprintf(fp, "%s\t", m[i]->name);
+		imb_write_tsv(fp, m[i]->name);
+		fputc('\t', fp);
 		imb_eval_write_cell(fp, imb_val_get(a, "model"));
 		fputc('\t', fp);
 		imb_eval_write_cell(fp, imb_val_get(a, "n"));

@@ -151,7 +151,10 @@ static imb_val *flat_scalar(const imb_val *v)
 			ok = 0;
 		if (i)
 			fputc(',', fp);
-		imb_val_write_text(fp, v->items[i]);
+		if (v->items[i]->t == IMB_V_STR)
+			fwrite(v->items[i]->s, 1, v->items[i]->len, fp); /* a value, not a TSV cell */
+		else
+			imb_val_write_text(fp, v->items[i]);
 	}
 	fclose(fp);
 	imb_val *r = ok ? imb_val_str(buf) : NULL;

@@ -478,19 +478,25 @@ void imb_hessian_write_tsv(FILE *fp, const imb_hessian_result *res, int nres,
 		char buf[32];
 		const char *c = cls_name(r->cls, names, buf, sizeof buf);
 		for (int k = 0; k < r->neig; k++) {
-			fprintf(fp, "eigenvalue\t%s\t%d\tNA\tNA\t", c, k + 1);
+			fputs("eigenvalue\t", fp);
+			imb_write_tsv(fp, c);
+			fprintf(fp, "\t%d\tNA\tNA\t", k + 1);
 			num(fp, r->eig[k]);
 			fputs("\tNA\n", fp);
 		}
 		if (r->has_trace) {
-			fprintf(fp, "trace\t%s\tNA\tNA\tNA\t", c);
+			fputs("trace\t", fp);
+			imb_write_tsv(fp, c);
+			fputs("\tNA\tNA\tNA\t", fp);
 			num(fp, r->trace);
 			fputc('\t', fp);
 			num(fp, r->trace_se);
 			fputc('\n', fp);
 		}
 		for (int g = 0; g < r->ngrid; g++) {
-			fprintf(fp, "density\t%s\tNA\t", c);
+			fputs("density\t", fp);
+			imb_write_tsv(fp, c);
+			fputs("\tNA\t", fp);
 			num(fp, r->grid[g]);
 			fputs("\tNA\t", fp);
 			num(fp, r->density[g]);
@@ -499,7 +505,9 @@ void imb_hessian_write_tsv(FILE *fp, const imb_hessian_result *res, int nres,
 		int rows = curve == 2 ? r->nsteps : r->nsteps ? 1 : 0;
 		for (int yi = 0; yi < rows; yi++)
 			for (int xi = 0; xi < r->nsteps; xi++) {
-				fprintf(fp, "%s\t%s\tNA\t", curve == 2 ? "loss2d" : "loss1d", c);
+				fputs(curve == 2 ? "loss2d\t" : "loss1d\t", fp);
+				imb_write_tsv(fp, c);
+				fputs("\tNA\t", fp);
 				num(fp, r->axis[xi]);
 				fputc('\t', fp);
 				if (curve == 2)

@@ -54,9 +54,24 @@ char *imb_import_slurp(const char *path, size_t *len)
 void imb_import_finish(imb_frame *f, const char *source, const char *const *classes,
                        size_t nclasses)
 {
-	imb_val_set(f->attrs, "classes", imb_val_str_array(classes, nclasses));
+	/* msgpack strs must be UTF-8: a class name that is not (a folder
+	 * named with a 0xff byte) has each invalid byte written as \xHH */
+	imb_val *cls = imb_val_arr();
+	for (size_t k = 0; k < nclasses; k++) {
+		char *e = imb_utf8_escape(classes[k]);
+		imb_val_push(cls, imb_val_str(e));
+		free(e);
+	}
+	imb_val_set(f->attrs, "classes", cls);
 	imb_val_set_str(f->attrs, "source", source);
 	imb_dataset_update_counts(f);
+}
+
+void imb_import_set_path(imb_frame *f, const char *key, const char *path)
+{
+	char *e = imb_utf8_escape(path);
+	imb_val_set_str(f->attrs, key, e);
+	free(e);
 }
 
 char *imb_import_path(const char *dir, const char *base)

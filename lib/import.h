@@ -31,6 +31,9 @@ extern "C" {
  * ("PATH: No such file or directory"). */
 char *imb_import_slurp(const char *path, size_t *len);
 
+/* attrs[key] = path as a msgpack str: a path that is not UTF-8 (a file
+ * named with a 0xff byte) has each invalid byte written as \xHH. */
+void imb_import_set_path(imb_frame *f, const char *key, const char *path);
 /* Finish a dataset frame made by an importer: attrs.source, attrs.classes
  * (n names) and the counts. Shared by the import*.c files. */
 void imb_import_finish(imb_frame *f, const char *source, const char *const *classes,

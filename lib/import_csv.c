@@ -12,6 +12,7 @@
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -126,7 +127,12 @@ static int fast_num(const char *s, double *out)
 	return 1;
 }
 
-/* the whole string is a finite number */
+/* A field is a number when strtod reads all of it (trailing blanks
+ * aside). 1: a number that fits a float: finite, at most FLT_MAX in
+ * magnitude (one that underflows is taken as strtod rounds it, to a
+ * subnormal or to 0); 0: not a number (text: a category); -1: a number
+ * that does not fit a float (1e400, 1e39, "inf", "nan"), an error in a
+ * numeric column, never a reason to make it categorical. */
 static int parse_num(const char *s, double *out)
 {
 	if (!*s)
@@ -138,8 +144,10 @@ static int parse_num(const char *s, double *out)
 	double v = strtod(s, &end);
 	while (end && (*end == ' ' || *end == '\t'))
 		end++;
-	if (end == s || *end || !isfinite(v))
+	if (end == s || *end)
 		return 0;
+	if (!isfinite(v) || fabs(v) > FLT_MAX)
+		return -1;
 	*out = v;
 	return 1;
 }
@@ -216,41 +224,6 @@ static const char *colname(const pstate *st, size_t c)
 	return st->names ? st->names[c] : "?";
 }
 
-/* byte offset of the first invalid UTF-8 sequence in s, or -1 */
-static long utf8_bad(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char b = s[i];
-		size_t n;
-		uint32_t cp;
-		if (b < 0x80) {
-			i++;
-			continue;
-		} else if (b >= 0xc2 && b <= 0xdf) {
-			n = 1, cp = b & 0x1f;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			n = 2, cp = b & 0x0f;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			n = 3, cp = b & 0x07;
-		} else {
-			return (long)i;
-		}
-		if (len - i <= n)
-			return (long)i;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (long)i;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return (long)i;
-		i += n + 1;
-	}
-	return -1;
-}
-
 static void on_field(void *s, size_t len, void *data)
 {
 	pstate *st = data;
@@ -262,10 +235,15 @@ static void on_field(void *s, size_t len, void *data)
 		return;
 	if (st->pass == 1) {
 		/* names and categories become msgpack strings, which must be UTF-8 */
-		long bad = utf8_bad((const unsigned char *)f, len);
+		long bad = imb_utf8_bad(f, len);
 		if (bad >= 0) {
 			fail(st, "column %zu: invalid UTF-8 (byte 0x%02x at offset %ld of the field)", c,
 			     (unsigned char)f[bad], bad);
+			return;
+		}
+		const char *nul = memchr(f, 0, len);
+		if (nul) {
+			fail(st, "column %zu: a NUL byte at offset %td of the field", c, nul - f);
 			return;
 		}
 		if (st->rec == st->o->skip) {
@@ -284,7 +262,7 @@ static void on_field(void *s, size_t len, void *data)
 			return;
 		st->seen[c] = 1;
 		double v;
-		if (st->numeric[c] && !parse_num(f, &v))
+		if (st->numeric[c] && parse_num(f, &v) == 0)
 			st->numeric[c] = 0;
 		return;
 	}
@@ -297,10 +275,16 @@ static void on_field(void *s, size_t len, void *data)
 		double v;
 		if (is_missing(st, f, len))
 			row[c].f = NAN;
-		else if (parse_num(f, &v))
-			row[c].f = (float)v;
-		else
-			fail(st, "column %zu (%s): '%s' is not a number", c, colname(st, c), f);
+		else {
+			int r = parse_num(f, &v);
+			if (r > 0)
+				row[c].f = (float)v;
+			else if (r < 0)
+				fail(st, "column %zu (%s): %s is out of range for a float (at most %g in "
+				     "magnitude, and finite)", c, colname(st, c), f, (double)FLT_MAX);
+			else
+				fail(st, "column %zu (%s): '%s' is not a number", c, colname(st, c), f);
+		}
 		break;
 	}
 	case ROLE_CAT: {
@@ -428,7 +412,7 @@ static size_t *sorted_order(const strdict *d, int numeric)
 	if (numeric) {
 		nums = imb_xmalloc((d->n ? d->n : 1) * sizeof *nums);
 		for (size_t k = 0; k < d->n && numeric; k++)
-			numeric = parse_num(d->s[k], &nums[k]);
+			numeric = parse_num(d->s[k], &nums[k]) > 0;
 	}
 	if (numeric) {
 		g_sort_nums = nums;
@@ -479,7 +463,7 @@ static int setup_columns(pstate *st)
 			int first_text = 1, below_num = 0;
 			double v;
 			for (size_t c = 0; c < nc; c++)
-				if (parse_num(st->first[c], &v))
+				if (parse_num(st->first[c], &v) != 0)
 					first_text = 0;
 			for (size_t c = 0; c < nc; c++)
 				if (st->numeric[c] && st->seen[c])
@@ -495,7 +479,7 @@ static int setup_columns(pstate *st)
 			if (is_missing(st, st->first[c], strlen(st->first[c])))
 				continue;
 			st->seen[c] = 1;
-			if (!parse_num(st->first[c], &v))
+			if (parse_num(st->first[c], &v) == 0)
 				st->numeric[c] = 0;
 		}
 		st->nrest++;
@@ -746,7 +730,7 @@ int imb_import_csv(const char *path, const imb_csv_opts *opts, imb_frame **out)
 		goto out;
 	}
 	if (!opts->source)
-		imb_val_set_str(f->attrs, "file", label);
+		imb_import_set_path(f, "file", label);
 	*out = f;
 	rc = 0;
 out:

@@ -125,8 +125,8 @@ int imb_import_idx(const char *images, const char *labels, const char *name,
 	for (uint64_t j = 0; j < n; j++)
 		yy[j] = lp[j];
 	imb_import_finish(f, "idx", classes, nclasses);
-	imb_val_set_str(f->attrs, "images", images);
-	imb_val_set_str(f->attrs, "labels", labels);
+	imb_import_set_path(f, "images", images);
+	imb_import_set_path(f, "labels", labels);
 	*out = f;
 	rc = 0;
 out:

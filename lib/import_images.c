@@ -437,7 +437,7 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 				dst[ch * hw + p] = src[p * sc + (sc == 1 ? 0 : ch)];
 	}
 	imb_import_finish(f, "images", (const char *const *)cls, k);
-	imb_val_set_str(f->attrs, "path", path);
+	imb_import_set_path(f, "path", path);
 	free(cls);
 	set_free(&s);
 	*out = f;

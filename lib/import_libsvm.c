@@ -9,10 +9,86 @@
 
 typedef struct { size_t row; uint32_t col; float v; } entry;
 
-static int cmp_double(const void *a, const void *b)
+/* A label: its value, and, when it is an integer of 2^53 or more in
+ * magnitude (where doubles no longer hold every integer), its decimal
+ * digits without leading zeros: labels past a double's 53 bits
+ * (10000000000000001 and 10000000000000000) stay apart. Labels order by
+ * (value, digits): a total order. */
+typedef struct {
+	double v;
+	const char *dig; /* NULL below 2^53 or for a non-integer */
+	size_t ndig;
+	int neg, owned;
+} label_t;
+
+static const label_t *g_labs;
+
+static int cmp_label(const label_t *a, const label_t *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
+	if (a->v != b->v)
+		return a->v < b->v ? -1 : 1;
+	if (!a->dig || !b->dig)
+		return 0; /* equal doubles below 2^53: the same number */
+	int s = a->neg ? -1 : 1; /* equal doubles: the same sign */
+	if (a->ndig != b->ndig)
+		return a->ndig < b->ndig ? -s : s;
+	int c = memcmp(a->dig, b->dig, a->ndig);
+	return c < 0 ? -s : c > 0 ? s : 0;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return cmp_label(&g_labs[*(const size_t *)a], &g_labs[*(const size_t *)b]);
+}
+
+/* tok[0..n), read as v, as a label */
+static label_t make_label(const char *tok, size_t n, double v)
+{
+	label_t l = {v, NULL, 0, v < 0, 0};
+	if (!(fabs(v) >= 9007199254740992.0))
+		return l;
+	size_t i = 0;
+	if (i < n && (tok[i] == '+' || tok[i] == '-'))
+		i++;
+	int integer = i < n;
+	for (size_t j = i; j < n; j++)
+		if (tok[j] < '0' || tok[j] > '9')
+			integer = 0;
+	if (integer) {
+		while (i + 1 < n && tok[i] == '0')
+			i++;
+		l.dig = tok + i;
+		l.ndig = n - i;
+	} else {
+		/* 1e17 or 1.0e17: the double's exact digits (every double of
+		 * 2^53 or more is an integer) */
+		char b[400];
+		snprintf(b, sizeof b, "%.0f", fabs(v));
+		l.dig = imb_xstrdup(b);
+		l.ndig = strlen(b);
+		l.owned = 1;
+	}
+	return l;
+}
+
+static int v_integral(double v)
+{
+	return v == floor(v) && fabs(v) < 9007199254740992.0;
+}
+
+static void label_name(const label_t *l, char **out)
+{
+	if (l->dig) {
+		*out = imb_xmalloc(l->ndig + 2);
+		sprintf(*out, "%s%.*s", l->neg ? "-" : "", (int)l->ndig, l->dig);
+		return;
+	}
+	char b[400];
+	if (v_integral(l->v))
+		snprintf(b, sizeof b, "%.0f", l->v);
+	else
+		imb_fmt_double(b, sizeof b, l->v);
+	*out = imb_xstrdup(b);
 }
 
 int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_frame **out)
@@ -24,8 +100,9 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 		return -1;
 	size_t ne = 0, cape = 1024, nr = 0, capr = 1024;
 	entry *e = imb_xmalloc(cape * sizeof *e);
-	double *lab = imb_xmalloc(capr * sizeof *lab);
+	label_t *lab = imb_xmalloc(capr * sizeof *lab);
 	long maxcol = 0, line = 0;
+	size_t nlab = 0;
 	int rc = -1;
 	imb_frame *f = NULL;
 	char *p = buf, *end = buf + len;
@@ -46,13 +123,19 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 		char *q;
 		errno = 0;
 		double lv = strtod(s, &q);
-		if (q == s || !isfinite(lv) || (*q && *q != ' ' && *q != '\t' && *q != '\r')) {
+		if (q == s || (*q && *q != ' ' && *q != '\t' && *q != '\r')) {
 			imb_seterr("%s: line %ld: the label is not a number", label, line);
+			goto out;
+		}
+		if (!isfinite(lv)) {
+			imb_seterr("%s: line %ld: the label %.*s is out of range for a double", label, line,
+			           (int)(q - s) > 64 ? 64 : (int)(q - s), s);
 			goto out;
 		}
 		if (nr == capr)
 			lab = imb_xrealloc(lab, (capr *= 2) * sizeof *lab);
-		lab[nr] = lv;
+		lab[nr] = make_label(s, (size_t)(q - s), lv);
+		nlab = nr + 1;
 		s = q;
 		long prev = 0;
 		for (;;) {
@@ -112,14 +195,27 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 		           (unsigned long long)IMB_MAX_TENSOR_BYTES);
 		goto out;
 	}
-	/* classes: distinct labels, ascending */
-	double *u = imb_xmalloc(nr * sizeof *u);
-	memcpy(u, lab, nr * sizeof *u);
-	qsort(u, nr, sizeof *u, cmp_double);
-	size_t k = 0;
+	/* classes: distinct labels, ascending; row order by label */
+	size_t *ord = imb_xmalloc(nr * sizeof *ord);
 	for (size_t j = 0; j < nr; j++)
-		if (j == 0 || u[j] != u[k - 1])
-			u[k++] = u[j];
+		ord[j] = j;
+	g_labs = lab;
+	qsort(ord, nr, sizeof *ord, cmp_row);
+	size_t *first = imb_xmalloc(nr * sizeof *first); /* class k: a row holding it */
+	int32_t *cls = imb_xmalloc(nr * sizeof *cls);
+	size_t k = 0;
+	for (size_t j = 0; j < nr; j++) {
+		if (j == 0 || cmp_label(&lab[ord[j]], &lab[first[k - 1]]) != 0) {
+			if (k == INT32_MAX) {
+				imb_seterr("%s: more than %d distinct labels", label, INT32_MAX);
+				free(ord), free(first), free(cls);
+				goto out;
+			}
+			first[k++] = ord[j];
+		}
+		cls[ord[j]] = (int32_t)(k - 1);
+	}
+	free(ord);
 	f = imb_frame_new("dataset", name ? name : "train");
 	uint64_t xs[2] = {nr, d};
 	imb_tensor *xt = imb_frame_add_tensor(f, "x", IMB_F32, 2, xs);
@@ -129,27 +225,24 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 	float *x = xt->data;
 	for (size_t j = 0; j < ne; j++)
 		x[e[j].row * d + e[j].col] = e[j].v;
-	int32_t *y = yt->data;
-	for (size_t j = 0; j < nr; j++) {
-		double *hit = bsearch(&lab[j], u, k, sizeof *u, cmp_double);
-		y[j] = (int32_t)(hit - u);
-	}
+	memcpy(yt->data, cls, nr * sizeof *cls);
+	free(cls);
 	char **names = imb_xmalloc(k * sizeof *names);
-	for (size_t j = 0; j < k; j++) {
-		char b[40];
-		snprintf(b, sizeof b, "%g", u[j]);
-		names[j] = imb_xstrdup(b);
-	}
+	for (size_t j = 0; j < k; j++)
+		label_name(&lab[first[j]], &names[j]);
+	free(first);
 	imb_import_finish(f, "libsvm", (const char *const *)names, k);
 	imb_val_set_str(f->attrs, "file", label);
 	for (size_t j = 0; j < k; j++)
 		free(names[j]);
 	free(names);
-	free(u);
 	*out = f;
 	rc = 0;
 out:
 	free(e);
+	for (size_t j = 0; j < nlab; j++)
+		if (lab[j].owned)
+			free((char *)lab[j].dig);
 	free(lab);
 	free(buf);
 	return rc;

@@ -27,7 +27,9 @@ int imb_import_toy(const char *shape, size_t n, double ratio, double noise,
 		return imb_seterr("toy ratio must be positive, got %g", ratio);
 	if (noise < 0)
 		noise = kind == 0 ? 0.1 : kind == 1 ? 0.05 : 0.5;
-	size_t n1 = (size_t)llround((double)n * ratio / (1.0 + ratio));
+	/* n / (1 + 1/ratio): no overflow to inf/inf for a huge ratio */
+	double e1 = round((double)n / (1.0 + 1.0 / ratio));
+	size_t n1 = e1 < 1 ? 1 : e1 > (double)(n - 1) ? n - 1 : (size_t)e1;
 	if (n1 < 1)
 		n1 = 1;
 	if (n1 > n - 1)

@@ -35,6 +35,23 @@ static int dataset_counts(const imb_frame *f, int64_t **counts, int *k)
 	return 0;
 }
 
+/* s escaped (imb_write_tsv), padded with blanks to width bytes, as
+ * printf's %-*s pads */
+static void pad_text(FILE *fp, const char *s, int width)
+{
+	char *e = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&e, &n);
+	if (!m) {
+		imb_write_tsv(fp, s);
+		return;
+	}
+	imb_write_tsv(m, s);
+	fclose(m);
+	fprintf(fp, "%-*s", width, e);
+	free(e);
+}
+
 static void history_text(FILE *fp, const imb_val *h)
 {
 	if (!h || h->t != IMB_V_ARR || !h->n)
@@ -45,9 +62,12 @@ static void history_text(FILE *fp, const imb_val *h)
 		fputs("    ", fp);
 		if (argv && argv->t == IMB_V_ARR && argv->n) {
 			for (size_t a = 0; a < argv->n; a++)
-				fprintf(fp, "%s%s", a ? " " : "", imb_val_as_str(argv->items[a], "?"));
+			{
+				fputs(a ? " " : "", fp);
+				imb_write_tsv(fp, imb_val_as_str(argv->items[a], "?"));
+			}
 		} else {
-			fputs(imb_val_as_str(imb_val_get(h->items[j], "tool"), "?"), fp);
+			imb_write_tsv(fp, imb_val_as_str(imb_val_get(h->items[j], "tool"), "?"));
 		}
 		fputc('\n', fp);
 	}
@@ -62,7 +82,9 @@ static void scalars_text(FILE *fp, const char *title, const imb_val *m)
 		const imb_val *v = m->items[j];
 		if (v->t == IMB_V_ARR || v->t == IMB_V_MAP || v->t == IMB_V_BIN)
 			continue;
-		fprintf(fp, " %s=", m->keys[j]);
+		fputc(' ', fp);
+		imb_write_tsv(fp, m->keys[j]);
+		fputc('=', fp);
 		imb_val_write_text(fp, v);
 	}
 	fputc('\n', fp);
@@ -70,10 +92,16 @@ static void scalars_text(FILE *fp, const char *title, const imb_val *m)
 
 void imb_info_text(FILE *fp, const imb_frame *f)
 {
-	fprintf(fp, "frame %ld: %s '%s'\n", f->index, f->kind, f->name);
+	fprintf(fp, "frame %ld: ", f->index);
+	imb_write_tsv(fp, f->kind);
+	fputs(" '", fp);
+	imb_write_tsv(fp, f->name);
+	fputs("'\n", fp);
 	for (size_t j = 0; j < f->ntensors; j++) {
 		const imb_tensor *t = &f->tensors[j];
-		fprintf(fp, "  %-8s %-4s ", t->key, imb_dtype_name(t->dtype));
+		fputs("  ", fp);
+		pad_text(fp, t->key, 8);
+		fprintf(fp, " %-4s ", imb_dtype_name(t->dtype));
 		shape_text(fp, t);
 		fputs("  ", fp);
 		bytes_text(fp, (double)t->nbytes);
@@ -81,7 +109,11 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 	}
 	const char *src = imb_val_as_str(imb_val_get(f->attrs, "source"), NULL);
 	if (src)
-		fprintf(fp, "  source: %s\n", src);
+	{
+		fputs("  source: ", fp);
+		imb_write_tsv(fp, src);
+		fputc('\n', fp);
+	}
 	int64_t *c;
 	int k;
 	if (dataset_counts(f, &c, &k) == 0) {
@@ -89,15 +121,22 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 		        k, (unsigned long long)imb_dataset_n(f), imb_counts_ratio(c, k));
 		for (int j = 0; j < k; j++) {
 			const char *name = imb_dataset_class_name(f, j);
-			fprintf(fp, "    %3d %-16s %lld\n", j, name ? name : "", (long long)c[j]);
+			fprintf(fp, "    %3d ", j);
+			pad_text(fp, name ? name : "", 16);
+			fprintf(fp, " %lld\n", (long long)c[j]);
 		}
 		free(c);
 	} else if (imb_is_dataset(f)) {
-		fprintf(fp, "  invalid dataset: %s\n", imb_error());
+	{
+		fputs("  invalid dataset: ", fp);
+		imb_write_tsv(fp, imb_error());
+		fputc('\n', fp);
+	}
 	}
 	const char *model = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
 	if (model && strcmp(f->kind, "model") == 0) {
-		fprintf(fp, "  model: %s", model);
+		fputs("  model: ", fp);
+		imb_write_tsv(fp, model);
 		int64_t nf = imb_val_as_int(imb_val_get(f->attrs, "n_features"), -1);
 		int64_t nc = imb_val_as_int(imb_val_get(f->attrs, "n_classes"), -1);
 		if (nf >= 0)

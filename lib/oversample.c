@@ -44,12 +44,17 @@ void imb_resample_targets(int64_t *target, const int64_t *counts, int k, imb_rs_
 		target[j] = counts[j];
 		if (!counts[j])
 			continue;
+		/* a tiny ratio makes mn / ratio larger than any count (or
+		 * infinite): no class is then cut, never a cast out of range */
+		int64_t t;
 		if (m == IMB_RS_UNDER) {
-			int64_t t = (int64_t)floor((double)mn / ratio + 1e-9);
+			if (imb_double_to_i64(floor((double)mn / ratio + 1e-9), 0, INT64_MAX, &t))
+				t = INT64_MAX;
 			if (counts[j] > t)
 				target[j] = t;
 		} else {
-			int64_t t = (int64_t)floor((double)mx * ratio + 1e-9);
+			if (imb_double_to_i64(floor((double)mx * ratio + 1e-9), 0, INT64_MAX, &t))
+				t = 0;
 			if (counts[j] < t)
 				target[j] = t;
 		}

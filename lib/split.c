@@ -86,7 +86,8 @@ void imb_split_counts_total(int64_t *out, const double *w, int k, int64_t total)
 void imb_split_counts_major(int64_t *out, const double *w, int k, int64_t m)
 {
 	for (int j = 0; j < k; j++)
-		out[j] = (int64_t)llround((double)m * w[j]);
+		if (imb_double_to_i64(round((double)m * w[j]), 0, INT64_MAX, &out[j]))
+			out[j] = INT64_MAX; /* more than any pool: reported as too many */
 }
 
 void imb_split_counts_max(int64_t *out, const double *w, int k, const int64_t *avail)
@@ -98,7 +99,8 @@ void imb_split_counts_max(int64_t *out, const double *w, int k, const int64_t *a
 			m = a / w[j];
 	}
 	for (int j = 0; j < k; j++) {
-		out[j] = (int64_t)floor(m * w[j] + 1e-9);
+		if (imb_double_to_i64(floor(m * w[j] + 1e-9), 0, INT64_MAX, &out[j]))
+			out[j] = INT64_MAX;
 		if (out[j] > avail[j])
 			out[j] = avail[j] > 0 ? avail[j] : 0;
 	}
@@ -303,8 +305,14 @@ static int split_make(const imb_split_opts *o, const imb_frame *train_src,
 
 	/* a) train counts when they are given */
 	if (o->fixed == IMB_FIXED_MINORITY) {
-		n_majority = o->n_majority >= 0 ? o->n_majority
-		             : (int64_t)llround((double)o->n_minority / o->train_ratio);
+		n_majority = o->n_majority;
+		if (n_majority < 0 &&
+		    imb_double_to_i64(round((double)o->n_minority / o->train_ratio), 0, INT64_MAX, &n_majority)) {
+			imb_seterr("fixed minority: %lld minority samples at train ratio %g ask for a majority "
+			           "of %g samples, more than any dataset holds", (long long)o->n_minority,
+			           o->train_ratio, (double)o->n_minority / o->train_ratio);
+			goto out;
+		}
 		if (n_majority < o->n_minority || o->n_minority <= 0) {
 			imb_seterr("fixed minority: the minority count (%lld) must be positive and at most "
 			           "the majority count (%lld)", (long long)o->n_minority, (long long)n_majority);

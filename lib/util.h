@@ -29,6 +29,11 @@ void *imb_xmalloc_aligned(size_t n);
 void imb_set_oom_hook(void (*fn)(void));
 /* n*size with overflow check: returns 0 and sets *out, or -1. */
 int imb_mul_overflow(size_t a, size_t b, size_t *out);
+/* A double from input (a ratio's quotient, an attrs number) as an
+ * integer: 0 and *out = trunc(v) when v is finite and trunc(v) lies in
+ * [lo, hi]; -1 otherwise (NaN, infinities and doubles past int64 are
+ * refused before any cast, which would be undefined). */
+int imb_double_to_i64(double v, int64_t lo, int64_t hi, int64_t *out);
 
 /* Set the error message (printf-style); always returns -1. */
 int imb_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -40,6 +45,24 @@ const char *imb_error(void);
  * never depends on the locale. */
 void imb_fmt_double(char *buf, size_t size, double f);
 void imb_fprint_double(FILE *fp, double f);
+
+/* Byte offset of the first invalid UTF-8 sequence in s[0..len), or -1. */
+long imb_utf8_bad(const void *s, size_t len);
+/* s with each byte of an invalid UTF-8 sequence written as the four
+ * characters \xHH (valid text is kept as it is): how a path or a name
+ * that is not UTF-8 becomes a msgpack str, which must be UTF-8. Free it. */
+char *imb_utf8_escape(const char *s);
+
+/* The one escape of every text writer (TSV cells, imb-info lines,
+ * hessian TSV): backslash as \\, tab \t, newline \n, carriage return
+ * \r, other control bytes (0x00-0x1f, 0x7f) and bytes of invalid UTF-8 as
+ * \xHH. A name can then never split a TSV row or forge a line. */
+void imb_write_tsv_str(FILE *fp, const char *s, size_t len);
+void imb_write_tsv(FILE *fp, const char *s); /* NUL-terminated; NULL: nothing */
+/* The one JSON string writer: quotes, backslash and control characters
+ * escaped as JSON says; a byte of invalid UTF-8 becomes the text \xHH
+ * (JSON "\\xHH"), so the output is always valid UTF-8 and valid JSON. */
+void imb_write_json_str(FILE *fp, const char *s, size_t len);
 
 /* Monotonic seconds, for progress and benchmarks. */
 double imb_now(void);

@@ -158,8 +158,9 @@ int64_t imb_val_as_int(const imb_val *v, int64_t def)
 		return def;
 	if (v->t == IMB_V_INT || v->t == IMB_V_BOOL)
 		return v->i;
-	if (v->t == IMB_V_FLOAT && isfinite(v->f))
-		return (int64_t)v->f;
+	int64_t i;
+	if (v->t == IMB_V_FLOAT && imb_double_to_i64(v->f, INT64_MIN, INT64_MAX, &i) == 0)
+		return i; /* NaN, infinities and floats past int64 give def, never a wild cast */
 	return def;
 }
 
@@ -209,25 +210,8 @@ imb_val *imb_val_str_array(const char *const *s, size_t n)
 
 static void json_str(FILE *fp, const char *s, size_t len)
 {
-	fputc('"', fp);
-	for (size_t k = 0; k < len; k++) {
-		unsigned char c = (unsigned char)s[k];
-		switch (c) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		default:
-			if (c < 0x20)
-				fprintf(fp, "\\u%04x", c);
-			else
-				fputc(c, fp);
-		}
-	}
-	fputc('"', fp);
+	imb_write_json_str(fp, s, len);
 }
-
 
 static void json_rec(FILE *fp, const imb_val *v, int indent, int depth)
 {
@@ -287,7 +271,7 @@ void imb_val_write_text(FILE *fp, const imb_val *v)
 		return;
 	}
 	switch (v->t) {
-	case IMB_V_STR: fputs(v->s, fp); break;
+	case IMB_V_STR: imb_write_tsv_str(fp, v->s, v->len); break;
 	case IMB_V_INT: fprintf(fp, "%lld", (long long)v->i); break;
 	case IMB_V_FLOAT: fprintf(fp, "%.6g", v->f); break;
 	default: imb_val_write_json(fp, v, -1);
