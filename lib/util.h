@@ -41,6 +41,20 @@ const char *imb_error(void);
 void imb_fmt_double(char *buf, size_t size, double f);
 void imb_fprint_double(FILE *fp, double f);
 
+/* Temp files for outputs that appear whole or not at all (lib/tmpout.c).
+ * imb_tmp_create makes a new empty file beside path, "DIR/.BASE.tmp.XXXXXX"
+ * (BASE cut to 200 bytes), by mkostemp: O_CREAT|O_EXCL|O_NOFOLLOW, so no
+ * name to guess and no planted link followed; its mode is 0666 less the
+ * umask (what a shell's > gives). Returns the descriptor (close-on-exec)
+ * and *tmp (malloc'd), or -1 with errno (EISDIR: path names no file).
+ * The file stays listed until imb_tmp_done (after the caller renamed it)
+ * or imb_tmp_remove (unlink): imb_tmp_unlink_all, async-signal-safe, for
+ * signal handlers and exit, unlinks every listed one. */
+int imb_tmp_create(const char *path, char **tmp);
+void imb_tmp_done(const char *tmp);
+void imb_tmp_remove(const char *tmp);
+void imb_tmp_unlink_all(void);
+
 /* Monotonic seconds, for progress and benchmarks. */
 double imb_now(void);
 

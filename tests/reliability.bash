@@ -20,7 +20,13 @@ bad() {
 good() { $MK dataset "${1:-train}" 40 3 2 --seed "${2:-0}"; }
 raw() { $MK raw "$1"; }
 
+# no FILE, and no temp file of it: DIR/.BASE.tmp.* (or the old FILE.tmp.*)
 no_output() {
 	[ ! -e "$1" ]
-	! ls "$1".tmp.* 2>/dev/null
+	! ls -d "$(dirname "$1")/.$(basename "$1")".tmp.* "$1".tmp.* 2>/dev/null
+}
+
+# the temp files of FILE, one a line
+tmp_of() {
+	ls -d "$(dirname "$1")/.$(basename "$1")".tmp.* 2>/dev/null
 }
