@@ -28,7 +28,7 @@ plant_and_run() {
 		[ "$(cat "$TMP/victim")" = secret ]
 		[ -f "$TMP/out.imb" ] && [ ! -L "$TMP/out.imb" ]
 		imb-info "$TMP/out.imb" > /dev/null
-		[ -z "$(tmp_of "$TMP/out.imb")" ]
+		[ -z "$(ls -A "$TMP" | grep "^\.out\.imb\.tmp")" ]
 	done
 	# a directory full of the attacker's links at dot names: none is used
 	rm -f "$TMP/out.imb"
@@ -132,6 +132,12 @@ start_slow() {
 	cmp "$TMP/ref.imb" "$TMP/out.imb"
 	IMB_PROGRESS=1 imb-import toy moons -o "$TMP/m.imb" 2>&-
 	cmp "$TMP/mref.imb" "$TMP/m.imb"
+	# input on stdin, so the output is the first file opened; imb-train logs
+	imb-train -r 3 -o "$TMP/t.imb" < "$TMP/g.imb" 2> /dev/null
+	mv "$TMP/t.imb" "$TMP/tref.imb"
+	IMB_PROGRESS=1 imb-train -r 3 -o "$TMP/t.imb" < "$TMP/g.imb" 2>&-
+	imb-info "$TMP/t.imb" > /dev/null
+	cmp "$TMP/tref.imb" "$TMP/t.imb"
 	# stdout closed: -o works; a stream to the closed stdout is still a write error
 	rm "$TMP/out.imb"
 	imb-oversample --seed 1 -o "$TMP/out.imb" "$TMP/g.imb" >&-
