@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,11 +21,71 @@ static int g_argc;
 static char **g_argv;
 static int quiet;
 
+/* The signals whose default action ends the process and that a user,
+ * a shell (SIGHUP on logout), a timer or a limit (SIGXFSZ, SIGXCPU) can
+ * send, and SIGPIPE (a reader gone from another output) and SIGABRT (a
+ * library's abort). The handler unlinks the temp outputs, async-signal-
+ * safely (no free, no stdio), and the process then dies by the signal. */
+static const int fatal_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2, SIGPIPE,
+	SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGABRT,
+};
+
 static void on_signal(int sig)
 {
-	imb_writers_abort();
+	imb_tmp_unlink_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/* Any exit (exit() from a library, such as libgomp failing to start a
+ * thread; a return from main without imb_finish) leaves no temp file. */
+static void at_exit(void)
+{
+	imb_tmp_unlink_all();
+}
+
+/* fds 0, 1 and 2 open, or the first file a tool opens becomes one of them
+ * (with stderr closed, log lines would be written into the output). A
+ * closed one gets /dev/null opened the other way round, so that using it
+ * still fails (EBADF) as the closed descriptor would have. */
+static void std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (n < 0)
+			_exit(127);
+		if (n != fd) {   /* lower ones are open: n is fd */
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+/* before any library's start-up opens a file */
+__attribute__((constructor)) static void std_fds_early(void)
+{
+	std_fds();
+}
+
+static void catch_signals(void)
+{
+	for (size_t k = 0; k < IMB_LEN(fatal_signals); k++) {
+		struct sigaction sa, old;
+		/* a signal ignored on entry (nohup, a shell's trap '' HUP) stays
+		 * so; but not INT and QUIT, which a shell ignores in every
+		 * background job of a script: kill -INT still stops one cleanly */
+		int sig = fatal_signals[k];
+		if (sig != SIGINT && sig != SIGQUIT && sigaction(sig, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigfillset(&sa.sa_mask);
+		sigaction(sig, &sa, NULL);
+	}
 }
 
 /* out of memory: "<tool>: out of memory", temp outputs removed, exit 1 */
@@ -36,6 +97,11 @@ static void cli_oom(void)
 void imb_cli_init(const char *name, int argc, char **argv)
 {
 	tool = name;
+	std_fds();
+	static int registered;
+	if (!registered++)
+		atexit(at_exit);
+	catch_signals();
 	imb_set_oom_hook(cli_oom);
 	/* start the engine's backend (the CPU one stops OpenBLAS's spinning
 	 * pool at once); a tool without the engine that still loads
@@ -46,8 +112,6 @@ void imb_cli_init(const char *name, int argc, char **argv)
 		imb_blas_single();
 	g_argc = argc;
 	g_argv = argv;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	const char *p = getenv("IMB_PROGRESS");
 	if (p && strcmp(p, "0") == 0)
 		quiet = 1;

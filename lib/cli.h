@@ -22,8 +22,12 @@ extern "C" {
 #define IMB_NORETURN _Noreturn
 #endif
 
-/* Record the tool name and argv (for messages and attrs.history), and
- * install SIGINT/SIGTERM handlers that unlink temp outputs. */
+/* Record the tool name and argv (for messages and attrs.history); open
+ * /dev/null on any of fds 0, 1, 2 that is closed (so no output file
+ * becomes stderr); make every exit, and every fatal signal a user can send
+ * (HUP, INT, QUIT, TERM, ALRM, USR1, USR2, PIPE, XCPU, XFSZ, VTALRM, PROF,
+ * ABRT; one ignored on entry stays ignored), unlink the temp outputs, the
+ * signals then killing the process as by default. */
 void imb_cli_init(const char *tool, int argc, char **argv);
 const char *imb_tool(void);
 

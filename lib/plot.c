@@ -245,14 +245,9 @@ void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
 
 static char tmpdir[4096];
 static int tmpdir_fd = -1;
-/* the picture being installed, for imb_plot_signal_cleanup */
-static char installing[4400];
-static volatile sig_atomic_t installing_set;
-
 void imb_plot_signal_cleanup(void)
 {
-	if (installing_set)
-		unlink(installing);
+	imb_tmp_unlink_all();   /* the picture being installed */
 	if (tmpdir_fd < 0)
 		return;
 	/* every name this library or gnuplot makes there */
@@ -414,20 +409,12 @@ int imb_plot_install(const char *src, const char *dst)
 		close(in);
 		return imb_seterr("gnuplot drew an empty picture for %s", dst);
 	}
-	size_t dl = strlen(dst);
-	char *tmp = imb_xmalloc(dl + 32);
-	snprintf(tmp, dl + 32, "%s.tmp.XXXXXX", dst);
-	int out = mkstemp(tmp);
-	if (out >= 0 && strlen(tmp) < sizeof installing) {
-		memcpy(installing, tmp, strlen(tmp) + 1);
-		installing_set = 1;
-	}
+	char *tmp;
+	int out = imb_tmp_create(dst, &tmp);   /* listed: removed on a signal or exit */
 	if (out < 0) {
 		int e = errno;
 		close(in);
-		imb_seterr("%s: %s", dst, strerror(e));
-		free(tmp);
-		return -1;
+		return imb_seterr("%s: %s", dst, strerror(e));
 	}
 	char buf[1 << 16];
 	ssize_t n;
@@ -453,22 +440,19 @@ int imb_plot_install(const char *src, const char *dst)
 			break;
 	}
 	close(in);
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(out, 0644 & ~um);
 	if (!err && fsync(out) && errno != EINVAL)
 		err = errno;
 	if (close(out) && !err)
 		err = errno;
 	if (!err && rename(tmp, dst))
 		err = errno;
-	installing_set = 0;
 	if (err) {
-		unlink(tmp);
+		imb_tmp_remove(tmp);
 		imb_seterr("writing %s: %s", dst, strerror(err));
 		free(tmp);
 		return -1;
 	}
+	imb_tmp_done(tmp);
 	free(tmp);
 	return 0;
 }
@@ -516,20 +500,33 @@ int imb_plot_draw(const char *dir, const char *png, const char *svg)
 	return 0;
 }
 
-/* the handler found for SIGINT, run after the clean-up */
-static void (*chained)(int);
+/* the fatal signals cli.c catches; the handlers found for them, run after
+ * the clean-up */
+static const int plot_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2, SIGPIPE,
+	SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGABRT,
+};
+static void (*chained[IMB_LEN(plot_signals)])(int);
 
 static void on_signal(int sig)
 {
 	imb_plot_signal_cleanup();
-	if (chained != SIG_DFL && chained != SIG_IGN && chained != SIG_ERR && chained)
-		chained(sig);
+	for (size_t k = 0; k < IMB_LEN(plot_signals); k++) {
+		void (*c)(int) = chained[k];
+		if (plot_signals[k] == sig && c != SIG_DFL && c != SIG_IGN && c != SIG_ERR && c)
+			c(sig);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 void imb_plot_catch_signals(void)
 {
-	chained = signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	for (size_t k = 0; k < IMB_LEN(plot_signals); k++) {
+		struct sigaction old;
+		/* one ignored on entry (cli.c left it so) stays ignored */
+		if (sigaction(plot_signals[k], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		chained[k] = signal(plot_signals[k], on_signal);
+	}
 }

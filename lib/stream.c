@@ -792,35 +792,43 @@ imb_writer *imb_writer_fd(int fd)
 	return w;
 }
 
+/* Open path for an output that appears whole: a device, FIFO or socket
+ * (-o /dev/null, /dev/stdout, a named pipe) in place, since renaming a
+ * temp file over it would replace the device node with a regular file;
+ * anything else as a new temp file beside it (imb_tmp_create), *tmp set.
+ * -1 with imb_error() "path: reason". */
+static int out_open(const char *path, char **tmp)
+{
+	*tmp = NULL;
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return imb_seterr("%s: %s", path, strerror(errno));
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return imb_seterr("%s: %s", path, strerror(errno));
+		/* still not a regular file (not swapped for a link to one since
+		 * the stat): else nothing was written, the temp file way below */
+		if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+			return fd;
+		close(fd);
+	}
+	int fd = imb_tmp_create(path, tmp);
+	if (fd < 0)
+		return imb_seterr("%s: %s", path, strerror(errno));
+	return fd;
+}
+
 imb_writer *imb_writer_open(const char *path)
 {
 	if (!path || strcmp(path, "-") == 0)
 		return imb_writer_fd(1);
-	/* a device, FIFO or socket (-o /dev/null, /dev/stdout, a named pipe)
-	 * is written in place: renaming a temp file over it would replace
-	 * the device node with a regular file */
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0) {
-			imb_seterr("%s: %s", path, strerror(errno));
-			return NULL;
-		}
-		imb_writer *w = imb_writer_fd(fd);
-		w->path = imb_xstrdup(path);
-		w->next = open_writers;
-		open_writers = w;
-		return w;
-	}
-	size_t n = strlen(path) + 32;
-	char *tmp = imb_xmalloc(n);
-	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		imb_seterr("%s: %s", path, strerror(errno));
-		free(tmp);
+	char *tmp;
+	int fd = out_open(path, &tmp);
+	if (fd < 0)
 		return NULL;
-	}
 	imb_writer *w = imb_writer_fd(fd);
 	w->path = imb_xstrdup(path);
 	w->tmp = tmp;
@@ -857,13 +865,15 @@ int imb_writer_close(imb_writer *w)
 	} else if (w->path) {
 		if (close(w->fd) < 0 || (w->tmp && rename(w->tmp, w->path) < 0))
 			rc = imb_seterr("%s: %s", name, strerror(errno));
+		else
+			imb_tmp_done(w->tmp);
 		w->fd = -1;
 	}
 	if (w->path) {
 		if (w->fd >= 0)
 			close(w->fd);
-		if (rc && w->tmp)
-			unlink(w->tmp);
+		if (rc)
+			imb_tmp_remove(w->tmp);
 		unlist(w);
 	}
 	writer_free(w);
@@ -876,8 +886,7 @@ void imb_writer_abort(imb_writer *w)
 		return;
 	if (w->path) {
 		close(w->fd);
-		if (w->tmp)
-			unlink(w->tmp);
+		imb_tmp_remove(w->tmp);
 		unlist(w);
 	}
 	writer_free(w);
@@ -900,31 +909,15 @@ FILE *imb_text_open(const char *path)
 	if (!path || strcmp(path, "-") == 0)
 		return stdout;
 	text_out *t = imb_xcalloc(1, sizeof *t);
-	int fd;
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		fd = open(path, O_WRONLY | O_CLOEXEC);   /* a device or FIFO: in place */
-	} else {
-		size_t n = strlen(path) + 16;
-		t->tmp = imb_xmalloc(n);
-		snprintf(t->tmp, n, "%s.tmp.XXXXXX", path);
-		fd = mkostemp(t->tmp, O_CLOEXEC);
-		if (fd >= 0) {  /* mkstemp's 0600 becomes what fopen would give */
-			mode_t um = umask(0);
-			umask(um);
-			fchmod(fd, 0666 & ~um);
-		}
-	}
+	int fd = out_open(path, &t->tmp);
 	if (fd >= 0 && !(t->fp = fdopen(fd, "w"))) {
 		int e = errno;
 		close(fd);
-		if (t->tmp)
-			unlink(t->tmp);
-		errno = e;
+		imb_tmp_remove(t->tmp);
+		imb_seterr("%s: %s", path, strerror(e));
 		fd = -1;
 	}
 	if (fd < 0) {
-		imb_seterr("%s: %s", path, strerror(errno));
 		free(t->tmp);
 		free(t);
 		return NULL;
@@ -975,8 +968,10 @@ int imb_text_close(FILE *fp)
 		e = errno;
 	if (!e && t->tmp && rename(t->tmp, t->path))
 		e = errno;
-	if (e && t->tmp)
-		unlink(t->tmp);
+	if (e)
+		imb_tmp_remove(t->tmp);
+	else
+		imb_tmp_done(t->tmp);
 	/* listed until renamed or unlinked, so a signal never leaves the temp file */
 	text_take(fp);
 	int rc = e ? imb_seterr("%s: %s", t->path, strerror(e)) : 0;
@@ -991,8 +986,7 @@ void imb_text_abort(FILE *fp)
 	text_out *t = fp && fp != stdout ? text_take(fp) : NULL;
 	if (!t)
 		return;
-	if (t->tmp)
-		unlink(t->tmp);
+	imb_tmp_remove(t->tmp);
 	if (!t->closed)
 		fclose(t->fp);
 	free(t->path);

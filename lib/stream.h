@@ -84,9 +84,14 @@ void imb_reader_close(imb_reader *r);
 
 /* ---- writing ---- */
 typedef struct imb_writer imb_writer;
-/* path NULL or "-" is stdout; a file path is written as path.tmp.PID
- * and renamed on imb_writer_close. Open writers to files are unlinked by
- * imb_writers_abort() (called by imb_die). */
+/* path NULL or "-" is stdout; a device, FIFO or socket is written in
+ * place; a directory is an error ("path: Is a directory"); any other path
+ * is written to a new temp file beside it, "DIR/.BASE.tmp.XXXXXX" made by
+ * imb_tmp_create (util.h: O_EXCL, no name to guess, no planted link
+ * followed; mode 0666 less the umask), renamed over path by
+ * imb_writer_close. Open writers' temp files are unlinked by
+ * imb_writers_abort() (called by imb_die) and imb_tmp_unlink_all() (the
+ * signal handlers and exit of cli.h). */
 imb_writer *imb_writer_open(const char *path);
 imb_writer *imb_writer_fd(int fd);
 int imb_write_frame(imb_writer *w, const imb_frame *f);
@@ -99,12 +104,10 @@ void imb_writer_abort(imb_writer *w);
 void imb_writers_abort(void);
 
 /* ---- text output (TSV, JSON) ---- */
-/* A text output that appears whole or not at all. path NULL or "-" is
- * stdout; a device, FIFO or socket (-o /dev/null) is written in place;
- * any other path is written to a new temp file in its directory,
- * "path.tmp.XXXXXX" made by mkstemp (O_EXCL: no name to guess, no planted
- * link followed; mode 0666 less the umask, as fopen gives), which
- * imb_text_close renames over path and imb_writers_abort unlinks. The
+/* A text output that appears whole or not at all, opened as
+ * imb_writer_open opens a file (stdout, in place, or a temp file
+ * "DIR/.BASE.tmp.XXXXXX" beside path), which imb_text_close renames over
+ * path and imb_writers_abort unlinks. The
  * stream is the caller's to write until imb_text_close or imb_text_abort.
  * NULL with imb_error() ("path: reason") when it cannot be made. */
 FILE *imb_text_open(const char *path);

@@ -64,6 +64,20 @@ void imb_write_tsv(FILE *fp, const char *s); /* NUL-terminated; NULL: nothing */
  * (JSON "\\xHH"), so the output is always valid UTF-8 and valid JSON. */
 void imb_write_json_str(FILE *fp, const char *s, size_t len);
 
+/* Temp files for outputs that appear whole or not at all (lib/tmpout.c).
+ * imb_tmp_create makes a new empty file beside path, "DIR/.BASE.tmp.XXXXXX"
+ * (BASE cut to 200 bytes), by mkostemp: O_CREAT|O_EXCL|O_NOFOLLOW, so no
+ * name to guess and no planted link followed; its mode is 0666 less the
+ * umask (what a shell's > gives). Returns the descriptor (close-on-exec)
+ * and *tmp (malloc'd), or -1 with errno (EISDIR: path names no file).
+ * The file stays listed until imb_tmp_done (after the caller renamed it)
+ * or imb_tmp_remove (unlink): imb_tmp_unlink_all, async-signal-safe, for
+ * signal handlers and exit, unlinks every listed one. */
+int imb_tmp_create(const char *path, char **tmp);
+void imb_tmp_done(const char *tmp);
+void imb_tmp_remove(const char *tmp);
+void imb_tmp_unlink_all(void);
+
 /* Monotonic seconds, for progress and benchmarks. */
 double imb_now(void);
 

@@ -30,7 +30,7 @@ load helpers
 	run imb-cat -o "$TMP/out.imb" "$TMP/cut.imb"
 	assert_failure 1
 	[ ! -e "$TMP/out.imb" ]
-	[ -z "$(ls "$TMP" | grep 'out.imb')" ]
+	[ -z "$(ls -A "$TMP" | grep 'out.imb')" ]
 }
 
 @test "imb-cat -o writes the file only when complete" {

@@ -219,7 +219,7 @@ print(v[\"auroc\"], v[\"auprc\"], v[\"target_ratio\"])'"
 	assert_failure 1
 	assert_output --partial "no dataset frame named 'val'"
 	[ ! -e "$TMP/out.imb" ]
-	[ -z "$(ls "$TMP")" ]
+	[ -z "$(ls -A "$TMP")" ]
 	run imb-eval -o "$TMP/ok.imb" "$BATS_FILE_TMPDIR/model.imb"
 	assert_success
 	[ -s "$TMP/ok.imb" ]

@@ -147,7 +147,7 @@ assert l[0] != l[1] and l[2] != l[1], l
 	assert_success
 	[ -z "$output" ]
 	[ "$(cut -f2 "$TMP/out.tsv" | sort -u | grep -vc class)" -eq 1 ]
-	ls "$TMP" | grep -vq tmp
+	ls -A "$TMP" | grep -vq tmp
 }
 
 @test "-o with --format tsv: no temp file left after a failure, the whole file on success" {

@@ -95,7 +95,7 @@ for f, p in zip(fs, ["train", "t10k"]):
 	assert_failure 1
 	assert_output --partial "$TMP/nowhere/train-images-idx3-ubyte.gz: No such file or directory"
 	[ ! -e "$TMP/none.imb" ]
-	[ -z "$(ls "$TMP" | grep none.imb)" ]
+	[ -z "$(ls -A "$TMP" | grep none.imb)" ]
 }
 
 @test "idx: any pair, raw or gzip, with class names; bad magic, truncation and count mismatch" {

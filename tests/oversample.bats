@@ -214,13 +214,13 @@ print(len(a), a == b, a == c)' "$TMP/t1.imb" "$TMP/t3.imb" "$TMP/tall.imb"
 	run imb-oversample -o "$TMP/o.imb" "$TMP/one.imb"
 	assert_failure 1
 	assert_output --partial "frame 1 (dataset 'train'): class 1 (b) has 1 sample"
-	[ -z "$(ls "$TMP" | grep o.imb)" ]
+	[ -z "$(ls -A "$TMP" | grep o.imb)" ]
 	run imb-oversample --method random "$TMP/one.imb"
 	assert_success
 	$PY "$MK" dataset train 40 4 2 | head -c 200 > "$TMP/cut.imb"
 	run imb-oversample -o "$TMP/o.imb" "$TMP/cut.imb"
 	assert_failure 1
-	[ -z "$(ls "$TMP" | grep o.imb)" ]
+	[ -z "$(ls -A "$TMP" | grep o.imb)" ]
 	$PY "$MK" dataset test 10 2 2 > "$TMP/t.imb"
 	run imb-oversample "$TMP/t.imb"
 	assert_failure 1

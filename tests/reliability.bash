@@ -20,7 +20,18 @@ bad() {
 good() { $MK dataset "${1:-train}" 40 3 2 --seed "${2:-0}"; }
 raw() { $MK raw "$1"; }
 
+# the temp files of FILE, one a line: DIR/.BASE.tmp.* (and the old
+# names, FILE.tmp.*)
+tmp_of() {
+	local f
+	for f in "$(dirname "$1")/.$(basename "$1")".tmp.* "$1".tmp.*; do
+		[ -e "$f" ] || [ -L "$f" ] && echo "$f"
+	done
+	return 0
+}
+
+# no FILE, and no temp file of it
 no_output() {
 	[ ! -e "$1" ]
-	! ls "$1".tmp.* 2>/dev/null
+	[ -z "$(tmp_of "$1")" ]
 }

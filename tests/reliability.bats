@@ -457,10 +457,10 @@ start_fifo() {
 	exec 7> "$TMP/in"
 	good >&7
 	for _ in $(seq 100); do
-		ls "$TMP"/out.imb.tmp.* > /dev/null 2>&1 && break
+		[ -n "$(tmp_of "$TMP/out.imb")" ] && break
 		sleep 0.05
 	done
-	ls "$TMP"/out.imb.tmp.*
+	[ -n "$(tmp_of "$TMP/out.imb")" ]
 }
 
 @test "SIGTERM to imb-cat -o FILE mid-stream: killed by the signal, no file, no temp file" {

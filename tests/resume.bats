@@ -70,7 +70,7 @@ start_training() {
 		wait "$PID" || status=$?
 		[ "$status" -ne 0 ]
 		[ ! -e "$TMP/out.imb" ]
-		[ -z "$(ls "$TMP" | grep 'out.imb.tmp')" ]
+		[ -z "$(ls -A "$TMP" | grep 'out.imb.tmp')" ]
 		run imb-info "$TMP/ck.imb"
 		assert_success
 		assert_output --partial "frame 2: checkpoint 'train'"

@@ -220,7 +220,7 @@ print(a <= b)' "$TMP/o1.imb" "$TMP/o2.imb"
 	$PY "$MK" dataset train 100 2 2 > "$TMP/a.imb"
 	run imb-split --n-train 500 -o "$TMP/o.imb" "$TMP/a.imb"
 	assert_failure 1
-	[ -z "$(ls "$TMP" | grep o.imb)" ]
+	[ -z "$(ls -A "$TMP" | grep o.imb)" ]
 	run imb-split --seed 3 -o "$TMP/o.imb" "$TMP/a.imb"
 	assert_success
 	imb-split --seed 3 "$TMP/a.imb" > "$TMP/p.imb"

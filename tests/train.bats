@@ -295,7 +295,7 @@ sys.exit(0 if n == 2 and u.tell() == len(data) else 1)' "$TMP/out"
 	run imb-train -q -o "$TMP/out" --frame nope < "$TMP/in"
 	assert_failure 1
 	[ ! -e "$TMP/out" ]
-	[ -z "$(ls "$TMP" | grep out)" ]
+	[ -z "$(ls -A "$TMP" | grep out)" ]
 	run imb-train -q -o "$TMP/out" --model svm --param C=-3 < "$TMP/in"
 	assert_failure 2
 	[ ! -e "$TMP/out" ]
@@ -303,7 +303,7 @@ sys.exit(0 if n == 2 and u.tell() == len(data) else 1)' "$TMP/out"
 	run bash -c "$PY -c '$SHOW' < '$TMP/out'"
 	assert_output "model model xgboost 6 2
 dataset test"
-	[ "$(ls "$TMP" | grep -c out)" = 1 ]
+	[ "$(ls -A "$TMP" | grep -c out)" = 1 ]
 }
 
 @test "adult through imb-import: xgboost trains on the real table" {

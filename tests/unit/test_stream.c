@@ -5,7 +5,11 @@
 #include "util.h"
 
 #include <msgpack.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -267,19 +271,84 @@ int main(void)
 		fclose(rf);
 	CHECK_STR(got, "a\tb\n");
 	unlink(tlink);
-	/* imb_text_abort, and renaming over a directory fails: nothing left */
+	/* imb_text_abort, and a directory is refused at open: nothing left */
 	tf = imb_text_open(tpath);
 	imb_text_abort(tf);
 	char sub[64];
 	snprintf(sub, sizeof sub, "%s/sub", dir);
 	CHECK(mkdir(sub, 0755) == 0);
-	tf = imb_text_open(sub);
-	CHECK(tf != NULL);
-	fputs("x\n", tf);
-	CHECK(imb_text_close(tf) != 0);
-	CHECK_HAS(imb_error(), "sub: ");
-	rmdir(sub);
+	CHECK(imb_text_open(sub) == NULL);
+	CHECK_HAS(imb_error(), "sub: Is a directory");
+	CHECK(imb_writer_open(sub) == NULL);
+	CHECK_HAS(imb_error(), "sub: Is a directory");
+	CHECK(rmdir(sub) == 0);   /* nothing was made in it */
 	unlink(tpath);
+
+	/* the frame writer: a temp file beside the target, ".out.imb.tmp.XXXXXX",
+	 * never the old predictable "out.imb.tmp.PID" (a link planted there is
+	 * not followed), mode 0666 less the umask */
+	char wpath[64], wlink[96];
+	snprintf(wpath, sizeof wpath, "%s/out.imb", dir);
+	snprintf(wlink, sizeof wlink, "%s.tmp.%ld", wpath, (long)getpid());
+	CHECK(symlink(victim, wlink) == 0);
+	mode_t um2 = umask(002);
+	w = imb_writer_open(wpath);
+	umask(um2);
+	CHECK(w != NULL);
+	CHECK(imb_write_frame(w, f) == 0);
+	char tname[128];
+	snprintf(tname, sizeof tname, "%s/.out.imb.tmp.", dir);
+	DIR *dd = opendir(dir);
+	int ntmp = 0;
+	struct dirent *de;
+	while (dd && (de = readdir(dd)))
+		if (!strncmp(de->d_name, ".out.imb.tmp.", 13) && strlen(de->d_name) == 19)
+			ntmp++;
+	if (dd)
+		closedir(dd);
+	CHECK_EQ_INT(ntmp, 1);
+	CHECK(imb_writer_close(w) == 0);
+	CHECK(access(victim, F_OK) != 0);
+	CHECK(stat(wpath, &tst) == 0 && S_ISREG(tst.st_mode));
+	CHECK((tst.st_mode & 0777) == (0666 & ~um));
+	unlink(wlink);
+	unlink(wpath);
+
+	/* imb_tmp_create: the name, the mode; imb_tmp_unlink_all (what the
+	 * signal handlers and exit call) removes what is listed, and only that */
+	char *t1, *t2;
+	int fd1 = imb_tmp_create(wpath, &t1);
+	int fd2 = imb_tmp_create(tpath, &t2);
+	CHECK(fd1 >= 0 && fd2 >= 0);
+	CHECK(!strncmp(t1, tname, strlen(tname)) && strlen(t1) == strlen(tname) + 6);
+	CHECK(fstat(fd1, &tst) == 0 && (tst.st_mode & 0777) == (0666 & ~um));
+	CHECK(fcntl(fd1, F_GETFD) & FD_CLOEXEC);
+	close(fd1);
+	close(fd2);
+	CHECK(rename(t2, tpath) == 0);
+	imb_tmp_done(t2);
+	imb_tmp_unlink_all();
+	CHECK(access(t1, F_OK) != 0);
+	CHECK(access(tpath, F_OK) == 0);
+	imb_tmp_done(t1);
+	free(t1);
+	free(t2);
+	unlink(tpath);
+	/* a name at the longest a directory entry can hold still gets a temp file */
+	char longp[400];
+	int lp = snprintf(longp, sizeof longp, "%s/", dir);
+	memset(longp + lp, 'n', 255);
+	longp[lp + 255] = 0;
+	fd1 = imb_tmp_create(longp, &t1);
+	CHECK(fd1 >= 0);
+	if (fd1 >= 0) {
+		close(fd1);
+		imb_tmp_remove(t1);
+		free(t1);
+	}
+	char slashp[80];
+	snprintf(slashp, sizeof slashp, "%s/", dir);
+	CHECK(imb_tmp_create(slashp, &t1) < 0 && errno == EISDIR);
 	CHECK(rmdir(dir) == 0);   /* empty: no temp file anywhere */
 	/* a missing directory names the path; a full device is a write error */
 	snprintf(tpath, sizeof tpath, "%s/no/such.tsv", dir);
