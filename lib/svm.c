@@ -897,6 +897,16 @@ const char *imb_svm_check_param(const char *model, const char *k, const char *v)
 		return msg;
 	}
 	const char *bad = NULL;
+	/* numbers: finite and in a range the libraries take (LIBLINEAR's
+	 * primal solver never ends at C = 1e308; C times a class weight,
+	 * both at most 1e6, is at most 1e12) */
+	static const struct { const char *key, *want; double lo, hi; int lo_open; } nums[] = {
+		{"C", "a number in (0, 1e6]", 0, 1e6, 1},
+		{"eps", "a number in [1e-12, 10]", 1e-12, 10, 0},
+		{"cache_size", "a number of MB in [1, 65536]", 1, 65536, 0},
+		{"coef0", "a number in [-1e6, 1e6]", -1e6, 1e6, 0},
+		{"bias", "a number <= 1e6 (< 0: no bias feature)", -1e300, 1e6, 0},
+	};
 	if (!strcmp(k, "solver")) {
 		if (solver_parse(v) < 0)
 			bad = "primal, dual, l1loss-dual, crammer-singer or l1r";
@@ -904,20 +914,21 @@ const char *imb_svm_check_param(const char *model, const char *k, const char *v)
 		if (kernel_parse(v) < 0)
 			bad = "rbf, linear, poly or sigmoid";
 	} else if (!strcmp(k, "gamma")) {
-		if (strcmp(v, "scale") && strcmp(v, "auto") && (imb_tabular_parse_num(v, &d) < 0 || d <= 0))
-			bad = "a number > 0, scale or auto";
+		if (strcmp(v, "scale") && strcmp(v, "auto") &&
+		    (imb_tabular_parse_num(v, &d) < 0 || d <= 0 || d > 1e6))
+			bad = "a number in (0, 1e6], scale or auto";
 	} else if (!strcmp(k, "probability") || !strcmp(k, "shrinking")) {
 		if (strcmp(v, "0") && strcmp(v, "1"))
 			bad = "0 or 1";
 	} else if (!strcmp(k, "degree")) {
 		if (imb_tabular_parse_num(v, &d) < 0 || d < 1 || d > 100 || d != floor(d))
-			bad = "an integer >= 1";
-	} else if (!strcmp(k, "coef0") || !strcmp(k, "bias")) {
-		if (imb_tabular_parse_num(v, &d) < 0)
-			bad = "a number";
-	} else { /* C, eps, cache_size */
-		if (imb_tabular_parse_num(v, &d) < 0 || d <= 0)
-			bad = "a number > 0";
+			bad = "an integer in [1, 100]";
+	} else {
+		for (size_t j = 0; j < IMB_LEN(nums); j++)
+			if (!strcmp(k, nums[j].key) &&
+			    (imb_tabular_parse_num(v, &d) < 0 || d < nums[j].lo ||
+			     (nums[j].lo_open && d == nums[j].lo) || d > nums[j].hi))
+				bad = nums[j].want;
 	}
 	if (bad) {
 		snprintf(msg, sizeof msg, "--param %s=%s: %s must be %s", k, v, k, bad);
