@@ -292,7 +292,7 @@ static int mt_nums(mtext *t, const char *key, long long n)
 		got++;
 	}
 	if (got != n)
-		return mt_err(t, "%s: %lld values, but nr_class %s %lld", key, got,
+		return mt_err(t, "%s: %lld value%s, but nr_class %s %lld", key, got, got == 1 ? "" : "s",
 		              n == 1 ? "asks for" : "makes", n);
 	return 0;
 }
