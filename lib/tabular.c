@@ -44,13 +44,23 @@ const char *imb_tabular_check(const imb_tabular_opts *o)
 		         "--model: unknown model '%s' (known: xgboost, linear-svm, svm)", o->model);
 		return errbuf;
 	}
-	if (o->cw == IMB_CW_LIST)
-		for (size_t k = 0; k < o->cw_n; k++)
-			if (!(o->cw_list[k] >= 0) || !isfinite(o->cw_list[k])) {
+	/* each weight in [0, 1e6] (it multiplies LIBLINEAR's C, and becomes
+	 * XGBoost's float sample weight), not all 0 */
+	if (o->cw == IMB_CW_LIST) {
+		double mx = 0;
+		for (size_t k = 0; k < o->cw_n; k++) {
+			if (!(o->cw_list[k] >= 0 && o->cw_list[k] <= 1e6)) {
 				snprintf(errbuf, sizeof errbuf,
-				         "--class-weight: weight %zu is not a finite number >= 0", k);
+				         "--class-weight: weight %zu is not a number in [0, 1e6]", k);
 				return errbuf;
 			}
+			mx = fmax(mx, o->cw_list[k]);
+		}
+		if (o->cw_n && mx == 0) {
+			snprintf(errbuf, sizeof errbuf, "--class-weight: every weight is 0");
+			return errbuf;
+		}
+	}
 	for (size_t i = 0; i < o->nparams; i++) {
 		const char *k = o->keys[i], *v = o->vals[i];
 		if (!*k) {

@@ -12,9 +12,69 @@
 #include <string.h>
 #include <unistd.h>
 
-static void xgb_log(const char *s) { fprintf(stderr, "xgboost: %s\n", s); }
+/* The first meaningful line of a libxgboost message: no "[12:49:47] "
+ * time, no "./src/learner.cc:767: " place, no "Stack trace:" and frames
+ * after it; the lines of a multi-line message joined by "; " up to the
+ * stack trace. Into a static buffer. */
+static const char *xgb_line(const char *s)
+{
+	static char buf[512];
+	size_t o = 0;
+	buf[0] = 0;
+	while (s && *s) {
+		const char *e = strchr(s, '\n');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		const char *l = s, *le = s + len;
+		s = e ? e + 1 : s + len;
+		if (le - l >= 11 && !strncmp(l, "Stack trace", 11))
+			break;
+		if (*l == '[') { /* the time */
+			const char *c = memchr(l, ']', (size_t)(le - l));
+			if (c)
+				l = c + 1;
+		}
+		while (l < le && *l == ' ')
+			l++;
+		if (le - l > 8 && !strncmp(l, "WARNING:", 8))
+			l += 8;
+		while (l < le && *l == ' ')
+			l++;
+		/* a source place: a word with '/' or '.' and ":NUMBER:" */
+		const char *c = l < le ? memchr(l, ':', (size_t)(le - l)) : NULL;
+		if (c && c > l && memchr(l, '.', (size_t)(c - l)) && !memchr(l, ' ', (size_t)(c - l))) {
+			const char *q = c + 1;
+			while (q < le && *q >= '0' && *q <= '9')
+				q++;
+			if (q > c + 1 && q < le && *q == ':')
+				l = q + 1;
+			else if (q > c + 1 && q == le)
+				l = le;
+		}
+		while (l < le && *l == ' ')
+			l++;
+		while (le > l && (le[-1] == ' ' || le[-1] == '\r'))
+			le--;
+		if (l == le)
+			continue;
+		if (o && o + 2 < sizeof buf) {
+			memcpy(buf + o, "; ", 2);
+			o += 2;
+		}
+		size_t n = (size_t)(le - l) < sizeof buf - 1 - o ? (size_t)(le - l) : sizeof buf - 1 - o;
+		memcpy(buf + o, l, n);
+		o += n;
+		buf[o] = 0;
+		if (o >= sizeof buf - 1)
+			break;
+	}
+	return o ? buf : "(no message)";
+}
 
-/* XGBoost's log goes to stderr: stdout carries frames */
+static const char *xgb_last(void) { return xgb_line(XGBGetLastError()); }
+
+static void xgb_log(const char *s) { fprintf(stderr, "xgboost: %s\n", xgb_line(s)); }
+
+/* XGBoost's log goes to stderr, one line a message: stdout carries frames */
 static void quiet(void) { XGBRegisterLogCallback(xgb_log); }
 
 /* a parameter value as a number when the whole string is one, else text */
@@ -46,18 +106,101 @@ static int xgb_objective_ok(const char *s)
 	       !strcmp(s, "multi:softprob");
 }
 
+/* The parameters imb-train passes to XGBoost: numbers finite and in
+ * the range libxgboost 1.7 takes, words from the lists it takes that
+ * make a CPU gbtree model (what imb checks, loads and predicts with). */
+typedef struct {
+	const char *key;
+	double lo, hi;   /* numbers: [lo, hi]; lo_open: (lo, hi] */
+	int lo_open, integer;
+	const char *words; /* words: the values allowed, "|" between */
+	const char *why;   /* a word outside them: why */
+} xgb_param;
+
+static const xgb_param xgb_params[] = {
+	{"eta", 0, 1, 1, 0, NULL, NULL},
+	{"learning_rate", 0, 1, 1, 0, NULL, NULL},
+	{"gamma", 0, 1e30, 0, 0, NULL, NULL},
+	{"min_split_loss", 0, 1e30, 0, 0, NULL, NULL},
+	{"max_depth", 0, 64, 0, 1, NULL, NULL},
+	{"min_child_weight", 0, 1e30, 0, 0, NULL, NULL},
+	{"max_delta_step", 0, 1e30, 0, 0, NULL, NULL},
+	{"subsample", 0, 1, 1, 0, NULL, NULL},
+	{"colsample_bytree", 0, 1, 1, 0, NULL, NULL},
+	{"colsample_bylevel", 0, 1, 1, 0, NULL, NULL},
+	{"colsample_bynode", 0, 1, 1, 0, NULL, NULL},
+	{"lambda", 0, 1e30, 0, 0, NULL, NULL},
+	{"reg_lambda", 0, 1e30, 0, 0, NULL, NULL},
+	{"alpha", 0, 1e30, 0, 0, NULL, NULL},
+	{"reg_alpha", 0, 1e30, 0, 0, NULL, NULL},
+	{"scale_pos_weight", 0, 1e6, 1, 0, NULL, NULL},
+	{"max_leaves", 0, 1 << 30, 0, 1, NULL, NULL},
+	{"max_bin", 2, 65536, 0, 1, NULL, NULL},
+	{"num_parallel_tree", 1, 1000, 0, 1, NULL, NULL},
+	{"base_score", 1e-6, 1 - 1e-6, 0, 0, NULL, NULL},
+	{"seed", 0, 2147483647, 0, 1, NULL, NULL},
+	{"random_state", 0, 2147483647, 0, 1, NULL, NULL},
+	{"nthread", 1, 4096, 0, 1, NULL, NULL},
+	{"verbosity", 0, 3, 0, 1, NULL, NULL},
+	{"num_class", 2, 1000000, 0, 1, NULL, NULL},
+	{"num_boost_round", 1, 1e7, 0, 1, NULL, NULL},
+	{"objective", 0, 0, 0, 0, "binary:logistic|binary:hinge|multi:softprob",
+	 "imb-train needs class probabilities"},
+	{"booster", 0, 0, 0, 0, "gbtree", "imb reads and checks tree models only (no gblinear, no dart)"},
+	{"tree_method", 0, 0, 0, 0, "hist|approx|exact|auto",
+	 "this libxgboost has no GPU support (gpu_hist)"},
+	{"device", 0, 0, 0, 0, "cpu", "this libxgboost has no GPU support"},
+	{"grow_policy", 0, 0, 0, 0, "depthwise|lossguide", NULL},
+	{"sampling_method", 0, 0, 0, 0, "uniform", "gradient_based needs a GPU"},
+};
+
+static int word_in(const char *v, const char *words)
+{
+	size_t n = strlen(v);
+	for (const char *w = words; *w;) {
+		const char *e = strchr(w, '|');
+		size_t len = e ? (size_t)(e - w) : strlen(w);
+		if (len == n && !strncmp(w, v, n))
+			return 1;
+		w += len + (e != NULL);
+	}
+	return 0;
+}
+
 const char *imb_xgboost_check_param(const char *k, const char *v)
 {
-	static char msg[512];
-	double d;
-	if (!strcmp(k, "objective") && !xgb_objective_ok(v)) {
-		snprintf(msg, sizeof msg, "--param objective=%s: imb-train needs class "
-		         "probabilities: binary:logistic, binary:hinge or multi:softprob", v);
+	static char msg[1024];
+	const xgb_param *p = NULL;
+	for (size_t i = 0; i < IMB_LEN(xgb_params); i++)
+		if (!strcmp(k, xgb_params[i].key))
+			p = &xgb_params[i];
+	if (!p) {
+		char known[640] = "";
+		for (size_t j = 0; j < IMB_LEN(xgb_params); j++) {
+			strncat(known, j ? ", " : "", sizeof known - strlen(known) - 1);
+			strncat(known, xgb_params[j].key, sizeof known - strlen(known) - 1);
+		}
+		snprintf(msg, sizeof msg, "--param: unknown xgboost parameter '%s' (known: %s)", k, known);
 		return msg;
 	}
-	if (!strcmp(k, "num_boost_round") &&
-	    (imb_tabular_parse_num(v, &d) < 0 || d < 1 || d > 1e7 || d != floor(d))) {
-		snprintf(msg, sizeof msg, "--param num_boost_round=%s: not a positive integer", v);
+	if (p->words) {
+		if (word_in(v, p->words))
+			return NULL;
+		char alt[128];
+		snprintf(alt, sizeof alt, "%s", p->words);
+		for (char *c = alt; *c; c++)
+			if (*c == '|')
+				*c = ',';
+		snprintf(msg, sizeof msg, "--param %s=%s: %s must be %s%s%s%s", k, v, k,
+		         strchr(alt, ',') ? "one of " : "", alt, p->why ? "; " : "", p->why ? p->why : "");
+		return msg;
+	}
+	double d;
+	if (imb_tabular_parse_num(v, &d) < 0 || d < p->lo || (p->lo_open && d == p->lo) ||
+	    d > p->hi || (p->integer && d != floor(d))) {
+		snprintf(msg, sizeof msg, "--param %s=%s: %s must be %s %s%g, %g]", k, v, k,
+		         p->integer ? "an integer in" : "a number in", p->lo_open ? "(" : "[", p->lo,
+		         p->hi);
 		return msg;
 	}
 	return NULL;
@@ -65,7 +208,7 @@ const char *imb_xgboost_check_param(const char *k, const char *v)
 
 static int xgb_err(const char *what)
 {
-	return imb_seterr("xgboost: %s: %s", what, XGBGetLastError());
+	return imb_seterr("xgboost: %s: %s", what, xgb_last());
 }
 
 int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_val **params_out,
@@ -123,10 +266,22 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 	imb_val_set_int(params, "nthread", threads);
 	imb_val_set_int(params, "validate_parameters", 1);
 	for (size_t i = 0; i < o->nparams; i++) {
-		if (!strcmp(o->keys[i], "num_boost_round"))
-			rounds = atoi(o->vals[i]);
-		else
-			set_param(params, o->keys[i], o->vals[i]);
+		const char *k = o->keys[i], *v = o->vals[i];
+		if (!strcmp(k, "num_boost_round")) {
+			rounds = atoi(v);
+		} else if (!strcmp(k, "num_class") && (t->K == 2 || atoi(v) != t->K)) {
+			imb_seterr("--param num_class=%s: %s has %d classes%s", v, t->lb, t->K,
+			           t->K == 2 ? " (binary: no num_class)" : "");
+			r = -2;
+			goto done;
+		} else if (!strcmp(k, "objective") && !strcmp(v, "multi:softprob") != (t->K > 2)) {
+			imb_seterr("--param objective=%s: %s has %d classes, so the objective is %s", v,
+			           t->lb, t->K, t->K > 2 ? "multi:softprob" : "binary:logistic or binary:hinge");
+			r = -2;
+			goto done;
+		} else if (strcmp(k, "device")) { /* device=cpu: libxgboost 1.7 has no such key */
+			set_param(params, k, v);
+		}
 	}
 	for (size_t i = 0; i < params->n; i++) {
 		const imb_val *v = params->items[i];
@@ -138,7 +293,7 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 		else
 			imb_fmt_double(buf, sizeof buf, v->f);
 		if (XGBoosterSetParam(b, params->keys[i], s) < 0) {
-			imb_seterr("--param %s=%s: %s", params->keys[i], s, XGBGetLastError());
+			imb_seterr("--param %s=%s: %s", params->keys[i], s, xgb_last());
 			r = -2;
 			goto done;
 		}
@@ -149,14 +304,14 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 	bst_ulong clen;
 	const char *cfg;
 	if (XGBoosterSaveJsonConfig(b, &clen, &cfg) < 0) {
-		imb_seterr("xgboost rejected the parameters: %s", XGBGetLastError());
+		imb_seterr("xgboost rejected the parameters: %s", xgb_last());
 		r = -2;
 		goto done;
 	}
 	for (int it = 0; it < rounds; it++) {
 		if (XGBoosterUpdateOneIter(b, it, dm) < 0) {
 			if (it == 0) {
-				imb_seterr("xgboost rejected the parameters: %s", XGBGetLastError());
+				imb_seterr("xgboost rejected the parameters: %s", xgb_last());
 				r = -2;
 			} else {
 				xgb_err("training");
@@ -313,7 +468,7 @@ void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
 		return NULL;
 	}
 	if (XGBoosterLoadModelFromBuffer(b, p, n) < 0) {
-		imb_seterr("tensor 'bytes' is not an XGBoost model: %s", XGBGetLastError());
+		imb_seterr("tensor 'bytes' is not an XGBoost model: %s", xgb_last());
 		XGBoosterFree(b);
 		return NULL;
 	}
@@ -328,7 +483,7 @@ void *imb_xgboost_load(const imb_frame *f, size_t d, int K)
 	bst_ulong clen;
 	const char *cfg;
 	if (XGBoosterSaveJsonConfig(b, &clen, &cfg) < 0) {
-		imb_seterr("tensor 'bytes': the XGBoost model has no config: %s", XGBGetLastError());
+		imb_seterr("tensor 'bytes': the XGBoost model has no config: %s", xgb_last());
 		XGBoosterFree(b);
 		return NULL;
 	}
@@ -359,6 +514,11 @@ int imb_xgboost_predict(void *vm, const float *x, size_t n, size_t d, int K, flo
 {
 	xgb_model *m = vm;
 	DMatrixHandle dm;
+	/* NaN is XGBoost's missing value; libxgboost refuses infinity */
+	for (size_t k = 0; k < n * d; k++)
+		if (isinf(x[k]))
+			return imb_seterr("row %zu column %zu is infinite; XGBoost takes NaN as missing "
+			                  "but no infinity", k / d, k % d);
 	if (XGDMatrixCreateFromMat(x, n, d, NAN, &dm) < 0)
 		return xgb_err("making the matrix");
 	bst_ulong len;
