@@ -59,6 +59,18 @@ void imb_cuda_fail(const char *what, const char *msg);
 /* after a kernel launch: the launch's own error */
 #define IMB_CUDA_LAUNCHED() IMB_CUDA_CHECK(cudaGetLastError())
 
+/* Launching: IMB_CUDA_THREADS threads a block; imb_cuda_grid(n) blocks for
+ * a grid-stride loop over n > 0 items (at most 8 a multiprocessor);
+ * IMB_CUDA_LAUNCH queues a kernel on the stream and checks the launch. */
+#define IMB_CUDA_THREADS 256
+unsigned imb_cuda_grid(size_t n);
+#define IMB_CUDA_LAUNCH(kern, blocks, threads, ...) do { \
+	kern<<<(blocks), (threads), 0, imb_cuda.stream>>>(__VA_ARGS__); \
+	IMB_CUDA_LAUNCHED(); } while (0)
+#define IMB_GRID_LOOP(i, n) \
+	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n); \
+	     i += (size_t)gridDim.x * blockDim.x)
+
 /* db (C) += the sums over N and HW of dout (N,C,HW), deterministic
  * (nn_cuda_bn.cu) */
 void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW);
