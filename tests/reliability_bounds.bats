@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# Bounded work for hostile sizes (docs/reliability.md, rows 95-109):
+# crafted maps, models, class counts, pipes and image folders must not
+# take quadratic time, memory they do not need, or hang.
+bats_require_minimum_version 1.5.0
+load helpers
+load reliability
+
+# a dataset frame (tests/mkframe.py's) whose attrs hold $2 more keys k0..
+many_keys() {
+	$PY - "$1" "$2" <<'PYEOF'
+import msgpack, struct, sys
+n = int(sys.argv[2])
+attrs = {"classes": ["a", "b"], "n": 4}
+for i in range(n):
+    attrs["k%d" % i] = i
+x = struct.pack("<8f", *range(8)); y = struct.pack("<4i", 0, 1, 0, 1)
+f = {"imb": 1, "kind": "dataset", "name": "train", "attrs": attrs,
+     "tensors": {"x": {"dtype": "f32", "shape": [4, 2], "data": x},
+                 "y": {"dtype": "i32", "shape": [4], "data": y}}}
+open(sys.argv[1], "wb").write(msgpack.packb(f, use_bin_type=True))
+PYEOF
+}
+
+@test "attrs with 200,000 keys are read and written back in linear time, byte for byte" {
+	many_keys "$TMP/k.imb" 200000
+	# the old map took over 300 s (a scan per key); the limit is generous
+	run timeout 60 imb-cat -o "$TMP/out.imb" "$TMP/k.imb"
+	[ "$status" -eq 0 ]
+	cmp "$TMP/k.imb" "$TMP/out.imb"
+	run timeout 60 imb-info --json "$TMP/k.imb"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\"k199999\": 199999"* ]]
+}
+
+# a frame header declaring tensor x of $2 bytes, with no data after it
+huge_head() {
+	$PY - "$1" "$2" <<'PYEOF'
+import msgpack, struct, sys
+n = int(sys.argv[2])
+h = msgpack.packb({"imb": 1, "kind": "dataset", "name": "test", "attrs": {},
+                   "tensors": {"x": {"dtype": "u8", "shape": [n], "data": b""}}}, use_bin_type=True)
+i = h.rindex(b"\xc4\x00")
+open(sys.argv[1], "wb").write(h[:i] + b"\xc6" + struct.pack(">I", n))
+PYEOF
+}
+
+@test "from a pipe, a 4 GiB tensor with 1000 bytes present is a truncated stream, never a 4 GiB buffer" {
+	[ -n "$LIM" ] || skip "no address-space limit under ASan or valgrind"
+	huge_head "$TMP/h.imb" 4294967280
+	head -c 1000 /dev/zero >> "$TMP/h.imb"
+	# 1 GiB of address space: the declared size cannot even be asked for
+	for t in imb-info imb-cat; do
+		run --separate-stderr bash -c "cat '$TMP/h.imb' | prlimit --as=$((1 << 30)) $t"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"$t: "*"truncated stream: it ends inside tensor 'x' field 'data'"* ]]
+		[[ "$stderr" != *"out of memory"* ]]
+	done
+}
+
+@test "from a pipe, a tensor's bytes arrive whole through a growing buffer" {
+	# 40 MiB + 3 bytes: several doublings, the last one short of double
+	n=$(( (40 << 20) + 3 ))
+	huge_head "$TMP/h.imb" $n
+	head -c $n /dev/urandom > "$TMP/data"
+	cat "$TMP/data" >> "$TMP/h.imb"
+	run bash -c "cat '$TMP/h.imb' | imb-cat > '$TMP/out.imb'"
+	[ "$status" -eq 0 ]
+	cmp "$TMP/h.imb" "$TMP/out.imb"
+}
