@@ -68,3 +68,35 @@ PYEOF
 	[ "$status" -eq 0 ]
 	cmp "$TMP/h.imb" "$TMP/out.imb"
 }
+
+# the fixture network model (mlp:16,16 on input [2, 1, 1]) with attrs.arch
+# set to $2, and its test frame, into $1
+nn_arch() {
+	$PY - "$ROOT/tests/fixtures/models/mlp.imb" "$1" "$2" <<'PYEOF'
+import msgpack, sys
+fs = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+fs[0]["attrs"]["arch"] = sys.argv[3]
+with open(sys.argv[2], "wb") as o:
+    for f in fs[:2]:
+        o.write(msgpack.packb(f, use_bin_type=True))
+PYEOF
+}
+
+@test "a network model whose arch needs more or fewer parameters than its tensor holds is refused before building it" {
+	# 10^10 and 2^40 parameters declared by a few bytes of attrs: the old
+	# reader built the model (40 GB, 4 TB) before looking at the tensor
+	for arch in mlp:100000,100000 mlp:1048576,1048576 resnet18+mlp:1048576,1048576; do
+		nn_arch "$TMP/m.imb" "$arch"
+		bad imb-eval -o "$TMP/out.imb" "$TMP/m.imb"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == "imb-eval: "*"frame 1"*"tensor 'params' must be ("*") f32 for this architecture, not f32 with 1 dimension (354 elements)"* ]]
+		[[ "$stderr" != *"out of memory"* ]]
+		no_output "$TMP/out.imb"
+	done
+	# fewer: the tensor holds more than the architecture has
+	nn_arch "$TMP/m.imb" mlp:4
+	bad imb-eval -o "$TMP/out.imb" "$TMP/m.imb"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"tensor 'params' must be (22) f32 for this architecture"* ]]
+	no_output "$TMP/out.imb"
+}
