@@ -100,3 +100,36 @@ PYEOF
 	[[ "$stderr" == *"tensor 'params' must be (22) f32 for this architecture"* ]]
 	no_output "$TMP/out.imb"
 }
+
+# a dataset frame of $2 samples (one feature, labels 0 and 1) declaring $3 classes
+many_classes() {
+	$PY - "$1" "$2" "$3" <<'PYEOF'
+import msgpack, struct, sys
+n, K = int(sys.argv[2]), int(sys.argv[3])
+x = struct.pack("<%df" % n, *[float(i % 7) for i in range(n)])
+y = struct.pack("<%di" % n, *[i % 2 for i in range(n)])
+f = {"imb": 1, "kind": "dataset", "name": "train", "attrs": {"classes": ["c%d" % k for k in range(K)]},
+     "tensors": {"x": {"dtype": "f32", "shape": [n, 1], "data": x},
+                 "y": {"dtype": "i32", "shape": [n], "data": y}}}
+open(sys.argv[1], "wb").write(msgpack.packb(f, use_bin_type=True))
+PYEOF
+}
+
+@test "XGBoost: 100,000 declared but empty classes are refused (at most one class per sample, at most 4096)" {
+	# XGBoost grows a tree per class each round: the old run trained 10^7
+	# trees for 40 samples
+	many_classes "$TMP/e.imb" 40 100000
+	bad timeout 60 imb-train -m xgboost -o "$TMP/out.imb" "$TMP/e.imb"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "imb-train: frame 1 (dataset 'train'): attrs.classes: 100000 classes for 40 samples; XGBoost grows a tree per class each round and takes at most one class per training sample, and at most 4096" ]
+	no_output "$TMP/out.imb"
+	many_classes "$TMP/e.imb" 5000 4097
+	bad timeout 60 imb-train -m xgboost -o "$TMP/out.imb" "$TMP/e.imb"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"4097 classes for 5000 samples"* ]]
+	no_output "$TMP/out.imb"
+	# an empty class among few is still accepted (row 18): K = 3, c empty
+	many_classes "$TMP/e.imb" 40 3
+	run imb-train -m xgboost --param num_boost_round=2 -o "$TMP/out.imb" "$TMP/e.imb"
+	[ "$status" -eq 0 ]
+}
