@@ -133,3 +133,68 @@ PYEOF
 	run imb-train -m xgboost --param num_boost_round=2 -o "$TMP/out.imb" "$TMP/e.imb"
 	[ "$status" -eq 0 ]
 }
+
+# two class folders a, b of one 4x4 PNG each under $1
+two_pngs() {
+	mkdir -p "$1/a" "$1/b"
+	$PY -c "
+from PIL import Image
+Image.new('L', (4, 4), 9).save('$1/a/1.png')
+Image.new('L', (4, 4), 200).save('$1/b/2.png')"
+}
+
+@test "images: FIFOs, devices and sockets in image folders are skipped, not read (a FIFO named f.png hung)" {
+	two_pngs "$TMP/img"
+	mkfifo "$TMP/img/a/f.png" "$TMP/img/x.tar"
+	mkdir "$TMP/img/b/sub"
+	mkfifo "$TMP/img/b/sub/g.jpg"
+	ln -s /dev/zero "$TMP/img/b/z.png"
+	$PY -c "import socket; socket.socket(socket.AF_UNIX).bind('$TMP/img/a/s.png')"
+	bad timeout 60 imb-import images "$TMP/img" -o "$TMP/out.imb"
+	[ "$status" -eq 0 ]
+	run imb-info "$TMP/out.imb"
+	[[ "$output" == *"samples: 2,"* ]]
+}
+
+@test "images: a symbolic link back up an image folder is exit 1 naming it, not a walk until the path is too long" {
+	two_pngs "$TMP/img"
+	ln -s .. "$TMP/img/a/up"
+	bad timeout 60 imb-import images "$TMP/img" -o "$TMP/out.imb"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "imb-import: $TMP/img/a/up/a: a link back to a folder above it (a loop)" ]]
+	no_output "$TMP/out.imb"
+	# a link to a folder elsewhere is followed, as ImageFolder does
+	rm "$TMP/img/a/up"
+	two_pngs "$TMP/other"
+	ln -s "$TMP/other/b" "$TMP/img/a/more"
+	bad imb-import images "$TMP/img" -o "$TMP/out.imb"
+	[ "$status" -eq 0 ]
+	run imb-info "$TMP/out.imb"
+	[[ "$output" == *"samples: 3,"* ]]
+}
+
+@test "images: tar members with '..' or an absolute path are refused naming the member, as top-level ones are" {
+	two_pngs "$TMP/img"
+	for m in ../evil/1.png /abs/1.png a/../../1.png a/b/../../../1.png ..; do
+		$PY -c "
+import sys, tarfile
+with tarfile.open('$TMP/x.tar', 'w') as t:
+    t.add('$TMP/img/a/1.png', 'a/1.png')
+    ti = t.gettarinfo('$TMP/img/b/2.png')
+    ti.name = sys.argv[1]  # as given: add() would strip a leading /
+    t.addfile(ti, open('$TMP/img/b/2.png', 'rb'))
+" "$m"
+		bad imb-import images "$TMP/x.tar" -o "$TMP/out.imb"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == "imb-import: $TMP/x.tar:$m: an absolute path or one with '..' (want CLASS/file entries)" ]]
+		no_output "$TMP/out.imb"
+	done
+	# ./CLASS/file and CLASS/./file are fine
+	$PY -c "
+import tarfile
+with tarfile.open('$TMP/x.tar', 'w') as t:
+    t.add('$TMP/img/a/1.png', './a/1.png')
+    t.add('$TMP/img/b/2.png', 'b/./2.png')"
+	bad imb-import images "$TMP/x.tar" -o "$TMP/out.imb"
+	[ "$status" -eq 0 ]
+}
