@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jpeglib.h>
 #include <png.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
 	char *cls;       /* class (folder) name */
@@ -189,6 +191,24 @@ static int ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* a tar member named absolutely, with a '..' component, or empty: it
+ * names no CLASS/file under the tar, so it is refused as a top-level
+ * entry is */
+static int unsafe_member(const char *pn)
+{
+	if (!pn[0] || pn[0] == '/')
+		return 1;
+	for (const char *p = pn; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 /* a tar (any libarchive filter): entries CLASS/.../file; a top-level
  * entry belongs to fallback (NULL: an error) */
 static int read_tar(imgset *s, const char *path, const char *fallback)
@@ -210,11 +230,18 @@ static int read_tar(imgset *s, const char *path, const char *fallback)
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		const char *pn = archive_entry_pathname(e);
+		if (!pn)
+			pn = "";
 		while (pn[0] == '.' && pn[1] == '/')
 			pn += 2;
 		free(label);
 		if (asprintf(&label, "%s:%s", path, pn) < 0)
 			abort();
+		if (unsafe_member(pn)) {
+			rc = imb_seterr("%s: an absolute path or one with '..' (want CLASS/file entries)",
+			                label);
+			break;
+		}
 		if (hidden(pn))
 			continue;
 		const char *slash = strchr(pn, '/');
@@ -297,9 +324,73 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-/* every file under dir (recursively) is an image of class cls */
-static int read_class_dir(imgset *s, const char *dir, const char *cls)
+/* the directories from a class folder down to the one being read, to
+ * find a symbolic link back up (a loop) */
+typedef struct dirstack {
+	dev_t dev;
+	ino_t ino;
+	const struct dirstack *up;
+} dirstack;
+
+#define MAX_IMAGE_FILE (1ll << 30)
+
+/* one image file p of class cls; a FIFO, device or socket (which could
+ * block or never end) is skipped, as hidden files are: it is not an
+ * image file */
+static int read_image_file(imgset *s, const char *p, const char *cls)
 {
+	int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return imb_seterr("%s: %s", p, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st)) {
+		int e = errno;
+		close(fd);
+		return imb_seterr("%s: %s", p, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	if (st.st_size > MAX_IMAGE_FILE) {
+		close(fd);
+		return imb_seterr("%s: %lld bytes is too large for an image file (at most 1 GiB)", p,
+		                  (long long)st.st_size);
+	}
+	size_t want = (size_t)st.st_size, len = 0;
+	unsigned char *b = imb_xmalloc(want + 1);
+	int rc = 0;
+	while (len < want) {
+		ssize_t got = read(fd, b + len, want - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = imb_seterr("%s: %s", p, strerror(errno));
+			break;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	if (!rc && len != want)
+		rc = imb_seterr("%s: read error (the file shrank while it was read)", p);
+	if (!rc)
+		rc = add_image(s, b, len, cls, p);
+	free(b);
+	return rc;
+}
+
+/* every file under dir (recursively) is an image of class cls */
+static int read_class_dir(imgset *s, const char *dir, const char *cls, const dirstack *up)
+{
+	struct stat ds;
+	if (stat(dir, &ds))
+		return imb_seterr("%s: %s", dir, strerror(errno));
+	for (const dirstack *a = up; a; a = a->up)
+		if (a->dev == ds.st_dev && a->ino == ds.st_ino)
+			return imb_seterr("%s: a link back to a folder above it (a loop)", dir);
+	dirstack here = {ds.st_dev, ds.st_ino, up};
 	char **v;
 	size_t n;
 	if (list_dir(dir, &v, &n))
@@ -310,26 +401,13 @@ static int read_class_dir(imgset *s, const char *dir, const char *cls)
 		if (asprintf(&p, "%s/%s", dir, v[k]) < 0)
 			abort();
 		struct stat st;
-		if (stat(p, &st)) {
+		if (stat(p, &st))
 			rc = imb_seterr("%s: %s", p, strerror(errno));
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = read_class_dir(s, p, cls);
-		} else {
-			size_t len;
-			FILE *fp = fopen(p, "rb");
-			if (!fp) {
-				rc = imb_seterr("%s: %s", p, strerror(errno));
-			} else {
-				unsigned char *b = imb_xmalloc((size_t)st.st_size + 1);
-				len = fread(b, 1, (size_t)st.st_size, fp);
-				if (ferror(fp) || len != (size_t)st.st_size)
-					rc = imb_seterr("%s: read error", p);
-				fclose(fp);
-				if (!rc)
-					rc = add_image(s, b, len, cls, p);
-				free(b);
-			}
-		}
+		else if (S_ISDIR(st.st_mode))
+			rc = read_class_dir(s, p, cls, &here);
+		else if (S_ISREG(st.st_mode))
+			rc = read_image_file(s, p, cls);
+		/* FIFOs, devices, sockets: not image files, skipped */
 		free(p);
 	}
 	free_list(v, n);
@@ -382,8 +460,8 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 			if (stat(p, &es))
 				rc = imb_seterr("%s: %s", p, strerror(errno));
 			else if (S_ISDIR(es.st_mode))
-				rc = read_class_dir(&s, p, v[k]);
-			else if (is_tar_name(v[k])) {
+				rc = read_class_dir(&s, p, v[k], NULL);
+			else if (S_ISREG(es.st_mode) && is_tar_name(v[k])) {
 				char *stem = tar_stem(v[k]);
 				rc = read_tar(&s, p, stem);
 				free(stem);

@@ -41,19 +41,31 @@ static int num_array(const imb_val *a, size_t n, float *out)
 	return 0;
 }
 
-int imb_nn_frame_get_block(const imb_frame *f, const char *key, float *dst, size_t count)
+/* tensor key of f is (count) f32, or absent when count is 0 */
+static int block_shape(const imb_frame *f, const char *key, size_t count)
 {
 	imb_tensor *t = imb_frame_tensor(f, key);
 	if (!t) {
 		if (count == 0)
 			return 0;
-		return imb_seterr("tensor '%s' is missing", key);
+		return imb_seterr("tensor '%s' is missing (the architecture has %zu of them)", key,
+		                  count);
 	}
 	if (t->dtype != IMB_F32 || t->ndim != 1 || t->shape[0] != count)
 		return imb_seterr("tensor '%s' must be (%zu) f32 for this architecture, not %s with %d "
 		                  "dimension%s (%llu elements)", key, count, imb_dtype_name(t->dtype),
 		                  t->ndim, t->ndim == 1 ? "" : "s",
 		                  (unsigned long long)imb_tensor_count(t));
+	return 0;
+}
+
+int imb_nn_frame_get_block(const imb_frame *f, const char *key, float *dst, size_t count)
+{
+	if (block_shape(f, key, count) < 0)
+		return -1;
+	imb_tensor *t = imb_frame_tensor(f, key);
+	if (!t)
+		return 0;
 	const float *p = t->data;
 	for (size_t i = 0; i < count; i++)
 		if (!isfinite(p[i]))
@@ -114,6 +126,20 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 			free(std);
 			return imb_seterr("attrs.normalize.std[%d] is not > 0", c);
 		}
+	/* the tensors must be what the architecture needs before a model of
+	 * that size is allocated: attrs are cheap to write, a model is not */
+	size_t P, B;
+	if (imb_nn_arch_size(arch, C, (int)shp[1], (int)shp[2], (int)K, &P, &B) < 0) {
+		free(mean);
+		free(std);
+		return imb_preferr("attrs.arch '%s' on input [%d, %d, %d]: ", arch, C, (int)shp[1],
+		                   (int)shp[2]);
+	}
+	if (block_shape(f, "params", P) < 0 || block_shape(f, "bufs", B) < 0) {
+		free(mean);
+		free(std);
+		return -1;
+	}
 	imb_nn_model *m = imb_nn_model_new(arch, C, (int)shp[1], (int)shp[2], (int)K);
 	if (!m) {
 		free(mean);

@@ -268,6 +268,63 @@ int imb_nn_arch_check(const char *arch)
 	return parse(arch, &L);
 }
 
+/* P and B as the builder counts them, with every sum and product
+ * checked: a linear layer is in*out + out, a conv OC*IC*k*k, a BN 2C of
+ * each */
+static int size_add(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t t;
+	if (__builtin_mul_overflow(a, b, &t) || __builtin_mul_overflow(t, c, &t) ||
+	    __builtin_add_overflow(*acc, t, acc) || *acc > (1ull << 62))
+		return -1;
+	return 0;
+}
+
+int imb_nn_arch_size(const char *arch, int C, int H, int W, int K, size_t *P, size_t *B)
+{
+	layout L;
+	if (parse(arch, &L))
+		return -1;
+	if (C < 1 || H < 1 || W < 1 || K < 1)
+		return imb_seterr("model %s: input %dx%dx%d with %d classes is not a shape", arch, C,
+		                  H, W, K);
+	uint64_t p = 0, b = 0, in;
+	int bad = 0;
+	if (L.bb.kind == NET_RESNET) {
+		int ch = L.bb.stem;
+		bad |= size_add(&p, (uint64_t)ch * C, 9, 1) | size_add(&p, 2, ch, 1) |
+		       size_add(&b, 2, ch, 1);
+		for (int s = 0; s < L.bb.nstage; s++)
+			for (int k = 0; k < L.bb.blocks[s]; k++) {
+				int pl = L.bb.planes[s], stride = k == 0 && s > 0 ? 2 : 1;
+				bad |= size_add(&p, (uint64_t)pl * ch, 9, 1) | size_add(&p, (uint64_t)pl * pl, 9, 1) |
+				       size_add(&p, 4, pl, 1) | size_add(&b, 4, pl, 1);
+				if (stride != 1 || ch != pl)
+					bad |= size_add(&p, (uint64_t)pl * ch, 1, 1) | size_add(&p, 2, pl, 1) |
+					       size_add(&b, 2, pl, 1);
+				ch = pl;
+			}
+		in = (uint64_t)ch;
+	} else {
+		in = (uint64_t)C * H * W;
+		for (int k = 0; k < L.bb.nwidth; k++) {
+			bad |= size_add(&p, in + 1, L.bb.width[k], 1);
+			in = (uint64_t)L.bb.width[k];
+		}
+	}
+	for (int k = 0; k < L.nhead; k++) {
+		bad |= size_add(&p, in + 1, L.hwidth[k], 1);
+		in = (uint64_t)L.hwidth[k];
+	}
+	bad |= size_add(&p, in + 1, (uint64_t)K, 1);
+	if (bad || p > SIZE_MAX || b > SIZE_MAX)
+		return imb_seterr("model %s: input %dx%dx%d with %d classes has over 2^62 parameters",
+		                  arch, C, H, W, K);
+	*P = (size_t)p;
+	*B = (size_t)b;
+	return 0;
+}
+
 /* Give each gradient a slot: sweep the ops backwards as the backward
  * pass does; a tensor's gradient is born at its last consumer and dies
  * after its producer; a dead gradient's slot is reused (best fit). */

@@ -157,6 +157,13 @@ int imb_nn_arch_flat(const char *arch);
 /* 0 if arch names a known architecture, else -1 with imb_error(). */
 int imb_nn_arch_check(const char *arch);
 
+/* The parameter and buffer counts (P, B) that imb_nn_model_new(arch, C,
+ * H, W, K) would give, computed without building or allocating anything
+ * (a model frame's tensors are checked against them first). 0, or -1
+ * with imb_error() for an unknown name, a non-positive shape or counts
+ * past 2^62. */
+int imb_nn_arch_size(const char *arch, int C, int H, int W, int K, size_t *P, size_t *B);
+
 #ifdef __cplusplus
 }
 #endif

@@ -492,6 +492,43 @@ static imb_val *rd_val_tok(imb_reader *r, const tok *t, int depth, const char *w
 	return NULL;
 }
 
+/* A tensor's n payload bytes into *out (a new 64-byte aligned buffer,
+ * also on failure: NULL or a buffer to free). The length of a regular
+ * file was checked (check_avail), so the buffer is taken whole. From a
+ * pipe a declared length proves nothing: the buffer starts at
+ * PAYLOAD_STEP and doubles as the bytes arrive, so a stream that
+ * declares 4 GiB and ends after a few bytes is a truncated stream after
+ * holding about what came, never the declared size. */
+#define PAYLOAD_STEP ((size_t)16 << 20)
+
+static int rd_payload(imb_reader *r, void **out, size_t n, const char *what)
+{
+	if (r->regular || n <= PAYLOAD_STEP) {
+		*out = payload_alloc(n);
+		return rd(r, *out, n, what);
+	}
+	size_t cap = PAYLOAD_STEP, have = 0;
+	unsigned char *buf = payload_alloc(cap);
+	for (;;) {
+		if (rd(r, buf + have, cap - have, what)) {
+			*out = buf;
+			return -1;
+		}
+		have = cap;
+		if (have == n)
+			break;
+		/* the bytes so far arrived: make room for as many again */
+		size_t next = cap > n / 2 ? n : 2 * cap;
+		unsigned char *nb = payload_alloc(next);
+		memcpy(nb, buf, have);
+		free(buf);
+		buf = nb;
+		cap = next;
+	}
+	*out = buf;
+	return 0;
+}
+
 static int skip_expect(const tok *t, int want, const char *what)
 {
 	if (t->t == want || (want == T_UINT && t->t == T_INT && t->i >= 0))
@@ -574,9 +611,9 @@ static int rd_tensor(imb_reader *r, imb_frame *f, const char *key)
 				goto fail;
 			}
 			free(data);
+			data = NULL;
 			nbytes = (size_t)t.u;
-			data = payload_alloc(nbytes);
-			if (rd(r, data, nbytes, fwhat)) {
+			if (rd_payload(r, &data, nbytes, fwhat)) {
 				free(field);
 				goto fail;
 			}

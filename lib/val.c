@@ -5,6 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 static imb_val *new_val(imb_vtype t)
 {
@@ -46,6 +49,7 @@ void imb_val_free(imb_val *v)
 	}
 	free(v->keys);
 	free(v->items);
+	free(v->hx);
 	free(v->s);
 	free(v);
 }
@@ -94,10 +98,100 @@ void imb_val_push(imb_val *arr, imb_val *item)
 	arr->items[arr->n++] = item;
 }
 
+/* Map lookups: a scan for a few keys; from INDEX_MIN keys on, a hash
+ * index (open addressing, at most half full) kept by every insert and
+ * rebuilt by a delete, so that reading a map of n keys (every key set
+ * once, duplicates replacing) is O(n), not O(n^2). The hash is SipHash-1-3
+ * with a per-process random key: keys chosen to collide (a crafted attrs
+ * map) cannot be found without it. */
+#define INDEX_MIN 8
+
+static uint64_t sip_k0, sip_k1;
+
+__attribute__((constructor)) static void sip_seed(void)
+{
+	uint64_t k[2];
+	if (getrandom(k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
+		k[0] = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+		k[1] = (uint64_t)(uintptr_t)&k ^ (uint64_t)clock();
+	}
+	sip_k0 = k[0];
+	sip_k1 = k[1];
+}
+
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                          \
+	do {                                                              \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                    \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                    \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+	} while (0)
+
+static uint64_t key_hash(const char *s)
+{
+	size_t len = strlen(s);
+	uint64_t v0 = sip_k0 ^ 0x736f6d6570736575ull, v1 = sip_k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = sip_k0 ^ 0x6c7967656e657261ull, v3 = sip_k1 ^ 0x7465646279746573ull;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k = 0;
+	for (; k + 8 <= len; k += 8) {
+		uint64_t m = 0;
+		for (int j = 0; j < 8; j++)
+			m |= (uint64_t)p[k + j] << (8 * j);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	uint64_t m = (uint64_t)len << 56;
+	for (int j = 0; k + j < len; j++)
+		m |= (uint64_t)p[k + j] << (8 * j);
+	v3 ^= m;
+	SIPROUND;
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* put item index k into the index (the key must not be there yet) */
+static void index_put(imb_val *map, size_t k)
+{
+	size_t mask = map->hcap - 1, h = (size_t)key_hash(map->keys[k]) & mask;
+	while (map->hx[h])
+		h = (h + 1) & mask;
+	map->hx[h] = k + 1;
+}
+
+static void index_build(imb_val *map)
+{
+	free(map->hx);
+	map->hx = NULL;
+	map->hcap = 0;
+	if (map->n < INDEX_MIN)
+		return;
+	size_t cap = 16;
+	while (cap < 2 * (map->n + 1))
+		cap *= 2;
+	map->hx = imb_xcalloc(cap, sizeof *map->hx);
+	map->hcap = cap;
+	for (size_t k = 0; k < map->n; k++)
+		index_put(map, k);
+}
+
 static long find_key(const imb_val *map, const char *key)
 {
 	if (!map || map->t != IMB_V_MAP)
 		return -1;
+	if (map->hx) {
+		size_t mask = map->hcap - 1, h = (size_t)key_hash(key) & mask;
+		for (; map->hx[h]; h = (h + 1) & mask)
+			if (strcmp(map->keys[map->hx[h] - 1], key) == 0)
+				return (long)(map->hx[h] - 1);
+		return -1;
+	}
 	for (size_t k = 0; k < map->n; k++)
 		if (strcmp(map->keys[k], key) == 0)
 			return (long)k;
@@ -121,6 +215,10 @@ void imb_val_set(imb_val *map, const char *key, imb_val *item)
 	grow(map);
 	map->keys[map->n] = imb_xstrdup(key);
 	map->items[map->n++] = item;
+	if (map->hx && 2 * (map->n + 1) <= map->hcap)
+		index_put(map, map->n - 1);
+	else if (map->n >= INDEX_MIN)
+		index_build(map);
 }
 
 void imb_val_del(imb_val *map, const char *key)
@@ -133,6 +231,8 @@ void imb_val_del(imb_val *map, const char *key)
 	memmove(map->keys + k, map->keys + k + 1, (map->n - k - 1) * sizeof *map->keys);
 	memmove(map->items + k, map->items + k + 1, (map->n - k - 1) * sizeof *map->items);
 	map->n--;
+	if (map->hx)
+		index_build(map);
 }
 
 imb_val *imb_val_path(const imb_val *map, const char *path)

@@ -29,6 +29,9 @@ struct imb_val {
 	size_t n, cap;   /* IMB_V_ARR, IMB_V_MAP: item count */
 	char **keys;     /* IMB_V_MAP: n keys */
 	imb_val **items; /* IMB_V_ARR, IMB_V_MAP: n values */
+	size_t *hx;      /* IMB_V_MAP of many keys: hash index (slot: item
+	                  * index + 1, 0 empty), hcap slots; private to val.c */
+	size_t hcap;
 };
 
 imb_val *imb_val_nil(void);

@@ -206,6 +206,8 @@ const char *imb_xgboost_check_param(const char *k, const char *v)
 	return NULL;
 }
 
+#define XGB_MAX_CLASSES 4096
+
 static int xgb_err(const char *what)
 {
 	return imb_seterr("xgboost: %s: %s", what, xgb_last());
@@ -222,6 +224,16 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 	BoosterHandle b = NULL;
 	imb_val *params = imb_val_map();
 	int r = -1;
+	/* XGBoost grows one tree per class each round, for every class the
+	 * frame declares, samples or not: a few bytes of attrs.classes would
+	 * buy hours. At most one class per training sample, and at most
+	 * XGB_MAX_CLASSES */
+	if ((uint64_t)t->K > t->n || t->K > XGB_MAX_CLASSES) {
+		imb_seterr("%s: attrs.classes: %d classes for %llu samples; XGBoost grows a tree per "
+		           "class each round and takes at most one class per training sample, and at "
+		           "most %d", t->lb, t->K, (unsigned long long)t->n, XGB_MAX_CLASSES);
+		goto done;
+	}
 	/* NaN is XGBoost's missing value; infinity is refused by libxgboost
 	 * with a stack trace, so name it here instead */
 	for (uint64_t k = 0; k < t->n * t->d; k++)

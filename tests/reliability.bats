@@ -146,8 +146,10 @@ EOF
 	good > "$TMP/g.imb"
 	huge_frame "$TMP/h.imb" test
 	# the first frame is written (a temp output exists), then the second
-	# asks for 4 GiB from a pipe, where its size cannot be checked
-	run --separate-stderr bash -c "cat '$TMP/g.imb' '$TMP/h.imb' | $LIM imb-cat -o '$TMP/out.imb'"
+	# declares 4 GiB from a pipe and its bytes keep coming: the buffer
+	# grows with them until the 2 GiB limit refuses it
+	head -c $(( $(stat -c %s "$TMP/h.imb") - 1000 )) "$TMP/h.imb" > "$TMP/hh.imb"
+	run --separate-stderr bash -c "{ cat '$TMP/g.imb' '$TMP/hh.imb'; head -c 4294967280 /dev/zero; } | $LIM imb-cat -o '$TMP/out.imb'"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"imb-cat: out of memory"* ]]
 	no_output "$TMP/out.imb"

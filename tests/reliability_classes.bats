@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Classes are matched by name wherever two frames' class lists meet
-# (docs/reliability.md, rows 85-94): a model and a test set, a train and
+# (docs/reliability.md, rows 71-75): a model and a test set, a train and
 # a test source in imb-split, a network and its --val-frame.
 bats_require_minimum_version 1.5.0
 load helpers

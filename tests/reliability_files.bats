@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Output files (docs/reliability.md, rows 60-69): temp files no one can
+# Output files (docs/reliability.md, rows 56-63): temp files no one can
 # guess or redirect, the usual permissions, removed on every fatal signal
 # and every exit, and closed standard descriptors that never become the
 # output.

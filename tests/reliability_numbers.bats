@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Numbers at the edges and text outputs (docs/reliability.md, rows 70-76).
+# Numbers at the edges and text outputs (docs/reliability.md, rows 64-70).
 
 bats_require_minimum_version 1.5.0
 load helpers

@@ -4,6 +4,7 @@
  * same test frame; the largest difference is printed. */
 #include "check.h"
 #include "dataset.h"
+#include "nn_model.h"
 #include "predict.h"
 #include "stream.h"
 #include "util.h"
@@ -77,8 +78,36 @@ done:
 	imb_frame_free(expected);
 }
 
+/* imb_nn_arch_size, which model frames are checked against before a
+ * model is built, counts what imb_nn_model_new builds */
+static void check_sizes(void)
+{
+	static const struct { const char *arch; int C, H, W, K; } c[] = {
+		{"linear", 5, 1, 1, 3}, {"mlp:7,3", 4, 2, 2, 2}, {"mlp:64,64+mlp:32", 10, 1, 1, 4},
+		{"resnet8", 3, 8, 8, 10}, {"resnet20+mlp:16", 1, 12, 12, 5}, {"resnet18", 3, 8, 8, 7},
+		{"resnet34", 1, 4, 4, 2}, {"resnet14", 2, 6, 5, 3},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		size_t P = 0, B = 0;
+		CHECK(imb_nn_arch_size(c[i].arch, c[i].C, c[i].H, c[i].W, c[i].K, &P, &B) == 0);
+		imb_nn_model *m = imb_nn_model_new(c[i].arch, c[i].C, c[i].H, c[i].W, c[i].K);
+		CHECK(m != NULL);
+		if (m) {
+			CHECK_EQ_INT(P, m->P);
+			CHECK_EQ_INT(B, m->B);
+		}
+		imb_nn_model_free(m);
+	}
+	size_t P, B;
+	/* far past any memory: refused, not wrapped around */
+	CHECK(imb_nn_arch_size("mlp:1048576,1048576,1048576,1048576,1048576", 1 << 20, 1 << 20,
+	                       1 << 20, 1 << 20, &P, &B) < 0);
+	CHECK(imb_nn_arch_size("nope", 1, 1, 1, 2, &P, &B) < 0);
+}
+
 int main(void)
 {
+	check_sizes();
 	check_fixture("mlp.imb");
 	check_fixture("resnet8.imb");
 	CHECK_DONE();

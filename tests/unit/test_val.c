@@ -47,6 +47,33 @@ int main(void)
 	imb_val_free(c);
 	imb_val_free(NULL);
 
+	/* a map of many keys (hash-indexed): set, replace, get, delete keep
+	 * insertion order and find every key */
+	imb_val *big = imb_val_map();
+	char kb[32];
+	for (int k = 0; k < 5000; k++) {
+		snprintf(kb, sizeof kb, "key%d", k);
+		imb_val_set_int(big, kb, k);
+	}
+	imb_val_set_int(big, "key17", -17);
+	CHECK_EQ_INT(big->n, 5000);
+	CHECK_STR(big->keys[17], "key17");
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(big, "key17"), 0), -17);
+	for (int k = 0; k <= 40; k += 2) {
+		snprintf(kb, sizeof kb, "key%d", k);
+		imb_val_del(big, kb);
+	}
+	CHECK_EQ_INT(big->n, 5000 - 21);
+	CHECK(imb_val_get(big, "key40") == NULL);
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(big, "key41"), 0), 41);
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(big, "key4999"), 0), 4999);
+	CHECK_STR(big->keys[0], "key1");
+	imb_val *bc = imb_val_copy(big);
+	CHECK_EQ_INT(imb_val_as_int(imb_val_get(bc, "key4000"), 0), 4000);
+	CHECK(imb_val_get(bc, "key") == NULL);
+	imb_val_free(bc);
+	imb_val_free(big);
+
 	/* shortest round-trip doubles, NaN as null in JSON */
 	char buf[64];
 	imb_fmt_double(buf, sizeof buf, 0.1);
