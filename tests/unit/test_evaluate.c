@@ -131,7 +131,7 @@ static void test_evaluate(void)
 	const char *cl3[] = {"a", "b", "c"};
 	imb_val_set(k3->attrs, "classes", imb_val_str_array(cl3, 3));
 	CHECK(imb_evaluate(e, k3, &out, &nout) == -1);
-	CHECK_HAS(imb_error(), "dataset frame 'val': attrs.classes: 3 classes");
+	CHECK_HAS(imb_error(), "dataset frame 'val': attrs.classes: class 'a' is not a class of the model");
 	CHECK_EQ_INT(nout, 3);
 	CHECK(imb_evaluator_new(test, &eo) == NULL);
 	CHECK_HAS(imb_error(), "not a model frame");
