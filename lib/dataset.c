@@ -2,6 +2,7 @@
 #include "dataset.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,32 @@ static int str_items(const imb_val *a, const char *who)
 	for (size_t j = 0; j < a->n; j++)
 		if (a->items[j]->t != IMB_V_STR)
 			return imb_seterr("%s: attrs.classes[%zu] is not a string", who, j);
+	return 0;
+}
+
+int imb_dataset_relabel(imb_frame *f, const imb_val *ref, int K, const char *ref_label)
+{
+	int32_t *map;
+	if (imb_dataset_class_map(f, ref, K, ref_label, &map) < 0)
+		return -1;
+	imb_tensor *t = imb_frame_tensor(f, "y");
+	if (map && t) {
+		int32_t *y = t->data;
+		for (size_t i = 0; i < imb_tensor_count(t); i++)
+			y[i] = map[y[i]];
+	}
+	free(map);
+	if (ref && ref->t == IMB_V_ARR && ref->n == (size_t)K) {
+		imb_val_set(f->attrs, "classes", imb_val_copy(ref));
+	} else {
+		imb_val *a = imb_val_arr();
+		for (int k = 0; k < K; k++) {
+			char num[16];
+			snprintf(num, sizeof num, "%d", k);
+			imb_val_push(a, imb_val_str(num));
+		}
+		imb_val_set(f->attrs, "classes", a);
+	}
 	return 0;
 }
 

@@ -43,6 +43,12 @@ uint64_t imb_dataset_dim(const imb_frame *f);
  * than K. */
 int imb_dataset_class_map(const imb_frame *f, const imb_val *ref, int K, const char *ref_label,
                           int32_t **map);
+/* Put dataset frame f in the reference's class order, in place: its
+ * labels mapped by name (imb_dataset_class_map) and attrs.classes made a
+ * copy of ref's K names (or "0".."K-1" without ref). For a tool that has
+ * forwarded f and keeps it for its own reading. 0, or -1 with
+ * imb_error() as imb_dataset_class_map gives it. */
+int imb_dataset_relabel(imb_frame *f, const imb_val *ref, int K, const char *ref_label);
 /* Relabel a copy of labels y (n) through map (NULL: a plain copy);
  * caller frees. */
 int32_t *imb_labels_map(const int32_t *y, size_t n, const int32_t *map);

@@ -316,9 +316,9 @@ int imb_plot_panel_read(const char *dir, int q, const char *path,
 		goto fail;
 	}
 	int K = imb_predictor_nclasses(p);
-	if (imb_dataset_nclasses(data) > K) {
-		imb_seterr("%s: dataset '%s' has %d classes, the model %d", where, data->name,
-		           imb_dataset_nclasses(data), K);
+	/* the data's labels in the model's class order, matched by name */
+	if (imb_dataset_relabel(data, imb_val_get(model->attrs, "classes"), K, "the model") < 0) {
+		err_at(where);
 		goto fail;
 	}
 	x = imb_dataset_features(data);

@@ -106,3 +106,17 @@ for f in msgpack.Unpacker(sys.stdin.buffer, raw=False):
 	[[ "$stderr" == *"--val-frame: frame 2 (dataset 'test'): attrs.classes: class 'x' is not a class of frame 1 (dataset 'train')"* ]]
 	no_output "$TMP/out"
 }
+
+@test "imb-hessian and imb-plot boundary: a dataset listing the model's classes in another order is read by name" {
+	$MK dataset train 60 2 2 --seed 1 > "$TMP/tr"
+	imb-train -q -m mlp:8 --epochs 2 --seed 1 --keep-train < "$TMP/tr" > "$TMP/m"
+	# the model and the train set it forwards, and the same with the set flipped
+	$PY -c "$FLIP" < "$TMP/m" > "$TMP/mf"
+	imb-hessian --top 2 --samples 40 --per-class -f tsv < "$TMP/m" > "$TMP/a"
+	run imb-hessian --top 2 --samples 40 --per-class -f tsv < "$TMP/mf"
+	assert_success
+	assert_output "$(cat "$TMP/a")"
+	imb-plot boundary --grid 20 -o "$TMP/a.svg" < "$TMP/m"
+	imb-plot boundary --grid 20 -o "$TMP/b.svg" < "$TMP/mf"
+	cmp "$TMP/a.svg" "$TMP/b.svg"
+}

@@ -2,6 +2,7 @@
  * samples (lib/hessian.h): top Hessian eigenvalues, the trace, the
  * spectral density, loss curves; over all samples or per class. */
 #include "cli.h"
+#include "dataset.h"
 #include "hessian.h"
 #include "nn_backend.h"
 #include "nn_data.h"
@@ -212,7 +213,8 @@ int main(int argc, char **argv)
 		imb_die(1, "model frame: %s", imb_error());
 	imb_nn_model *m = l.m;
 	imb_nn_data d;
-	if (imb_nn_data_init(&d, data, 1) || imb_hessian_check(m, &d))
+	if (imb_dataset_relabel(data, imb_val_get(model->attrs, "classes"), m->K, "the model") ||
+	    imb_nn_data_init(&d, data, 1) || imb_hessian_check(m, &d))
 		imb_die(1, "%s", imb_error());
 	const char **names = imb_hessian_class_names(model, m->K);
 	int *ci = imb_xcalloc((size_t)m->K + (size_t)ncls + 1, sizeof *ci);
