@@ -1039,11 +1039,25 @@ void imb_writers_abort(void)
 		imb_text_abort(open_texts->fp);
 }
 
+/* a msgpack str, which must be UTF-8: invalid bytes, from wherever they
+ * came (a frame made elsewhere, a --name), are written as the text \xHH */
+static void pack_text(msgpack_packer *pk, const char *s, size_t n)
+{
+	if (imb_utf8_bad(s, n) < 0 || memchr(s, 0, n)) {
+		msgpack_pack_str(pk, n);
+		msgpack_pack_str_body(pk, s, n);
+		return;
+	}
+	char *e = imb_utf8_escape(s);
+	size_t m = strlen(e);
+	msgpack_pack_str(pk, m);
+	msgpack_pack_str_body(pk, e, m);
+	free(e);
+}
+
 static void pack_str(msgpack_packer *pk, const char *s)
 {
-	size_t n = strlen(s);
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
+	pack_text(pk, s, strlen(s));
 }
 
 static void pack_val(msgpack_packer *pk, const imb_val *v)
@@ -1054,8 +1068,7 @@ static void pack_val(msgpack_packer *pk, const imb_val *v)
 	case IMB_V_INT: msgpack_pack_int64(pk, v->i); break;
 	case IMB_V_FLOAT: msgpack_pack_double(pk, v->f); break;
 	case IMB_V_STR:
-		msgpack_pack_str(pk, v->len);
-		msgpack_pack_str_body(pk, v->s, v->len);
+		pack_text(pk, v->s, v->len);
 		break;
 	case IMB_V_BIN:
 		msgpack_pack_bin(pk, v->len);

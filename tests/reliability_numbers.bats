@@ -140,3 +140,22 @@ sys.stdout.buffer.write(msgpack.packb(f, use_bin_type=True).replace(b'aZZ', b'a\
 	run bash -c "imb-info --json $TMP/q.imb | $PY -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode(\"utf-8\")); print(\"ok\")'"
 	assert_output "ok"
 }
+
+@test "a frame name or any string that is not UTF-8 is written as valid UTF-8 (\\xHH), whatever made it" {
+	imb-import toy moons --n 20 --name "$(printf 'tr\377in')" > "$TMP/a"
+	run $PY -c '
+import sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    print(f["name"])' "$TMP/a"
+	assert_success
+	assert_output 'tr\xffin'
+	# a frame made elsewhere whose name is not UTF-8, passed through imb-cat
+	printf '\x85\xa3imb\x01\xa4kind\xa4note\xa4name\xa3n\xffx\xa5attrs\x80\xa7tensors\x80' > "$TMP/raw"
+	imb-cat "$TMP/raw" > "$TMP/b"
+	run $PY -c '
+import sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    print(f["name"])' "$TMP/b"
+	assert_success
+	assert_output 'n\xffx'
+}
