@@ -394,9 +394,10 @@ static int xgb_trees_ok(const void *p, size_t n, size_t d, int K)
 	}
 	for (int64_t i = 0; i < ninfo; i++)
 		if (info[i] < 0 || info[i] >= (nc > 1 ? nc : 1)) {
+			long long cls = (long long)info[i];
 			free(info);
 			return imb_seterr("tensor 'bytes': XGBoost tree %lld is for class %lld",
-			                  (long long)i, (long long)info[i]);
+			                  (long long)i, cls);
 		}
 	free(info);
 	/* walk the trees array: '[' then tree objects until ']' */

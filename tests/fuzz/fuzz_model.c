@@ -1,7 +1,7 @@
 /* fuzz_model.c: libFuzzer harness for the model frames of the tabular
  * kinds, the bytes a crafted file puts before a library. The first byte
- * picks the kind (LIBLINEAR text, LIBSVM text, XGBoost UBJSON) and, in
- * its upper bits, the classes (2-5); the rest is the frame's tensor
+ * picks the kind in its low two bits (0 LIBLINEAR text, 1 LIBSVM text, 2
+ * and 3 XGBoost UBJSON) and the classes in the next two (2-5); the rest is the frame's tensor
  * 'bytes', with attrs for 4 features. Any bytes must load and predict
  * (probabilities that sum to 1 over the classes) or give a clean error,
  * never a crash, a leak, a hang or a library's own message. */
@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	static const char *const kinds[] = { "linear-svm", "svm", "xgboost" };
-	int kind = data[0] % 3, K = 2 + (data[0] >> 2) % 4;
+	int kind = (data[0] & 3) % 3, K = 2 + ((data[0] >> 2) & 3);
 	imb_frame *f = imb_model_frame_new(kinds[kind], NULL, D, K, NULL, NULL, NULL);
 	uint64_t n = size - 1;
 	imb_tensor *t = imb_frame_add_tensor(f, "bytes", IMB_U8, 1, &n);
