@@ -182,6 +182,22 @@ out:
 }
 
 /* the text as a whole: no NUL byte, every line ends in a newline */
+/* nr_class or label, in either library's header: nr_class in [2, K]
+ * once; label once, after it, nr distinct labels in [0, K) */
+static int class_key(mtext *t, const char *k, size_t len, int K, long long *nr, int *have_label)
+{
+	if (tok_is(k, len, "nr_class")) {
+		if (*nr >= 0)
+			return mt_err(t, "nr_class given twice");
+		return mt_int1(t, "nr_class", 2, K, nr);
+	}
+	if (*nr < 0)
+		return mt_err(t, "label before nr_class");
+	if ((*have_label)++)
+		return mt_err(t, "label given twice");
+	return mt_labels(t, *nr, K);
+}
+
 static int text_whole(const char *p, size_t n, const char *file)
 {
 	if (memchr(p, 0, n))
@@ -221,17 +237,8 @@ int imb_svm_lin_text_check(const char *p, size_t n, size_t d, int K)
 				return mt_err(&t, "solver_type must be one of the SVM solvers imb trains "
 				              "(L2R_L2LOSS_SVC, L2R_L2LOSS_SVC_DUAL, L2R_L1LOSS_SVC_DUAL, "
 				              "MCSVM_CS, L1R_L2LOSS_SVC)");
-		} else if (tok_is(k, len, "nr_class")) {
-			if (nr >= 0)
-				return mt_err(&t, "nr_class given twice");
-			if (mt_int1(&t, "nr_class", 2, K, &nr) < 0)
-				return -1;
-		} else if (tok_is(k, len, "label")) {
-			if (nr < 0)
-				return mt_err(&t, "label before nr_class");
-			if (have_label++)
-				return mt_err(&t, "label given twice");
-			if (mt_labels(&t, nr, K) < 0)
+		} else if (tok_is(k, len, "nr_class") || tok_is(k, len, "label")) {
+			if (class_key(&t, k, len, K, &nr, &have_label) < 0)
 				return -1;
 		} else if (tok_is(k, len, "nr_feature")) {
 			if (nf >= 0)
@@ -324,10 +331,8 @@ int imb_svm_ksvm_text_check(const char *p, size_t n, size_t d, int K)
 			val = mt_tok(&t, &len);
 			if (num_tok(val, len, &v) < 0 || mt_tok(&t, &l2))
 				return mt_err(&t, "%s must be one finite number", key);
-		} else if (tok_is(k, len, "nr_class")) {
-			if (nr >= 0)
-				return mt_err(&t, "nr_class given twice");
-			if (mt_int1(&t, "nr_class", 2, K, &nr) < 0)
+		} else if (tok_is(k, len, "nr_class") || tok_is(k, len, "label")) {
+			if (class_key(&t, k, len, K, &nr, &have_label) < 0)
 				return -1;
 		} else if (tok_is(k, len, "total_sv")) {
 			if (tsv >= 0)
@@ -343,13 +348,6 @@ int imb_svm_ksvm_text_check(const char *p, size_t n, size_t d, int K)
 			if ((*have)++)
 				return mt_err(&t, "%s given twice", key);
 			if (mt_nums(&t, key, nr * (nr - 1) / 2) < 0)
-				return -1;
-		} else if (tok_is(k, len, "label")) {
-			if (nr < 0)
-				return mt_err(&t, "label before nr_class");
-			if (have_label++)
-				return mt_err(&t, "label given twice");
-			if (mt_labels(&t, nr, K) < 0)
 				return -1;
 		} else if (tok_is(k, len, "nr_sv")) {
 			if (nr < 0)

@@ -35,3 +35,18 @@ no_output() {
 	[ ! -e "$1" ]
 	[ -z "$(tmp_of "$1")" ]
 }
+
+# start TOOL ... (writing $TMP/out.imb) reading a FIFO fed one good frame
+# and held open on fd 7; wait for its temp file. PID is the tool's.
+start_fifo() {
+	rm -f "$TMP/in"
+	mkfifo "$TMP/in"
+	"$@" < "$TMP/in" & PID=$!
+	exec 7> "$TMP/in"
+	good >&7
+	for _ in $(seq 200); do
+		[ -n "$(tmp_of "$TMP/out.imb")" ] && break
+		sleep 0.05
+	done
+	[ -n "$(tmp_of "$TMP/out.imb")" ]
+}

@@ -452,19 +452,6 @@ open('$TMP/c/test_batch.bin', 'wb').write(bytes([12]) + bytes(3072))"
 	[[ "$output" =~ ^(0|141)\ (0|141)\ 0$ ]]
 }
 
-# start TOOL -o OUT reading a FIFO fed one frame; wait for its temp file
-start_fifo() {
-	mkfifo "$TMP/in"
-	"$@" < "$TMP/in" & PID=$!
-	exec 7> "$TMP/in"
-	good >&7
-	for _ in $(seq 100); do
-		[ -n "$(tmp_of "$TMP/out.imb")" ] && break
-		sleep 0.05
-	done
-	[ -n "$(tmp_of "$TMP/out.imb")" ]
-}
-
 @test "SIGTERM to imb-cat -o FILE mid-stream: killed by the signal, no file, no temp file" {
 	start_fifo imb-cat -o "$TMP/out.imb"
 	kill -TERM $PID

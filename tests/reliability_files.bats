@@ -51,25 +51,10 @@ plant_and_run() {
 	[ "$(stat -c %a "$TMP/m.imb")" = 664 ]
 }
 
-# start imb-cat -o OUT reading a FIFO held open and fed one frame; wait
-# for its temp file
-start_slow() {
-	rm -f "$TMP/in"
-	mkfifo "$TMP/in"
-	imb-cat -o "$TMP/out.imb" < "$TMP/in" & PID=$!
-	exec 7> "$TMP/in"
-	good >&7
-	for _ in $(seq 200); do
-		[ -n "$(tmp_of "$TMP/out.imb")" ] && break
-		sleep 0.05
-	done
-	[ -n "$(tmp_of "$TMP/out.imb")" ]
-}
-
 @test "HUP, INT, QUIT, TERM, ALRM, USR1, USR2 to a tool writing -o: dies by the signal, no file, no temp file" {
 	ulimit -c 0   # QUIT dumps core by default
 	for sig in HUP INT QUIT TERM ALRM USR1 USR2; do
-		start_slow
+		start_fifo imb-cat -o "$TMP/out.imb"
 		kill -s $sig $PID
 		st=0; wait $PID || st=$?
 		exec 7>&-
@@ -80,15 +65,7 @@ start_slow() {
 }
 
 @test "a signal ignored on entry stays ignored (nohup): the output is written whole" {
-	rm -f "$TMP/in"
-	mkfifo "$TMP/in"
-	(trap '' HUP && exec imb-cat -o "$TMP/out.imb" < "$TMP/in") & PID=$!
-	exec 7> "$TMP/in"
-	good >&7
-	for _ in $(seq 200); do
-		[ -n "$(tmp_of "$TMP/out.imb")" ] && break
-		sleep 0.05
-	done
+	start_fifo bash -c 'trap "" HUP; exec imb-cat -o "$1"' _ "$TMP/out.imb"
 	kill -s HUP $PID
 	sleep 0.2
 	good test >&7
