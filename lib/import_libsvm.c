@@ -195,6 +195,15 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 		           (unsigned long long)IMB_MAX_TENSOR_BYTES);
 		goto out;
 	}
+	/* an inferred width whose dense x dwarfs the values given (a stray
+	 * huge index in a small file) is refused: --n-features asks for it */
+	double dense = (double)nr * (double)d * sizeof(float);
+	if (nfeatures <= 0 && dense > 64.0 * (1 << 20) && dense > 1000.0 * (double)(ne ? ne : 1) * sizeof(float)) {
+		imb_seterr("%s: the largest feature index, %zu, makes a dense x of %.1f GiB for %zu "
+		           "values (over 1,000 times as many): a stray index? --n-features N sets the "
+		           "width", label, d, dense / (1 << 30), ne);
+		goto out;
+	}
 	/* classes: distinct labels, ascending; row order by label */
 	size_t *ord = imb_xmalloc(nr * sizeof *ord);
 	for (size_t j = 0; j < nr; j++)

@@ -198,3 +198,14 @@ with tarfile.open('$TMP/x.tar', 'w') as t:
 	bad imb-import images "$TMP/x.tar" -o "$TMP/out.imb"
 	[ "$status" -eq 0 ]
 }
+
+@test "LIBSVM: a stray huge feature index in a small file is refused before a dense x of gigabytes; --n-features asks for a width" {
+	printf '1 3:1 705193177:8\n' > "$TMP/s.svm"
+	bad imb-import libsvm "$TMP/s.svm" -o "$TMP/out.imb"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"s.svm: the largest feature index, 705193177, makes a dense x of 2.6 GiB for 2 values"* ]]
+	no_output "$TMP/out.imb"
+	printf '1 3:1\n0 1:8\n' > "$TMP/ok.svm"
+	run imb-import libsvm "$TMP/ok.svm" --n-features 5000
+	assert_success
+}
