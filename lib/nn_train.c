@@ -144,6 +144,25 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 
 /* ---- building the parts ---- */
 
+/* m's last linear layer (K rows of weights, then K biases, at the end
+ * of params) from src's with its rows reordered: row k = src's row
+ * map[k] */
+static void head_rows(imb_nn_model *m, const imb_nn_model *src, const int32_t *map)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	size_t K = (size_t)m->K, V = imb_nn_model_point_dim(m, IMB_NN_AT_LAST_LINEAR);
+	size_t n = K * V + K, at = m->P - n;
+	float *a = imb_xmalloc(n * sizeof *a), *b = imb_xmalloc(n * sizeof *b);
+	be->download(a, src->params + at, n * sizeof *a);
+	for (size_t k = 0; k < K; k++) {
+		memcpy(b + k * V, a + (size_t)map[k] * V, V * sizeof *b);
+		b[K * V + k] = a[K * V + (size_t)map[k]];
+	}
+	be->upload(m->params + at, b, n * sizeof *b);
+	free(a);
+	free(b);
+}
+
 /* the model: fresh, then the init model's backbone (or all of it) */
 static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 {
@@ -191,19 +210,20 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 	L->std = imb_xmalloc((size_t)t->C * sizeof *L->std);
 	if (init) {
 		/* the backbone (and its normalisation) from the init model; the
-		 * head too when architecture and classes agree: the same names in
-		 * the same order (classes are matched by name, never by count) */
+		 * head too when architecture and classes agree: the same names,
+		 * matched by name (never by count), the last layer's rows put in
+		 * the train set's order when it lists them in another */
 		const imb_nn_backend *be = imb_nn_be();
 		int whole = !strcmp(arch, il.m->arch) && il.m->K == t->K;
 		int32_t *map = NULL;
 		if (whole && imb_dataset_class_map(t->f, imb_val_get(init->attrs, "classes"), il.m->K,
 		                                   lb, &map) < 0)
 			whole = 0;
-		if (map)
-			whole = 0;
-		free(map);
 		size_t np = whole ? m->P : m->head;
 		be->copy(m->params, il.m->params, np * sizeof(float));
+		if (whole && map)
+			head_rows(m, il.m, map);
+		free(map);
 		size_t nb = m->B < il.m->B ? m->B : il.m->B;
 		if (nb)
 			be->copy(m->bufs, il.m->bufs, nb * sizeof(float));

@@ -6,9 +6,6 @@
 # either device with the same result.
 load helpers
 
-# a column of imb-eval's TSV by name
-tsvcol() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }
-
 setup_file() {
 	export FILE_TMP="$BATS_FILE_TMPDIR"
 	PATH="${IMB_BIN:-$ROOT/bin}:$PATH"

@@ -36,3 +36,6 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
         break
 ' "$1"
 }
+
+# a column of imb-eval's TSV by name
+tsvcol() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }

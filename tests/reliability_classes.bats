@@ -120,3 +120,18 @@ for f in msgpack.Unpacker(sys.stdin.buffer, raw=False):
 	imb-plot boundary --grid 20 -o "$TMP/b.svg" < "$TMP/mf"
 	cmp "$TMP/a.svg" "$TMP/b.svg"
 }
+
+@test "imb-train --init on a train set listing the classes in another order keeps the head, its rows reordered by name" {
+	$MK dataset train 60 3 2 --seed 1 > "$TMP/tr"
+	$MK dataset test 40 3 2 --seed 2 > "$TMP/te"
+	$PY -c "$FLIP" < "$TMP/tr" > "$TMP/trf"
+	imb-train -q -m mlp:8 --epochs 3 --seed 1 < "$TMP/tr" > "$TMP/m"
+	# fine-tuning at lr 0 changes nothing: the same predictions, by name
+	for t in tr trf; do
+		cat "$TMP/m" "$TMP/$t" | imb-train -q --init --lr 0 --epochs 1 --seed 2 > "$TMP/m-$t"
+		imb-eval -f tsv "$TMP/m-$t" "$TMP/te" | tsvcol balanced_accuracy > "$TMP/b-$t"
+	done
+	imb-eval -f tsv "$TMP/m" "$TMP/te" | tsvcol balanced_accuracy > "$TMP/b0"
+	[ "$(cat "$TMP/b-tr")" = "$(cat "$TMP/b0")" ]
+	[ "$(cat "$TMP/b-trf")" = "$(cat "$TMP/b0")" ]
+}

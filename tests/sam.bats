@@ -6,9 +6,6 @@
 # output file.
 load helpers
 
-# a column of imb-eval's TSV by name
-tsvcol() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }
-
 moons() {
 	imb-import toy moons --n 4000 --ratio 0.1 --noise 0.3 --seed "$1" \
 		| imb-split --train-ratio 0.1 --test-ratio 1 --seed "$1"

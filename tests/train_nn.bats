@@ -31,9 +31,6 @@ print("same" if ta == tb and len(ta) > 0 else "differ")
 '
 same_model() { $PY -c "$SAME_MODEL" "$1" "$2"; }
 
-# a column of imb-eval's TSV by name
-tsvcol() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }
-
 setup_file() {
 	export FILE_TMP="$BATS_FILE_TMPDIR"
 	PATH="${IMB_BIN:-$ROOT/bin}:$PATH"
