@@ -2,11 +2,11 @@
  *
  * This file holds the global state (device, stream, cuBLAS and cuDNN
  * handles, the shared workspace), init, memory (alloc, upload, hold,
- * ...), and every op that is not a library call: elementwise ops,
- * pooling, the softmax cross-entropy loss, the epoch tally, the
- * optimiser steps, the reductions dot and sqnorm, the Philox fill and
- * the data ops (gather, crop, flip, normalize). gemm, convolution and
- * batch norm live in nn_cuda_dnn.cu (see nn_cuda.h).
+ * ...), and the ops of our own kernels: elementwise ops, pooling, the
+ * softmax cross-entropy loss, the optimiser steps, the reductions dot
+ * and sqnorm and the Philox fill. gemm and convolution live in
+ * nn_cuda_dnn.cu, batch norm in nn_cuda_bn.cu, the data ops and the
+ * tally in nn_cuda_data.cu (see nn_cuda.h).
  *
  * Every result is deterministic: no float atomics, and each reduction
  * adds in an order fixed by the sizes alone. Elementwise ops and the

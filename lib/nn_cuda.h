@@ -1,11 +1,12 @@
 /* nn_cuda.h: what the CUDA backend's files share (private to the .cu files of lib).
  *
- * The backend is three files:
+ * The backend is four files:
  *   nn_backend_cuda.cu  the table, start-up (device, stream, handles),
  *                       memory, and the project's own kernels: elementwise
- *                       ops, pooling, the loss, the epoch tally, optimiser
- *                       steps, reductions, the Philox fill, the data ops
- *                       (gather, crop, flip, normalize)
+ *                       ops, pooling, the loss, optimiser steps,
+ *                       reductions, the Philox fill
+ *   nn_cuda_data.cu     the data ops (gather, crop, flip, normalize) and
+ *                       the epoch tally
  *   nn_cuda_dnn.cu      the library-backed ops: gemm (cuBLAS) and
  *                       convolution (cuDNN)
  *   nn_cuda_bn.cu       batch norm, own kernels (deterministic per-channel
