@@ -81,6 +81,10 @@ void imb_tmp_unlink_all(void);
 /* Monotonic seconds, for progress and benchmarks. */
 double imb_now(void);
 
+/* A pipe's buffer made 1 MiB: fewer context switches between the tools
+ * of a pipeline; failure (not a pipe, over the limit) is harmless. */
+void imb_widen_pipe(int fd);
+
 #ifdef __cplusplus
 }
 #endif
