@@ -7,8 +7,9 @@ LIB_SRC   := $(wildcard lib/*.c)
 BUILD     ?= build
 BIN       ?= bin
 LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-# The CUDA backend (lib/*.cu) joins the library where nvcc is found,
-# unless CUDA=0; with neither, nothing below changes the build. The
+# The CUDA backend (lib/*.cu) joins the library where nvcc and cuDNN's
+# header are found, unless CUDA=0; without them, nothing below changes
+# the build (a toolkit without cuDNN builds the CPU engine alone). The
 # runtime is linked statically; cuBLAS and cuDNN are shared libraries,
 # needed only by the tools that run networks (--as-needed). A build
 # with the backend runs on machines without a GPU (those libraries
@@ -21,10 +22,12 @@ LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 CUDA      ?= 1
 NVCC      ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 NVCC_ARCH ?= -gencode=arch=compute_90,code=sm_90 -gencode=arch=compute_80,code=[sm_80,compute_80]
-CU_SRC    := $(if $(filter 1,$(CUDA)),$(if $(NVCC),$(wildcard lib/*.cu)))
+CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(NVCC)))
+CUDNN_H   := $(if $(NVCC),$(firstword $(wildcard $(CUDA_HOME)/include/cudnn.h \
+             /usr/include/cudnn.h /usr/include/x86_64-linux-gnu/cudnn.h)))
+CU_SRC    := $(if $(filter 1,$(CUDA)),$(if $(CUDNN_H),$(wildcard lib/*.cu)))
 CU_OBJ    := $(CU_SRC:lib/%.cu=$(BUILD)/lib/%.cu.o)
 ifneq ($(CU_SRC),)
-CUDA_HOME ?= $(patsubst %/bin/,%,$(dir $(NVCC)))
 CPPFLAGS  += -DIMB_NN_CUDA
 LDLIBS    := -Wl,--as-needed $(LDLIBS) -L$(CUDA_HOME)/lib64 -lcudart_static -lcublas -lcudnn \
              -ldl -lrt -lstdc++
