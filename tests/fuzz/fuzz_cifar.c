@@ -5,6 +5,7 @@
  * record. Bit 3 of the first byte reads the train part, else the test
  * part. Any bytes must give frames or a clean error, never a crash, a
  * leak or a hang. */
+#include "fuzz_err.h"
 #include "fuzz_dir.h"
 #include "import.h"
 #include "util.h"
@@ -16,6 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_err_clear();
 	static const char *const files[6] = {"data_batch_1.bin", "data_batch_2.bin",
 	                                     "data_batch_3.bin", "data_batch_4.bin",
 	                                     "data_batch_5.bin", "test_batch.bin"};
@@ -39,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!f)
 			abort();
 		imb_frame_free(f);
-	} else if (!imb_error() || !*imb_error()) {
+	} else if (!fuzz_err_set()) {
 		abort();
 	}
 	return 0;

@@ -3,6 +3,7 @@
  * auto/none, separator); the rest is the file, read through
  * /proc/self/fd of a memfd. Any bytes must give a frame or a clean
  * error (-1 with imb_error() set), never a crash, a leak or a hang. */
+#include "fuzz_err.h"
 #include "import.h"
 #include "util.h"
 
@@ -13,6 +14,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_err_clear();
 	if (size < 1)
 		return 0;
 	uint8_t o = data[0];
@@ -34,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!f)
 			abort();
 		imb_frame_free(f);
-	} else if (!imb_error() || !*imb_error()) {
+	} else if (!fuzz_err_set()) {
 		abort(); /* a failure must say why */
 	}
 	close(fd);

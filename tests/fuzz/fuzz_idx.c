@@ -4,6 +4,7 @@
  * often), both memfds read through /proc/self/fd; bit 7 of the second
  * byte passes two class names instead of NULL. Any bytes must give a
  * frame or a clean error, never a crash, a leak or a hang. */
+#include "fuzz_err.h"
 #include "import.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ static int mkfile(const uint8_t *p, size_t n, char *path, size_t cap)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_err_clear();
 	if (size < 2)
 		return 0;
 	int named = data[1] & 128;
@@ -39,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!f)
 			abort();
 		imb_frame_free(f);
-	} else if (!imb_error() || !*imb_error()) {
+	} else if (!fuzz_err_set()) {
 		abort();
 	}
 	close(fi);

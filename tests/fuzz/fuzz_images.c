@@ -8,6 +8,7 @@
  * Bit 2 asks for size 1 instead of 0 (the first image decides). Any
  * bytes must give a frame or a clean error, never a crash, a leak or a
  * hang. */
+#include "fuzz_err.h"
 #include "fuzz_dir.h"
 #include "import.h"
 #include "util.h"
@@ -33,13 +34,14 @@ static void check(int rc, imb_frame *f)
 		if (!f)
 			abort();
 		imb_frame_free(f);
-	} else if (!imb_error() || !*imb_error()) {
+	} else if (!fuzz_err_set()) {
 		abort();
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_err_clear();
 	if (fuzz_dir("fuzz_images")) {
 		char p[160];
 		snprintf(p, sizeof p, "%s/cls", dir);

@@ -2,6 +2,7 @@
  * first byte picks nfeatures (0: the largest index decides); the rest is
  * the file (a memfd read through /proc/self/fd). Any bytes must give a
  * frame or a clean error, never a crash, a leak or a hang. */
+#include "fuzz_err.h"
 #include "import.h"
 #include "util.h"
 
@@ -12,6 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_err_clear();
 	if (size < 1)
 		return 0;
 	long nfeat = data[0] & 15;
@@ -25,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!f)
 			abort();
 		imb_frame_free(f);
-	} else if (!imb_error() || !*imb_error()) {
+	} else if (!fuzz_err_set()) {
 		abort();
 	}
 	close(fd);

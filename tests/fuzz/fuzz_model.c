@@ -5,6 +5,7 @@
  * 'bytes', with attrs for 4 features. Any bytes must load and predict
  * (probabilities that sum to 1 over the classes) or give a clean error,
  * never a crash, a leak, a hang or a library's own message. */
+#include "fuzz_err.h"
 #include "model_frame.h"
 #include "svm.h"
 #include "util.h"
@@ -18,6 +19,7 @@ enum { D = 4, ROWS = 3 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_err_clear();
 	if (size < 2)
 		return 0;
 	static const char *const kinds[] = { "linear-svm", "svm", "xgboost" };
@@ -44,13 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (fabs(s - 1) > 1e-3)
 					abort();
 			}
-		else if (!imb_error() || !*imb_error())
+		else if (!fuzz_err_set())
 			abort();
 		if (kind == 2)
 			imb_xgboost_free(m);
 		else
 			imb_svm_free(m);
-	} else if (!imb_error() || !*imb_error()) {
+	} else if (!fuzz_err_set()) {
 		abort();
 	}
 	imb_frame_free(f);
