@@ -266,13 +266,19 @@ void imb_nn_data_gather_views(const imb_nn_data *d, imb_nn_batch *b, const size_
 	for (int k = 0; k < nops; k++) {
 		float *out = cur == b->x ? b->t : b->x, *cst = NULL;
 		if (ops[k].consts) {
+			/* uploaded once, and again only if the op's numbers change */
 			float *h = b->csth + (size_t)k * 2 * b->C;
+			int changed = !(b->cst_up >> k & 1);
 			for (int c = 0; c < b->C; c++) {
-				h[c] = ops[k].mean ? ops[k].mean[c] : 0;
-				h[b->C + c] = ops[k].std ? ops[k].std[c] : 1;
+				float m = ops[k].mean ? ops[k].mean[c] : 0, s = ops[k].std ? ops[k].std[c] : 1;
+				changed |= h[c] != m || h[b->C + c] != s;
+				h[c] = m;
+				h[b->C + c] = s;
 			}
 			cst = b->cst + (size_t)k * 2 * b->C;
-			be->upload(cst, h, 2 * (size_t)b->C * sizeof *h);
+			if (changed)
+				be->upload(cst, h, 2 * (size_t)b->C * sizeof *h);
+			b->cst_up |= 1u << k;
 		}
 		ops[k].run(&ops[k], be, out, cur, b->dd + at[k], cst, (int)rows, d->C, d->H, d->W);
 		cur = out;

@@ -107,7 +107,8 @@ typedef struct {
 	float *t;              /* (cap,D) backend: the list's other buffer */
 	float *dh, *dd;        /* (cap * IMB_NN_AUG_MAX * 4) draws, host and backend */
 	float *cst;            /* (IMB_NN_AUG_MAX * 2C) backend: ops' mean, std */
-	float *csth;           /* the same, host */
+	float *csth;           /* the same, host: what was uploaded */
+	unsigned cst_up;       /* bit k: op slot k's numbers are uploaded */
 } imb_nn_batch;
 
 /* Buffers for batches of up to cap samples of d (labels when d has),

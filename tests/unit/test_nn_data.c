@@ -235,6 +235,41 @@ static void test_unlabelled(void)
 	imb_frame_free(f);
 }
 
+/* the normalisation's numbers reach the backend once per batch buffers,
+ * and again whenever they change: other means, the same batch, other
+ * floats */
+static void test_consts_change(void)
+{
+	imb_frame *f = images(1, 1);
+	imb_nn_data d;
+	CHECK(imb_nn_data_init(&d, f, 1) == 0);
+	size_t idx[4] = {0, 1, 2, 3}, D = d.D;
+	float m1[CH], m2[CH], sd[CH];
+	for (int c = 0; c < CH; c++) {
+		m1[c] = 0.25f;
+		m2[c] = 0.75f;
+		sd[c] = 0.5f;
+	}
+	imb_nn_batch b;
+	imb_nn_batch_init(&b, &d, 4);
+	float *a = imb_xmalloc(4 * D * sizeof *a), *c2 = imb_xmalloc(4 * D * sizeof *c2);
+	imb_nn_aug_op op = imb_nn_aug_normalize(m1, sd, imb_nn_data_scale(&d));
+	imb_nn_data_gather(&d, &b, idx, 4, &op, 1, NULL);
+	imb_nn_be()->download(a, b.x, 4 * D * sizeof *a);
+	op = imb_nn_aug_normalize(m2, sd, imb_nn_data_scale(&d));
+	imb_nn_data_gather(&d, &b, idx, 4, &op, 1, NULL);
+	imb_nn_be()->download(c2, b.x, 4 * D * sizeof *c2);
+	int shifted = 1;   /* (x - 0.75) / 0.5 = (x - 0.25) / 0.5 - 1 */
+	for (size_t i = 0; i < 4 * D; i++)
+		shifted &= fabsf(c2[i] - (a[i] - 1)) < 1e-5f;
+	CHECK(shifted);
+	free(a);
+	free(c2);
+	imb_nn_batch_free(&b);
+	imb_nn_data_free(&d);
+	imb_frame_free(f);
+}
+
 int main(void)
 {
 	test_list(1);
@@ -243,5 +278,6 @@ int main(void)
 	test_views();
 	test_samplers();
 	test_unlabelled();
+	test_consts_change();
 	CHECK_DONE();
 }
