@@ -81,7 +81,7 @@ static void train_step(imb_nn_model *m, const imb_nn_loss *L, imb_nn_optim *o,
 {
 	imb_nn_model_zero_grad(m);
 	const float *z = imb_nn_model_forward(m, x, N, IMB_NN_TRAIN);
-	m->be->xent(dz, NULL, loss, z, y, N, &L->cfg);
+	imb_nn_loss_forward_to(L, dz, NULL, loss, z, y, N);
 	imb_nn_model_backward(m, dz, 0);
 	imb_nn_optim_step(o, m->params, m->grads);
 }

@@ -25,7 +25,9 @@
 
 #include <math.h>
 
-#define THREADS 256
+#define THREADS IMB_CUDA_THREADS
+#define GRID_LOOP IMB_GRID_LOOP
+#define blocks_for imb_cuda_grid
 
 /* blocks per channel for (N,C,HW): about 1024 blocks in all, at most one
  * per sample, by the shape alone */
@@ -33,16 +35,6 @@ static int pieces(int N, int C)
 {
 	int s = (1024 + C - 1) / C;
 	return s < 1 ? 1 : s > N ? N : s;
-}
-
-#define GRID_LOOP(i, n) \
-	for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
-	     i += (size_t)gridDim.x * blockDim.x)
-
-static unsigned blocks_for(size_t n)
-{
-	size_t b = (n + THREADS - 1) / THREADS, cap = (size_t)(imb_cuda.sms > 0 ? imb_cuda.sms : 1) * 16;
-	return (unsigned)(b == 0 ? 1 : b < cap ? b : cap);
 }
 
 /* Partial sums of channel c = blockIdx.x over piece s = blockIdx.y of

@@ -50,7 +50,9 @@ int imb_cuda_precision = IMB_NN_FP32;
 
 #define CONV_CACHE 64
 #define CONV_WS_MAX ((size_t)1 << 30)  /* largest workspace an algorithm may ask */
-#define THREADS 256                    /* block size of every kernel here */
+#define THREADS IMB_CUDA_THREADS       /* block size of every kernel here */
+#define GRID_LOOP IMB_GRID_LOOP
+#define blocks_for imb_cuda_grid
 
 static int precision(void)
 {
@@ -58,23 +60,11 @@ static int precision(void)
 	return p == 1 || p == 2 ? p : 0;
 }
 
-/* grid for a grid-stride loop over n elements */
-static unsigned blocks_for(size_t n)
-{
-	size_t b = (n + THREADS - 1) / THREADS;
-	size_t cap = (size_t)(imb_cuda.sms > 0 ? imb_cuda.sms : 1) * 16;
-	return (unsigned)(b == 0 ? 1 : b < cap ? b : cap);
-}
-
 /* workspace pieces start on 256-byte boundaries */
 static size_t up256(size_t b)
 {
 	return (b + 255) & ~(size_t)255;
 }
-
-#define GRID_LOOP(i, n) \
-	for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
-	     i += (size_t)gridDim.x * blockDim.x)
 
 /* ------------------------------------------------------------ kernels */
 
