@@ -195,8 +195,15 @@ void imb_nn_cuda_zero(float *x, size_t n)
 const void *imb_nn_cuda_hold(const void *host, size_t bytes)
 {
 	void *p = dev_alloc(bytes);
-	if (bytes)
-		IMB_CUDA_CHECK(cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice));
+	/* on the op stream, which does not wait for the legacy default one:
+	 * a plain cudaMemcpy from pageable memory may return before its DMA
+	 * lands, and a kernel (or a download) on the op stream then read
+	 * stale bytes */
+	if (bytes) {
+		IMB_CUDA_CHECK(cudaMemcpyAsync(p, host, bytes, cudaMemcpyHostToDevice,
+		                               imb_cuda.stream));
+		IMB_CUDA_CHECK(cudaStreamSynchronize(imb_cuda.stream));
+	}
 	return p;
 }
 
