@@ -239,7 +239,18 @@ typedef struct {
 	 * acc[3+2K+k] += 1. loss (1) backend. The same sums in the same \
 	 * order for a given n (no atomics on the doubles) */ \
 	X(tally, void, (double *acc, const float *loss, const float *losses, \
-	                const float *logits, const int32_t *y, int n, int K))
+	                const float *logits, const int32_t *y, int n, int K)) \
+	/* rows of inp (R,Cn) scaled to unit length (PyTorch's F.normalize): \
+	 * norm[r] = max(||inp[r]||, 1e-12) (sum of squares in double), \
+	 * out[r] = inp[r] / norm[r]; norm (R) is kept for the backward; out \
+	 * may be inp */ \
+	X(l2norm_rows, void, (float *out, float *norm, const float *inp, int R, \
+	                      int Cn)) \
+	/* its backward: dinp[r] += (dout[r] - out[r] (out[r] . dout[r])) / \
+	 * norm[r], the dot in double; dinp does not alias dout or out */ \
+	X(l2norm_rows_backward, void, (float *dinp, const float *dout, \
+	                               const float *out, const float *norm, \
+	                               int R, int Cn))
 
 #define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
 #define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,

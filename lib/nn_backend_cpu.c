@@ -384,6 +384,43 @@ void imb_nn_cpu_sum_rows(float *db, const float *dout, int R, int Cn)
 		free(f);
 }
 /* ---------------------------------------------------------------- */
+/* rows to unit length; per row in double */
+
+#define L2NORM_EPS 1e-12
+
+void imb_nn_cpu_l2norm_rows(float *out, float *norm, const float *inp, int R, int Cn)
+{
+	for (int r = 0; r < R; r++) {
+		const float *x = inp + (size_t)r * Cn;
+		float *o = out + (size_t)r * Cn;
+		double s = 0;
+		for (int j = 0; j < Cn; j++)
+			s += (double)x[j] * x[j];
+		double n = sqrt(s);
+		if (n < L2NORM_EPS)
+			n = L2NORM_EPS;
+		norm[r] = (float)n;
+		for (int j = 0; j < Cn; j++)
+			o[j] = (float)(x[j] / n);
+	}
+}
+
+void imb_nn_cpu_l2norm_rows_backward(float *dinp, const float *dout, const float *out,
+                                     const float *norm, int R, int Cn)
+{
+	for (int r = 0; r < R; r++) {
+		const float *g = dout + (size_t)r * Cn, *y = out + (size_t)r * Cn;
+		float *d = dinp + (size_t)r * Cn;
+		double s = 0;
+		for (int j = 0; j < Cn; j++)
+			s += (double)y[j] * g[j];
+		double in = 1.0 / norm[r];
+		for (int j = 0; j < Cn; j++)
+			d[j] += (float)((g[j] - y[j] * s) * in);
+	}
+}
+
+/* ---------------------------------------------------------------- */
 /* pooling */
 
 void imb_nn_cpu_maxpool_forward(float *out, int32_t *argmax, const float *inp,

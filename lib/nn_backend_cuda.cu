@@ -448,6 +448,56 @@ static __device__ double block_sum(double v)
 }
 
 /* ---------------------------------------------------------------- */
+/* rows to unit length: one block a row, sums by block_sum */
+
+static __global__ void k_l2norm(float *out, float *norm, const float *inp, int R, int Cn)
+{
+	for (int r = blockIdx.x; r < R; r += gridDim.x) {
+		const float *x = inp + (size_t)r * Cn;
+		double s = 0;
+		for (int j = threadIdx.x; j < Cn; j += blockDim.x)
+			s = __dadd_rn(s, __dmul_rn((double)x[j], (double)x[j]));
+		double n = sqrt(block_sum(s));
+		if (n < 1e-12)
+			n = 1e-12;
+		if (threadIdx.x == 0)
+			norm[r] = (float)n;
+		float *o = out + (size_t)r * Cn;
+		for (int j = threadIdx.x; j < Cn; j += blockDim.x)
+			o[j] = (float)__ddiv_rn((double)x[j], n);
+	}
+}
+
+static __global__ void k_l2norm_back(float *dinp, const float *dout, const float *out,
+                                     const float *norm, int R, int Cn)
+{
+	for (int r = blockIdx.x; r < R; r += gridDim.x) {
+		const float *g = dout + (size_t)r * Cn, *y = out + (size_t)r * Cn;
+		double s = 0;
+		for (int j = threadIdx.x; j < Cn; j += blockDim.x)
+			s = __dadd_rn(s, __dmul_rn((double)y[j], (double)g[j]));
+		s = block_sum(s);
+		double in = 1.0 / (double)norm[r];
+		float *d = dinp + (size_t)r * Cn;
+		for (int j = threadIdx.x; j < Cn; j += blockDim.x)
+			d[j] = (float)((double)d[j] + ((double)g[j] - (double)y[j] * s) * in);
+	}
+}
+
+void imb_nn_cuda_l2norm_rows(float *out, float *norm, const float *inp, int R, int Cn)
+{
+	if (R > 0 && Cn > 0)
+		LAUNCH(k_l2norm, R < 65535 ? R : 65535, THREADS, out, norm, inp, R, Cn);
+}
+
+void imb_nn_cuda_l2norm_rows_backward(float *dinp, const float *dout, const float *out,
+                                      const float *norm, int R, int Cn)
+{
+	if (R > 0 && Cn > 0)
+		LAUNCH(k_l2norm_back, R < 65535 ? R : 65535, THREADS, dinp, dout, out, norm, R, Cn);
+}
+
+/* ---------------------------------------------------------------- */
 /* softmax cross-entropy family: one thread per sample, in double, the
  * CPU's formulas and order (see imb_nn_cpu_xent) */
 

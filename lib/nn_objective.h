@@ -22,7 +22,7 @@ extern "C" {
 
 typedef struct imb_nn_objective imb_nn_objective;
 struct imb_nn_objective {
-	const char *name;       /* "ce", "weighted-ce", ..., later "nt-xent" */
+	const char *name;       /* "ce", "weighted-ce", ..., "nt-xent" */
 	int K;                  /* output width per sample */
 	int needs_labels;
 	/* The mean loss of the batch into loss (NULL: not wanted). Writes
@@ -50,6 +50,14 @@ int imb_nn_objective_xent(imb_nn_objective *ob, imb_nn_loss_kind kind, int K,
 /* LDAM's margin and scale, as recorded in attrs.params */
 #define IMB_NN_LDAM_MAX_M 0.5f
 #define IMB_NN_LDAM_S 30.0f
+
+/* NT-Xent (SimCLR's contrastive loss, nn_ntxent.c) over outputs of D
+ * values a row at temperature t > 0: the forward's N rows (even) are two
+ * views of N/2 samples, row i and row (i + N/2) mod N of one sample; y
+ * is ignored. Each row's loss is -log of the softmax, over every other
+ * row, of the cosine similarities / t, taken at its positive; the batch
+ * loss is their mean. K = D. 0, or -1 with imb_error() for t <= 0. */
+int imb_nn_objective_ntxent(imb_nn_objective *ob, int D, float temperature);
 
 /* NULL-safe, idempotent. */
 void imb_nn_objective_free(imb_nn_objective *ob);

@@ -481,6 +481,35 @@ static void ref_flip(float *out, const float *inp, const float *draw, int n, int
 				out[r * W + j] = inp[r * W + (draw[s] != 0 ? W - 1 - j : j)];
 }
 
+/* ------------------------------------------------------------ unit rows */
+
+static void ref_l2norm_rows(float *out, float *norm, const float *inp, int R, int Cn)
+{
+	for (int r = 0; r < R; r++) {
+		double s = 0;
+		for (int j = 0; j < Cn; j++)
+			s += (double)inp[(size_t)r * Cn + j] * inp[(size_t)r * Cn + j];
+		double n = fmax(sqrt(s), 1e-12);
+		norm[r] = (float)n;
+		for (int j = 0; j < Cn; j++)
+			out[(size_t)r * Cn + j] = (float)(inp[(size_t)r * Cn + j] / n);
+	}
+}
+
+static void ref_l2norm_rows_backward(float *dinp, const float *dout, const float *out,
+                                     const float *norm, int R, int Cn)
+{
+	for (int r = 0; r < R; r++) {
+		double s = 0;
+		for (int j = 0; j < Cn; j++)
+			s += (double)out[(size_t)r * Cn + j] * dout[(size_t)r * Cn + j];
+		for (int j = 0; j < Cn; j++) {
+			size_t k = (size_t)r * Cn + j;
+			dinp[k] = (float)(dinp[k] + (dout[k] - out[k] * s) / norm[r]);
+		}
+	}
+}
+
 /* float operations, as the header prescribes: one rounding after each */
 static void ref_normalize(float *out, const float *inp, const float *mean, const float *std,
                           float scale, int n, int C, int HW)

@@ -1064,6 +1064,68 @@ static double test_tally(const imb_nn_backend *be, double *tol)
 	return md;
 }
 
+/* ------------------------------------------------------------ unit rows */
+
+/* R, Cn */
+static const int UROWS[][2] = { { 1, 1 }, { 3, 7 }, { 8, 128 }, { 33, 300 }, { 512, 64 } };
+
+typedef struct { int R, Cn; } unit_arg;
+
+/* outs out, norm; ins inp */
+static void f_l2norm_rows(const imb_nn_backend *be, float **p, const void *c)
+{
+	const unit_arg *a = c;
+	be->l2norm_rows(p[0], p[1], p[2], a->R, a->Cn);
+}
+
+/* a zero row (norm clamped to 1e-12) among random ones */
+static double test_l2norm_rows(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-6;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(UROWS); k++) {
+		unit_arg a = { UROWS[k][0], UROWS[k][1] };
+		size_t n = (size_t)a.R * a.Cn;
+		float *o[2] = { rnd(n, -1, 1), rnd((size_t)a.R, -1, 1) }, *in[1] = { rnd(n, -3, 3) };
+		if (a.R > 1)
+			memset(in[0], 0, (size_t)a.Cn * sizeof(float));
+		size_t nos[2] = { n, (size_t)a.R }, nis[1] = { n };
+		md = dmax(md, run_op(be, f_l2norm_rows, &a, 2, o, nos, 1, in, nis));
+		free(o[0]); free(o[1]); free(in[0]);
+	}
+	return md;
+}
+
+/* outs dinp; ins dout, out, norm */
+static void f_l2norm_rows_backward(const imb_nn_backend *be, float **p, const void *c)
+{
+	const unit_arg *a = c;
+	be->l2norm_rows_backward(p[0], p[1], p[2], p[3], a->R, a->Cn);
+}
+
+/* out unit rows with their norms, dinp accumulated into */
+static double test_l2norm_rows_backward(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-5;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(UROWS); k++) {
+		unit_arg a = { UROWS[k][0], UROWS[k][1] };
+		size_t n = (size_t)a.R * a.Cn;
+		float *o = rnd(n, -1, 1), *in[3] = { rnd(n, -1, 1), rnd(n, -2, 2), rnd((size_t)a.R, 0.5, 4) };
+		for (int r = 0; r < a.R; r++) {
+			double q = 0;
+			for (int j = 0; j < a.Cn; j++)
+				q += (double)in[1][(size_t)r * a.Cn + j] * in[1][(size_t)r * a.Cn + j];
+			for (int j = 0; j < a.Cn; j++)
+				in[1][(size_t)r * a.Cn + j] = (float)(in[1][(size_t)r * a.Cn + j] / sqrt(q));
+		}
+		size_t nos[1] = { n }, nis[3] = { n, n, (size_t)a.R };
+		md = dmax(md, run_op(be, f_l2norm_rows_backward, &a, 1, &o, nos, 3, in, nis));
+		free(o); free(in[0]); free(in[1]); free(in[2]);
+	}
+	return md;
+}
+
 /* ------------------------------------------------------------ the table */
 
 typedef struct {
