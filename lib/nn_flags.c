@@ -43,7 +43,7 @@ static int pick(const char *flag, const char *v, const char *const *names, int n
 
 static const char *const optimizers[] = {"sgd", "adamw"};
 static const char *const samplers[] = {"plain", "balanced"};
-static const char *const augments[] = {"none", "crop-flip"};
+static const char *const augments[] = {"none", "crop-flip", "simclr"};
 static const char *const freezes[] = {"none", "backbone"};
 static const char *const steps[] = {"plain", "sam"};
 static const char *const precisions[] = {"fp32", "tf32", "bf16"};
@@ -62,8 +62,7 @@ SETTER(set_gamma, o->focal_gamma = imb_arg_double(flag, arg, 0, 100))
 SETTER(set_tau, o->tau = imb_arg_double(flag, arg, 0, 100))
 SETTER(set_sampler, o->sampler = pick(flag, arg, samplers, 2) ? IMB_NN_SAMPLER_BALANCED
                                                              : IMB_NN_SAMPLER_PLAIN)
-SETTER(set_augment, o->augment = pick(flag, arg, augments, 2) ? IMB_NN_AUG_CROP_FLIP
-                                                             : IMB_NN_AUG_NONE)
+SETTER(set_augment, o->augment = (imb_nn_aug_mode)pick(flag, arg, augments, 3))
 SETTER(set_init, o->init = 1)
 SETTER(set_freeze, o->freeze_backbone = pick(flag, arg, freezes, 2))
 SETTER(set_ckpt, o->checkpoint = arg)
@@ -135,21 +134,22 @@ static const flag table[] = {
 	{"weight-decay", 1, 0, "X", "default 5e-4 (sgd), 0.01 (adamw, decoupled)", set_wd,
 	 "weight_decay", T_DBL, F(weight_decay), 0, IMB_NN_FLAGS_GENERAL},
 	{"loss", 1, 0, "L", "ce (default), weighted-ce (inverse class\nfrequency), focal, "
-	 "logit-adjusted, ldam", set_loss, "loss", T_INT, F(loss), 0, IMB_NN_FLAGS_GENERAL},
+	 "logit-adjusted, ldam", set_loss, "loss", T_INT, F(loss), 0, IMB_NN_FLAGS_LABELS},
 	{"focal-gamma", 1, 0, "X", "focal loss exponent (default 2)", set_gamma, "focal_gamma",
-	 T_DBL, F(focal_gamma), 0, IMB_NN_FLAGS_GENERAL},
+	 T_DBL, F(focal_gamma), 0, IMB_NN_FLAGS_LABELS},
 	{"tau", 1, 0, "X", "logit adjustment strength (default 1)", set_tau, "tau", T_DBL, F(tau),
-	 0, IMB_NN_FLAGS_GENERAL},
+	 0, IMB_NN_FLAGS_LABELS},
 	{"sampler", 1, 0, "S", "plain (default) or balanced (every class drawn\nequally often: "
-	 "oversampling in the loader)", set_sampler, "sampler", T_INT, F(sampler), 0, IMB_NN_FLAGS_GENERAL},
-	{"augment", 1, 0, "A", "crop-flip (pad 4, random crop, horizontal flip) or\nnone; default "
-	 "crop-flip for images of at least\n16x16, none otherwise", set_augment, "augment", T_INT,
+	 "oversampling in the loader)", set_sampler, "sampler", T_INT, F(sampler), 0, IMB_NN_FLAGS_LABELS},
+	{"augment", 1, 0, "A", "crop-flip (pad 4, random crop, horizontal flip),\nsimclr "
+	 "(SimCLR's: resized crop, flip, colour\njitter, grayscale) or none; default crop-flip "
+	 "for\nimages of at least 16x16, none otherwise", set_augment, "augment", T_INT,
 	 F(augment), 0, IMB_NN_FLAGS_GENERAL},
 	{"init", 0, 0, NULL, "start from the first network model frame in the\nstream "
 	 "(fine-tuning); it is consumed. Another head\n(same backbone) keeps only the backbone",
 	 set_init, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
 	{"freeze", 1, 0, "backbone", "train only the last linear layer (linear probe)", set_freeze,
-	 "freeze", T_INT, F(freeze_backbone), 0, IMB_NN_FLAGS_GENERAL},
+	 "freeze", T_INT, F(freeze_backbone), 0, IMB_NN_FLAGS_LABELS},
 	{"checkpoint", 1, 0, "FILE", "write a checkpoint (atomically) every N epochs\n"
 	 "(--checkpoint-every) and after the last epoch", set_ckpt, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
 	{"checkpoint-every", 1, 0, "N", "epochs between checkpoints (default 1)", set_ckpt_every,
@@ -161,7 +161,7 @@ static const flag table[] = {
 	 0, IMB_NN_FLAGS_GENERAL},
 	{"val-frame", 1, 0, "NAME", "after each epoch, eval-mode accuracy and loss,\noverall and "
 	 "per class, on the dataset frame NAME\n(forwarded unchanged): on the epoch line and in\n"
-	 "the log frame (val_acc, val_per_class_acc, ...)", set_val, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_GENERAL},
+	 "the log frame (val_acc, val_per_class_acc, ...)", set_val, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_LABELS},
 	{"step", 1, 0, "S", "plain (default) or sam: SAM's two passes (ascent\n"
 	 "to w + e, the gradient there, back to w)", set_step, "step", T_INT, F(step), 0,
 	 IMB_NN_FLAGS_STEP},

@@ -26,14 +26,17 @@
 extern "C" {
 #endif
 
-#define IMB_NN_FLAGS_MAX 32
+#define IMB_NN_FLAGS_MAX 48
 #define IMB_NN_FLAG_ID 0x1000   /* getopt ids of long-only flags start here */
 
-/* groups of the table, for help text: the general flags, --step, SAM's */
+/* groups of the table, for help text: the general flags, --step, SAM's,
+ * the supervised ones */
 #define IMB_NN_FLAGS_GENERAL 1u
 #define IMB_NN_FLAGS_STEP 2u
 #define IMB_NN_FLAGS_SAM 4u
-#define IMB_NN_FLAGS_ALL 7u
+#define IMB_NN_FLAGS_LABELS 8u   /* what only supervised training reads: loss,
+                                  * focal-gamma, tau, sampler, freeze, val-frame */
+#define IMB_NN_FLAGS_ALL 15u
 
 typedef struct {
 	unsigned char given[IMB_NN_FLAGS_MAX];

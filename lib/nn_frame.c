@@ -83,7 +83,37 @@ void imb_nn_frame_put_block(imb_frame *f, const char *key, const float *src, siz
 		imb_nn_be()->download(t->data, src, count * sizeof(float));
 }
 
+int imb_nn_is_encoder_frame(const imb_frame *f)
+{
+	const imb_val *e = imb_nn_is_model_frame(f) ? imb_val_get(f->attrs, "encoder") : NULL;
+	return e && e->t == IMB_V_MAP;
+}
+
+/* the parameters of arch's backbone for input (C,H,W): P of two classes
+ * less the last layer's (F+1 a class), computed without allocating */
+static int backbone_size(const char *arch, int C, int H, int W, size_t *P, size_t *B)
+{
+	size_t P2, P3, B3;
+	if (imb_nn_arch_size(arch, C, H, W, 2, &P2, B) < 0 ||
+	    imb_nn_arch_size(arch, C, H, W, 3, &P3, &B3) < 0)
+		return -1;
+	*P = P2 - 2 * (P3 - P2);
+	return 0;
+}
+
+static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders);
+
 int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
+{
+	return frame_read(f, out, 0);
+}
+
+int imb_nn_frame_read_init(const imb_frame *f, imb_nn_loaded *out)
+{
+	return frame_read(f, out, 1);
+}
+
+static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders)
 {
 	memset(out, 0, sizeof *out);
 	if (strcmp(f->kind, "model"))
@@ -105,8 +135,19 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 		if (in->items[i]->t != IMB_V_INT || shp[i] < 1 || shp[i] > 1 << 24)
 			return imb_seterr("attrs.input must be [C, H, W], positive integers");
 	}
+	int enc = imb_nn_is_encoder_frame(f);
+	if (enc && !encoders)
+		return imb_seterr("an encoder (%s pre-trained without labels, no classifier): "
+		                  "fine-tune it first: imb-train --init (--freeze backbone for a linear "
+		                  "probe)", arch);
+	if (enc && strchr(arch, '+'))
+		return imb_seterr("attrs.arch '%s': an encoder holds a backbone, without a head", arch);
 	int64_t K = imb_val_as_int(imb_val_get(f->attrs, "n_classes"), -1);
-	if (K < 2 || K > 1 << 20)
+	if (enc && K != 0)
+		return imb_seterr("attrs.n_classes is %lld; an encoder has 0", (long long)K);
+	if (enc)
+		K = 2;      /* a placeholder head, zero */
+	else if (K < 2 || K > 1 << 20)
 		return imb_seterr("attrs.n_classes is missing or not an integer >= 2");
 	if ((double)shp[0] * shp[1] * shp[2] > 1e9)
 		return imb_seterr("attrs.input: [%lld, %lld, %lld] is too large", (long long)shp[0],
@@ -129,7 +170,8 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 	/* the tensors must be what the architecture needs before a model of
 	 * that size is allocated: attrs are cheap to write, a model is not */
 	size_t P, B;
-	if (imb_nn_arch_size(arch, C, (int)shp[1], (int)shp[2], (int)K, &P, &B) < 0) {
+	if ((enc ? backbone_size(arch, C, (int)shp[1], (int)shp[2], &P, &B)
+	         : imb_nn_arch_size(arch, C, (int)shp[1], (int)shp[2], (int)K, &P, &B)) < 0) {
 		free(mean);
 		free(std);
 		return imb_preferr("attrs.arch '%s' on input [%d, %d, %d]: ", arch, C, (int)shp[1],
@@ -147,7 +189,7 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 		return imb_preferr("attrs.arch '%s' on input [%d, %d, %d]: ", arch, C, (int)shp[1],
 		                   (int)shp[2]);
 	}
-	if (imb_nn_frame_get_block(f, "params", m->params, m->P) < 0 ||
+	if (imb_nn_frame_get_block(f, "params", m->params, P) < 0 ||
 	    imb_nn_frame_get_block(f, "bufs", m->bufs, m->B) < 0) {
 		imb_nn_model_free(m);
 		free(mean);
@@ -157,7 +199,23 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 	out->m = m;
 	out->mean = mean;
 	out->std = std;
+	out->encoder = enc;
 	return 0;
+}
+
+/* attrs.normalize: {mean: [C], std: [C]} */
+static imb_val *normalize_val(const float *mean, const float *std, int C)
+{
+	double *d = imb_xmalloc((size_t)C * sizeof *d);
+	imb_val *nm = imb_val_map();
+	for (int c = 0; c < C; c++)
+		d[c] = mean[c];
+	imb_val_set(nm, "mean", imb_val_float_array(d, (size_t)C));
+	for (int c = 0; c < C; c++)
+		d[c] = std[c];
+	imb_val_set(nm, "std", imb_val_float_array(d, (size_t)C));
+	free(d);
+	return nm;
 }
 
 imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const float *std,
@@ -168,20 +226,33 @@ imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const flo
 	imb_val_set_str(extra, "arch", m->arch);
 	int64_t shp[3] = {m->C, m->H, m->W};
 	imb_val_set(extra, "input", imb_val_int_array(shp, 3));
-	double *d = imb_xmalloc((size_t)m->C * sizeof *d);
-	imb_val *nm = imb_val_map();
-	for (int c = 0; c < m->C; c++)
-		d[c] = mean[c];
-	imb_val_set(nm, "mean", imb_val_float_array(d, (size_t)m->C));
-	for (int c = 0; c < m->C; c++)
-		d[c] = std[c];
-	imb_val_set(nm, "std", imb_val_float_array(d, (size_t)m->C));
-	free(d);
-	imb_val_set(extra, "normalize", nm);
+	imb_val_set(extra, "normalize", normalize_val(mean, std, m->C));
 	imb_frame *f = imb_model_frame_new("nn", extra, (size_t)m->C * m->H * m->W, m->K, train,
 	                                   counts, params);
 	imb_val_set_int(imb_val_get(f->attrs, "train"), "epochs_done", epochs_done);
 	imb_nn_frame_put_block(f, "params", m->params, m->P);
+	if (m->B)
+		imb_nn_frame_put_block(f, "bufs", m->bufs, m->B);
+	return f;
+}
+
+imb_frame *imb_nn_encoder_frame_make(const imb_nn_model *m, const char *backbone,
+                                     const float *mean, const float *std, imb_val *params,
+                                     imb_val *info, const imb_frame *train, size_t n,
+                                     int epochs_done)
+{
+	imb_val *extra = imb_val_map();
+	imb_val_set_str(extra, "arch", backbone);
+	int64_t shp[3] = {m->C, m->H, m->W};
+	imb_val_set(extra, "input", imb_val_int_array(shp, 3));
+	imb_val_set(extra, "normalize", normalize_val(mean, std, m->C));
+	imb_val_set(extra, "encoder", info);
+	imb_frame *f = imb_model_frame_new("nn", extra, (size_t)m->C * m->H * m->W, 0, train, NULL,
+	                                   params);
+	imb_val *tr = imb_val_get(f->attrs, "train");
+	imb_val_set_int(tr, "n", (int64_t)n);
+	imb_val_set_int(tr, "epochs_done", epochs_done);
+	imb_nn_frame_put_block(f, "params", m->params, m->head);
 	if (m->B)
 		imb_nn_frame_put_block(f, "bufs", m->bufs, m->B);
 	return f;

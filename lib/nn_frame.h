@@ -15,7 +15,17 @@
  *            (absent when B = 0, as for an MLP).
  *
  * Prediction (imb_nn_load / imb_nn_predict) normalises each row with
- * attrs.normalize and runs the network in eval mode, in batches. */
+ * attrs.normalize and runs the network in eval mode, in batches.
+ *
+ * An encoder frame (imb-simclr's output) is a network without its
+ * classifier: the same attrs with attrs.arch a backbone (no +mlp: head),
+ * attrs.n_classes 0, attrs.classes [], and
+ *   attrs.encoder     {method, features (F), head (the dropped projection
+ *                     head, "mlp:2048"), outputs (its width)}
+ *   tensors: "params" (P_backbone) the backbone's parameters only, the
+ *            first P_backbone of any network with that backbone; "bufs".
+ * It predicts nothing: imb-train --init fine-tunes it (a new last layer
+ * for the train set's classes). */
 #ifndef IMB_NN_FRAME_H
 #define IMB_NN_FRAME_H
 
@@ -32,13 +42,20 @@ extern "C" {
 typedef struct {
 	imb_nn_model *m;
 	float *mean, *std;     /* (C) host memory */
+	int encoder;           /* an encoder frame: m has K = 2 and a zero head */
 } imb_nn_loaded;
 
 /* Read a network model frame: checks attrs.model, arch, input, n_classes,
  * normalize and the tensors' dtypes and lengths against the architecture.
  * 0, or -1 with imb_error() naming the field (the caller prefixes the
- * frame). out is cleared on failure. */
+ * frame). out is cleared on failure. An encoder frame is refused with a
+ * message that says how to fine-tune it. */
 int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out);
+/* The same, taking encoder frames too (--init): out->encoder set, out->m
+ * the backbone with a head of 2 zero outputs. */
+int imb_nn_frame_read_init(const imb_frame *f, imb_nn_loaded *out);
+/* 1 if f is a network model frame holding an encoder. */
+int imb_nn_is_encoder_frame(const imb_frame *f);
 /* NULL-safe; frees the model and the arrays. */
 void imb_nn_loaded_free(imb_nn_loaded *l);
 /* 1 if f is a model frame with attrs.model "nn". */
@@ -52,6 +69,15 @@ int imb_nn_is_model_frame(const imb_frame *f);
 imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const float *std,
                              imb_val *params, const imb_frame *train,
                              const int64_t *counts, int epochs_done);
+
+/* An encoder frame of m's backbone (params[0..m->head), every BN
+ * buffer) under the architecture name backbone; info (taken) is
+ * attrs.encoder; n the samples it was trained on; the rest as
+ * imb_nn_frame_make. */
+imb_frame *imb_nn_encoder_frame_make(const imb_nn_model *m, const char *backbone,
+                                     const float *mean, const float *std, imb_val *params,
+                                     imb_val *info, const imb_frame *train, size_t n,
+                                     int epochs_done);
 
 /* Float blocks, shared by model frames and checkpoints (nn_checkpoint.h).
  * get: tensor key of f must be (count) f32 of finite numbers; it is

@@ -27,7 +27,7 @@ static int val_epoch(imb_nn_hook *h, imb_nn_loop *L, imb_val *entry, char *line,
 {
 	val_state *v = h->state;
 	int K = v->K;
-	imb_nn_loaded view = { L->m, L->mean, L->std };   /* borrowed: not freed */
+	imb_nn_loaded view = { L->m, L->mean, L->std, 0 };  /* borrowed: not freed */
 	if (imb_nn_predict(&view, v->x, v->n, v->D, K, v->probs) < 0)
 		return imb_preferr("--val-frame: %s: ", v->lb);
 	memset(v->acc, 0, (size_t)K * sizeof *v->acc);

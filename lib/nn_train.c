@@ -36,6 +36,8 @@ void imb_nn_train_opts_init(imb_nn_train_opts *o)
 	o->step = IMB_NN_STEP_PLAIN;
 	o->rho = -1;
 	o->rho_minority = -1;
+	o->objective = IMB_NN_OBJ_XENT;
+	o->temperature = 0.5;
 }
 
 static char errbuf[512];
@@ -92,6 +94,29 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o)
 		         "scaled by rho_c / rho", o->rho_minority >= 0 ? "--rho-minority" : "--rho-class");
 		return errbuf;
 	}
+	if (o->objective == IMB_NN_OBJ_NTXENT) {
+		const char *f = o->sampler != IMB_NN_SAMPLER_PLAIN ? "--sampler balanced"
+		                : o->step != IMB_NN_STEP_PLAIN ? "--step sam"
+		                : o->freeze_backbone ? "--freeze backbone"
+		                : o->loss != IMB_NN_LOSS_CE ? "--loss" : NULL;
+		if (f) {
+			snprintf(errbuf, sizeof errbuf, "%s: the NT-Xent objective reads no labels", f);
+			return errbuf;
+		}
+		if (o->outputs < 1) {
+			snprintf(errbuf, sizeof errbuf, "NT-Xent needs the network's output width");
+			return errbuf;
+		}
+		if (!(o->temperature > 0)) {
+			snprintf(errbuf, sizeof errbuf, "--temperature %g: must be > 0", o->temperature);
+			return errbuf;
+		}
+		if (o->batch < 2) {
+			snprintf(errbuf, sizeof errbuf, "--batch-size %d: NT-Xent needs at least 2 samples "
+			         "a batch (each view's negatives are the other samples' views)", o->batch);
+			return errbuf;
+		}
+	}
 	if (o->stop_after > o->epochs) {
 		snprintf(errbuf, sizeof errbuf, "--stop-after %d: more than --epochs %d", o->stop_after,
 		         o->epochs);
@@ -119,7 +144,13 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 		imb_val_set_int(p, "nesterov", o->nesterov);
 	}
 	imb_val_set_float(p, "weight_decay", wd);
-	imb_val_set_str(p, "loss", imb_nn_loss_kind_name(o->loss));
+	if (o->objective == IMB_NN_OBJ_NTXENT) {
+		imb_val_set_str(p, "loss", "nt-xent");
+		imb_val_set_float(p, "temperature", o->temperature);
+		imb_val_set_int(p, "outputs", o->outputs);
+	} else {
+		imb_val_set_str(p, "loss", imb_nn_loss_kind_name(o->loss));
+	}
 	if (o->loss == IMB_NN_LOSS_FOCAL)
 		imb_val_set_float(p, "focal_gamma", o->focal_gamma);
 	if (o->loss == IMB_NN_LOSS_LOGIT_ADJUSTED)
@@ -129,8 +160,9 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 		imb_val_set_float(p, "ldam_s", IMB_NN_LDAM_S);
 	}
 	imb_val_set_str(p, "sampler", o->sampler == IMB_NN_SAMPLER_BALANCED ? "balanced" : "plain");
-	imb_val_set_str(p, "augment", aug ? "crop-flip" : "none");
-	if (aug)
+	imb_val_set_str(p, "augment", aug == IMB_NN_AUG_SIMCLR ? "simclr" : aug ? "crop-flip"
+	                : "none");
+	if (aug == IMB_NN_AUG_CROP_FLIP)
 		imb_val_set_int(p, "pad", IMB_NN_AUG_PAD);
 	imb_val_set_int(p, "seed", (int64_t)o->seed);
 	imb_val_set_str(p, "freeze", o->freeze_backbone ? "backbone" : "none");
@@ -174,7 +206,7 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 	const char *arch = o->arch;
 	if (init) {
 		imb_frame_label(init, lb, sizeof lb);
-		if (imb_nn_frame_read(init, &il) < 0) {
+		if (imb_nn_frame_read_init(init, &il) < 0) {
 			imb_preferr("--init: %s: ", lb);
 			goto done;
 		}
@@ -199,7 +231,24 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 		           "use an mlp: or linear", t->lb, arch);
 		goto done;
 	}
-	L->m = imb_nn_model_new(arch, t->C, t->H, t->W, t->K);
+	int K = o->outputs > 0 ? o->outputs : t->K;
+	char full[256];
+	if (o->objective == IMB_NN_OBJ_NTXENT && o->proj_hidden >= 0 && !strchr(arch, '+')) {
+		/* the projection head on the backbone (an architecture with a
+		 * head, as a checkpoint names it, is taken as it is): its width
+		 * from the backbone's features, F = P(3 classes) - P(2) - 1 */
+		size_t P2, P3, B;
+		if (imb_nn_arch_size(arch, t->C, t->H, t->W, 2, &P2, &B) < 0 ||
+		    imb_nn_arch_size(arch, t->C, t->H, t->W, 3, &P3, &B) < 0) {
+			imb_preferr("%s: --model %s on inputs [%d, %d, %d]: ", t->lb, arch, t->C, t->H,
+			            t->W);
+			goto done;
+		}
+		size_t hid = o->proj_hidden > 0 ? (size_t)o->proj_hidden : 4 * (P3 - P2 - 1);
+		snprintf(full, sizeof full, "%s+mlp:%zu", arch, hid);
+		arch = full;
+	}
+	L->m = imb_nn_model_new(arch, t->C, t->H, t->W, K);
 	if (!L->m) {
 		imb_preferr("%s: --model %s on inputs [%d, %d, %d]: ", t->lb, arch, t->C, t->H, t->W);
 		goto done;
@@ -214,7 +263,7 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 		 * matched by name (never by count), the last layer's rows put in
 		 * the train set's order when it lists them in another */
 		const imb_nn_backend *be = imb_nn_be();
-		int whole = !strcmp(arch, il.m->arch) && il.m->K == t->K;
+		int whole = !il.encoder && !strcmp(arch, il.m->arch) && il.m->K == K;
 		int32_t *map = NULL;
 		if (whole && imb_dataset_class_map(t->f, imb_val_get(init->attrs, "classes"), il.m->K,
 		                                   lb, &map) < 0)
@@ -236,6 +285,23 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 done:
 	imb_nn_loaded_free(&il);
 	return r;
+}
+
+/* SimCLR's CIFAR augmentation (Chen et al. 2020, appendix B.9), as
+ * torchvision composes it: RandomResizedCrop(scale 0.08-1, ratio 3/4-4/3),
+ * RandomHorizontalFlip, RandomApply(ColorJitter(0.4, 0.4, 0.4, 0.1),
+ * p=0.8), RandomGrayscale(p=0.2); colour only for three channels */
+static int simclr_list(imb_nn_loop *L)
+{
+	const imb_nn_data *t = &L->data;
+	if (!t->xu8) {
+		imb_seterr("--augment simclr: %s holds %s, not u8 images (N,C,H,W) or (N,H,W)", t->lb,
+		           t->H > 1 ? "float images" : "feature vectors");
+		return -1;
+	}
+	L->aug[L->naug++] = imb_nn_aug_crop(IMB_NN_AUG_PAD);
+	L->aug[L->naug++] = imb_nn_aug_flip();
+	return 0;
 }
 
 int imb_nn_loop_add_hook(imb_nn_loop *L, const imb_nn_hook *h)
@@ -271,7 +337,8 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 			goto fail;
 	}
 	imb_nn_data *t = &L->data;
-	if (imb_nn_data_init(t, train, 1) < 0)
+	int ssl = o->objective == IMB_NN_OBJ_NTXENT;
+	if (imb_nn_data_init(t, train, !ssl) < 0)
 		goto fail;
 	imb_rng ri;
 	imb_rng_seed(&ri, o->seed);
@@ -282,19 +349,26 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	/* the data: sampler, augmentation list (normalise last) */
 	int aug = o->augment == IMB_NN_AUG_AUTO ? (t->H >= 16 && t->W >= 16) : o->augment;
 	if (aug && (t->H < 2 || t->W < 2)) {
-		imb_seterr("--augment crop-flip: %s holds feature vectors, not images", t->lb);
+		imb_seterr("--augment %s: %s holds feature vectors, not images",
+		           aug == IMB_NN_AUG_SIMCLR ? "simclr" : "crop-flip", t->lb);
 		goto fail;
 	}
 	L->sampler = o->sampler == IMB_NN_SAMPLER_BALANCED ? imb_nn_sampler_balanced
 	                                                    : imb_nn_sampler_plain;
-	if (aug) {
+	if (aug == IMB_NN_AUG_SIMCLR) {
+		if (simclr_list(L) < 0)
+			goto fail;
+	} else if (aug) {
 		L->aug[L->naug++] = imb_nn_aug_crop(IMB_NN_AUG_PAD);
 		L->aug[L->naug++] = imb_nn_aug_flip();
 	}
 	L->aug[L->naug++] = imb_nn_aug_normalize(L->mean, L->std, imb_nn_data_scale(t));
 	/* the objective */
-	if (imb_nn_objective_xent(&L->obj, (imb_nn_loss_kind)o->loss, t->K, t->counts,
-	                          (float)o->focal_gamma, (float)o->tau) < 0) {
+	if (ssl) {
+		if (imb_nn_objective_ntxent(&L->obj, o->outputs, (float)o->temperature) < 0)
+			goto fail;
+	} else if (imb_nn_objective_xent(&L->obj, (imb_nn_loss_kind)o->loss, t->K, t->counts,
+	                                 (float)o->focal_gamma, (float)o->tau) < 0) {
 		imb_preferr("%s: --loss %s: ", t->lb, imb_nn_loss_kind_name(o->loss));
 		goto fail;
 	}
@@ -357,7 +431,7 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	L->nb = (t->N + L->B - 1) / L->B;
 	if (t->N % L->B == 1)
 		L->nb--;      /* a last batch of one: dropped (batch norm needs two) */
-	L->views = 1;
+	L->views = ssl ? 2 : 1;
 	L->ctx = (imb_nn_step_ctx){ m, &L->obj, &L->opt, off, o->freeze_backbone, NULL, NULL, NULL };
 	if (o->resume) {
 		int start = imb_nn_checkpoint_read(L, o->resume);
@@ -468,9 +542,10 @@ static int epoch_end(imb_nn_loop *L, tally *T, double sec)
 	imb_val_set_float(ev, "seconds", sec);
 	imb_val_set_float(ev, "images_per_s", ips);
 	char line[2048];
-	int p = snprintf(line, sizeof line, "epoch %d/%d loss %.4f acc %.4f per-class", e,
-	                 o->epochs, mloss, acc);
-	for (int k = 0; k < K && p < (int)sizeof line / 2 - 64; k++)
+	int p = snprintf(line, sizeof line, "epoch %d/%d loss %.4f", e, o->epochs, mloss);
+	if (T->classify)
+		p += snprintf(line + p, sizeof line - (size_t)p, " acc %.4f per-class", acc);
+	for (int k = 0; k < K && T->classify && p < (int)sizeof line / 2 - 64; k++)
 		p += snprintf(line + p, sizeof line - (size_t)p, "%s%.3f", k ? "," : " ", T->acc[k]);
 	int r = 0;
 	for (int i = 0; i < L->nhooks && r == 0; i++)
@@ -560,8 +635,25 @@ void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char
                         size_t ssize)
 {
 	const imb_frame *train = L->data.f;
-	*model = imb_nn_frame_make(L->m, L->mean, L->std, L->params, train, L->data.counts,
-	                           L->epoch);
+	if (L->o->encoder) {
+		/* the backbone's name: the architecture before its head */
+		char *bb = imb_xstrdup(L->m->arch), *plus = strchr(bb, '+');
+		if (plus)
+			*plus = 0;
+		imb_val *info = imb_val_map();
+		imb_val_set_str(info, "method", L->o->objective == IMB_NN_OBJ_NTXENT ? "simclr"
+		                : "supervised");
+		imb_val_set_int(info, "features",
+		                (int64_t)imb_nn_model_point_dim(L->m, IMB_NN_AT_FEATURES));
+		imb_val_set_str(info, "head", plus ? plus + 1 : "linear");
+		imb_val_set_int(info, "outputs", L->m->K);
+		*model = imb_nn_encoder_frame_make(L->m, bb, L->mean, L->std, L->params, info, train,
+		                                   L->data.N, L->epoch);
+		free(bb);
+	} else {
+		*model = imb_nn_frame_make(L->m, L->mean, L->std, L->params, train, L->data.counts,
+		                           L->epoch);
+	}
 	L->params = NULL;
 	imb_frame *lf = imb_frame_new("log", "train");
 	imb_val_set_str(lf->attrs, "model", "nn");

@@ -35,6 +35,12 @@
  *   imb_nn_loop_finish(&L, &model, &log, summary, sizeof summary);
  *   imb_nn_loop_free(&L);
  *
+ * Self-supervised (o->objective NT-Xent, imb-simclr): the data's labels
+ * are not read; each batch holds two views of each sample (L->views 2,
+ * through the augmentation list twice); the network has o->outputs
+ * outputs (a projection head); with o->encoder the model frame keeps the
+ * backbone alone.
+ *
  * Inputs: a dataset frame with x (N,C,H,W) or (N,H,W) u8 images (scaled to
  * [0,1]) or (N,D) feature vectors of any dtype (shape (D,1,1), for linear
  * and mlp:).
@@ -75,8 +81,14 @@ extern "C" {
 #endif
 
 typedef enum { IMB_NN_SAMPLER_PLAIN, IMB_NN_SAMPLER_BALANCED } imb_nn_sampler_kind;
-typedef enum { IMB_NN_AUG_AUTO = -1, IMB_NN_AUG_NONE = 0, IMB_NN_AUG_CROP_FLIP = 1 } imb_nn_aug_mode;
+typedef enum {
+	IMB_NN_AUG_AUTO = -1, IMB_NN_AUG_NONE = 0, IMB_NN_AUG_CROP_FLIP = 1,
+	IMB_NN_AUG_SIMCLR = 2       /* SimCLR's views: resized crop, flip, colour */
+} imb_nn_aug_mode;
 typedef enum { IMB_NN_STEP_PLAIN, IMB_NN_STEP_SAM } imb_nn_step_kind;
+/* what is minimised: the CE family over labels (o->loss), or NT-Xent over
+ * two views of each sample (self-supervised: labels are not read) */
+typedef enum { IMB_NN_OBJ_XENT, IMB_NN_OBJ_NTXENT } imb_nn_objective_kind;
 
 typedef struct {
 	const char *arch;          /* NULL: the --init model's */
@@ -113,6 +125,15 @@ typedef struct {
 	int adaptive;              /* ASAM */
 	double rho_minority;       /* radius of classes counted below the median; < 0: unset */
 	const char *rho_class;     /* "C:R,C:R,...": radii of named classes, or NULL */
+	/* self-supervised training (imb-simclr) */
+	imb_nn_objective_kind objective;  /* default XENT */
+	double temperature;        /* NT-Xent's, default 0.5 */
+	int outputs;               /* the network's outputs; 0: the train set's classes */
+	int proj_hidden;           /* NT-Xent: the projection head's hidden width, 0:
+	                              4 x the backbone's features (SimCLR's 512-2048-128
+	                              for resnet18), -1: none (a linear projection) */
+	int encoder;               /* the model frame is an encoder: the backbone
+	                              only (nn_frame.h), the head dropped */
 } imb_nn_train_opts;
 
 void imb_nn_train_opts_init(imb_nn_train_opts *o);

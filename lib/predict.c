@@ -72,6 +72,12 @@ imb_predictor *imb_predictor_load(const imb_frame *f)
 		imb_seterr("%s: attrs.n_features is missing or not a positive integer", lb);
 		return NULL;
 	}
+	if (K == 0 && imb_nn_is_encoder_frame(f)) {
+		imb_nn_loaded l;
+		imb_nn_frame_read(f, &l);   /* refuses it, saying how to fine-tune */
+		imb_preferr("%s: ", lb);
+		return NULL;
+	}
 	if (K < 2 || K > 1000000) {
 		imb_seterr("%s: attrs.n_classes is missing or not an integer >= 2", lb);
 		return NULL;

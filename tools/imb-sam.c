@@ -41,7 +41,7 @@ static const char usage_own[] =
 _Noreturn static void help(void)
 {
 	char *sam = imb_nn_flags_help_groups(IMB_NN_FLAGS_SAM, 1);
-	char *nn = imb_nn_flags_help_groups(IMB_NN_FLAGS_GENERAL, 1);
+	char *nn = imb_nn_flags_help_groups(IMB_NN_FLAGS_GENERAL | IMB_NN_FLAGS_LABELS, 1);
 	size_t n = strlen(usage_head) + strlen(sam) + strlen(nn) + strlen(usage_own) + 64;
 	char *text = imb_xmalloc(n);
 	snprintf(text, n, "%s%s\nTraining:\n%s%s", usage_head, sam, nn, usage_own);
