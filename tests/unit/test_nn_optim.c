@@ -8,31 +8,35 @@
  *
  * The optimiser table (imb_nn_optimizer) saves its state into a
  * checkpoint frame and loads it back: the steps after agree bit for bit.
+ * A model's parameter tensors (imb_nn_model_segments) against a list
+ * written out by hand and against its op list.
  *
  * Exits non-zero when a value is off by more than float rounding. */
 #include "check.h"
+#include "nn_model.h"
+#include "nn_net.h"
 #include "nn_optim.h"
 #include "rng.h"
 #include "util.h"
 
-#define P 4
+#define NP 4
 
-static const float p0[P] = { 0.5f, -1.25f, 2.0f, 0.0f };
-static const float grads[3][P] = {
+static const float p0[NP] = { 0.5f, -1.25f, 2.0f, 0.0f };
+static const float grads[3][NP] = {
 	{ 0.1f, -0.2f, 0.3f, -0.4f },
 	{ 0.05f, 0.5f, -0.25f, 0.2f },
 	{ -0.3f, 0.1f, 0.0f, 0.6f },
 };
 
-static void run(const char *what, imb_nn_optim *o, const float want[3][P])
+static void run(const char *what, imb_nn_optim *o, const float want[3][NP])
 {
 	CHECK(imb_nn_optim_check(o) == 0);
-	float p[P];
+	float p[NP];
 	memcpy(p, p0, sizeof p);
 	double md = 0;
 	for (int s = 0; s < 3; s++) {
 		imb_nn_optim_step(o, p, grads[s]);
-		for (int i = 0; i < P; i++) {
+		for (int i = 0; i < NP; i++) {
 			double d = fabs(p[i] - want[s][i]);
 			md = d > md ? d : md;
 			CHECK_NEAR(p[i], want[s][i], 2e-7 * (1 + fabs(want[s][i])));
@@ -160,61 +164,142 @@ static void test_save_load(int adamw)
 	be->free(g);
 }
 
+
+/* a model's parameter tensors: one expected list written out by hand in
+ * PyTorch's module order, and the op list walked: every conv and linear
+ * weight a segment with adapt 1, every bias and BN parameter one with
+ * adapt 0, the segments back to back over params[from..P) */
+typedef struct { size_t count; int adapt; } tensor_want;
+
+static void check_segments(const char *arch, int C, int H, int W, int K,
+                           const tensor_want *want, size_t nwant, int head)
+{
+	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, K);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	size_t from = head ? m->head : 0;
+	size_t n = imb_nn_model_segments(m, from, NULL, 0);
+	CHECK_EQ_INT(n, nwant);
+	imb_nn_segment *seg = calloc(n + 1, sizeof *seg);
+	CHECK_EQ_INT(imb_nn_model_segments(m, from, seg, n + 1), n);
+	size_t at = 0, adapted = 0, plain = 0;
+	for (size_t i = 0; i < n && i < nwant; i++) {
+		CHECK_EQ_INT(seg[i].offset, at);
+		CHECK_EQ_INT(seg[i].count, want[i].count);
+		CHECK_EQ_INT(seg[i].adapt, want[i].adapt);
+		at += seg[i].count;
+		*(seg[i].adapt ? &adapted : &plain) += 1;
+	}
+	CHECK_EQ_INT(at, m->P - from);
+	/* the op list: conv/linear weights adapted, the rest not */
+	size_t found = 0;
+	for (int i = 0; i < m->net->nops; i++) {
+		const imb_nn_netop *o = &m->net->ops[i];
+		size_t offs[2] = { o->w, o->b };
+		for (int k = 0; k < 2; k++) {
+			if (offs[k] == IMB_NN_NONE || offs[k] < from)
+				continue;
+			int adapt = k == 0 && o->kind != IMB_NN_NET_BN, hit = 0;
+			for (size_t j = 0; j < n; j++)
+				if (seg[j].offset == offs[k] - from) {
+					hit = 1;
+					CHECK_EQ_INT(seg[j].adapt, adapt);
+				}
+			CHECK(hit);
+			found++;
+		}
+	}
+	CHECK_EQ_INT(found, n);
+	/* fewer slots than tensors: the first max written, the count returned */
+	imb_nn_segment two[3] = { { 0, 0, 0 }, { 0, 0, 0 }, { 7, 7, 7 } };
+	CHECK_EQ_INT(imb_nn_model_segments(m, from, two, 2), n);
+	CHECK(two[0].count == want[0].count && two[1].count == want[1].count);
+	CHECK(two[2].offset == 7);
+	printf("%-34s %zu tensors over params[%zu..%zu): %zu adapted, %zu not\n",
+	       arch, n, from, m->P, adapted, plain);
+	free(seg);
+	imb_nn_model_free(m);
+}
+
+static void test_segments(void)
+{
+	/* resnet8 on 3x32x32, 10 classes: stem; layer1.0; layer2.0 and
+	 * layer3.0 with their projection shortcuts; fc */
+	static const tensor_want r8[] = {
+		{ 16 * 3 * 9, 1 }, { 16, 0 }, { 16, 0 },
+		{ 16 * 16 * 9, 1 }, { 16, 0 }, { 16, 0 }, { 16 * 16 * 9, 1 }, { 16, 0 }, { 16, 0 },
+		{ 32 * 16 * 9, 1 }, { 32, 0 }, { 32, 0 }, { 32 * 32 * 9, 1 }, { 32, 0 }, { 32, 0 },
+		{ 32 * 16, 1 }, { 32, 0 }, { 32, 0 },
+		{ 64 * 32 * 9, 1 }, { 64, 0 }, { 64, 0 }, { 64 * 64 * 9, 1 }, { 64, 0 }, { 64, 0 },
+		{ 64 * 32, 1 }, { 64, 0 }, { 64, 0 },
+		{ 10 * 64, 1 }, { 10, 0 },
+	};
+	check_segments("resnet8", 3, 32, 32, 10, r8, sizeof r8 / sizeof *r8, 0);
+	check_segments("resnet8", 3, 32, 32, 10, r8 + 27, 2, 1);
+	/* mlp:16+mlp:8 on 5 features, 3 outputs: 5-16 backbone, head 16-8-3 */
+	static const tensor_want mlp[] = {
+		{ 16 * 5, 1 }, { 16, 0 }, { 8 * 16, 1 }, { 8, 0 }, { 3 * 8, 1 }, { 3, 0 },
+	};
+	check_segments("mlp:16+mlp:8", 1, 5, 1, 3, mlp, 6, 0);
+	check_segments("mlp:16+mlp:8", 1, 5, 1, 3, mlp + 2, 4, 1);
+}
+
 int main(void)
 {
 	imb_nn_optim o;
 
-	static const float sgd_plain[3][P] = {
+	static const float sgd_plain[3][NP] = {
 		{0.49000001f, -1.23000002f, 1.97000003f, 0.0400000028f},
 		{0.485000014f, -1.27999997f, 1.995f, 0.0200000014f},
 		{0.515000045f, -1.28999996f, 1.995f, -0.0400000028f},
 	};
-	imb_nn_optim_sgd(&o, P, 0.1f, 0, 0, 0);
+	imb_nn_optim_sgd(&o, NP, 0.1f, 0, 0, 0);
 	CHECK(o.s1 == NULL);
 	run("SGD lr=0.1", &o, sgd_plain);
 
-	static const float sgd_mom[3][P] = {
+	static const float sgd_mom[3][NP] = {
 		{0.489975005f, -1.22993755f, 1.96990001f, 0.0400000028f},
 		{0.475928009f, -1.26181984f, 1.96771157f, 0.0559980012f},
 		{0.493261904f, -1.3004508f, 1.96564353f, 0.010393396f},
 	};
-	imb_nn_optim_sgd(&o, P, 0.1f, 0.9f, 5e-4f, 0);
+	imb_nn_optim_sgd(&o, NP, 0.1f, 0.9f, 5e-4f, 0);
 	run("SGD momentum=0.9 wd=5e-4", &o, sgd_mom);
 
-	static const float sgd_nest[3][P] = {
+	static const float sgd_nest[3][NP] = {
 		{0.490025014f, -1.2298125f, 1.96959996f, 0.0379999988f},
 		{0.480556995f, -1.26753795f, 1.97851884f, 0.035163898f},
 		{0.502549767f, -1.28784013f, 1.97430253f, -0.0154049043f},
 	};
-	imb_nn_optim_sgd(&o, P, 0.05f, 0.9f, 1e-2f, 1);
+	imb_nn_optim_sgd(&o, NP, 0.05f, 0.9f, 1e-2f, 1);
 	run("SGD nesterov momentum=0.9 wd=1e-2", &o, sgd_nest);
 
-	static const float sgd_damp[3][P] = {
+	static const float sgd_damp[3][NP] = {
 		{0.49000001f, -1.23000002f, 1.97000003f, 0.0400000028f},
 		{0.4815f, -1.255f, 1.97250009f, 0.0460000038f},
 		{0.498250008f, -1.27450001f, 1.97375011f, 0.00700000161f},
 	};
-	imb_nn_optim_sgd(&o, P, 0.1f, 0.5f, 0, 0);
+	imb_nn_optim_sgd(&o, NP, 0.1f, 0.5f, 0, 0);
 	o.dampening = 0.3f;
 	run("SGD momentum=0.5 dampening=0.3", &o, sgd_damp);
 
-	static const float adamw[3][P] = {
+	static const float adamw[3][NP] = {
 		{0.489500016f, -1.23874998f, 1.98800004f, 0.00999999978f},
 		{0.479688704f, -1.24193347f, 1.98563087f, 0.0126533704f},
 		{0.482681274f, -1.24521935f, 1.98335063f, 0.00874681957f},
 	};
-	imb_nn_optim_adamw(&o, P, 0.01f, 0.1f);
+	imb_nn_optim_adamw(&o, NP, 0.01f, 0.1f);
 	run("AdamW lr=0.01 wd=0.1", &o, adamw);
 
 	/* what PyTorch refuses */
-	imb_nn_optim_sgd(&o, P, 0.1f, 0, 0, 1);
+	imb_nn_optim_sgd(&o, NP, 0.1f, 0, 0, 1);
 	CHECK(imb_nn_optim_check(&o) == -1);
 	CHECK_HAS(imb_error(), "nesterov");
 	imb_nn_optim_free(&o);
-	imb_nn_optim_sgd(&o, P, -0.1f, 0.9f, 0, 0);
+	imb_nn_optim_sgd(&o, NP, -0.1f, 0.9f, 0, 0);
 	CHECK(imb_nn_optim_check(&o) == -1);
 	imb_nn_optim_free(&o);
-	imb_nn_optim_adamw(&o, P, 0.1f, 0);
+	imb_nn_optim_adamw(&o, NP, 0.1f, 0);
 	o.beta2 = 1;
 	CHECK(imb_nn_optim_check(&o) == -1);
 	imb_nn_optim_free(&o);
@@ -250,5 +335,6 @@ int main(void)
 	test_threads();
 	test_save_load(0);
 	test_save_load(1);
+	test_segments();
 	CHECK_DONE();
 }
