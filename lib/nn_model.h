@@ -142,6 +142,28 @@ void imb_nn_model_predict(imb_nn_model *m,
 /* grads = 0 */
 void imb_nn_model_zero_grad(imb_nn_model *m);
 
+/* One parameter tensor of a model: floats [offset, offset + count) of
+ * the listed block. adapt is 1 for a tensor of two or more dimensions in
+ * PyTorch (a convolution's or a linear layer's weight), 0 for a
+ * one-dimensional one (a bias, a batch norm's weight or bias): what a
+ * layer-wise optimiser (LARS, nn_optim.h) scales and decays, and what it
+ * leaves alone. */
+typedef struct {
+	size_t offset, count;
+	int adapt;
+} imb_nn_segment;
+
+/* The parameter tensors of m from params[from] on, in parameter order
+ * (PyTorch's module order), offsets relative to from: from = 0 lists the
+ * whole block, from = m->head the head's (the block a head-only training
+ * steps). from is the start of a tensor; a tensor starting before it is
+ * left out. Writes the first max of them into seg (NULL when max is 0)
+ * and returns how many there are: max 0 counts them. The tensors cover
+ * params[from..P) exactly, each once. */
+size_t imb_nn_model_segments(const imb_nn_model *m, size_t from,
+                             imb_nn_segment *seg,   // seg is (max)
+                             size_t max);
+
 /* 1 if architectures a and b name the same backbone (the network up to
  * the head: resnet20 and resnet20+mlp:128; mlp:64,64 and
  * mlp:64,64+mlp:32), so that for the same input shape params[0..head)

@@ -1,7 +1,8 @@
 /* nn_net.h: the layer graph behind imb_nn_model, private to the engine
- * (nn_model.c builds and runs it; nn_hvp.c walks it for curvature). A
- * network is a list of ops over numbered tensors; tensor 0 is the input.
- * Not a public header: the layout may change with the model. */
+ * (nn_model.c builds and runs it; nn_hvp.c walks it for curvature,
+ * nn_segments.c for the parameter tensors). A network is a list of ops
+ * over numbered tensors; tensor 0 is the input. Not a public header: the
+ * layout may change with the model. */
 #ifndef IMB_NN_NET_H
 #define IMB_NN_NET_H
 

@@ -1,4 +1,5 @@
-/* nn_optim.c: SGD and AdamW over a flat block; learning-rate schedules. */
+/* nn_optim.c: SGD, AdamW and LARS over a flat block; learning-rate
+ * schedules. */
 #include "nn_optim.h"
 #include "nn_frame.h"
 #include "util.h"
@@ -178,6 +179,135 @@ int imb_nn_optimizer_adamw(imb_nn_optimizer *t, size_t P, float lr, float weight
 	imb_nn_optim *o = imb_xmalloc(sizeof *o);
 	imb_nn_optim_adamw(o, P, lr, weight_decay);
 	return table(t, o);
+}
+
+/* ---- LARS ---- */
+
+typedef struct {
+	size_t P;
+	float momentum, weight_decay, eta;
+	int nesterov, clip;
+	long step;
+	float *buf;             /* momentum buffer (P), NULL without momentum */
+	float *g;               /* the scaled gradient (P) */
+	imb_nn_segment *seg;
+	size_t nseg;
+} lars;
+
+static void lars_step(imb_nn_optimizer *t, float *param, const float *grad, float lr)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	lars *L = t->state;
+	float wd = L->weight_decay;
+	be->copy(L->g, grad, L->P * sizeof(float));
+	for (size_t k = 0; k < L->nseg; k++) {
+		const imb_nn_segment *s = &L->seg[k];
+		if (!s->adapt || !s->count)
+			continue;
+		double pn = sqrt(be->sqnorm(param + s->offset, s->count));
+		double gn = sqrt(be->sqnorm(grad + s->offset, s->count));
+		if (pn == 0 || gn == 0)
+			continue;
+		double trust = pn / (gn + pn * wd + 1e-8) * L->eta;
+		if (L->clip)    /* min(trust / lr, 1); lr = 0 gives 1, as in torch */
+			trust = lr > 0 && trust / lr < 1 ? trust / lr : 1;
+		if (wd != 0)
+			be->axpy(L->g + s->offset, wd, param + s->offset, s->count);
+		be->scale(L->g + s->offset, (float)trust, s->count);
+	}
+	L->step++;
+	imb_nn_sgd_hp hp = { lr, L->momentum, 0, 0, L->nesterov };
+	be->sgd_step(param, L->buf, L->g, L->P, &hp, L->step == 1);
+}
+
+static long lars_steps(const imb_nn_optimizer *t)
+{
+	return ((const lars *)t->state)->step;
+}
+
+static int lars_save(const imb_nn_optimizer *t, imb_frame *ck)
+{
+	const lars *L = t->state;
+	imb_val_set_int(ck->attrs, "step", L->step);
+	if (L->buf)
+		imb_nn_frame_put_block(ck, "state1", L->buf, L->P);
+	return 0;
+}
+
+static int lars_load(imb_nn_optimizer *t, const imb_frame *ck)
+{
+	lars *L = t->state;
+	int64_t step = imb_val_as_int(imb_val_get(ck->attrs, "step"), -1);
+	if (step < 0)
+		return imb_seterr("attrs.step is missing or negative");
+	if (load_state(ck, "state1", L->buf, L->P) < 0 || load_state(ck, "state2", NULL, L->P) < 0)
+		return -1;
+	L->step = step;
+	return 0;
+}
+
+static void lars_free(imb_nn_optimizer *t)
+{
+	const imb_nn_backend *be = imb_nn_be();
+	lars *L = t->state;
+	if (L->buf)
+		be->free(L->buf);
+	be->free(L->g);
+	free(L->seg);
+	free(L);
+}
+
+int imb_nn_optimizer_lars(imb_nn_optimizer *t, size_t P, const imb_nn_segment *seg,
+                          size_t nseg, float lr, float momentum, float weight_decay,
+                          float eta, int nesterov)
+{
+	memset(t, 0, sizeof *t);
+	if (!(lr >= 0))
+		return imb_seterr("learning rate %g: must be >= 0", (double)lr);
+	if (!(momentum >= 0))
+		return imb_seterr("momentum %g: must be >= 0", (double)momentum);
+	if (!(weight_decay >= 0))
+		return imb_seterr("weight decay %g: must be >= 0", (double)weight_decay);
+	if (!(eta >= 0))
+		return imb_seterr("lars eta %g: must be >= 0", (double)eta);
+	if (nesterov && momentum <= 0)
+		return imb_seterr("nesterov momentum requires a momentum and zero dampening");
+	for (size_t k = 0, end = 0; k < nseg; k++) {
+		if (seg[k].offset < end || seg[k].count > P || seg[k].offset > P - seg[k].count)
+			return imb_seterr("lars: segment %zu (offset %zu, %zu floats) overlaps the one "
+			                  "before it or passes the block of %zu", k, seg[k].offset,
+			                  seg[k].count, P);
+		end = seg[k].offset + seg[k].count;
+	}
+	lars *L = imb_xcalloc(1, sizeof *L);
+	L->P = P;
+	L->momentum = momentum;
+	L->weight_decay = weight_decay;
+	L->eta = eta;
+	L->nesterov = nesterov;
+	L->buf = momentum != 0 ? state(P) : NULL;
+	L->g = state(P);
+	L->nseg = nseg;
+	L->seg = imb_xmalloc((nseg ? nseg : 1) * sizeof *L->seg);
+	if (nseg)
+		memcpy(L->seg, seg, nseg * sizeof *seg);
+	t->name = "lars";
+	t->P = P;
+	t->step = lars_step;
+	t->steps = lars_steps;
+	t->save = lars_save;
+	t->load = lars_load;
+	t->free = lars_free;
+	t->state = L;
+	return 0;
+}
+
+int imb_nn_optimizer_lars_clip(imb_nn_optimizer *t, int clip)
+{
+	if (!t->name || strcmp(t->name, "lars"))
+		return imb_seterr("clip_lr is for lars, not %s", t->name ? t->name : "(none)");
+	((lars *)t->state)->clip = clip != 0;
+	return 0;
 }
 
 void imb_nn_optimizer_free(imb_nn_optimizer *t)

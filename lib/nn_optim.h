@@ -23,6 +23,7 @@
 #define IMB_NN_OPTIM_H
 
 #include "nn_backend.h"
+#include "nn_model.h"
 #include "stream.h"
 
 #include <stddef.h>
@@ -64,7 +65,7 @@ void imb_nn_optim_step(imb_nn_optim *o,
 void imb_nn_optim_free(imb_nn_optim *o);
 
 /* The optimiser part of the training loop: a small table over one of the
- * optimisers above (SGD, AdamW; SGHMC and LARS will be more entries).
+ * optimisers: SGD, AdamW (above), LARS (below).
  *   step   param (P) updated from grad (P) at learning rate lr
  *   save   its state into a checkpoint frame: attrs.step (steps taken)
  *          and float tensors (SGD/AdamW: "state1", "state2" when held)
@@ -73,7 +74,7 @@ void imb_nn_optim_free(imb_nn_optim *o);
  * 0, or -1 with imb_error(), from the constructors, save and load. */
 typedef struct imb_nn_optimizer imb_nn_optimizer;
 struct imb_nn_optimizer {
-	const char *name;       /* "sgd", "adamw" */
+	const char *name;       /* "sgd", "adamw", "lars" */
 	size_t P;
 	void (*step)(imb_nn_optimizer *o,
 	             float *param,         // param is (P)
@@ -91,6 +92,43 @@ struct imb_nn_optimizer {
 int imb_nn_optimizer_sgd(imb_nn_optimizer *o, size_t P, float lr, float momentum,
                          float weight_decay, int nesterov);
 int imb_nn_optimizer_adamw(imb_nn_optimizer *o, size_t P, float lr, float weight_decay);
+/* LARS (You, Gitman and Ginsburg 2017) as solo-learn has it
+ * (solo/utils/lars.py, copied there from PyTorch Lightning Bolts; read at
+ * solo-learn commit 9187ea3, the file last changed in e384184): SGD whose
+ * gradient is first scaled tensor by tensor. For each segment (a tensor,
+ * imb_nn_model_segments) with gradient g:
+ *   adapt (a weight of 2+ dimensions), ||p|| != 0 and ||g|| != 0:
+ *     trust = ||p|| / (||g|| + weight_decay * ||p|| + eps) * eta
+ *     (clip: trust = min(trust / lr, 1))
+ *     g = (g + weight_decay * p) * trust
+ *   otherwise (biases, BN parameters, a weight or gradient of norm 0,
+ *   parameters in no segment): g as it is, no weight decay
+ * then torch.optim.SGD's step without weight decay or dampening: buf = g
+ * on the first step, else buf = momentum * buf + g; g = nesterov ? g +
+ * momentum * buf : buf; p -= lr * g. eps = 1e-8; norms are summed in
+ * double.
+ *
+ * solo-learn's defaults are exclude_bias_n_norm off (every tensor,
+ * biases and BN included, adapted and decayed) and clip_lr off; here
+ * exclude_bias_n_norm is always on, as SimCLR (Chen et al. 2020) has it
+ * and as every solo-learn recipe sets it; clip_lr is off unless
+ * imb_nn_optimizer_lars_clip turns it on: nearly all of solo-learn's
+ * CIFAR and ImageNet-100 recipes (SimCLR's among them) turn it on, with
+ * eta 0.02; its ImageNet ones leave it off, with eta 0.001.
+ *
+ * seg (nseg) lists the segments of the block of P (offsets into it,
+ * ascending, not overlapping, within P; copied). The state is the
+ * momentum buffer (saved as "state1"; none without momentum) and a
+ * scratch block of P floats for the scaled gradient; a step costs two
+ * sqnorm per adapted segment. Refused (-1 with imb_error()): a negative
+ * rate, momentum, decay or eta, Nesterov without momentum, segments out
+ * of order or past P. */
+int imb_nn_optimizer_lars(imb_nn_optimizer *o, size_t P, const imb_nn_segment *seg,
+                          size_t nseg, float lr, float momentum, float weight_decay,
+                          float eta, int nesterov);
+/* solo-learn's clip_lr for a LARS table: clip non-zero turns it on, 0
+ * off. 0, or -1 with imb_error() when o is not LARS. */
+int imb_nn_optimizer_lars_clip(imb_nn_optimizer *o, int clip);
 /* NULL-safe, idempotent. */
 void imb_nn_optimizer_free(imb_nn_optimizer *o);
 
