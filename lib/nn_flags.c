@@ -41,7 +41,7 @@ static int pick(const char *flag, const char *v, const char *const *names, int n
 #define SETTER(fn, stmt) \
 	static void fn(imb_nn_train_opts *o, const char *flag, const char *arg) { stmt; }
 
-static const char *const optimizers[] = {"sgd", "adamw"};
+static const char *const optimizers[] = {"sgd", "adamw", "lars"};
 static const char *const samplers[] = {"plain", "balanced"};
 static const char *const augments[] = {"none", "crop-flip", "simclr"};
 static const char *const freezes[] = {"none", "backbone"};
@@ -53,8 +53,8 @@ SETTER(set_batch, o->batch = (int)imb_arg_long(flag, arg, 2, 1 << 20))
 SETTER(set_lr, o->lr = imb_arg_double(flag, arg, 0, 1e6))
 SETTER(set_schedule, o->schedule = arg)
 SETTER(set_warmup, o->warmup = imb_arg_double(flag, arg, 0, 1e6))
-SETTER(set_optimizer, o->optimizer = pick(flag, arg, optimizers, 2) ? IMB_NN_OPT_ADAMW
-                                                                   : IMB_NN_OPT_SGD)
+SETTER(set_optimizer, o->optimizer = (imb_nn_optim_kind)pick(flag, arg, optimizers, 3))
+SETTER(set_trust, o->trust = imb_arg_double(flag, arg, 0, 1e3))
 SETTER(set_momentum, o->momentum = imb_arg_double(flag, arg, 0, 0.999999))
 SETTER(set_nesterov, o->nesterov = !arg || strcmp(arg, "0"))
 SETTER(set_wd, o->weight_decay = imb_arg_double(flag, arg, 0, 1e3))
@@ -125,9 +125,13 @@ static const flag table[] = {
 	 T_STR, F(schedule), 0, IMB_NN_FLAGS_GENERAL},
 	{"warmup", 1, 0, "EPOCHS", "linear warm-up from lr/10 (default 0)", set_warmup, "warmup",
 	 T_DBL, F(warmup), 0, IMB_NN_FLAGS_GENERAL},
-	{"optimizer", 1, 0, "O", "sgd (default) or adamw", set_optimizer, "optimizer", T_INT,
-	 F(optimizer), 0, IMB_NN_FLAGS_GENERAL},
-	{"momentum", 1, 0, "X", "SGD momentum (default 0.9)", set_momentum, "momentum", T_DBL,
+	{"optimizer", 1, 0, "O", "sgd (default), adamw, or lars (SGD with each\nweight tensor's "
+	 "step scaled by its trust ratio\neta ||w|| / (||g|| + wd ||w||); biases and BN\n"
+	 "plain, without weight decay)", set_optimizer, "optimizer", T_INT, F(optimizer), 0,
+	 IMB_NN_FLAGS_GENERAL},
+	{"trust", 1, 0, "ETA", "LARS's trust coefficient (default 0.001)", set_trust, "trust",
+	 T_DBL, F(trust), 0, IMB_NN_FLAGS_GENERAL},
+	{"momentum", 1, 0, "X", "SGD and LARS momentum (default 0.9)", set_momentum, "momentum", T_DBL,
 	 F(momentum), 0, IMB_NN_FLAGS_GENERAL},
 	{"nesterov", 0, 0, NULL, "Nesterov momentum", set_nesterov, "nesterov", T_INT, F(nesterov),
 	 0, IMB_NN_FLAGS_GENERAL},

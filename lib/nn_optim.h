@@ -32,7 +32,7 @@
 extern "C" {
 #endif
 
-typedef enum { IMB_NN_OPT_SGD, IMB_NN_OPT_ADAMW } imb_nn_optim_kind;
+typedef enum { IMB_NN_OPT_SGD, IMB_NN_OPT_ADAMW, IMB_NN_OPT_LARS } imb_nn_optim_kind;
 
 typedef struct {
 	imb_nn_optim_kind kind;

@@ -37,6 +37,7 @@ void imb_nn_train_opts_init(imb_nn_train_opts *o)
 	o->rho = -1;
 	o->rho_minority = -1;
 	o->objective = IMB_NN_OBJ_XENT;
+	o->trust = 0.001;
 	o->temperature = 0.5;
 }
 
@@ -72,8 +73,9 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o)
 		         o->warmup, o->epochs);
 		return errbuf;
 	}
-	if (o->nesterov && (o->optimizer != IMB_NN_OPT_SGD || o->momentum <= 0)) {
-		snprintf(errbuf, sizeof errbuf, "--nesterov needs --optimizer sgd with --momentum > 0");
+	if (o->nesterov && (o->optimizer == IMB_NN_OPT_ADAMW || o->momentum <= 0)) {
+		snprintf(errbuf, sizeof errbuf, "--nesterov needs --optimizer sgd or lars with "
+		         "--momentum > 0");
 		return errbuf;
 	}
 	if (o->checkpoint_every > 0 && !o->checkpoint) {
@@ -138,11 +140,14 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 	imb_val_set_float(p, "lr", lr);
 	imb_val_set_str(p, "schedule", o->schedule);
 	imb_val_set_float(p, "warmup", o->warmup);
-	imb_val_set_str(p, "optimizer", o->optimizer == IMB_NN_OPT_ADAMW ? "adamw" : "sgd");
-	if (o->optimizer == IMB_NN_OPT_SGD) {
+	imb_val_set_str(p, "optimizer", o->optimizer == IMB_NN_OPT_ADAMW ? "adamw"
+	                : o->optimizer == IMB_NN_OPT_LARS ? "lars" : "sgd");
+	if (o->optimizer != IMB_NN_OPT_ADAMW) {
 		imb_val_set_float(p, "momentum", o->momentum);
 		imb_val_set_int(p, "nesterov", o->nesterov);
 	}
+	if (o->optimizer == IMB_NN_OPT_LARS)
+		imb_val_set_float(p, "trust", o->trust);
 	imb_val_set_float(p, "weight_decay", wd);
 	if (o->objective == IMB_NN_OBJ_NTXENT) {
 		imb_val_set_str(p, "loss", "nt-xent");
@@ -377,10 +382,21 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 	double lr = o->lr >= 0 ? o->lr : o->optimizer == IMB_NN_OPT_ADAMW ? 1e-3 : 0.1;
 	double wd = o->weight_decay >= 0 ? o->weight_decay
 	            : o->optimizer == IMB_NN_OPT_ADAMW ? 0.01 : 5e-4;
-	int orc = o->optimizer == IMB_NN_OPT_ADAMW
-	          ? imb_nn_optimizer_adamw(&L->opt, P, (float)lr, (float)wd)
-	          : imb_nn_optimizer_sgd(&L->opt, P, (float)lr, (float)o->momentum, (float)wd,
-	                                 o->nesterov);
+	int orc;
+	if (o->optimizer == IMB_NN_OPT_LARS) {
+		/* the parameter tensors trained, each adapted to its own norm */
+		size_t nseg = imb_nn_model_segments(m, off, NULL, 0);
+		imb_nn_segment *seg = imb_xmalloc((nseg ? nseg : 1) * sizeof *seg);
+		imb_nn_model_segments(m, off, seg, nseg);
+		orc = imb_nn_optimizer_lars(&L->opt, P, seg, nseg, (float)lr, (float)o->momentum,
+		                            (float)wd, (float)o->trust, o->nesterov);
+		free(seg);
+	} else if (o->optimizer == IMB_NN_OPT_ADAMW) {
+		orc = imb_nn_optimizer_adamw(&L->opt, P, (float)lr, (float)wd);
+	} else {
+		orc = imb_nn_optimizer_sgd(&L->opt, P, (float)lr, (float)o->momentum, (float)wd,
+		                           o->nesterov);
+	}
 	if (orc < 0) {
 		imb_preferr("optimiser: ");
 		goto fail;

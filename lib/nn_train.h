@@ -98,6 +98,7 @@ typedef struct {
 	const char *schedule;      /* "cosine" (default), "step[:S:G]", "none" */
 	double warmup;             /* epochs of linear warm-up, default 0 */
 	imb_nn_optim_kind optimizer;  /* default SGD */
+	double trust;              /* LARS's trust coefficient eta, default 0.001 */
 	double momentum;           /* SGD, default 0.9 */
 	int nesterov;
 	double weight_decay;       /* < 0: 5e-4 for SGD, 0.01 for AdamW */

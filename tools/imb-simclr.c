@@ -140,8 +140,12 @@ int main(int argc, char **argv)
 	if (!model && !o.init && !o.resume)
 		imb_usage("no network: give --model ARCH (or --init, --resume)");
 	if (!imb_nn_flags_given(&fl, "optimizer"))
-		o.optimizer = IMB_NN_OPT_SGD;
-	int lars = 0;
+		o.optimizer = IMB_NN_OPT_LARS;
+	if (o.optimizer == IMB_NN_OPT_ADAMW)
+		imb_usage("--optimizer adamw: imb-simclr takes lars (SimCLR's) or sgd");
+	int lars = o.optimizer == IMB_NN_OPT_LARS;
+	if (imb_nn_flags_given(&fl, "trust") && !lars)
+		imb_usage("--trust applies to --optimizer lars");
 	if (!imb_nn_flags_given(&fl, "lr"))
 		o.lr = (lars ? 0.3 : 0.06) * o.batch / 256;
 	if (!imb_nn_flags_given(&fl, "weight-decay"))
