@@ -141,9 +141,13 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 		int64_t nc = imb_val_as_int(imb_val_get(f->attrs, "n_classes"), -1);
 		if (nf >= 0)
 			fprintf(fp, ", %lld features", (long long)nf);
-		if (nc >= 0)
+		const imb_val *enc = imb_val_get(f->attrs, "encoder");
+		if (enc && enc->t == IMB_V_MAP)
+			fputs(", an encoder (no classifier: fine-tune it with imb-train --init)", fp);
+		else if (nc >= 0)
 			fprintf(fp, ", %lld classes", (long long)nc);
 		fputc('\n', fp);
+		scalars_text(fp, "encoder", enc);
 		scalars_text(fp, "params", imb_val_get(f->attrs, "params"));
 	}
 	scalars_text(fp, "split", imb_val_get(f->attrs, "split"));
