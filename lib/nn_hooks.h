@@ -10,8 +10,10 @@
  *              imb-eval's recall of the model after that epoch.
  *   snapshots  every k epochs (or steps) a copy of the parameters (and BN
  *              buffers), in backend memory, handed to a callback that
- *              takes it (SGHMC's ensemble; a k-NN monitor is another
- *              epoch hook of the same shape)
+ *              takes it (SGHMC's ensemble)
+ *
+ * nn_knn.h has another epoch hook: the k-NN monitor of self-supervised
+ * features.
  *
  * Hooks run in the order added; on_epoch runs after the epoch's timing,
  * so the epoch's seconds and images/s are the training's alone. */

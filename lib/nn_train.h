@@ -12,7 +12,7 @@
  *               nn_sam.h: SAM (ascent, second pass, restore, update), with
  *               a per-class radius and ASAM
  *   hooks       nn_hooks.h: validation on a frame, snapshots, per step and
- *               per epoch
+ *               per epoch; nn_knn.h: the k-NN monitor
  *   checkpoint  nn_checkpoint.h: every part's state at an epoch boundary
  *
  *   schedule    constant, cosine[:MIN], step[:SIZE:GAMMA] with an optional
