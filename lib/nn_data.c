@@ -205,7 +205,7 @@ void imb_nn_batch_init(imb_nn_batch *b, const imb_nn_data *d, size_t cap)
 	size_t nd = cap * IMB_NN_AUG_MAX * 4, nc = IMB_NN_AUG_MAX * 2 * (size_t)d->C;
 	b->dh = imb_xmalloc(nd * sizeof *b->dh);
 	b->dd = be->alloc(nd * sizeof *b->dd);
-	b->csth = imb_xmalloc(nc * sizeof *b->csth);
+	b->csth = imb_xcalloc(nc, sizeof *b->csth);
 	b->cst = be->alloc(nc * sizeof *b->cst);
 }
 

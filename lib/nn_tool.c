@@ -21,8 +21,12 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 	for (int i = 1; i < nwant; i++)
 		if (want[i].match)
 			init = want[i].f;
-		else
+		else if (j->o->val_frame && !strcmp(want[i].name, j->o->val_frame))
 			j->o->val = want[i].f;
+		else
+			j->o->monitor = want[i].f;
+	if (j->o->monitor_frame && j->o->val_frame && !strcmp(j->o->monitor_frame, j->o->val_frame))
+		j->o->monitor = j->o->val;
 	if (imb_nn_train(train, init, j->o, &m, &log, summary, sizeof summary) < 0)
 		return -1;
 	imb_history_append(m, (int64_t)j->o->seed);
@@ -43,12 +47,14 @@ int imb_nn_tool_train(imb_reader *r, imb_writer *w, const char *frame, int keep,
 		return -1;
 	if (o->precision && imb_nn_set_precision(o->precision) < 0)
 		return -1;
-	imb_route_want want[3] = {{"dataset", frame, NULL, 0, NULL}};
-	int nwant = 1, wi = 0, wv = 0;
+	imb_route_want want[4] = {{"dataset", frame, NULL, 0, NULL}};
+	int nwant = 1, wi = 0, wv = 0, wm = 0;
 	if (o->init)
 		want[wi = nwant++] = (imb_route_want){NULL, NULL, imb_nn_is_model_frame, 0, NULL};
 	if (o->val_frame)
 		want[wv = nwant++] = (imb_route_want){"dataset", o->val_frame, NULL, 1, NULL};
+	if (o->monitor_frame && !(o->val_frame && !strcmp(o->monitor_frame, o->val_frame)))
+		want[wm = nwant++] = (imb_route_want){"dataset", o->monitor_frame, NULL, 1, NULL};
 	job j = {keep, o};
 	long nframes;
 	int rc = imb_route(r, w, want, nwant, run, &j, &nframes);
@@ -62,5 +68,8 @@ int imb_nn_tool_train(imb_reader *r, imb_writer *w, const char *frame, int keep,
 	if (rc > 1 && rc - 1 == wv)
 		return imb_seterr("--val-frame: no dataset frame named '%s' in the input (%ld "
 		                  "frame%s read)", o->val_frame, nframes, s);
+	if (rc > 1 && rc - 1 == wm)
+		return imb_seterr("--monitor-frame: no dataset frame named '%s' in the input (%ld "
+		                  "frame%s read)", o->monitor_frame, nframes, s);
 	return rc < 0 ? -1 : 0;
 }

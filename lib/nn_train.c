@@ -5,6 +5,7 @@
 #include "nn_backend.h"
 #include "nn_checkpoint.h"
 #include "nn_frame.h"
+#include "nn_knn.h"
 #include "nn_sam.h"
 #include "util.h"
 
@@ -309,6 +310,34 @@ static int simclr_list(imb_nn_loop *L)
 	return 0;
 }
 
+/* the k-NN monitor on o->monitor, the train set its bank; and its
+ * figures for the network as it starts (a fresh run), for the log */
+static int monitor_hook(imb_nn_loop *L)
+{
+	const imb_nn_data *t = &L->data;
+	if (!t->y) {
+		imb_seterr("--monitor-frame: %s has no labels (the k-NN monitor's neighbours are the "
+		           "train set's labelled samples)", t->lb);
+		return -1;
+	}
+	imb_nn_hook h;
+	char tl[300];
+	imb_frame_label(t->f, tl, sizeof tl);
+	if (imb_nn_hook_knn(&h, L->o->monitor, t, L->o->knn_k, L->o->knn_t, tl) < 0 ||
+	    imb_nn_loop_add_hook(L, &h) < 0)
+		return -1;
+	if (L->o->resume)
+		return 0;
+	imb_nn_hook *k = &L->hooks[L->nhooks - 1];
+	char line[2048] = "k-NN monitor before training:";
+	L->before = imb_val_map();
+	if (k->on_epoch(k, L, L->before, line, sizeof line) < 0)
+		return -1;
+	if (!L->o->quiet)
+		imb_log("%s", line);
+	return 0;
+}
+
 int imb_nn_loop_add_hook(imb_nn_loop *L, const imb_nn_hook *h)
 {
 	if (L->nhooks == IMB_NN_HOOKS_MAX)
@@ -443,6 +472,8 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 			goto fail;
 		imb_nn_loop_add_hook(L, &h);
 	}
+	if (o->monitor && monitor_hook(L) < 0)
+		goto fail;
 	L->B = (size_t)o->batch < t->N ? (size_t)o->batch : t->N;
 	L->nb = (t->N + L->B - 1) / L->B;
 	if (t->N % L->B == 1)
@@ -477,6 +508,7 @@ void imb_nn_loop_free(imb_nn_loop *L)
 	free(L->acch);
 	imb_val_free(L->params);
 	imb_val_free(L->log);
+	imb_val_free(L->before);
 	imb_nn_step_free(&L->step);
 	imb_nn_optimizer_free(&L->opt);
 	imb_nn_objective_free(&L->obj);
@@ -677,6 +709,10 @@ void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char
 	imb_val_set_int(lf->attrs, "threads", imb_nn_threads());
 	imb_val_set(lf->attrs, "epochs", L->log);
 	L->log = NULL;
+	if (L->before) {
+		imb_val_set(lf->attrs, "before", L->before);
+		L->before = NULL;
+	}
 	imb_val *h = imb_val_get(train->attrs, "history");
 	if (h && h->t == IMB_V_ARR)
 		imb_val_set(lf->attrs, "history", imb_val_copy(h));

@@ -135,6 +135,10 @@ typedef struct {
 	                              for resnet18), -1: none (a linear projection) */
 	int encoder;               /* the model frame is an encoder: the backbone
 	                              only (nn_frame.h), the head dropped */
+	const char *monitor_frame; /* the k-NN monitor's labelled frame, or NULL */
+	const imb_frame *monitor;  /* that frame, found by the caller (NULL: none) */
+	int knn_k;                 /* its neighbours (0: 200) */
+	double knn_t;              /* its temperature (0: 0.1) */
 } imb_nn_train_opts;
 
 void imb_nn_train_opts_init(imb_nn_train_opts *o);
@@ -186,6 +190,7 @@ struct imb_nn_loop {
 	imb_rng rl;                 /* the loader's generator */
 	imb_val *params;            /* attrs.params: every setting */
 	imb_val *log;               /* the epoch entries so far */
+	imb_val *before;            /* the k-NN monitor's entry before training, or NULL */
 	uint64_t fingerprint;       /* of the train set */
 	/* where it stands */
 	int epoch;                  /* epochs done */

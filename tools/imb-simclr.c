@@ -34,7 +34,15 @@ static const char usage_head[] =
 	"      --proj-hidden W      the projection head's hidden width (default 4 x\n"
 	"                           the backbone's features: 512-2048-128 for\n"
 	"                           resnet18); 0: no hidden layer\n"
-	"      --proj-dim N         the projection's output width (default 128)\n";
+	"      --proj-dim N         the projection's output width (default 128)\n"
+	"      --monitor-frame NAME  after each epoch (and before the first), the\n"
+	"                           weighted k-NN accuracy, overall and per class, of\n"
+	"                           the dataset frame NAME (forwarded unchanged; it\n"
+	"                           needs labels) with the train set's labelled\n"
+	"                           features as neighbours: on the epoch line and in\n"
+	"                           the log frame (knn_acc, knn_per_class_acc, ...)\n"
+	"      --knn-k K            the monitor's neighbours (default 200)\n"
+	"      --knn-t T            its temperature: weights exp(cos / T) (default 0.1)\n";
 
 static const char usage_own[] =
 	"  -f, --frame NAME         train on the dataset frame NAME (default train)\n"
@@ -70,12 +78,15 @@ static const char *const supervised[] = { "loss", "focal-gamma", "tau", "sampler
 int main(int argc, char **argv)
 {
 	imb_cli_init("imb-simclr", argc, argv);
-	enum { O_TEMP = 0x100, O_HID, O_DIM };
+	enum { O_TEMP = 0x100, O_HID, O_DIM, O_MON, O_KNNK, O_KNNT };
 	static const struct option own[] = {
 		{"model", required_argument, 0, 'm'},
 		{"temperature", required_argument, 0, O_TEMP},
 		{"proj-hidden", required_argument, 0, O_HID},
 		{"proj-dim", required_argument, 0, O_DIM},
+		{"monitor-frame", required_argument, 0, O_MON},
+		{"knn-k", required_argument, 0, O_KNNK},
+		{"knn-t", required_argument, 0, O_KNNT},
 		{"frame", required_argument, 0, 'f'},
 		{"output", required_argument, 0, 'o'},
 		{"quiet", no_argument, 0, 'q'},
@@ -114,6 +125,9 @@ int main(int argc, char **argv)
 			break;
 		}
 		case O_DIM: o.outputs = (int)imb_arg_long("--proj-dim", optarg, 1, 1 << 20); break;
+		case O_MON: o.monitor_frame = optarg; break;
+		case O_KNNK: o.knn_k = (int)imb_arg_long("--knn-k", optarg, 1, 1 << 30); break;
+		case O_KNNT: o.knn_t = imb_arg_double("--knn-t", optarg, 1e-6, 1e6); break;
 		case 'f': frame = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); o.quiet = 1; break;
@@ -137,6 +151,11 @@ int main(int argc, char **argv)
 	if (model && (strchr(model, '+') || !strcmp(model, "linear")))
 		imb_usage("--model %s: give a backbone alone (imb-simclr adds the projection head)",
 		          model);
+	if ((o.knn_k || o.knn_t) && !o.monitor_frame)
+		imb_usage("--knn-k and --knn-t set the monitor: give --monitor-frame NAME");
+	if (o.monitor_frame && !strcmp(o.monitor_frame, frame))
+		imb_usage("--monitor-frame %s: the train frame itself (the monitor's neighbours)",
+		          frame);
 	if (!model && !o.init && !o.resume)
 		imb_usage("no network: give --model ARCH (or --init, --resume)");
 	if (!imb_nn_flags_given(&fl, "optimizer"))
