@@ -25,6 +25,15 @@ and the FLOPs that the model FLOP utilisation is counted from.
       default: about a second each), then R (default 5) blocks of S
       steps, each timed between two torch.cuda.synchronize(); the
       median block over S.
+  cuda_ref.py simclr ARCH BATCH PRECISION [--steps S] [--reps R]
+      "simclr ARCH images_per_s MEDIAN precision P steps S": a SimCLR step
+      on BATCH images, two views each (2 x BATCH rows): ARCH with the
+      projection head +mlp:4F and 128 outputs, the NT-Xent loss
+      (temperature 0.5: normalise, similarities over the temperature,
+      diagonal masked, cross-entropy with each row's other view),
+      backward, SGD(lr 0.01, momentum 0.9); on random views made on the
+      device once (no augmentation: the step alone). Images per second
+      count images, not views, as imb-simclr's epoch lines do
   cuda_ref.py smoke
       flops of resnet18 and resnet34, then one tiny train cell in each
       precision (batch 4, 1 step, 1 block): a check that the script runs
@@ -122,6 +131,42 @@ def train(arch, n, precision, steps, reps, dev):
         loss.backward()
         opt.step()
 
+    med, steps = timed(step, steps, reps, dev)
+    print("train %s images_per_s %.1f precision %s steps %d cudnn_tf32 %d matmul_tf32 %d"
+          % ((arch, n / med, precision, steps) + tuple(tf32_flags())), flush=True)
+
+
+def simclr(arch, n, precision, steps, reps, dev):
+    torch.manual_seed(1)
+    if precision == "tf32":
+        allow_tf32()
+    cl = torch.channels_last
+    feat = {"resnet18": 512, "resnet34": 512}.get(arch, 64)
+    model = from_arch("%s+mlp:%d" % (arch, 4 * feat), C, H, W, 128).to(dev, memory_format=cl)
+    model.train()
+    x = torch.randn(2 * n, C, H, W, device=dev).contiguous(memory_format=cl)
+    pos = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(dev)
+    eye = torch.eye(2 * n, dtype=torch.bool, device=dev)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    bf16 = precision == "bf16"
+
+    def step():
+        opt.zero_grad()
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
+            z = model(x)
+        z = F.normalize(z.float(), dim=1)
+        sim = (z @ z.T / 0.5).masked_fill(eye, float("-inf"))
+        loss = F.cross_entropy(sim, pos)
+        loss.backward()
+        opt.step()
+
+    med, steps = timed(step, steps, reps, dev)
+    print("simclr %s images_per_s %.1f precision %s steps %d" % (arch, n / med, precision, steps),
+          flush=True)
+
+
+def timed(step, steps, reps, dev):
+    """the median seconds of a step over reps blocks of steps (0: about 1 s)"""
     t0 = 0.0
     for s in range(WARMUP):
         if s == 2:
@@ -141,9 +186,7 @@ def train(arch, n, precision, steps, reps, dev):
         sync(dev)
         times.append((time.perf_counter() - t0) / steps)
     times.sort()
-    med = times[(len(times) - 1) // 2]
-    print("train %s images_per_s %.1f precision %s steps %d cudnn_tf32 %d matmul_tf32 %d"
-          % ((arch, n / med, precision, steps) + tuple(tf32_flags())), flush=True)
+    return times[(len(times) - 1) // 2], steps
 
 
 def info(dev):
@@ -155,7 +198,7 @@ def info(dev):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["info", "flops", "train", "smoke"])
+    ap.add_argument("mode", choices=["info", "flops", "train", "simclr", "smoke"])
     ap.add_argument("args", nargs="*", help="flops: ARCH; train: ARCH BATCH PRECISION")
     ap.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
     ap.add_argument("--steps", type=int, default=0, help="steps per block, 0: about 1 s")
@@ -171,12 +214,15 @@ def main():
         print("flops %s per_image %d" % (o.args[0], flops_per_image(o.args[0])))
     elif o.mode == "train" and len(o.args) == 3 and o.args[2] in ("fp32", "tf32", "bf16"):
         train(o.args[0], int(o.args[1]), o.args[2], o.steps, o.reps, dev)
+    elif o.mode == "simclr" and len(o.args) == 3 and o.args[2] in ("fp32", "tf32", "bf16"):
+        simclr(o.args[0], int(o.args[1]), o.args[2], o.steps, o.reps, dev)
     elif o.mode == "smoke":
         info(dev)
         for arch in ("resnet18", "resnet34"):
             print("flops %s per_image %d" % (arch, flops_per_image(arch)))
         for p in ("fp32", "bf16", "tf32"):   # tf32 last: it changes the flags
             train("resnet18", 4, p, 1, 1, dev)
+        simclr("resnet8", 4, "fp32", 1, 1, dev)
     else:
         ap.error("bad arguments for %s" % o.mode)
 

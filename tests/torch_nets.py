@@ -78,18 +78,20 @@ class ResNet(torch.nn.Module):
 
 
 def from_arch(arch, c, h, w, k):
-    """The network named arch (nn_model.h's grammar, without heads) for
-    inputs (c, h, w) and k classes."""
+    """The network named arch (nn_model.h's grammar, with an optional
+    head +mlp:V1,...) for inputs (c, h, w) and k outputs."""
+    arch, _, hd = arch.partition("+mlp:")
+    hw = [int(v) for v in hd.split(",")] if hd else []
     if arch.startswith("mlp:"):
-        return MLP(c * h * w, [int(v) for v in arch[4:].split(",")], k)
+        return MLP(c * h * w, [int(v) for v in arch[4:].split(",")], k, hw)
     if arch == "linear":
         return MLP(c * h * w, [], k)
     d = int(arch[6:])
     if d in (18, 34):
         blocks = [2, 2, 2, 2] if d == 18 else [3, 4, 6, 3]
-        return ResNet(c, blocks, [64, 128, 256, 512], 64, k)
+        return ResNet(c, blocks, [64, 128, 256, 512], 64, k, hw)
     n = (d - 2) // 6
-    return ResNet(c, [n] * 3, [16, 32, 64], 16, k)
+    return ResNet(c, [n] * 3, [16, 32, 64], 16, k, hw)
 
 
 def load_flat(model, params, bufs=None):
