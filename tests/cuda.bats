@@ -73,3 +73,33 @@ need_gpu() {
 		"$TMP/fp32" "$TMP/tf32" "$TMP/bf16"
 	assert_success
 }
+
+# the last epoch's NT-Xent loss and k-NN accuracy of an imb-simclr stream
+simclr_last() {
+	$PY -c '
+import sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    if f["kind"] == "log":
+        e = f["attrs"]["epochs"][-1]
+        print("%.6f %.6f %.6f" % (e["loss"], e["knn_acc"], f["attrs"]["before"]["knn_acc"]))
+' "$1"
+}
+
+@test "cuda: imb-simclr (augmentation, NT-Xent, LARS, the monitor on the GPU) tracks the CPU; the same seed gives the same bytes" {
+	need_gpu
+	for d in cpu cuda cuda; do
+		imb-simclr -q --model resnet8 --epochs 3 --batch-size 128 --seed 1 --device $d \
+			--monitor-frame test < "$FILE_TMP/split" > "$TMP/ssl-$d"
+		[ -e "$TMP/ssl-$d.1" ] || cp "$TMP/ssl-$d" "$TMP/ssl-$d.1"
+	done
+	[ "$(weights "$TMP/ssl-cuda")" = "$(weights "$TMP/ssl-cuda.1")" ]
+	c=$(simclr_last "$TMP/ssl-cpu"); g=$(simclr_last "$TMP/ssl-cuda")
+	echo "loss, k-NN accuracy, k-NN before: cpu $c; cuda $g" >&3
+	# the same start (the monitor before training agrees to a vote or
+	# two), and losses within 2% of each other after three epochs
+	run $PY -c "import sys; c = [float(v) for v in sys.argv[1].split()]; g = [float(v) for v in sys.argv[2].split()]; sys.exit(0 if abs(c[2] - g[2]) <= 0.003 and abs(c[0] - g[0]) < 0.02 * c[0] and abs(c[1] - g[1]) < 0.1 else 1)" "$c" "$g"
+	assert_success
+	imb-train -q --init --freeze backbone --epochs 2 --seed 1 --device cuda < "$TMP/ssl-cuda" \
+		| imb-eval --format tsv --device cuda | tsvcol balanced_accuracy > "$TMP/probe"
+	awk '{ exit !($1 >= 0.5 && $1 <= 1) }' "$TMP/probe"
+}
