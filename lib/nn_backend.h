@@ -246,8 +246,9 @@ typedef struct {
 	 * bilinear with align_corners=False (PyTorch's F.interpolate): \
 	 * output row o reads src = max(0, (o + 0.5) * h / H - 0.5), rows i0 \
 	 * = floor(src) and i1 = i0 + 1 (i0 itself on the box's last row), \
-	 * weights 1 - l and l, l = src - i0; columns likewise; out does not \
-	 * alias inp */ \
+	 * weights 1 - l and l, l = src - i0; columns likewise (float \
+	 * weights, as PyTorch's: a value may pass its neighbours' range by \
+	 * an ulp); out does not alias inp */ \
 	X(resized_crop, void, (float *out, const float *inp, const float *draw, \
 	                       int n, int C, int H, int W)) \
 	/* torchvision's ColorJitter on images of values in [0, bound], C \
