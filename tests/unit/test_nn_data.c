@@ -5,8 +5,15 @@
  * order; a frame without labels is read. SimCLR's entries (resized
  * crop, colour jitter, grayscale): shapes, value ranges, seeding, their
  * draws in the documented order, resized crop's boxes (valid, scale and
- * aspect in range, the fallback), pass-through of non-RGB images. */
+ * aspect in range, the fallback), pass-through of non-RGB images.
+ *
+ * Given a directory, `test_nn_data DIR` compares the resized_crop,
+ * color_jitter and grayscale ops of every linked backend that starts
+ * (the CPU's; CUDA's where there is a GPU) with torchvision's dumps of
+ * tests/augment_torch_ref.py (tests/augment.bats): images in [0, 1],
+ * ours on the values times 255 (bound 255), divided back. */
 #include "check.h"
+#include "nn_check.h"
 #include "dataset.h"
 #include "nn_augment.h"
 #include "nn_backend.h"
@@ -519,8 +526,85 @@ static void test_resized_crop_draws(void)
 	fprintf(stderr, "  resized_crop: the fallback's centred boxes\n");
 }
 
-int main(void)
+/* ---- against torchvision (tests/augment_torch_ref.py) ---- */
+
+enum { T_RCROP, T_JITTER, T_GRAY };
+
+/* Tolerances, absolute on [0, 1] images. resized crop: torchvision's
+ * antialiased resize normalises its weights and finds its positions in
+ * float; the same bilinear to within a few float roundings. grayscale:
+ * the same float sums. colour jitter: the same float steps, but ours
+ * work on x * 255 (x / 255 again for the hue), a rounding more each, and
+ * the hue's h / 6 + 1 keeps only 2^-23 of a turn, so a rounding there
+ * moves a channel by up to 6 v s 2^-23 (1e-6 of the range); 4 steps of
+ * such, and clamps and the contrast's mean that pass them on: 1e-5. */
+static void torch_case(const imb_nn_backend *be, const char *name, int op, int n, int H, int W,
+                       double tol)
 {
+	int nd = op == T_RCROP ? 4 : op == T_JITTER ? 6 : 1;
+	size_t nx = (size_t)n * 3 * H * W;
+	char nm[64];
+	snprintf(nm, sizeof nm, "%s.x", name);
+	float *x = rf(nm, nx);
+	snprintf(nm, sizeof nm, "%s.draw", name);
+	float *draw = rf(nm, (size_t)n * nd);
+	for (size_t i = 0; i < nx; i++)
+		x[i] *= 255.0f;
+	float *dx = be->alloc(nx * sizeof *dx), *dd = be->alloc((size_t)n * nd * sizeof *dd);
+	float *dout = be->alloc(nx * sizeof *dout), *got = imb_xmalloc(nx * sizeof *got);
+	be->upload(dx, x, nx * sizeof *x);
+	be->upload(dd, draw, (size_t)n * nd * sizeof *draw);
+	if (op == T_RCROP)
+		be->resized_crop(dout, dx, dd, n, 3, H, W);
+	else if (op == T_JITTER)
+		be->color_jitter(dout, dx, dd, n, 3, H, W, 255);
+	else
+		be->grayscale(dout, dx, dd, n, 3, H, W);
+	be->download(got, dout, nx * sizeof *got);
+	for (size_t i = 0; i < nx; i++)
+		got[i] /= 255.0f;
+	snprintf(nm, sizeof nm, "%s.out", name);
+	float *want = rf(nm, nx);
+	double md = 0;
+	for (size_t i = 0; i < nx; i++) {
+		double e = fabs((double)got[i] - want[i]);
+		md = e > md || isnan(e) ? e : md;
+	}
+	printf("  %-4s %-5s %-13s max diff %-10.3g tolerance %g\n", be->name, name,
+	       op == T_RCROP ? "resized_crop" : op == T_JITTER ? "color_jitter" : "grayscale", md,
+	       tol);
+	check_count++;
+	if (!(md <= tol)) {
+		check_failed++;
+		fprintf(stderr, "FAIL %s %s vs torchvision: max diff %g > %g\n", be->name, name, md,
+		        tol);
+	}
+	be->free(dx); be->free(dd); be->free(dout);
+	free(x); free(draw); free(got); free(want);
+}
+
+static int torch_reference(const char *dir)
+{
+	ref_dir = dir;
+	const imb_nn_backend *be;
+	for (int i = 0; (be = imb_nn_backend_at(i)); i++) {
+		if (be->init(0) < 0) {
+			printf("%s: %s, skipped\n", be->name, imb_error());
+			continue;
+		}
+		torch_case(be, "rc", T_RCROP, 8, 16, 12, 1e-6);
+		torch_case(be, "cj", T_JITTER, 50, 12, 10, 1e-5);
+		torch_case(be, "hue", T_JITTER, 48, 8, 8, 1e-5);
+		torch_case(be, "gray", T_GRAY, 6, 7, 9, 1e-6);
+	}
+	fflush(stdout);
+	CHECK_DONE();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		return torch_reference(argv[1]);
 	test_list(1);
 	test_list(0);
 	test_wide_crop();
