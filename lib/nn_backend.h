@@ -250,7 +250,47 @@ typedef struct {
 	 * norm[r], the dot in double; dinp does not alias dout or out */ \
 	X(l2norm_rows_backward, void, (float *dinp, const float *dout, \
 	                               const float *out, const float *norm, \
-	                               int R, int Cn))
+	                               int R, int Cn)) \
+	/* out (n,C,H,W) = the box (top, left, h, w) = draw[4i..4i+3] of \
+	 * image i (draw (n,4) backend, whole numbers held as floats, 1 <= h \
+	 * <= H, 1 <= w <= W, the box inside the image) resized to HxW, \
+	 * bilinear with align_corners=False (PyTorch's F.interpolate): \
+	 * output row o reads src = max(0, (o + 0.5) * h / H - 0.5), rows i0 \
+	 * = floor(src) and i1 = i0 + 1 (i0 itself on the box's last row), \
+	 * weights 1 - l and l, l = src - i0; columns likewise (float \
+	 * weights, as PyTorch's: a value may pass its neighbours' range by \
+	 * an ulp); out does not alias inp */ \
+	X(resized_crop, void, (float *out, const float *inp, const float *draw, \
+	                       int n, int C, int H, int W)) \
+	/* torchvision's ColorJitter on images of values in [0, bound], C \
+	 * == 3 (RGB planes; the op is not called otherwise). draw (n,6) \
+	 * backend, per image: apply (0: out = inp), order, then the \
+	 * brightness factor b, contrast factor c, saturation factor s and \
+	 * hue shift h. order, a whole number k in 0..23, is the k-th \
+	 * permutation in lexicographic order of the adjustments numbered \
+	 * 0 brightness, 1 contrast, 2 saturation, 3 hue (0: 0123, 1: 0132, \
+	 * 2: 0213, ..., 23: 3210; the first is k / 6 of the four, the \
+	 * second (k % 6) / 2 of the three left, the third k % 2 of the two \
+	 * left); the four are applied in that order, each as \
+	 * torchvision.transforms.functional's tensor version, with gray = \
+	 * 0.2989 R + 0.587 G + 0.114 B: \
+	 *   brightness  x = clamp(b x, 0, bound) \
+	 *   contrast    m = the mean of gray over the image as it is then, \
+	 *               x = clamp(c x + (1 - c) m, 0, bound) \
+	 *   saturation  x = clamp(s x + (1 - s) gray, 0, bound), per pixel \
+	 *   hue         on x / bound: RGB to HSV (torchvision's _rgb2hsv; \
+	 *               a gray pixel has hue 0 and saturation 0), hue' = \
+	 *               (hue + h) mod 1 in [0, 1), HSV to RGB \
+	 *               (_hsv2rgb), times bound \
+	 * out does not alias inp */ \
+	X(color_jitter, void, (float *out, const float *inp, const float *draw, \
+	                       int n, int C, int H, int W, float bound)) \
+	/* C == 3: where draw[i] != 0 (draw (n) backend) every plane of \
+	 * image i becomes gray = 0.2989 R + 0.587 G + 0.114 B \
+	 * (torchvision's rgb_to_grayscale, three output channels); copied \
+	 * otherwise; out does not alias inp */ \
+	X(grayscale, void, (float *out, const float *inp, const float *draw, int n, \
+	                    int C, int H, int W))
 
 #define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
 #define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,

@@ -12,7 +12,7 @@
  * nn_cpu_gemm.c (gemm, the small gemm), nn_cpu_conv.c (convolution by
  * im2col + sgemm, batch norm), nn_cpu_winograd.c (Winograd F(2x2,3x3)
  * for 3x3 stride-1 layers of 16 to 256 channels) and nn_cpu_data.c
- * (hold/release, gather, crop, flip, normalize, the epoch tally),
+ * (hold/release, gather, the augmentations, the epoch tally),
  * sharing nn_cpu.h. */
 /* The loops here (elementwise ops, im2col, batch norm) only vectorise
  * with GCC's full vectoriser; the project builds with -O2, whose cheap

@@ -1,12 +1,14 @@
 /* nn_cpu_data.c: the CPU backend's data ops: hold and release (a dataset
  * kept with the backend: on the CPU the host memory itself), gather
  * (rows of a u8 or float dataset into a float batch), the augmentations
- * over a batch (crop, flip, normalize) and the epoch tally.
+ * over a batch (crop, flip, normalize, and SimCLR's resized_crop,
+ * color_jitter, grayscale) and the epoch tally.
  *
- * gather, crop, flip and normalize split a batch by samples over the
- * pool when it is large enough to pay (EW_GRAIN elements); each sample
- * is written by one task with the same loops, so the bits do not depend
- * on the thread count. normalize does exactly the float operations of
+ * gather and the augmentations split a batch by samples over the pool
+ * when it is large enough to pay (EW_GRAIN elements); each sample is
+ * written by one task with the same loops, so the bits do not depend on
+ * the thread count. The colour ops work in float, the contrast's mean
+ * summed in double in pixel order. normalize does exactly the float operations of
  * the per-image augmentation it replaces, (x * scale - mean) * (1 /
  * std), with no fused multiply-add (contraction off here), so batches
  * are the same bits as before. tally is serial, in sample order. */
@@ -38,7 +40,7 @@ void imb_nn_cpu_release(const void *p)
 /* ---------------------------------------------------------------- */
 /* per-sample ops, split by samples */
 
-enum { DA_GATHER, DA_CROP, DA_FLIP, DA_NORMALIZE };
+enum { DA_GATHER, DA_CROP, DA_FLIP, DA_NORMALIZE, DA_RCROP, DA_JITTER, DA_GRAY };
 
 typedef struct {
 	int op, T, n;
@@ -49,9 +51,9 @@ typedef struct {
 	int u8;
 	const int64_t *idx;
 	size_t D;
-	/* crop, flip, normalize */
+	/* crop, flip, normalize, resized_crop, color_jitter, grayscale */
 	const float *draw, *mean, *std;
-	float scale;
+	float scale, bound;
 	int C, H, W, HW, pad;
 } da_ctx;
 
@@ -133,6 +135,162 @@ static void normalize_one(const da_ctx *c, int n)
 	}
 }
 
+/* One axis of the resized crop: output o of O reads box rows (or
+ * columns) i0, i1 with weights l0, l1 (PyTorch's bilinear,
+ * align_corners=False); the source position in double, so that the
+ * taps are the reference's to the bit (a float position is off by up
+ * to about o * 2^-24 of a pixel). */
+typedef struct { int i0, i1; float l0, l1; } rc_tap;
+
+static void rc_taps(rc_tap *t, int O, int len)
+{
+	double sc = (double)len / O;
+	for (int o = 0; o < O; o++) {
+		double src = (o + 0.5) * sc - 0.5;
+		if (src < 0)
+			src = 0;
+		int i0 = (int)src;      /* floor: src >= 0 */
+		float l = (float)(src - i0);
+		t[o] = (rc_tap){ i0, i0 < len - 1 ? i0 + 1 : i0, 1 - l, l };
+	}
+}
+
+static void rcrop_one(const da_ctx *c, int n)
+{
+	int C = c->C, H = c->H, W = c->W;
+	const float *d = c->draw + 4 * (size_t)n;
+	int top = (int)d[0], left = (int)d[1], h = (int)d[2], w = (int)d[3];
+	size_t plane = (size_t)H * W;
+	rc_tap *ty = imb_xmalloc(((size_t)H + W) * sizeof *ty), *tx = ty + H;
+	rc_taps(ty, H, h);
+	rc_taps(tx, W, w);
+	for (int ch = 0; ch < C; ch++) {
+		const float *src = c->inp + ((size_t)n * C + ch) * plane + (size_t)top * W + left;
+		float *dst = c->out + ((size_t)n * C + ch) * plane;
+		for (int i = 0; i < H; i++) {
+			const float *r0 = src + (size_t)ty[i].i0 * W, *r1 = src + (size_t)ty[i].i1 * W;
+			float a = ty[i].l0, b = ty[i].l1, *o = dst + (size_t)i * W;
+			for (int j = 0; j < W; j++) {
+				rc_tap x = tx[j];
+				o[j] = a * (x.l0 * r0[x.i0] + x.l1 * r0[x.i1]) +
+				       b * (x.l0 * r1[x.i0] + x.l1 * r1[x.i1]);
+			}
+		}
+	}
+	free(ty);
+}
+
+static inline float clampf(float x, float hi)
+{
+	return x < 0 ? 0 : x > hi ? hi : x;
+}
+
+static inline float gray_of(float r, float g, float b)
+{
+	return 0.2989f * r + 0.587f * g + 0.114f * b;
+}
+
+/* torchvision's _rgb2hsv, hue shift, _hsv2rgb on one pixel of [0, 1] */
+static void hue_px(float *px, float shift)
+{
+	float r = px[0], g = px[1], b = px[2];
+	float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b));
+	int eq = mx == mn;
+	float cr = mx - mn, s = cr / (eq ? 1 : mx), dv = eq ? 1 : cr;
+	float rc = (mx - r) / dv, gc = (mx - g) / dv, bc = (mx - b) / dv, h;
+	if (mx == r)
+		h = bc - gc;
+	else if (mx == g)
+		h = 2.0f + rc - bc;
+	else
+		h = 4.0f + gc - rc;
+	h = fmodf(h / 6.0f + 1.0f, 1.0f);
+	h = fmodf(h + shift, 1.0f);
+	if (h < 0)
+		h += 1.0f;
+	float h6 = h * 6.0f, fi = floorf(h6), f = h6 - fi, v = mx;
+	float p = clampf(v * (1.0f - s), 1), q = clampf(v * (1.0f - s * f), 1),
+	      t = clampf(v * (1.0f - s * (1.0f - f)), 1);
+	switch ((int)fi % 6) {
+	case 0: px[0] = v; px[1] = t; px[2] = p; break;
+	case 1: px[0] = q; px[1] = v; px[2] = p; break;
+	case 2: px[0] = p; px[1] = v; px[2] = t; break;
+	case 3: px[0] = p; px[1] = q; px[2] = v; break;
+	case 4: px[0] = t; px[1] = p; px[2] = v; break;
+	default: px[0] = v; px[1] = p; px[2] = q; break;
+	}
+}
+
+/* the k-th permutation of 0..3 in lexicographic order (nn_backend.h) */
+static void jitter_order(int k, int *p)
+{
+	int rest[4] = { 0, 1, 2, 3 }, f[4] = { 6, 2, 1, 1 };
+	if (k < 0 || k > 23)
+		k = 0;
+	for (int j = 0, left = 4; j < 4; j++, left--) {
+		int at = k / f[j];
+		k %= f[j];
+		p[j] = rest[at];
+		for (int m = at; m < left - 1; m++)
+			rest[m] = rest[m + 1];
+	}
+}
+
+static void jitter_one(const da_ctx *c, int n)
+{
+	size_t HW = (size_t)c->H * c->W;
+	const float *d = c->draw + 6 * (size_t)n;
+	const float *in = c->inp + (size_t)n * 3 * HW;
+	float *R = c->out + (size_t)n * 3 * HW, *G = R + HW, *B = G + HW, bound = c->bound;
+	memcpy(R, in, 3 * HW * sizeof *R);
+	if (d[0] == 0)
+		return;
+	int ord[4];
+	jitter_order((int)d[1], ord);
+	for (int k = 0; k < 4; k++) {
+		float f = d[2 + ord[k]], g = 1 - f;
+		if (ord[k] == 0) {
+			for (size_t i = 0; i < 3 * HW; i++)
+				R[i] = clampf(f * R[i], bound);
+		} else if (ord[k] == 1) {
+			double sum = 0;
+			for (size_t i = 0; i < HW; i++)
+				sum += gray_of(R[i], G[i], B[i]);
+			float m = (float)(sum / (double)HW), gm = g * m;
+			for (size_t i = 0; i < 3 * HW; i++)
+				R[i] = clampf(f * R[i] + gm, bound);
+		} else if (ord[k] == 2) {
+			for (size_t i = 0; i < HW; i++) {
+				float gm = g * gray_of(R[i], G[i], B[i]);
+				R[i] = clampf(f * R[i] + gm, bound);
+				G[i] = clampf(f * G[i] + gm, bound);
+				B[i] = clampf(f * B[i] + gm, bound);
+			}
+		} else {
+			for (size_t i = 0; i < HW; i++) {
+				float px[3] = { R[i] / bound, G[i] / bound, B[i] / bound };
+				hue_px(px, f);
+				R[i] = px[0] * bound;
+				G[i] = px[1] * bound;
+				B[i] = px[2] * bound;
+			}
+		}
+	}
+}
+
+static void gray_one(const da_ctx *c, int n)
+{
+	size_t HW = (size_t)c->H * c->W;
+	const float *R = c->inp + (size_t)n * 3 * HW, *G = R + HW, *B = G + HW;
+	float *o = c->out + (size_t)n * 3 * HW;
+	if (c->draw[n] == 0) {
+		memcpy(o, R, 3 * HW * sizeof *o);
+		return;
+	}
+	for (size_t i = 0; i < HW; i++)
+		o[i] = o[HW + i] = o[2 * HW + i] = gray_of(R[i], G[i], B[i]);
+}
+
 AVX2_CLONES
 static void da_task(void *vc, int t)
 {
@@ -144,6 +302,9 @@ static void da_task(void *vc, int t)
 		case DA_GATHER: gather_one(c, (int)i); break;
 		case DA_CROP: crop_one(c, (int)i); break;
 		case DA_FLIP: flip_one(c, (int)i); break;
+		case DA_RCROP: rcrop_one(c, (int)i); break;
+		case DA_JITTER: jitter_one(c, (int)i); break;
+		case DA_GRAY: gray_one(c, (int)i); break;
 		default: normalize_one(c, (int)i); break;
 		}
 }
@@ -192,6 +353,27 @@ void imb_nn_cpu_normalize(float *out, const float *inp, const float *mean, const
 	da_run(&(da_ctx){ .op = DA_NORMALIZE, .n = n, .out = out, .inp = inp, .mean = mean,
 	                  .std = std, .scale = scale, .C = C, .HW = HW },
 	       (size_t)C * HW);
+}
+
+void imb_nn_cpu_resized_crop(float *out, const float *inp, const float *draw, int n, int C,
+                             int H, int W)
+{
+	da_run(&(da_ctx){ .op = DA_RCROP, .n = n, .out = out, .inp = inp, .draw = draw, .C = C,
+	                  .H = H, .W = W }, (size_t)C * H * W);
+}
+
+void imb_nn_cpu_color_jitter(float *out, const float *inp, const float *draw, int n, int C,
+                             int H, int W, float bound)
+{
+	da_run(&(da_ctx){ .op = DA_JITTER, .n = n, .out = out, .inp = inp, .draw = draw, .C = C,
+	                  .H = H, .W = W, .bound = bound }, (size_t)C * H * W);
+}
+
+void imb_nn_cpu_grayscale(float *out, const float *inp, const float *draw, int n, int C,
+                          int H, int W)
+{
+	da_run(&(da_ctx){ .op = DA_GRAY, .n = n, .out = out, .inp = inp, .draw = draw, .C = C,
+	                  .H = H, .W = W }, (size_t)C * H * W);
 }
 
 /* ---------------------------------------------------------------- */

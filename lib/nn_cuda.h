@@ -5,8 +5,9 @@
  *                       memory, and the project's own kernels: elementwise
  *                       ops, pooling, the loss, optimiser steps,
  *                       reductions, the Philox fill
- *   nn_cuda_data.cu     the data ops (gather, crop, flip, normalize) and
- *                       the epoch tally
+ *   nn_cuda_data.cu     the data ops (gather, crop, flip, normalize,
+ *                       resized_crop, color_jitter, grayscale) and the
+ *                       epoch tally
  *   nn_cuda_dnn.cu      the library-backed ops: gemm (cuBLAS) and
  *                       convolution (cuDNN)
  *   nn_cuda_bn.cu       batch norm, own kernels (deterministic per-channel

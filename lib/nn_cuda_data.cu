@@ -1,8 +1,8 @@
 /* nn_cuda_data.cu: the CUDA backend's data ops (nn_cuda.h): a batch
  * gathered from the dataset the backend holds (hold), u8 to float,
- * cropped, flipped and normalised there from the draws the host made;
- * and the epoch's tally kept on the device. The CPU's are in
- * nn_cpu_data.c. */
+ * cropped, flipped, resized-cropped, colour-jittered, grayed and
+ * normalised there from the draws the host made; and the epoch's tally
+ * kept on the device. The CPU's are in nn_cpu_data.c. */
 #include "nn_cuda.h"
 
 #include <math.h>
@@ -84,6 +84,198 @@ void imb_nn_cuda_normalize(float *out, const float *inp, const float *mean, cons
 	size_t total = (size_t)(n > 0 ? n : 0) * C * HW;
 	if (total)
 		LAUNCH(k_normalize, grid(total), THREADS, out, inp, mean, std, scale, total, C, HW);
+}
+
+
+/* resized crop: one thread per output value; an axis' source rows (or
+ * columns) and weights as PyTorch's bilinear, align_corners=False, the
+ * position in double without FMA (the CPU's and the reference's taps) */
+static __device__ void rc_tap(int o, int O, int len, int *i0, int *i1, float *l)
+{
+	double src = __dsub_rn(__dmul_rn(o + 0.5, __ddiv_rn((double)len, (double)O)), 0.5);
+	if (src < 0)
+		src = 0;
+	*i0 = (int)src;
+	*i1 = *i0 < len - 1 ? *i0 + 1 : *i0;
+	*l = (float)(src - *i0);
+}
+
+static __global__ void k_resized_crop(float *out, const float *inp, const float *draw,
+                                      size_t total, int C, int H, int W)
+{
+	GRID_LOOP(e, total) {
+		int x = (int)(e % W), y = (int)(e / W % H);
+		size_t plane = e / ((size_t)H * W), i = plane / C;
+		const float *d = draw + 4 * i;
+		int y0, y1, x0, x1;
+		float ly, lx;
+		rc_tap(y, H, (int)d[2], &y0, &y1, &ly);
+		rc_tap(x, W, (int)d[3], &x0, &x1, &lx);
+		const float *p = inp + plane * H * W + (size_t)d[0] * W + (size_t)d[1];
+		const float *r0 = p + (size_t)y0 * W, *r1 = p + (size_t)y1 * W;
+		out[e] = (1 - ly) * ((1 - lx) * r0[x0] + lx * r0[x1]) +
+		         ly * ((1 - lx) * r1[x0] + lx * r1[x1]);
+	}
+}
+
+static __device__ float clampf(float x, float hi)
+{
+	return x < 0 ? 0 : x > hi ? hi : x;
+}
+
+static __device__ float gray_of(float r, float g, float b)
+{
+	return 0.2989f * r + 0.587f * g + 0.114f * b;
+}
+
+/* torchvision's _rgb2hsv, hue shift, _hsv2rgb on one pixel of [0, 1] */
+static __device__ void hue_px(float *px, float shift)
+{
+	float r = px[0], g = px[1], b = px[2];
+	float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b));
+	bool eq = mx == mn;
+	float cr = mx - mn, s = cr / (eq ? 1.0f : mx), dv = eq ? 1.0f : cr;
+	float rc = (mx - r) / dv, gc = (mx - g) / dv, bc = (mx - b) / dv, h;
+	if (mx == r)
+		h = bc - gc;
+	else if (mx == g)
+		h = 2.0f + rc - bc;
+	else
+		h = 4.0f + gc - rc;
+	h = fmodf(h / 6.0f + 1.0f, 1.0f);
+	h = fmodf(h + shift, 1.0f);
+	if (h < 0)
+		h += 1.0f;
+	float h6 = h * 6.0f, fi = floorf(h6), f = h6 - fi, v = mx;
+	float p = clampf(v * (1.0f - s), 1), q = clampf(v * (1.0f - s * f), 1),
+	      t = clampf(v * (1.0f - s * (1.0f - f)), 1);
+	switch ((int)fi % 6) {
+	case 0: px[0] = v; px[1] = t; px[2] = p; break;
+	case 1: px[0] = q; px[1] = v; px[2] = p; break;
+	case 2: px[0] = p; px[1] = v; px[2] = t; break;
+	case 3: px[0] = p; px[1] = q; px[2] = v; break;
+	case 4: px[0] = t; px[1] = p; px[2] = v; break;
+	default: px[0] = v; px[1] = p; px[2] = q; break;
+	}
+}
+
+/* colour jitter: one block (THREADS threads) per image; thread t owns
+ * pixels t, t + THREADS, ... (their three values) through every step,
+ * so only the contrast's mean (one step of the four) needs the block:
+ * each thread sums its pixels' gray in order, in double, then a tree in
+ * a fixed order (deterministic) */
+static __global__ void k_color_jitter(float *out, const float *inp, const float *draw, int HW,
+                                      float bound)
+{
+	__shared__ double red[THREADS];
+	__shared__ float mean;
+	size_t at = (size_t)blockIdx.x * 3 * HW;
+	const float *d = draw + 6 * (size_t)blockIdx.x, *in = inp + at;
+	float *R = out + at, *G = R + HW, *B = G + HW;
+	int tid = threadIdx.x;
+	for (int i = tid; i < HW; i += THREADS) {
+		R[i] = in[i];
+		G[i] = in[HW + i];
+		B[i] = in[2 * HW + i];
+	}
+	if (d[0] == 0)
+		return;
+	/* the k-th permutation of 0..3 in lexicographic order */
+	int k = (int)d[1], rest[4] = { 0, 1, 2, 3 }, ord[4];
+	if (k < 0 || k > 23)
+		k = 0;
+	ord[0] = rest[k / 6];
+	for (int m = k / 6; m < 3; m++)
+		rest[m] = rest[m + 1];
+	k %= 6;
+	ord[1] = rest[k / 2];
+	for (int m = k / 2; m < 2; m++)
+		rest[m] = rest[m + 1];
+	ord[2] = rest[k % 2];
+	ord[3] = rest[1 - k % 2];
+	for (int j = 0; j < 4; j++) {
+		float f = d[2 + ord[j]], g = 1 - f;
+		if (ord[j] == 0) {
+			for (int i = tid; i < HW; i += THREADS) {
+				R[i] = clampf(f * R[i], bound);
+				G[i] = clampf(f * G[i], bound);
+				B[i] = clampf(f * B[i], bound);
+			}
+		} else if (ord[j] == 1) {
+			double s = 0;
+			for (int i = tid; i < HW; i += THREADS)
+				s += (double)gray_of(R[i], G[i], B[i]);
+			red[tid] = s;
+			__syncthreads();
+			for (int w = THREADS / 2; w > 0; w /= 2) {
+				if (tid < w)
+					red[tid] += red[tid + w];
+				__syncthreads();
+			}
+			if (tid == 0)
+				mean = (float)(red[0] / (double)HW);
+			__syncthreads();
+			float gm = g * mean;
+			for (int i = tid; i < HW; i += THREADS) {
+				R[i] = clampf(f * R[i] + gm, bound);
+				G[i] = clampf(f * G[i] + gm, bound);
+				B[i] = clampf(f * B[i] + gm, bound);
+			}
+		} else if (ord[j] == 2) {
+			for (int i = tid; i < HW; i += THREADS) {
+				float gm = g * gray_of(R[i], G[i], B[i]);
+				R[i] = clampf(f * R[i] + gm, bound);
+				G[i] = clampf(f * G[i] + gm, bound);
+				B[i] = clampf(f * B[i] + gm, bound);
+			}
+		} else {
+			for (int i = tid; i < HW; i += THREADS) {
+				float px[3] = { R[i] / bound, G[i] / bound, B[i] / bound };
+				hue_px(px, f);
+				R[i] = px[0] * bound;
+				G[i] = px[1] * bound;
+				B[i] = px[2] * bound;
+			}
+		}
+	}
+}
+
+/* grayscale: one thread per pixel */
+static __global__ void k_grayscale(float *out, const float *inp, const float *draw, size_t total,
+                                   int HW)
+{
+	GRID_LOOP(e, total) {
+		size_t i = e / HW, at = i * 3 * HW + e % HW;
+		float r = inp[at], g = inp[at + HW], b = inp[at + 2 * (size_t)HW];
+		if (draw[i] != 0)
+			r = g = b = gray_of(r, g, b);
+		out[at] = r;
+		out[at + HW] = g;
+		out[at + 2 * (size_t)HW] = b;
+	}
+}
+
+void imb_nn_cuda_resized_crop(float *out, const float *inp, const float *draw, int n, int C,
+                              int H, int W)
+{
+	size_t total = (size_t)(n > 0 ? n : 0) * C * H * W;
+	if (total)
+		LAUNCH(k_resized_crop, grid(total), THREADS, out, inp, draw, total, C, H, W);
+}
+
+void imb_nn_cuda_color_jitter(float *out, const float *inp, const float *draw, int n, int C,
+                              int H, int W, float bound)
+{
+	if (n > 0 && H * W > 0)
+		LAUNCH(k_color_jitter, (unsigned)n, THREADS, out, inp, draw, H * W, bound);
+}
+
+void imb_nn_cuda_grayscale(float *out, const float *inp, const float *draw, int n, int C, int H,
+                           int W)
+{
+	size_t total = (size_t)(n > 0 ? n : 0) * H * W;
+	if (total)
+		LAUNCH(k_grayscale, grid(total), THREADS, out, inp, draw, total, H * W);
 }
 
 

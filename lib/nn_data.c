@@ -125,7 +125,7 @@ uint64_t imb_nn_data_fingerprint(const imb_frame *f)
 
 /* ---- augmentation ---- */
 
-static void crop_draw(const imb_nn_aug_op *op, float *d, imb_rng *r)
+static void crop_draw(const imb_nn_aug_op *op, float *d, imb_rng *r, int H, int W)
 {
 	int pad = (int)op->arg[0];
 	d[0] = d[1] = (float)pad;
@@ -142,7 +142,7 @@ static void crop_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *o
 	be->crop(out, inp, draw, n, C, H, W, (int)op->arg[0]);
 }
 
-static void flip_draw(const imb_nn_aug_op *op, float *d, imb_rng *r)
+static void flip_draw(const imb_nn_aug_op *op, float *d, imb_rng *r, int H, int W)
 {
 	d[0] = imb_rng_uniform(r) < 0.5;
 }
@@ -152,6 +152,96 @@ static void flip_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *o
                      int H, int W)
 {
 	be->flip(out, inp, draw, n, C, H, W);
+}
+
+/* RandomResizedCrop.get_params (nn_data.h); rint is Python's round
+ * (half to even) in the default rounding mode */
+static void resized_crop_draw(const imb_nn_aug_op *op, float *d, imb_rng *r, int H, int W)
+{
+	double area = (double)H * W, slo = op->arg[0], shi = op->arg[1];
+	double rlo = fmin(op->arg[2], op->arg[3]), rhi = fmax(op->arg[2], op->arg[3]);
+	double llo = log(op->arg[2]), lhi = log(op->arg[3]);
+	long h, w, top, left;
+	for (int t = 0; t < 10; t++) {
+		double target = area * (slo + (shi - slo) * imb_rng_uniform(r));
+		double aspect = exp(llo + (lhi - llo) * imb_rng_uniform(r));
+		w = lrint(sqrt(target * aspect));
+		h = lrint(sqrt(target / aspect));
+		if (w > 0 && w <= W && h > 0 && h <= H) {
+			top = (long)imb_rng_below(r, (uint64_t)(H - h + 1));
+			left = (long)imb_rng_below(r, (uint64_t)(W - w + 1));
+			goto done;
+		}
+	}
+	w = W;
+	h = H;
+	if ((double)W / H < rlo)
+		h = lrint(W / rlo);
+	else if ((double)W / H > rhi)
+		w = lrint(H * rhi);
+	h = h < 1 ? 1 : h > H ? H : h;
+	w = w < 1 ? 1 : w > W ? W : w;
+	top = (H - h) / 2;
+	left = (W - w) / 2;
+done:
+	d[0] = (float)top;
+	d[1] = (float)left;
+	d[2] = (float)h;
+	d[3] = (float)w;
+}
+
+static void resized_crop_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
+                             const float *inp, const float *draw, const float *cst, int n,
+                             int C, int H, int W)
+{
+	be->resized_crop(out, inp, draw, n, C, H, W);
+}
+
+/* lo + (hi - lo) u */
+static float uniform_in(imb_rng *r, double lo, double hi)
+{
+	return (float)(lo + (hi - lo) * imb_rng_uniform(r));
+}
+
+static void color_jitter_draw(const imb_nn_aug_op *op, float *d, imb_rng *r, int H, int W)
+{
+	d[0] = imb_rng_uniform(r) < op->arg[4];
+	d[1] = (float)imb_rng_below(r, 24);
+	for (int k = 0; k < 3; k++)
+		d[2 + k] = uniform_in(r, fmax(0, 1 - (double)op->arg[k]), 1 + (double)op->arg[k]);
+	d[5] = uniform_in(r, -(double)op->arg[3], op->arg[3]);
+}
+
+/* the batch as it is: an op for RGB images met with other channels */
+static void pass_through(const imb_nn_backend *be, float *out, const float *inp, int n, int C,
+                         int H, int W)
+{
+	be->copy(out, inp, (size_t)n * C * H * W * sizeof *out);
+}
+
+static void color_jitter_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
+                             const float *inp, const float *draw, const float *cst, int n,
+                             int C, int H, int W)
+{
+	if (C == 3)
+		be->color_jitter(out, inp, draw, n, C, H, W, op->arg[5]);
+	else
+		pass_through(be, out, inp, n, C, H, W);
+}
+
+static void grayscale_draw(const imb_nn_aug_op *op, float *d, imb_rng *r, int H, int W)
+{
+	d[0] = imb_rng_uniform(r) < op->arg[0];
+}
+
+static void grayscale_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
+                          const float *inp, const float *draw, const float *cst, int n, int C,
+                          int H, int W)
+{
+	if (C == 3)
+		be->grayscale(out, inp, draw, n, C, H, W);
+	else
+		pass_through(be, out, inp, n, C, H, W);
 }
 
 static void normalize_run(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
@@ -171,6 +261,26 @@ imb_nn_aug_op imb_nn_aug_crop(int pad)
 imb_nn_aug_op imb_nn_aug_flip(void)
 {
 	return (imb_nn_aug_op){ .name = "flip", .ndraw = 1, .draw = flip_draw, .run = flip_run };
+}
+
+imb_nn_aug_op imb_nn_aug_resized_crop(float scale_lo, float scale_hi, float ratio_lo,
+                                      float ratio_hi)
+{
+	return (imb_nn_aug_op){ .name = "resized_crop", .ndraw = 4, .draw = resized_crop_draw,
+	                        .run = resized_crop_run,
+	                        .arg = {scale_lo, scale_hi, ratio_lo, ratio_hi} };
+}
+
+imb_nn_aug_op imb_nn_aug_color_jitter(float b, float c, float s, float h, float p, float bound)
+{
+	return (imb_nn_aug_op){ .name = "color_jitter", .ndraw = 6, .draw = color_jitter_draw,
+	                        .run = color_jitter_run, .arg = {b, c, s, h, p, bound} };
+}
+
+imb_nn_aug_op imb_nn_aug_grayscale(float p)
+{
+	return (imb_nn_aug_op){ .name = "grayscale", .ndraw = 1, .draw = grayscale_draw,
+	                        .run = grayscale_run, .arg = {p} };
 }
 
 imb_nn_aug_op imb_nn_aug_normalize(const float *mean, const float *std, float scale)
@@ -202,7 +312,7 @@ void imb_nn_batch_init(imb_nn_batch *b, const imb_nn_data *d, size_t cap)
 	b->idx = imb_xmalloc(cap * sizeof *b->idx);
 	b->ih = imb_xmalloc(cap * sizeof *b->ih);
 	b->id = be->alloc(cap * sizeof *b->id);
-	size_t nd = cap * IMB_NN_AUG_MAX * 4, nc = IMB_NN_AUG_MAX * 2 * (size_t)d->C;
+	size_t nd = cap * IMB_NN_AUG_MAX * IMB_NN_AUG_DRAWS, nc = IMB_NN_AUG_MAX * 2 * (size_t)d->C;
 	b->dh = imb_xmalloc(nd * sizeof *b->dh);
 	b->dd = be->alloc(nd * sizeof *b->dd);
 	b->csth = imb_xcalloc(nc, sizeof *b->csth);
@@ -242,7 +352,8 @@ void imb_nn_data_gather_views(const imb_nn_data *d, imb_nn_batch *b, const size_
 			size_t row = (size_t)v * n + i;
 			for (int k = 0; k < nops; k++)
 				if (ops[k].draw)
-					ops[k].draw(&ops[k], b->dh + at[k] + row * (size_t)ops[k].ndraw, r);
+					ops[k].draw(&ops[k], b->dh + at[k] + row * (size_t)ops[k].ndraw, r, d->H,
+					            d->W);
 		}
 	/* indices and labels: idx may be b->idx itself, so fill backwards */
 	for (int v = views - 1; v >= 0; v--)

@@ -16,6 +16,11 @@
  * together (crop's dy, dx, then flip's coin, then the next image), the
  * order the fused crop-flip of nn_augment.h draws in, to the bit.
  *
+ * SimCLR's entries: resized crop, colour jitter and grayscale, each a
+ * backend op of the same name (nn_backend.h); they take the raw scale
+ * (u8 images gathered as 0..255 floats), so they come before the
+ * normalisation.
+ *
  * Reading without training (a Hessian, a Laplace fit, validation): gather
  * index ranges with a list holding only the normalisation and no
  * generator (r may be NULL when no op draws). */
@@ -65,17 +70,22 @@ uint64_t imb_nn_data_fingerprint(const imb_frame *f);
 typedef struct imb_nn_aug_op imb_nn_aug_op;
 struct imb_nn_aug_op {
 	const char *name;
-	int ndraw;                /* numbers drawn per image (crop 2, flip 1) */
+	int ndraw;                /* numbers drawn per image (crop 2, flip 1), at
+	                           * most IMB_NN_AUG_DRAWS */
 	int consts;               /* 1: run reads cst (mean, std below) */
-	/* the image's draws into d (ndraw), from r, on the host */
-	void (*draw)(const imb_nn_aug_op *op, float *d, imb_rng *r);
+	/* the image's draws into d (ndraw), from r, on the host; H, W: the
+	 * image's size (what resized_crop's box must fit) */
+	void (*draw)(const imb_nn_aug_op *op, float *d, imb_rng *r, int H, int W);
 	/* the batch through the op on the backend: out (n,C,H,W) from inp,
 	 * draw (n,ndraw) backend; cst (2C) backend: mean then std, for ops
 	 * with them; out never aliases inp */
 	void (*run)(const imb_nn_aug_op *op, const imb_nn_backend *be, float *out,
 	            const float *inp, const float *draw, const float *cst, int n, int C,
 	            int H, int W);
-	float arg[4];             /* the op's numbers (crop: pad; normalize: scale) */
+	/* the op's numbers (crop: pad; normalize: scale; resized_crop:
+	 * scale_lo, scale_hi, ratio_lo, ratio_hi; color_jitter: b, c, s, h,
+	 * p, bound; grayscale: p) */
+	float arg[8];
 	const float *mean, *std;  /* normalize: (C) host, kept by the caller */
 };
 
@@ -84,6 +94,38 @@ struct imb_nn_aug_op {
 imb_nn_aug_op imb_nn_aug_crop(int pad);
 /* Horizontal flip with probability 1/2: one imb_rng_uniform(r) < 0.5. */
 imb_nn_aug_op imb_nn_aug_flip(void);
+/* torchvision's RandomResizedCrop(size = the image's, scale, ratio),
+ * bilinear (backend op resized_crop): the box (top, left, h, w) drawn
+ * as RandomResizedCrop.get_params does, from the area A = H*W: up to 10
+ * tries, each drawing u1 then u2 = imb_rng_uniform(r):
+ *   target = A * (scale_lo + (scale_hi - scale_lo) u1)
+ *   aspect = exp(log ratio_lo + (log ratio_hi - log ratio_lo) u2)
+ *   w = round(sqrt(target * aspect)), h = round(sqrt(target / aspect))
+ * (round half to even, Python's round); the first try with 0 < w <= W
+ * and 0 < h <= H draws top = imb_rng_below(r, H - h + 1), then left =
+ * imb_rng_below(r, W - w + 1). After 10 failed tries, the centred
+ * fallback: W/H below ratio_lo: w = W, h = round(W / ratio_lo); above
+ * ratio_hi: h = H, w = round(H * ratio_hi); else the whole image;
+ * top = (H - h) / 2, left = (W - w) / 2 (a side of 0 becomes 1). Four
+ * draws per image; SimCLR's are scale (0.08, 1), ratio (3/4, 4/3). */
+imb_nn_aug_op imb_nn_aug_resized_crop(float scale_lo, float scale_hi, float ratio_lo,
+                                      float ratio_hi);
+/* torchvision's RandomApply([ColorJitter(b, c, s, h)], p) on images of
+ * values in [0, bound] (255 for u8 images; backend op color_jitter, RGB
+ * only: other channel counts pass through unchanged). Six draws per
+ * image, always, in this order: apply = imb_rng_uniform(r) < p, order
+ * = imb_rng_below(r, 24) (the permutation, numbered as nn_backend.h
+ * says), then the factors, each lo + (hi - lo) * imb_rng_uniform(r):
+ * brightness in [max(0, 1-b), 1+b], contrast in [max(0, 1-c), 1+c],
+ * saturation in [max(0, 1-s), 1+s], hue shift in [-h, h] (h <= 0.5).
+ * A parameter of 0 gives factor 1 (shift 0): the adjustment still runs
+ * (torchvision skips it; the result is the same but for the hue's
+ * float round trip through HSV, within 1e-6 of bound). SimCLR's: 0.4,
+ * 0.4, 0.4, 0.1 with p 0.8 (CIFAR) or 0.8, 0.8, 0.8, 0.2. */
+imb_nn_aug_op imb_nn_aug_color_jitter(float b, float c, float s, float h, float p, float bound);
+/* torchvision's RandomGrayscale(p) (backend op grayscale, RGB only:
+ * other channel counts pass through): one draw, imb_rng_uniform(r) < p. */
+imb_nn_aug_op imb_nn_aug_grayscale(float p);
 /* out = (inp * scale - mean[c]) / std[c] (scale 1/255 for u8 images,
  * 1 for floats: imb_nn_data_scale); draws nothing; mean, std (C) host
  * (NULL: 0 and 1). */
@@ -94,6 +136,7 @@ float imb_nn_data_scale(const imb_nn_data *d);
 /* ---- batches ---- */
 
 #define IMB_NN_AUG_MAX 8      /* ops in one list */
+#define IMB_NN_AUG_DRAWS 8    /* numbers one op draws per image, at most */
 
 typedef struct {
 	size_t cap, D;         /* most samples, values per sample */
@@ -105,7 +148,8 @@ typedef struct {
 	size_t *idx;           /* (cap) the samples' indices in the data */
 	int64_t *ih, *id;      /* (cap) the same as int64, host and backend */
 	float *t;              /* (cap,D) backend: the list's other buffer */
-	float *dh, *dd;        /* (cap * IMB_NN_AUG_MAX * 4) draws, host and backend */
+	float *dh, *dd;        /* (cap * IMB_NN_AUG_MAX * IMB_NN_AUG_DRAWS) draws, host
+	                        * and backend */
 	float *cst;            /* (IMB_NN_AUG_MAX * 2C) backend: ops' mean, std */
 	float *csth;           /* the same, host: what was uploaded */
 	unsigned cst_up;       /* bit k: op slot k's numbers are uploaded */
@@ -117,11 +161,11 @@ void imb_nn_batch_init(imb_nn_batch *b, const imb_nn_data *d, size_t cap);
 /* NULL-safe, idempotent. */
 void imb_nn_batch_free(imb_nn_batch *b);
 /* Gather samples idx (n <= cap) through the list ops (nops, may be 0,
- * at most IMB_NN_AUG_MAX; at most 4 draws per op) into x (and y). The
- * draws are made on the host, image by image in list order; the data
- * stay with the backend (imb_nn_data's dev) and the list runs there on
- * the whole batch, so a GPU gathers and augments with no copy of images
- * per step, only of the indices and the draws. */
+ * at most IMB_NN_AUG_MAX; at most IMB_NN_AUG_DRAWS draws per op) into
+ * x (and y). The draws are made on the host, image by image in list
+ * order; the data stay with the backend (imb_nn_data's dev) and the
+ * list runs there on the whole batch, so a GPU gathers and augments
+ * with no copy of images per step, only of the indices and the draws. */
 void imb_nn_data_gather(const imb_nn_data *d, imb_nn_batch *b, const size_t *idx, size_t n,
                         const imb_nn_aug_op *ops, int nops, imb_rng *r);
 /* Several views of the same samples (a contrastive objective's pairs):

@@ -547,6 +547,146 @@ static void ref_tally(double *acc, const float *loss, const float *losses, const
 	}
 }
 
+/* bilinear, align_corners=False, from the definition: one axis' source
+ * rows (or columns) and weight of the second */
+static void ref_tap(int o, int O, int len, int *i0, int *i1, double *l)
+{
+	double src = (o + 0.5) * ((double)len / O) - 0.5;
+	if (src < 0)
+		src = 0;
+	*i0 = (int)floor(src);
+	*i1 = *i0 < len - 1 ? *i0 + 1 : *i0;
+	*l = src - *i0;
+}
+
+static void ref_resized_crop(float *out, const float *inp, const float *draw, int n, int C,
+                             int H, int W)
+{
+	for (int s = 0; s < n; s++) {
+		int top = (int)draw[4 * s], left = (int)draw[4 * s + 1];
+		int h = (int)draw[4 * s + 2], w = (int)draw[4 * s + 3];
+		for (int c = 0; c < C; c++) {
+			const float *p = inp + ((size_t)s * C + c) * H * W;
+			for (int i = 0; i < H; i++)
+				for (int j = 0; j < W; j++) {
+					int y0, y1, x0, x1;
+					double ly, lx;
+					ref_tap(i, H, h, &y0, &y1, &ly);
+					ref_tap(j, W, w, &x0, &x1, &lx);
+					y0 += top; y1 += top; x0 += left; x1 += left;
+					double v = (1 - ly) * ((1 - lx) * p[(size_t)y0 * W + x0] +
+					                       lx * p[(size_t)y0 * W + x1]) +
+					           ly * ((1 - lx) * p[(size_t)y1 * W + x0] +
+					                 lx * p[(size_t)y1 * W + x1]);
+					out[(((size_t)s * C + c) * H + i) * W + j] = (float)v;
+				}
+		}
+	}
+}
+
+static double ref_clamp(double x, double hi) { return x < 0 ? 0 : x > hi ? hi : x; }
+
+static double ref_gray(const double *px) { return 0.2989 * px[0] + 0.587 * px[1] + 0.114 * px[2]; }
+
+/* torchvision's _rgb2hsv, (hue + shift) mod 1, _hsv2rgb, on [0, 1] */
+static void ref_hue(double *px, double shift)
+{
+	double r = px[0], g = px[1], b = px[2];
+	double mx = fmax(r, fmax(g, b)), mn = fmin(r, fmin(g, b)), h = 0, s = 0;
+	if (mx != mn) {
+		double cr = mx - mn;
+		s = cr / mx;
+		if (mx == r)
+			h = ((mx - b) - (mx - g)) / cr;
+		else if (mx == g)
+			h = 2 + ((mx - r) - (mx - b)) / cr;
+		else
+			h = 4 + ((mx - g) - (mx - r)) / cr;
+		h = fmod(h / 6 + 1, 1);
+	}
+	h = fmod(h + shift, 1);
+	if (h < 0)
+		h += 1;
+	double h6 = h * 6, fi = floor(h6), f = h6 - fi, v = mx;
+	double p = ref_clamp(v * (1 - s), 1), q = ref_clamp(v * (1 - s * f), 1),
+	       t = ref_clamp(v * (1 - s * (1 - f)), 1);
+	static const int pick[6][3] = { { 0, 3, 1 }, { 2, 0, 1 }, { 1, 0, 3 },
+	                                { 1, 2, 0 }, { 3, 1, 0 }, { 0, 1, 2 } };
+	double val[4] = { v, p, q, t };     /* pick: 0 v, 1 p, 2 q, 3 t */
+	int k = (int)fi % 6;
+	for (int c = 0; c < 3; c++)
+		px[c] = val[pick[k][c]];
+}
+
+/* the image in double from start to end: each adjustment from its
+ * definition in nn_backend.h */
+static void ref_color_jitter(float *out, const float *inp, const float *draw, int n, int C,
+                             int H, int W, float bound)
+{
+	size_t HW = (size_t)H * W;
+	double *x = malloc(3 * HW * sizeof *x + 1);
+	for (int s = 0; s < n; s++) {
+		const float *d = draw + 6 * (size_t)s;
+		for (size_t i = 0; i < 3 * HW; i++)
+			x[i] = inp[(size_t)s * 3 * HW + i];
+		/* the permutation: the k-th in lexicographic order */
+		int k = (int)d[1], used[4] = { 0 }, ord[4];
+		if (k < 0 || k > 23)
+			k = 0;
+		for (int j = 0, f = 6; j < 4; j++) {
+			int at = k / f;
+			k %= f;
+			for (int m = 0; m < 4; m++)
+				if (!used[m] && at-- == 0) {
+					ord[j] = m;
+					used[m] = 1;
+					break;
+				}
+			f = j < 2 ? f / (3 - j) : 1;
+		}
+		for (int j = 0; d[0] != 0 && j < 4; j++) {
+			double a = d[2 + ord[j]], m = 0;
+			for (size_t i = 0; i < HW && ord[j] == 1; i++) {
+				double px[3] = { x[i], x[HW + i], x[2 * HW + i] };
+				m += ref_gray(px) / HW;
+			}
+			for (size_t i = 0; i < HW; i++) {
+				double px[3] = { x[i], x[HW + i], x[2 * HW + i] }, gr = ref_gray(px);
+				for (int c = 0; c < 3; c++)
+					switch (ord[j]) {
+					case 0: px[c] = ref_clamp(a * px[c], bound); break;
+					case 1: px[c] = ref_clamp(a * px[c] + (1 - a) * m, bound); break;
+					case 2: px[c] = ref_clamp(a * px[c] + (1 - a) * gr, bound); break;
+					default: px[c] /= bound; break;
+					}
+				if (ord[j] == 3) {
+					ref_hue(px, a);
+					for (int c = 0; c < 3; c++)
+						px[c] *= bound;
+				}
+				for (int c = 0; c < 3; c++)
+					x[c * HW + i] = px[c];
+			}
+		}
+		for (size_t i = 0; i < 3 * HW; i++)
+			out[(size_t)s * 3 * HW + i] = (float)x[i];
+	}
+	free(x);
+}
+
+static void ref_grayscale(float *out, const float *inp, const float *draw, int n, int C, int H,
+                          int W)
+{
+	size_t HW = (size_t)H * W;
+	for (int s = 0; s < n; s++)
+		for (size_t i = 0; i < HW; i++) {
+			const float *p = inp + (size_t)s * 3 * HW + i;
+			double px[3] = { p[0], p[HW], p[2 * HW] }, g = ref_gray(px);
+			for (int c = 0; c < 3; c++)
+				out[(size_t)s * 3 * HW + c * HW + i] = draw[s] != 0 ? (float)g : (float)px[c];
+		}
+}
+
 static int ref_set_precision(int p)
 {
 	return p == IMB_NN_FP32 ? 0 : imb_seterr("the reference backend computes in float32 only");

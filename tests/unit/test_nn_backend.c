@@ -1064,6 +1064,132 @@ static double test_tally(const imb_nn_backend *be, double *tol)
 	return md;
 }
 
+/* n, C, H, W */
+static const int RCROPS[][4] = { { 1, 1, 1, 1 }, { 4, 3, 5, 5 }, { 5, 1, 7, 4 }, { 6, 3, 8, 11 },
+                                 { 4, 2, 3, 3 }, { 5, 16, 9, 13 }, { 64, 3, 32, 32 },
+                                 { 9, 1, 28, 28 }, { 4, 3, 1, 9 } };
+
+static void f_resized_crop(const imb_nn_backend *be, float **p, const void *c)
+{
+	const img_arg *a = c;
+	be->resized_crop(p[0], p[1], p[2], a->n, a->C, a->H, a->W);
+}
+
+/* boxes at random, and: the whole image (the identity), a box in the
+ * bottom-right corner, a one-pixel box at the top-left, a full-height
+ * strip at the right edge; values 0..255 */
+static double test_resized_crop(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-6;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(RCROPS); k++) {
+		img_arg a = { RCROPS[k][0], RCROPS[k][1], RCROPS[k][2], RCROPS[k][3], 0, 1 };
+		size_t nx = (size_t)a.n * a.C * a.H * a.W, nd = 4 * (size_t)a.n;
+		float *o = rnd(nx, -1, 1), *in[2] = { rnd(nx, 0, 255), malloc(nd * sizeof(float)) };
+		for (int i = 0; i < a.n; i++) {
+			int h = 1 + (int)imb_rng_below(&rng, (uint64_t)a.H);
+			int w = 1 + (int)imb_rng_below(&rng, (uint64_t)a.W);
+			int t = (int)imb_rng_below(&rng, (uint64_t)(a.H - h + 1));
+			int l = (int)imb_rng_below(&rng, (uint64_t)(a.W - w + 1));
+			if (i % 4 == 0)
+				h = a.H, w = a.W, t = l = 0;
+			else if (i % 4 == 1)
+				t = a.H - h, l = a.W - w;
+			else if (i % 4 == 2)
+				h = w = 1, t = l = 0;
+			else
+				h = a.H, t = 0, l = a.W - w;
+			float *d = in[1] + 4 * (size_t)i;
+			d[0] = (float)t, d[1] = (float)l, d[2] = (float)h, d[3] = (float)w;
+		}
+		size_t nos[1] = { nx }, nis[2] = { nx, nd };
+		md = dmax(md, run_op(be, f_resized_crop, &a, 1, &o, nos, 2, in, nis));
+		free(o); free(in[0]); free(in[1]);
+	}
+	return md;
+}
+
+/* outs out; ins inp, draw; scale holds bound */
+static void f_color_jitter(const imb_nn_backend *be, float **p, const void *c)
+{
+	const img_arg *a = c;
+	be->color_jitter(p[0], p[1], p[2], a->n, a->C, a->H, a->W, a->scale);
+}
+
+/* n, H, W, bound: every order in the batches of 24 or more */
+static const int JITTERS[][4] = { { 1, 1, 1, 255 }, { 30, 5, 7, 255 }, { 26, 32, 32, 255 },
+                                  { 3, 96, 96, 255 }, { 50, 17, 13, 1 }, { 24, 1, 300, 255 } };
+
+/* pixels on the raw scale (whole numbers 0..bound, or any value for
+ * bound 1), with 0s and bounds (the clamps), gray pixels (hue of a zero
+ * saturation), two channels tied for the largest, one all-gray image;
+ * apply 0 (a copy) and other non-zero applies; factors as SimCLR's
+ * jitter draws them and beyond (brightness to 2: clamps at bound) */
+static double test_color_jitter(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-5;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(JITTERS); k++) {
+		img_arg a = { JITTERS[k][0], 3, JITTERS[k][1], JITTERS[k][2], 0, (float)JITTERS[k][3] };
+		size_t HW = (size_t)a.H * a.W, nx = (size_t)a.n * 3 * HW, nd = 6 * (size_t)a.n;
+		float *o = rnd(nx, -1, 1), *in[2] = { rnd(nx, 0, a.scale), rnd(nd, 0, 1) };
+		if (a.scale > 1)
+			for (size_t i = 0; i < nx; i++)
+				in[0][i] = (float)imb_rng_below(&rng, 256);
+		for (int i = 0; i < a.n; i++) {
+			float *x = in[0] + (size_t)i * 3 * HW, *d = in[1] + 6 * (size_t)i;
+			for (size_t p = 0; p < HW; p++) {
+				int kind = (int)imb_rng_below(&rng, 8);
+				if (kind == 0 || i == 5)            /* gray */
+					x[HW + p] = x[2 * HW + p] = x[p];
+				else if (kind == 1)                 /* R and G tied */
+					x[HW + p] = x[p];
+				else if (kind == 2)                 /* G and B tied */
+					x[2 * HW + p] = x[HW + p];
+				else if (kind == 3)
+					x[p] = 0, x[HW + p] = a.scale;
+				else if (kind == 4)
+					x[p] = x[HW + p] = x[2 * HW + p] = a.scale;
+			}
+			d[0] = i % 7 == 3 ? 0 : i % 7 == 4 ? -0.5f : 1;
+			d[1] = (float)(i % 24);
+			d[2] = i % 5 == 1 ? 2.0f : 0.2f + 1.6f * d[2];
+			d[3] = i % 6 == 2 ? 0.0f : 0.2f + 1.6f * d[3];
+			d[4] = i % 8 == 3 ? 2.0f : 0.2f + 1.6f * d[4];
+			d[5] = i % 9 == 4 ? 0.5f : i % 9 == 5 ? -0.5f : i % 9 == 6 ? 0.0f : d[5] - 0.5f;
+		}
+		size_t nos[1] = { nx }, nis[2] = { nx, nd };
+		md = dmax(md, run_op(be, f_color_jitter, &a, 1, &o, nos, 2, in, nis));
+		free(o); free(in[0]); free(in[1]);
+	}
+	return md;
+}
+
+static void f_grayscale(const imb_nn_backend *be, float **p, const void *c)
+{
+	const img_arg *a = c;
+	be->grayscale(p[0], p[1], p[2], a->n, a->C, a->H, a->W);
+}
+
+/* draws 0 (copy) or any non-zero value (gray) */
+static double test_grayscale(const imb_nn_backend *be, double *tol)
+{
+	*tol = 1e-6;
+	static const float DRAWS[] = { 0, 1, 0, 0.5f, -2 };
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(JITTERS); k++) {
+		img_arg a = { JITTERS[k][0], 3, JITTERS[k][1], JITTERS[k][2], 0, 1 };
+		size_t nx = (size_t)a.n * a.C * a.H * a.W, nd = (size_t)a.n;
+		float *o = rnd(nx, -1, 1), *in[2] = { rnd(nx, 0, 255), malloc(nd * sizeof(float)) };
+		for (size_t i = 0; i < nd; i++)
+			in[1][i] = DRAWS[i < 2 ? i : imb_rng_below(&rng, IMB_LEN(DRAWS))];
+		size_t nos[1] = { nx }, nis[2] = { nx, nd };
+		md = dmax(md, run_op(be, f_grayscale, &a, 1, &o, nos, 2, in, nis));
+		free(o); free(in[0]); free(in[1]);
+	}
+	return md;
+}
+
 /* ------------------------------------------------------------ unit rows */
 
 /* R, Cn */
