@@ -305,8 +305,12 @@ static int simclr_list(imb_nn_loop *L)
 		           t->H > 1 ? "float images" : "feature vectors");
 		return -1;
 	}
-	L->aug[L->naug++] = imb_nn_aug_crop(IMB_NN_AUG_PAD);
+	L->aug[L->naug++] = imb_nn_aug_resized_crop(0.08f, 1.0f, 3.0f / 4, 4.0f / 3);
 	L->aug[L->naug++] = imb_nn_aug_flip();
+	if (t->C == 3) {
+		L->aug[L->naug++] = imb_nn_aug_color_jitter(0.4f, 0.4f, 0.4f, 0.1f, 0.8f, 255);
+		L->aug[L->naug++] = imb_nn_aug_grayscale(0.2f);
+	}
 	return 0;
 }
 
