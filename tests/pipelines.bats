@@ -185,6 +185,44 @@ stand_ins() {
 	[ -s "$D/fig10.svg" ]
 }
 
+@test "fig3a: supervised, oversampling, SimCLR then fine-tuning or a probe; one pre-training per split" {
+	need_tool imb-simclr
+	BIN="$BIN_DIR"
+	run figmake -j2 fig3a
+	assert_success
+	D="$RES/tiny/fig3a"
+	[ "$(ncols "$D/fig3a.tsv" | wc -l)" = 1 ]
+	[ "$(col "$D/fig3a.tsv" method | tr '\n' ' ')" = "supervised supervised oversampling oversampling simclr-finetune simclr-finetune simclr-probe simclr-probe " ]
+	[ "$(col "$D/fig3a.tsv" set | sort -u)" = binary ]
+	[ "$(col "$D/fig3a.tsv" train_ratio | tr '\n' ' ')" = "0.1 1 0.1 1 0.1 1 0.1 1 " ]
+	[ "$(col "$D/fig3a.tsv" n | sort -u)" = 2 ]
+	head -n 1 "$D/fig3a.tsv" | grep -q "balanced_accuracy_mean	balanced_accuracy_se"
+	is_png "$D/fig3a.png"
+	[ -s "$D/fig3a.svg" ]
+	# 2 ratios x 2 seeds: one encoder each, shared by both fine-tunings
+	[ "$(ls "$D/runs" | grep -c -- '-pre-')" = 4 ]
+	[ "$(ls "$D/runs" | grep -c -- '-simclr-')" = 8 ]
+	# runs are files: a second make has nothing left to run
+	run make -n -C "$ROOT/pipelines" SCALE=tiny RESULTS="$RES" BIN="$BIN" fig3a
+	assert_success
+	refute_output --partial "imb-simclr"
+	refute_output --partial "imb-train"
+}
+
+@test "fig3a SCALE=paper: the plan names resnet18 on CIFAR-10, both sets, LARS and the GPU" {
+	BIN="$BIN_DIR"
+	run make -n -C "$ROOT/pipelines" SCALE=paper RESULTS="$RES" fig3a
+	assert_success
+	assert_output --partial "imb-import cifar10"
+	assert_output --partial "imb-simclr --model resnet18 --epochs 1000 --batch-size 512 --optimizer lars --device cuda"
+	assert_output --partial "--classes 0,1"
+	assert_output --partial "--profile exp"
+	assert_output --partial "imb-train --init --freeze backbone"
+	assert_output --partial "--sampler balanced"
+	[ "$(echo "$output" | grep -c 'imb-simclr ')" = 30 ]
+	[ ! -e "$RES" ]
+}
+
 @test "SCALE=paper: the plan (make -n) names CIFAR-10, ResNet-34 and the GPU" {
 	BIN="$BIN_DIR"
 	run make -n -C "$ROOT/pipelines" SCALE=paper RESULTS="$RES" fig3c fig10
