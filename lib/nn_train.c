@@ -151,7 +151,8 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 		imb_val_set_float(p, "trust", o->trust);
 	imb_val_set_float(p, "weight_decay", wd);
 	if (o->objective == IMB_NN_OBJ_NTXENT) {
-		imb_val_set_str(p, "loss", "nt-xent");
+		/* "objective", not "loss": --loss and --resume read that key */
+		imb_val_set_str(p, "objective", "nt-xent");
 		imb_val_set_float(p, "temperature", o->temperature);
 		imb_val_set_int(p, "outputs", o->outputs);
 	} else {

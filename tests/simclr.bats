@@ -31,13 +31,14 @@ fs = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
 print([(f["kind"], f["name"]) for f in fs])
 m = fs[1]["attrs"]
 print(m["model"], m["arch"], m["n_classes"], m["encoder"]["method"], m["encoder"]["head"],
-      m["encoder"]["outputs"], m["params"]["loss"], m["params"]["optimizer"], m["params"]["augment"])
+      m["encoder"]["outputs"], m["params"]["objective"], m["params"]["optimizer"], m["params"]["augment"],
+      "loss" in m["params"])
 print(len(fs[1]["tensors"]["params"]["data"]) // 4)
 print([e["loss"] > 0 for e in fs[2]["attrs"]["epochs"]])
 ' "$FILE_TMP/enc.imb"
 	assert_success
 	assert_line --index 0 "[('dataset', 'train'), ('model', 'model'), ('log', 'train'), ('dataset', 'test')]"
-	assert_line --index 1 "nn resnet8 0 simclr mlp:256 128 nt-xent lars simclr"
+	assert_line --index 1 "nn resnet8 0 simclr mlp:256 128 nt-xent lars simclr False"
 	# resnet8's backbone on 1x28x28: resnet8 with two classes has 77234
 	# parameters, its last layer 2 x 65
 	assert_line --index 2 "77104"
@@ -176,5 +177,18 @@ print(sorted(k for k in a["before"] if k.startswith("knn")), len(a["epochs"]),
 	run imb-simclr --model mlp:8 --monitor-frame test --epochs 1 -o "$TMP/out.imb" "$TMP/odd-in.imb"
 	assert_failure 1
 	assert_output --partial "k-NN monitor"
+	[ ! -e "$TMP/out.imb" ]
+}
+
+@test "--checkpoint, --stop-after and --resume continue bit for bit; a resumed run keeps NT-Xent's settings" {
+	imb-simclr -q --model resnet8 --epochs 3 --batch-size 64 --temperature 0.3 --seed 1 \
+		--checkpoint "$TMP/ck.imb" --stop-after 2 < "$FILE_TMP/fm.imb" > /dev/null
+	imb-simclr -q --resume "$TMP/ck.imb" < "$FILE_TMP/fm.imb" > "$TMP/resumed.imb"
+	imb-simclr -q --model resnet8 --epochs 3 --batch-size 64 --temperature 0.3 --seed 1 \
+		< "$FILE_TMP/fm.imb" > "$TMP/straight.imb"
+	[ "$(weights "$TMP/resumed.imb")" = "$(weights "$TMP/straight.imb")" ]
+	run imb-simclr --resume "$TMP/ck.imb" --temperature 0.5 -o "$TMP/out.imb" "$FILE_TMP/fm.imb"
+	assert_failure 2
+	assert_output --partial "the checkpoint was made with --temperature 0.3"
 	[ ! -e "$TMP/out.imb" ]
 }

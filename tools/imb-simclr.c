@@ -71,6 +71,27 @@ _Noreturn static void help(void)
 	imb_help(text);
 }
 
+/* a setting of the checkpoint's params (key) into *v unless given;
+ * NULL, or a message when a given one differs */
+static const char *resume_own(const imb_val *ck, const char *key, const char *flag, double *v,
+                              int given)
+{
+	static char msg[256];
+	const imb_val *x = imb_val_get(ck, key);
+	if (!x)
+		return NULL;
+	double c = imb_val_as_double(x, *v);
+	if (!given) {
+		*v = c;
+		return NULL;
+	}
+	if (c == *v)
+		return NULL;
+	snprintf(msg, sizeof msg, "%s %g: the checkpoint was made with %s %g; leave %s out to take "
+	         "the checkpoint's", flag, *v, flag, c, flag);
+	return msg;
+}
+
 /* flags of the shared table that only supervised training reads */
 static const char *const supervised[] = { "loss", "focal-gamma", "tau", "sampler", "freeze",
                                           "val-frame", "step" };
@@ -107,7 +128,7 @@ int main(int argc, char **argv)
 	o.outputs = 128;
 	imb_nn_flags fl = {0};
 	const char *frame = "train", *output = NULL, *model = NULL;
-	int c;
+	int c, temp_given = 0, dim_given = 0;
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (imb_nn_flags_parse(&fl, &o, c, optarg))
 			continue;
@@ -118,13 +139,17 @@ int main(int argc, char **argv)
 			if (!(o.temperature > 0))
 				imb_usage("--temperature %s: must be > 0 (the similarities are divided by it)",
 				          optarg);
+			temp_given = 1;
 			break;
 		case O_HID: {
 			long w = imb_arg_long("--proj-hidden", optarg, 0, 1 << 20);
 			o.proj_hidden = w == 0 ? -1 : (int)w;
 			break;
 		}
-		case O_DIM: o.outputs = (int)imb_arg_long("--proj-dim", optarg, 1, 1 << 20); break;
+		case O_DIM:
+			o.outputs = (int)imb_arg_long("--proj-dim", optarg, 1, 1 << 20);
+			dim_given = 1;
+			break;
 		case O_MON: o.monitor_frame = optarg; break;
 		case O_KNNK: o.knn_k = (int)imb_arg_long("--knn-k", optarg, 1, 1 << 30); break;
 		case O_KNNT: o.knn_t = imb_arg_double("--knn-t", optarg, 1e-6, 1e6); break;
@@ -178,6 +203,18 @@ int main(int argc, char **argv)
 		imb_die(1, "%s", msg);
 	if (msg)
 		imb_usage("%s", msg);
+	if (o.resume) {
+		/* NT-Xent's own settings, as the shared ones: the checkpoint's
+		 * unless given, and a given one must agree */
+		msg = resume_own(fl.ck, "temperature", "--temperature", &o.temperature, temp_given);
+		if (!msg) {
+			double d = o.outputs;
+			msg = resume_own(fl.ck, "outputs", "--proj-dim", &d, dim_given);
+			o.outputs = (int)d;
+		}
+		if (msg)
+			imb_usage("%s (--resume %s)", msg, o.resume);
+	}
 
 	imb_reader *r = imb_open_input(optind < argc ? argv[optind] : "-");
 	imb_writer *w = imb_open_output(output);
