@@ -19,6 +19,7 @@
 #pragma clang fp contract(off)
 #endif
 
+#include "nn_color.h"
 #include "nn_cpu.h"
 
 #include <math.h>
@@ -180,62 +181,6 @@ static void rcrop_one(const da_ctx *c, int n)
 	free(ty);
 }
 
-static inline float clampf(float x, float hi)
-{
-	return x < 0 ? 0 : x > hi ? hi : x;
-}
-
-static inline float gray_of(float r, float g, float b)
-{
-	return 0.2989f * r + 0.587f * g + 0.114f * b;
-}
-
-/* torchvision's _rgb2hsv, hue shift, _hsv2rgb on one pixel of [0, 1] */
-static void hue_px(float *px, float shift)
-{
-	float r = px[0], g = px[1], b = px[2];
-	float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b));
-	int eq = mx == mn;
-	float cr = mx - mn, s = cr / (eq ? 1 : mx), dv = eq ? 1 : cr;
-	float rc = (mx - r) / dv, gc = (mx - g) / dv, bc = (mx - b) / dv, h;
-	if (mx == r)
-		h = bc - gc;
-	else if (mx == g)
-		h = 2.0f + rc - bc;
-	else
-		h = 4.0f + gc - rc;
-	h = fmodf(h / 6.0f + 1.0f, 1.0f);
-	h = fmodf(h + shift, 1.0f);
-	if (h < 0)
-		h += 1.0f;
-	float h6 = h * 6.0f, fi = floorf(h6), f = h6 - fi, v = mx;
-	float p = clampf(v * (1.0f - s), 1), q = clampf(v * (1.0f - s * f), 1),
-	      t = clampf(v * (1.0f - s * (1.0f - f)), 1);
-	switch ((int)fi % 6) {
-	case 0: px[0] = v; px[1] = t; px[2] = p; break;
-	case 1: px[0] = q; px[1] = v; px[2] = p; break;
-	case 2: px[0] = p; px[1] = v; px[2] = t; break;
-	case 3: px[0] = p; px[1] = q; px[2] = v; break;
-	case 4: px[0] = t; px[1] = p; px[2] = v; break;
-	default: px[0] = v; px[1] = p; px[2] = q; break;
-	}
-}
-
-/* the k-th permutation of 0..3 in lexicographic order (nn_backend.h) */
-static void jitter_order(int k, int *p)
-{
-	int rest[4] = { 0, 1, 2, 3 }, f[4] = { 6, 2, 1, 1 };
-	if (k < 0 || k > 23)
-		k = 0;
-	for (int j = 0, left = 4; j < 4; j++, left--) {
-		int at = k / f[j];
-		k %= f[j];
-		p[j] = rest[at];
-		for (int m = at; m < left - 1; m++)
-			rest[m] = rest[m + 1];
-	}
-}
-
 static void jitter_one(const da_ctx *c, int n)
 {
 	size_t HW = (size_t)c->H * c->W;
@@ -246,30 +191,30 @@ static void jitter_one(const da_ctx *c, int n)
 	if (d[0] == 0)
 		return;
 	int ord[4];
-	jitter_order((int)d[1], ord);
+	imb_nn_jitter_order((int)d[1], ord);
 	for (int k = 0; k < 4; k++) {
 		float f = d[2 + ord[k]], g = 1 - f;
 		if (ord[k] == 0) {
 			for (size_t i = 0; i < 3 * HW; i++)
-				R[i] = clampf(f * R[i], bound);
+				R[i] = imb_nn_clampf(f * R[i], bound);
 		} else if (ord[k] == 1) {
 			double sum = 0;
 			for (size_t i = 0; i < HW; i++)
-				sum += gray_of(R[i], G[i], B[i]);
+				sum += imb_nn_gray(R[i], G[i], B[i]);
 			float m = (float)(sum / (double)HW), gm = g * m;
 			for (size_t i = 0; i < 3 * HW; i++)
-				R[i] = clampf(f * R[i] + gm, bound);
+				R[i] = imb_nn_clampf(f * R[i] + gm, bound);
 		} else if (ord[k] == 2) {
 			for (size_t i = 0; i < HW; i++) {
-				float gm = g * gray_of(R[i], G[i], B[i]);
-				R[i] = clampf(f * R[i] + gm, bound);
-				G[i] = clampf(f * G[i] + gm, bound);
-				B[i] = clampf(f * B[i] + gm, bound);
+				float gm = g * imb_nn_gray(R[i], G[i], B[i]);
+				R[i] = imb_nn_clampf(f * R[i] + gm, bound);
+				G[i] = imb_nn_clampf(f * G[i] + gm, bound);
+				B[i] = imb_nn_clampf(f * B[i] + gm, bound);
 			}
 		} else {
 			for (size_t i = 0; i < HW; i++) {
 				float px[3] = { R[i] / bound, G[i] / bound, B[i] / bound };
-				hue_px(px, f);
+				imb_nn_hue_px(px, f);
 				R[i] = px[0] * bound;
 				G[i] = px[1] * bound;
 				B[i] = px[2] * bound;
@@ -288,7 +233,7 @@ static void gray_one(const da_ctx *c, int n)
 		return;
 	}
 	for (size_t i = 0; i < HW; i++)
-		o[i] = o[HW + i] = o[2 * HW + i] = gray_of(R[i], G[i], B[i]);
+		o[i] = o[HW + i] = o[2 * HW + i] = imb_nn_gray(R[i], G[i], B[i]);
 }
 
 AVX2_CLONES

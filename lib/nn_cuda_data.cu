@@ -3,6 +3,7 @@
  * cropped, flipped, resized-cropped, colour-jittered, grayed and
  * normalised there from the draws the host made; and the epoch's tally
  * kept on the device. The CPU's are in nn_cpu_data.c. */
+#include "nn_color.h"
 #include "nn_cuda.h"
 
 #include <math.h>
@@ -118,47 +119,6 @@ static __global__ void k_resized_crop(float *out, const float *inp, const float 
 	}
 }
 
-static __device__ float clampf(float x, float hi)
-{
-	return x < 0 ? 0 : x > hi ? hi : x;
-}
-
-static __device__ float gray_of(float r, float g, float b)
-{
-	return 0.2989f * r + 0.587f * g + 0.114f * b;
-}
-
-/* torchvision's _rgb2hsv, hue shift, _hsv2rgb on one pixel of [0, 1] */
-static __device__ void hue_px(float *px, float shift)
-{
-	float r = px[0], g = px[1], b = px[2];
-	float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b));
-	bool eq = mx == mn;
-	float cr = mx - mn, s = cr / (eq ? 1.0f : mx), dv = eq ? 1.0f : cr;
-	float rc = (mx - r) / dv, gc = (mx - g) / dv, bc = (mx - b) / dv, h;
-	if (mx == r)
-		h = bc - gc;
-	else if (mx == g)
-		h = 2.0f + rc - bc;
-	else
-		h = 4.0f + gc - rc;
-	h = fmodf(h / 6.0f + 1.0f, 1.0f);
-	h = fmodf(h + shift, 1.0f);
-	if (h < 0)
-		h += 1.0f;
-	float h6 = h * 6.0f, fi = floorf(h6), f = h6 - fi, v = mx;
-	float p = clampf(v * (1.0f - s), 1), q = clampf(v * (1.0f - s * f), 1),
-	      t = clampf(v * (1.0f - s * (1.0f - f)), 1);
-	switch ((int)fi % 6) {
-	case 0: px[0] = v; px[1] = t; px[2] = p; break;
-	case 1: px[0] = q; px[1] = v; px[2] = p; break;
-	case 2: px[0] = p; px[1] = v; px[2] = t; break;
-	case 3: px[0] = p; px[1] = q; px[2] = v; break;
-	case 4: px[0] = t; px[1] = p; px[2] = v; break;
-	default: px[0] = v; px[1] = p; px[2] = q; break;
-	}
-}
-
 /* colour jitter: one block (THREADS threads) per image; thread t owns
  * pixels t, t + THREADS, ... (their three values) through every step,
  * so only the contrast's mean (one step of the four) needs the block:
@@ -180,31 +140,20 @@ static __global__ void k_color_jitter(float *out, const float *inp, const float 
 	}
 	if (d[0] == 0)
 		return;
-	/* the k-th permutation of 0..3 in lexicographic order */
-	int k = (int)d[1], rest[4] = { 0, 1, 2, 3 }, ord[4];
-	if (k < 0 || k > 23)
-		k = 0;
-	ord[0] = rest[k / 6];
-	for (int m = k / 6; m < 3; m++)
-		rest[m] = rest[m + 1];
-	k %= 6;
-	ord[1] = rest[k / 2];
-	for (int m = k / 2; m < 2; m++)
-		rest[m] = rest[m + 1];
-	ord[2] = rest[k % 2];
-	ord[3] = rest[1 - k % 2];
+	int ord[4];
+	imb_nn_jitter_order((int)d[1], ord);
 	for (int j = 0; j < 4; j++) {
 		float f = d[2 + ord[j]], g = 1 - f;
 		if (ord[j] == 0) {
 			for (int i = tid; i < HW; i += THREADS) {
-				R[i] = clampf(f * R[i], bound);
-				G[i] = clampf(f * G[i], bound);
-				B[i] = clampf(f * B[i], bound);
+				R[i] = imb_nn_clampf(f * R[i], bound);
+				G[i] = imb_nn_clampf(f * G[i], bound);
+				B[i] = imb_nn_clampf(f * B[i], bound);
 			}
 		} else if (ord[j] == 1) {
 			double s = 0;
 			for (int i = tid; i < HW; i += THREADS)
-				s += (double)gray_of(R[i], G[i], B[i]);
+				s += (double)imb_nn_gray(R[i], G[i], B[i]);
 			red[tid] = s;
 			__syncthreads();
 			for (int w = THREADS / 2; w > 0; w /= 2) {
@@ -217,21 +166,21 @@ static __global__ void k_color_jitter(float *out, const float *inp, const float 
 			__syncthreads();
 			float gm = g * mean;
 			for (int i = tid; i < HW; i += THREADS) {
-				R[i] = clampf(f * R[i] + gm, bound);
-				G[i] = clampf(f * G[i] + gm, bound);
-				B[i] = clampf(f * B[i] + gm, bound);
+				R[i] = imb_nn_clampf(f * R[i] + gm, bound);
+				G[i] = imb_nn_clampf(f * G[i] + gm, bound);
+				B[i] = imb_nn_clampf(f * B[i] + gm, bound);
 			}
 		} else if (ord[j] == 2) {
 			for (int i = tid; i < HW; i += THREADS) {
-				float gm = g * gray_of(R[i], G[i], B[i]);
-				R[i] = clampf(f * R[i] + gm, bound);
-				G[i] = clampf(f * G[i] + gm, bound);
-				B[i] = clampf(f * B[i] + gm, bound);
+				float gm = g * imb_nn_gray(R[i], G[i], B[i]);
+				R[i] = imb_nn_clampf(f * R[i] + gm, bound);
+				G[i] = imb_nn_clampf(f * G[i] + gm, bound);
+				B[i] = imb_nn_clampf(f * B[i] + gm, bound);
 			}
 		} else {
 			for (int i = tid; i < HW; i += THREADS) {
 				float px[3] = { R[i] / bound, G[i] / bound, B[i] / bound };
-				hue_px(px, f);
+				imb_nn_hue_px(px, f);
 				R[i] = px[0] * bound;
 				G[i] = px[1] * bound;
 				B[i] = px[2] * bound;
@@ -248,7 +197,7 @@ static __global__ void k_grayscale(float *out, const float *inp, const float *dr
 		size_t i = e / HW, at = i * 3 * HW + e % HW;
 		float r = inp[at], g = inp[at + HW], b = inp[at + 2 * (size_t)HW];
 		if (draw[i] != 0)
-			r = g = b = gray_of(r, g, b);
+			r = g = b = imb_nn_gray(r, g, b);
 		out[at] = r;
 		out[at + HW] = g;
 		out[at + 2 * (size_t)HW] = b;
