@@ -39,6 +39,9 @@ struct imb_nn_hook {
 	 * log entry and text to its line (line holds size bytes, append at
 	 * strlen); NULL: none */
 	int (*on_epoch)(imb_nn_hook *h, imb_nn_loop *L, imb_val *entry, char *line, size_t size);
+	/* on_epoch runs after every `every` epochs and after the last (0 or
+	 * 1: after each; a costly monitor every 10 epochs, say) */
+	int every;
 	/* state across a checkpoint (NULL: none to keep) */
 	int (*save)(const imb_nn_hook *h, imb_frame *ck);
 	int (*load)(imb_nn_hook *h, const imb_frame *ck);

@@ -328,8 +328,10 @@ static int monitor_hook(imb_nn_loop *L)
 	imb_nn_hook h;
 	char tl[300];
 	imb_frame_label(t->f, tl, sizeof tl);
-	if (imb_nn_hook_knn(&h, L->o->monitor, t, L->o->knn_k, L->o->knn_t, tl) < 0 ||
-	    imb_nn_loop_add_hook(L, &h) < 0)
+	if (imb_nn_hook_knn(&h, L->o->monitor, t, L->o->knn_k, L->o->knn_t, tl) < 0)
+		return -1;
+	h.every = L->o->knn_every;
+	if (imb_nn_loop_add_hook(L, &h) < 0)
 		return -1;
 	if (L->o->resume)
 		return 0;
@@ -601,9 +603,12 @@ static int epoch_end(imb_nn_loop *L, tally *T, double sec)
 	for (int k = 0; k < K && T->classify && p < (int)sizeof line / 2 - 64; k++)
 		p += snprintf(line + p, sizeof line - (size_t)p, "%s%.3f", k ? "," : " ", T->acc[k]);
 	int r = 0;
-	for (int i = 0; i < L->nhooks && r == 0; i++)
-		if (L->hooks[i].on_epoch)
+	int last = o->stop_after > 0 ? o->stop_after : o->epochs;
+	for (int i = 0; i < L->nhooks && r == 0; i++) {
+		const imb_nn_hook *h = &L->hooks[i];
+		if (h->on_epoch && (h->every <= 1 || e % h->every == 0 || e == last))
 			r = L->hooks[i].on_epoch(&L->hooks[i], L, ev, line, sizeof line - 64);
+	}
 	imb_val_push(L->log, ev);
 	if (r < 0)
 		return -1;

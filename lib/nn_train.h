@@ -139,6 +139,8 @@ typedef struct {
 	const imb_frame *monitor;  /* that frame, found by the caller (NULL: none) */
 	int knn_k;                 /* its neighbours (0: 200) */
 	double knn_t;              /* its temperature (0: 0.1) */
+	int knn_every;             /* it runs every this many epochs and after the
+	                              last (0: every epoch) */
 } imb_nn_train_opts;
 
 void imb_nn_train_opts_init(imb_nn_train_opts *o);

@@ -192,3 +192,17 @@ print(sorted(k for k in a["before"] if k.startswith("knn")), len(a["epochs"]),
 	assert_output --partial "the checkpoint was made with --temperature 0.3"
 	[ ! -e "$TMP/out.imb" ]
 }
+
+@test "--monitor-every N: the monitor after every N epochs and after the last" {
+	imb-simclr -q --model mlp:8 --monitor-frame test --monitor-every 2 --epochs 5 --batch-size 32 \
+		--seed 1 < "$FILE_TMP/fm.imb" > "$TMP/m.imb"
+	run $PY -c '
+import sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    if f["kind"] == "log":
+        print([e["epoch"] for e in f["attrs"]["epochs"] if "knn_acc" in e])
+' "$TMP/m.imb"
+	assert_success
+	assert_output "[2, 4, 5]"
+	bad "--model resnet8 --monitor-every 2" 2 "give --monitor-frame"
+}

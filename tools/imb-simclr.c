@@ -42,7 +42,9 @@ static const char usage_head[] =
 	"                           features as neighbours: on the epoch line and in\n"
 	"                           the log frame (knn_acc, knn_per_class_acc, ...)\n"
 	"      --knn-k K            the monitor's neighbours (default 200)\n"
-	"      --knn-t T            its temperature: weights exp(cos / T) (default 0.1)\n";
+	"      --knn-t T            its temperature: weights exp(cos / T) (default 0.1)\n"
+	"      --monitor-every N    the monitor after every N epochs and the last\n"
+	"                           (default 1)\n";
 
 static const char usage_own[] =
 	"  -f, --frame NAME         train on the dataset frame NAME (default train)\n"
@@ -99,7 +101,7 @@ static const char *const supervised[] = { "loss", "focal-gamma", "tau", "sampler
 int main(int argc, char **argv)
 {
 	imb_cli_init("imb-simclr", argc, argv);
-	enum { O_TEMP = 0x100, O_HID, O_DIM, O_MON, O_KNNK, O_KNNT };
+	enum { O_TEMP = 0x100, O_HID, O_DIM, O_MON, O_KNNK, O_KNNT, O_EVERY };
 	static const struct option own[] = {
 		{"model", required_argument, 0, 'm'},
 		{"temperature", required_argument, 0, O_TEMP},
@@ -108,6 +110,7 @@ int main(int argc, char **argv)
 		{"monitor-frame", required_argument, 0, O_MON},
 		{"knn-k", required_argument, 0, O_KNNK},
 		{"knn-t", required_argument, 0, O_KNNT},
+		{"monitor-every", required_argument, 0, O_EVERY},
 		{"frame", required_argument, 0, 'f'},
 		{"output", required_argument, 0, 'o'},
 		{"quiet", no_argument, 0, 'q'},
@@ -153,6 +156,9 @@ int main(int argc, char **argv)
 		case O_MON: o.monitor_frame = optarg; break;
 		case O_KNNK: o.knn_k = (int)imb_arg_long("--knn-k", optarg, 1, 1 << 30); break;
 		case O_KNNT: o.knn_t = imb_arg_double("--knn-t", optarg, 1e-6, 1e6); break;
+		case O_EVERY:
+			o.knn_every = (int)imb_arg_long("--monitor-every", optarg, 1, 1000000);
+			break;
 		case 'f': frame = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); o.quiet = 1; break;
@@ -176,8 +182,9 @@ int main(int argc, char **argv)
 	if (model && (strchr(model, '+') || !strcmp(model, "linear")))
 		imb_usage("--model %s: give a backbone alone (imb-simclr adds the projection head)",
 		          model);
-	if ((o.knn_k || o.knn_t) && !o.monitor_frame)
-		imb_usage("--knn-k and --knn-t set the monitor: give --monitor-frame NAME");
+	if ((o.knn_k || o.knn_t || o.knn_every) && !o.monitor_frame)
+		imb_usage("--knn-k, --knn-t and --monitor-every set the monitor: give "
+		          "--monitor-frame NAME");
 	if (o.monitor_frame && !strcmp(o.monitor_frame, frame))
 		imb_usage("--monitor-frame %s: the train frame itself (the monitor's neighbours)",
 		          frame);
