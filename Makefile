@@ -49,11 +49,21 @@ $(DEPS_OK): scripts/deps.sh
 	sh scripts/deps.sh
 	@mkdir -p build && touch $@
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) config.mk | $(DEPS_OK)
+# the flags the objects were built with: a build with other flags (CUDA=0
+# then CUDA=1 in one BUILD, which turns IMB_NN_CUDA on) rebuilds them
+FLAGS := $(BUILD)/.flags
+$(FLAGS): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(CU_SRC)' | cmp -s - $@ || \
+	  echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(CU_SRC)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) config.mk $(FLAGS) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-$(BUILD)/lib/%.cu.o: lib/%.cu $(wildcard lib/*.h) config.mk
+$(BUILD)/lib/%.cu.o: lib/%.cu $(wildcard lib/*.h) config.mk $(FLAGS)
 	@mkdir -p $(@D)
 	$(NVCC) $(CPPFLAGS) -std=c++17 -O3 $(NVCC_ARCH) -Xcompiler -Wall -c -o $@ $<
 
