@@ -12,8 +12,11 @@
 int imb_nn_checkpoint_write(const imb_nn_loop *L, const char *path)
 {
 	int64_t seed = imb_val_as_int(imb_val_get(L->params, "seed"), 0);
+	/* the class counts only when the outputs are the classes (not a
+	 * projection head's) */
 	imb_frame *mf = imb_nn_frame_make(L->m, L->mean, L->std, imb_val_copy(L->params),
-	                                  L->data.f, L->data.counts, L->epoch);
+	                                  L->data.f, L->m->K == L->data.K ? L->data.counts : NULL,
+	                                  L->epoch);
 	imb_frame *cf = imb_frame_new("checkpoint", "train");
 	imb_history_append(mf, seed);
 	imb_history_append(cf, seed);

@@ -97,6 +97,11 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o)
 		         "scaled by rho_c / rho", o->rho_minority >= 0 ? "--rho-minority" : "--rho-class");
 		return errbuf;
 	}
+	if (o->outputs && o->objective != IMB_NN_OBJ_NTXENT) {
+		snprintf(errbuf, sizeof errbuf, "an output width of its own (%d) is for NT-Xent; a "
+		         "classifier has one output a class", o->outputs);
+		return errbuf;
+	}
 	if (o->objective == IMB_NN_OBJ_NTXENT) {
 		const char *f = o->sampler != IMB_NN_SAMPLER_PLAIN ? "--sampler balanced"
 		                : o->step != IMB_NN_STEP_PLAIN ? "--step sam"
