@@ -13,20 +13,8 @@
 
 load helpers
 
-# UNIT: the unit test binary named $1
-find_unit() {
-	local t="$1"
-	for d in "${IMB_UNIT:-}" "$(dirname "${IMB_BIN:-/nonexistent/bin}")/tests" "$ROOT/build/tests"; do
-		if [ -n "$d" ] && [ -x "$d/$t" ]; then
-			UNIT="$d/$t"
-			return 0
-		fi
-	done
-	skip "$t not built (make unit, or set IMB_UNIT)"
-}
-
 need_torchvision() {
-	$PY -c 'import torch' 2>/dev/null || skip "no python3-torch"
+	need_torch
 	$PY -c 'import torchvision' 2>/dev/null || skip "no python3-torchvision"
 }
 

@@ -37,5 +37,23 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
 ' "$1"
 }
 
+# UNIT: the unit test binary named $1 (default test_nn_layers), from the
+# build tree: IMB_UNIT names its directory, else $(dirname $IMB_BIN)/tests
+# (BUILD=build/x BIN=build/x/bin) or build/tests (the default layout)
+find_unit() {
+	local t="${1:-test_nn_layers}"
+	for d in "${IMB_UNIT:-}" "$(dirname "${IMB_BIN:-/nonexistent/bin}")/tests" "$ROOT/build/tests"; do
+		if [ -n "$d" ] && [ -x "$d/$t" ]; then
+			UNIT="$d/$t"
+			return 0
+		fi
+	done
+	skip "$t not built (make unit, or set IMB_UNIT)"
+}
+
+need_torch() {
+	$PY -c 'import torch' 2>/dev/null || skip "no python3-torch"
+}
+
 # a column of imb-eval's TSV by name
 tsvcol() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }

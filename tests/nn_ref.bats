@@ -13,22 +13,6 @@
 
 load helpers
 
-# UNIT: the unit test binary named $1 (default test_nn_layers)
-find_unit() {
-	local t="${1:-test_nn_layers}"
-	for d in "${IMB_UNIT:-}" "$(dirname "${IMB_BIN:-/nonexistent/bin}")/tests" "$ROOT/build/tests"; do
-		if [ -n "$d" ] && [ -x "$d/$t" ]; then
-			UNIT="$d/$t"
-			return 0
-		fi
-	done
-	skip "$t not built (make unit, or set IMB_UNIT)"
-}
-
-need_torch() {
-	$PY -c 'import torch' 2>/dev/null || skip "no python3-torch"
-}
-
 @test "layers, losses, resnet20 and an MLP (gradients, BN stats, an SGD step) match PyTorch" {
 	need_torch
 	find_unit
