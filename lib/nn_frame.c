@@ -89,18 +89,6 @@ int imb_nn_is_encoder_frame(const imb_frame *f)
 	return e && e->t == IMB_V_MAP;
 }
 
-/* the parameters of arch's backbone for input (C,H,W): P of two classes
- * less the last layer's (F+1 a class), computed without allocating */
-static int backbone_size(const char *arch, int C, int H, int W, size_t *P, size_t *B)
-{
-	size_t P2, P3, B3;
-	if (imb_nn_arch_size(arch, C, H, W, 2, &P2, B) < 0 ||
-	    imb_nn_arch_size(arch, C, H, W, 3, &P3, &B3) < 0)
-		return -1;
-	*P = P2 - 2 * (P3 - P2);
-	return 0;
-}
-
 static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders);
 
 int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
@@ -169,8 +157,8 @@ static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders)
 		}
 	/* the tensors must be what the architecture needs before a model of
 	 * that size is allocated: attrs are cheap to write, a model is not */
-	size_t P, B;
-	if ((enc ? backbone_size(arch, C, (int)shp[1], (int)shp[2], &P, &B)
+	size_t P, B, F;
+	if ((enc ? imb_nn_arch_backbone_size(arch, C, (int)shp[1], (int)shp[2], &F, &P, &B)
 	         : imb_nn_arch_size(arch, C, (int)shp[1], (int)shp[2], (int)K, &P, &B)) < 0) {
 		free(mean);
 		free(std);

@@ -16,26 +16,16 @@ enum { CHUNK = 256 };                     /* samples per forward */
 enum { ROWS_PER_TASK = 8 };               /* query rows per pool task */
 
 /* The features of samples [at, at+n) of d into dst (n,F) backend: the
- * normalised batch forward to the backbone's output, each row
- * L2-normalised on the host in double (host: room for n*F floats). */
+ * normalised batch forward to the backbone's output, each row scaled to
+ * unit length by the backend (l2norm_rows: a zero vector stays zero;
+ * nrm: n floats of backend scratch). */
 static void features(imb_nn_model *m, const imb_nn_data *d, imb_nn_batch *b,
-                     const imb_nn_aug_op *norm, size_t at, size_t n, size_t F, float *host,
+                     const imb_nn_aug_op *norm, size_t at, size_t n, size_t F, float *nrm,
                      float *dst)
 {
-	const imb_nn_backend *be = imb_nn_be();
 	imb_nn_data_range(d, b, at, n, norm, 1, NULL);
 	const float *f = imb_nn_model_forward_to(m, b->x, (int)n, IMB_NN_EVAL, IMB_NN_AT_FEATURES);
-	be->download(host, f, n * F * sizeof *host);
-	for (size_t i = 0; i < n; i++) {
-		float *v = host + i * F;
-		double s = 0;
-		for (size_t j = 0; j < F; j++)
-			s += (double)v[j] * v[j];
-		double r = s > 0 ? 1 / sqrt(s) : 0;   /* a zero vector stays zero */
-		for (size_t j = 0; j < F; j++)
-			v[j] = (float)(v[j] * r);
-	}
-	be->upload(dst, host, n * F * sizeof *host);
+	imb_nn_be()->l2norm_rows(dst, nrm, f, (int)n, (int)F);
 }
 
 /* ---- neighbours and the vote, on the host ---- */
@@ -161,24 +151,23 @@ int imb_nn_knn_accuracy(imb_nn_model *m, const float *mean, const float *std,
 	imb_nn_batch_init(&b, bank, CHUNK);
 	imb_nn_aug_op nbank = imb_nn_aug_normalize(mean, std, imb_nn_data_scale(bank));
 	imb_nn_aug_op nquery = imb_nn_aug_normalize(mean, std, imb_nn_data_scale(query));
-	float *host = imb_xmalloc((size_t)CHUNK * F * sizeof *host);
 	float *sh = imb_xmalloc(Q * nb * sizeof *sh);
 	int32_t *p = imb_xmalloc(Q * sizeof *p);
 	double *ok = imb_xcalloc((size_t)K, sizeof *ok), *cnt = imb_xcalloc((size_t)K, sizeof *cnt);
 	float *bf = be->alloc(nb * F * sizeof *bf), *qf = be->alloc(Q * F * sizeof *qf);
-	float *sd = be->alloc(Q * nb * sizeof *sd);
+	float *sd = be->alloc(Q * nb * sizeof *sd), *nrm = be->alloc(CHUNK * sizeof *nrm);
 
 	/* the bank's features stay with the backend */
 	for (size_t at = 0; at < nb; at += CHUNK) {
 		size_t n = nb - at < CHUNK ? nb - at : CHUNK;
-		features(m, bank, &b, &nbank, at, n, F, host, bf + at * F);
+		features(m, bank, &b, &nbank, at, n, F, nrm, bf + at * F);
 	}
 	/* per chunk of queries: features, similarities to the whole bank,
 	 * the vote per row on the pool */
 	double correct = 0;
 	for (size_t at = 0; at < nq; at += Q) {
 		size_t n = nq - at < Q ? nq - at : Q;
-		features(m, query, &b, &nquery, at, n, F, host, qf);
+		features(m, query, &b, &nquery, at, n, F, nrm, qf);
 		be->gemm(0, 1, (int)n, (int)nb, (int)F, 1.0f, qf, (int)F, bf, (int)F, 0.0f, sd, (int)nb);
 		be->download(sh, sd, n * nb * sizeof *sh);
 		vote_job job = { sh, n, nb, kk, T, bank->y, K, p };
@@ -206,8 +195,8 @@ int imb_nn_knn_accuracy(imb_nn_model *m, const float *mean, const float *std,
 	be->free(bf);
 	be->free(qf);
 	be->free(sd);
+	be->free(nrm);
 	imb_nn_batch_free(&b);
-	free(host);
 	free(sh);
 	free(p);
 	free(ok);

@@ -7,7 +7,7 @@
  *   features    the backbone's output (imb_nn_model_forward_to, eval
  *               mode, IMB_NN_AT_FEATURES) of every sample, unaugmented,
  *               normalised with the run's per-channel mean and std (the
- *               data part's normalisation op), each vector L2-normalised
+ *               data part's normalisation op), each vector L2-normalised by the backend (l2norm_rows)
  *               (a zero vector stays zero)
  *   similarity  cosine: the dot product of normalised features, one
  *               backend gemm per chunk of queries against the whole bank

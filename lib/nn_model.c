@@ -280,14 +280,13 @@ static int size_add(uint64_t *acc, uint64_t a, uint64_t b, uint64_t c)
 	return 0;
 }
 
-int imb_nn_arch_size(const char *arch, int C, int H, int W, int K, size_t *P, size_t *B)
+/* counts of arch's layers for input (C,H,W): the backbone's into *p,
+ * *b and its output width *in; with heads, every head layer and the last
+ * (K outputs) added; non-zero on overflow */
+static int count(const layout *Lp, int C, int H, int W, int K, int heads, uint64_t *pp,
+                 uint64_t *bp, uint64_t *inp)
 {
-	layout L;
-	if (parse(arch, &L))
-		return -1;
-	if (C < 1 || H < 1 || W < 1 || K < 1)
-		return imb_seterr("model %s: input %dx%dx%d with %d classes is not a shape", arch, C,
-		                  H, W, K);
+	layout L = *Lp;
 	uint64_t p = 0, b = 0, in;
 	int bad = 0;
 	if (L.bb.kind == NET_RESNET) {
@@ -312,14 +311,47 @@ int imb_nn_arch_size(const char *arch, int C, int H, int W, int K, size_t *P, si
 			in = (uint64_t)L.bb.width[k];
 		}
 	}
-	for (int k = 0; k < L.nhead; k++) {
+	for (int k = 0; heads && k < L.nhead; k++) {
 		bad |= size_add(&p, in + 1, L.hwidth[k], 1);
 		in = (uint64_t)L.hwidth[k];
 	}
-	bad |= size_add(&p, in + 1, (uint64_t)K, 1);
-	if (bad || p > SIZE_MAX || b > SIZE_MAX)
+	if (heads)
+		bad |= size_add(&p, in + 1, (uint64_t)K, 1);
+	*pp = p;
+	*bp = b;
+	*inp = in;
+	return bad || p > SIZE_MAX || b > SIZE_MAX;
+}
+
+int imb_nn_arch_size(const char *arch, int C, int H, int W, int K, size_t *P, size_t *B)
+{
+	layout L;
+	if (parse(arch, &L))
+		return -1;
+	if (C < 1 || H < 1 || W < 1 || K < 1)
+		return imb_seterr("model %s: input %dx%dx%d with %d classes is not a shape", arch, C,
+		                  H, W, K);
+	uint64_t p, b, in;
+	if (count(&L, C, H, W, K, 1, &p, &b, &in))
 		return imb_seterr("model %s: input %dx%dx%d with %d classes has over 2^62 parameters",
 		                  arch, C, H, W, K);
+	*P = (size_t)p;
+	*B = (size_t)b;
+	return 0;
+}
+
+int imb_nn_arch_backbone_size(const char *arch, int C, int H, int W, size_t *F, size_t *P,
+                              size_t *B)
+{
+	layout L;
+	if (parse(arch, &L))
+		return -1;
+	if (C < 1 || H < 1 || W < 1)
+		return imb_seterr("model %s: input %dx%dx%d is not a shape", arch, C, H, W);
+	uint64_t p, b, in;
+	if (count(&L, C, H, W, 1, 0, &p, &b, &in))
+		return imb_seterr("model %s: input %dx%dx%d has over 2^62 parameters", arch, C, H, W);
+	*F = (size_t)in;
 	*P = (size_t)p;
 	*B = (size_t)b;
 	return 0;

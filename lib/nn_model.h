@@ -185,6 +185,11 @@ int imb_nn_arch_check(const char *arch);
  * with imb_error() for an unknown name, a non-positive shape or counts
  * past 2^62. */
 int imb_nn_arch_size(const char *arch, int C, int H, int W, int K, size_t *P, size_t *B);
+/* The same for arch's backbone alone (the network up to its head): its
+ * output width F (the features), and P and B, the first P parameters
+ * and every buffer of any network with that backbone. */
+int imb_nn_arch_backbone_size(const char *arch, int C, int H, int W, size_t *F, size_t *P,
+                              size_t *B);
 
 #ifdef __cplusplus
 }

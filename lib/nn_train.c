@@ -248,15 +248,14 @@ static int build_model(imb_nn_loop *L, const imb_frame *init, imb_rng *ri)
 	if (o->objective == IMB_NN_OBJ_NTXENT && o->proj_hidden >= 0 && !strchr(arch, '+')) {
 		/* the projection head on the backbone (an architecture with a
 		 * head, as a checkpoint names it, is taken as it is): its width
-		 * from the backbone's features, F = P(3 classes) - P(2) - 1 */
-		size_t P2, P3, B;
-		if (imb_nn_arch_size(arch, t->C, t->H, t->W, 2, &P2, &B) < 0 ||
-		    imb_nn_arch_size(arch, t->C, t->H, t->W, 3, &P3, &B) < 0) {
+		 * from the backbone's features F */
+		size_t F, Pb, Bb;
+		if (imb_nn_arch_backbone_size(arch, t->C, t->H, t->W, &F, &Pb, &Bb) < 0) {
 			imb_preferr("%s: --model %s on inputs [%d, %d, %d]: ", t->lb, arch, t->C, t->H,
 			            t->W);
 			goto done;
 		}
-		size_t hid = o->proj_hidden > 0 ? (size_t)o->proj_hidden : 4 * (P3 - P2 - 1);
+		size_t hid = o->proj_hidden > 0 ? (size_t)o->proj_hidden : 4 * F;
 		snprintf(full, sizeof full, "%s+mlp:%zu", arch, hid);
 		arch = full;
 	}
