@@ -22,6 +22,9 @@ setup_file() {
 	echo "balanced accuracy $b on $n test images" >&3
 	[ "$n" = 1000 ]
 	awk -v b="$b" 'BEGIN { exit !(b >= 0.5 && b <= 1) }'
+	# the probe ranks the classes: a head on dead features gives 0.5
+	a=$(echo "$output" | grep -v '^imb-' | tsvcol auroc)
+	awk -v a="$a" 'BEGIN { exit !(a > 0.55) }'
 }
 
 @test "the stream: the train frame, the encoder frame (backbone only), the log, the rest in order" {
@@ -90,6 +93,18 @@ print(len(e), len(p) - len(e), p[:len(e)] == e, t[:len(e)] != e,
 	assert_output --partial "temperature=0.2"
 	run bash -c "imb-simclr -q --model mlp:32 --proj-hidden 48 --epochs 1 --batch-size 32 --seed 1 < '$FILE_TMP/fm.imb' | imb-info"
 	assert_output --partial "head=mlp:48 outputs=128"
+}
+
+@test "--optimizer lars and --nesterov reach the update: other models than plain sgd's; --trust changes lars's" {
+	for o in "sgd" "sgd --nesterov" "lars" "lars --trust 0.01"; do
+		imb-simclr -q --model mlp:16 --epochs 2 --batch-size 32 --lr 0.5 --weight-decay 1e-4 \
+			--seed 1 --optimizer $o < "$FILE_TMP/fm.imb" > "$TMP/${o// /_}.imb"
+	done
+	[ "$(weights "$TMP/sgd.imb")" != "$(weights "$TMP/lars.imb")" ]
+	[ "$(weights "$TMP/sgd.imb")" != "$(weights "$TMP/sgd_--nesterov.imb")" ]
+	[ "$(weights "$TMP/lars.imb")" != "$(weights "$TMP/lars_--trust_0.01.imb")" ]
+	run imb-info "$TMP/lars_--trust_0.01.imb"
+	assert_output --partial "optimizer=lars momentum=0.9 nesterov=0 trust=0.01"
 }
 
 # bad: ARGS EXIT TEXT: imb-simclr ARGS on the small split fails with EXIT,
