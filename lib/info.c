@@ -1,5 +1,6 @@
 /* info.c: summaries of frames for people (text) and programs (JSON). */
 #include "info.h"
+#include "predict.h"
 #include "dataset.h"
 #include "util.h"
 
@@ -134,7 +135,7 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 	}
 	}
 	const char *model = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
-	if (model && strcmp(f->kind, "model") == 0) {
+	if (model && imb_frame_is_model(f)) {
 		fputs("  model: ", fp);
 		imb_write_tsv(fp, model);
 		int64_t nf = imb_val_as_int(imb_val_get(f->attrs, "n_features"), -1);

@@ -4,6 +4,7 @@
 #include "plot_boundary.h"
 #include "cli.h"
 #include "dataset.h"
+#include "predict.h"
 #include "util.h"
 
 #include <math.h>
@@ -272,7 +273,7 @@ int imb_plot_panel_read(const char *dir, int q, const char *path,
 	imb_frame *f, *model = NULL, *data = NULL;
 	int rc;
 	while ((rc = imb_read_frame(r, &f)) > 0) {
-		if (!model && !strcmp(f->kind, "model"))
+		if (!model && imb_frame_is_model(f))
 			model = f;
 		else if (!data && !strcmp(f->kind, "dataset") && !strcmp(f->name, b->frame))
 			data = f;

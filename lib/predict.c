@@ -37,6 +37,12 @@ struct imb_predictor {
 	int K;
 };
 
+int imb_frame_is_model(const imb_frame *f)
+{
+	return f && (!strcmp(f->kind, "model") || !strcmp(f->kind, "posterior") ||
+	             !strcmp(f->kind, "ensemble"));
+}
+
 imb_predictor *imb_predictor_load(const imb_frame *f)
 {
 	char lb[128];
@@ -47,7 +53,7 @@ imb_predictor *imb_predictor_load(const imb_frame *f)
 	imb_frame_label(f, lb, sizeof lb);
 	const char *name = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
 	if (!name) {
-		if (strcmp(f->kind, "model") != 0)
+		if (!imb_frame_is_model(f))
 			imb_seterr("%s: not a model frame (kind '%s')", lb, f->kind);
 		else
 			imb_seterr("%s: attrs.model is missing or not a string", lb);

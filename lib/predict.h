@@ -19,6 +19,11 @@ extern "C" {
 
 typedef struct imb_predictor imb_predictor;
 
+/* 1 if f is a frame a predictor loads: kind "model", "posterior" or
+ * "ensemble" (every tool that evaluates or scores asks this, not the
+ * kind itself). */
+int imb_frame_is_model(const imb_frame *f);
+
 /* Load a model frame. NULL with imb_error() set when the frame is not a
  * model, names an unknown kind, or its bytes do not load. */
 imb_predictor *imb_predictor_load(const imb_frame *model);

@@ -5,6 +5,7 @@
 #include "eval_agg.h"
 #include "evaluate.h"
 #include "nn_backend.h"
+#include "predict.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 		while ((f = imb_next(r))) {
 			if (w && !metrics_only)
 				imb_emit(w, f);
-			if (!model && strcmp(f->kind, "model") == 0) {
+			if (!model && imb_frame_is_model(f)) {
 				model = f;
 				if (!(e = imb_evaluator_new(model, &eo)))
 					imb_die(1, "%s", imb_error());
@@ -236,7 +237,8 @@ int main(int argc, char **argv)
 		imb_reader_close(r);
 	}
 	if (!model)
-		imb_die(1, "no model frame (kind 'model') in the input: imb-train makes one");
+		imb_die(1, "no model frame (kind 'model', 'posterior' or 'ensemble') in the input: "
+		        "imb-train makes one");
 	if (all && !ndatasets)
 		imb_die(1, "--on all: no dataset frames in the input");
 	for (size_t i = 0; i < nsets && !all; i++)
