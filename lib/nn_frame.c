@@ -101,14 +101,21 @@ int imb_nn_frame_read_init(const imb_frame *f, imb_nn_loaded *out)
 	return frame_read(f, out, 1);
 }
 
+int imb_nn_frame_read_net(const imb_frame *f, imb_nn_loaded *out)
+{
+	return frame_read(f, out, -1);
+}
+
 static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders)
 {
 	memset(out, 0, sizeof *out);
-	if (strcmp(f->kind, "model"))
-		return imb_seterr("not a model frame (kind '%s')", f->kind);
 	const char *kind = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
-	if (!kind || strcmp(kind, "nn"))
+	if (encoders >= 0 && strcmp(f->kind, "model"))
+		return imb_seterr("not a model frame (kind '%s')", f->kind);
+	if (encoders >= 0 && (!kind || strcmp(kind, "nn")))
 		return imb_seterr("attrs.model: '%s' is not a network model ('nn')", kind ? kind : "");
+	if (encoders < 0)
+		encoders = 0;
 	const char *arch = imb_val_as_str(imb_val_get(f->attrs, "arch"), NULL);
 	if (!arch)
 		return imb_seterr("attrs.arch is missing or not a string");

@@ -54,6 +54,10 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out);
 /* The same, taking encoder frames too (--init): out->encoder set, out->m
  * the backbone with a head of 2 zero outputs. */
 int imb_nn_frame_read_init(const imb_frame *f, imb_nn_loaded *out);
+/* The network of a frame that carries one with more (a Laplace
+ * posterior, kind "posterior"): the same checks but of the frame's kind
+ * and attrs.model, which the caller made. */
+int imb_nn_frame_read_net(const imb_frame *f, imb_nn_loaded *out);
 /* 1 if f is a network model frame holding an encoder. */
 int imb_nn_is_encoder_frame(const imb_frame *f);
 /* NULL-safe; frees the model and the arrays. */
