@@ -13,9 +13,15 @@ void imb_eval_write_cell(FILE *fp, const imb_val *v)
 		imb_val_write_text(fp, v);
 }
 
-static const char *const tsv_metrics[] = {
-	"accuracy", "balanced_accuracy", "macro_f1", "gmean", "minority_error",
-	"majority_error", "auroc", "auprc",
+/* TSV column and the attrs.metrics key it shows: the NLL is the frame's
+ * log_loss */
+static const struct {
+	const char *col, *key;
+} tsv_metrics[] = {
+	{"accuracy", "accuracy"}, {"balanced_accuracy", "balanced_accuracy"},
+	{"macro_f1", "macro_f1"}, {"gmean", "gmean"}, {"minority_error", "minority_error"},
+	{"majority_error", "majority_error"}, {"auroc", "auroc"}, {"auprc", "auprc"},
+	{"nll", "log_loss"}, {"brier", "brier"}, {"ece", "ece"},
 };
 
 void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n)
@@ -30,7 +36,7 @@ void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n)
 	if (with_ratio)
 		fputs("\ttarget_ratio", fp);
 	for (size_t j = 0; j < IMB_LEN(tsv_metrics); j++)
-		fprintf(fp, "\t%s", tsv_metrics[j]);
+		fprintf(fp, "\t%s", tsv_metrics[j].col);
 	for (size_t c = 0; c < K; c++)
 	{
 		fputs("\trecall_", fp);
@@ -51,7 +57,7 @@ void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n)
 		const imb_val *mv = imb_val_get(a, "metrics");
 		for (size_t j = 0; j < IMB_LEN(tsv_metrics); j++) {
 			fputc('\t', fp);
-			imb_eval_write_cell(fp, imb_val_get(mv, tsv_metrics[j]));
+			imb_eval_write_cell(fp, imb_val_get(mv, tsv_metrics[j].key));
 		}
 		const imb_val *pc = imb_val_get(a, "per_class");
 		for (size_t c = 0; c < K; c++) {

@@ -266,6 +266,8 @@ static imb_frame *metrics_frame(const imb_evaluator *e, const imb_frame *ds,
 	imb_val_set(mv, "log_loss", num_or_nil(m->log_loss));
 	imb_val_set(mv, "auroc", num_or_nil(m->auroc));
 	imb_val_set(mv, "auprc", num_or_nil(m->auprc));
+	imb_val_set(mv, "brier", num_or_nil(m->brier));
+	imb_val_set(mv, "ece", num_or_nil(m->ece));
 	imb_val_set(f->attrs, "metrics", mv);
 
 	imb_val *pc = imb_val_arr(), *names = imb_val_arr();

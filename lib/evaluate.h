@@ -5,8 +5,9 @@
  * A metrics frame (kind "metrics", name = the dataset's name) holds in
  * attrs (see docs/stream-format.md and man/imb-eval.1):
  *   metrics    accuracy, balanced_accuracy, macro_f1, gmean,
- *              minority_error, majority_error, log_loss, auroc, auprc
- *              (metrics.h defines them; nil when undefined)
+ *              minority_error, majority_error, log_loss (the NLL),
+ *              auroc, auprc, brier, ece (metrics.h defines them; nil
+ *              when undefined)
  *   per_class  [{class, support, recall, precision, f1}] in class order
  *   confusion  K arrays of K counts, row = true class (effective,
  *              fractional counts when the set is re-weighted)
@@ -65,8 +66,9 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 
 /* Text forms of metrics frames. TSV: a header row, then one row per
  * frame: set, model, n, [target_ratio,] accuracy, balanced_accuracy,
- * macro_f1, gmean, minority_error, majority_error, auroc, auprc,
- * recall_<class>...; "NA" where undefined; numbers %.6g. The
+ * macro_f1, gmean, minority_error, majority_error, auroc, auprc, nll
+ * (attrs.metrics.log_loss), brier, ece, recall_<class>...; "NA" where
+ * undefined; numbers %.6g. The
  * target_ratio column is there when any frame has config.target_ratio.
  * JSON: one object per frame, {"set": name} followed by its attrs
  * without history. */

@@ -1,4 +1,5 @@
-/* metrics.c: classification metrics (see metrics.h for the definitions). */
+/* metrics.c: classification and calibration metrics (see metrics.h for
+ * the definitions). */
 #include "metrics.h"
 #include "util.h"
 
@@ -151,7 +152,14 @@ imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n,
 	m->f1 = imb_xcalloc(K, sizeof(double));
 	size_t *npred = imb_xcalloc(K, sizeof(size_t));
 
-	double loss = 0;
+	/* ECE bin edges, in the probabilities' precision */
+	float edge[IMB_ECE_BINS + 1];
+	/* per bin: summed weights of the correct rows, weighted confidences */
+	double bin_acc[IMB_ECE_BINS] = {0}, bin_conf[IMB_ECE_BINS] = {0};
+	for (int b = 0; b <= IMB_ECE_BINS; b++)
+		edge[b] = (float)((double)b / IMB_ECE_BINS);
+
+	double loss = 0, brier = 0;
 	for (size_t i = 0; i < n; i++) {
 		const float *p = probs + i * K;
 		int best = 0;
@@ -173,6 +181,20 @@ imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n,
 				pt = q;
 		}
 		loss += w * -log(pt / rs);
+		double sq = 0;
+		for (int c = 0; c < k; c++) {
+			double d = (double)p[c] - (c == y[i]);
+			sq += d * d;
+		}
+		brier += w * sq;
+		/* bin b is (edge[b], edge[b+1]]; a NaN stays in bin 0 and
+		 * makes ece NaN */
+		float conf = p[best];
+		int b = 0;
+		while (b < IMB_ECE_BINS - 1 && conf > edge[b + 1])
+			b++;
+		bin_acc[b] += best == y[i] ? w : 0;
+		bin_conf[b] += w * (double)conf;
 	}
 
 	double diag = 0, bsum = 0, fsum = 0, lsum = 0;
@@ -213,6 +235,11 @@ imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n,
 	m->majority_error = maj_sup > 0 ? 1 - maj_tp / maj_sup : NAN;
 	m->minority_error = min_sup > 0 ? 1 - min_tp / min_sup : NAN;
 	m->log_loss = m->total > 0 ? loss / m->total : NAN;
+	m->brier = m->total > 0 ? brier / m->total : NAN;
+	double gap = 0;
+	for (int b = 0; b < IMB_ECE_BINS; b++)
+		gap += fabs(bin_acc[b] - bin_conf[b]);
+	m->ece = m->total > 0 ? gap / m->total : NAN;
 	m->auroc = m->auprc = NAN;
 	if (k == 2 && n) {
 		double *score = imb_xmalloc(n * sizeof *score), *w = imb_xmalloc(n * sizeof *w);

@@ -1,6 +1,6 @@
-/* metrics.h: classification metrics from labels and class probabilities,
- * with optional class weights; AUROC and average precision; mean and
- * standard error.
+/* metrics.h: classification and calibration metrics from labels and
+ * class probabilities, with optional class weights; AUROC and average
+ * precision; mean and standard error.
  *
  * Definitions follow scikit-learn 1.2 (the test oracle), with a sample's
  * weight w_i = class_w[y_i] (1 when class_w is NULL):
@@ -20,8 +20,25 @@
  *   support) over the majority classes / over the other (minority)
  *   classes; the caller says which classes are majority (NULL: class 0);
  *   NaN when that group has no support;
- * - log_loss: weighted mean of -log(p_true), each row clipped to
- *   [eps, 1-eps] (eps = DBL_EPSILON) and renormalised (sklearn 1.2);
+ * - log_loss: the negative log-likelihood (NLL) of the true class:
+ *   weighted mean of -log(p_true), each row clipped to [eps, 1-eps]
+ *   (eps = DBL_EPSILON) and renormalised (sklearn 1.2's log_loss);
+ * - brier: the multi-class Brier score (Brier 1950): weighted mean of
+ *   sum_k (p_k - [y == k])^2 over the rows as given (no clipping), in
+ *   [0, 2] for rows that sum to 1; it equals sum_k of sklearn's
+ *   brier_score_loss(y == k, p_k), so for K = 2 (rows summing to 1) it
+ *   is twice brier_score_loss of the positive class (of either class);
+ * - ece: expected calibration error over IMB_ECE_BINS equal-width
+ *   confidence bins (Guo et al. 2017): a row's confidence is its largest
+ *   probability, correct when the prediction is the label; bin b holds
+ *   the confidences in (e_b, e_{b+1}], e_b = b/IMB_ECE_BINS rounded to
+ *   float (the probabilities' precision, so a probability that is the
+ *   float nearest b/15 lies on the edge: 2/15 is in bin 1); bin 0 also
+ *   holds 0 and below, the last bin anything above 1. With W_b the
+ *   summed weight of the rows of bin b, A_b that of its correct rows,
+ *   C_b its weighted sum of confidences and W the total weight,
+ *   ece = sum_b (W_b / W) |A_b / W_b - C_b / W_b| = sum_b |A_b - C_b| / W,
+ *   in [0, 1];
  * - auroc, auprc: only for K = 2, with class `positive` as the positive
  *   class and its probability as the score: roc_auc_score (ties count
  *   one half) and average_precision_score (sum over distinct thresholds,
@@ -38,6 +55,8 @@
 extern "C" {
 #endif
 
+#define IMB_ECE_BINS 15
+
 typedef struct {
 	int k;               /* classes */
 	size_t n;            /* samples (unweighted) */
@@ -49,7 +68,8 @@ typedef struct {
 	double *recall, *precision, *f1;   /* (k) */
 	double accuracy, balanced_accuracy, macro_f1, gmean;
 	double minority_error, majority_error;
-	double log_loss;
+	double log_loss;     /* the NLL */
+	double brier, ece;
 	double auroc, auprc; /* NaN unless k == 2 and both classes occur */
 } imb_metrics;
 

@@ -28,7 +28,7 @@ for f in msgpack.Unpacker(sys.stdin.buffer, raw=False):
 @test "tsv: header, one row for the test set, accuracy above chance on separable data" {
 	run bash -c "imb-eval --format tsv < $BATS_FILE_TMPDIR/model.imb"
 	assert_success
-	header="set	model	n	accuracy	balanced_accuracy	macro_f1	gmean	minority_error	majority_error	auroc	auprc"
+	header="set	model	n	accuracy	balanced_accuracy	macro_f1	gmean	minority_error	majority_error	auroc	auprc	nll	brier	ece"
 	assert_line --index 0 --partial "$header	recall_"
 	[ "${#lines[@]}" -eq 2 ]
 	run $PY -c '
@@ -39,7 +39,7 @@ v = dict(zip(h, r))
 assert v["set"] == "test" and v["model"] == "xgboost" and v["n"] == "200", v
 for k in h[3:]:
     x = float(v[k])
-    assert 0 <= x <= 1, (k, x)
+    assert 0 <= x <= {"nll": float("inf"), "brier": 2}.get(k, 1), (k, x)
 assert float(v["accuracy"]) > 0.8 and float(v["auroc"]) > 0.8, v
 rec = [float(v[k]) for k in h if k.startswith("recall_")]
 assert len(rec) == 2
@@ -70,6 +70,7 @@ for k in range(2):
 assert abs(m[\"macro_f1\"] - sum(f1) / 2) < 1e-12
 assert abs(m[\"gmean\"] - math.sqrt(rec[0] * rec[1])) < 1e-12
 assert m[\"log_loss\"] > 0 and 0 < m[\"auprc\"] <= 1
+assert 0 < m[\"brier\"] <= 2 and 0 < m[\"ece\"] <= 1
 c = o[\"config\"]
 assert c[\"set\"] == \"test\" and c[\"dataset\"] == \"toy\" and c[\"model\"] == \"xgboost\"
 assert c[\"train_ratio\"] == 0.25 and c[\"test_ratio\"] == 1 and c[\"seed\"] == 3, c
@@ -78,6 +79,65 @@ assert o[\"majority\"] == [0] and o[\"positive\"] == 1 and \"history\" not in o
 print(\"ok\")'"
 	assert_success
 	assert_output ok
+}
+
+# nll, brier and ece from the definitions (metrics.h) for the fixture
+# network's own predictions (frame 'expected') of its test set: one row
+# "R nll brier ece" for each weight R of class 1 (class 0 weighs 1)
+CALIB='
+import sys, msgpack, numpy as np
+from sklearn.metrics import log_loss
+fr = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+t = lambda f, k, d: np.frombuffer(f["tensors"][k]["data"], dtype=d).reshape(f["tensors"][k]["shape"])
+y = t(next(f for f in fr if f["kind"] == "dataset"), "y", "<i4")
+p = t(next(f for f in fr if f["kind"] == "predictions"), "probs", "<f4").astype(np.float64)
+conf, correct = p.max(1), p.argmax(1) == y
+edge = (np.arange(16) / 15).astype(np.float32).astype(np.float64)
+b = np.clip(np.searchsorted(edge, conf, side="left") - 1, 0, 14)
+for R in map(float, sys.argv[2:]):
+    w = np.where(y == 1, R, 1.0)
+    brier = np.average(((p - np.eye(2)[y]) ** 2).sum(1), weights=w)
+    ece = sum(abs((w * (correct - conf))[b == k].sum()) for k in range(15)) / w.sum()
+    print("%g\t%.9g\t%.9g\t%.9g" % (R, log_loss(y, p, sample_weight=w, labels=[0, 1]), brier, ece))
+'
+
+# the TSV rows of $1 then $2 against the rows of $3 (CALIB's)
+CALIB_CMP='
+import sys
+def rows(path):
+    h, *rs = [l.split("\t") for l in open(path).read().splitlines()]
+    return h, [dict(zip(h, r)) for r in rs]
+(h, plain), (hr, ratio) = rows(sys.argv[1]), rows(sys.argv[2])
+want = [l.split("\t") for l in open(sys.argv[3]).read().splitlines()]
+assert len(want) == len(plain + ratio)
+for hh in (h, hr):
+    i = hh.index("auprc")
+    assert hh[i + 1:i + 4] == ["nll", "brier", "ece"] and hh[i + 4].startswith("recall_"), hh
+for v, (R, nll, brier, ece) in zip(plain + ratio, want):
+    assert v.get("target_ratio", "1") == R, (v, R)
+    for k, x in (("nll", nll), ("brier", brier), ("ece", ece)):
+        got, x = float(v[k]), float(x)
+        assert abs(got - x) <= 2e-4 * max(1, x), (k, R, got, x)
+    assert 0 <= float(v["ece"]) <= 1 and 0 <= float(v["brier"]) <= 2 and float(v["nll"]) >= 0, v
+print("ok")
+'
+
+@test "nll, brier, ece: TSV columns after auprc, equal to their definitions on real networks" {
+	for f in mlp resnet8; do
+		fx="$ROOT/tests/fixtures/models/$f.imb"
+		imb-eval --format tsv "$fx" > "$TMP/plain.tsv"
+		imb-eval --format tsv -r 0.1,1,3 "$fx" > "$TMP/ratio.tsv"
+		$PY -c "$CALIB" "$fx" 1 0.1 1 3 > "$TMP/want"
+		run $PY -c "$CALIB_CMP" "$TMP/plain.tsv" "$TMP/ratio.tsv" "$TMP/want"
+		assert_output ok
+	done
+	# nll is the frame's log_loss
+	run bash -c "imb-eval --format json $ROOT/tests/fixtures/models/resnet8.imb | $PY -c '
+import json, sys
+(o,) = json.load(sys.stdin)
+m = o[\"metrics\"]
+print(\"%.6g %s %s\" % (m[\"log_loss\"], m[\"brier\"] > 0, m[\"ece\"] > 0))'"
+	assert_output "$(tsvcol nll < "$TMP/plain.tsv") True True"
 }
 
 @test "frames: the input passes through in order, metrics frames at the end; --metrics-only" {
@@ -201,6 +261,7 @@ rec = [float(v[\"recall_c%d\" % k]) for k in range(3)]
 acc = (rec[0] + 0.5 * rec[1] + 0.5 * rec[2]) / 2
 assert abs(float(v[\"accuracy\"]) - acc) < 2e-5, (v, acc)
 assert abs(float(v[\"minority_error\"]) - (1 - (rec[1] + rec[2]) / 2)) < 2e-5, v
+assert 0 < float(v[\"ece\"]) <= 1 and 0 < float(v[\"brier\"]) <= 2 and float(v[\"nll\"]) > 0, v
 print(v[\"auroc\"], v[\"auprc\"], v[\"target_ratio\"])'"
 	assert_success
 	assert_output "NA NA 0.5"
@@ -342,4 +403,22 @@ print([(g[\"model\"], g[\"train_ratio\"], g[\"n\"]) for g in gs], gs[0][\"metric
 	assert_success
 	assert_output "train_ratio	set	n
 0.25	test	2"
+	# brier and ece, like every metric, get a mean and a standard error
+	run bash -c "imb-eval --aggregate train_ratio --format tsv $TMP/runs.imb > $TMP/agg.tsv
+	  imb-eval --format json --aggregate train_ratio $TMP/runs.imb > $TMP/agg.json
+	  imb-cat --kind metrics $TMP/runs.imb | $PY -c '
+import json, statistics as st, sys, msgpack
+fs = [f for f in msgpack.Unpacker(sys.stdin.buffer, raw=False) if f[\"name\"] == \"test\"]
+h, r = [l.split(\"\t\") for l in open(\"$TMP/agg.tsv\").read().splitlines()]
+v = dict(zip(h, r))
+(g,) = json.load(open(\"$TMP/agg.json\"))
+for k in (\"brier\", \"ece\"):
+    xs = [f[\"attrs\"][\"metrics\"][k] for f in fs]
+    assert len(xs) == 2 and xs[0] != xs[1], xs
+    assert abs(float(v[k + \"_mean\"]) - st.mean(xs)) < 1e-6, (k, v)
+    assert abs(float(v[k + \"_se\"]) - st.stdev(xs) / 2 ** 0.5) < 1e-6, (k, v)
+    assert abs(g[\"metrics\"][k][\"se\"] - st.stdev(xs) / 2 ** 0.5) < 1e-12, (k, g)
+print(\"ok\")'"
+	assert_success
+	assert_output ok
 }

@@ -79,6 +79,9 @@ static void test_evaluate(void)
 	CHECK_STR(out[0]->name, "test");
 	CHECK_NEAR(imb_val_as_double(imb_val_path(a, "metrics.accuracy"), -1), m->accuracy, 0);
 	CHECK_NEAR(imb_val_as_double(imb_val_path(a, "metrics.auroc"), -1), m->auroc, 0);
+	CHECK_NEAR(imb_val_as_double(imb_val_path(a, "metrics.log_loss"), -1), m->log_loss, 0);
+	CHECK_NEAR(imb_val_as_double(imb_val_path(a, "metrics.brier"), -1), m->brier, 0);
+	CHECK_NEAR(imb_val_as_double(imb_val_path(a, "metrics.ece"), -1), m->ece, 0);
 	CHECK_NEAR(imb_val_as_double(imb_val_path(a, "metrics.minority_error"), -1),
 	           1 - m->recall[0], 1e-15);
 	CHECK(m->accuracy > 0.7);
@@ -100,6 +103,9 @@ static void test_evaluate(void)
 	CHECK_EQ_INT(imb_val_as_int(imb_val_get(c, "seed"), 0), 7);
 	CHECK(imb_val_get(c, "param.C") != NULL);
 	CHECK(imb_val_get(c, "target_ratio") == NULL);
+	/* the TSV's nll, brier and ece cells of the plain row */
+	char cal[128];
+	snprintf(cal, sizeof cal, "\t%.6g\t%.6g\t%.6g\t", m->log_loss, m->brier, m->ece);
 	imb_metrics_free(m);
 
 	/* re-weighted: one frame per ratio, weights over the samples sum to n */
@@ -120,6 +126,8 @@ static void test_evaluate(void)
 		imb_metrics *mw = imb_metrics_compute(imb_frame_tensor(test, "y")->data, probs, 100, 2,
 		                                      cw, mj2, 1);
 		CHECK_NEAR(imb_val_as_double(imb_val_path(b, "metrics.accuracy"), -1), mw->accuracy, 0);
+		CHECK_NEAR(imb_val_as_double(imb_val_path(b, "metrics.brier"), -1), mw->brier, 0);
+		CHECK_NEAR(imb_val_as_double(imb_val_path(b, "metrics.ece"), -1), mw->ece, 0);
 		imb_metrics_free(mw);
 	}
 
@@ -146,8 +154,14 @@ static void test_evaluate(void)
 	imb_eval_write_tsv(fp, out, nout);
 	fclose(fp);
 	CHECK_HAS(buf, "set\tmodel\tn\ttarget_ratio\taccuracy\tbalanced_accuracy\tmacro_f1\tgmean\t"
-	               "minority_error\tmajority_error\tauroc\tauprc\trecall_big\trecall_small\n");
+	               "minority_error\tmajority_error\tauroc\tauprc\tnll\tbrier\tece\t"
+	               "recall_big\trecall_small\n");
 	CHECK_HAS(buf, "\ntest\tlinear-svm\t100\tNA\t");
+	char row[512] = "";
+	const char *r0 = strstr(buf, "\ntest\tlinear-svm\t100\tNA\t");
+	if (r0)
+		snprintf(row, sizeof row, "%.*s", (int)strcspn(r0 + 1, "\n") + 1, r0);
+	CHECK_HAS(row, cal);
 	CHECK_HAS(buf, "\ntest\tlinear-svm\t100\t0.5\t");
 	free(buf);
 	imb_val *j = imb_eval_json(out, nout);

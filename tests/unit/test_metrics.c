@@ -1,10 +1,14 @@
 /* test_metrics.c: metrics against scikit-learn / imbalanced-learn (run
  * through tests/metrics_oracle.py at test time on random labels and
  * probabilities with many ties, weights, absent and never-predicted
- * classes, a single-class set), plus hand-checked small cases. */
+ * classes, a single-class set, and on the real predictions of the model
+ * fixtures of tests/fixtures/models), plus hand-checked small cases. */
 #include "check.h"
+#include "dataset.h"
 #include "metrics.h"
+#include "predict.h"
 #include "rng.h"
+#include "stream.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -12,10 +16,17 @@
 
 #define MAXK 4
 #define MAXN 400
-#define NCASES 9
+#define NSYNTH 9
+#define NCASES (NSYNTH + 4)   /* then two fixtures, each plain and re-weighted */
+#define NSCALAR 12            /* scalar metrics the oracle prints per case */
+
+#ifndef FIXTURES
+#define FIXTURES "tests/fixtures/models"
+#endif
 
 typedef struct {
 	int k, pos, hasw;
+	int exact;            /* rows sum to exactly 1 in float */
 	size_t n;
 	double w[MAXK];
 	unsigned char maj[MAXK];
@@ -24,6 +35,7 @@ typedef struct {
 } tcase;
 
 static tcase cases[NCASES];
+static int ncases = NSYNTH;   /* the fixtures' cases follow once loaded */
 
 /* A random probability row over k classes as dyadic fractions a/q that
  * sum to exactly 1 in float (so sklearn's renormalisation is a no-op),
@@ -59,6 +71,7 @@ static void make_case(tcase *t, imb_rng *r, int k, size_t n, const double *freq,
 	t->n = n;
 	t->pos = pos;
 	t->hasw = 0;
+	t->exact = 1;
 	for (int c = 0; c < k; c++)
 		t->maj[c] = c == 0;
 	for (size_t i = 0; i < n; i++) {
@@ -115,9 +128,66 @@ static void build_cases(void)
 	set_target_weights(&cases[8], 0.1);
 }
 
+/* two more cases: the probabilities a model fixture's network gives for
+ * its test frame, plain and re-weighted to ratio 0.1. 0, or -1 when the
+ * fixture does not load. */
+static int fixture_cases(const char *name)
+{
+	int t = ncases;
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", FIXTURES, name);
+	imb_reader *r = imb_reader_open(path);
+	if (!r) {
+		fprintf(stderr, "%s: %s (run the unit tests from the repository root)\n", path,
+		        imb_error());
+		return -1;
+	}
+	imb_frame *f, *model = NULL, *test = NULL;
+	while (imb_read_frame(r, &f) == 1) {
+		if (!strcmp(f->kind, "model") && !model)
+			model = f;
+		else if (!strcmp(f->kind, "dataset") && !test)
+			test = f;
+		else
+			imb_frame_free(f);
+	}
+	imb_reader_close(r);
+	imb_predictor *p = model && test ? imb_predictor_load(model) : NULL;
+	int rc = -1;
+	tcase *c = &cases[t];
+	if (p) {
+		c->n = imb_dataset_n(test);
+		c->k = imb_predictor_nclasses(p);
+		size_t d = imb_dataset_dim(test);
+		if (c->n <= MAXN && c->k <= MAXK) {
+			float *x = imb_dataset_features(test);
+			rc = imb_predict_proba(p, x, c->n, d, c->p);
+			free(x);
+		}
+	}
+	if (!rc) {
+		const int32_t *y = imb_frame_tensor(test, "y")->data;
+		memcpy(c->y, y, c->n * sizeof *y);
+		c->pos = 1;
+		c->hasw = 0;
+		c->exact = 0;
+		for (int j = 0; j < c->k; j++)
+			c->maj[j] = j == 0;
+		cases[t + 1] = *c;
+		set_target_weights(&cases[t + 1], 0.1);
+		ncases += 2;
+	} else {
+		fprintf(stderr, "%s: %s\n", path, imb_error());
+	}
+	imb_predictor_free(p);
+	imb_frame_free(model);
+	imb_frame_free(test);
+	return rc;
+}
+
 static void write_cases(FILE *fp)
 {
-	for (int t = 0; t < NCASES; t++) {
+	for (int t = 0; t < ncases; t++) {
 		tcase *c = &cases[t];
 		fprintf(fp, "case %d %zu %d %d", c->k, c->n, c->pos, c->hasw);
 		for (int j = 0; j < c->k; j++)
@@ -137,21 +207,28 @@ static void write_cases(FILE *fp)
 	}
 }
 
-static double maxdiff;
+static double maxdiff, maxdiff_brier, maxdiff_brier_sk, maxdiff_ece;
 
-static void near(const char *what, int t, double a, double b)
+/* a == b within rel (relative to |b| when above 1); the largest
+ * difference goes to *worst */
+static void near_tol(const char *what, int t, double a, double b, double rel, double *worst)
 {
 	check_count++;
 	if (isnan(a) && isnan(b))
 		return;
-	double d = fabs(a - b), tol = 1e-9 * (fabs(b) > 1 ? fabs(b) : 1);
+	double d = fabs(a - b), tol = rel * (fabs(b) > 1 ? fabs(b) : 1);
 	if (!(d <= tol)) {
 		check_failed++;
-		fprintf(stderr, "case %d: %s = %.17g, sklearn %.17g\n", t, what, a, b);
+		fprintf(stderr, "case %d: %s = %.17g, oracle %.17g\n", t, what, a, b);
 		return;
 	}
-	if (d > maxdiff)
-		maxdiff = d;
+	if (d > *worst)
+		*worst = d;
+}
+
+static void near(const char *what, int t, double a, double b)
+{
+	near_tol(what, t, a, b, 1e-9, &maxdiff);
 }
 
 static void against_oracle(void)
@@ -169,15 +246,15 @@ static void against_oracle(void)
 	FILE *py = popen(cmd, "r");
 	CHECK(py != NULL);
 	int ncmp = 0;
-	for (int t = 0; py && t < NCASES; t++) {
+	for (int t = 0; py && t < ncases; t++) {
 		tcase *c = &cases[t];
 		imb_metrics *m = imb_metrics_compute(c->y, c->p, c->n, c->k, c->hasw ? c->w : NULL,
 		                                     c->maj, c->pos);
 		CHECK(m != NULL);
 		if (!m)
 			continue;
-		double ref[9 + 3 * MAXK + MAXK * MAXK];
-		int nref = 9 + 3 * c->k + c->k * c->k, got = 0;
+		double ref[NSCALAR + 3 * MAXK + MAXK * MAXK];
+		int nref = NSCALAR + 3 * c->k + c->k * c->k, got = 0;
 		for (int j = 0; j < nref; j++) {
 			char tok[64];
 			if (fscanf(py, "%63s", tok) != 1)
@@ -194,13 +271,19 @@ static void against_oracle(void)
 		                       "minority_error", "majority_error", "log_loss", "auroc", "auprc"};
 		for (int j = 0; j < 9; j++)
 			near(names[j], t, mine[j], ref[j]);
+		near_tol("brier", t, m->brier, ref[9], 1e-12, &maxdiff_brier);
+		/* sklearn's K = 2 form assumes p0 = 1 - p1: exact for the
+		 * dyadic rows, to float rounding for a network's */
+		near_tol("brier (brier_score_loss)", t, m->brier, ref[10], c->exact ? 1e-12 : 1e-6,
+		         &maxdiff_brier_sk);
+		near_tol("ece", t, m->ece, ref[11], 1e-12, &maxdiff_ece);
 		for (int j = 0; j < c->k; j++) {
-			near("recall", t, m->recall[j], ref[9 + j]);
-			near("precision", t, m->precision[j], ref[9 + c->k + j]);
-			near("f1", t, m->f1[j], ref[9 + 2 * c->k + j]);
+			near("recall", t, m->recall[j], ref[NSCALAR + j]);
+			near("precision", t, m->precision[j], ref[NSCALAR + c->k + j]);
+			near("f1", t, m->f1[j], ref[NSCALAR + 2 * c->k + j]);
 		}
 		for (int j = 0; j < c->k * c->k; j++)
-			near("confusion", t, m->confusion[j], ref[9 + 3 * c->k + j]);
+			near("confusion", t, m->confusion[j], ref[NSCALAR + 3 * c->k + j]);
 		imb_metrics_free(m);
 	}
 	int rc = py ? pclose(py) : -1;
@@ -210,9 +293,11 @@ static void against_oracle(void)
 		return;
 	}
 	CHECK_EQ_INT(rc, 0);
-	CHECK_EQ_INT(ncmp, NCASES);
-	fprintf(stderr, "test_metrics: %d cases against sklearn, max abs difference %g\n", ncmp,
-	        maxdiff);
+	CHECK_EQ_INT(ncmp, ncases);
+	fprintf(stderr,
+	        "test_metrics: %d cases against sklearn, max abs difference %g; brier %g "
+	        "(brier_score_loss %g), ece %g\n",
+	        ncmp, maxdiff, maxdiff_brier, maxdiff_brier_sk, maxdiff_ece);
 }
 
 static void edge_cases(void)
@@ -252,7 +337,7 @@ static void edge_cases(void)
 	CHECK(imb_metrics_compute(y2, p, 2, 2, wneg, NULL, 1) == NULL);
 	/* an empty set: nothing defined, no crash */
 	imb_metrics *m = imb_metrics_compute(y2, p, 0, 2, NULL, NULL, 1);
-	CHECK(m && isnan(m->accuracy) && isnan(m->auroc));
+	CHECK(m && isnan(m->accuracy) && isnan(m->auroc) && isnan(m->brier) && isnan(m->ece));
 	imb_metrics_free(m);
 	imb_metrics_free(NULL);
 
@@ -273,10 +358,113 @@ static void edge_cases(void)
 	CHECK(mean == 1 && isnan(se) && k == 1);
 }
 
+/* ece of two samples of K classes (rows p, labels y) */
+static double ece2(int k, const int32_t *y, const float *p)
+{
+	imb_metrics *m = imb_metrics_compute(y, p, 2, k, NULL, NULL, 1);
+	CHECK(m != NULL);
+	double e = m ? m->ece : NAN;
+	imb_metrics_free(m);
+	return e;
+}
+
+static void calibration(void)
+{
+	/* K = 3, five rows; prediction, confidence, bin (b/15, (b+1)/15]:
+	 *   y  p                   pred  conf  bin  correct  sum_k (p_k - [y==k])^2
+	 *   0  (0.7, 0.2, 0.1)     0     0.7   10   1        .09 + .04 + .01    = 0.14
+	 *   1  (0.4, 0.4, 0.2)     0     0.4    5   0        .16 + .36 + .04    = 0.56
+	 *   2  (0.1, 0.1, 0.8)     2     0.8   11   1        .01 + .01 + .04    = 0.06
+	 *   0  (0.1, 0.82, 0.08)   1     0.82  12   0        .81 + .6724 + .0064 = 1.4888
+	 *   0  (0.38, 0.3, 0.32)   0     0.38   5   1        .3844 + .09 + .1024 = 0.5768
+	 * The second row is a tie: the first maximum, class 0, is the prediction (class
+	 * 1 would make it correct: ece 0.508). 0.4 = 6/15 and 0.8 = 12/15 lie
+	 * on bin edges and belong to the bins below them: 0.4 shares bin 5
+	 * with 0.38 (|A - C| = |1 - 0.78| = 0.22), 0.8 stays out of bin 12
+	 * (with 0.82 it would give |1 - 1.62| = 0.62; ece 0.388 in all).
+	 * Unweighted: brier = 2.8256 / 5 = 0.56512,
+	 *   ece = (|1 - .7| + 0.22 + |1 - .8| + |0 - .82|) / 5 = 1.54 / 5 = 0.308.
+	 * Class weights (1, 2, 0.5), row weights 1, 2, 0.5, 1, 1, W = 5.5:
+	 *   brier = (0.14 + 2 * 0.56 + 0.5 * 0.06 + 1.4888 + 0.5768) / 5.5 = 3.3556 / 5.5,
+	 *   ece: bin 10 |1 - .7| = 0.3; bin 5 |1 - (2 * .4 + .38)| = 0.18;
+	 *   bin 11 |.5 - .5 * .8| = 0.1; bin 12 |0 - .82| = 0.82; 1.4 / 5.5. */
+	int32_t y[] = {0, 1, 2, 0, 0};
+	float p[] = {0.7f, 0.2f, 0.1f, 0.4f, 0.4f, 0.2f, 0.1f, 0.1f, 0.8f,
+	             0.1f, 0.82f, 0.08f, 0.38f, 0.3f, 0.32f};
+	double cw[] = {1, 2, 0.5};
+	imb_metrics *m = imb_metrics_compute(y, p, 5, 3, NULL, NULL, 1);
+	CHECK(m != NULL);
+	if (m) {
+		CHECK_NEAR(m->brier, 0.56512, 1e-6);
+		CHECK_NEAR(m->ece, 0.308, 1e-6);
+	}
+	imb_metrics_free(m);
+	m = imb_metrics_compute(y, p, 5, 3, cw, NULL, 1);
+	CHECK(m != NULL);
+	if (m) {
+		CHECK_NEAR(m->brier, 3.3556 / 5.5, 1e-6);
+		CHECK_NEAR(m->ece, 1.4 / 5.5, 1e-6);
+	}
+	imb_metrics_free(m);
+
+	/* the edges are b/15 rounded to float: 2/15 is in bin 1, with 1/8
+	 * (a wrong tie of eight classes): (1 - 2/15 - 1/8) / 2 = 89/240; in
+	 * bin 2 it would give (13/15 + 1/8) / 2 */
+	float p8[16];
+	for (int c = 0; c < 8; c++) {
+		p8[c] = c ? 13.0f / 105 : (float)(2.0 / 15);
+		p8[8 + c] = 0.125f;
+	}
+	CHECK_NEAR(ece2(8, (const int32_t[]){0, 1}, p8), 89.0 / 240, 1e-7);
+	/* 8/15 is in bin 7 with 0.5 (a wrong tie): |1 - (8/15 + 1/2)| / 2 =
+	 * 1/60; in bin 8 it would give 29/60 */
+	float e8[] = {(float)(8.0 / 15), (float)(7.0 / 15), 0.5f, 0.5f};
+	CHECK_NEAR(ece2(2, (const int32_t[]){0, 1}, e8), 1.0 / 60, 1e-7);
+	/* a confidence of 0 is in bin 0, with 0.05: (1 - 0.05) / 2 */
+	float z[] = {0, 0, 0.05f, 0};
+	CHECK_NEAR(ece2(2, (const int32_t[]){0, 1}, z), 0.475, 1e-7);
+	/* 1 is in the last bin, with 0.95: |1 - 1.95| / 2 */
+	float one[] = {1, 0, 0.95f, 0.05f};
+	CHECK_NEAR(ece2(2, (const int32_t[]){0, 1}, one), 0.475, 1e-7);
+
+	/* K = 2 with rows summing to 1: twice the binary Brier score of
+	 * either class, mean (p_pos - [y == pos])^2. p1 = .25, .75, .5,
+	 * .875, .0625 for y = 0, 1, 1, 0, 1: terms .0625, .0625, .25,
+	 * .765625, .87890625; brier = 2 * 2.01953125 / 5 = 0.8078125;
+	 * class weights (1, 3): 2 * 4.40234375 / 11 */
+	int32_t yb[] = {0, 1, 1, 0, 1};
+	float p1[] = {0.25f, 0.75f, 0.5f, 0.875f, 0.0625f}, pb[10];
+	for (int i = 0; i < 5; i++) {
+		pb[2 * i] = 1 - p1[i];
+		pb[2 * i + 1] = p1[i];
+	}
+	double bw[] = {1, 3};
+	for (int wt = 0; wt < 2; wt++) {
+		double bin = 0, W = 0;
+		for (int i = 0; i < 5; i++) {
+			double w = wt ? bw[yb[i]] : 1, d = p1[i] - (yb[i] == 1);
+			bin += w * d * d;
+			W += w;
+		}
+		for (int pos = 0; pos < 2; pos++) {
+			m = imb_metrics_compute(yb, pb, 5, 2, wt ? bw : NULL, NULL, pos);
+			CHECK(m != NULL);
+			if (m)
+				CHECK_NEAR(m->brier, 2 * bin / W, 1e-15);
+			imb_metrics_free(m);
+		}
+		CHECK_NEAR(2 * bin / W, wt ? 2 * 4.40234375 / 11 : 0.8078125, 1e-15);
+	}
+}
+
 int main(void)
 {
 	build_cases();
+	CHECK(fixture_cases("mlp.imb") == 0);
+	CHECK(fixture_cases("resnet8.imb") == 0);
+	CHECK_EQ_INT(ncases, NCASES);
 	edge_cases();
+	calibration();
 	against_oracle();
 	CHECK_DONE();
 }
