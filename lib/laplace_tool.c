@@ -24,9 +24,8 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 	if (!imb_nn_is_model_frame(model)) {
 		if (!strcmp(kind, "laplace"))
 			return imb_seterr("%s is already a Laplace posterior", lb);
-		return imb_seterr("%s is a%s %s model: imb-laplace needs a network (imb-train "
-		                  "--model resnet8, mlp:W1,W2,..., linear)", lb,
-		                  strchr("aeiou", kind[0]) ? "n" : "", kind);
+		return imb_seterr("%s is a model of kind '%s': imb-laplace needs a network "
+		                  "(imb-train --model resnet8, mlp:W1,W2,..., linear)", lb, kind);
 	}
 	imb_nn_loaded net;
 	if (imb_nn_frame_read(model, &net) < 0)
