@@ -403,10 +403,18 @@ int main(void)
 	imb_nn_init();
 	imb_frame *tr = blobs(90, 4, 3, 1, "train"), *te = blobs(40, 4, 3, 2, "test");
 	imb_frame *va = blobs(60, 4, 3, 3, "val");
-	test_full(tr, te);
-	test_mlp_block(tr);
-	test_tuning(tr, va);
-	test_frame(tr, te);
+	const imb_nn_backend *be;
+	for (int i = 0; (be = imb_nn_backend_at(i)); i++) {
+		if (imb_nn_set_backend(be->name) < 0) {
+			printf("%s: %s: skipped\n", be->name, imb_error());
+			continue;
+		}
+		fprintf(stderr, "== backend %s\n", be->name);
+		test_full(tr, te);
+		test_mlp_block(tr);
+		test_tuning(tr, va);
+		test_frame(tr, te);
+	}
 	imb_la_opts o;
 	imb_la_opts_init(&o);
 	o.subset = IMB_LA_ALL;
