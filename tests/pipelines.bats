@@ -209,6 +209,42 @@ stand_ins() {
 	refute_output --partial "imb-train"
 }
 
+@test "fig3b: a single network, a Laplace posterior around it and an SGHMC ensemble; one network per split" {
+	need_tool imb-laplace
+	need_tool imb-sghmc
+	BIN="$BIN_DIR"
+	run figmake -j2 fig3b
+	assert_success
+	D="$RES/tiny/fig3b"
+	[ "$(ncols "$D/fig3b.tsv" | wc -l)" = 1 ]
+	[ "$(col "$D/fig3b.tsv" method | tr '\n' ' ')" = "single single laplace laplace sghmc sghmc " ]
+	[ "$(col "$D/fig3b.tsv" train_ratio | tr '\n' ' ')" = "0.1 1 0.1 1 0.1 1 " ]
+	[ "$(col "$D/fig3b.tsv" n | sort -u)" = 2 ]
+	head -n 1 "$D/fig3b.tsv" | grep -q "log_loss_mean	log_loss_se	brier_mean	brier_se	ece_mean	ece_se"
+	is_png "$D/fig3b.png"
+	is_png "$D/fig3b-binary-nll.png"
+	[ -s "$D/fig3b.svg" ]
+	# the Laplace runs evaluate a posterior of the single runs' network
+	[ "$(ls "$D/runs" | grep -c -- '-net-')" = 4 ]
+	imb-info "$D/runs/binary-laplace-r0.1-s1.imb" | grep -q "posterior 'model'"
+	imb-info "$D/runs/binary-sghmc-r0.1-s1.imb" | grep -q "ensemble 'model'"
+	run make -n -C "$ROOT/pipelines" SCALE=tiny RESULTS="$RES" BIN="$BIN" fig3b
+	assert_success
+	refute_output --partial "imb-laplace"
+	refute_output --partial "imb-sghmc"
+}
+
+@test "fig3b SCALE=paper: the plan names resnet18 on CIFAR-10, Laplace and SGHMC on the GPU" {
+	BIN="$BIN_DIR"
+	run make -n -C "$ROOT/pipelines" SCALE=paper RESULTS="$RES" fig3b
+	assert_success
+	assert_output --partial "imb-import cifar10"
+	assert_output --partial "imb-train --keep-train --model resnet18 --epochs 200"
+	assert_output --partial "imb-laplace --device cuda"
+	assert_output --partial "imb-sghmc --model resnet18 --epochs 200 --cycles 4"
+	[ "$(echo "$output" | grep -c 'imb-split --train-ratio')" = 35 ]
+}
+
 @test "fig3a SCALE=paper: the plan names resnet18 on CIFAR-10, both sets, LARS and the GPU" {
 	BIN="$BIN_DIR"
 	run make -n -C "$ROOT/pipelines" SCALE=paper RESULTS="$RES" fig3a
