@@ -2,6 +2,7 @@
  * kinds. Adding a kind is one row in `kinds` and one bump of
  * IMB_NKINDS: a forgotten row fails to compile. */
 #include "predict.h"
+#include "nn_ensemble.h"
 #include "nn_frame.h"
 #include "svm.h"
 #include "util.h"
@@ -21,12 +22,13 @@ typedef struct {
 	void (*free)(void *m);
 } imb_model_kind;
 
-#define IMB_NKINDS 4
+#define IMB_NKINDS 5
 static const imb_model_kind kinds[] = {
 	{"xgboost", imb_xgboost_load, imb_xgboost_predict, imb_xgboost_free},
 	{"linear-svm", imb_linsvm_load, imb_svm_predict, imb_svm_free},
 	{"svm", imb_svm_load, imb_svm_predict, imb_svm_free},
 	{"nn", imb_nn_load, imb_nn_predict, imb_nn_free},
+	{"ensemble", imb_nn_ensemble_load, imb_nn_ensemble_predict, imb_nn_ensemble_free},
 };
 _Static_assert(IMB_LEN(kinds) == IMB_NKINDS, "predict.c: kinds[] and IMB_NKINDS disagree");
 
