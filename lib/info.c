@@ -91,6 +91,31 @@ static void scalars_text(FILE *fp, const char *title, const imb_val *m)
 	fputc('\n', fp);
 }
 
+/* ", an ensemble of S members (sghmc), members a to b in this frame (a
+ * part), taken after epochs ..." */
+static void ensemble_text(FILE *fp, const imb_val *en)
+{
+	int64_t S = imb_val_as_int(imb_val_get(en, "members"), -1);
+	int64_t first = imb_val_as_int(imb_val_get(en, "first"), -1);
+	int64_t count = imb_val_as_int(imb_val_get(en, "count"), -1);
+	fprintf(fp, ", an ensemble of %lld member%s (", (long long)S, S == 1 ? "" : "s");
+	imb_write_tsv(fp, imb_val_as_str(imb_val_get(en, "method"), "?"));
+	fputc(')', fp);
+	if (count == 1 && S > 1)
+		fprintf(fp, ", member %lld in this frame (a part)", (long long)first);
+	else if (count >= 0 && count != S)
+		fprintf(fp, ", members %lld to %lld in this frame (a part)", (long long)first,
+		        (long long)(first + count - 1));
+	const imb_val *ep = imb_val_get(en, "epochs");
+	if (ep && ep->t == IMB_V_ARR && ep->n) {
+		fprintf(fp, ", taken after epoch%s ", ep->n == 1 ? "" : "s");
+		for (size_t i = 0; i < ep->n && i < 16; i++)
+			fprintf(fp, "%s%lld", i ? "," : "", (long long)imb_val_as_int(ep->items[i], -1));
+		if (ep->n > 16)
+			fputs(",...", fp);
+	}
+}
+
 void imb_info_text(FILE *fp, const imb_frame *f)
 {
 	fprintf(fp, "frame %ld: ", f->index);
@@ -143,10 +168,13 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 		if (nf >= 0)
 			fprintf(fp, ", %lld features", (long long)nf);
 		const imb_val *enc = imb_val_get(f->attrs, "encoder");
+		const imb_val *ens = imb_val_get(f->attrs, "ensemble");
 		if (enc && enc->t == IMB_V_MAP)
 			fputs(", an encoder (no classifier: fine-tune it with imb-train --init)", fp);
 		else if (nc >= 0)
 			fprintf(fp, ", %lld classes", (long long)nc);
+		if (ens && ens->t == IMB_V_MAP)
+			ensemble_text(fp, ens);
 		fputc('\n', fp);
 		scalars_text(fp, "encoder", enc);
 		scalars_text(fp, "params", imb_val_get(f->attrs, "params"));

@@ -308,6 +308,12 @@ char *imb_nn_flags_help(int common)
 
 char *imb_nn_flags_help_groups(unsigned groups, int common)
 {
+	return imb_nn_flags_help_without(groups, common, NULL, 0);
+}
+
+char *imb_nn_flags_help_without(unsigned groups, int common, const char *const *skip,
+                                size_t nskip)
+{
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
@@ -316,6 +322,11 @@ char *imb_nn_flags_help_groups(unsigned groups, int common)
 	for (int i = 0; i < NFLAGS; i++) {
 		const flag *f = &table[i];
 		if ((f->common && !common) || !(f->group & groups))
+			continue;
+		size_t k = 0;
+		while (k < nskip && strcmp(skip[k], f->name))
+			k++;
+		if (k < nskip)
 			continue;
 		int n = f->shortc ? fprintf(fp, "  -%c, --%s", f->shortc, f->name)
 		                  : fprintf(fp, "      --%s", f->name);

@@ -70,6 +70,10 @@ char *imb_nn_flags_help(int common);
 /* The same for the flags of some groups (IMB_NN_FLAGS_SAM | ...), in
  * table order. malloc'd. */
 char *imb_nn_flags_help_groups(unsigned groups, int common);
+/* The same without the flags named in skip (nskip long names: those a
+ * tool refuses). malloc'd. */
+char *imb_nn_flags_help_without(unsigned groups, int common, const char *const *skip,
+                                size_t nskip);
 /* Settings for --resume from a checkpoint's params (with "arch"; see
  * nn_checkpoint.h's imb_nn_checkpoint_settings) and thread count: every
  * setting not given (the architecture when model_given is 0; threads)

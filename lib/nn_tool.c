@@ -5,18 +5,40 @@
 #include "route.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
 	int keep;
 	imb_nn_train_opts *o;
+	imb_writer *w;
+	imb_nn_trainer fn;
+	void *ctx;
 } job;
 
+/* imb_nn_train as a trainer: one model frame */
+static int plain(void *ctx, const imb_frame *train, const imb_frame *init,
+                 const imb_nn_train_opts *o, imb_frame ***models, size_t *nmodels,
+                 imb_frame **log, char *summary, size_t size)
+{
+	imb_frame *m;
+	if (imb_nn_train(train, init, o, &m, log, summary, size) < 0)
+		return -1;
+	*models = imb_xmalloc(sizeof **models);
+	(*models)[0] = m;
+	*nmodels = 1;
+	return 0;
+}
+
+/* the frames made are written here, in the train frame's place (the
+ * router then writes the frames it held): a model may come in more parts
+ * than the router's out array holds */
 static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int *nout)
 {
 	job *j = ctx;
-	imb_frame *train = want[0].f, *m, *log;
+	imb_frame *train = want[0].f, **models, *log;
 	const imb_frame *init = NULL;
+	size_t nmodels;
 	char summary[256] = "";
 	for (int i = 1; i < nwant; i++)
 		if (want[i].match)
@@ -27,21 +49,31 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 			j->o->monitor = want[i].f;
 	if (j->o->monitor_frame && j->o->val_frame && !strcmp(j->o->monitor_frame, j->o->val_frame))
 		j->o->monitor = j->o->val;
-	if (imb_nn_train(train, init, j->o, &m, &log, summary, sizeof summary) < 0)
+	if (j->fn(j->ctx, train, init, j->o, &models, &nmodels, &log, summary, sizeof summary) < 0)
 		return -1;
-	imb_history_append(m, (int64_t)j->o->seed);
-	imb_history_append(log, (int64_t)j->o->seed);
 	imb_log("%s", summary);
 	*nout = 0;
 	if (j->keep)
-		out[(*nout)++] = train;
-	out[(*nout)++] = m;
+		imb_emit(j->w, train);
+	for (size_t i = 0; i < nmodels; i++) {
+		imb_history_append(models[i], (int64_t)j->o->seed);
+		imb_emit(j->w, models[i]);
+		imb_frame_free(models[i]);
+	}
+	free(models);
+	imb_history_append(log, (int64_t)j->o->seed);
 	out[(*nout)++] = log;
 	return 0;
 }
 
 int imb_nn_tool_train(imb_reader *r, imb_writer *w, const char *frame, int keep,
                       imb_nn_train_opts *o)
+{
+	return imb_nn_tool_train_with(r, w, frame, keep, o, plain, NULL);
+}
+
+int imb_nn_tool_train_with(imb_reader *r, imb_writer *w, const char *frame, int keep,
+                           imb_nn_train_opts *o, imb_nn_trainer fn, void *ctx)
 {
 	if (o->device && imb_nn_set_backend(o->device) < 0)
 		return -1;
@@ -55,7 +87,7 @@ int imb_nn_tool_train(imb_reader *r, imb_writer *w, const char *frame, int keep,
 		want[wv = nwant++] = (imb_route_want){"dataset", o->val_frame, NULL, 1, NULL};
 	if (o->monitor_frame && !(o->val_frame && !strcmp(o->monitor_frame, o->val_frame)))
 		want[wm = nwant++] = (imb_route_want){"dataset", o->monitor_frame, NULL, 1, NULL};
-	job j = {keep, o};
+	job j = {keep, o, w, fn, ctx};
 	long nframes;
 	int rc = imb_route(r, w, want, nwant, run, &j, &nframes);
 	const char *s = nframes == 1 ? "" : "s";

@@ -1,5 +1,5 @@
 /* nn_tool.h: what every tool that trains a network (imb-train --model
- * ARCH, imb-sam) does after parsing its flags (nn_flags.h): wait in the
+ * ARCH, imb-sam, imb-simclr, imb-sghmc) does after parsing its flags (nn_flags.h): wait in the
  * stream for the frames the training needs, train, and put the model and
  * its log where the train frame was.
  *
@@ -15,6 +15,8 @@
 #include "nn_train.h"
 #include "stream.h"
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -26,6 +28,18 @@ extern "C" {
  * why the training failed. */
 int imb_nn_tool_train(imb_reader *r, imb_writer *w, const char *frame, int keep,
                       imb_nn_train_opts *o);
+
+/* A training other than imb_nn_train's (SGHMC's): from the train frame
+ * (and init, NULL without o->init), the frames to write in its place:
+ * *nmodels >= 1 model frames in *models (malloc'd; the frames and the
+ * array taken), then *log. 0, or -1 with imb_error(). */
+typedef int (*imb_nn_trainer)(void *ctx, const imb_frame *train, const imb_frame *init,
+                              const imb_nn_train_opts *o, imb_frame ***models, size_t *nmodels,
+                              imb_frame **log, char *summary, size_t summary_size);
+/* imb_nn_tool_train with fn(ctx, ...) training: each model frame and
+ * the log get the history entry; they are written in order. */
+int imb_nn_tool_train_with(imb_reader *r, imb_writer *w, const char *frame, int keep,
+                           imb_nn_train_opts *o, imb_nn_trainer fn, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -491,12 +491,6 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 		L->nb--;      /* a last batch of one: dropped (batch norm needs two) */
 	L->views = ssl ? 2 : 1;
 	L->ctx = (imb_nn_step_ctx){ m, &L->obj, &L->opt, off, o->freeze_backbone, NULL, NULL, NULL };
-	if (o->resume) {
-		int start = imb_nn_checkpoint_read(L, o->resume);
-		if (start < 0)
-			goto fail;
-		L->epoch = L->start = start;
-	}
 	return 0;
 fail:
 	imb_nn_loop_free(L);
@@ -630,6 +624,14 @@ int imb_nn_loop_run(imb_nn_loop *L)
 	const imb_nn_backend *be = imb_nn_be();
 	const imb_nn_data *t = &L->data;
 	int K = t->K, last = o->stop_after > 0 ? o->stop_after : o->epochs, r = -1;
+	if (o->resume && !L->start) {
+		/* the parts as the tool left them: its optimiser and hooks load
+		 * their own state */
+		int start = imb_nn_checkpoint_read(L, o->resume);
+		if (start < 0)
+			return -1;
+		L->epoch = L->start = start;
+	}
 	tally T = { 0, 0, 0, 0, imb_xmalloc((size_t)K * sizeof(double)),
 	            imb_xmalloc((size_t)K * sizeof(double)), imb_xmalloc((size_t)K * sizeof(double)) };
 	buffers(L);

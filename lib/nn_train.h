@@ -27,11 +27,13 @@
  *   if (imb_nn_loop_init(&L, train, init, &o) < 0) ...
  *   imb_nn_step_free(&L.step);            another step (o->step picks
  *   imb_nn_step_sam(&L.step, rho, 0, K, rho_c);   SAM already)
- *   imb_nn_hook h;                        SGHMC: snapshots every k epochs
- *   imb_nn_hook_snapshots(&h, k, 0, collect, &ensemble);
+ *   imb_nn_hook h;                        snapshots every k epochs
+ *   imb_nn_hook_snapshots(&h, k, 0, collect, &ctx);
  *   imb_nn_loop_add_hook(&L, &h);
  *   L.views = 2; (objective, optimiser, augmentation list: SimCLR's)
- *   if (imb_nn_loop_run(&L) < 0) ...
+ *   L.lr_at = cyclical; (SGHMC's, nn_sghmc.h: with its optimiser and
+ *                        the hook keeping the ensemble's members)
+ *   if (imb_nn_loop_run(&L) < 0) ...      (--resume restores here)
  *   imb_nn_loop_finish(&L, &model, &log, summary, sizeof summary);
  *   imb_nn_loop_free(&L);
  *
@@ -209,8 +211,7 @@ struct imb_nn_loop {
 };
 
 /* Build the parts from o for dataset frame train, starting from network
- * model frame init (NULL: a fresh initialisation), resuming from
- * o->resume when set. With init, the input shape must match and the
+ * model frame init (NULL: a fresh initialisation). With init, the input shape must match and the
  * architecture share the backbone (imb_nn_arch_same_backbone): the
  * backbone (params[0..head) and BN buffers) is copied, the whole block
  * when architecture and classes agree. With o->val, a validation hook.
@@ -221,7 +222,9 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 /* Add a hook (taken: the loop frees it). 0, or -1 when full. */
 int imb_nn_loop_add_hook(imb_nn_loop *L, const imb_nn_hook *h);
 /* Run the epochs left (to o->stop_after or o->epochs), checkpointing as
- * o says. 0, or -1 with imb_error(). */
+ * o says. With o->resume, the first call restores every part from that
+ * checkpoint first (nn_checkpoint.h), so a part a tool put in place or a
+ * hook it added loads its own state. 0, or -1 with imb_error(). */
 int imb_nn_loop_run(imb_nn_loop *L);
 /* The model frame and the log frame (see imb_nn_train). */
 void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char *summary,

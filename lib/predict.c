@@ -3,6 +3,7 @@
  * IMB_NKINDS: a forgotten row fails to compile. */
 #include "predict.h"
 #include "laplace.h"
+#include "nn_ensemble.h"
 #include "nn_frame.h"
 #include "svm.h"
 #include "util.h"
@@ -22,13 +23,14 @@ typedef struct {
 	void (*free)(void *m);
 } imb_model_kind;
 
-#define IMB_NKINDS 5
+#define IMB_NKINDS 6
 static const imb_model_kind kinds[] = {
 	{"xgboost", imb_xgboost_load, imb_xgboost_predict, imb_xgboost_free},
 	{"linear-svm", imb_linsvm_load, imb_svm_predict, imb_svm_free},
 	{"svm", imb_svm_load, imb_svm_predict, imb_svm_free},
 	{"nn", imb_nn_load, imb_nn_predict, imb_nn_free},
 	{"laplace", imb_la_load, imb_la_predict, imb_la_unload},
+	{"ensemble", imb_nn_ensemble_load, imb_nn_ensemble_predict, imb_nn_ensemble_free},
 };
 _Static_assert(IMB_LEN(kinds) == IMB_NKINDS, "predict.c: kinds[] and IMB_NKINDS disagree");
 

@@ -1,7 +1,8 @@
 /* predict.h: one predict interface over every model kind.
  *
  * A model frame (kind "model") names its kind in attrs.model ("xgboost",
- * "linear-svm", "svm", "nn" for networks; later posteriors, ensembles). A
+ * "linear-svm", "svm", "nn" for networks; "ensemble" in an ensemble frame,
+ * nn_ensemble.h; later posteriors). A
  * predictor loads it once and then gives class probabilities for any
  * batch of feature rows, so imb-eval, imb-hessian and plots never ask
  * which kind they hold. Kinds are registered in one table in predict.c,

@@ -3,7 +3,8 @@
 # GPU; each test is skipped where none can be used): the same training
 # on the GPU and the CPU reaches the same accuracy within noise; the same
 # seed on the GPU gives the same model bytes; imb-eval runs a model on
-# either device with the same result.
+# either device with the same result; imb-sghmc's ensemble on the GPU
+# tracks the CPU's and resumes bit for bit.
 load helpers
 
 setup_file() {
@@ -102,4 +103,39 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
 	imb-train -q --init --freeze backbone --epochs 2 --seed 1 --device cuda < "$TMP/ssl-cuda" \
 		| imb-eval --format tsv --device cuda | tsvcol balanced_accuracy > "$TMP/probe"
 	awk '{ exit !($1 >= 0.5 && $1 <= 1) }' "$TMP/probe"
+}
+
+# a stream's ensemble frame: its tensors' digests and attrs.ensemble
+ens_digest() {
+	$PY -c '
+import hashlib, sys, msgpack
+for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
+    if f["kind"] == "ensemble":
+        print(f["attrs"]["ensemble"])
+        for k in sorted(f["tensors"]):
+            print(k, hashlib.sha256(f["tensors"][k]["data"]).hexdigest())
+' "$1"
+}
+
+@test "cuda: imb-sghmc (the noise, the members) tracks the CPU; the same seed and a resume give the same bytes; imb-eval averages on the GPU as on the CPU" {
+	need_gpu
+	A="--model resnet8 --epochs 4 --cycles 2 --explore 0.5 --samples-per-cycle 1 --lr 0.1 --seed 2 -q"
+	for d in cpu cuda; do
+		imb-sghmc $A --device $d < "$FILE_TMP/split" > "$TMP/sg-$d"
+	done
+	imb-sghmc $A --device cuda < "$FILE_TMP/split" > "$TMP/sg-cuda2"
+	imb-sghmc $A --device cuda --checkpoint "$TMP/sg-ck" --stop-after 3 < "$FILE_TMP/split" \
+		> /dev/null
+	imb-sghmc -q --resume "$TMP/sg-ck" --device cuda < "$FILE_TMP/split" > "$TMP/sg-res"
+	[ "$(ens_digest "$TMP/sg-cuda")" = "$(ens_digest "$TMP/sg-cuda2")" ]
+	[ "$(ens_digest "$TMP/sg-cuda")" = "$(ens_digest "$TMP/sg-res")" ]
+	c=$(imb-eval --format tsv --device cpu < "$TMP/sg-cpu" | tsvcol balanced_accuracy)
+	g=$(imb-eval --format tsv --device cuda < "$TMP/sg-cuda" | tsvcol balanced_accuracy)
+	echo "sghmc balanced accuracy: cpu $c, cuda $g" >&3
+	run $PY -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(a - b) < 0.05 and b > 0.6 else 1)" "$c" "$g"
+	assert_success
+	# one ensemble, either device: the same metrics
+	a=$(imb-eval --format tsv --device cpu < "$TMP/sg-cuda" | tsvcol accuracy)
+	b=$(imb-eval --format tsv --device cuda < "$TMP/sg-cuda" | tsvcol accuracy)
+	[ "$a" = "$b" ]
 }
