@@ -4,7 +4,8 @@
 # on the GPU and the CPU reaches the same accuracy within noise; the same
 # seed on the GPU gives the same model bytes; imb-eval runs a model on
 # either device with the same result; imb-sghmc's ensemble on the GPU
-# tracks the CPU's and resumes bit for bit.
+# tracks the CPU's and resumes bit for bit; imb-laplace fits the same
+# posterior on either device.
 load helpers
 
 setup_file() {
@@ -138,4 +139,32 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
 	a=$(imb-eval --format tsv --device cpu < "$TMP/sg-cuda" | tsvcol accuracy)
 	b=$(imb-eval --format tsv --device cuda < "$TMP/sg-cuda" | tsvcol accuracy)
 	[ "$a" = "$b" ]
+}
+
+@test "cuda: imb-laplace on the GPU fits the CPU's posterior; the posterior predicts alike on either device" {
+	need_gpu
+	imb-train -q --model resnet8 --epochs 2 --batch-size 64 --seed 1 --keep-train --device cuda \
+		< "$FILE_TMP/split" > "$TMP/la-net"
+	for h in kfac full diag; do
+		for d in cpu cuda; do
+			imb-laplace -q --hessian $h --device $d < "$TMP/la-net" > "$TMP/la-$h-$d"
+		done
+		p=$($PY -c '
+import sys, msgpack
+def la(path):
+    for f in msgpack.Unpacker(open(path, "rb"), raw=False):
+        if f["kind"] == "posterior":
+            return f["attrs"]["laplace"]
+a, b = la(sys.argv[1]), la(sys.argv[2])
+print(a["prior_precision"], b["prior_precision"], a["log_marglik"], b["log_marglik"])' \
+			"$TMP/la-$h-cpu" "$TMP/la-$h-cuda")
+		c=$(imb-eval --format tsv --device cpu < "$TMP/la-$h-cpu" | tsvcol nll)
+		g=$(imb-eval --format tsv --device cuda < "$TMP/la-$h-cpu" | tsvcol nll)
+		echo "laplace $h: prior precision and log Z cpu, cuda: $p; test NLL cpu $c, cuda $g" >&3
+		run $PY -c "import sys; d0, d1, z0, z1 = map(float, sys.argv[1].split()); c, g = float(sys.argv[2]), float(sys.argv[3]); sys.exit(0 if abs(d0 - d1) < 1e-3 * d0 and abs(z0 - z1) < 1e-4 * abs(z0) and abs(c - g) < 1e-4 else 1)" "$p" "$c" "$g"
+		assert_success
+	done
+	imb-laplace -q --subset all --device cuda < "$TMP/la-net" | imb-eval --format tsv --device cuda \
+		| tsvcol nll > "$TMP/la-all"
+	awk '{ exit !($1 > 0 && $1 < 2) }' "$TMP/la-all"
 }
