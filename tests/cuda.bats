@@ -120,7 +120,7 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
 
 @test "cuda: imb-sghmc (the noise, the members) tracks the CPU; the same seed and a resume give the same bytes; imb-eval averages on the GPU as on the CPU" {
 	need_gpu
-	A="--model resnet8 --epochs 4 --cycles 2 --explore 0.5 --samples-per-cycle 1 --lr 0.1 --seed 2 -q"
+	A="--model resnet8 --epochs 4 --cycles 2 --explore 0.5 --samples-per-cycle 1 --lr 0.1 --sampler balanced --seed 2 -q"
 	for d in cpu cuda; do
 		imb-sghmc $A --device $d < "$FILE_TMP/split" > "$TMP/sg-$d"
 	done
