@@ -93,19 +93,6 @@ int imb_nn_checkpoint_settings(const char *path, imb_val **params, int64_t *thre
 	return r;
 }
 
-/* JSON text of a value, for comparing settings */
-static char *json_of(const imb_val *v)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	if (!fp)
-		return imb_xstrdup("?");
-	imb_val_write_json(fp, v, -1);
-	fclose(fp);
-	return buf;
-}
-
 int imb_nn_checkpoint_read(imb_nn_loop *L, const char *path)
 {
 	imb_frame *mf, *cf;
@@ -138,7 +125,8 @@ int imb_nn_checkpoint_read(imb_nn_loop *L, const char *path)
 		if (!strcmp(k, "init"))
 			continue;  /* the checkpoint's weights replace the init's */
 		const imb_val *had = imb_val_get(cp, k);
-		char *a = json_of(L->params->items[i]), *b = had ? json_of(had) : NULL;
+		char *a = imb_val_json_text(L->params->items[i]);
+		char *b = had ? imb_val_json_text(had) : NULL;
 		int same = b && !strcmp(a, b);
 		if (!same && b)
 			imb_seterr("--resume %s: made with %s %s, this run has %s", path, k, b, a);

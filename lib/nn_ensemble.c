@@ -177,26 +177,12 @@ imb_frame *imb_nn_ensemble_part(const imb_frame *ens, size_t first, size_t count
 	return f;
 }
 
-/* JSON text of a value (NULL: "none"), for comparing and naming fields */
-static char *text_of(const imb_val *v)
-{
-	if (!v)
-		return imb_xstrdup("none");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	if (!fp)
-		return imb_xstrdup("?");
-	imb_val_write_json(fp, v, -1);
-	fclose(fp);
-	return buf;
-}
-
 /* attrs path of part k equals the first part's; else -1 naming it */
 static int same(const imb_frame *a, const imb_frame *b, const char *path, size_t k,
                 const char *lb)
 {
-	char *x = text_of(imb_val_path(a->attrs, path)), *y = text_of(imb_val_path(b->attrs, path));
+	char *x = imb_val_json_text(imb_val_path(a->attrs, path));
+	char *y = imb_val_json_text(imb_val_path(b->attrs, path));
 	int r = 0;
 	if (strcmp(x, y)) {
 		if (strlen(x) > 64)

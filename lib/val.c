@@ -377,3 +377,17 @@ void imb_val_write_text(FILE *fp, const imb_val *v)
 	default: imb_val_write_json(fp, v, -1);
 	}
 }
+
+char *imb_val_json_text(const imb_val *v)
+{
+	if (!v)
+		return imb_xstrdup("none");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (!fp)
+		return imb_xstrdup("?");
+	imb_val_write_json(fp, v, -1);
+	fclose(fp);
+	return buf;
+}

@@ -74,6 +74,9 @@ imb_val *imb_val_str_array(const char *const *s, size_t n);
 /* JSON text: strings escaped, floats as %.17g (locale-independent),
  * NaN/Inf as null, bins as their length. indent < 0: one line. */
 void imb_val_write_json(FILE *fp, const imb_val *v, int indent);
+/* v as one line of JSON in a new string (caller frees); "none" for NULL:
+ * for comparing settings and naming them in messages. */
+char *imb_val_json_text(const imb_val *v);
 /* A scalar as plain text (for TSV): strings escaped by imb_write_tsv_str,
  * numbers %.6g. */
 void imb_val_write_text(FILE *fp, const imb_val *v);
