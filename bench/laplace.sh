@@ -1,7 +1,7 @@
 #!/bin/sh
 # imb-laplace against laplace-torch on the same CPU threads, network,
 # weights and samples: a last-layer KFAC Laplace (GGN) of a resnet20
-# trained one epoch on N Fashion-MNIST samples (classes 0 and 6, 1:10),
+# trained one epoch on N Fashion-MNIST samples (classes 0 and 6),
 # its prior precision tuned by the marginal likelihood. Ours:
 # `imb-laplace -q --threads T` (its defaults: last-layer, kfac, marglik by
 # bisection), whole process, and its own fit + tuning seconds.
@@ -31,19 +31,19 @@
 # BackPACK; --no-deps, so pip never replaces Debian's torch. Without pip
 # or PyPI it prints "skipped" and exits 0.
 #
-# Two Fashion-MNIST classes hold 6,000 training images each, so 1:10 allows
-# at most 6,600 samples (6,000 + 600): N defaults to that. Larger N needs
-# another ratio or more classes, e.g. N=10000 RATIO=0.6667 (6,000 + 4,000).
-# MODEL (resnet20), N (6600), CLASSES (0,6), RATIO (0.1), THREADS (all
+# Two Fashion-MNIST classes hold 6,000 training images each, so 10,000
+# samples (the default N) take a ratio of 2:3 (6,000 + 4,000); 1:10 allows
+# at most 6,600 (N=6600 RATIO=0.1).
+# MODEL (resnet20), N (10000), CLASSES (0,6), RATIO (0.6667), THREADS (all
 # cores), ROUNDS (3).
 set -eu
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 T=${THREADS:-$(nproc)}
 MODEL=${MODEL:-resnet20}
-N=${N:-6600}
+N=${N:-10000}
 CLASSES=${CLASSES:-0,6}
-RATIO=${RATIO:-0.1}
+RATIO=${RATIO:-0.6667}
 ROUNDS=${ROUNDS:-3}
 BIN=${BIN:-bin}
 VENV=bench/.venv-laplace
