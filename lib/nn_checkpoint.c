@@ -120,6 +120,19 @@ int imb_nn_checkpoint_read(imb_nn_loop *L, const char *path)
 		imb_seterr("--resume %s: %s: attrs.params is missing", path, lb);
 		goto done;
 	}
+	/* a sampler's checkpoint (attrs.params.method) is its own tool's */
+	const char *cm = imb_val_as_str(imb_val_get(cp, "method"), NULL);
+	const char *lm = imb_val_as_str(imb_val_get(L->params, "method"), NULL);
+	if (cm && (!lm || strcmp(cm, lm))) {
+		imb_seterr("--resume %s: made by imb-%s (method %s): resume it with imb-%s", path, cm,
+		           cm, cm);
+		goto done;
+	}
+	if (lm && !cm) {
+		imb_seterr("--resume %s: made without a sampler (imb-train, imb-sam or imb-simclr): "
+		           "resume it with the tool that made it", path);
+		goto done;
+	}
 	for (size_t i = 0; i < L->params->n; i++) {
 		const char *k = L->params->keys[i];
 		if (!strcmp(k, "init"))

@@ -426,6 +426,7 @@ int imb_nn_sghmc_train(const imb_frame *train, const imb_frame *init, const imb_
 	}
 	imb_frame *model;
 	imb_nn_loop_finish(&L, &model, log, summary, ssize);
+	imb_val_set_str((*log)->attrs, "model", "ensemble");
 	*ens = imb_nn_ensemble_make(model, "sghmc", k->n, k->params, k->bufs, k->epoch);
 	k->params = k->bufs = NULL;
 	size_t p = strlen(summary);

@@ -160,6 +160,10 @@ assert a["attrs"]["ensemble"] == b["attrs"]["ensemble"]
 	assert_failure 2
 	assert_output --partial "not an SGHMC run's"
 	[ ! -e "$TMP/x" ]
+	run imb-train -q --resume "$TMP/ck" -o "$TMP/x" "$FILE_TMP/moons.imb"
+	assert_failure 1
+	assert_output --partial "made by imb-sghmc (method sghmc): resume it with imb-sghmc"
+	[ ! -e "$TMP/x" ]
 	# stopped before the first member: nothing to write
 	run imb-sghmc $A --checkpoint "$TMP/ck2" --stop-after 2 -o "$TMP/x" "$FILE_TMP/moons.imb"
 	assert_failure 1
