@@ -393,3 +393,39 @@ int imb_nn_ensemble_predict(void *vm, const float *x, size_t n, size_t d, int K,
 		probs[i] = (float)(en->sum[i] / (double)en->S);
 	return 0;
 }
+
+int imb_nn_ensemble_gather(imb_nn_ensemble_gather_state *g, imb_frame *f, imb_frame **model)
+{
+	*model = NULL;
+	if (!g->n && !imb_nn_ensemble_is_part(f)) {
+		*model = f;
+		return 0;
+	}
+	char lb[128];
+	if (g->n && !imb_nn_ensemble_is_part(f))
+		return imb_seterr("%s: the ensemble's parts must follow one another; %zu read, then "
+		                  "this frame", imb_frame_label(f, lb, sizeof lb), g->n);
+	g->parts = imb_xrealloc(g->parts, (g->n + 1) * sizeof *g->parts);
+	g->parts[g->n++] = f;
+	imb_nn_ensemble_info e;
+	imb_nn_ensemble_info_read(f, &e);
+	if (e.first + e.count < e.members)
+		return 0;
+	imb_frame *m = imb_nn_ensemble_join(g->parts, g->n);
+	if (!m)
+		return -1;
+	for (size_t i = 0; i < g->n; i++)
+		imb_frame_free(g->parts[i]);
+	g->n = 0;
+	*model = m;
+	return 0;
+}
+
+void imb_nn_ensemble_gather_free(imb_nn_ensemble_gather_state *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		imb_frame_free(g->parts[i]);
+	free(g->parts);
+	g->parts = NULL;
+	g->n = 0;
+}

@@ -69,6 +69,20 @@ imb_frame *imb_nn_ensemble_part(const imb_frame *ens, size_t first, size_t count
  * part's attrs), or NULL with imb_error() naming the part and the
  * field. */
 imb_frame *imb_nn_ensemble_join(imb_frame *const *parts, size_t n);
+/* Reading a stream that may hold an ensemble in parts: from its first
+ * part on, every frame must be the next part, until the last. Feed the
+ * candidate model frames in stream order; each call takes f: *model is
+ * f itself (not a part, none pending), NULL (parts pending: f kept), or
+ * the joined ensemble (the parts freed). 0, or -1 with imb_error() (a
+ * frame between parts, parts of another ensemble). g starts zeroed;
+ * imb_nn_ensemble_gather_free frees what a stream that ended inside the
+ * parts left (g->n of them). */
+typedef struct {
+	imb_frame **parts;
+	size_t n;
+} imb_nn_ensemble_gather_state;
+int imb_nn_ensemble_gather(imb_nn_ensemble_gather_state *g, imb_frame *f, imb_frame **model);
+void imb_nn_ensemble_gather_free(imb_nn_ensemble_gather_state *g);
 /* Member i of ensemble frame ens (0 <= i < count, counted in this
  * frame) as a network model frame (nn_frame.h: kind "model", attrs.model
  * "nn", no attrs.ensemble, attrs.train.epochs_done the member's epoch),

@@ -115,33 +115,6 @@ static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files)
 	return 0;
 }
 
-/* An ensemble written in parts (imb-sghmc --split-frames) is one model:
- * from its first part on, every frame must be the next part, until the
- * last, when they are joined. Returns the model, or NULL while parts are
- * missing (f kept in *parts). */
-static imb_frame *model_of(imb_frame *f, imb_frame ***parts, size_t *n)
-{
-	if (!*n && !imb_nn_ensemble_is_part(f))
-		return f;
-	char lb[128];
-	if (*n && !imb_nn_ensemble_is_part(f))
-		imb_die(1, "%s: the ensemble's parts must follow one another; %zu read, then this "
-		        "frame", imb_frame_label(f, lb, sizeof lb), *n);
-	*parts = imb_xrealloc(*parts, (*n + 1) * sizeof **parts);
-	(*parts)[(*n)++] = f;
-	imb_nn_ensemble_info e;
-	imb_nn_ensemble_info_read(f, &e);
-	if (e.first + e.count < e.members)
-		return NULL;
-	imb_frame *m = imb_nn_ensemble_join(*parts, *n);
-	if (!m)
-		imb_die(1, "%s", imb_error());
-	for (size_t i = 0; i < *n; i++)
-		imb_frame_free((*parts)[i]);
-	*n = 0;
-	return m;
-}
-
 int main(int argc, char **argv)
 {
 	imb_cli_init("imb-eval", argc, argv);
@@ -225,8 +198,9 @@ int main(int argc, char **argv)
 	size_t ndatasets = 0;
 
 	imb_writer *w = fmt == IMB_FMT_FRAMES ? imb_open_output(output) : NULL;
-	imb_frame **pending = NULL, **out = NULL, *model = NULL, **parts = NULL;
-	size_t npending = 0, nout = 0, nparts = 0;
+	imb_frame **pending = NULL, **out = NULL, *model = NULL;
+	size_t npending = 0, nout = 0;
+	imb_nn_ensemble_gather_state parts = {0};
 	imb_evaluator *e = NULL;
 	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
 		imb_reader *r = imb_open_input(nfiles ? files[k] : "-");
@@ -234,8 +208,10 @@ int main(int argc, char **argv)
 		while ((f = imb_next(r))) {
 			if (w && !metrics_only)
 				imb_emit(w, f);
-			if (!model && (nparts || imb_frame_is_model(f))) {
-				if (!(model = model_of(f, &parts, &nparts)))
+			if (!model && (parts.n || imb_frame_is_model(f))) {
+				if (imb_nn_ensemble_gather(&parts, f, &model) < 0)
+					imb_die(1, "%s", imb_error());
+				if (!model)
 					continue;
 				if (!(e = imb_evaluator_new(model, &eo)))
 					imb_die(1, "%s", imb_error());
@@ -268,8 +244,8 @@ int main(int argc, char **argv)
 		}
 		imb_reader_close(r);
 	}
-	if (nparts)
-		imb_die(1, "the input ends inside an ensemble in parts (%zu read)", nparts);
+	if (parts.n)
+		imb_die(1, "the input ends inside an ensemble in parts (%zu read)", parts.n);
 	if (!model)
 		imb_die(1, "no model frame (kind 'model', 'posterior' or 'ensemble') in the input: "
 		        "imb-train makes one");
@@ -300,7 +276,7 @@ int main(int argc, char **argv)
 		imb_frame_free(out[i]);
 	free(out);
 	free(pending);
-	free(parts);
+	imb_nn_ensemble_gather_free(&parts);
 	imb_evaluator_free(e);
 	imb_frame_free(model);
 	free_names(sets, nsets);
