@@ -164,6 +164,7 @@ int main(int argc, char **argv)
 		imb_frame_free(ds[i]);
 	free(out);
 	free(ds);
+	imb_nn_ensemble_gather_free(&parts);
 	imb_frame_free(model);
 	return 0;
 }
