@@ -589,7 +589,7 @@ int imb_la_predict_dev(imb_la *la, float *probs, const float *x, int n)
 }
 
 /* the prior precision of the grid with the lowest validation NLL */
-static int tune_val(imb_la *la, const imb_nn_data *v, const int32_t *map, const imb_la_opts *o)
+static void tune_val(imb_la *la, const imb_nn_data *v, const int32_t *map, const imb_la_opts *o)
 {
 	scratch(la);
 	int nd = o->grid_n, K = la->K, cap = la->batch;
@@ -629,6 +629,20 @@ static int tune_val(imb_la *la, const imb_nn_data *v, const int32_t *map, const 
 	free(var);
 	free(deltas);
 	free(nll);
+}
+
+/* dataset frame f seen as labelled samples of the network's input shape */
+static int data_of(const imb_la *la, const imb_frame *f, imb_nn_data *d)
+{
+	const imb_nn_model *m = la->net.m;
+	if (imb_nn_data_init(d, f, 1) < 0)
+		return -1;
+	if (d->D != (size_t)m->C * m->H * m->W) {
+		imb_seterr("%s: %zu values per sample; the network takes [%d, %d, %d]", d->lb, d->D,
+		           m->C, m->H, m->W);
+		imb_nn_data_free(d);
+		return -1;
+	}
 	return 0;
 }
 
@@ -660,16 +674,8 @@ imb_la *imb_la_fit(imb_nn_loaded *net, const imb_frame *train, const int32_t *tm
 		imb_la_free(la);
 		return NULL;
 	}
-	imb_nn_data d, dv;
-	memset(&dv, 0, sizeof dv);
-	if (imb_nn_data_init(&d, train, 1) < 0) {
-		imb_la_free(la);
-		return NULL;
-	}
-	if ((size_t)d.C * d.H * d.W != (size_t)m->C * m->H * m->W) {
-		imb_seterr("%s: %zu values per sample; the network takes [%d, %d, %d]", d.lb, d.D,
-		           m->C, m->H, m->W);
-		imb_nn_data_free(&d);
+	imb_nn_data d;
+	if (data_of(la, train, &d) < 0) {
 		imb_la_free(la);
 		return NULL;
 	}
@@ -677,24 +683,18 @@ imb_la *imb_la_fit(imb_nn_loaded *net, const imb_frame *train, const int32_t *tm
 	la->n = d.N;
 	int rc = fit_pass(la, &d, tmap);
 	imb_nn_data_free(&d);
+	if (!rc) {
+		la->lml0 = imb_la_log_marglik(la, la->delta0);
+		if (o->tune == IMB_LA_TUNE_MARGLIK)
+			la->delta = tune_marglik(la);
+		else if (o->tune == IMB_LA_TUNE_VAL && !(rc = data_of(la, val, &d))) {
+			tune_val(la, &d, vmap, o);
+			imb_nn_data_free(&d);
+		}
+	}
 	if (rc < 0) {
 		imb_la_free(la);
 		return NULL;
-	}
-	la->lml0 = imb_la_log_marglik(la, la->delta0);
-	if (o->tune == IMB_LA_TUNE_MARGLIK)
-		la->delta = tune_marglik(la);
-	else if (o->tune == IMB_LA_TUNE_VAL) {
-		if (imb_nn_data_init(&dv, val, 1) < 0 || dv.D != (size_t)m->C * m->H * m->W) {
-			if (dv.f && dv.D != (size_t)m->C * m->H * m->W)
-				imb_seterr("%s: %zu values per sample; the network takes %zu", dv.lb, dv.D,
-				           (size_t)m->C * m->H * m->W);
-			imb_nn_data_free(&dv);
-			imb_la_free(la);
-			return NULL;
-		}
-		tune_val(la, &dv, vmap, o);
-		imb_nn_data_free(&dv);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	la->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);

@@ -2,7 +2,6 @@
  * (laplace.h, docs/stream-format.md) and the "laplace" entry of
  * predict.c. */
 #include "laplace_impl.h"
-#include "nn_augment.h"
 #include "nn_backend.h"
 #include "util.h"
 
@@ -166,27 +165,18 @@ void imb_la_unload(void *la)
 	imb_la_free(la);
 }
 
+static int predict_chunk(void *ctx, const float *xdev, size_t at, size_t b)
+{
+	void **c = ctx;
+	imb_la *la = c[0];
+	float *probs = c[1];
+	return imb_la_predict_dev(la, probs + at * (size_t)la->K, xdev, (int)b);
+}
+
 int imb_la_predict(void *vla, const float *x, size_t n, size_t d, int K, float *probs)
 {
 	imb_la *la = vla;
-	imb_nn_model *m = la->net.m;
-	const imb_nn_backend *be = m->be;
-	int C = m->C, HW = m->H * m->W;
 	(void)K;
-	for (size_t i = 0; i < n * d; i++)
-		if (!isfinite(x[i]))
-			return imb_seterr("row %zu column %zu is not a finite number", i / d, i % d);
-	size_t chunk = n < (size_t)la->batch ? n : (size_t)la->batch;
-	float *host = imb_xmalloc(chunk * d * sizeof *host);
-	float *dev = be->alloc(chunk * d * sizeof *dev);
-	int rc = 0;
-	for (size_t at = 0; at < n && !rc; at += chunk) {
-		size_t b = n - at < chunk ? n - at : chunk;
-		imb_nn_aug_normalize_f32(host, x + at * d, (int)b, C, HW, la->net.mean, la->net.std);
-		be->upload(dev, host, b * d * sizeof *host);
-		rc = imb_la_predict_dev(la, probs + at * (size_t)la->K, dev, (int)b);
-	}
-	be->free(dev);
-	free(host);
-	return rc;
+	void *c[2] = {la, probs};
+	return imb_nn_rows_each(&la->net, x, n, d, (size_t)la->batch, predict_chunk, c);
 }

@@ -89,7 +89,9 @@ int imb_nn_is_encoder_frame(const imb_frame *f)
 	return e && e->t == IMB_V_MAP;
 }
 
-static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders);
+/* what a reading takes besides a network model frame */
+enum { READ_ENCODERS = 1, READ_ANY_KIND = 2 };
+static int frame_read(const imb_frame *f, imb_nn_loaded *out, int take);
 
 int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 {
@@ -98,24 +100,22 @@ int imb_nn_frame_read(const imb_frame *f, imb_nn_loaded *out)
 
 int imb_nn_frame_read_init(const imb_frame *f, imb_nn_loaded *out)
 {
-	return frame_read(f, out, 1);
+	return frame_read(f, out, READ_ENCODERS);
 }
 
 int imb_nn_frame_read_net(const imb_frame *f, imb_nn_loaded *out)
 {
-	return frame_read(f, out, -1);
+	return frame_read(f, out, READ_ANY_KIND);
 }
 
-static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders)
+static int frame_read(const imb_frame *f, imb_nn_loaded *out, int take)
 {
 	memset(out, 0, sizeof *out);
 	const char *kind = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
-	if (encoders >= 0 && strcmp(f->kind, "model"))
+	if (!(take & READ_ANY_KIND) && strcmp(f->kind, "model"))
 		return imb_seterr("not a model frame (kind '%s')", f->kind);
-	if (encoders >= 0 && (!kind || strcmp(kind, "nn")))
+	if (!(take & READ_ANY_KIND) && (!kind || strcmp(kind, "nn")))
 		return imb_seterr("attrs.model: '%s' is not a network model ('nn')", kind ? kind : "");
-	if (encoders < 0)
-		encoders = 0;
 	const char *arch = imb_val_as_str(imb_val_get(f->attrs, "arch"), NULL);
 	if (!arch)
 		return imb_seterr("attrs.arch is missing or not a string");
@@ -131,7 +131,7 @@ static int frame_read(const imb_frame *f, imb_nn_loaded *out, int encoders)
 			return imb_seterr("attrs.input must be [C, H, W], positive integers");
 	}
 	int enc = imb_nn_is_encoder_frame(f);
-	if (enc && !encoders)
+	if (enc && !(take & READ_ENCODERS))
 		return imb_seterr("an encoder (%s pre-trained without labels, no classifier): "
 		                  "fine-tune it first: imb-train --init (--freeze backbone for a linear "
 		                  "probe)", arch);
@@ -283,25 +283,45 @@ void imb_nn_free(void *vm)
 
 #define PREDICT_BATCH 256
 
-int imb_nn_predict(void *vm, const float *x, size_t n, size_t d, int K, float *probs)
+int imb_nn_rows_each(const imb_nn_loaded *l, const float *x, size_t n, size_t d, size_t chunk,
+                     int (*fn)(void *ctx, const float *xdev, size_t at, size_t b), void *ctx)
 {
-	imb_nn_loaded *l = vm;
 	const imb_nn_backend *be = imb_nn_be();
-	imb_nn_model *m = l->m;
-	int C = m->C, HW = m->H * m->W;
+	int C = l->m->C, HW = l->m->H * l->m->W, rc = 0;
 	for (size_t i = 0; i < n * d; i++)
 		if (!isfinite(x[i]))
 			return imb_seterr("row %zu column %zu is not a finite number", i / d, i % d);
-	size_t chunk = n < PREDICT_BATCH ? n : PREDICT_BATCH;
-	float *host = imb_xmalloc(chunk * d * sizeof *host);
-	float *dev = be->alloc(chunk * d * sizeof *dev);
-	for (size_t at = 0; at < n; at += chunk) {
+	if (n < chunk)
+		chunk = n;
+	float *host = imb_xmalloc((chunk ? chunk : 1) * d * sizeof *host);
+	float *dev = be->alloc((chunk ? chunk : 1) * d * sizeof *dev);
+	for (size_t at = 0; at < n && !rc; at += chunk) {
 		size_t b = n - at < chunk ? n - at : chunk;
 		imb_nn_aug_normalize_f32(host, x + at * d, (int)b, C, HW, l->mean, l->std);
 		be->upload(dev, host, b * d * sizeof *host);
-		imb_nn_model_predict(m, probs + at * (size_t)K, dev, b, PREDICT_BATCH);
+		rc = fn(ctx, dev, at, b);
 	}
 	be->free(dev);
 	free(host);
+	return rc;
+}
+
+typedef struct {
+	imb_nn_model *m;
+	float *probs;
+} predict_ctx;
+
+static int predict_chunk(void *ctx, const float *xdev, size_t at, size_t b)
+{
+	predict_ctx *c = ctx;
+	imb_nn_model_predict(c->m, c->probs + at * (size_t)c->m->K, xdev, b, PREDICT_BATCH);
 	return 0;
+}
+
+int imb_nn_predict(void *vm, const float *x, size_t n, size_t d, int K, float *probs)
+{
+	imb_nn_loaded *l = vm;
+	(void)K;
+	predict_ctx c = {l->m, probs};
+	return imb_nn_rows_each(l, x, n, d, PREDICT_BATCH, predict_chunk, &c);
 }

@@ -91,6 +91,15 @@ imb_frame *imb_nn_encoder_frame_make(const imb_nn_model *m, const char *backbone
 int imb_nn_frame_get_block(const imb_frame *f, const char *key, float *dst, size_t count);
 void imb_nn_frame_put_block(imb_frame *f, const char *key, const float *src, size_t count);
 
+/* Rows x (n,d) of host floats (every one finite, else -1 naming the
+ * first that is not), normalised with l's mean and std and uploaded to
+ * the current backend in chunks of at most chunk rows: fn(ctx, xdev, at,
+ * b) for rows [at, at+b), xdev (b,C,H,W) backend memory valid during the
+ * call. 0, or -1 with imb_error() (fn's). Every network-based predict
+ * entry feeds its rows through this. */
+int imb_nn_rows_each(const imb_nn_loaded *l, const float *x, size_t n, size_t d, size_t chunk,
+                     int (*fn)(void *ctx, const float *xdev, size_t at, size_t b), void *ctx);
+
 /* predict.c's entries (see predict.h): load checks d = C*H*W and K. */
 void *imb_nn_load(const imb_frame *f, size_t d, int K);
 int imb_nn_predict(void *m, const float *x, size_t n, size_t d, int K, float *probs);
