@@ -248,25 +248,20 @@ void imb_predictions_write(FILE *fp, char sep, imb_frame *const *f, size_t nf)
 	}
 }
 
-/* the threshold of metric m on the labelled frame v */
+/* the threshold of metric m on the labelled frame v, whose rows have
+ * the probabilities probs (n,2) */
 static int threshold_on(imb_predictor *p, const imb_frame *model, const imb_frame *v,
-                        const imb_score_opts *o, double *t, double *value)
+                        const float *probs, size_t n, const imb_score_opts *o, double *t,
+                        double *value)
 {
 	char lb[300], ml[64];
 	imb_frame_label(v, lb, sizeof lb);
 	if (imb_dataset_check(v) < 0)
 		return -1;
-	int K = imb_predictor_nclasses(p);
 	int32_t *map;
 	snprintf(ml, sizeof ml, "the %s model", imb_predictor_kind(p));
-	if (imb_dataset_class_map(v, imb_val_get(model->attrs, "classes"), K, ml, &map) < 0)
+	if (imb_dataset_class_map(v, imb_val_get(model->attrs, "classes"), 2, ml, &map) < 0)
 		return -1;
-	size_t n;
-	float *probs = imb_score_probs(p, v, &n);
-	if (!probs) {
-		free(map);
-		return -1;
-	}
 	const int32_t *y = imb_frame_tensor(v, "y")->data;
 	float *score = imb_xmalloc((n ? n : 1) * sizeof *score);
 	unsigned char *pos = imb_xmalloc(n ? n : 1);
@@ -279,7 +274,6 @@ static int threshold_on(imb_predictor *p, const imb_frame *model, const imb_fram
 		imb_preferr("%s: ", lb);
 	free(score);
 	free(pos);
-	free(probs);
 	free(map);
 	return rc;
 }
@@ -292,50 +286,57 @@ int imb_score_frames(const imb_frame *model, imb_frame *const *ds, size_t nds,
 		return -1;
 	int K = imb_predictor_nclasses(p), rc = 0;
 	double thr = o->threshold, value = NAN;
-	const imb_frame *val = NULL;
+	size_t vi = nds;   /* the validation frame's index */
 	if ((o->by_metric || thr >= 0) && K != 2)
 		rc = imb_seterr("a threshold is for two classes; the model has %d", K);
 	else if (o->positive < 0 || o->positive >= K)
 		rc = imb_seterr("--positive %d: the model has classes 0 to %d", o->positive, K - 1);
 	if (!rc && o->by_metric) {
-		for (size_t i = 0; i < nds && !val; i++)
+		for (size_t i = 0; i < nds && vi == nds; i++)
 			if (!strcmp(ds[i]->name, o->val_frame))
-				val = ds[i];
-		if (!val)
+				vi = i;
+		if (vi == nds)
 			rc = imb_seterr("no dataset frame named '%s' in the input to choose the threshold "
 			                "on (--val-frame)", o->val_frame);
-		else
-			rc = threshold_on(p, model, val, o, &thr, &value);
 	}
-	size_t picked = 0;
+	/* every frame's probabilities once: the predicted ones and the
+	 * validation frame's */
+	float **probs = imb_xcalloc(nds ? nds : 1, sizeof *probs);
+	size_t *rows = imb_xcalloc(nds ? nds : 1, sizeof *rows), picked = 0;
+	for (size_t i = 0; i < nds && !rc; i++) {
+		int want = !o->frame || !strcmp(ds[i]->name, o->frame);
+		picked += want;
+		if ((want || i == vi) && !(probs[i] = imb_score_probs(p, ds[i], &rows[i])))
+			rc = -1;
+	}
+	if (!rc && vi < nds)
+		rc = threshold_on(p, model, ds[vi], probs[vi], rows[vi], o, &thr, &value);
+	if (!rc && !picked)
+		rc = o->frame ? imb_seterr("no dataset frame named '%s' in the input", o->frame)
+		              : imb_seterr("no dataset frame in the input to predict");
 	for (size_t i = 0; i < nds && !rc; i++) {
 		if (o->frame && strcmp(ds[i]->name, o->frame))
 			continue;
-		picked++;
-		size_t n;
-		float *probs = imb_score_probs(p, ds[i], &n);
-		if (!probs) {
-			rc = -1;
-			break;
-		}
+		size_t n = rows[i];
 		int32_t *pred = imb_xmalloc((n ? n : 1) * sizeof *pred);
-		imb_score_pred(pred, probs, n, K, o->positive, thr);
-		imb_frame *f = imb_predictions_frame(model, ds[i], probs, pred, n, K, o->positive, thr);
-		if (val) {
+		imb_score_pred(pred, probs[i], n, K, o->positive, thr);
+		imb_frame *f = imb_predictions_frame(model, ds[i], probs[i], pred, n, K, o->positive,
+		                                     thr);
+		if (vi < nds) {
 			imb_val *tf = imb_val_map();
 			imb_val_set_str(tf, "metric", imb_thr_metric_name(o->metric));
 			imb_val_set_float(tf, "value", value);
-			imb_val_set_str(tf, "frame", val->name);
+			imb_val_set_str(tf, "frame", ds[vi]->name);
 			imb_val_set(f->attrs, "threshold_for", tf);
 		}
 		*out = imb_xrealloc(*out, (*nout + 1) * sizeof **out);
 		(*out)[(*nout)++] = f;
-		free(probs);
 		free(pred);
 	}
-	if (!rc && !picked)
-		rc = o->frame ? imb_seterr("no dataset frame named '%s' in the input", o->frame)
-		              : imb_seterr("no dataset frame in the input to predict");
+	for (size_t i = 0; i < nds; i++)
+		free(probs[i]);
+	free(probs);
+	free(rows);
 	imb_predictor_free(p);
 	return rc;
 }
