@@ -732,6 +732,10 @@ void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char
 	imb_val *h = imb_val_get(train->attrs, "history");
 	if (h && h->t == IMB_V_ARR)
 		imb_val_set(lf->attrs, "history", imb_val_copy(h));
+	/* the split's settings, so that curves of many runs group by them */
+	const imb_val *sp = imb_val_get(train->attrs, "split");
+	if (sp && sp->t == IMB_V_MAP)
+		imb_val_set(lf->attrs, "split", imb_val_copy(sp));
 	*log = lf;
 	int n = L->epoch - L->start;
 	snprintf(summary, ssize, "%s: %zu parameters, %d epoch%s%s, %zu samples, %d thread%s, %.1f s",
