@@ -382,6 +382,24 @@ print([(g[\"model\"], g[\"train_ratio\"], g[\"n\"]) for g in gs], gs[0][\"metric
 	assert_output "[('svm', 0.01, 1), ('xgb', 0.01, 1), ('xgb', 0.1, 3)] None"
 }
 
+@test "--aggregate -o: the table appears whole in FILE, the same as on stdout; nothing on failure" {
+	{ mkm 0.9 0.8 0.1 xgb 1; mkm 0.8 0.7 0.1 xgb 2; mkm 0.5 0.5 0.01 xgb 1; } > "$TMP/m.imb"
+	mkdir "$TMP/out"
+	run imb-eval --aggregate train_ratio -o "$TMP/out/agg.tsv" "$TMP/m.imb"
+	assert_success
+	assert_output ""
+	imb-eval --aggregate train_ratio "$TMP/m.imb" > "$TMP/stdout.tsv"
+	cmp "$TMP/out/agg.tsv" "$TMP/stdout.tsv"
+	[ "$(wc -l < "$TMP/out/agg.tsv")" = 3 ]
+	run imb-eval --aggregate model --format json -o "$TMP/out/agg.json" "$TMP/m.imb"
+	assert_success
+	$PY -c 'import json, sys; g = json.load(open(sys.argv[1])); assert g[0]["n"] == 3, g' "$TMP/out/agg.json"
+	# a key no frame has: exit 1, and the file is neither made nor half-made
+	run imb-eval --aggregate nokey -o "$TMP/out/bad.tsv" "$TMP/m.imb"
+	assert_failure 1
+	[ "$(ls -A "$TMP/out" | tr '\n' ' ')" = "agg.json agg.tsv " ]
+}
+
 @test "--aggregate: a missing key names the frame and key; no metrics frames is exit 1" {
 	{ mkm 0.9 0.8 0.1 xgb 1; $PY "$MK" raw '{"kind":"metrics","name":"test","attrs":{
 	  "metrics":{"accuracy":1},"config":{"model":"x"}}}'; } > "$TMP/m.imb"

@@ -15,7 +15,7 @@
 
 static const char usage[] =
 	"Usage: imb-eval [OPTION]... [FILE...]\n"
-	"  or:  imb-eval --aggregate KEY[,KEY...] [--format tsv|json] [FILE...]\n"
+	"  or:  imb-eval --aggregate KEY[,KEY...] [--format tsv|json] [-o FILE] [FILE...]\n"
 	"Apply the first model frame of the stream (a model; a Laplace posterior or\n"
 	"an SGHMC ensemble, whose predictions average over the posterior) to its\n"
 	"dataset frames named 'test' (see --on) and write one metrics frame per\n"
@@ -38,7 +38,8 @@ static const char usage[] =
 	"  -a, --aggregate KEYS     read metrics frames and print, per group of equal\n"
 	"                           attrs.config KEYS, the run count and the mean and\n"
 	"                           standard error of each metric (tsv by default)\n"
-	"  -o, --output FILE        write frames to FILE (appears only when complete)\n"
+	"  -o, --output FILE        write to FILE (appears only when complete): the\n"
+	"                           frames, or --aggregate's table\n"
 	"      --device D           where networks run: cpu (default), cuda or cuda:N\n"
 	"  -q, --quiet              no progress on stderr\n"
 	"  -h, --help               show this help\n"
@@ -83,7 +84,7 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
-static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files)
+static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files, const char *output)
 {
 	imb_agg *a = imb_agg_new(by, nby);
 	size_t nmetrics = 0;
@@ -102,16 +103,20 @@ static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files)
 	}
 	if (!nmetrics)
 		imb_die(1, "--aggregate: no metrics frames in the input (imb-eval makes them)");
+	FILE *fp = imb_text_open(output);
+	if (!fp)
+		imb_die(1, "%s", imb_error());
 	if (fmt == IMB_FMT_JSON) {
 		imb_val *j = imb_agg_json(a);
-		imb_val_write_json(stdout, j, 2);
-		fputc('\n', stdout);
+		imb_val_write_json(fp, j, 2);
+		fputc('\n', fp);
 		imb_val_free(j);
 	} else {
-		imb_agg_write_tsv(stdout, a);
+		imb_agg_write_tsv(fp, a);
 	}
 	imb_agg_free(a);
-	imb_finish_text();
+	if (imb_text_close(fp))
+		imb_die(1, "%s", imb_error());
 	return 0;
 }
 
@@ -170,14 +175,14 @@ int main(int argc, char **argv)
 	char **files = argv + optind;
 
 	if (agg) {
-		if (on || metrics_only || nratios || output)
-			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only, "
-			          "--target-ratio or --output");
+		if (on || metrics_only || nratios)
+			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only or "
+			          "--target-ratio");
 		if (fmt == IMB_FMT_FRAMES)
 			imb_usage("--aggregate writes text: --format tsv or json");
 		char **by;
 		size_t nby = split_names("--aggregate", agg, &by);
-		int rc = aggregate(by, nby, fmt < 0 ? IMB_FMT_TSV : fmt, nfiles, files);
+		int rc = aggregate(by, nby, fmt < 0 ? IMB_FMT_TSV : fmt, nfiles, files, output);
 		free_names(by, nby);
 		return rc;
 	}
