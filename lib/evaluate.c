@@ -6,6 +6,7 @@
 #include "dataset.h"
 #include "metrics.h"
 #include "predict.h"
+#include "split.h"
 #include "util.h"
 
 #include <math.h>
@@ -23,6 +24,7 @@ struct imb_evaluator {
 	int positive;
 	double *ratios;
 	size_t nratios;
+	int profile;          /* imb_eval_opts.profile */
 };
 
 imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
@@ -47,6 +49,7 @@ imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
 		e->nratios = o->nratios;
 		e->ratios = imb_xmalloc(o->nratios * sizeof *e->ratios);
 		memcpy(e->ratios, o->ratios, o->nratios * sizeof *e->ratios);
+		e->profile = o->profile;
 	}
 	return e;
 }
@@ -297,7 +300,10 @@ static imb_frame *metrics_frame(const imb_evaluator *e, const imb_frame *ds,
 		imb_val_push(conf, row);
 	}
 	imb_val_set(f->attrs, "confusion", conf);
-	imb_val_set(f->attrs, "config", build_config(e->attrs, ds, ratio));
+	imb_val *config = build_config(e->attrs, ds, ratio);
+	if (!isnan(ratio) && e->profile)
+		imb_val_set_str(config, "target_profile", imb_profile_name((imb_profile)(e->profile - 1)));
+	imb_val_set(f->attrs, "config", config);
 	imb_val_set_str(f->attrs, "model", imb_val_as_str(imb_val_get(e->attrs, "model"), "?"));
 	imb_val_set(f->attrs, "classes", names);
 	imb_val_set_int(f->attrs, "n", (int64_t)m->n);
@@ -365,7 +371,10 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 	size_t runs = e->nratios ? e->nratios : 1;
 	for (size_t r = 0; r < runs && !rc; r++) {
 		double ratio = e->nratios ? e->ratios[r] : NAN;
-		if (e->nratios && imb_metrics_target_weights(count, majority, K, ratio, w)) {
+		if (e->nratios && e->profile && ratio > 0 && isfinite(ratio))
+			imb_split_weights(w, K, ratio, (imb_profile)(e->profile - 1));
+		if (e->nratios && (e->profile ? imb_metrics_share_weights(count, w, K, w)
+		                   : imb_metrics_target_weights(count, majority, K, ratio, w))) {
 			rc = imb_preferr("%s: ", lb);
 			break;
 		}

@@ -48,6 +48,10 @@ typedef struct {
 	int positive;          /* positive class for auroc/auprc (K = 2); default 1 */
 	const double *ratios;  /* (nratios) target minority/majority ratios, or NULL */
 	size_t nratios;
+	/* 0: every minority class gets ratio times a majority class's weight;
+	 * 1 + imb_profile: class c's weight follows imb-split's profile at
+	 * each ratio (imb_split_weights, by class index) */
+	int profile;
 } imb_eval_opts;
 
 typedef struct imb_evaluator imb_evaluator;

@@ -258,25 +258,31 @@ imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n,
 	return m;
 }
 
+int imb_metrics_share_weights(const size_t *count, const double *share, int k, double *w)
+{
+	double n = 0, mass = 0;
+	for (int c = 0; c < k; c++) {
+		n += (double)count[c];
+		if (count[c])
+			mass += share[c];
+	}
+	if (n == 0)
+		return imb_seterr("target ratio: the set has no samples");
+	/* class c's share of the total weight is share_c / mass, spread
+	 * evenly over its count[c] samples; the weights sum to n */
+	for (int c = 0; c < k; c++)
+		w[c] = count[c] ? share[c] / mass * n / (double)count[c] : 0.0;
+	return 0;
+}
+
 int imb_metrics_target_weights(const size_t *count, const unsigned char *majority, int k,
                                double ratio, double *w)
 {
 	if (!(ratio > 0) || !isfinite(ratio))
 		return imb_seterr("target ratio %g is not a positive number", ratio);
-	double n = 0, mass = 0;
-	for (int c = 0; c < k; c++) {
-		n += (double)count[c];
-		if (count[c])
-			mass += is_major(majority, c) ? 1.0 : ratio;
-	}
-	if (n == 0)
-		return imb_seterr("target ratio: the set has no samples");
-	/* class c's share of the total weight is mass_c / mass, spread
-	 * evenly over its count[c] samples; the weights sum to n */
 	for (int c = 0; c < k; c++)
-		w[c] = count[c] ? (is_major(majority, c) ? 1.0 : ratio) / mass * n / (double)count[c]
-		                : 0.0;
-	return 0;
+		w[c] = is_major(majority, c) ? 1.0 : ratio;
+	return imb_metrics_share_weights(count, w, k, w);
 }
 
 void imb_mean_se(const double *x, size_t n, double *mean, double *se, size_t *m)

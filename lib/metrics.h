@@ -99,6 +99,9 @@ double imb_average_precision(const double *score, const unsigned char *pos, cons
  * holds effective counts). Classes with no samples get weight 0. Writes
  * w (k); -1 with imb_error() when ratio is not positive and finite or
  * no class has samples. majority NULL: class 0 alone. */
+/* The same for given class shares: class c carries share[c] (>= 0) of
+ * the weight, relative to the other classes; share and w may alias. */
+int imb_metrics_share_weights(const size_t *count, const double *share, int k, double *w);
 int imb_metrics_target_weights(const size_t *count, const unsigned char *majority, int k,
                                double ratio, double *w);
 

@@ -9,6 +9,8 @@
 
 set_data  = $(firstword $(subst -, ,$(1)))
 set_model = $(patsubst $(call set_data,$(1))-%,%,$(1))
+# the class profile of the set's splits (imb-split --profile; default exp)
+set_profile = $(if $(findstring --profile step,$(SPLIT_$(1))),step,exp)
 
 DATA_adult     ?= imb-import adult
 DATA_covtype   ?= imb-import covtype | imb-split --classes 0,1 --seed 0

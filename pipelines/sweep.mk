@@ -5,8 +5,9 @@
 # a balanced test set, the model, and its metrics on the test set
 # re-weighted to every test ratio of the grid (imb-eval --target-ratio:
 # the same test samples, each class's weight moved to the test ratio, so
-# that every test ratio is measured on the same samples) and on the train
-# set. Runs: results/SCALE/sweep/runs/SET-rRATIO-sSEED.imb; the table of
+# that every test ratio is measured on the same samples; more than two
+# classes are weighted to the split's own profile, exp or step) and on
+# the train set. Runs: results/SCALE/sweep/runs/SET-rRATIO-sSEED.imb; the table of
 # every set, train ratio and test ratio: results/SCALE/sweep/grid.tsv.
 
 SW         = $(OUT)/sweep
@@ -20,7 +21,8 @@ $(SW)/runs/$(1)-r$(2)-s$(3).imb: $(OUT)/data/$(call set_data,$(1)).imb
 	@mkdir -p $$(@D)
 	imb-split --train-ratio $(2) --test-ratio 1 $$(SPLIT_$(1)) --seed $(3) < $$< \
 	  | $$(TRAIN_$(1)) --keep-train --seed $(3) --threads $$(THREADS) --quiet \
-	  | imb-eval $$(SW_EVAL) --quiet --target-ratio $$(SW_RATIOS_CSV) | imb-eval $$(SW_EVAL) --quiet --on train \
+	  | imb-eval $$(SW_EVAL) --quiet --target-ratio $$(SW_RATIOS_CSV) --target-profile $(call set_profile,$(1)) \
+	  | imb-eval $$(SW_EVAL) --quiet --on train \
 	  | imb-cat --kind dataset --invert -o $$@
 SW_RUNS_$(1) += $(SW)/runs/$(1)-r$(2)-s$(3).imb
 endef

@@ -216,6 +216,46 @@ print(a[\"config\"][\"target_ratio\"], round(sum(C[1]) / sum(C[0]), 9), round(su
 	assert_output "0.5 0.5 200.0"
 }
 
+@test "--target-profile: ten classes re-weighted to imb-split's exp and step class sizes" {
+	imb-import fashion-mnist | imb-split --profile exp --train-ratio 0.1 --n-train 1000 --n-test 500 --seed 1 \
+		| imb-train --model mlp:16 --epochs 1 --threads 1 -q > "$TMP/ten.imb"
+	for p in exp step; do
+		imb-eval --format json < "$TMP/ten.imb" > "$TMP/plain.json"
+		imb-eval --format json -r 0.1,0.03 --target-profile $p < "$TMP/ten.imb" > "$TMP/$p.json"
+		imb-eval -m -r 0.1 --target-profile $p < "$TMP/ten.imb" > "$TMP/$p.imb"
+		run $PY -c '
+import json, sys, msgpack
+plain, = json.load(open(sys.argv[1]))
+rs = json.load(open(sys.argv[2]))
+prof = sys.argv[3]
+rec = [c["recall"] for c in plain["per_class"]]
+sup = [c["support"] for c in plain["per_class"]]
+K = len(rec)
+assert K == 10 and len(set(sup)) == 1, sup
+for r, R in zip(rs, (0.1, 0.03)):
+    # the class sizes imb-split draws at this ratio and profile
+    w = [R ** (k / (K - 1)) for k in range(K)] if prof == "exp" else [1 if k < K // 2 else R for k in range(K)]
+    want = sum(wk * rk for wk, rk in zip(w, rec)) / sum(w)
+    assert abs(r["metrics"]["accuracy"] - want) < 1e-9, (prof, R, r["metrics"]["accuracy"], want)
+    assert abs(r["metrics"]["balanced_accuracy"] - plain["metrics"]["balanced_accuracy"]) < 1e-12
+(f,) = msgpack.Unpacker(open(sys.argv[4], "rb"), raw=False)
+c = f["attrs"]["config"]
+print(c["target_ratio"], c["target_profile"])' "$TMP/plain.json" "$TMP/$p.json" $p "$TMP/$p.imb"
+		assert_success
+		assert_output "0.1 $p"
+	done
+	# two classes: the same as the default re-weighting
+	imb-eval --format tsv -r 0.05 < "$BATS_FILE_TMPDIR/model.imb" | cut -f1-10 > "$TMP/a.tsv"
+	imb-eval --format tsv -r 0.05 --target-profile exp < "$BATS_FILE_TMPDIR/model.imb" | cut -f1-10 > "$TMP/b.tsv"
+	cmp "$TMP/a.tsv" "$TMP/b.tsv"
+	run imb-eval --target-profile exp < "$TMP/ten.imb"
+	assert_failure 2
+	assert_output --partial "give --target-ratio"
+	run imb-eval -r 0.1 --target-profile linear < "$TMP/ten.imb"
+	assert_failure 2
+	assert_output --partial "'linear' is not exp or step"
+}
+
 @test "--positive 0 scores class 0: AUROC stays the same; a class out of range is exit 1" {
 	imb-eval -m "$BATS_FILE_TMPDIR/model.imb" > "$TMP/p1.imb"
 	imb-eval -m --positive 0 "$BATS_FILE_TMPDIR/model.imb" > "$TMP/p0.imb"

@@ -7,6 +7,7 @@
 #include "nn_backend.h"
 #include "nn_ensemble.h"
 #include "predict.h"
+#include "split.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -34,6 +35,10 @@ static const char usage[] =
 	"  -r, --target-ratio LIST  re-weight each set so every minority class holds\n"
 	"                           R times a majority class's weight (no resampling),\n"
 	"                           one result per R; repeatable: -r 0.01,0.1 -r 1\n"
+	"      --target-profile P   exp or step: re-weight each set to imb-split's class\n"
+	"                           sizes at each R instead, by class index (exp:\n"
+	"                           class k of K weighs R^(k/(K-1)); step: the first\n"
+	"                           K/2 classes 1, the rest R); two classes: the same\n"
 	"  -p, --positive K         positive class for AUROC/AUPRC (default 1)\n"
 	"  -a, --aggregate KEYS     read metrics frames and print, per group of equal\n"
 	"                           attrs.config KEYS, the run count and the mean and\n"
@@ -128,6 +133,7 @@ int main(int argc, char **argv)
 		{"format", required_argument, 0, 'f'},
 		{"metrics-only", no_argument, 0, 'm'},
 		{"target-ratio", required_argument, 0, 'r'},
+		{"target-profile", required_argument, 0, 'P'},
 		{"positive", required_argument, 0, 'p'},
 		{"aggregate", required_argument, 0, 'a'},
 		{"output", required_argument, 0, 'o'},
@@ -161,6 +167,13 @@ int main(int argc, char **argv)
 			free(v);
 			break;
 		}
+		case 'P': {
+			imb_profile pr;
+			if (imb_profile_parse(optarg, &pr) < 0)
+				imb_usage("--target-profile: '%s' is not exp or step", optarg);
+			eo.profile = 1 + (int)pr;
+			break;
+		}
 		case 'p': eo.positive = (int)imb_arg_long("--positive", optarg, 0, 1000000); break;
 		case 'a': agg = optarg; break;
 		case 'o': output = optarg; break;
@@ -175,7 +188,7 @@ int main(int argc, char **argv)
 	char **files = argv + optind;
 
 	if (agg) {
-		if (on || metrics_only || nratios)
+		if (on || metrics_only || nratios || eo.profile)
 			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only or "
 			          "--target-ratio");
 		if (fmt == IMB_FMT_FRAMES)
@@ -193,6 +206,8 @@ int main(int argc, char **argv)
 	if (fmt != IMB_FMT_FRAMES && (output || metrics_only))
 		imb_usage("--format %s writes text on stdout: --output and --metrics-only are for "
 		          "frames", fmt == IMB_FMT_TSV ? "tsv" : "json");
+	if (eo.profile && !nratios)
+		imb_usage("--target-profile shapes the --target-ratio re-weighting: give --target-ratio");
 	eo.ratios = ratios;
 	eo.nratios = nratios;
 
