@@ -4,10 +4,12 @@
 #include "rng.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void imb_split_opts_init(imb_split_opts *o)
 {
@@ -220,6 +222,158 @@ static int match_test(const imb_frame *train_src, const imb_frame *test_src, imb
 	return 0;
 }
 
+/* the source's class names, ", " joined, cut with "..." to fit size */
+static const char *class_names(const imb_frame *src, char *buf, size_t size)
+{
+	size_t at = 0;
+	buf[0] = 0;
+	int k = imb_dataset_nclasses(src);
+	for (int j = 0; j < k; j++) {
+		const char *nm = imb_dataset_class_name(src, j);
+		if (!nm)
+			break;
+		if (at + strlen(nm) + 8 > size) {
+			snprintf(buf + at, size - at, ", ...");
+			break;
+		}
+		at += snprintf(buf + at, size - at, "%s%s", j ? ", " : "", nm);
+	}
+	return buf;
+}
+
+/* class j of src named exactly s (ci: ignoring case); -1: none, -2: two */
+static int find_name(const imb_frame *src, const char *s, int ci)
+{
+	int k = imb_dataset_nclasses(src), found = -1;
+	for (int j = 0; j < k; j++) {
+		const char *nm = imb_dataset_class_name(src, j);
+		if (nm && (ci ? !strcasecmp(nm, s) : !strcmp(nm, s))) {
+			if (found >= 0)
+				return -2;
+			found = j;
+		}
+	}
+	return found;
+}
+
+static int is_integer(const char *s)
+{
+	s += *s == '-';
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* every class in range and listed once */
+static int check_classes(const imb_frame *src, const long *cls, int k)
+{
+	char lbl[300], names[700];
+	imb_frame_label(src, lbl, sizeof lbl);
+	int ksrc = imb_dataset_nclasses(src);
+	if (k <= 0 || ksrc <= 0)
+		return imb_seterr("%s has no classes", lbl);
+	for (int j = 0; j < k; j++) {
+		if (cls[j] < 0 || cls[j] >= ksrc) {
+			class_names(src, names, sizeof names);
+			return imb_seterr("class %ld does not exist: %s has %d classes (0..%d)%s%s", cls[j],
+			                  lbl, ksrc, ksrc - 1, *names ? ": " : "", names);
+		}
+		for (int i = 0; i < j; i++)
+			if (cls[i] == cls[j]) {
+				const char *nm = imb_dataset_class_name(src, (int)cls[j]);
+				return imb_seterr("class %ld%s%s%s is listed twice", cls[j], nm ? " (" : "",
+				                  nm ? nm : "", nm ? ")" : "");
+			}
+	}
+	return 0;
+}
+
+int imb_split_classes(const imb_frame *src, const char *list, long **cls, int *k)
+{
+	*cls = NULL;
+	*k = 0;
+	char lbl[300], names[700];
+	imb_frame_label(src, lbl, sizeof lbl);
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	long *out = imb_xmalloc(cap * sizeof *out);
+	int n = 0;
+	const char *p = list;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char *tok = imb_xmalloc(len + 1);
+		memcpy(tok, p, len);
+		tok[len] = 0;
+		int j = -1;
+		if (!len) {
+			imb_seterr("--classes: empty class in '%s'", list);
+		} else if (is_integer(tok) && find_name(src, tok, 0) < 0) {
+			out[n++] = strtol(tok, NULL, 10);
+			j = 0;
+		} else if ((j = find_name(src, tok, 0)) < 0 && (j = find_name(src, tok, 1)) == -2) {
+			imb_seterr("class '%s' matches two classes of %s when case is ignored; give it as "
+			           "written: %s", tok, lbl, class_names(src, names, sizeof names));
+		} else if (j < 0 && !imb_dataset_class_name(src, 0)) {
+			imb_seterr("class '%s': %s names no classes; give class indices 0..%d", tok, lbl,
+			           imb_dataset_nclasses(src) - 1);
+		} else if (j < 0) {
+			imb_seterr("class '%s' is not in %s; its classes are: %s", tok, lbl,
+			           class_names(src, names, sizeof names));
+		} else {
+			out[n++] = j;
+		}
+		free(tok);
+		if (j < 0) {
+			free(out);
+			return -1;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	if (check_classes(src, out, n) < 0) {
+		free(out);
+		return -1;
+	}
+	*cls = out;
+	*k = n;
+	return 0;
+}
+
+int imb_split_size_parse(const char *s, imb_split_size *out)
+{
+	out->frac = 0;
+	out->count = 0;
+	if (!s || !*s)
+		return -1;
+	if (is_integer(s) && *s != '-') {
+		errno = 0;
+		long long v = strtoll(s, NULL, 10);
+		if (errno || v < 1)
+			return -1;
+		out->count = v;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	double f = strtod(s, &end);
+	if (errno || *end || end == s || !(f > 0 && f < 1))
+		return -1;
+	out->frac = f;
+	return 0;
+}
+
+int64_t imb_split_size_rows(const imb_split_size *s, int64_t n)
+{
+	if (s->count > 0)
+		return s->count;
+	return (int64_t)ceil(s->frac * (double)n);
+}
+
 int imb_split_make(const imb_split_opts *o, const imb_frame *train_src, const imb_frame *test_src,
                    imb_frame **train, imb_frame **test, imb_frame **val)
 {
@@ -228,11 +382,32 @@ int imb_split_make(const imb_split_opts *o, const imb_frame *train_src, const im
 		*val = NULL;
 	if (imb_dataset_check(train_src) < 0 || (test_src && imb_dataset_check(test_src) < 0))
 		return -1;
+	imb_split_opts oo = *o;
+	long *listed = NULL, *all = NULL;
+	if (o->class_list) {
+		if (imb_split_classes(train_src, o->class_list, &listed, &oo.nclasses) < 0)
+			return -1;
+		oo.classes = listed;
+	} else if (!o->classes) {
+		oo.nclasses = imb_dataset_nclasses(train_src);
+		all = imb_xmalloc((oo.nclasses > 0 ? oo.nclasses : 1) * sizeof *all);
+		for (int j = 0; j < oo.nclasses; j++)
+			all[j] = j;
+		oo.classes = all;
+	}
 	imb_frame *own = NULL;
-	if (test_src && match_test(train_src, test_src, &own) < 0)
-		return -1;
-	int r = split_make(o, train_src, own ? own : test_src, train, test, val);
+	int r = -1;
+	if (check_classes(train_src, oo.classes, oo.nclasses) < 0 ||
+	    (test_src && match_test(train_src, test_src, &own) < 0))
+		goto out;
+	if (o->mode == IMB_SPLIT_RATIO)
+		r = split_make(&oo, train_src, own ? own : test_src, train, test, val);
+	else
+		r = imb_split_strat_make(&oo, train_src, own ? own : test_src, train, test, val);
+out:
 	imb_frame_free(own);
+	free(listed);
+	free(all);
 	return r;
 }
 
@@ -254,24 +429,9 @@ static int split_make(const imb_split_opts *o, const imb_frame *train_src,
 		                  (unsigned long long)imb_dataset_dim(train_src));
 
 	int k = o->classes ? o->nclasses : ksrc;
-	if (k <= 0)
-		return imb_seterr("%s has no classes", lbl);
 	long *cls = imb_xmalloc(k * sizeof *cls);
-	for (int j = 0; j < k; j++) {
+	for (int j = 0; j < k; j++)
 		cls[j] = o->classes ? o->classes[j] : j;
-		if (cls[j] < 0 || cls[j] >= ksrc) {
-			imb_seterr("class %ld does not exist: %s has %d classes (0..%d)", cls[j], lbl, ksrc,
-			           ksrc - 1);
-			free(cls);
-			return -1;
-		}
-		for (int i = 0; i < j; i++)
-			if (cls[i] == cls[j]) {
-				imb_seterr("class %ld is listed twice", cls[j]);
-				free(cls);
-				return -1;
-			}
-	}
 	const char **names = imb_xcalloc(k, sizeof *names);
 	char (*numname)[24] = imb_xcalloc(k, sizeof *numname);
 	for (int j = 0; j < k; j++) {
