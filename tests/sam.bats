@@ -59,7 +59,7 @@ setup_file() {
 	weights "$TMP/c" > "$TMP/wc"
 	[ -s "$TMP/wa" ]
 	diff "$TMP/wa" "$TMP/wb"
-	! diff -q "$TMP/wa" "$TMP/wc"
+	! diff -q "$TMP/wa" "$TMP/wc" || false
 }
 
 @test "rho 0 gives the plain step's tensors (mlp; resnet8 with batch norm)" {
@@ -73,7 +73,7 @@ setup_file() {
 	weights "$TMP/c" > "$TMP/wc"
 	grep -q '^bufs ' "$TMP/wc"
 	diff "$TMP/wc" <(weights "$TMP/d")
-	! diff -q "$TMP/wc" <(weights "$TMP/e")
+	! diff -q "$TMP/wc" <(weights "$TMP/e") || false
 }
 
 @test "attrs.params records the step, rho, adaptive and the radius of each class (plain: none of them)" {
