@@ -35,7 +35,7 @@ setup_file() {
 	chmod 400 "$D/munge.key"
 	if ! munged -f -S "$D/munge.sock" --key-file="$D/munge.key" --log-file="$D/munged.log" \
 		--pid-file="$D/munged.pid" --seed-file="$D/munged.seed" > "$D/munged.out" 2>&1 3>&-; then
-		export SLURM_SKIP="munged did not start: $(tail -n 2 "$D/munged.out" "$D/munged.log" 2> /dev/null | tr '\n' ' ')"
+		export SLURM_SKIP="munged did not start: $(tail -q -n 2 "$D/munged.out" "$D/munged.log" 2> /dev/null | tr '\n' ' ')"
 		return 0
 	fi
 	# this host as the only node, with its real CPUs and memory
@@ -78,11 +78,11 @@ setup_file() {
 	EOF
 	export SLURM_CONF="$D/slurm.conf"
 	slurmctld > "$D/slurmctld.out" 2>&1 3>&- || {
-		export SLURM_SKIP="slurmctld did not start: $(tail -n 3 "$D/slurmctld.log" "$D/slurmctld.out" 2> /dev/null | tr '\n' ' ')"
+		export SLURM_SKIP="slurmctld did not start: $(tail -q -n 3 "$D/slurmctld.log" "$D/slurmctld.out" 2> /dev/null | tr '\n' ' ')"
 		return 0
 	}
 	slurmd > "$D/slurmd.out" 2>&1 3>&- || {
-		export SLURM_SKIP="slurmd did not start: $(tail -n 3 "$D/slurmd.log" "$D/slurmd.out" 2> /dev/null | tr '\n' ' ')"
+		export SLURM_SKIP="slurmd did not start: $(tail -q -n 3 "$D/slurmd.log" "$D/slurmd.out" 2> /dev/null | tr '\n' ' ')"
 		return 0
 	}
 	local i state=""
@@ -91,7 +91,7 @@ setup_file() {
 		case "$state" in idle | mix | alloc) return 0 ;; esac
 		sleep 1
 	done
-	export SLURM_SKIP="the Slurm node is not up after 30 s (state '$state'): $(tail -n 3 "$D/slurmctld.log" "$D/slurmd.log" 2> /dev/null | tr '\n' ' ')"
+	export SLURM_SKIP="the Slurm node is not up after 30 s (state '$state'): $(tail -q -n 3 "$D/slurmctld.log" "$D/slurmd.log" 2> /dev/null | tr '\n' ' ')"
 }
 
 teardown_file() {
