@@ -171,3 +171,25 @@ shared() {
 	assert_output --partial "IMB_GPUS"
 	assert_output --partial "IMB_GPU_LOCKS"
 }
+
+@test "pipelines/Makefile GPUS=2: every run of a sweep holds one of the two GPUs" {
+	# the real tools, imb-train wrapped to log the GPU it was given
+	mkdir "$TMP/bin"
+	for t in "${IMB_BIN:-$ROOT/bin}"/imb-*; do ln -s "$t" "$TMP/bin/"; done
+	rm "$TMP/bin/imb-train"
+	cat > "$TMP/bin/imb-train" <<-EOF
+	#!/bin/sh
+	echo "\${CUDA_VISIBLE_DEVICES:-none} \${IMB_GPU_SLOT:-none}" >> "$TMP/gpus.log"
+	exec "${IMB_BIN:-$ROOT/bin}/imb-train" "\$@"
+	EOF
+	chmod +x "$TMP/bin/imb-train"
+	run make -s -C "$ROOT/pipelines" -j2 GPUS=2 SCALE=tiny RESULTS="$TMP/res" BIN="$TMP/bin" fig3c METHODS=sgd
+	assert_success
+	[ -s "$TMP/res/tiny/fig3c/fig3c.tsv" ]
+	# 2 ratios x 2 seeds, each on GPU 0 or 1 (its slot)
+	[ "$(wc -l < "$TMP/gpus.log")" = 4 ]
+	run sort -u "$TMP/gpus.log"
+	refute_output --partial none
+	run awk '$1 != $2 || ($1 != 0 && $1 != 1)' "$TMP/gpus.log"
+	assert_output ""
+}
