@@ -155,8 +155,7 @@ void imb_plot_series_labels(imb_plot_opts *o, imb_plot_labels *lab, const char *
 {
 	if (!o->xlabel)
 		o->xlabel = !strcmp(x, "train_ratio")
-		            ? (o->logx ? "train ratio: minority / majority count (log scale)"
-		                       : "train ratio: minority / majority count")
+		            ? "train ratio: minority / majority count (log scale)"
 		            : label_of(x, lab->x, sizeof lab->x, o->logx ? " (log scale)" : NULL);
 	if (!o->ylabel)
 		o->ylabel = label_of(y, lab->y, sizeof lab->y,

@@ -61,7 +61,7 @@ typedef struct {
 /* The defaults of a series plot, where o leaves them NULL (o then points
  * into lab, which must outlive it): the x label is column x with '_' as
  * ' ' and " (log scale)" with o->logx (train_ratio: "train ratio:
- * minority / majority count", " (log scale)" with o->logx); the y label is column y so,
+ * minority / majority count (log scale)"); the y label is column y so,
  * with " (mean, error bars +-1 SE)" when se is set, else " (log scale)"
  * with o->logy; the title "Y against X". A group (not NULL) titles the
  * legend. */

@@ -56,6 +56,13 @@ static int is_stream(const char *buf, size_t n)
 	return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
 }
 
+int imb_plot_input_is_table(const char *mode, const char *text, size_t len)
+{
+	if (is_stream(text, len))
+		return imb_seterr("%s reads a TSV table; the input is a stream of frames", mode);
+	return 0;
+}
+
 /* the TSV of the metrics frames in dir/input.imb, aggregated by the keys
  * by[0..nby) */
 static int aggregate(const char *dir, char *const *by, size_t nby, char **tsv, size_t *len)
@@ -97,8 +104,7 @@ int imb_plot_input_tsv(const char *dir, char **text, size_t *len, int frames, co
 	if (!is_stream(*text, *len))
 		return 0;
 	if (!frames)
-		return imb_seterr("a TSV table was expected; the input is a stream of frames "
-		                  "(only sweep reads frames: metrics frames)");
+		return imb_plot_input_is_table("lines", *text, *len);
 	/* the reader reads files: the frames go through the temporary directory */
 	if (imb_plot_put(dir, "input.imb", *text, *len))
 		return -1;

@@ -23,6 +23,10 @@ extern "C" {
  * caller's. NULL with imb_error() "PATH: strerror" for a file that does
  * not open, "reading PATH: strerror" for a read error. */
 char *imb_plot_read_input(char *const *files, int nfiles, size_t *len);
+/* 0 when text (len bytes) is not a stream of frames (it does not begin
+ * with a msgpack map), else -1 with imb_error() "MODE reads a TSV table;
+ * the input is a stream of frames". */
+int imb_plot_input_is_table(const char *mode, const char *text, size_t len);
 /* The input as TSV text: *text (*len bytes, malloc'd) is kept when it is
  * not a stream of frames (it does not begin with a msgpack map). A
  * stream is accepted only with frames set (sweep): it is written to
@@ -30,9 +34,10 @@ char *imb_plot_read_input(char *const *files, int nfiles, size_t *len);
  * keys x and the comma-separated group columns (group NULL: none; see
  * eval_agg.h), as imb_agg_write_tsv's table, which replaces *text and
  * *len (the old text freed). 0; -1 with imb_error() for a stream without
- * frames set, unreadable frames, no metrics frames or a frame without
- * the keys; -2 with imb_error() for a bad group list (a usage error:
- * empty names or more than 16). *text is unchanged on error. */
+ * frames set (imb_plot_input_is_table's, as "lines"), unreadable frames,
+ * no metrics frames or a frame without the keys; -2 with imb_error()
+ * for a bad group list (a usage error: empty names or more than 16).
+ * *text is unchanged on error. */
 int imb_plot_input_tsv(const char *dir, char **text, size_t *len, int frames, const char *x,
                        const char *group);
 

@@ -465,7 +465,7 @@ print(" ".join("%.4f" % (b[2] / max(c[2] for c in boxes if c[1] == base))
 	assert_output --partial "no column 'accuracy' (the columns: method, train_ratio, balanced_accuracy_mean,"
 	run imb-plot bars --x method --y n -o "$TMP/out/b.png" "$BATS_FILE_TMPDIR/metrics.imb"
 	assert_failure 1
-	assert_output --partial "TSV"
+	assert_output --partial "bars reads a TSV table; the input is a stream of frames"
 	run imb-plot bars --x method -o "$TMP/out/b.png" "$TMP/b.tsv"
 	assert_failure 2
 	assert_output --partial "bars needs --x COL and --y COL"

@@ -163,6 +163,8 @@ static const char *read_table(opts *o, int nfiles, char **files, imb_table *t)
 	const char *dir = imb_plot_tmpdir();
 	if (!dir)
 		imb_die(1, "%s", imb_error());
+	if (o->mode != MODE_SWEEP && imb_plot_input_is_table(mode_names[o->mode], text, len))
+		imb_die(1, "%s", imb_error());
 	int rc = imb_plot_input_tsv(dir, &text, &len, o->mode == MODE_SWEEP, o->x, o->group);
 	if (rc == -2)
 		imb_usage("%s", imb_error());
