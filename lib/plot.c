@@ -49,8 +49,7 @@ void imb_plot_quote(FILE *fp, const char *s)
 	fputc('\'', fp);
 }
 
-/* terminal set-up, the plot body once per picture (out.png, out.svg) */
-static void script_head(FILE *fp, const imb_plot_opts *o)
+void imb_plot_script_head(FILE *fp, const imb_plot_opts *o)
 {
 	fputs("# written by imb-plot; data files are in this directory\n"
 	      "set encoding utf8\n"
@@ -73,7 +72,7 @@ static void script_head(FILE *fp, const imb_plot_opts *o)
 	fputs("set grid lc rgb '#dddddd'\n", fp);
 }
 
-static void for_each_terminal(FILE *fp, const imb_plot_opts *o, const char *body)
+void imb_plot_script_pictures(FILE *fp, const imb_plot_opts *o, const char *body)
 {
 	int w = o->width > 0 ? o->width : 900, h = o->height > 0 ? o->height : 650;
 	if (o->png)
@@ -87,7 +86,7 @@ static void for_each_terminal(FILE *fp, const imb_plot_opts *o, const char *body
 void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_series *s,
                             size_t n)
 {
-	script_head(fp, o);
+	imb_plot_script_head(fp, o);
 	if (o->logx)
 		fputs("set logscale x\n", fp);
 	if (o->logy)
@@ -99,25 +98,43 @@ void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_ser
 	}
 	fputc('\n', fp);
 	fputs("set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n", fp);
+	if (o->y_from_zero)
+		fputs("set yrange [0:*]\n", fp);
+	if (o->xtic_step > 0)
+		fprintf(fp, "set xtics %.17g\n", o->xtic_step);
 	char *body = NULL;
 	size_t len = 0;
 	FILE *b = open_memstream(&body, &len);
 	fputs("plot ", b);
+	int first = 1;
+	if (o->band)
+		/* the bands first, under every line */
+		for (size_t k = 0; k < n; k++) {
+			if (!s[k].se)
+				continue;
+			unsigned c = imb_plot_color(s[k].color ? s[k].color - 1 : (int)k, 0);
+			fprintf(b, "%s'data.dat' index %zu using 1:($2-$3):($2+$3) with filledcurves "
+			           "fs transparent solid 0.18 noborder lc rgb '#%06x' notitle",
+			        first ? "" : ", \\\n     ", k, c);
+			first = 0;
+		}
 	for (size_t k = 0; k < n; k++) {
-		unsigned c = imb_plot_color((int)k, 0);
-		if (k)
+		unsigned c = imb_plot_color(s[k].color ? s[k].color - 1 : (int)k, 0);
+		if (!first)
 			fputs(", \\\n     ", b);
-		if (s[k].se)
+		first = 0;
+		if (s[k].se && !o->band)
 			fprintf(b, "'data.dat' index %zu using 1:2:3 with yerrorlines lw 2 pt 7 ps 0.8 "
-			           "lc rgb '#%06x' title ", k, c);
+			           "dt %d lc rgb '#%06x' title ", k, s[k].dash ? s[k].dash : 1, c);
 		else
-			fprintf(b, "'data.dat' index %zu using 1:2 with linespoints lw 2 pt 7 ps 0.8 "
-			           "lc rgb '#%06x' title ", k, c);
+			fprintf(b, "'data.dat' index %zu using 1:2 with linespoints lw 2 pt 7 ps %s "
+			           "dt %d lc rgb '#%06x' title ", k, o->band ? "0.5" : "0.8",
+			        s[k].dash ? s[k].dash : 1, c);
 		imb_plot_quote(b, *s[k].label ? s[k].label : s[k].se ? "mean +- 1 SE" : "value");
 	}
 	fputc('\n', b);
 	fclose(b);
-	for_each_terminal(fp, o, body);
+	imb_plot_script_pictures(fp, o, body);
 	free(body);
 }
 
@@ -169,7 +186,7 @@ int imb_plot_series_files(const char *dir, const imb_plot_opts *o, const imb_plo
 void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
                               const imb_plot_panel *panel, int npanels)
 {
-	script_head(fp, o);
+	imb_plot_script_head(fp, o);
 	for (int q = 0; q < npanels; q++)
 		if (panel[q].K == 2)
 			/* the p = 0.5 contour of class 1's probability, as line data */
@@ -237,7 +254,7 @@ void imb_plot_script_boundary(FILE *fp, const imb_plot_opts *o,
 	imb_plot_opts wide = *o;
 	if (!wide.width)
 		wide.width = npanels > 1 ? 700 * npanels : 900;
-	for_each_terminal(fp, &wide, body);
+	imb_plot_script_pictures(fp, &wide, body);
 	free(body);
 }
 
@@ -251,7 +268,8 @@ void imb_plot_signal_cleanup(void)
 	if (tmpdir_fd < 0)
 		return;
 	/* every name this library or gnuplot makes there */
-	static const char *const fixed[] = {"plot.gp", "data.dat", "input.imb", "out.png", "out.svg"};
+	static const char *const fixed[] = {"plot.gp", "data.dat", "marks.dat", "input.imb",
+	                                    "out.png", "out.svg"};
 	static const char *const per[] = {"grid", "points", "borders", "contour"};
 	for (size_t i = 0; i < IMB_LEN(fixed); i++)
 		unlinkat(tmpdir_fd, fixed[i], 0);

@@ -29,15 +29,27 @@ typedef struct {
 	int logx, logy;
 	int png, svg;        /* which of out.png, out.svg to draw */
 	int width, height;   /* pixels (default 900 x 650) */
+	int band;            /* series: error as a shaded band of +-1 SE, not bars */
+	int y_from_zero;     /* series: the y axis starts at 0 */
+	double xtic_step;    /* series: > 0: x tics this far apart */
 } imb_plot_opts;
 
 /* s as a gnuplot single-quoted string: ' doubled, control characters
  * as spaces (gnuplot expands nothing inside single quotes). */
 void imb_plot_quote(FILE *fp, const char *s);
 
+/* The head of every script: encoding, NA as missing, the title and
+ * axis labels of o (when set), a light grid. */
+void imb_plot_script_head(FILE *fp, const imb_plot_opts *o);
+/* body (the plot commands) once per picture o asks for: out.png
+ * (pngcairo) and out.svg, at o's size (default 900 x 650). */
+void imb_plot_script_pictures(FILE *fp, const imb_plot_opts *o, const char *body);
+
 /* The script of a series plot: one line per series from data.dat's
- * blocks (imb_plot_write_series), with +-1 SE error bars where the series
- * has them; the legend titled o->key_title; log axes by o->logx, logy. */
+ * blocks (imb_plot_write_series), with +-1 SE error bars where the
+ * series has them (a shaded band with o->band), in the series' colour
+ * and dash type; the legend titled o->key_title; log axes by o->logx,
+ * logy. */
 void imb_plot_script_series(FILE *fp, const imb_plot_opts *o, const imb_plot_series *s,
                             size_t n);
 

@@ -56,6 +56,13 @@ static int is_stream(const char *buf, size_t n)
 	return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
 }
 
+int imb_plot_input_is_table(const char *mode, const char *text, size_t len)
+{
+	if (is_stream(text, len))
+		return imb_seterr("%s reads a TSV table; the input is a stream of frames", mode);
+	return 0;
+}
+
 /* the TSV of the metrics frames in dir/input.imb, aggregated by the keys
  * by[0..nby) */
 static int aggregate(const char *dir, char *const *by, size_t nby, char **tsv, size_t *len)
@@ -97,7 +104,7 @@ int imb_plot_input_tsv(const char *dir, char **text, size_t *len, int frames, co
 	if (!is_stream(*text, *len))
 		return 0;
 	if (!frames)
-		return imb_seterr("lines reads a TSV table; the input is a stream of frames");
+		return imb_plot_input_is_table("lines", *text, *len);
 	/* the reader reads files: the frames go through the temporary directory */
 	if (imb_plot_put(dir, "input.imb", *text, *len))
 		return -1;
@@ -217,15 +224,15 @@ void imb_table_free(imb_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* ---- series ---- */
+/* ---- cells, columns and filters ---- */
 
-static int is_na(const char *s)
+int imb_plot_is_na(const char *s)
 {
 	return !*s || !strcmp(s, "NA") || !strcmp(s, "nan") || !strcmp(s, "NaN") ||
 	       !strcmp(s, "-nan") || !strcmp(s, "null");
 }
 
-static int parse_num(const char *s, double *v)
+int imb_plot_parse_num(const char *s, double *v)
 {
 	char *e;
 	errno = 0;
@@ -233,7 +240,7 @@ static int parse_num(const char *s, double *v)
 	return e != s && !*e && errno != ERANGE && isfinite(*v) ? 0 : -1;
 }
 
-static int col_or_err(const imb_table *t, const char *name, const char *what)
+int imb_table_need_col(const imb_table *t, const char *name, const char *what)
 {
 	int c = imb_table_col(t, name);
 	if (c >= 0)
@@ -248,6 +255,92 @@ static int col_or_err(const imb_table *t, const char *name, const char *what)
 	free(list);
 	return -1;
 }
+
+int imb_plot_group_cols(const imb_table *t, const char *group, int *cols, int max)
+{
+	int ng = 0;
+	if (!group || !*group)
+		return 0;
+	for (const char *p = group;;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		char name[256];
+		if (!l || l >= sizeof name || ng == max)
+			return imb_seterr("group: bad column list '%s'", group);
+		memcpy(name, p, l);
+		name[l] = 0;
+		if ((cols[ng++] = imb_table_need_col(t, name, "group")) < 0)
+			return -1;
+		if (!e)
+			return ng;
+		p = e + 1;
+	}
+}
+
+char *imb_plot_group_label(char *const *row, const int *cols, int n)
+{
+	char *label = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&label, &len);
+	for (int g = 0; g < n; g++)
+		fprintf(fp, "%s%s", g ? " " : "", row[cols[g]]);
+	fclose(fp);
+	return label;
+}
+
+int imb_plot_value_eq(const char *cell, const char *value)
+{
+	double a, b;
+	if (!strcmp(cell, value))
+		return 1;
+	return !imb_plot_parse_num(cell, &a) && !imb_plot_parse_num(value, &b) && a == b;
+}
+
+int imb_plot_where_init(imb_plot_where *w, const imb_table *t, char *const *where, size_t n)
+{
+	w->n = n;
+	w->col = imb_xcalloc(n + 1, sizeof *w->col);
+	w->val = imb_xcalloc(n + 1, sizeof *w->val);
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(where[i], '=');
+		char name[256];
+		size_t l = eq ? (size_t)(eq - where[i]) : 0;
+		if (!l)
+			imb_seterr("where: '%s' is not COLUMN=VALUE", where[i]);
+		else if (l >= sizeof name)
+			imb_seterr("where: column name too long");
+		if (!l || l >= sizeof name)
+			goto fail;
+		memcpy(name, where[i], l);
+		name[l] = 0;
+		if ((w->col[i] = imb_table_need_col(t, name, "where")) < 0)
+			goto fail;
+		w->val[i] = eq + 1;
+	}
+	return 0;
+fail:
+	imb_plot_where_free(w);
+	return -1;
+}
+
+int imb_plot_where_keep(const imb_plot_where *w, char *const *row)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!imb_plot_value_eq(row[w->col[i]], w->val[i]))
+			return 0;
+	return 1;
+}
+
+void imb_plot_where_free(imb_plot_where *w)
+{
+	if (!w)
+		return;
+	free(w->col);
+	free(w->val);
+	memset(w, 0, sizeof *w);
+}
+
+/* ---- series ---- */
 
 typedef struct {
 	double x, y, se;
@@ -264,66 +357,31 @@ int imb_plot_series_select(const imb_table *t, const imb_plot_select *sel,
 {
 	*out = NULL;
 	*nout = 0;
-	int cx = col_or_err(t, sel->x, "x"), cy = cx < 0 ? -1 : col_or_err(t, sel->y, "y");
+	int cx = imb_table_need_col(t, sel->x, "x");
+	int cy = cx < 0 ? -1 : imb_table_need_col(t, sel->y, "y");
 	if (cx < 0 || cy < 0)
 		return -1;
 	int cse = -1;
-	if (sel->se && (cse = col_or_err(t, sel->se, "error bars")) < 0)
+	if (sel->se && (cse = imb_table_need_col(t, sel->se, "error bars")) < 0)
 		return -1;
-	/* group columns */
-	int gc[16], ng = 0;
-	if (sel->group && *sel->group) {
-		const char *p = sel->group;
-		for (;;) {
-			const char *e = strchr(p, ',');
-			size_t l = e ? (size_t)(e - p) : strlen(p);
-			char name[256];
-			if (!l || l >= sizeof name || ng == (int)IMB_LEN(gc))
-				return imb_seterr("group: bad column list '%s'", sel->group);
-			memcpy(name, p, l);
-			name[l] = 0;
-			if ((gc[ng++] = col_or_err(t, name, "group")) < 0)
-				return -1;
-			if (!e)
-				break;
-			p = e + 1;
-		}
-	}
-	/* filters */
-	int *wc = imb_xcalloc(sel->nwhere + 1, sizeof *wc);
-	const char **wv = imb_xcalloc(sel->nwhere + 1, sizeof *wv);
-	for (size_t i = 0; i < sel->nwhere; i++) {
-		const char *eq = strchr(sel->where[i], '=');
-		if (!eq || eq == sel->where[i]) {
-			imb_seterr("where: '%s' is not COLUMN=VALUE", sel->where[i]);
-			goto fail;
-		}
-		char name[256];
-		size_t l = (size_t)(eq - sel->where[i]);
-		if (l >= sizeof name) {
-			imb_seterr("where: column name too long");
-			goto fail;
-		}
-		memcpy(name, sel->where[i], l);
-		name[l] = 0;
-		if ((wc[i] = col_or_err(t, name, "where")) < 0)
-			goto fail;
-		wv[i] = eq + 1;
-	}
+	int gc[16];
+	int ng = imb_plot_group_cols(t, sel->group, gc, (int)IMB_LEN(gc));
+	if (ng < 0)
+		return -1;
+	imb_plot_where w;
+	if (imb_plot_where_init(&w, t, sel->where, sel->nwhere))
+		return -1;
 	imb_plot_series *s = NULL;
 	pt **pts = NULL;
 	size_t ns = 0, *cap = NULL;
 	for (size_t r = 0; r < t->nrows; r++) {
 		char *const *row = t->cell + r * t->ncols;
-		size_t i;
-		for (i = 0; i < sel->nwhere; i++)
-			if (strcmp(row[wc[i]], wv[i]))
-				break;
-		if (i < sel->nwhere || is_na(row[cx]) || is_na(row[cy]))
+		if (!imb_plot_where_keep(&w, row) || imb_plot_is_na(row[cx]) ||
+		    imb_plot_is_na(row[cy]))
 			continue;
 		pt v = {0, 0, 0};
-		if (parse_num(row[cx], &v.x) || parse_num(row[cy], &v.y) ||
-		    (cse >= 0 && !is_na(row[cse]) && parse_num(row[cse], &v.se))) {
+		if (imb_plot_parse_num(row[cx], &v.x) || imb_plot_parse_num(row[cy], &v.y) ||
+		    (cse >= 0 && !imb_plot_is_na(row[cse]) && imb_plot_parse_num(row[cse], &v.se))) {
 			imb_seterr("row %zu: '%s' / '%s'%s%s: not a number", r + 1, row[cx], row[cy],
 			           cse >= 0 ? " / " : "", cse >= 0 ? row[cse] : "");
 			goto fail_s;
@@ -333,13 +391,7 @@ int imb_plot_series_select(const imb_table *t, const imb_plot_select *sel,
 			           sel->x, row[cx]);
 			goto fail_s;
 		}
-		/* the group label */
-		char *label = NULL;
-		size_t ll = 0;
-		FILE *fp = open_memstream(&label, &ll);
-		for (int g = 0; g < ng; g++)
-			fprintf(fp, "%s%s", g ? " " : "", row[gc[g]]);
-		fclose(fp);
+		char *label = imb_plot_group_label(row, gc, ng);
 		size_t k;
 		for (k = 0; k < ns; k++)
 			if (!strcmp(s[k].label, label))
@@ -382,8 +434,7 @@ int imb_plot_series_select(const imb_table *t, const imb_plot_select *sel,
 	}
 	free(pts);
 	free(cap);
-	free(wc);
-	free(wv);
+	imb_plot_where_free(&w);
 	*out = s;
 	*nout = ns;
 	return 0;
@@ -395,9 +446,7 @@ fail_s:
 	free(s);
 	free(pts);
 	free(cap);
-fail:
-	free(wc);
-	free(wv);
+	imb_plot_where_free(&w);
 	return -1;
 }
 
