@@ -17,6 +17,7 @@ DATA_covtype   ?= imb-import covtype | imb-split --classes 0,1 --seed 0
 DATA_fashion2  ?= imb-import fashion-mnist | imb-split --classes 0,6 --seed 0
 DATA_fashion10 ?= imb-import fashion-mnist
 DATA_cifar10   ?= imb-import cifar10
+DATA_cifar2    ?= imb-import cifar10 | imb-split --classes 0,1 --seed 0
 
 LABEL_adult-xgboost     = Adult, XGBoost
 LABEL_adult-linear-svm  = Adult, linear SVM (standing in for Covertype)
@@ -25,6 +26,7 @@ LABEL_fashion2-mlp      = Fashion-MNIST T-shirt/top against Shirt, MLP
 LABEL_fashion2-resnet8  = Fashion-MNIST T-shirt/top against Shirt, ResNet-8
 LABEL_fashion10-mlp     = Fashion-MNIST ten classes (exp profile), MLP
 LABEL_cifar10-resnet34  = CIFAR-10 ten classes (step profile), ResNet-34
+LABEL_cifar2-resnet18   = CIFAR-10 airplane against automobile, ResNet-18
 
 # the ratio grid: quarter decades from 10^-2.5 to 1 (the paper's
 # logspace(-2.5, 0.43, 25) up to 1; past 1 the minority class would be
@@ -111,6 +113,14 @@ F6_MAJORITY_adult-xgboost      ?= 500 1000 2000 5000 10000 20000 24000
 F6_MINORITY_covtype-linear-svm ?= 1000
 F6_MAJORITY_covtype-linear-svm ?= 1000 3000 10000 30000 100000 200000
 F6_TEST_cifar10-resnet34       ?=
+# a reduced set for a short GPU budget: airplane against automobile,
+# resnet18 at the paper's lr and batch for 30 epochs (SW_SETS=cifar2-resnet18)
+SPLIT_cifar2-resnet18   ?= --n-train 5000
+TRAIN_cifar2-resnet18   ?= imb-train --model resnet18 --epochs 30 --lr 0.01 --batch-size 128 $(DEVICE)
+OVERFIT_cifar2-resnet18 ?= imb-train --model resnet18 --epochs 90 --lr 0.001 --batch-size 128 $(DEVICE)
+F6_MINORITY_cifar2-resnet18 ?= 50
+F6_MAJORITY_cifar2-resnet18 ?= 50 100 250 500 1000 2500 5000
+F6_TEST_cifar2-resnet18     ?=
 F6_TEST_adult-xgboost          ?= --n-test 7000
 F6_TEST_covtype-linear-svm     ?= --n-test 20000
 endif

@@ -44,6 +44,12 @@ $(SW)/grid.tsv: $(SW)/agg.tsv
 	awk -F '\t' 'NR == 1 || $$3 == "test"' $< > $@.tmp
 	mv $@.tmp $@
 
+# the ratio figures' tables without their pictures (a GPU machine
+# without gnuplot; plot them elsewhere from the same RESULTS)
+.PHONY: ratio-tables
+ratio-tables: $(SW)/grid.tsv $(OUT)/fig4/fig4.tsv $(OUT)/fig5/fig5.tsv $(OUT)/fig11/fig11.tsv \
+  $(OUT)/fig12-16/fig12-16.tsv $(OUT)/fig6/fig6.tsv $(OUT)/fig8/fig8.tsv
+
 STAGE1_sweep = $(sort $(foreach d,$(SW_SETS),$(OUT)/data/$(call set_data,$(d)).imb))
 STAGE2_sweep = $(foreach d,$(SW_SETS),$(SW_RUNS_$(d)))
 
