@@ -73,7 +73,9 @@ TRAIN_fashion2-mlp     ?= imb-train --model mlp:256,256 --epochs 30 --lr 0.05 --
 OVERFIT_fashion2-mlp   ?= imb-train --model mlp:256,256 --epochs 150 --lr 0.005 --batch-size 128
 SPLIT_fashion10-mlp    ?= --profile exp --n-train 10000 --n-test 5000
 TRAIN_fashion10-mlp    ?= imb-train --model mlp:256,256 --epochs 20 --lr 0.05 --batch-size 128
-SPLIT_adult-xgboost    ?= --n-train 5000 --n-test 4000
+# Adult: 15,000 train rows (47 minority ones at ratio 0.00316), a
+# balanced test set of 7,000 (of 3,846 minority test rows)
+SPLIT_adult-xgboost    ?= --n-train 15000 --n-test 7000
 TRAIN_adult-xgboost    ?= imb-train --model xgboost
 SPLIT_adult-linear-svm ?= $(SPLIT_adult-xgboost)
 TRAIN_adult-linear-svm ?= imb-train --model linear-svm
@@ -84,8 +86,8 @@ F6_MAJORITY_adult-xgboost    ?= 200 500 1000 2000 5000 10000 20000
 F6_MINORITY_adult-linear-svm ?= $(F6_MINORITY_adult-xgboost)
 F6_MAJORITY_adult-linear-svm ?= $(F6_MAJORITY_adult-xgboost)
 F6_TEST_fashion2-mlp         ?= --n-test 2000
-F6_TEST_adult-xgboost        ?= --n-test 4000
-F6_TEST_adult-linear-svm     ?= --n-test 4000
+F6_TEST_adult-xgboost        ?= --n-test 7000
+F6_TEST_adult-linear-svm     ?= --n-test 7000
 else ifeq ($(SCALE),paper)
 # the paper's settings: CIFAR-10 ResNet-34 (300 epochs, SGD lr 0.01,
 # cosine, batch 128) on a GPU, XGBoost on Adult, LinearSVC on Covertype
