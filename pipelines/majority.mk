@@ -4,10 +4,14 @@
 # One run per set, majority count and seed: imb-split --fixed minority
 # with F6_MINORITY_<SET> minority samples and N majority samples (N from
 # F6_MAJORITY_<SET>), a balanced test set, the model and its metrics on
-# the test set and on the train set. Runs:
+# the test set (balanced, and re-weighted to the train ratio) and on the
+# train set. Runs:
 # results/SCALE/fig6/runs/SET-mN-sSEED.imb.
 
 F6 = $(OUT)/fig6
+
+# the test set balanced, and re-weighted to the run's own train ratio
+F6_TARGETS = 1$(if $(filter $(2),$(F6_MINORITY_$(1))),,$(comma)$$(awk 'BEGIN { print $(F6_MINORITY_$(1)) / $(2) }'))
 
 define F6_RUN
 $(F6)/runs/$(1)-m$(2)-s$(3).imb: $(OUT)/data/$(call set_data,$(1)).imb
@@ -15,7 +19,8 @@ $(F6)/runs/$(1)-m$(2)-s$(3).imb: $(OUT)/data/$(call set_data,$(1)).imb
 	imb-split --fixed minority --n-minority $$(F6_MINORITY_$(1)) --n-majority $(2) --test-ratio 1 \
 	  $$(F6_TEST_$(1)) --seed $(3) < $$< \
 	  | $$(TRAIN_$(1)) --keep-train --seed $(3) --threads $$(THREADS) --quiet \
-	  | imb-eval $$(SW_EVAL) --quiet --target-ratio 1 | imb-eval $$(SW_EVAL) --quiet --on train \
+	  | imb-eval $$(SW_EVAL) --quiet --target-ratio $$(call F6_TARGETS,$(1),$(2)) \
+	  | imb-eval $$(SW_EVAL) --quiet --on train \
 	  | imb-cat --kind dataset --invert -o $$@
 F6_RUNS_$(1) += $(F6)/runs/$(1)-m$(2)-s$(3).imb
 endef
@@ -41,15 +46,22 @@ $(F6)/fig6.tsv: $(F6_SETS:%=$(F6)/agg-%.tsv)
 	awk 'FNR > 1 || NR == 1' $^ > $@.tmp
 	mv $@.tmp $@
 
-# $(call majority_plot,TSV,SETS,PNG): balanced test accuracy against the
-# majority count, one line per set (its minority count in the legend)
+# $(call majority_plot,TSV,SETS,PNG): test accuracy against the majority
+# count, one line per set (its minority count in the legend): on the
+# balanced test set (PNG), and at the train ratio (PNG-at-train-ratio)
 define majority_plot
 awk -F '\t' -v OFS='\t' -v sets=' $(2) ' 'NR == 1 { print; next } \
   $$5 == "test" && index(sets, " " $$3 " ") { $$3 = $$3 " (" $$1 " minority)"; print }' $(1) > $(3:.png=-plot.tsv)
-imb-plot sweep --x n_majority --y balanced_accuracy --group set --svg -o $(3) --quiet \
-  --title 'Fixed minority, majority samples added ($(SEEDS_TXT))' \
+imb-plot sweep --x n_majority --y accuracy --group set --where test_ratio=1 --svg -o $(3) --quiet \
+  --title 'Fixed minority, majority samples added: balanced test set ($(SEEDS_TXT))' \
   --xlabel 'majority training samples (minority count fixed; log scale)' \
   --ylabel 'balanced test accuracy (fraction; mean, bars +-1 SE)' < $(3:.png=-plot.tsv)
+awk -F '\t' -v OFS='\t' 'NR == 1 || ($$7 - $$6) * ($$7 - $$6) < 1e-12 * $$6 * $$6' $(3:.png=-plot.tsv) \
+  > $(3:.png=-plot-matched.tsv)
+imb-plot sweep --x n_majority --y accuracy --group set --svg -o $(3:.png=-at-train-ratio.png) --quiet \
+  --title 'Fixed minority, majority samples added: test set at the train ratio ($(SEEDS_TXT))' \
+  --xlabel 'majority training samples (minority count fixed; log scale)' \
+  --ylabel 'test accuracy at the train ratio (fraction; mean, bars +-1 SE)' < $(3:.png=-plot-matched.tsv)
 endef
 $(F6)/fig6.png: $(F6)/fig6.tsv
 	$(call majority_plot,$<,$(F6_SETS),$@)

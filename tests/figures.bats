@@ -140,13 +140,17 @@ header() {
 	D="$RES/tiny/fig6"
 	[ "$(ls "$D/runs" | wc -l)" = 8 ]
 	[ "$(header "$D/fig6.tsv" | cut -d' ' -f1-7)" = "n_minority n_majority set method split train_ratio test_ratio" ]
-	[ "$(val "$D/fig6.tsv" n_majority set=adult-xgboost split=test | sort -n | tr '\n' ' ')" = "50 500 " ]
+	[ "$(val "$D/fig6.tsv" n_majority set=adult-xgboost split=test test_ratio=1 | sort -n | tr '\n' ' ')" = "50 500 " ]
+	# the test set also re-weighted to the run's own train ratio, where it is not 1
+	[ "$(val "$D/fig6.tsv" test_ratio set=adult-xgboost split=test n_majority=500 | sort -n | tr '\n' ' ')" = "0.1 1 " ]
+	[ "$(val "$D/fig6.tsv" n set=adult-xgboost split=test n_majority=50)" = 2 ]
 	[ "$(val "$D/fig6.tsv" n_minority set=fashion2-mlp | sort -u)" = 20 ]
 	[ "$(val "$D/fig6.tsv" train_ratio set=fashion2-mlp n_majority=200 split=test)" = 0.1 ]
 	# the split drew what the table says: 50 minority and 500 majority samples
 	run imb-info "$D/runs/adult-xgboost-m500-s1.imb"
 	assert_output --partial "n_minority=50 n_majority=500 train_counts=500,50"
 	is_png "$D/fig6.png"
+	is_png "$D/fig6-at-train-ratio.png"
 }
 
 @test "Figure 8: oversampling and overfitting beside the sweep's own runs" {
