@@ -145,7 +145,7 @@ header() {
 	[ "$(val "$D/fig6.tsv" test_ratio set=adult-xgboost split=test n_majority=500 | sort -n | tr '\n' ' ')" = "0.1 1 " ]
 	[ "$(val "$D/fig6.tsv" n set=adult-xgboost split=test n_majority=50)" = 2 ]
 	[ "$(val "$D/fig6.tsv" n_minority set=fashion2-mlp | sort -u)" = 20 ]
-	[ "$(val "$D/fig6.tsv" train_ratio set=fashion2-mlp n_majority=200 split=test)" = 0.1 ]
+	[ "$(val "$D/fig6.tsv" train_ratio set=fashion2-mlp n_majority=200 split=test test_ratio=1)" = 0.1 ]
 	# the split drew what the table says: 50 minority and 500 majority samples
 	run imb-info "$D/runs/adult-xgboost-m500-s1.imb"
 	assert_output --partial "n_minority=50 n_majority=500 train_counts=500,50"
