@@ -1,5 +1,6 @@
 # The train/test-ratio sweep and the figures read from it (1, 2-left, 4,
-# 5, 7, 11, 12-16), included by the Makefile.
+# 5, 7, 11, 12-16), included by the Makefile. Each of these figures'
+# directories links runs/ to the sweep's.
 #
 # One run per set, train ratio and seed: a split at that train ratio with
 # a balanced test set, the model, and its metrics on the test set
@@ -53,6 +54,9 @@ ratio-tables: $(SW)/grid.tsv $(OUT)/fig4/fig4.tsv $(OUT)/fig5/fig5.tsv $(OUT)/fi
 STAGE1_sweep = $(sort $(foreach d,$(SW_SETS),$(OUT)/data/$(call set_data,$(d)).imb))
 STAGE2_sweep = $(foreach d,$(SW_SETS),$(SW_RUNS_$(d)))
 
+# a figure's directory, its runs/ a link to the sweep's
+SW_DIR = @mkdir -p $(@D) && ln -sfn ../sweep/runs $(@D)/runs
+
 # plot titles say how many seeds
 SEEDS_TXT = $(SEEDS) seed$(if $(filter 1,$(SEEDS)),,s)
 
@@ -64,7 +68,7 @@ F1 = $(OUT)/fig1
 
 fig4: $(F4)/fig4.tsv $(F4)/fig4.png
 $(F4)/fig4.tsv: $(SW)/grid.tsv $(ROOT)/pipelines/best.awk
-	@mkdir -p $(@D)
+	$(SW_DIR)
 	awk -v out=trainings -f $(ROOT)/pipelines/best.awk $< > $@.tmp
 	mv $@.tmp $@
 
@@ -80,7 +84,7 @@ $(F4)/fig4.png: $(F4)/fig4.tsv
 
 fig1: $(F1)/fig1.tsv $(F1)/fig1.png $(F1)/fig1-right.png
 $(F1)/fig1.tsv: $(F4)/fig4.tsv
-	@mkdir -p $(@D)
+	$(SW_DIR)
 	awk -F '\t' -v sets=' $(FIG1_SETS) ' 'NR == 1 || index(sets, " " $$1 " ")' $< > $@.tmp
 	mv $@.tmp $@
 $(F1)/fig1.png: $(F1)/fig1.tsv
@@ -92,7 +96,7 @@ F5 = $(OUT)/fig5
 
 fig5: $(F5)/fig5.tsv $(F5)/fig5.png
 $(F5)/fig5.tsv: $(SW)/grid.tsv $(ROOT)/pipelines/best.awk
-	@mkdir -p $(@D)
+	$(SW_DIR)
 	awk -v out=best -f $(ROOT)/pipelines/best.awk $< > $@.tmp
 	mv $@.tmp $@
 # the diagonal (best = test ratio) drawn as a line of its own
@@ -115,7 +119,7 @@ F11 = $(OUT)/fig11
 
 fig11: $(F11)/fig11.tsv $(F11)/fig11.png
 $(F11)/fig11.tsv: $(SW)/grid.tsv
-	@mkdir -p $(@D)
+	$(SW_DIR)
 	awk -F '\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) at[$$i] = i; \
 	    print "set", "train_ratio", "n", "minority_error_mean", "minority_error_se", "majority_error_mean", "majority_error_se"; next } \
 	  $$(at["test_ratio"]) == 1 { print $$1, $$(at["train_ratio"]), $$(at["n"]), $$(at["minority_error_mean"]), \
@@ -142,7 +146,7 @@ F12 = $(OUT)/fig12-16
 
 fig12-16: $(F12)/fig12-16.tsv $(F12)/fig12-16.png
 $(F12)/fig12-16.tsv: $(SW)/agg.tsv
-	@mkdir -p $(@D)
+	$(SW_DIR)
 	awk -F '\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) at[$$i] = i; \
 	    print "set", "split", "train_ratio", "n", "error_mean", "error_se", "minority_error_mean", "minority_error_se", \
 	      "majority_error_mean", "majority_error_se"; next } \
@@ -166,7 +170,7 @@ F7_TSVS = $(foreach d,$(F7_SETS),$(foreach r,$(F7_RATIOS),$(F7)/curves-$(d)-r$(r
 
 define F7_CURVES
 $(F7)/curves-$(1)-r$(2).tsv: $(foreach s,$(SEED_LIST),$(SW)/runs/$(1)-r$(2)-s$(s).imb)
-	@mkdir -p $$(@D)
+	$$(SW_DIR)
 	imb-plot curves --metric error $$^ --tsv $$@ -o $(F7)/fig7-$(1)-r$(2).png --svg --quiet \
 	  --title 'Training error by class over the epochs: $(LABEL_$(1)), train ratio $(2) ($(SEEDS_TXT))'
 endef

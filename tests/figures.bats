@@ -68,6 +68,8 @@ header() {
 	[ "$(val "$D/fig4.tsv" training set=adult-xgboost test_ratio=0.1 | tr '\n' ' ')" = "equal balanced best " ]
 	[ "$(val "$D/fig4.tsv" train_ratio set=adult-xgboost test_ratio=0.1 training=balanced)" = 1 ]
 	is_png "$D/fig4.png"
+	[ "$(readlink "$D/runs")" = ../sweep/runs ]
+	[ -e "$D/runs/adult-xgboost-r1-s1.imb" ]
 	is_png "$D/fig4-fashion2-mlp.png"
 	[ -s "$D/fig4.svg" ]
 	# the best is at least as good as the other two, and is the grid's best
