@@ -5,7 +5,8 @@
 # ("standard"): "oversampling" duplicates minority samples up to balance
 # (imb-oversample --method random) before the same training;
 # "overfitting" (networks: sets with an OVERFIT_<SET> trainer) trains
-# with a low learning rate for long. Each run's metrics are on the
+# with a low learning rate for long, without augmentation or weight decay,
+# until every train sample is fitted. Each run's metrics are on the
 # balanced test set and on the train set it was trained on. Runs:
 # results/SCALE/fig8/runs/SET-METHOD-rRATIO-sSEED.imb.
 

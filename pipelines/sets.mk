@@ -47,7 +47,7 @@ SPLIT_adult-xgboost    ?= --n-train 2000 --n-test 1000
 TRAIN_adult-xgboost    ?= imb-train --model xgboost --rounds 20
 SPLIT_fashion2-mlp     ?= --n-train 300 --n-test 200
 TRAIN_fashion2-mlp     ?= imb-train --model mlp:16 --epochs 3 --lr 0.05 --batch-size 64
-OVERFIT_fashion2-mlp   ?= imb-train --model mlp:16 --epochs 6 --lr 0.01 --batch-size 64
+OVERFIT_fashion2-mlp   ?= imb-train --model mlp:16 --epochs 6 --lr 0.01 --batch-size 64 --augment none --weight-decay 0
 # fixed minority, majority added: the minority count and the majority grid
 F6_MINORITY_adult-xgboost ?= 50
 F6_MAJORITY_adult-xgboost ?= 50 500
@@ -70,7 +70,9 @@ F8_SETS    ?= fashion2-mlp adult-xgboost
 F8_RATIOS  ?= 0.00316 0.01 0.0316 0.1 0.316 1
 SPLIT_fashion2-mlp     ?= --n-train 4000 --n-test 2000
 TRAIN_fashion2-mlp     ?= imb-train --model mlp:256,256 --epochs 30 --lr 0.05 --batch-size 128
-OVERFIT_fashion2-mlp   ?= imb-train --model mlp:256,256 --epochs 150 --lr 0.005 --batch-size 128
+# overfitting: no augmentation, no weight decay, a low lr for 5 times the
+# epochs: every train sample is fitted, the minority's too
+OVERFIT_fashion2-mlp   ?= imb-train --model mlp:256,256 --epochs 150 --lr 0.01 --batch-size 128 --augment none --weight-decay 0
 SPLIT_fashion10-mlp    ?= --profile exp --n-train 10000 --n-test 5000
 TRAIN_fashion10-mlp    ?= imb-train --model mlp:256,256 --epochs 20 --lr 0.05 --batch-size 128
 # Adult: 15,000 train rows (47 minority ones at ratio 0.00316), a
@@ -103,7 +105,7 @@ F8_SETS    ?= cifar10-resnet34 adult-xgboost
 F8_RATIOS  ?= 0.00316 0.01 0.0316 0.1 0.316 1
 SPLIT_cifar10-resnet34   ?= --profile step --n-train 25000
 TRAIN_cifar10-resnet34   ?= imb-train --model resnet34 --epochs 300 --lr 0.01 --batch-size 128 $(DEVICE)
-OVERFIT_cifar10-resnet34 ?= imb-train --model resnet34 --epochs 1000 --lr 0.001 --batch-size 128 $(DEVICE)
+OVERFIT_cifar10-resnet34 ?= imb-train --model resnet34 --epochs 1000 --lr 0.001 --batch-size 128 --augment none --weight-decay 0 $(DEVICE)
 SPLIT_adult-xgboost      ?= --n-train 15000 --n-test 7000
 TRAIN_adult-xgboost      ?= imb-train --model xgboost
 SPLIT_covtype-linear-svm ?= --n-train 100000 --n-test 20000
@@ -119,7 +121,7 @@ F6_TEST_cifar10-resnet34       ?=
 # resnet18 at the paper's lr and batch for 30 epochs (SW_SETS=cifar2-resnet18)
 SPLIT_cifar2-resnet18   ?= --n-train 5000
 TRAIN_cifar2-resnet18   ?= imb-train --model resnet18 --epochs 30 --lr 0.01 --batch-size 128 $(DEVICE)
-OVERFIT_cifar2-resnet18 ?= imb-train --model resnet18 --epochs 90 --lr 0.001 --batch-size 128 $(DEVICE)
+OVERFIT_cifar2-resnet18 ?= imb-train --model resnet18 --epochs 90 --lr 0.001 --batch-size 128 --augment none --weight-decay 0 $(DEVICE)
 F6_MINORITY_cifar2-resnet18 ?= 50
 F6_MAJORITY_cifar2-resnet18 ?= 50 100 250 500 1000 2500 5000
 F6_TEST_cifar2-resnet18     ?=
