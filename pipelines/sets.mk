@@ -70,12 +70,13 @@ F7_RATIOS  ?= 0.0316 0.1 1
 F8_SETS    ?= fashion2-mlp adult-xgboost
 F8_RATIOS  ?= 0.00316 0.01 0.0316 0.1 0.316 1
 SPLIT_fashion2-mlp     ?= --n-train 4000 --n-test 2000
-TRAIN_fashion2-mlp     ?= imb-train --model mlp:256,256 --epochs 30 --lr 0.05 --batch-size 128
-# overfitting: no augmentation, no weight decay, a low lr for 5 times the
-# epochs: every train sample is fitted, the minority's too
+# the MLPs see the pixels as they are (no crop-flip augmentation)
+TRAIN_fashion2-mlp     ?= imb-train --model mlp:256,256 --epochs 30 --lr 0.05 --batch-size 128 --augment none
+# overfitting: no weight decay, a low lr for 5 times the epochs: every
+# train sample is fitted, the minority's too
 OVERFIT_fashion2-mlp   ?= imb-train --model mlp:256,256 --epochs 150 --lr 0.01 --batch-size 128 --augment none --weight-decay 0
 SPLIT_fashion10-mlp    ?= --profile exp --n-train 10000 --n-test 5000
-TRAIN_fashion10-mlp    ?= imb-train --model mlp:256,256 --epochs 20 --lr 0.05 --batch-size 128
+TRAIN_fashion10-mlp    ?= imb-train --model mlp:256,256 --epochs 20 --lr 0.05 --batch-size 128 --augment none
 # Adult: 15,000 train rows (47 minority ones at ratio 0.00316), a
 # balanced test set of 7,000 (of 3,846 minority test rows)
 SPLIT_adult-xgboost    ?= --n-train 15000 --n-test 7000
