@@ -103,20 +103,11 @@ void imb_plot_bars_free(imb_plot_bars *b)
 int imb_plot_bars_select(const imb_table *t, const imb_plot_select *sel, imb_plot_bars *b)
 {
 	memset(b, 0, sizeof *b);
-	int cx = imb_table_need_col(t, sel->x, "x");
-	int cy = cx < 0 ? -1 : imb_table_need_col(t, sel->y, "y");
-	if (cx < 0 || cy < 0)
+	imb_plot_cols c;
+	if (imb_plot_select_cols(t, sel, &c))
 		return -1;
-	int cse = -1;
-	if (sel->se && (cse = imb_table_need_col(t, sel->se, "error bars")) < 0)
-		return -1;
-	int gc[16];
-	int ng = imb_plot_group_cols(t, sel->group, gc, (int)IMB_LEN(gc));
-	if (ng < 0)
-		return -1;
-	imb_plot_where w;
-	if (imb_plot_where_init(&w, t, sel->where, sel->nwhere))
-		return -1;
+	int cx = c.x, cy = c.y, cse = c.se, ng = c.ngroup, *gc = c.group;
+	imb_plot_where w = c.where;
 	bar *bars = NULL;
 	size_t nb = 0;
 	int rc = 0;

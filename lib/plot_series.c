@@ -352,25 +352,32 @@ static int cmp_pt(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+int imb_plot_select_cols(const imb_table *t, const imb_plot_select *sel, imb_plot_cols *c)
+{
+	memset(c, 0, sizeof *c);
+	c->x = imb_table_need_col(t, sel->x, "x");
+	c->y = c->x < 0 ? -1 : imb_table_need_col(t, sel->y, "y");
+	if (c->x < 0 || c->y < 0)
+		return -1;
+	c->se = -1;
+	if (sel->se && (c->se = imb_table_need_col(t, sel->se, "error bars")) < 0)
+		return -1;
+	c->ngroup = imb_plot_group_cols(t, sel->group, c->group, (int)IMB_LEN(c->group));
+	if (c->ngroup < 0)
+		return -1;
+	return imb_plot_where_init(&c->where, t, sel->where, sel->nwhere) ? -1 : 0;
+}
+
 int imb_plot_series_select(const imb_table *t, const imb_plot_select *sel,
                            imb_plot_series **out, size_t *nout)
 {
 	*out = NULL;
 	*nout = 0;
-	int cx = imb_table_need_col(t, sel->x, "x");
-	int cy = cx < 0 ? -1 : imb_table_need_col(t, sel->y, "y");
-	if (cx < 0 || cy < 0)
+	imb_plot_cols c;
+	if (imb_plot_select_cols(t, sel, &c))
 		return -1;
-	int cse = -1;
-	if (sel->se && (cse = imb_table_need_col(t, sel->se, "error bars")) < 0)
-		return -1;
-	int gc[16];
-	int ng = imb_plot_group_cols(t, sel->group, gc, (int)IMB_LEN(gc));
-	if (ng < 0)
-		return -1;
-	imb_plot_where w;
-	if (imb_plot_where_init(&w, t, sel->where, sel->nwhere))
-		return -1;
+	int cx = c.x, cy = c.y, cse = c.se, ng = c.ngroup, *gc = c.group;
+	imb_plot_where w = c.where;
 	imb_plot_series *s = NULL;
 	pt **pts = NULL;
 	size_t ns = 0, *cap = NULL;

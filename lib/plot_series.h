@@ -122,6 +122,18 @@ typedef struct {
 	int positive_x;      /* x must be > 0 (log scale) */
 } imb_plot_select;
 
+/* The columns a selection names, looked up in t's header: x, y, the
+ * error column (-1 without), the group columns, the compiled filters.
+ * 0, or -1 with imb_error() naming an unknown column (nothing left to
+ * free); else imb_plot_where_free(&c->where) when done. */
+typedef struct {
+	int x, y, se;
+	int group[16];
+	int ngroup;
+	imb_plot_where where;
+} imb_plot_cols;
+int imb_plot_select_cols(const imb_table *t, const imb_plot_select *sel, imb_plot_cols *c);
+
 /* Rows that pass the filters (imb_plot_where_keep) and have numbers in
  * x and y (a row whose x or y is NA, nan or empty is left out), grouped
  * by the group columns in order of first appearance, each series sorted

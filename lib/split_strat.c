@@ -10,40 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* out (k): draws rows over counts (k, summing to n) in proportion:
- * floor(c / n * draws), then one more for the largest remainders (ties:
- * the lower index), as scikit-learn's _approximate_mode (which breaks
- * ties at random) */
-static void approx_mode(int64_t *out, const int64_t *counts, int k, int64_t draws, int64_t n)
-{
-	double *rem = imb_xmalloc((k ? k : 1) * sizeof *rem);
-	int64_t got = 0;
-	for (int j = 0; j < k; j++) {
-		double c = (double)counts[j] / (double)n * (double)draws;
-		out[j] = (int64_t)floor(c);
-		rem[j] = c - (double)out[j];
-		got += out[j];
-	}
-	while (got < draws) {
-		int best = 0;
-		for (int j = 1; j < k; j++)
-			if (rem[j] > rem[best])
-				best = j;
-		out[best]++;
-		rem[best] = -1.0;
-		got++;
-	}
-	while (got > draws) { /* rounding error only */
-		int best = 0;
-		for (int j = 1; j < k; j++)
-			if (out[j] > out[best])
-				best = j;
-		out[best]--;
-		got--;
-	}
-	free(rem);
-}
-
 int imb_split_counts_stratified(int64_t *test, const int64_t *counts, int k, int64_t n_test)
 {
 	int64_t n = 0;
@@ -61,10 +27,17 @@ int imb_split_counts_stratified(int64_t *test, const int64_t *counts, int k, int
 	if (n - n_test < k)
 		return imb_seterr("the %lld row%s left for train cannot hold one of each of the %d "
 		                  "classes", (long long)(n - n_test), n - n_test == 1 ? "" : "s", k);
+	/* train rows in proportion to the class counts, the remainder to the
+	 * largest fractional parts (ties: the lower index), as scikit-learn's
+	 * _approximate_mode (which breaks ties at random) */
 	int64_t *tr = imb_xmalloc(k * sizeof *tr);
-	approx_mode(tr, counts, k, n - n_test, n);
+	double *w = imb_xmalloc(k * sizeof *w);
+	for (int j = 0; j < k; j++)
+		w[j] = (double)counts[j];
+	imb_split_counts_total(tr, w, k, n - n_test);
 	for (int j = 0; j < k; j++)
 		test[j] = counts[j] - tr[j];
+	free(w);
 	free(tr);
 	/* a class with no row in a set takes one from the class furthest
 	 * above its exact share there (as n_test and n - n_test are >= k,
