@@ -110,7 +110,7 @@ $(F5)/fig5.png: $(F5)/fig5.tsv $(SW)/grid.tsv
 	  --ylabel 'best train ratio (highest mean test accuracy, log scale)' < $(F5)/fig5-plot.tsv
 	$(foreach d,$(SW_SETS),imb-plot heatmap --x test_ratio --y train_ratio --z accuracy --where set=$(d) \
 	  --mark max --svg -o $(F5)/fig5-$(d)-heatmap.png --quiet \
-	  --title 'Test accuracy by train and test ratio: $(LABEL_$(d)) ($(SEEDS_TXT); box: the best per test ratio)' \
+	  --title 'Test accuracy by train and test ratio: $(LABEL_$(d)) ($(SEEDS_TXT))' \
 	  --xlabel 'test ratio (minority/majority)' --ylabel 'train ratio (minority/majority)' < $(SW)/grid.tsv;)
 
 # ---- Figure 11: minority against majority test error, across train
