@@ -161,9 +161,9 @@ ncalls() {
 	assert_output --partial "$J/logs/"
 	[ "$(ncalls)" -eq 4 ]
 	# the lists: make plan's files, by stage
-	run cat "$J/stage1.list"
-	assert_output "$R/tiny/fig3c/data.imb
-$R/tiny/fig10/data.imb"
+	run sort "$J/stage1.list"
+	assert_output "$R/tiny/fig10/data.imb
+$R/tiny/fig3c/data.imb"
 	diff <(make -s -C "$ROOT/pipelines" plan FIGS="fig3c fig10" SCALE=tiny RESULTS="$R" BIN="$BIN_DIR" SEEDS=2 METHODS=sgd) \
 		<(for s in 1 2 3; do sed "s/^/$s\t/" "$J/stage$s.list"; done)
 	# the arrays and their chain
