@@ -307,7 +307,8 @@ $R/tiny/fig3c/data.imb"
 	need_slurm
 	need_tools
 	R="$TMP/res"
-	run "$SL" --wait --tag f fig3c SCALE=tiny RESULTS="$R" BIN="$BIN_DIR" SEEDS=1 METHODS=sgd F3C_NET='--model no-such-model'
+	# submitted from inside a make (as make test runs it): the tasks' makes are their own
+	MAKELEVEL=1 MAKEFLAGS=" -- X=1" run "$SL" --wait --tag f fig3c SCALE=tiny RESULTS="$R" BIN="$BIN_DIR" SEEDS=1 METHODS=sgd F3C_NET='--model no-such-model'
 	assert_failure
 	assert_output --partial "did not run: a stage failed"
 	assert_output --partial "$R/tiny/slurm/f/logs/stage2-0.log"
