@@ -164,7 +164,7 @@ ncalls() {
 	run sort "$J/stage1.list"
 	assert_output "$R/tiny/fig10/data.imb
 $R/tiny/fig3c/data.imb"
-	diff <(make -s -C "$ROOT/pipelines" plan FIGS="fig3c fig10" SCALE=tiny RESULTS="$R" BIN="$BIN_DIR" SEEDS=2 METHODS=sgd) \
+	diff <(make -s --no-print-directory -C "$ROOT/pipelines" plan FIGS="fig3c fig10" SCALE=tiny RESULTS="$R" BIN="$BIN_DIR" SEEDS=2 METHODS=sgd) \
 		<(for s in 1 2 3; do sed "s/^/$s\t/" "$J/stage$s.list"; done)
 	# the arrays and their chain
 	run call 1
@@ -239,7 +239,7 @@ $R/tiny/fig3c/data.imb"
 @test "slurm: files that exist are left out; with none left only the gather job goes" {
 	fake_sbatch
 	R="$TMP/res"
-	make -s -C "$ROOT/pipelines" plan FIGS=fig3c SCALE=tiny RESULTS="$R" SEEDS=2 METHODS=sgd | cut -f 2 > "$TMP/plan"
+	make -s --no-print-directory -C "$ROOT/pipelines" plan FIGS=fig3c SCALE=tiny RESULTS="$R" SEEDS=2 METHODS=sgd | cut -f 2 > "$TMP/plan"
 	mkdir -p "$R/tiny/fig3c/runs"
 	touch "$R/tiny/fig3c/data.imb" "$R/tiny/fig3c/runs/sgd-r0.05-s1.imb"
 	run "$SL" --tag a fig3c SCALE=tiny RESULTS="$R" SEEDS=2 METHODS=sgd
@@ -329,7 +329,7 @@ $R/tiny/fig3c/data.imb"
 	[ -s "$F/fig3c.tsv" ]
 	is_png "$F/fig3c.png"
 	# every run of the plan, each with its task's log naming it
-	make -s -C "$ROOT/pipelines" plan FIGS=fig3c SCALE=tiny RESULTS="$R" SEEDS=2 METHODS=sgd > "$TMP/plan"
+	make -s --no-print-directory -C "$ROOT/pipelines" plan FIGS=fig3c SCALE=tiny RESULTS="$R" SEEDS=2 METHODS=sgd > "$TMP/plan"
 	[ "$(wc -l < "$TMP/plan")" -eq 5 ]
 	while IFS=$'\t' read -r s f; do
 		[ -s "$f" ]
@@ -339,7 +339,7 @@ $R/tiny/fig3c/data.imb"
 	done < "$TMP/plan"
 	[ "$(cat "$J/gather.status")" = 0 ]
 	# the same sweep by plain make
-	make -s -C "$ROOT/pipelines" fig3c SCALE=tiny RESULTS="$TMP/make-res" BIN="$BIN_DIR" SEEDS=2 METHODS=sgd > /dev/null
+	make -s --no-print-directory -C "$ROOT/pipelines" fig3c SCALE=tiny RESULTS="$TMP/make-res" BIN="$BIN_DIR" SEEDS=2 METHODS=sgd > /dev/null
 	cmp "$F/fig3c.tsv" "$TMP/make-res/tiny/fig3c/fig3c.tsv"
 	# again: nothing to run, only the gather job, which finds all made
 	run "$SL" --wait --tag s2 fig3c SCALE=tiny RESULTS="$R" BIN="$BIN_DIR" SEEDS=2 METHODS=sgd
