@@ -51,6 +51,21 @@ void imb_split_weights(double *w, int k, double r, imb_profile p)
 	}
 }
 
+const char **imb_split_class_names(const imb_frame *src, const long *cls, int k)
+{
+	/* the pointers, then room for the indices written as text */
+	const char **names = imb_xcalloc(k ? k : 1, sizeof *names + 24);
+	char (*num)[24] = (char (*)[24])(names + k);
+	for (int j = 0; j < k; j++) {
+		names[j] = imb_dataset_class_name(src, (int)cls[j]);
+		if (!names[j]) {
+			snprintf(num[j], sizeof num[j], "%ld", cls[j]);
+			names[j] = num[j];
+		}
+	}
+	return names;
+}
+
 void imb_split_counts_total(int64_t *out, const double *w, int k, int64_t total)
 {
 	double sw = 0;
@@ -432,15 +447,7 @@ static int split_make(const imb_split_opts *o, const imb_frame *train_src,
 	long *cls = imb_xmalloc(k * sizeof *cls);
 	for (int j = 0; j < k; j++)
 		cls[j] = o->classes ? o->classes[j] : j;
-	const char **names = imb_xcalloc(k, sizeof *names);
-	char (*numname)[24] = imb_xcalloc(k, sizeof *numname);
-	for (int j = 0; j < k; j++) {
-		names[j] = imb_dataset_class_name(train_src, (int)cls[j]);
-		if (!names[j]) {
-			snprintf(numname[j], sizeof numname[j], "%ld", cls[j]);
-			names[j] = numname[j];
-		}
-	}
+	const char **names = imb_split_class_names(train_src, cls, k);
 	ctx c = {o, train_src, test_src ? test_src : train_src, k, cls, names};
 	int one = !test_src;
 
@@ -673,6 +680,5 @@ out:
 	free(room);
 	free(cls);
 	free(names);
-	free(numname);
 	return rc;
 }

@@ -120,6 +120,9 @@ int imb_profile_parse(const char *s, imb_profile *out);
 void imb_split_weights(double *w, int k, double r, imb_profile p);
 /* out is (k): counts summing to total, proportional to w (largest
  * remainder; ties go to the lower class index). */
+/* The names of the source classes cls (k) in src, the index as text
+ * where src names none; one allocation: free() it. */
+const char **imb_split_class_names(const imb_frame *src, const long *cls, int k);
 void imb_split_counts_total(int64_t *out, const double *w, int k, int64_t total);
 /* out is (k): round(m * w_k). */
 void imb_split_counts_major(int64_t *out, const double *w, int k, int64_t m);

@@ -336,15 +336,7 @@ int imb_split_strat_make(const imb_split_opts *o, const imb_frame *train_src,
 		imb_val_set(sp, "val_counts", imb_val_int_array(s[S_VAL].counts, k));
 	imb_val_set_str(sp, "pool", one ? "shared" : "separate");
 
-	const char **names = imb_xcalloc(k, sizeof *names);
-	char (*numname)[24] = imb_xcalloc(k, sizeof *numname);
-	for (int j = 0; j < k; j++) {
-		names[j] = imb_dataset_class_name(train_src, (int)cls[j]);
-		if (!names[j]) {
-			snprintf(numname[j], sizeof numname[j], "%ld", cls[j]);
-			names[j] = numname[j];
-		}
-	}
+	const char **names = imb_split_class_names(train_src, cls, k);
 	static const char *const setname[3] = {"train", "val", "test"};
 	imb_frame **outs[3] = {train, val, test};
 	for (int t = 0; t < 3; t++) {
@@ -360,7 +352,6 @@ int imb_split_strat_make(const imb_split_opts *o, const imb_frame *train_src,
 	}
 	imb_val_free(sp);
 	free(names);
-	free(numname);
 	rc = 0;
 out:
 	for (int j = 0; j < k; j++)
