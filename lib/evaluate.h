@@ -77,6 +77,14 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
  * JSON: one object per frame, {"set": name} followed by its attrs
  * without history. */
 void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n);
+/* The same table with sep '\t' (TSV) or ',' (CSV, RFC 4180 quoting);
+ * flags IMB_EVAL_EXACT: floats as the shortest text that reads back to
+ * the same double (imb_fmt_double) instead of %.6g; IMB_EVAL_CONFIG: then
+ * one column per key of attrs.config (every frame's keys, first seen
+ * first; set, model and target_ratio, already columns, left out; NA
+ * where a frame lacks one). imb_eval_write_tsv is flags 0, sep '\t'. */
+enum { IMB_EVAL_EXACT = 1, IMB_EVAL_CONFIG = 2 };
+void imb_eval_write_table(FILE *fp, char sep, int flags, imb_frame *const *m, size_t n);
 imb_val *imb_eval_json(imb_frame *const *m, size_t n);
 /* One TSV cell: v as plain text (imb_val_write_text), "NA" when v is
  * NULL, nil or a float that is not finite. */

@@ -174,30 +174,6 @@ imb_frame *imb_predictions_frame(const imb_frame *model, const imb_frame *ds, co
 	return f;
 }
 
-/* one CSV field, quoted when it must be (RFC 4180) */
-static void csv_field(FILE *fp, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
-static void field(FILE *fp, char sep, const char *s)
-{
-	if (sep == ',')
-		csv_field(fp, s);
-	else
-		imb_write_tsv(fp, s);
-}
-
 void imb_predictions_write(FILE *fp, char sep, imb_frame *const *f, size_t nf)
 {
 	if (!nf)
@@ -220,7 +196,7 @@ void imb_predictions_write(FILE *fp, char sep, imb_frame *const *f, size_t nf)
 		fputc(sep, fp);
 		char *h = imb_xmalloc(strlen(imb_val_as_str(cl->items[k], "")) + 3);
 		sprintf(h, "p_%s", imb_val_as_str(cl->items[k], ""));
-		field(fp, sep, h);
+		imb_write_field(fp, sep, h);
 		free(h);
 	}
 	fputc('\n', fp);
@@ -232,7 +208,7 @@ void imb_predictions_write(FILE *fp, char sep, imb_frame *const *f, size_t nf)
 		size_t n = (size_t)tq->shape[0];
 		for (size_t i = 0; i < n; i++) {
 			if (sets) {
-				field(fp, sep, f[j]->name);
+				imb_write_field(fp, sep, f[j]->name);
 				fputc(sep, fp);
 			}
 			if (ti) {
@@ -240,7 +216,7 @@ void imb_predictions_write(FILE *fp, char sep, imb_frame *const *f, size_t nf)
 				                                   : ((const int32_t *)ti->data)[i];
 				fprintf(fp, "%lld%c", v, sep);
 			}
-			field(fp, sep, imb_val_as_str(cl->items[q[i]], ""));
+			imb_write_field(fp, sep, imb_val_as_str(cl->items[q[i]], ""));
 			for (int k = 0; k < K; k++)
 				fprintf(fp, "%c%.9g", sep, p[i * (size_t)K + k]);
 			fputc('\n', fp);

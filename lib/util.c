@@ -175,6 +175,31 @@ void imb_write_tsv(FILE *fp, const char *s)
 		imb_write_tsv_str(fp, s, strlen(s));
 }
 
+void imb_write_csv(FILE *fp, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+void imb_write_field(FILE *fp, char sep, const char *s)
+{
+	if (sep == ',')
+		imb_write_csv(fp, s);
+	else
+		imb_write_tsv(fp, s);
+}
+
 void imb_write_json_str(FILE *fp, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

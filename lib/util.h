@@ -59,6 +59,11 @@ char *imb_utf8_escape(const char *s);
  * \xHH. A name can then never split a TSV row or forge a line. */
 void imb_write_tsv_str(FILE *fp, const char *s, size_t len);
 void imb_write_tsv(FILE *fp, const char *s); /* NUL-terminated; NULL: nothing */
+/* One CSV field as RFC 4180 says: quoted (quotes doubled) when it holds
+ * a comma, a quote, CR or LF, else as it is. NULL: nothing. */
+void imb_write_csv(FILE *fp, const char *s);
+/* A text cell: sep ',' imb_write_csv, else imb_write_tsv. */
+void imb_write_field(FILE *fp, char sep, const char *s);
 /* The one JSON string writer: quotes, backslash and control characters
  * escaped as JSON says; a byte of invalid UTF-8 becomes the text \xHH
  * (JSON "\\xHH"), so the output is always valid UTF-8 and valid JSON. */

@@ -61,8 +61,8 @@ static const char usage[] =
 "                      'train' and a 'test' frame, the folds split the train\n"
 "                      frame, fold I is the val set and test is kept\n"
 "\n"
-"      --help          show this help\n"
-"      --version       show the version\n"
+"  -h, --help          show this help\n"
+"  -V, --version       show the version\n"
 "\n"
 "Rows of each class are shuffled with the seed: train takes the first, test\n"
 "(one frame) the last, val the ones before the test rows; each set is then\n"
@@ -76,7 +76,7 @@ static const char usage[] =
 "  imb-import toy blobs --ratio 0.2 | imb-split --folds 5 --fold 2 --seed 1\n";
 
 enum { O_CLASSES = 256, O_TRR, O_TER, O_VAR, O_NTR, O_NTE, O_NVA, O_PROF, O_FIXED, O_NMIN,
-       O_NMAJ, O_SEED, O_VSIZE, O_STRAT, O_TSIZE, O_FOLDS, O_FOLD, O_HELP, O_VERSION };
+       O_NMAJ, O_SEED, O_VSIZE, O_STRAT, O_TSIZE, O_FOLDS, O_FOLD };
 
 /* the flags of each mode, as given (NULL: not given) */
 enum { F_TRR, F_TER, F_VAR, F_NTR, F_NTE, F_PROF, F_FIXED, F_NMIN, F_NMAJ, F_NRATIO };
@@ -133,14 +133,14 @@ int main(int argc, char **argv)
 		{"n-minority", 1, 0, O_NMIN}, {"n-majority", 1, 0, O_NMAJ}, {"seed", 1, 0, O_SEED},
 		{"stratified", 0, 0, O_STRAT}, {"test-size", 1, 0, O_TSIZE}, {"folds", 1, 0, O_FOLDS},
 		{"fold", 1, 0, O_FOLD},
-		{"output", 1, 0, 'o'}, {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
+		{"output", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
 	imb_split_opts o;
 	imb_split_opts_init(&o);
 	const char *out = NULL, *nval = NULL, *nval_flag = NULL;
 	const char *ratio_flag[F_NRATIO] = {0}, *strat_flag[G_NSTRAT] = {0};
 	int fixed_given = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
 		switch (c) {
 		case O_CLASSES:
 			classes_arg(optarg);
@@ -207,8 +207,8 @@ int main(int argc, char **argv)
 			break;
 		case O_FOLD: o.fold = (int)imb_arg_long("--fold", optarg, 1, 1000000); break;
 		case 'o': out = optarg; break;
-		case O_HELP: imb_help(usage);
-		case O_VERSION: imb_version();
+		case 'h': imb_help(usage);
+		case 'V': imb_version();
 		default: imb_usage("unknown option");
 		}
 	}
