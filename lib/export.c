@@ -38,7 +38,9 @@ int imb_export_kind_ok(const char *kind)
 	return 0;
 }
 
-/* "frame 2 'train', frame 3 'test'": the frames of kind in f, for messages */
+/* "frame 2 'train', frame 3 'test'": the frames of kind in f, for
+ * messages; kind NULL: every frame export can write, "frame 2 dataset
+ * 'train'" */
 static char *list_frames(imb_frame *const *f, size_t n, const char *kind)
 {
 	char *buf = NULL;
@@ -48,10 +50,13 @@ static char *list_frames(imb_frame *const *f, size_t n, const char *kind)
 		return imb_xstrdup("?");
 	int first = 1;
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(f[i]->kind, kind)) {
-			fprintf(fp, "%sframe %ld '%s'", first ? "" : ", ", f[i]->index, f[i]->name);
+		if (kind ? !strcmp(f[i]->kind, kind) : imb_export_kind_ok(f[i]->kind)) {
+			fprintf(fp, "%sframe %ld %s%s'%s'", first ? "" : ", ", f[i]->index,
+			        kind ? "" : f[i]->kind, kind ? "" : " ", f[i]->name);
 			first = 0;
 		}
+	if (first)
+		fputs("none", fp);
 	fclose(fp);
 	return buf;
 }
@@ -168,14 +173,18 @@ int imb_export_select(imb_frame *const *f, size_t n, const imb_export_opts *o, s
 			if (!strcmp(f[i]->kind, kinds[j]) && wanted(f[i], o))
 				k = kinds[j];
 	if (!k) {
+		if (!o->index && !o->frame)
+			return imb_seterr("no dataset, predictions or metrics frame in the input");
+		char *there = list_frames(f, n, NULL);
 		if (o->index)
-			return imb_seterr("frame %ld of the input is no dataset, predictions or metrics "
-			                  "frame%s%s%s", o->index, o->frame ? " named '" : "",
-			                  o->frame ? o->frame : "", o->frame ? "'" : "");
-		if (o->frame)
-			return imb_seterr("no dataset, predictions or metrics frame named '%s' in the input",
-			                  o->frame);
-		return imb_seterr("no dataset, predictions or metrics frame in the input");
+			imb_seterr("frame %ld of the input is no dataset, predictions or metrics frame%s%s%s "
+			           "(there: %s)", o->index, o->frame ? " named '" : "",
+			           o->frame ? o->frame : "", o->frame ? "'" : "", there);
+		else
+			imb_seterr("no dataset, predictions or metrics frame named '%s' in the input "
+			           "(there: %s)", o->frame, there);
+		free(there);
+		return -1;
 	}
 	size_t *s = imb_xmalloc((n ? n : 1) * sizeof *s), ns = 0, nk = 0;
 	for (size_t i = 0; i < n; i++)
@@ -196,6 +205,9 @@ int imb_export_select(imb_frame *const *f, size_t n, const imb_export_opts *o, s
 			                o->frame ? "'" : "", o->index ? " at that --index" : "", there);
 			free(there);
 		}
+	} else if (!strcmp(k, "metrics") && o->format == IMB_EXPORT_LIBSVM) {
+		rc = imb_seterr("libsvm writes dataset and predictions frames, not metrics (csv, tsv, "
+		                "npy or npz do)");
 	} else if (ns > 1 && o->format != IMB_EXPORT_CSV && o->format != IMB_EXPORT_TSV) {
 		char *there = list_frames(f, n, k);
 		rc = imb_seterr("%zu %s frames%s%s%s (%s): %s writes one; choose it with %s", ns, k,
@@ -203,9 +215,6 @@ int imb_export_select(imb_frame *const *f, size_t n, const imb_export_opts *o, s
 		                o->frame ? "'" : "", there, formats[o->format],
 		                o->frame ? "--index" : "--frame or --index");
 		free(there);
-	} else if (!strcmp(k, "metrics") && o->format == IMB_EXPORT_LIBSVM) {
-		rc = imb_seterr("libsvm writes dataset and predictions frames, not metrics (csv, tsv, "
-		                "npy or npz do)");
 	}
 	for (size_t i = 0; i < ns && !rc; i++) {
 		const imb_frame *g = f[s[i]];
