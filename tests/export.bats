@@ -338,7 +338,7 @@ fails() {
 		"$FILE_TMP/toy.imb"
 	# a truncated stream: exit 1, nothing written
 	head -c 300 "$FILE_TMP/toy.imb" > "$TMP/cut.imb"
-	fails 1 "" -o "$TMP/out/a.csv" "$TMP/cut.imb"
+	fails 1 "cut.imb: frame 1 (dataset 'train'): truncated stream" -o "$TMP/out/a.csv" "$TMP/cut.imb"
 	# an unlabelled frame exports without a label column
 	run imb-export --format csv "$TMP/nolabels.imb"
 	assert_success
