@@ -259,6 +259,26 @@ int imb_export_select(imb_frame *const *f, size_t n, const imb_export_opts *o, s
 
 /* ---------------------------------------------------------------- numbers */
 
+/* v in decimal */
+static void put_uint(FILE *fp, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), fp);
+}
+
+static void put_int(FILE *fp, int64_t v)
+{
+	if (v < 0) {
+		putc_unlocked('-', fp);
+		put_uint(fp, -(uint64_t)v);
+	} else {
+		put_uint(fp, (uint64_t)v);
+	}
+}
+
 /* element i of t as text that reads back to the same value: integers in
  * full, f32 the shortest of %.6g..%.9g that strtof reads back, f64
  * imb_fmt_double's */
@@ -266,17 +286,9 @@ static void put_num(FILE *fp, const imb_tensor *t, size_t i)
 {
 	char buf[40];
 	switch (t->dtype) {
-	case IMB_U8: {
-		unsigned v = ((const uint8_t *)t->data)[i];
-		if (v >= 100)
-			putc('0' + v / 100, fp);
-		if (v >= 10)
-			putc('0' + v / 10 % 10, fp);
-		putc('0' + v % 10, fp);
-		return;
-	}
-	case IMB_I32: fprintf(fp, "%d", ((const int32_t *)t->data)[i]); return;
-	case IMB_I64: fprintf(fp, "%lld", (long long)((const int64_t *)t->data)[i]); return;
+	case IMB_U8: put_uint(fp, ((const uint8_t *)t->data)[i]); return;
+	case IMB_I32: put_int(fp, ((const int32_t *)t->data)[i]); return;
+	case IMB_I64: put_int(fp, ((const int64_t *)t->data)[i]); return;
 	case IMB_F32: {
 		float v = ((const float *)t->data)[i];
 		for (int p = 6; p <= 9; p++) {
@@ -284,7 +296,7 @@ static void put_num(FILE *fp, const imb_tensor *t, size_t i)
 			if (p == 9 || strtof(buf, NULL) == v)
 				break;
 		}
-		fputs(buf, fp);
+		fputs_unlocked(buf, fp);
 		return;
 	}
 	case IMB_F64: imb_fprint_double(fp, ((const double *)t->data)[i]); return;
@@ -306,9 +318,8 @@ static int is_zero(const imb_tensor *t, size_t i)
 
 static void put_id(FILE *fp, const imb_tensor *id, size_t i)
 {
-	long long v = id->dtype == IMB_I64 ? ((const int64_t *)id->data)[i]
-	                                   : ((const int32_t *)id->data)[i];
-	fprintf(fp, "%lld", v);
+	put_int(fp, id->dtype == IMB_I64 ? ((const int64_t *)id->data)[i]
+	                                 : ((const int32_t *)id->data)[i]);
 }
 
 /* ---------------------------------------------------------------- tables */
@@ -386,7 +397,7 @@ static void write_dataset_table(FILE *fp, char sep, imb_frame *const *s, size_t 
 			}
 			for (size_t j = 0; j < D; j++) {
 				if (!first)
-					fputc(sep, fp);
+					putc_unlocked(sep, fp);
 				first = 0;
 				put_num(fp, x, i * D + j);
 			}
@@ -425,7 +436,9 @@ static void write_libsvm(FILE *fp, const imb_frame *f, const imb_export_opts *o)
 			fprintf(fp, "%d", c);
 		for (size_t j = 0; j < D; j++)
 			if (!is_zero(x, i * D + j)) {
-				fprintf(fp, " %zu:", j + base);
+				putc_unlocked(' ', fp);
+				put_uint(fp, j + base);
+				putc_unlocked(':', fp);
 				put_num(fp, x, i * D + j);
 			}
 		fputc('\n', fp);

@@ -262,6 +262,20 @@ assert np.array_equal(X.toarray().astype(np.float32), a["probs"]) and np.array_e
 ' "$TMP" "$FILE_TMP"
 }
 
+@test "libsvm of images: scikit-learn's dump_svmlight_file bytes, one- and zero-based" {
+	imb-export --frame train --format libsvm "$FILE_TMP/fm.imb" > "$TMP/one.svm"
+	imb-export --frame train --format libsvm --zero-based "$FILE_TMP/fm.imb" > "$TMP/zero.svm"
+	py '
+from sklearn.datasets import dump_svmlight_file
+a = first(sys.argv[2] + "/fm.imb", "dataset", "train")[3]
+x = a["x"].reshape(len(a["y"]), -1).astype(np.float64)
+for f, zb in (("one.svm", False), ("zero.svm", True)):
+    b = io.BytesIO()
+    dump_svmlight_file(x, a["y"].astype(np.float64), b, zero_based=zb)
+    assert open(sys.argv[1] + "/" + f, "rb").read() == b.getvalue(), f
+' "$TMP" "$FILE_TMP"
+}
+
 @test "libsvm round trip through imb-import libsvm: x and y come back equal" {
 	imb-export --frame train --format libsvm "$FILE_TMP/toy.imb" > "$TMP/train.svm"
 	imb-export --frame train --format libsvm "$FILE_TMP/fm.imb" > "$TMP/fm.svm"
