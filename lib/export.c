@@ -343,6 +343,14 @@ static void feature_name(FILE *fp, char sep, const imb_tensor *x, const imb_val 
 		fprintf(fp, "_%llu", (unsigned long long)idx[d]);
 }
 
+/* the separator before a cell but the first of its row */
+static void next_cell(FILE *fp, char sep, int *first)
+{
+	if (!*first)
+		putc_unlocked(sep, fp);
+	*first = 0;
+}
+
 static void write_dataset_table(FILE *fp, char sep, imb_frame *const *s, size_t ns)
 {
 	const imb_tensor *x0 = imb_frame_tensor(s[0], "x");
@@ -362,21 +370,21 @@ static void write_dataset_table(FILE *fp, char sep, imb_frame *const *s, size_t 
 			names = NULL;
 	int first = 1;
 	if (ns > 1) {
+		next_cell(fp, sep, &first);
 		fputs("set", fp);
-		first = 0;
 	}
 	if (ids) {
-		fprintf(fp, "%sid", first ? "" : (char[]){sep, 0});
-		first = 0;
+		next_cell(fp, sep, &first);
+		fputs("id", fp);
 	}
 	for (size_t j = 0; j < D; j++) {
-		if (!first)
-			fputc(sep, fp);
-		first = 0;
+		next_cell(fp, sep, &first);
 		feature_name(fp, sep, x0, names, j);
 	}
-	if (labels)
-		fprintf(fp, "%slabel", first ? "" : (char[]){sep, 0});
+	if (labels) {
+		next_cell(fp, sep, &first);
+		fputs("label", fp);
+	}
 	fputc('\n', fp);
 	for (size_t k = 0; k < ns; k++) {
 		const imb_frame *f = s[k];
@@ -386,32 +394,27 @@ static void write_dataset_table(FILE *fp, char sep, imb_frame *const *s, size_t 
 		for (size_t i = 0; i < N; i++) {
 			first = 1;
 			if (ns > 1) {
+				next_cell(fp, sep, &first);
 				imb_write_field(fp, sep, f->name);
-				first = 0;
 			}
 			if (id) {
-				if (!first)
-					fputc(sep, fp);
+				next_cell(fp, sep, &first);
 				put_id(fp, id, i);
-				first = 0;
 			}
 			for (size_t j = 0; j < D; j++) {
-				if (!first)
-					putc_unlocked(sep, fp);
-				first = 0;
+				next_cell(fp, sep, &first);
 				put_num(fp, x, i * D + j);
 			}
 			if (y) {
-				if (!first)
-					fputc(sep, fp);
+				next_cell(fp, sep, &first);
 				int32_t c = ((const int32_t *)y->data)[i];
 				const char *cn = imb_dataset_class_name(f, c);
 				if (cn)
 					imb_write_field(fp, sep, cn);
 				else
-					fprintf(fp, "%d", c);
+					put_int(fp, c);
 			}
-			fputc('\n', fp);
+			putc_unlocked('\n', fp);
 		}
 	}
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"Usage: imb-export [OPTION]... [FILE...]\n"
@@ -25,8 +26,8 @@ static const char usage[] =
 	"                       every frame counted, as imb-info numbers them)\n"
 	"  -t, --tensor NAME    npy: write this array only, to -o FILE or stdout\n"
 	"  -o, --output FILE    write to FILE (appears only when complete); npy\n"
-	"                       without --tensor: a prefix, one PREFIX.NAME.npy a\n"
-	"                       array\n"
+	"                       without --tensor: a prefix, PREFIX.NAME.npy for\n"
+	"                       each array\n"
 	"      --zero-based     libsvm: feature indices from 0 (default from 1)\n"
 	"      --labels L       libsvm: labels as class index (default) or name\n"
 	"  -h, --help           show this help\n"
@@ -111,6 +112,9 @@ int main(int argc, char **argv)
 	if (o.format == IMB_EXPORT_NPY && !o.tensor && !o.output)
 		imb_usage("--format npy writes a file per array: give -o PREFIX (PREFIX.x.npy, ...), "
 		          "or --tensor NAME for one array");
+	if ((o.format == IMB_EXPORT_NPY || o.format == IMB_EXPORT_NPZ) && !o.output && isatty(1))
+		imb_usage("--format %s is binary: redirect stdout or give -o FILE",
+		          o.format == IMB_EXPORT_NPY ? "npy" : "npz");
 	int nfiles = argc - optind;
 	char **files = argv + optind;
 
@@ -123,6 +127,10 @@ int main(int argc, char **argv)
 		while ((f = imb_next(r))) {
 			f->index = ++pos;
 			if (imb_export_kind_ok(f->kind) && (!o.kind || !strcmp(f->kind, o.kind))) {
+				/* another name or place: kept for messages, its data dropped */
+				if ((o.frame && strcmp(f->name, o.frame)) || (o.index && f->index != o.index))
+					while (f->ntensors)
+						imb_frame_del_tensor(f, f->tensors[0].key);
 				fr = imb_xrealloc(fr, (n + 1) * sizeof *fr);
 				fr[n++] = f;
 			} else {
