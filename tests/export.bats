@@ -116,15 +116,17 @@ for k in ("support", "recall", "precision", "f1"):
 	imb-export --frame test --kind dataset --format npz "$FILE_TMP/pred.imb" > "$TMP/stdout.npz"
 	cmp "$TMP/toy.npz" "$TMP/stdout.npz"
 	imb-export --format npz -o "$TMP/odd.npz" "$FILE_TMP/odd.imb"
+	imb-export --format npz -o "$TMP/pred.npz" "$FILE_TMP/pred.imb"
 	imb-export --index 4 --format npz -o "$TMP/met.npz" "$FILE_TMP/metrics.imb"
 	imb-export --index 4 --format npy -o "$TMP/met" "$FILE_TMP/metrics.imb"
 	py '
 import zipfile
 d = sys.argv[1]
-for z, (kind, name) in (("toy", ("dataset", "test")), ("odd", ("dataset", None))):
+for z, src, kind, name in (("toy", "pred", "dataset", "test"), ("odd", "odd", "dataset", None),
+                           ("pred", "pred", "predictions", "test")):
     zf = zipfile.ZipFile("%s/%s.npz" % (d, z))
     assert zf.testzip() is None
-    a = first(sys.argv[2] + "/%s.imb" % ("pred" if z == "toy" else z), kind, name)[3]
+    a = first(sys.argv[2] + "/%s.imb" % src, kind, name)[3]
     assert sorted(zf.namelist()) == sorted(k + ".npy" for k in a)
     got = np.load("%s/%s.npz" % (d, z))
     for k, v in a.items():
