@@ -57,6 +57,15 @@ for kind, name, attrs, a in frames(sys.argv[1]):
 		[ -s "$TMP/info.txt" ]
 		diff "$TMP/info.txt" "$TMP/reader.txt"
 	done
+	# a model's tensors: the bytes of the stream (helpers.bash's weights)
+	py '
+import hashlib
+kind, name, attrs, a = first(sys.argv[1], "model")
+for k in sorted(a):
+    print(k, hashlib.sha256(a[k].tobytes()).hexdigest())' "$FILE_TMP/nn.imb" > "$TMP/reader-w.txt"
+	weights "$FILE_TMP/nn.imb" > "$TMP/w.txt"
+	grep -q '^params ' "$TMP/w.txt"
+	diff "$TMP/w.txt" "$TMP/reader-w.txt"
 	# as a program, on stdin too: one line per frame
 	run bash -c "$PY '$FILE_TMP/imb_read.py' < '$FILE_TMP/pred.imb'"
 	assert_success
