@@ -294,6 +294,7 @@ static void pstate_free(pstate *st)
 	free(st->ids);
 	free(st->unknown);
 	free(st->nmiss);
+	free(st->corder);
 	imb_csv_markers_free(&st->mk);
 }
 
@@ -445,7 +446,8 @@ static void fill_frame(pstate *st, imb_frame *f, size_t **remap, size_t **order,
 		const cell *row = st->cells + r * nc;
 		float *xr = x + r * d;
 		size_t j = 0;
-		for (size_t c = 0; c < nc; c++) {
+		for (size_t q = 0; q < nc; q++) {
+			size_t c = st->corder[q];
 			switch (st->role[c]) {
 			case ROLE_NUM:
 				xr[j++] = row[c].f;
@@ -465,7 +467,8 @@ static void fill_frame(pstate *st, imb_frame *f, size_t **remap, size_t **order,
 	}
 	imb_val *feat = imb_val_arr(), *cat = imb_val_map();
 	size_t j = 0;
-	for (size_t c = 0; c < nc; c++) {
+	for (size_t q = 0; q < nc; q++) {
+		size_t c = st->corder[q];
 		if (st->role[c] == ROLE_NUM) {
 			numeric[j] = 1;
 			fnames[j++] = imb_xstrdup(st->names[c]);
@@ -529,6 +532,7 @@ static imb_frame *assemble(pstate *st)
 		for (size_t k = 0; k < dc->n; k++)
 			remap[c][order[c][k]] = k;
 	}
+	imb_csv_column_order(st);
 	imb_frame *f = imb_frame_new("dataset", o->name ? o->name : "train");
 	int *numeric = imb_xcalloc(d ? d : 1, sizeof *numeric);
 	char **fnames = imb_xcalloc(d ? d : 1, sizeof *fnames);

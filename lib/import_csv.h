@@ -93,6 +93,7 @@ typedef struct {
 	char **ids;        /* nrows ids (ROLE_ID) */
 	uint64_t *unknown; /* per column: values outside a fixed vocabulary */
 	uint64_t *nmiss;   /* per column: missing values of a categorical column */
+	size_t *corder;    /* the columns in the order of x's features */
 } pstate;
 
 /* ---- import_csv_cols.c ---- */
@@ -102,6 +103,10 @@ int imb_csv_setup_label_id(pstate *st);
 /* --use, --drop, the reference frame's features and a pandas index:
  * the columns left out become ROLE_SKIP */
 int imb_csv_setup_skips(pstate *st);
+/* st->corder: the columns in file order, or with a reference frame in
+ * the order of its features (a score file's columns may come in any
+ * order), the others after them */
+void imb_csv_column_order(pstate *st);
 /* The imputation method: --impute, or the reference frame's (whose
  * values then apply). *ref: its attrs.impute.values or NULL. */
 int imb_csv_impute_method(const pstate *st, const char **method, const imb_val **ref);

@@ -201,6 +201,31 @@ int imb_csv_resolve_missing(pstate *st, size_t c, const char *method, const imb_
 	return 0;
 }
 
+void imb_csv_column_order(pstate *st)
+{
+	size_t nc = st->ncols, q = 0;
+	st->corder = imb_xmalloc((nc ? nc : 1) * sizeof *st->corder);
+	char *placed = imb_xcalloc(nc ? nc : 1, 1);
+	const imb_val *lf = st->o->like ? imb_val_get(st->o->like, "features") : NULL;
+	for (size_t k = 0; lf && lf->t == IMB_V_ARR && k < lf->n; k++) {
+		const char *fn = imb_val_as_str(lf->items[k], "");
+		for (size_t c = 0; c < nc; c++) {
+			size_t l = strlen(st->names[c]);
+			if (placed[c] || !((st->role[c] == ROLE_NUM && !strcmp(fn, st->names[c])) ||
+			                   (st->role[c] == ROLE_CAT && !strncmp(fn, st->names[c], l) &&
+			                    fn[l] == '=')))
+				continue;
+			placed[c] = 1;
+			st->corder[q++] = c;
+			break;
+		}
+	}
+	for (size_t c = 0; c < nc; c++)
+		if (!placed[c])
+			st->corder[q++] = c;
+	free(placed);
+}
+
 /* ---- ids ---- */
 
 static int int64_text(const char *s, int64_t *v)
