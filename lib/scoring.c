@@ -101,6 +101,12 @@ float *imb_score_probs(imb_predictor *p, const imb_frame *ds, size_t *n)
 	}
 	int K = imb_predictor_nclasses(p);
 	float *feat = imb_dataset_features(ds);
+	/* what the model cannot take, named by feature (XGBoost takes NaN) */
+	const char *kind = imb_predictor_kind(p);
+	if (imb_dataset_check_finite(ds, feat, rows, d, !strcmp(kind, "xgboost"), kind) < 0) {
+		free(feat);
+		return NULL;
+	}
 	float *probs = imb_xmalloc((rows ? rows : 1) * (size_t)K * sizeof *probs);
 	enum { BATCH = 4096 };
 	for (size_t i = 0; i < rows; i += BATCH) {
