@@ -42,7 +42,9 @@ int imb_csv_parse_index(const char *s, long *out);
 #define IMB_CSV_MISSING "?,NA,N/A,n/a,NaN,nan,-nan,-NaN,null,NULL,None,<NA>,#N/A"
 typedef struct {
 	char **m;
+	size_t *len;
 	size_t n;
+	uint64_t quick[256]; /* by first byte: bit min(len, 63) set when a marker may match */
 } imb_csv_markers;
 void imb_csv_markers_init(imb_csv_markers *mk, const char *list);
 void imb_csv_markers_free(imb_csv_markers *mk);

@@ -163,13 +163,17 @@ void imb_csv_markers_init(imb_csv_markers *mk, const char *list)
 	memset(mk, 0, sizeof *mk);
 	char *copy = imb_xstrdup(list ? list : IMB_CSV_MISSING);
 	mk->m = imb_xmalloc((strlen(copy) + 1) * sizeof *mk->m);
+	mk->len = imb_xmalloc((strlen(copy) + 1) * sizeof *mk->len);
 	/* split on every comma, keeping empty items out */
 	for (char *p = copy, *e; p; p = e) {
 		e = strchr(p, ',');
 		if (e)
 			*e++ = 0;
-		if (*p)
+		if (*p) {
+			mk->len[mk->n] = strlen(p);
+			mk->quick[(unsigned char)*p] |= 1ull << (mk->len[mk->n] < 63 ? mk->len[mk->n] : 63);
 			mk->m[mk->n++] = imb_xstrdup(p);
+		}
 	}
 	free(copy);
 }
@@ -179,6 +183,7 @@ void imb_csv_markers_free(imb_csv_markers *mk)
 	for (size_t k = 0; k < mk->n; k++)
 		free(mk->m[k]);
 	free(mk->m);
+	free(mk->len);
 	memset(mk, 0, sizeof *mk);
 }
 
@@ -186,8 +191,10 @@ int imb_csv_is_missing(const imb_csv_markers *mk, const char *s, size_t len)
 {
 	if (!len)
 		return 1;
+	if (!(mk->quick[(unsigned char)*s] >> (len < 63 ? len : 63) & 1))
+		return 0;
 	for (size_t k = 0; k < mk->n; k++)
-		if (strlen(mk->m[k]) == len && memcmp(mk->m[k], s, len) == 0)
+		if (mk->len[k] == len && mk->m[k][0] == s[0] && memcmp(mk->m[k], s, len) == 0)
 			return 1;
 	return 0;
 }
