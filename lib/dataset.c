@@ -2,6 +2,7 @@
 #include "dataset.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +230,9 @@ int imb_dataset_check(const imb_frame *f)
 	if (!x)
 		return imb_seterr("%s: missing tensor 'x'", lbl);
 	if (!y)
-		return imb_seterr("%s: missing tensor 'y'", lbl);
+		return imb_seterr("%s: missing tensor 'y': the frame has no labels (imb-import csv "
+		                  "without --label makes such a frame, for imb-predict to score); this "
+		                  "needs labelled data", lbl);
 	if (y->dtype != IMB_I32 || y->ndim != 1)
 		return imb_seterr("%s: tensor 'y' must be i32 of shape (N), got %s with %d dimensions",
 		                  lbl, imb_dtype_name(y->dtype), y->ndim);
@@ -381,4 +384,36 @@ void imb_dataset_free_byclass(size_t **byclass, int k)
 	for (int j = 0; j < k; j++)
 		free(byclass[j]);
 	free(byclass);
+}
+
+int imb_dataset_check_finite(const imb_frame *f, const float *x, size_t n, size_t d, int nan_ok,
+                             const char *model)
+{
+	size_t k = 0, nd = n * d;
+	while (k < nd && (isfinite(x[k]) || (nan_ok && isnan(x[k]))))
+		k++;
+	if (k == nd)
+		return 0;
+	size_t j = k % d, bad = 0;
+	int nan = isnan(x[k]);
+	for (size_t i = 0; i < n; i++)
+		bad += nan ? isnan(x[i * d + j]) != 0 : isinf(x[i * d + j]) != 0;
+	char lbl[300], fname[300] = "";
+	imb_frame_label(f, lbl, sizeof lbl);
+	const imb_val *fv = imb_val_get(f->attrs, "features");
+	const char *name = fv && fv->t == IMB_V_ARR && j < fv->n ? imb_val_as_str(fv->items[j], NULL)
+	                                                         : NULL;
+	if (name)
+		snprintf(fname, sizeof fname, " of feature '%s'", name);
+	if (nan)
+		return imb_seterr("%s: tensor x: row %zu column %zu is NaN (a missing value%s, not a "
+		                  "finite number; %zu row%s like it); %s takes no missing values: fill "
+		                  "them at import (imb-import csv --impute mean|median|most-frequent), "
+		                  "or train xgboost, which takes NaN as missing", lbl, k / d, j, fname,
+		                  bad, bad == 1 ? "" : "s", model);
+	return imb_seterr("%s: tensor x: row %zu column %zu is infinite (%s%s, not a finite number; "
+	                  "%zu row%s like it); %s takes no infinity: imb-import csv --missing with "
+	                  "the markers inf,-inf reads them as missing values, which --impute fills",
+	                  lbl, k / d, j, x[k] > 0 ? "inf" : "-inf", fname, bad, bad == 1 ? "" : "s",
+	                  model);
 }

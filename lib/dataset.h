@@ -64,6 +64,13 @@ void imb_dataset_update_counts(imb_frame *f);
 /* Features as an (N, D) float matrix, caller frees. u8 is scaled to
  * [0, 1] (x/255); other dtypes convert as they are. */
 float *imb_dataset_features(const imb_frame *f);
+/* Features x (n,d) of frame f (named by attrs.features) that a model
+ * can train on: finite, or NaN too when nan_ok (XGBoost's missing
+ * value). 0, or -1 with imb_error() naming the frame, the feature, how
+ * many rows hold such values and the first, and pointing to imb-import
+ * csv --impute; model names the model in the message. */
+int imb_dataset_check_finite(const imb_frame *f, const float *x, size_t n, size_t d, int nan_ok,
+                             const char *model);
 /* New dataset frame holding rows idx[0..n) of src (in that order), with
  * src's attrs copied (counts refreshed) and the given name. */
 imb_frame *imb_dataset_take(const imb_frame *src, const size_t *idx, size_t n,

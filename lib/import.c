@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -62,9 +63,49 @@ void imb_import_finish(imb_frame *f, const char *source, const char *const *clas
 		imb_val_push(cls, imb_val_str(e));
 		free(e);
 	}
-	imb_val_set(f->attrs, "classes", cls);
+	if (nclasses)
+		imb_val_set(f->attrs, "classes", cls);
+	else
+		imb_val_free(cls);
 	imb_val_set_str(f->attrs, "source", source);
-	imb_dataset_update_counts(f);
+	if (imb_frame_tensor(f, "y")) {
+		imb_dataset_update_counts(f);
+	} else {
+		imb_tensor *x = imb_frame_tensor(f, "x");
+		imb_val_set_int(f->attrs, "n", x && x->ndim ? (int64_t)x->shape[0] : 0);
+	}
+}
+
+char *imb_import_dataset_name(const char *path)
+{
+	if (!path || !strcmp(path, "-") || !strcmp(path, "stdin"))
+		return imb_xstrdup("stdin");
+	char *p = imb_xstrdup(path);
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = 0;
+	char *slash = strrchr(p, '/');
+	char *base = slash && slash[1] ? slash + 1 : p;
+	/* extensions that say how the data is stored, not what it is */
+	static const char *const ext[] = {
+		".gz", ".bz2", ".xz", ".zst", ".zip", ".tgz", ".tar", ".csv", ".tsv", ".txt", ".data",
+		".dat", ".libsvm", ".svm", ".svmlight", ".test", ".train",
+	};
+	for (int again = 1; again;) {
+		again = 0;
+		size_t bl = strlen(base);
+		for (size_t k = 0; k < IMB_LEN(ext); k++) {
+			size_t el = strlen(ext[k]);
+			if (bl > el && !strcasecmp(base + bl - el, ext[k])) {
+				base[bl - el] = 0;
+				again = 1;
+				break;
+			}
+		}
+	}
+	char *e = imb_utf8_escape(base);
+	free(p);
+	return e;
 }
 
 void imb_import_set_path(imb_frame *f, const char *key, const char *path)

@@ -35,9 +35,16 @@ char *imb_import_slurp(const char *path, size_t *len);
  * named with a 0xff byte) has each invalid byte written as \xHH. */
 void imb_import_set_path(imb_frame *f, const char *key, const char *path);
 /* Finish a dataset frame made by an importer: attrs.source, attrs.classes
- * (n names) and the counts. Shared by the import*.c files. */
+ * (n names; none when n is 0) and the counts (attrs.n only for a frame
+ * without y). Shared by the import*.c files. */
 void imb_import_finish(imb_frame *f, const char *source, const char *const *classes,
                        size_t nclasses);
+
+/* The name of the data set in a file: path's base name without its
+ * extensions (adult.csv.gz -> adult; a folder's own name), "stdin" for
+ * NULL or "-". Bytes that are not UTF-8 are written \xHH. A new string;
+ * the caller frees it. */
+char *imb_import_dataset_name(const char *path);
 
 /* dir/base.gz when that file exists, else dir/base when that one does,
  * else dir/base.gz (so the error of opening it names the .gz). A new
@@ -84,12 +91,19 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 
 typedef struct {
 	const char *name;          /* frame name; NULL: "train" */
-	const char *source;        /* attrs.source; NULL: "csv" */
-	const char *label;         /* label column: a name, or a 0-based index */
+	const char *source;        /* attrs.source; NULL: the file's name (imb_import_dataset_name) */
+	const char *label;         /* label column: a name, or a 0-based index; NULL: no
+	                            * label (x without y), or with like the reference
+	                            * frame's label column when the file has it */
+	const char *id;            /* id column kept out of x as tensor "id", or NULL */
+	const char *use;           /* comma list: only these columns (and label, id), or NULL */
+	const char *drop;          /* comma list: columns left out, or NULL */
+	const char *impute;        /* "mean", "median", "most-frequent", or NULL */
 	int header;                /* 1: first record names the columns; 0: no; -1: auto */
 	const char *categorical;   /* NULL or "auto": non-numeric columns; "none"; or a
 	                            * comma list of names/indices */
-	const char *missing;       /* missing-value marker; NULL: "?" */
+	const char *missing;       /* comma list of missing-value markers (the empty
+	                            * field is always one); NULL: IMB_CSV_MISSING */
 	char sep;                  /* field separator; 0: ',' */
 	long skip;                 /* records skipped before the header or data */
 	const char *const *names;  /* column names of a file without header, or NULL */
@@ -107,23 +121,37 @@ typedef struct {
 } imb_csv_opts;
 
 /* A CSV file (gzip or plain, "-" is stdin) into a table frame: x f32
- * (N,D): numeric columns as they are, a missing numeric value as NaN;
- * each categorical column one-hot over its vocabulary (sorted; the
- * missing marker is a category of its own; with opts->like, a value
- * outside the given vocabulary is all zeros and counted in a warning).
- * attrs.features names the D columns ("col" or "col=value"),
- * attrs.categorical maps each one-hot column to its vocabulary,
- * attrs.label the label column. Ragged rows, bad quoting, an empty file,
- * a missing label, or text in a numeric column (named by --categorical
+ * (N,D): numeric columns as they are, a missing numeric value as NaN,
+ * inf/-inf/Infinity as +-inf; each categorical column one-hot over its
+ * vocabulary (sorted; missing values are a category of their own, named
+ * by the first marker, unless most-frequent imputation fills them; with
+ * opts->like, a value outside the given vocabulary is all zeros and
+ * counted in a warning). attrs.features names the D columns ("col" or
+ * "col=value"), attrs.categorical maps each one-hot column to its
+ * vocabulary, attrs.label the label column, attrs.id the id column (its
+ * tensor "id": i64 for integer ids, else u8 (N,W) NUL-padded UTF-8),
+ * attrs.impute {method, values} the imputation (values by feature name,
+ * a categorical column's by its name). Without a label the frame has no
+ * y. A pandas index column (header "", distinct integers) is left out
+ * with a warning. With opts->like, columns that are not its features are
+ * left out, and its attrs.impute values fill the missing values. Ragged
+ * rows, bad quoting, an empty file, a missing label, a number that does
+ * not fit a float, or text in a numeric column (named by --categorical
  * or like) are errors naming the file, line and column. */
 int imb_import_csv(const char *path, const imb_csv_opts *opts, imb_frame **out);
 
 /* ---- LIBSVM sparse text ---- */
 
-/* "label idx:value ..." lines, 1-based ascending indices, '#' comments,
- * "qid:" ignored. x f32 (N,D) dense with D = nfeatures or, when 0, the
- * largest index; classes are the distinct labels sorted numerically,
- * named by their %g text. */
+/* "label idx:value ..." lines, ascending indices, '#' comments, "qid:"
+ * ignored. base: 1 for 1-based indices, 0 for 0-based, -1 to detect (a
+ * file with an index 0 is 0-based, with a warning, as scikit-learn's
+ * load_svmlight_file(zero_based="auto") reads it). x f32 (N,D) dense
+ * with D = nfeatures or, when 0, the largest feature (index + 1 when
+ * 0-based); classes are the distinct labels sorted numerically, named by
+ * their %g text. attrs.source: the file's name (imb_import_dataset_name);
+ * attrs.base: the index base read. imb_import_libsvm detects the base. */
+int imb_import_libsvm_base(const char *path, long nfeatures, int base, const char *name,
+                           imb_frame **out);
 int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_frame **out);
 
 /* ---- presets ---- */

@@ -514,7 +514,9 @@ int imb_import_images(const char *path, int size, const char *name, imb_frame **
 			for (size_t p = 0; p < hw; p++)
 				dst[ch * hw + p] = src[p * sc + (sc == 1 ? 0 : ch)];
 	}
-	imb_import_finish(f, "images", (const char *const *)cls, k);
+	char *dsname = imb_import_dataset_name(path);
+	imb_import_finish(f, dsname, (const char *const *)cls, k);
+	free(dsname);
 	imb_import_set_path(f, "path", path);
 	free(cls);
 	set_free(&s);

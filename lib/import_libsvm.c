@@ -1,5 +1,6 @@
 /* import_libsvm.c: LIBSVM / SVMlight sparse text into a dense table. */
 #include "import.h"
+#include "cli.h"
 #include "util.h"
 
 #include <errno.h>
@@ -93,6 +94,12 @@ static void label_name(const label_t *l, char **out)
 
 int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_frame **out)
 {
+	return imb_import_libsvm_base(path, nfeatures, -1, name, out);
+}
+
+int imb_import_libsvm_base(const char *path, long nfeatures, int base, const char *name,
+                           imb_frame **out)
+{
 	size_t len;
 	const char *label = (!path || strcmp(path, "-") == 0) ? "stdin" : path;
 	char *buf = imb_import_slurp(path, &len);
@@ -101,7 +108,7 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 	size_t ne = 0, cape = 1024, nr = 0, capr = 1024;
 	entry *e = imb_xmalloc(cape * sizeof *e);
 	label_t *lab = imb_xmalloc(capr * sizeof *lab);
-	long maxcol = 0, line = 0;
+	long maxcol = -1, line = 0, zero_line = 0;
 	size_t nlab = 0;
 	int rc = -1;
 	imb_frame *f = NULL;
@@ -137,7 +144,7 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 		lab[nr] = make_label(s, (size_t)(q - s), lv);
 		nlab = nr + 1;
 		s = q;
-		long prev = 0;
+		long prev = -1;
 		for (;;) {
 			while (*s == ' ' || *s == '\t' || *s == '\r')
 				s++;
@@ -151,11 +158,18 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 			}
 			errno = 0;
 			long col = strtol(s, &q, 10);
-			if (q == s || *q != ':' || errno || col < 1 || col > 0x7fffffffL) {
-				imb_seterr("%s: line %ld: bad feature '%.*s' (want index:value, index from 1)", label,
-				           line, (int)strcspn(s, " \t"), s);
+			if (q == s || *q != ':' || errno || col < 0 || col > 0x7ffffffeL) {
+				imb_seterr("%s: line %ld: bad feature '%.*s' (want index:value, index from %d)",
+				           label, line, (int)strcspn(s, " \t"), s, base == 0 ? 0 : 1);
 				goto out;
 			}
+			if (col == 0 && base == 1) {
+				imb_seterr("%s: line %ld: feature index 0 in a file read as 1-based (--one-based)",
+				           label, line);
+				goto out;
+			}
+			if (col == 0 && !zero_line)
+				zero_line = line;
 			if (col <= prev) {
 				imb_seterr("%s: line %ld: feature indices must ascend (%ld after %ld)", label, line,
 				           col, prev);
@@ -169,7 +183,7 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 				goto out;
 			}
 			s = q;
-			if (nfeatures > 0 && col > nfeatures) {
+			if (nfeatures > 0 && col - (base == 0 ? 0 : 1) >= nfeatures) {
 				imb_seterr("%s: line %ld: feature index %ld exceeds --n-features %ld", label, line,
 				           col, nfeatures);
 				goto out;
@@ -178,7 +192,7 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 				maxcol = col;
 			if (ne == cape)
 				e = imb_xrealloc(e, (cape *= 2) * sizeof *e);
-			e[ne++] = (entry){nr, (uint32_t)(col - 1), (float)v};
+			e[ne++] = (entry){nr, (uint32_t)col, (float)v};
 		}
 		nr++;
 	}
@@ -186,7 +200,22 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 		imb_seterr("%s: empty file (no samples)", label);
 		goto out;
 	}
-	size_t d = nfeatures > 0 ? (size_t)nfeatures : (size_t)maxcol;
+	/* the index base: given, or 0 when an index 0 occurs */
+	if (base < 0) {
+		base = zero_line ? 0 : 1;
+		if (zero_line)
+			imb_warn("%s: line %ld has feature index 0: indices read as 0-based (--one-based "
+			         "refuses index 0)", label, zero_line);
+	}
+	/* (1-based indices were checked against --n-features as read) */
+	if (nfeatures > 0 && base == 0 && maxcol >= nfeatures) {
+		imb_seterr("%s: feature index %ld exceeds --n-features %ld (0-based)", label, maxcol,
+		           nfeatures);
+		goto out;
+	}
+	size_t d = nfeatures > 0 ? (size_t)nfeatures : (size_t)(maxcol + 1 - base);
+	if (maxcol < 0)
+		d = nfeatures > 0 ? (size_t)nfeatures : 0;
 	/* the dense x must fit one tensor of the format (a stray huge index
 	 * would otherwise ask for gigabytes and die out of memory) */
 	if (d && nr > IMB_MAX_TENSOR_BYTES / sizeof(float) / d) {
@@ -233,15 +262,18 @@ int imb_import_libsvm(const char *path, long nfeatures, const char *name, imb_fr
 	xt = imb_frame_tensor(f, "x");
 	float *x = xt->data;
 	for (size_t j = 0; j < ne; j++)
-		x[e[j].row * d + e[j].col] = e[j].v;
+		x[e[j].row * d + e[j].col - (uint32_t)base] = e[j].v;
 	memcpy(yt->data, cls, nr * sizeof *cls);
 	free(cls);
 	char **names = imb_xmalloc(k * sizeof *names);
 	for (size_t j = 0; j < k; j++)
 		label_name(&lab[first[j]], &names[j]);
 	free(first);
-	imb_import_finish(f, "libsvm", (const char *const *)names, k);
-	imb_val_set_str(f->attrs, "file", label);
+	char *src = imb_import_dataset_name(label);
+	imb_import_finish(f, src, (const char *const *)names, k);
+	free(src);
+	imb_import_set_path(f, "file", label);
+	imb_val_set_int(f->attrs, "base", base);
 	for (size_t j = 0; j < k; j++)
 		free(names[j]);
 	free(names);

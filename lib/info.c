@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,157 @@ static void ensemble_text(FILE *fp, const imb_val *en)
 	}
 }
 
+/* ---- the features of a table ---- */
+
+typedef struct {
+	char *name;      /* the feature, or the categorical column */
+	int levels;      /* 0: numeric; else the one-hot group's width */
+	uint64_t missing, infinite;
+} feat_info;
+
+/* One entry per numeric feature and one per one-hot group (the columns
+ * of attrs.categorical, each shown once). NaN counts as missing, +-inf as infinite; for a
+ * group, rows with no level set (a value outside the vocabulary) and
+ * rows of the level named by the first missing marker. 0 entries when
+ * x is not a table or names no features and is wider than 64. */
+static size_t features_of(const imb_frame *f, feat_info **out)
+{
+	*out = NULL;
+	const imb_tensor *x = imb_frame_tensor(f, "x");
+	if (!imb_is_dataset(f) || !x || x->ndim != 2 || x->dtype == IMB_I64)
+		return 0;
+	size_t n = (size_t)x->shape[0], d = (size_t)x->shape[1];
+	const imb_val *fv = imb_val_get(f->attrs, "features");
+	if (fv && (fv->t != IMB_V_ARR || fv->n != d))
+		fv = NULL;
+	if (!fv && d > 64)
+		return 0;
+	const imb_val *cat = imb_val_get(f->attrs, "categorical");
+	const char *mlist = imb_val_as_str(imb_val_get(f->attrs, "missing"), "");
+	size_t mlen = strcspn(mlist, ",");
+	float *v = imb_dataset_features(f);
+	feat_info *fi = imb_xcalloc(d ? d : 1, sizeof *fi);
+	size_t nf = 0;
+	for (size_t j = 0; j < d;) {
+		const char *name = fv ? imb_val_as_str(fv->items[j], "?") : NULL;
+		/* a one-hot group: "col=level" for each of col's levels, in order */
+		const imb_val *voc = NULL;
+		size_t cl = 0;
+		if (name && cat && cat->t == IMB_V_MAP)
+			for (size_t k = 0; k < cat->n && !voc; k++) {
+				cl = strlen(cat->keys[k]);
+				if (!strncmp(name, cat->keys[k], cl) && name[cl] == '=' &&
+				    cat->items[k]->t == IMB_V_ARR && cat->items[k]->n && j + cat->items[k]->n <= d)
+					voc = cat->items[k];
+			}
+		feat_info *e = &fi[nf++];
+		if (voc) {
+			e->name = imb_xmalloc(cl + 1);
+			memcpy(e->name, name, cl);
+			e->name[cl] = 0;
+			e->levels = (int)voc->n;
+			size_t miss = voc->n;
+			for (size_t k = 0; k < voc->n; k++) {
+				const char *l = imb_val_as_str(voc->items[k], "");
+				if (mlen && strlen(l) == mlen && !strncmp(l, mlist, mlen))
+					miss = k;
+			}
+			for (size_t i = 0; i < n; i++) {
+				const float *r = v + i * d + j;
+				int any = 0;
+				for (size_t k = 0; k < voc->n; k++) {
+					any |= r[k] != 0;
+					e->infinite += isinf(r[k]) != 0;
+				}
+				e->missing += !any || (miss < voc->n && r[miss] != 0);
+			}
+			j += voc->n;
+			continue;
+		}
+		if (name)
+			e->name = imb_xstrdup(name);
+		else if (asprintf(&e->name, "%zu", j) < 0)
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			float a = v[i * d + j];
+			e->missing += isnan(a) != 0;
+			e->infinite += isinf(a) != 0;
+		}
+		j++;
+	}
+	free(v);
+	*out = fi;
+	return nf;
+}
+
+static void features_free(feat_info *fi, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free(fi[k].name);
+	free(fi);
+}
+
+static void features_text(FILE *fp, const imb_frame *f)
+{
+	feat_info *fi;
+	size_t nf = features_of(f, &fi), ncat = 0;
+	if (!nf)
+		return;
+	for (size_t k = 0; k < nf; k++)
+		ncat += fi[k].levels > 0;
+	fprintf(fp, "  features: %llu columns of x: %zu numeric, %zu categorical (one-hot)\n",
+	        (unsigned long long)imb_dataset_dim(f), nf - ncat, ncat);
+	int w = 16;
+	for (size_t k = 0; k < nf; k++)
+		if ((int)strlen(fi[k].name) > w && strlen(fi[k].name) < 40)
+			w = (int)strlen(fi[k].name);
+	fputs("    ", fp);
+	pad_text(fp, "name", w);
+	fprintf(fp, " %-24s %9s %11s\n", "kind", "missing", "infinite");
+	for (size_t k = 0; k < nf; k++) {
+		char kind[48] = "numeric";
+		if (fi[k].levels)
+			snprintf(kind, sizeof kind, "categorical (%d level%s)", fi[k].levels,
+			         fi[k].levels == 1 ? "" : "s");
+		fputs("    ", fp);
+		pad_text(fp, fi[k].name, w);
+		fprintf(fp, " %-24s %9llu %11llu\n", kind, (unsigned long long)fi[k].missing,
+		        (unsigned long long)fi[k].infinite);
+	}
+	features_free(fi, nf);
+}
+
+static imb_val *features_json(const imb_frame *f)
+{
+	feat_info *fi;
+	size_t nf = features_of(f, &fi);
+	if (!nf)
+		return NULL;
+	imb_val *a = imb_val_arr();
+	for (size_t k = 0; k < nf; k++) {
+		imb_val *m = imb_val_map();
+		imb_val_set_str(m, "name", fi[k].name);
+		imb_val_set_str(m, "kind", fi[k].levels ? "categorical" : "numeric");
+		if (fi[k].levels)
+			imb_val_set_int(m, "levels", fi[k].levels);
+		imb_val_set_int(m, "missing", (int64_t)fi[k].missing);
+		imb_val_set_int(m, "infinite", (int64_t)fi[k].infinite);
+		imb_val_push(a, m);
+	}
+	features_free(fi, nf);
+	return a;
+}
+
+/* a dataset frame without y: x's rows */
+static int unlabelled(const imb_frame *f, uint64_t *n)
+{
+	const imb_tensor *x = imb_frame_tensor(f, "x");
+	if (!imb_is_dataset(f) || imb_frame_tensor(f, "y") || !x || x->ndim < 1)
+		return 0;
+	*n = x->shape[0];
+	return 1;
+}
+
 void imb_info_text(FILE *fp, const imb_frame *f)
 {
 	fprintf(fp, "frame %ld: ", f->index);
@@ -142,7 +294,10 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 	}
 	int64_t *c;
 	int k;
-	if (dataset_counts(f, &c, &k) == 0) {
+	uint64_t nu;
+	if (unlabelled(f, &nu)) {
+		fprintf(fp, "  unlabelled (no tensor y): %llu samples, to predict\n", (unsigned long long)nu);
+	} else if (dataset_counts(f, &c, &k) == 0) {
 		fprintf(fp, "  classes: %d, samples: %llu, imbalance ratio (rarest/most frequent): %.4g\n",
 		        k, (unsigned long long)imb_dataset_n(f), imb_counts_ratio(c, k));
 		for (int j = 0; j < k; j++) {
@@ -159,6 +314,7 @@ void imb_info_text(FILE *fp, const imb_frame *f)
 		fputc('\n', fp);
 	}
 	}
+	features_text(fp, f);
 	const char *model = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
 	if (model && imb_frame_is_model(f)) {
 		fputs("  model: ", fp);
@@ -207,8 +363,15 @@ imb_val *imb_info_json(const imb_frame *f)
 	imb_val_set(m, "tensors", ts);
 	int64_t *c;
 	int k;
-	if (dataset_counts(f, &c, &k) == 0) {
-		imb_val *s = imb_val_map();
+	uint64_t nu;
+	imb_val *s = NULL;
+	if (unlabelled(f, &nu)) {
+		s = imb_val_map();
+		imb_val_set_int(s, "n", (int64_t)nu);
+		imb_val_set(s, "labelled", imb_val_bool(0));
+		imb_val_set(m, "summary", s);
+	} else if (dataset_counts(f, &c, &k) == 0) {
+		s = imb_val_map();
 		imb_val_set_int(s, "n", (int64_t)imb_dataset_n(f));
 		imb_val_set_int(s, "n_classes", k);
 		imb_val_set(s, "counts", imb_val_int_array(c, k));
@@ -216,6 +379,9 @@ imb_val *imb_info_json(const imb_frame *f)
 		imb_val_set(m, "summary", s);
 		free(c);
 	}
+	imb_val *fs = s ? features_json(f) : NULL;
+	if (fs)
+		imb_val_set(s, "features", fs);
 	imb_val_set(m, "attrs", imb_val_copy(f->attrs));
 	return m;
 }

@@ -58,10 +58,8 @@ int imb_nn_data_init(imb_nn_data *d, const imb_frame *f, int labels)
 		d->xu8 = x->data;
 	} else {
 		d->xf = imb_dataset_features(f);
-		for (size_t i = 0; i < d->N * d->D; i++)
-			if (!isfinite(d->xf[i]))
-				return imb_seterr("%s: tensor x: sample %zu feature %zu is not a finite number",
-				                  d->lb, i / d->D, i % d->D);
+		if (imb_dataset_check_finite(f, d->xf, d->N, d->D, 0, "a network"))
+			return -1;
 	}
 	d->be = imb_nn_be();
 	d->dev = d->xu8 ? d->be->hold(d->xu8, d->N * d->D)

@@ -101,6 +101,12 @@ float *imb_score_probs(imb_predictor *p, const imb_frame *ds, size_t *n)
 	}
 	int K = imb_predictor_nclasses(p);
 	float *feat = imb_dataset_features(ds);
+	/* what the model cannot take, named by feature (XGBoost takes NaN) */
+	const char *kind = imb_predictor_kind(p);
+	if (imb_dataset_check_finite(ds, feat, rows, d, !strcmp(kind, "xgboost"), kind) < 0) {
+		free(feat);
+		return NULL;
+	}
 	float *probs = imb_xmalloc((rows ? rows : 1) * (size_t)K * sizeof *probs);
 	enum { BATCH = 4096 };
 	for (size_t i = 0; i < rows; i += BATCH) {
@@ -146,10 +152,12 @@ imb_frame *imb_predictions_frame(const imb_frame *model, const imb_frame *ds, co
 	       n * (size_t)K * sizeof *probs);
 	memcpy(imb_frame_add_tensor(f, "pred", IMB_I32, 1, sn)->data, pred, n * sizeof *pred);
 	const imb_tensor *id = imb_frame_tensor(ds, "id");
-	if (id && id->ndim == 1 && id->shape[0] == n &&
-	    (id->dtype == IMB_I64 || id->dtype == IMB_I32))
-		memcpy(imb_frame_add_tensor(f, "id", id->dtype, 1, sn)->data, id->data,
-		       n * imb_dtype_size(id->dtype));
+	/* integer ids (n), or string ids (n, W) u8, NUL-padded */
+	if (id && id->ndim >= 1 && id->shape[0] == n &&
+	    ((id->ndim == 1 && (id->dtype == IMB_I64 || id->dtype == IMB_I32)) ||
+	     (id->ndim == 2 && id->dtype == IMB_U8)))
+		memcpy(imb_frame_add_tensor(f, "id", id->dtype, id->ndim, id->shape)->data, id->data,
+		       id->nbytes);
 	const imb_val *cl = imb_val_get(model->attrs, "classes");
 	imb_val *names = imb_val_arr();
 	for (int k = 0; k < K; k++) {
@@ -211,7 +219,16 @@ void imb_predictions_write(FILE *fp, char sep, imb_frame *const *f, size_t nf)
 				imb_write_field(fp, sep, f[j]->name);
 				fputc(sep, fp);
 			}
-			if (ti) {
+			if (ti && ti->dtype == IMB_U8 && ti->ndim == 2) {
+				size_t w = (size_t)ti->shape[1];
+				const char *s = (const char *)ti->data + i * w;
+				char *id = imb_xmalloc(w + 1);
+				memcpy(id, s, w);
+				id[w] = 0;
+				field(fp, sep, id);
+				fputc(sep, fp);
+				free(id);
+			} else if (ti) {
 				long long v = ti->dtype == IMB_I64 ? ((const int64_t *)ti->data)[i]
 				                                   : ((const int32_t *)ti->data)[i];
 				fprintf(fp, "%lld%c", v, sep);

@@ -6,7 +6,8 @@
  *
  * A predictions frame (kind "predictions", name: the dataset's name):
  *   tensors  "probs" (n,K) f32 class probabilities (predict.h), "pred"
- *            (n) i32 the predicted class, "id" (n) copied from the
+ *            (n) i32 the predicted class, "id" (n) i32/i64 or (n, W) u8
+ *            (string ids, NUL-padded) copied from the
  *            dataset's tensor "id" when it has one
  *   attrs    classes (the model's K names), model (its kind), threshold
  *            and positive (two classes with a threshold), threshold_for

@@ -152,7 +152,7 @@ static int data_init(imb_tabular_data *t, const imb_frame *f, const imb_tabular_
 		return r;
 	t->x = imb_dataset_features(f);
 	t->y = imb_frame_tensor(f, "y")->data;
-	return 0;
+	return imb_dataset_check_finite(f, t->x, t->n, t->d, !strcmp(o->model, "xgboost"), o->model);
 }
 
 /* ---- dispatch ---- */

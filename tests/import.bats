@@ -40,9 +40,13 @@ for f in msgpack.Unpacker(sys.stdin.buffer, raw=False, max_buffer_size=1 << 31):
 	run imb-import fashion-mnist --label 3
 	assert_failure 2
 	assert_output --partial "--label does not apply to source fashion-mnist"
-	run imb-import csv "$FIX/good.csv"
+	# csv without --label is a frame without y (tests/csv.bats); --use with --drop is not
+	run imb-import csv "$FIX/good.csv" --use 0 --drop 1
 	assert_failure 2
-	assert_output --partial "--label"
+	assert_output --partial "--use and --drop: give one"
+	run imb-import csv "$FIX/good.csv" --impute mode
+	assert_failure 2
+	assert_output --partial "--impute: 'mode' is not mean, median or most-frequent"
 	run imb-import csv
 	assert_failure 2
 	run imb-import idx --images x

@@ -16,11 +16,11 @@ print('$1,0.5,1')" > "$2"
 }
 
 @test "CSV: a number out of a float's range is exit 1 naming line and column, never one-hot categories" {
-	for v in 1e400 -1e400 1e39 inf nan; do
+	for v in 1e400 -1e400 1e39; do
 		numeric_csv "$v" "$TMP/o.csv"
 		bad imb-import csv "$TMP/o.csv" --label y -o "$TMP/o.imb"
 		[ "$status" -eq 1 ]
-		[ "$stderr" = "imb-import: $TMP/o.csv: line 2002: column 0 (a): $v is out of range for a float (at most 3.40282e+38 in magnitude, and finite)" ]
+		[ "$stderr" = "imb-import: $TMP/o.csv: line 2002: column 0 (a): $v is out of range for a float (at most 3.40282e+38 in magnitude)" ]
 		no_output "$TMP/o.imb"
 	done
 	# in the first data row of a file without a header too
@@ -32,6 +32,20 @@ print('$1,0.5,1')" > "$2"
 	printf 'a,y\nred,0\n1e400,1\n' > "$TMP/c.csv"
 	run imb-import csv "$TMP/c.csv" --label y
 	assert_success
+}
+
+@test "CSV: inf, -inf, Infinity are non-finite numbers and nan is missing: the column stays numeric" {
+	for v in inf -inf Infinity -Infinity +inf INF nan NaN; do
+		numeric_csv "$v" "$TMP/o.csv"
+		imb-import csv "$TMP/o.csv" --label y -o "$TMP/o.imb"
+		run $PY -c "
+import msgpack, numpy as np
+f = msgpack.unpackb(open('$TMP/o.imb', 'rb').read(), raw=False)
+x = np.frombuffer(f['tensors']['x']['data'], '<f4').reshape(f['tensors']['x']['shape'])
+print(x.shape, f['attrs']['categorical'], x[-1, 0] == float('$v'.lower().replace('infinity', 'inf')) or (np.isnan(x[-1, 0]) and 'nan' in '$v'.lower()))"
+		assert_success
+		assert_output "(2001, 2) {} True"
+	done
 }
 
 @test "CSV: a number that underflows is read as strtod rounds it (0 or a subnormal), the column stays numeric" {

@@ -20,7 +20,8 @@ static const char usage[] =
 	"                              data_batch_1..5.bin and test_batch.bin, x u8 (N,3,32,32)\n"
 	"  images PATH [--size S]      class-named folders of JPEG/PNG images, a .tar of CLASS/file\n"
 	"                              entries, or a directory of CLASS.tar files (ImageFolder order)\n"
-	"  csv FILE --label COL        a CSV table (gzip or plain, '-' is stdin); x f32 (N,D)\n"
+	"  csv FILE [--label COL]      a CSV table (gzip or plain, '-' is stdin); x f32 (N,D);\n"
+	"                              without --label no y (data to score with imb-predict)\n"
 	"  libsvm FILE                 LIBSVM sparse text [--n-features D]; x f32 (N,D)\n"
 	"  adult [--dir D]             UCI Adult (default $IMB_DATA/adult): train and test\n"
 	"  covtype [--dir D]           UCI Covertype (default $IMB_DATA/covtype): one \"train\" frame\n"
@@ -30,19 +31,33 @@ static const char usage[] =
 	"  -o, --output FILE           write the frames to FILE (atomically) instead of stdout\n"
 	"      --only train|test       emit only that frame (fashion-mnist, cifar10, adult)\n"
 	"      --name NAME             frame name (idx, images, csv, libsvm, covtype, toy; default train)\n"
+	"      --dataset-name NAME     attrs.source, the data set's name (csv, libsvm, images;\n"
+	"                              default: the file's name without extensions, or stdin)\n"
 	"      --dir D                 directory of a preset's files\n"
 	"      --images F, --labels F  the IDX pair (idx)\n"
 	"      --classes a,b,...       class names for idx labels 0,1,... (default \"0\",\"1\",...)\n"
 	"      --size S                images: every image must be SxS (default: as the first one)\n"
-	"      --label COL             csv: label column, a name or a 0-based index\n"
+	"      --label COL             csv: label column, a name or a 0-based index (none: no y)\n"
+	"      --id COL                csv: id column, kept out of x as tensor \"id\" (imb-predict\n"
+	"                              prints it)\n"
+	"      --use COLS              csv: only these columns as features (names or 0-based indices)\n"
+	"      --drop COLS             csv: leave these columns out\n"
+	"      --impute METHOD         csv: fill missing numbers with the column's mean, median or\n"
+	"                              most-frequent value (most-frequent fills categories too);\n"
+	"                              a --vocab-from frame's values fill this file's\n"
 	"      --header, --no-header   csv: the first record names the columns or not (default: guess)\n"
 	"      --categorical LIST      csv: auto (non-numeric columns, default), none, or c1,c2,...\n"
-	"      --missing STR           csv: missing-value marker (default '?'; empty fields too)\n"
+	"      --missing LIST          csv: missing-value markers, a comma list (default\n"
+	"                              ?,NA,N/A,n/a,NaN,nan,-nan,-NaN,null,NULL,None,<NA>,#N/A;\n"
+	"                              empty fields too); inf, -inf, Infinity read as +-infinity\n"
 	"      --sep C                 csv: field separator (default ','; 'tab' for a tab)\n"
 	"      --skip N                csv: records to skip before the header or data\n"
 	"      --vocab-from FILE       csv: encode like the first dataset frame of stream FILE\n"
-	"                              (its categorical vocabularies, features and classes)\n"
+	"                              (its features, categorical vocabularies, classes, label\n"
+	"                              column and imputation values)\n"
 	"      --n-features D          libsvm: number of features (default: the largest index)\n"
+	"      --zero-based, --one-based  libsvm: feature indices from 0 or from 1 (default: 0-based\n"
+	"                              when an index 0 occurs, else 1-based)\n"
 	"      --n N                   toy: number of points (default 1000)\n"
 	"      --ratio R               toy: minority/majority (default 0.1)\n"
 	"      --noise S               toy: noise sd (default: moons 0.1, circles 0.05, blobs 0.5)\n"
@@ -67,7 +82,7 @@ _Static_assert(IMB_LEN(src_names) == S_N, "one name per source");
 enum {
 	O_ONLY = 256, O_NAME, O_DIR, O_IMAGES, O_LABELS, O_CLASSES, O_SIZE, O_LABEL, O_HEADER,
 	O_NOHEADER, O_CATEG, O_MISSING, O_SEP, O_SKIP, O_VOCAB, O_NFEAT, O_N, O_RATIO, O_NOISE,
-	O_SEED,
+	O_SEED, O_ID, O_USE, O_DROP, O_IMPUTE, O_DSNAME, O_ZERO, O_ONE, O_LAST
 };
 
 static const struct option longopts[] = {
@@ -92,6 +107,13 @@ static const struct option longopts[] = {
 	{"ratio", required_argument, 0, O_RATIO},
 	{"noise", required_argument, 0, O_NOISE},
 	{"seed", required_argument, 0, O_SEED},
+	{"id", required_argument, 0, O_ID},
+	{"use", required_argument, 0, O_USE},
+	{"drop", required_argument, 0, O_DROP},
+	{"impute", required_argument, 0, O_IMPUTE},
+	{"dataset-name", required_argument, 0, O_DSNAME},
+	{"zero-based", no_argument, 0, O_ZERO},
+	{"one-based", no_argument, 0, O_ONE},
 	{"help", no_argument, 0, 'h'},
 	{"version", no_argument, 0, 'V'},
 	{0, 0, 0, 0},
@@ -107,9 +129,10 @@ static unsigned allowed(int opt)
 	case O_IMAGES: case O_LABELS: case O_CLASSES: return B(S_IDX);
 	case O_SIZE: return B(S_IMAGES);
 	case O_LABEL: case O_HEADER: case O_NOHEADER: case O_CATEG: case O_MISSING: case O_SEP:
-	case O_SKIP: case O_VOCAB:
+	case O_SKIP: case O_VOCAB: case O_ID: case O_USE: case O_DROP: case O_IMPUTE:
 		return B(S_CSV);
-	case O_NFEAT: return B(S_LIBSVM);
+	case O_DSNAME: return B(S_CSV) | B(S_LIBSVM) | B(S_IMAGES);
+	case O_NFEAT: case O_ZERO: case O_ONE: return B(S_LIBSVM);
 	case O_N: case O_RATIO: case O_NOISE: case O_SEED: return B(S_TOY);
 	default: return ~0u;
 	}
@@ -151,7 +174,8 @@ int main(int argc, char **argv)
 	long size = 0, nfeat = 0, n = 1000;
 	double ratio = 0.1, noise = -1;
 	uint64_t seed = 1;
-	int seen[O_SEED + 1] = {0};
+	int seen[O_LAST] = {0}, base = -1;
+	const char *dsname = NULL;
 	const char *pos[3] = {0};
 	int npos = 0, c;
 	opterr = 0;
@@ -198,6 +222,25 @@ int main(int argc, char **argv)
 		case O_RATIO: ratio = imb_arg_double("--ratio", optarg, 1e-9, 1e9); break;
 		case O_NOISE: noise = imb_arg_double("--noise", optarg, 0, 1e9); break;
 		case O_SEED: seed = imb_arg_seed("--seed", optarg); break;
+		case O_ID: co.id = optarg; break;
+		case O_USE: co.use = optarg; break;
+		case O_DROP: co.drop = optarg; break;
+		case O_IMPUTE:
+			if (strcmp(optarg, "mean") && strcmp(optarg, "median") &&
+			    strcmp(optarg, "most-frequent"))
+				imb_usage("--impute: '%s' is not mean, median or most-frequent", optarg);
+			co.impute = optarg;
+			break;
+		case O_DSNAME:
+			if (!*optarg)
+				imb_usage("--dataset-name: empty name");
+			dsname = optarg;
+			break;
+		case O_ZERO: case O_ONE:
+			if (base >= 0 && base != (c == O_ONE))
+				imb_usage("--zero-based and --one-based: give one");
+			base = c == O_ONE;
+			break;
 		case 1:
 			if (npos == 2)
 				imb_usage("unexpected argument '%s'", optarg);
@@ -217,7 +260,7 @@ int main(int argc, char **argv)
 	if (src < 0)
 		imb_usage("unknown source '%s' (fashion-mnist, idx, cifar10, images, csv, libsvm, adult, "
 		          "covtype, toy)", pos[0]);
-	for (int o = 256; o <= O_SEED; o++)
+	for (int o = 256; o < O_LAST; o++)
 		if (seen[o] && !(allowed(o) & B(src)))
 			imb_usage("--%s does not apply to source %s", opt_name(o), pos[0]);
 	const char *arg = pos[1];
@@ -270,8 +313,8 @@ int main(int argc, char **argv)
 			die_err();
 		break;
 	case S_CSV: {
-		if (!co.label)
-			imb_usage("csv needs --label COL (a column name or 0-based index)");
+		if (co.use && co.drop)
+			imb_usage("--use and --drop: give one");
 		co.name = name;
 		imb_frame *like = NULL;
 		if (vocab) {
@@ -291,7 +334,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	case S_LIBSVM:
-		if (imb_import_libsvm(arg, nfeat, name, &tr))
+		if (imb_import_libsvm_base(arg, nfeat, base, name, &tr))
 			die_err();
 		break;
 	case S_ADULT:
@@ -316,6 +359,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	free(own);
+	if (dsname && tr)
+		imb_val_set_str(tr->attrs, "source", dsname);
 	/* everything is read before anything is written: a failure leaves no
 	 * partial stream */
 	imb_writer *w = imb_open_output(out);

@@ -445,7 +445,7 @@ static void test_csv(void)
 		imb_val *voc = imb_val_path(f->attrs, "categorical.colour");
 		CHECK(voc && voc->n == 3);
 		CHECK_STR(imb_val_as_str(imb_val_get(f->attrs, "label"), ""), "y");
-		CHECK_STR(imb_val_as_str(imb_val_get(f->attrs, "source"), ""), "csv");
+		CHECK_STR(imb_val_as_str(imb_val_get(f->attrs, "source"), ""), "a");
 		/* a test file encoded like it: an unseen colour is all zeros */
 		puts_("b.csv", "num,colour,y,z\n7,green,yes,1\n8,red,no,2\n");
 		imb_csv_opts t = o;
@@ -702,8 +702,18 @@ static void test_libsvm(void)
 	CHECK(imb_import_libsvm(P("s.svm"), 2, NULL, &f) < 0);
 	CHECK_HAS(imb_error(), "line 2: feature index 3 exceeds");
 	puts_("b.svm", "1 1:2\n0 0:1\n");
-	CHECK(imb_import_libsvm(P("b.svm"), 0, NULL, &f) < 0);
-	CHECK_HAS(imb_error(), "b.svm: line 2: bad feature '0:1'");
+	CHECK(imb_import_libsvm_base(P("b.svm"), 0, 1, NULL, &f) < 0);
+	CHECK_HAS(imb_error(), "b.svm: line 2: feature index 0 in a file read as 1-based");
+	/* an index 0: the file is 0-based */
+	rc = imb_import_libsvm(P("b.svm"), 0, NULL, &f);
+	CHECK_EQ_INT(rc, 0);
+	if (!rc) {
+		CHECK_EQ_INT(imb_frame_tensor(f, "x")->shape[1], 2);
+		CHECK_NEAR(xat(f, 0, 1), 2, 0);
+		CHECK_NEAR(xat(f, 1, 0), 1, 0);
+		CHECK_STR(imb_val_as_str(imb_val_get(f->attrs, "source"), ""), "b");
+		imb_frame_free(f);
+	}
 	puts_("b2.svm", "1 3:2 2:1\n");
 	CHECK(imb_import_libsvm(P("b2.svm"), 0, NULL, &f) < 0);
 	CHECK_HAS(imb_error(), "ascend");
