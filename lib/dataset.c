@@ -417,3 +417,28 @@ int imb_dataset_check_finite(const imb_frame *f, const float *x, size_t n, size_
 	                  lbl, k / d, j, x[k] > 0 ? "inf" : "-inf", fname, bad, bad == 1 ? "" : "s",
 	                  model);
 }
+
+int imb_id_ok(const imb_tensor *id, uint64_t n)
+{
+	if (!id || id->ndim < 1 || id->shape[0] != n)
+		return 0;
+	if (id->ndim == 1)
+		return id->dtype == IMB_I64 || id->dtype == IMB_I32;
+	return id->ndim == 2 && id->dtype == IMB_U8;
+}
+
+void imb_id_write(FILE *fp, char sep, const imb_tensor *id, size_t i)
+{
+	if (id->dtype == IMB_U8) {
+		size_t w = (size_t)id->shape[1];
+		char *s = imb_xmalloc(w + 1);
+		memcpy(s, (const char *)id->data + i * w, w);
+		s[w] = 0;
+		imb_write_field(fp, sep, s);
+		free(s);
+		return;
+	}
+	long long v = id->dtype == IMB_I64 ? ((const int64_t *)id->data)[i]
+	                                   : ((const int32_t *)id->data)[i];
+	fprintf(fp, "%lld", v);
+}

@@ -10,6 +10,7 @@
 
 #include "stream.h"
 
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,12 @@ float *imb_dataset_features(const imb_frame *f);
  * csv --impute; model names the model in the message. */
 int imb_dataset_check_finite(const imb_frame *f, const float *x, size_t n, size_t d, int nan_ok,
                              const char *model);
+/* A frame's row ids (tensor "id"): integers (n) i64 or i32, or text
+ * (n, W) u8, each id NUL-padded to W bytes. imb_id_ok: 1 if id is one of
+ * those forms with n rows. imb_id_write: row i's id as a cell of a table
+ * with separator sep (CSV quoting for ',', the TSV escape else). */
+int imb_id_ok(const imb_tensor *id, uint64_t n);
+void imb_id_write(FILE *fp, char sep, const imb_tensor *id, size_t i);
 /* New dataset frame holding rows idx[0..n) of src (in that order), with
  * src's attrs copied (counts refreshed) and the given name. */
 imb_frame *imb_dataset_take(const imb_frame *src, const size_t *idx, size_t n,

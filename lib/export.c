@@ -76,9 +76,9 @@ static int check_dataset(const imb_frame *f, const char *lb)
 	if (imb_frame_tensor(f, "y") && imb_dataset_check(f) < 0)
 		return -1;
 	const imb_tensor *id = imb_frame_tensor(f, "id");
-	if (id && (id->ndim != 1 || id->shape[0] != x->shape[0] ||
-	           (id->dtype != IMB_I32 && id->dtype != IMB_I64)))
-		return imb_seterr("%s: tensor 'id' must be (%llu) i32 or i64", lb,
+	if (id && !imb_id_ok(id, x->shape[0]))
+		return imb_seterr("%s: tensor 'id' must be (%llu) i32 or i64, or (%llu, W) u8 text",
+		                  lb, (unsigned long long)x->shape[0],
 		                  (unsigned long long)x->shape[0]);
 	const imb_val *cl = imb_val_get(f->attrs, "classes");
 	if (cl && cl->t == IMB_V_ARR)
@@ -110,9 +110,9 @@ static int check_predictions(const imb_frame *f, const char *lb)
 		if (pv[i] < 0 || (size_t)pv[i] >= cl->n)
 			return imb_seterr("%s: pred[%llu] = %d is not a class index (0 to %zu)", lb,
 			                  (unsigned long long)i, pv[i], cl->n - 1);
-	if (id && (id->ndim != 1 || id->shape[0] != p->shape[0] ||
-	           (id->dtype != IMB_I32 && id->dtype != IMB_I64)))
-		return imb_seterr("%s: tensor 'id' must be (%llu) i32 or i64", lb,
+	if (id && !imb_id_ok(id, p->shape[0]))
+		return imb_seterr("%s: tensor 'id' must be (%llu) i32 or i64, or (%llu, W) u8 text",
+		                  lb, (unsigned long long)p->shape[0],
 		                  (unsigned long long)p->shape[0]);
 	return 0;
 }
@@ -316,12 +316,6 @@ static int is_zero(const imb_tensor *t, size_t i)
 	}
 }
 
-static void put_id(FILE *fp, const imb_tensor *id, size_t i)
-{
-	put_int(fp, id->dtype == IMB_I64 ? ((const int64_t *)id->data)[i]
-	                                 : ((const int32_t *)id->data)[i]);
-}
-
 /* ---------------------------------------------------------------- tables */
 
 /* the header cell of feature column j of x (one sample: dims shape[1..]):
@@ -399,7 +393,7 @@ static void write_dataset_table(FILE *fp, char sep, imb_frame *const *s, size_t 
 			}
 			if (id) {
 				next_cell(fp, sep, &first);
-				put_id(fp, id, i);
+				imb_id_write(fp, sep, id, i);
 			}
 			for (size_t j = 0; j < D; j++) {
 				next_cell(fp, sep, &first);

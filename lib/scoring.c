@@ -152,10 +152,7 @@ imb_frame *imb_predictions_frame(const imb_frame *model, const imb_frame *ds, co
 	       n * (size_t)K * sizeof *probs);
 	memcpy(imb_frame_add_tensor(f, "pred", IMB_I32, 1, sn)->data, pred, n * sizeof *pred);
 	const imb_tensor *id = imb_frame_tensor(ds, "id");
-	/* integer ids (n), or string ids (n, W) u8, NUL-padded */
-	if (id && id->ndim >= 1 && id->shape[0] == n &&
-	    ((id->ndim == 1 && (id->dtype == IMB_I64 || id->dtype == IMB_I32)) ||
-	     (id->ndim == 2 && id->dtype == IMB_U8)))
+	if (imb_id_ok(id, n))
 		memcpy(imb_frame_add_tensor(f, "id", id->dtype, id->ndim, id->shape)->data, id->data,
 		       id->nbytes);
 	const imb_val *cl = imb_val_get(model->attrs, "classes");
@@ -219,19 +216,9 @@ void imb_predictions_write(FILE *fp, char sep, imb_frame *const *f, size_t nf)
 				imb_write_field(fp, sep, f[j]->name);
 				fputc(sep, fp);
 			}
-			if (ti && ti->dtype == IMB_U8 && ti->ndim == 2) {
-				size_t w = (size_t)ti->shape[1];
-				const char *s = (const char *)ti->data + i * w;
-				char *id = imb_xmalloc(w + 1);
-				memcpy(id, s, w);
-				id[w] = 0;
-				field(fp, sep, id);
+			if (ti) {
+				imb_id_write(fp, sep, ti, i);
 				fputc(sep, fp);
-				free(id);
-			} else if (ti) {
-				long long v = ti->dtype == IMB_I64 ? ((const int64_t *)ti->data)[i]
-				                                   : ((const int32_t *)ti->data)[i];
-				fprintf(fp, "%lld%c", v, sep);
 			}
 			imb_write_field(fp, sep, imb_val_as_str(cl->items[q[i]], ""));
 			for (int k = 0; k < K; k++)

@@ -369,3 +369,17 @@ fails() {
 	assert_success
 	assert_output "$(printf 'x_0,x_1\n1,2\n3,4')"
 }
+
+@test "csv of a dataset with text ids (imb-import csv --id): the ids as the file had them, quoted when needed" {
+	printf 'name,a,b,y\nann,1,2,x\n"b,ob",3,NA,y\ncy,5,6,x\n' > "$TMP/t.csv"
+	imb-import csv "$TMP/t.csv" --label y --id name > "$TMP/t.imb"
+	run imb-export --format csv "$TMP/t.imb"
+	assert_success
+	[ "${lines[0]}" = "id,a,b,label" ]
+	[ "${lines[1]}" = "ann,1,2,x" ]
+	[ "${lines[2]}" = '"b,ob",3,nan,y' ]
+	[ "${lines[3]}" = "cy,5,6,x" ]
+	run imb-export --format tsv "$TMP/t.imb"
+	assert_success
+	[ "${lines[2]}" = "$(printf 'b,ob\t3\tnan\ty')" ]
+}
