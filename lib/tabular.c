@@ -19,6 +19,7 @@ void imb_tabular_opts_init(imb_tabular_opts *o)
 	o->model = "xgboost";
 	o->rounds = 100;
 	o->cw = IMB_CW_NONE;
+	o->early_metric = "logloss";
 }
 
 int imb_tabular_parse_num(const char *s, double *out)
@@ -60,6 +61,31 @@ const char *imb_tabular_check(const imb_tabular_opts *o)
 			snprintf(errbuf, sizeof errbuf, "--class-weight: every weight is 0");
 			return errbuf;
 		}
+	}
+	if (o->scale && strcmp(o->scale, "standard") && strcmp(o->scale, "minmax")) {
+		snprintf(errbuf, sizeof errbuf, "--scale: unknown scaling '%s' (known: standard, minmax)",
+		         o->scale);
+		return errbuf;
+	}
+	if (o->scale && xgb) {
+		snprintf(errbuf, sizeof errbuf, "--scale %s: applies to linear-svm and svm (trees do not "
+		         "depend on a feature's scale)", o->scale);
+		return errbuf;
+	}
+	if (o->early_stopping > 0 && !xgb) {
+		snprintf(errbuf, sizeof errbuf, "--early-stopping: applies to xgboost and networks, "
+		         "not to --model %s", o->model);
+		return errbuf;
+	}
+	if (o->early_stopping > 0 && !o->val_frame) {
+		snprintf(errbuf, sizeof errbuf, "--early-stopping %d: needs --val-frame NAME (the "
+		         "frame whose metric it watches)", o->early_stopping);
+		return errbuf;
+	}
+	if (o->val_frame && o->early_stopping <= 0) {
+		snprintf(errbuf, sizeof errbuf, "--val-frame %s: a tabular model reads it for "
+		         "--early-stopping only", o->val_frame);
+		return errbuf;
 	}
 	for (size_t i = 0; i < o->nparams; i++) {
 		const char *k = o->keys[i], *v = o->vals[i];
@@ -117,6 +143,9 @@ imb_val *imb_tabular_cw_val(const imb_tabular_opts *o, const imb_tabular_data *t
 
 static void data_free(imb_tabular_data *t)
 {
+	free(t->vx);
+	free(t->vy);
+	imb_val_free(t->extra);
 	free(t->x);
 	free(t->counts);
 	free(t->w);
@@ -152,6 +181,26 @@ static int data_init(imb_tabular_data *t, const imb_frame *f, const imb_tabular_
 		return r;
 	t->x = imb_dataset_features(f);
 	t->y = imb_frame_tensor(f, "y")->data;
+	t->extra = imb_val_map();
+	if (o->val) {
+		const imb_frame *v = o->val;
+		imb_frame_label(v, t->vlb, sizeof t->vlb);
+		if (imb_dataset_check(v) < 0)
+			return imb_preferr("--val-frame: ");
+		t->vn = imb_dataset_n(v);
+		if (t->vn == 0)
+			return imb_seterr("--val-frame: %s holds no samples", t->vlb);
+		if (imb_dataset_dim(v) != t->d)
+			return imb_seterr("--val-frame: %s has %llu features per sample; the train set %llu",
+			                  t->vlb, (unsigned long long)imb_dataset_dim(v),
+			                  (unsigned long long)t->d);
+		int32_t *map;
+		if (imb_dataset_class_map(v, imb_val_get(f->attrs, "classes"), t->K, t->lb, &map) < 0)
+			return imb_preferr("--val-frame: ");
+		t->vy = imb_labels_map(imb_frame_tensor(v, "y")->data, t->vn, map);
+		free(map);
+		t->vx = imb_dataset_features(v);
+	}
 	return 0;
 }
 
@@ -176,7 +225,10 @@ int imb_tabular_train(const imb_frame *train, const imb_tabular_opts *o, imb_fra
 		    ? imb_xgboost_train(&t, o, &params, &bytes, &nbytes, summary, summary_size)
 		    : imb_svm_train(&t, o, &params, &bytes, &nbytes, summary, summary_size);
 	if (r == 0) {
-		*out = imb_model_frame_new(o->model, NULL, t.d, t.K, train, t.counts, params);
+		imb_val *extra = t.extra && t.extra->n ? t.extra : NULL;
+		if (extra)
+			t.extra = NULL;
+		*out = imb_model_frame_new(o->model, extra, t.d, t.K, train, t.counts, params);
 		uint64_t shape[1] = {nbytes};
 		imb_frame_put_tensor(*out, "bytes", IMB_U8, 1, shape, bytes);
 	}
