@@ -4,6 +4,7 @@
 #include "tabular.h"
 #include "dataset.h"
 #include "model_frame.h"
+#include "scale.h"
 #include "svm.h"
 #include "util.h"
 #include "xgboost.h"
@@ -62,7 +63,7 @@ const char *imb_tabular_check(const imb_tabular_opts *o)
 			return errbuf;
 		}
 	}
-	if (o->scale && strcmp(o->scale, "standard") && strcmp(o->scale, "minmax")) {
+	if (o->scale && !imb_scale_known(o->scale)) {
 		snprintf(errbuf, sizeof errbuf, "--scale: unknown scaling '%s' (known: standard, minmax)",
 		         o->scale);
 		return errbuf;
@@ -220,6 +221,13 @@ int imb_tabular_train(const imb_frame *train, const imb_tabular_opts *o, imb_fra
 	imb_val *params = NULL;
 	void *bytes = NULL;
 	size_t nbytes = 0;
+	double *center = NULL, *scale = NULL;
+	if (r == 0 && o->scale) {   /* the SVMs train on the scaled features */
+		center = imb_xmalloc(t.d * sizeof *center);
+		scale = imb_xmalloc(t.d * sizeof *scale);
+		imb_scale_fit(o->scale, t.x, t.n, t.d, center, scale);
+		imb_scale_apply(t.x, t.n, t.d, center, scale, t.x);
+	}
 	if (r == 0)
 		r = !strcmp(o->model, "xgboost")
 		    ? imb_xgboost_train(&t, o, &params, &bytes, &nbytes, summary, summary_size)
@@ -228,10 +236,16 @@ int imb_tabular_train(const imb_frame *train, const imb_tabular_opts *o, imb_fra
 		imb_val *extra = t.extra && t.extra->n ? t.extra : NULL;
 		if (extra)
 			t.extra = NULL;
+		if (strcmp(o->model, "xgboost"))
+			imb_val_set_str(params, "scale", o->scale ? o->scale : "none");
 		*out = imb_model_frame_new(o->model, extra, t.d, t.K, train, t.counts, params);
 		uint64_t shape[1] = {nbytes};
 		imb_frame_put_tensor(*out, "bytes", IMB_U8, 1, shape, bytes);
+		if (center)
+			imb_scale_put(*out, center, scale, t.d);
 	}
+	free(center);
+	free(scale);
 	data_free(&t);
 	return r;
 }
