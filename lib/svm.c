@@ -567,7 +567,7 @@ int imb_svm_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_val 
 		goto done;
 	*params = imb_val_map();
 	lib->describe(&r, *params);
-	imb_val_set(*params, "class_weight", imb_tabular_cw_val(o, t));
+	imb_tabular_cw_set(*params, o, t);
 	imb_val_set_int(*params, "seed", (int64_t)o->seed);
 	lib->summary(&r, t, imb_now() - t0, summary, summary_size);
 	rc = 0;

@@ -132,14 +132,24 @@ static int class_weights(const imb_tabular_opts *o, const int64_t *counts, int K
 	return 0;
 }
 
-imb_val *imb_tabular_cw_val(const imb_tabular_opts *o, const imb_tabular_data *t)
+void imb_tabular_cw_set(imb_val *params, const imb_tabular_opts *o, const imb_tabular_data *t)
 {
-	if (!t->w)
-		return imb_val_str("none");
-	imb_val *m = imb_val_map();
-	imb_val_set_str(m, "mode", o->cw == IMB_CW_BALANCED ? "balanced" : "list");
-	imb_val_set(m, "weights", imb_val_float_array(t->w, (size_t)t->K));
-	return m;
+	if (!t->w) {
+		imb_val_set_str(params, "class_weight", "none");
+		return;
+	}
+	if (o->cw == IMB_CW_BALANCED) {
+		imb_val_set_str(params, "class_weight", "balanced");
+	} else {
+		char buf[1024] = "", num[40];
+		for (size_t k = 0; k < o->cw_n; k++) {
+			imb_fmt_double(num, sizeof num, o->cw_list[k]);
+			if (strlen(buf) + strlen(num) + 2 < sizeof buf)
+				snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", k ? "," : "", num);
+		}
+		imb_val_set_str(params, "class_weight", buf);
+	}
+	imb_val_set(params, "class_weights", imb_val_float_array(t->w, (size_t)t->K));
 }
 
 static void data_free(imb_tabular_data *t)

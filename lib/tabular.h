@@ -105,9 +105,11 @@ typedef struct {
 	                    * for the model frame (attrs.early_stopping) */
 } imb_tabular_data;
 
-/* attrs.params.class_weight of a model trained on t: "none", or {mode:
- * "balanced" or "list", weights: [K]}. A new value. */
-imb_val *imb_tabular_cw_val(const imb_tabular_opts *o, const imb_tabular_data *t);
+/* The class weights of a model trained on t into params, as scalars
+ * that imb-eval's config (param.*) groups by: class_weight "none",
+ * "balanced" or the list as given ("1,9"), and with weights
+ * class_weights [K], the weights applied. */
+void imb_tabular_cw_set(imb_val *params, const imb_tabular_opts *o, const imb_tabular_data *t);
 /* A --param value that must be a number: the whole string, finite. 0
  * with *out set, or -1. */
 int imb_tabular_parse_num(const char *s, double *out);

@@ -390,7 +390,7 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 		}
 	}
 	imb_val_set_int(params, "num_boost_round", rounds);
-	imb_val_set(params, "class_weight", imb_tabular_cw_val(o, t));
+	imb_tabular_cw_set(params, o, t);
 	if (es) {
 		imb_val_set_int(params, "early_stopping", o->early_stopping);
 		imb_val_set_str(params, "early_metric", o->early_metric);

@@ -132,8 +132,8 @@ hand {'seed': 4}
 	run $PY -c '
 import json, sys
 p = json.load(open(sys.argv[1]))["params"]
-print(p["kernel"], p["degree"], p["C"], p["probability"], p["class_weight"]["mode"], p["class_weight"]["weights"])' "$TMP/b"
-	assert_output "poly 2 1.0 0 balanced [1.0, 1.0]"
+print(p["kernel"], p["degree"], p["C"], p["probability"], p["class_weight"], p["class_weights"], p["scale"])' "$TMP/b"
+	assert_output "poly 2 1.0 0 balanced [1.0, 1.0] none"
 }
 
 @test "same data and seed give the same bytes; another seed another model" {
@@ -165,7 +165,7 @@ tr = [f for f in fs if f["name"] == "train"][0]
 te = [f for f in fs if f["name"] == "test"][0]
 arr = lambda t, dt: np.frombuffer(t["data"], dtype=dt).reshape(t["shape"])
 m = [f for f in msgpack.Unpacker(open(sys.argv[2], "rb"), raw=False) if f["kind"] == "model"][0]
-p = dict(m["attrs"]["params"]); n = p.pop("num_boost_round"); p.pop("class_weight")
+p = dict(m["attrs"]["params"]); n = p.pop("num_boost_round"); p.pop("class_weight"); p.pop("class_weights", None)
 ref = xgb.train(p, xgb.DMatrix(arr(tr["tensors"]["x"], "<f4"), label=arr(tr["tensors"]["y"], "<i4")), num_boost_round=n)
 ours = xgb.Booster(); ours.load_model(bytearray(m["tensors"]["bytes"]["data"]))
 d = xgb.DMatrix(arr(te["tensors"]["x"], "<f4"))
@@ -393,4 +393,19 @@ print(m["attrs"]["params"]["scale"], np.allclose(c, X.mean(axis=0)), np.allclose
 	run imb-train -q --model svm --scale log < "$TMP/in"
 	assert_failure 2
 	assert_output --partial "unknown scaling 'log'"
+}
+
+@test "imb-eval's config groups by every tabular setting: class weights, scaling, early stopping" {
+	mk2 > "$TMP/in"
+	CFG='
+import sys, json
+c = json.load(sys.stdin)[0]["config"]
+print(" ".join("%s=%s" % (k, c.get(k)) for k in sys.argv[1:]))'
+	run bash -c "imb-train -q --model linear-svm --class-weight 1,9 --scale minmax < '$TMP/in' | imb-eval --format json | $PY -c '$CFG' param.class_weight param.scale param.solver"
+	assert_output "param.class_weight=1,9 param.scale=minmax param.solver=l2r_l2loss_svc"
+	run bash -c "imb-train -q --model svm --class-weight balanced < '$TMP/in' | imb-eval --format json | $PY -c '$CFG' param.class_weight param.scale param.kernel"
+	assert_output "param.class_weight=balanced param.scale=none param.kernel=rbf"
+	$PY "$MK" dataset val 100 6 2 --seed 3 >> "$TMP/in"
+	run bash -c "imb-train -q --val-frame val --early-stopping 4 --early-metric balanced_accuracy < '$TMP/in' | imb-eval --format json | $PY -c '$CFG' param.early_stopping param.early_metric param.class_weight"
+	assert_output "param.early_stopping=4 param.early_metric=balanced_accuracy param.class_weight=none"
 }

@@ -37,7 +37,7 @@ p = dict(model["attrs"]["params"])
 rounds, patience = p.pop("num_boost_round"), p.pop("early_stopping")
 metric = p.pop("early_metric")
 assert metric == "logloss"
-p.pop("class_weight")
+p.pop("class_weight"); p.pop("class_weights", None)
 Xt, yt = xy(data["train"])
 Xv, yv = xy(data[sys.argv[3]])
 dt = xgb.DMatrix(Xt, label=yt, nthread=p["nthread"])
