@@ -442,6 +442,10 @@ const char *imb_nn_flags_resume(const imb_nn_flags *fl, imb_nn_train_opts *o,
 		         "%s; leave --val-frame out to take the checkpoint's", o->val_frame, o->resume, vf);
 		return msg;
 	}
+	/* a fine-tuning run (--init) resumes as one: the stream's model frame
+	 * is consumed again (the checkpoint's weights then replace it) */
+	if (imb_val_as_int(imb_val_get(params, "init"), 0) && !fl->given[find("init")])
+		o->init = 1;
 	/* the device the checkpoint ran on (its params hold the backend's
 	 * name: cpu or cuda); a --device given is checked against it when
 	 * the checkpoint is read */

@@ -141,3 +141,26 @@ print(e[0] == e[1], e[0]["stopped_at"] > 4)' "$TMP/full.imb" "$TMP/resumed.imb"
 	assert_failure 2
 	assert_output --partial "--sampler plain"
 }
+
+@test "--resume of a fine-tuning run (--init): the stream's model frame is consumed again, the same model" {
+	MK="$ROOT/tests/mkframe.py"
+	$PY "$MK" dataset train 300 6 2 --seed 1 > "$TMP/d.imb"
+	imb-train -q --model mlp:8 --epochs 2 --seed 1 --threads 2 < "$TMP/d.imb" \
+		| $PY -c '
+import sys, msgpack
+for f in msgpack.Unpacker(sys.stdin.buffer, raw=False):
+    if f["kind"] == "model":
+        sys.stdout.buffer.write(msgpack.packb(f, use_bin_type=True))' > "$TMP/m1"
+	cat "$TMP/d.imb" "$TMP/m1" > "$TMP/in"
+	F="--init --epochs 4 --lr 0.05 --seed 2 --threads 2"
+	imb-train -q $F < "$TMP/in" > "$TMP/full.imb"
+	imb-train -q $F --stop-after 2 --checkpoint "$TMP/ck.imb" < "$TMP/in" > /dev/null
+	# no flag repeated, --init included
+	imb-train -q --resume "$TMP/ck.imb" < "$TMP/in" > "$TMP/resumed.imb"
+	weights "$TMP/full.imb" > "$TMP/w1"
+	weights "$TMP/resumed.imb" > "$TMP/w2"
+	diff "$TMP/w1" "$TMP/w2"
+	# the same frames: the init model consumed in both
+	run bash -c "imb-info '$TMP/resumed.imb' | grep -c '^frame'"
+	assert_output 2
+}
