@@ -17,6 +17,7 @@
 extern void imb_nn_init(void) __attribute__((weak));
 
 static const char *tool = "imb";
+static int bar_open;   /* a progress bar is on stderr's current line */
 static int g_argc;
 static char **g_argv;
 static int quiet;
@@ -122,6 +123,7 @@ const char *imb_tool(void) { return tool; }
 static void vmsg(const char *fmt, va_list ap)
 {
 	int e = errno;
+	imb_progress_break();
 	fprintf(stderr, "%s: ", tool);
 	vfprintf(stderr, fmt, ap);
 	size_t n = strlen(fmt);
@@ -155,6 +157,7 @@ void imb_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	imb_progress_break();
 	fprintf(stderr, "%s: warning: ", tool);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -315,6 +318,7 @@ imb_writer *imb_open_output(const char *path)
 
 void imb_emit(imb_writer *w, const imb_frame *f)
 {
+	imb_progress_break();
 	if (imb_write_frame(w, f))
 		imb_die(1, "%s", imb_error());
 }
@@ -327,6 +331,7 @@ void imb_finish(imb_writer *w)
 
 void imb_finish_text(void)
 {
+	imb_progress_break();
 	if (fflush(stdout) || ferror(stdout))
 		imb_die(1, "stdout: write error:");
 }
@@ -343,34 +348,76 @@ static int show_progress(void)
 	return isatty(2);
 }
 
-static double last_draw;
+static double last_draw, bar_t0;
+static uint64_t bar_done0;
 
 void imb_progress(const char *what, uint64_t done, uint64_t total)
+{
+	imb_progress_note(what, done, total, NULL);
+}
+
+/* seconds as "42s", "3m07s" or "2h05m" */
+static void fmt_eta(char *buf, size_t size, double s)
+{
+	long t = (long)(s + 0.5);
+	if (t < 60)
+		snprintf(buf, size, "%lds", t);
+	else if (t < 3600)
+		snprintf(buf, size, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(buf, size, "%ldh%02ldm", t / 3600, t % 3600 / 60);
+}
+
+void imb_progress_note(const char *what, uint64_t done, uint64_t total, const char *note)
 {
 	if (!show_progress())
 		return;
 	double now = imb_now();
-	if (done < total && now - last_draw < 0.1)
+	if (!bar_open || done < bar_done0) {   /* a new bar: its clock starts */
+		bar_t0 = now;
+		bar_done0 = done;
+	}
+	if (bar_open && done < total && now - last_draw < 0.1)
 		return;
 	last_draw = now;
+	bar_open = 1;
+	/* on a terminal, clear what a longer line before left */
+	const char *clear = isatty(2) ? "\033[K" : "";
 	if (!total) { /* unknown total: just the count */
-		fprintf(stderr, "\r%s: %s %llu", tool, what, (unsigned long long)done);
+		fprintf(stderr, "\r%s: %s %llu%s%s%s", tool, what, (unsigned long long)done,
+		        note ? " " : "", note ? note : "", clear);
 		fflush(stderr);
 		return;
 	}
 	int width = 30, fill = (int)(width * (double)done / (double)total);
 	if (fill > width)
 		fill = width;
-	fprintf(stderr, "\r%s: %s [%.*s%*s] %llu/%llu", tool, what, fill,
+	/* the time left at the rate since the bar's first draw */
+	char eta[32] = "eta ?";
+	if (done > bar_done0 && now > bar_t0) {
+		double rate = (double)(done - bar_done0) / (now - bar_t0);
+		strcpy(eta, "eta ");
+		fmt_eta(eta + 4, sizeof eta - 4, done >= total ? 0 : (double)(total - done) / rate);
+	}
+	fprintf(stderr, "\r%s: %s [%.*s%*s] %llu/%llu%s%s %s%s", tool, what, fill,
 	        "##############################", width - fill, "",
-	        (unsigned long long)done, (unsigned long long)total);
+	        (unsigned long long)done, (unsigned long long)total, note ? " " : "",
+	        note ? note : "", eta, clear);
 	fflush(stderr);
 }
 
 void imb_progress_done(void)
 {
-	if (show_progress())
-		fputc('\n', stderr);
+	imb_progress_break();
+}
+
+void imb_progress_break(void)
+{
+	if (!bar_open)
+		return;
+	bar_open = 0;
+	fputc('\n', stderr);
+	fflush(stderr);
 }
 
 void imb_log(const char *fmt, ...)
@@ -379,6 +426,7 @@ void imb_log(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	imb_progress_break();
 	fprintf(stderr, "%s: ", tool);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -73,10 +73,21 @@ void imb_finish(imb_writer *w);
 void imb_finish_text(void);
 
 /* Progress on stderr for long work: shown when stderr is a terminal or
- * IMB_PROGRESS=1, never when IMB_PROGRESS=0 or after imb_quiet(1). */
+ * IMB_PROGRESS=1, never when IMB_PROGRESS=0 or after imb_quiet(1).
+ * A bar redraws its line ("tool: what [###   ] done/total note eta 1m05s",
+ * the time left at the rate since the bar's first draw; at most ten
+ * draws a second but always the last); note (NULL: none) is the work's
+ * own figures ("loss 0.3127"). A bar's line is ended (a newline) by
+ * imb_progress_done, and before anything else is printed on stderr
+ * (imb_log, imb_warn, imb_die, imb_usage) or a frame or text goes to the
+ * output; a library that prints on stderr itself calls
+ * imb_progress_break first. */
 void imb_quiet(int q);
 void imb_progress(const char *what, uint64_t done, uint64_t total);
+void imb_progress_note(const char *what, uint64_t done, uint64_t total, const char *note);
 void imb_progress_done(void);
+/* End the bar's line if one is open; nothing otherwise. */
+void imb_progress_break(void);
 /* A log line on stderr unless quiet. */
 void imb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -21,6 +21,10 @@ int imb_nn_checkpoint_write(const imb_nn_loop *L, const char *path)
 	imb_history_append(mf, seed);
 	imb_history_append(cf, seed);
 	imb_val_set_int(cf->attrs, "epoch", L->epoch);
+	if (L->stop)
+		imb_val_set_int(cf->attrs, "stopped", 1);   /* early stopping ended it */
+	if (L->o->val_frame)
+		imb_val_set_str(cf->attrs, "val_frame", L->o->val_frame);
 	int r = L->opt.save(&L->opt, cf);
 	char hex[32];
 	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)L->fingerprint);
@@ -87,6 +91,10 @@ int imb_nn_checkpoint_settings(const char *path, imb_val **params, int64_t *thre
 		if (arch && !imb_val_get(*params, "arch"))
 			imb_val_set_str(*params, "arch", arch);
 		*threads = imb_val_as_int(imb_val_get(cf->attrs, "threads"), 0);
+		/* not training settings, but what a resumed run needs the same */
+		const char *vf = imb_val_as_str(imb_val_get(cf->attrs, "val_frame"), NULL);
+		if (vf)
+			imb_val_set_str(*params, "val_frame", vf);
 	}
 	imb_frame_free(mf);
 	imb_frame_free(cf);
@@ -190,6 +198,7 @@ int imb_nn_checkpoint_read(imb_nn_loop *L, const char *path)
 	imb_val_free(L->log);
 	L->log = imb_val_copy(ep);
 	ret = (int)epoch;
+	L->stop = imb_val_as_int(imb_val_get(cf->attrs, "stopped"), 0) != 0;
 	int64_t th = imb_val_as_int(imb_val_get(cf->attrs, "threads"), 0);
 	if (th != imb_nn_threads())
 		imb_warn("--resume: the checkpoint ran on %lld threads, this run on %d: the result "

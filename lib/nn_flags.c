@@ -70,6 +70,9 @@ SETTER(set_ckpt_every, o->checkpoint_every = (int)imb_arg_long(flag, arg, 1, 100
 SETTER(set_resume, o->resume = arg)
 SETTER(set_stop, o->stop_after = (int)imb_arg_long(flag, arg, 1, 1000000))
 SETTER(set_val, o->val_frame = arg)
+SETTER(set_early, o->early_stopping = (int)imb_arg_long(flag, arg, 1, 1000000))
+static const char *const early_metrics[] = {"logloss", "balanced_accuracy"};
+SETTER(set_early_metric, o->early_metric = early_metrics[pick(flag, arg, early_metrics, 2)])
 SETTER(set_seed, o->seed = imb_arg_seed(flag, arg))
 SETTER(set_threads, o->threads = (int)imb_arg_long(flag, arg, 0, 4096))
 SETTER(set_device, o->device = arg)
@@ -166,6 +169,13 @@ static const flag table[] = {
 	{"val-frame", 1, 0, "NAME", "after each epoch, eval-mode accuracy and loss,\noverall and "
 	 "per class, on the dataset frame NAME\n(forwarded unchanged): on the epoch line and in\n"
 	 "the log frame (val_acc, val_per_class_acc, ...)", set_val, NULL, T_NONE, 0, 0, IMB_NN_FLAGS_LABELS},
+	{"early-stopping", 1, 0, "N", "with --val-frame: stop once the validation\nmetric has "
+	 "not improved for N epochs, and keep\nthe best epoch's weights (attrs.early_stopping\n"
+	 "records it)", set_early, "early_stopping", T_INT, F(early_stopping), 0,
+	 IMB_NN_FLAGS_LABELS},
+	{"early-metric", 1, 0, "M", "what --early-stopping watches: logloss\n(default) or "
+	 "balanced_accuracy", set_early_metric, "early_metric", T_STR, F(early_metric), 0,
+	 IMB_NN_FLAGS_LABELS},
 	{"step", 1, 0, "S", "plain (default) or sam: SAM's two passes (ascent\n"
 	 "to w + e, the gradient there, back to w)", set_step, "step", T_INT, F(step), 0,
 	 IMB_NN_FLAGS_STEP},
@@ -293,9 +303,19 @@ int imb_nn_flags_given(const imb_nn_flags *fl, const char *name)
 
 const char *imb_nn_flags_first(const imb_nn_flags *fl)
 {
-	for (int i = 0; i < NFLAGS; i++)
-		if (fl->given[i] && !table[i].common)
+	return imb_nn_flags_first_except(fl, NULL, 0);
+}
+
+const char *imb_nn_flags_first_except(const imb_nn_flags *fl, const char *const *skip,
+                                      size_t nskip)
+{
+	for (int i = 0; i < NFLAGS; i++) {
+		size_t k = 0;
+		while (k < nskip && strcmp(skip[k], table[i].name))
+			k++;
+		if (fl->given[i] && !table[i].common && k == nskip)
 			return table[i].name;
+	}
 	return NULL;
 }
 
@@ -412,5 +432,25 @@ const char *imb_nn_flags_resume(const imb_nn_flags *fl, imb_nn_train_opts *o,
 	int ti = find("threads");
 	if (!fl->given[ti] && threads > 0)
 		o->threads = (int)threads;
+	/* the validation frame: the same, or early stopping would watch another */
+	const char *vf = imb_val_as_str(imb_val_get(params, "val_frame"), NULL);
+	int vi = find("val-frame");
+	if (vf && !fl->given[vi]) {
+		o->val_frame = vf;
+	} else if (vf && strcmp(vf, o->val_frame)) {
+		snprintf(msg, sizeof msg, "--val-frame %s: the checkpoint %s was made with --val-frame "
+		         "%s; leave --val-frame out to take the checkpoint's", o->val_frame, o->resume, vf);
+		return msg;
+	}
+	/* a fine-tuning run (--init) resumes as one: the stream's model frame
+	 * is consumed again (the checkpoint's weights then replace it) */
+	if (imb_val_as_int(imb_val_get(params, "init"), 0) && !fl->given[find("init")])
+		o->init = 1;
+	/* the device the checkpoint ran on (its params hold the backend's
+	 * name: cpu or cuda); a --device given is checked against it when
+	 * the checkpoint is read */
+	const char *dev = imb_val_as_str(imb_val_get(params, "device"), NULL);
+	if (dev && !fl->given[find("device")] && strcmp(dev, "cpu"))
+		o->device = dev;
 	return NULL;
 }

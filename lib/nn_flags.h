@@ -64,6 +64,9 @@ int imb_nn_flags_parse(imb_nn_flags *fl, imb_nn_train_opts *o, int c, const char
 int imb_nn_flags_given(const imb_nn_flags *fl, const char *name);
 /* The long name of the first flag given that is not common, or NULL. */
 const char *imb_nn_flags_first(const imb_nn_flags *fl);
+/* The same, passing over the flags named in skip (nskip long names). */
+const char *imb_nn_flags_first_except(const imb_nn_flags *fl, const char *const *skip,
+                                      size_t nskip);
 /* The help lines of the table, one flag each ("  -e, --epochs N  ..."),
  * common ones included when common is non-zero. malloc'd. */
 char *imb_nn_flags_help(int common);

@@ -181,3 +181,149 @@ void imb_nn_hook_free(imb_nn_hook *h)
 		h->free(h);
 	memset(h, 0, sizeof *h);
 }
+
+/* ---- early stopping ---- */
+
+typedef struct {
+	int patience, maximize;
+	const char *metric;
+	int best_epoch;        /* 0: none yet */
+	double best;
+	float *params, *bufs;  /* (P), (B): the best epoch's, backend memory */
+	size_t P, B;
+} early_state;
+
+/* the epoch's score from the validation hook's fields; NaN when absent */
+static double early_score(const early_state *s, const imb_val *entry)
+{
+	if (!s->maximize)
+		return imb_val_as_double(imb_val_get(entry, "val_loss"), NAN);
+	const imb_val *acc = imb_val_get(entry, "val_per_class_acc");
+	const imb_val *cnt = imb_val_get(entry, "val_per_class_n");
+	if (!acc || !cnt || acc->t != IMB_V_ARR || cnt->t != IMB_V_ARR || acc->n != cnt->n)
+		return NAN;
+	double sum = 0;
+	int k = 0;
+	for (size_t i = 0; i < acc->n; i++)
+		if (imb_val_as_double(cnt->items[i], 0) > 0) {
+			sum += imb_val_as_double(acc->items[i], 0);
+			k++;
+		}
+	return k ? sum / k : NAN;
+}
+
+static int early_epoch(imb_nn_hook *h, imb_nn_loop *L, imb_val *entry, char *line, size_t size)
+{
+	early_state *s = h->state;
+	const imb_nn_backend *be = imb_nn_be();
+	double v = early_score(s, entry);
+	if (s->maximize)
+		imb_val_set_float(entry, "val_balanced_acc", v);
+	int better = !isnan(v) && (!s->best_epoch || (s->maximize ? v > s->best : v < s->best));
+	if (better) {
+		s->best = v;
+		s->best_epoch = L->epoch;
+		be->copy(s->params, L->m->params, s->P * sizeof(float));
+		if (s->B)
+			be->copy(s->bufs, L->m->bufs, s->B * sizeof(float));
+	}
+	size_t p = strlen(line);
+	if (s->maximize && p < size)
+		p += (size_t)snprintf(line + p, size - p, " balanced %.4f", v);
+	if (s->best_epoch && L->epoch - s->best_epoch >= s->patience) {
+		L->stop = 1;
+		if (p < size)
+			snprintf(line + p, size - p, " (early stop: best epoch %d)", s->best_epoch);
+	}
+	return 0;
+}
+
+static int early_end(imb_nn_hook *h, imb_nn_loop *L)
+{
+	early_state *s = h->state;
+	const imb_nn_backend *be = imb_nn_be();
+	if (!s->best_epoch || s->best_epoch == L->epoch)
+		return 0;
+	be->copy(L->m->params, s->params, s->P * sizeof(float));
+	if (s->B)
+		be->copy(L->m->bufs, s->bufs, s->B * sizeof(float));
+	return 0;
+}
+
+static int early_save(const imb_nn_hook *h, imb_frame *ck)
+{
+	const early_state *s = h->state;
+	imb_val_set_int(ck->attrs, "early_best_epoch", s->best_epoch);
+	if (!s->best_epoch)
+		return 0;
+	imb_val_set_float(ck->attrs, "early_best", s->best);
+	imb_nn_frame_put_block(ck, "early_params", s->params, s->P);
+	if (s->B)
+		imb_nn_frame_put_block(ck, "early_bufs", s->bufs, s->B);
+	return 0;
+}
+
+static int early_load(imb_nn_hook *h, const imb_frame *ck)
+{
+	early_state *s = h->state;
+	int64_t be_ = imb_val_as_int(imb_val_get(ck->attrs, "early_best_epoch"), -1);
+	if (be_ < 0)
+		return imb_seterr("attrs.early_best_epoch is missing (a checkpoint made without "
+		                  "--early-stopping)");
+	s->best_epoch = (int)be_;
+	if (!s->best_epoch)
+		return 0;
+	s->best = imb_val_as_double(imb_val_get(ck->attrs, "early_best"), NAN);
+	if (imb_nn_frame_get_block(ck, "early_params", s->params, s->P) < 0 ||
+	    (s->B && imb_nn_frame_get_block(ck, "early_bufs", s->bufs, s->B) < 0))
+		return -1;
+	return 0;
+}
+
+static void early_free(imb_nn_hook *h)
+{
+	early_state *s = h->state;
+	if (!s)
+		return;
+	const imb_nn_backend *be = imb_nn_be();
+	be->free(s->params);
+	if (s->bufs)
+		be->free(s->bufs);
+	free(s);
+}
+
+void imb_nn_hook_early(imb_nn_hook *h, int patience, const char *metric, size_t P, size_t B)
+{
+	memset(h, 0, sizeof *h);
+	const imb_nn_backend *be = imb_nn_be();
+	early_state *s = imb_xcalloc(1, sizeof *s);
+	s->patience = patience;
+	s->metric = metric;
+	s->maximize = !strcmp(metric, "balanced_accuracy");
+	s->P = P;
+	s->B = B;
+	s->params = be->alloc(P * sizeof(float));
+	s->bufs = B ? be->alloc(B * sizeof(float)) : NULL;
+	h->name = "early";
+	h->on_epoch = early_epoch;
+	h->on_end = early_end;
+	h->save = early_save;
+	h->load = early_load;
+	h->free = early_free;
+	h->state = s;
+}
+
+imb_val *imb_nn_hook_early_report(const imb_nn_hook *h, const imb_nn_loop *L)
+{
+	if (!h->name || strcmp(h->name, "early"))
+		return NULL;
+	const early_state *s = h->state;
+	imb_val *r = imb_val_map();
+	imb_val_set_int(r, "patience", s->patience);
+	imb_val_set_str(r, "metric", s->metric);
+	imb_val_set_int(r, "best_epoch", s->best_epoch);
+	imb_val_set_float(r, "best_score", s->best_epoch ? s->best : NAN);
+	imb_val_set_int(r, "stopped_at", L->epoch);
+	imb_val_set_int(r, "stopped", L->stop);
+	return r;
+}

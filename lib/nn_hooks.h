@@ -47,6 +47,9 @@ struct imb_nn_hook {
 	int (*load)(imb_nn_hook *h, const imb_frame *ck);
 	void (*free)(imb_nn_hook *h);
 	void *state;
+	/* once training has ended (the last epoch, or a hook's stop; not
+	 * at --stop-after): a last change to the model; NULL: none */
+	int (*on_end)(imb_nn_hook *h, imb_nn_loop *L);
 };
 /* Every callback returns 0, or -1 with imb_error() (training stops). */
 
@@ -66,6 +69,21 @@ int imb_nn_hook_val(imb_nn_hook *h, const imb_frame *val, size_t D, int K,
 typedef void (*imb_nn_snapshot_fn)(void *ctx, float *params, float *bufs, int epoch, long step);
 void imb_nn_hook_snapshots(imb_nn_hook *h, int every, int per_step, imb_nn_snapshot_fn fn,
                            void *ctx);
+
+/* Early stopping, added after the validation hook (it reads the epoch
+ * entry's val_loss, or val_per_class_acc and val_per_class_n for
+ * balanced_accuracy: the mean accuracy over the classes the frame
+ * holds): a copy of the weights (and BN buffers) of the best epoch so
+ * far (the first best: strictly better to replace it), the loop's stop
+ * once patience epochs have passed without improvement, and at the end
+ * the best epoch's weights put back. metric: "logloss" or
+ * "balanced_accuracy". State across checkpoints. */
+void imb_nn_hook_early(imb_nn_hook *h, int patience, const char *metric, size_t P, size_t B);
+/* The early-stopping hook's account for attrs.early_stopping: {patience,
+ * metric, best_epoch, best_score, stopped_at (the last epoch trained),
+ * stopped (1 when it stopped before the last epoch)}; NULL when h is not
+ * that hook. A new value. */
+imb_val *imb_nn_hook_early_report(const imb_nn_hook *h, const imb_nn_loop *L);
 
 /* NULL-safe, idempotent. */
 void imb_nn_hook_free(imb_nn_hook *h);

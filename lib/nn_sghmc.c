@@ -408,7 +408,7 @@ int imb_nn_sghmc_train(const imb_frame *train, const imb_frame *init, const imb_
 	k->params = imb_xmalloc_aligned(S * m->P * sizeof(float));
 	k->bufs = m->B ? imb_xmalloc_aligned(S * m->B * sizeof(float)) : NULL;
 	k->epoch = imb_xmalloc(S * sizeof *k->epoch);
-	imb_nn_hook h = { "members", NULL, keep_epoch, 0, keep_save, keep_load, keep_free, k };
+	imb_nn_hook h = { "members", NULL, keep_epoch, 0, keep_save, keep_load, keep_free, k, NULL };
 	if (imb_nn_loop_add_hook(&L, &h) < 0) {
 		keep_free(&h);
 		goto done;

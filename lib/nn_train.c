@@ -40,6 +40,7 @@ void imb_nn_train_opts_init(imb_nn_train_opts *o)
 	o->objective = IMB_NN_OBJ_XENT;
 	o->trust = 0.001;
 	o->temperature = 0.5;
+	o->early_metric = "logloss";
 }
 
 static char errbuf[512];
@@ -125,6 +126,11 @@ const char *imb_nn_train_check(const imb_nn_train_opts *o)
 			return errbuf;
 		}
 	}
+	if (o->early_stopping > 0 && !o->val_frame) {
+		snprintf(errbuf, sizeof errbuf, "--early-stopping %d: needs --val-frame NAME (the "
+		         "frame whose metric it watches)", o->early_stopping);
+		return errbuf;
+	}
 	if (o->stop_after > o->epochs) {
 		snprintf(errbuf, sizeof errbuf, "--stop-after %d: more than --epochs %d", o->stop_after,
 		         o->epochs);
@@ -183,6 +189,10 @@ static imb_val *params_val(const imb_nn_train_opts *o, const char *arch, int aug
 	 * only on the same device in the same precision */
 	imb_val_set_str(p, "device", imb_nn_be()->name);
 	imb_val_set_str(p, "precision", o->precision ? o->precision : "fp32");
+	if (o->early_stopping > 0) {
+		imb_val_set_int(p, "early_stopping", o->early_stopping);
+		imb_val_set_str(p, "early_metric", o->early_metric);
+	}
 	return p;
 }
 
@@ -482,6 +492,10 @@ int imb_nn_loop_init(imb_nn_loop *L, const imb_frame *train, const imb_frame *in
 		                    tl) < 0)
 			goto fail;
 		imb_nn_loop_add_hook(L, &h);
+		if (o->early_stopping > 0) {
+			imb_nn_hook_early(&h, o->early_stopping, o->early_metric, m->P, m->B);
+			imb_nn_loop_add_hook(L, &h);
+		}
 	}
 	if (o->monitor && monitor_hook(L) < 0)
 		goto fail;
@@ -643,12 +657,12 @@ int imb_nn_loop_run(imb_nn_loop *L)
 	 * batches (a finite loss) and at the epoch's end, so a GPU does not
 	 * wait for the host at every step */
 	enum { CHECK = 16 };
-	for (int e = L->epoch; e < last; e++) {
+	for (int e = L->epoch; e < last && !L->stop; e++) {
 		double t0 = imb_now();
 		be->zero((float *)L->acc, (3 + 3 * (size_t)K) * 2);   /* doubles: two floats each */
 		size_t ndraw = L->sampler.order(&L->sampler, L->order, t, &L->rl);
 		size_t nb = ndraw == t->N ? L->nb : (ndraw + L->B - 1) / L->B - (ndraw % L->B == 1);
-		char what[64];
+		char what[64], note[48] = "";   /* note: the epoch's running loss */
 		snprintf(what, sizeof what, "epoch %d/%d", e + 1, o->epochs);
 		for (size_t b = 0; b < nb; b++) {
 			size_t at = b * L->B, n = ndraw - at < L->B ? ndraw - at : L->B;
@@ -663,8 +677,12 @@ int imb_nn_loop_run(imb_nn_loop *L)
 			be->tally(L->acc, so.loss, classify ? so.losses : NULL, classify ? so.out : NULL,
 			          classify ? L->batch.y : NULL, (int)n, K);
 			if ((b + 1) % CHECK == 0 || b + 1 == nb) {
-				double bad;
-				be->download(&bad, L->acc + 1, sizeof bad);
+				/* the tally's head: loss sum, non-finite batches, samples */
+				double head[3];
+				be->download(head, L->acc, sizeof head);
+				double bad = head[1];
+				if (head[2] > 0)
+					snprintf(note, sizeof note, "loss %.4f", head[0] / head[2]);
 				if (bad > 0) {
 					imb_seterr("epoch %d, batch %zu: the loss is not finite (in %.0f of the "
 					           "last %zu batches): lower --lr?", e + 1, b + 1, bad,
@@ -675,7 +693,7 @@ int imb_nn_loop_run(imb_nn_loop *L)
 			for (int i = 0; i < L->nhooks; i++)
 				if (L->hooks[i].on_step && L->hooks[i].on_step(&L->hooks[i], L) < 0)
 					goto done;
-			imb_progress(what, b + 1, nb);
+			imb_progress_note(what, b + 1, nb, note[0] ? note : NULL);
 		}
 		imb_progress_done();
 		tally_read(L, &T);
@@ -683,10 +701,15 @@ int imb_nn_loop_run(imb_nn_loop *L)
 		if (epoch_end(L, &T, imb_now() - t0) < 0)
 			goto done;
 		if (o->checkpoint && ((o->checkpoint_every > 0 ? L->epoch % o->checkpoint_every == 0 : 1)
-		                      || L->epoch == last))
+		                      || L->epoch == last || L->stop))
 			if (imb_nn_checkpoint_write(L, o->checkpoint) < 0)
 				goto done;
 	}
+	/* the training is over (not paused by --stop-after): the hooks' last word */
+	if (L->stop || L->epoch >= o->epochs)
+		for (int i = 0; i < L->nhooks; i++)
+			if (L->hooks[i].on_end && L->hooks[i].on_end(&L->hooks[i], L) < 0)
+				goto done;
 	r = 0;
 done:
 	free(T.acc);
@@ -720,6 +743,13 @@ void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char
 	}
 	L->params = NULL;
 	imb_frame *lf = imb_frame_new("log", "train");
+	for (int i = 0; i < L->nhooks; i++) {
+		imb_val *es = imb_nn_hook_early_report(&L->hooks[i], L);
+		if (es) {
+			imb_val_set(lf->attrs, "early_stopping", imb_val_copy(es));
+			imb_val_set((*model)->attrs, "early_stopping", es);
+		}
+	}
 	imb_val_set_str(lf->attrs, "model", "nn");
 	imb_val_set_str(lf->attrs, "arch", L->m->arch);
 	imb_val_set_int(lf->attrs, "threads", imb_nn_threads());

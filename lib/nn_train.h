@@ -122,6 +122,12 @@ typedef struct {
 	int init;                  /* start from a network model frame (--init) */
 	const char *val_frame;     /* validate on the dataset frame of this name, or NULL */
 	const imb_frame *val;      /* that frame, found by the caller (NULL: no validation) */
+	int early_stopping;        /* > 0: stop when the validation metric has not
+	                              improved for this many epochs, keeping the best
+	                              epoch's weights (needs val_frame) */
+	const char *early_metric;  /* "logloss" (default: val_loss, lower is better)
+	                              or "balanced_accuracy" (the mean of the
+	                              per-class accuracies, higher is better) */
 	/* the step (nn_sam.h for SAM's settings) */
 	imb_nn_step_kind step;     /* default plain */
 	double rho;                /* SAM's radius; < 0: unset (0.05 with SAM) */
@@ -208,6 +214,8 @@ struct imb_nn_loop {
 	double *acc, *acch;         /* (3+3K) the epoch's tally (the backend's
 	                               tally op), backend and host */
 	double t_all;
+	int stop;                   /* a hook ends the training after this epoch
+	                               (early stopping); kept by checkpoints */
 };
 
 /* Build the parts from o for dataset frame train, starting from network

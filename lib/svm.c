@@ -7,6 +7,7 @@
 #include "svm.h"
 #include "model_frame.h"
 #include "modelfile.h"
+#include "scale.h"
 #include "svm_text.h"
 #include "util.h"
 
@@ -247,6 +248,8 @@ struct svm_loaded {
 	double bias;        /* the bias feature's value; < 0: none */
 	int prob;           /* LIBSVM: the model has Platt probabilities */
 	node *row;          /* d+2 */
+	double *center, *scale;  /* (d) the train set's scaling (scale.h), or NULL */
+	float *xs;          /* (d) a row scaled */
 	double *dec, *pe;   /* decision values (nr(nr-1)/2 + 1), probabilities (nr) */
 };
 
@@ -564,7 +567,7 @@ int imb_svm_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_val 
 		goto done;
 	*params = imb_val_map();
 	lib->describe(&r, *params);
-	imb_val_set(*params, "class_weight", imb_tabular_cw_val(o, t));
+	imb_tabular_cw_set(*params, o, t);
 	imb_val_set_int(*params, "seed", (int64_t)o->seed);
 	lib->summary(&r, t, imb_now() - t0, summary, summary_size);
 	rc = 0;
@@ -585,6 +588,9 @@ void imb_svm_free(void *vm)
 	if (m->m)
 		m->lib->destroy(m->m);
 	free(m->cls);
+	free(m->center);
+	free(m->scale);
+	free(m->xs);
 	free(m->row);
 	free(m->dec);
 	free(m->pe);
@@ -612,6 +618,10 @@ static void *load(const svm_lib *lib, const imb_frame *f, size_t d, int K)
 	}
 	if (lib->check(m, d, K) < 0 || !(m->cls = map_labels(m->label, m->nr, K)))
 		goto fail;
+	if (imb_scale_get(f, d, &m->center, &m->scale) < 0)
+		goto fail;
+	if (m->center)
+		m->xs = imb_xmalloc(d * sizeof *m->xs);
 	m->dec = imb_xmalloc((size_t)(m->nr * (m->nr - 1) / 2 + 1) * sizeof *m->dec);
 	m->pe = imb_xmalloc((size_t)m->nr * sizeof *m->pe);
 	return m;
@@ -636,6 +646,10 @@ int imb_svm_predict(void *vm, const float *x, size_t n, size_t d, int K, float *
 			if (!isfinite(r[j]))
 				return imb_seterr("row %zu column %zu is not a finite number", i, j);
 		memset(pr, 0, (size_t)K * sizeof *pr);
+		if (m->center) {   /* as the train set was */
+			imb_scale_apply(r, 1, d, m->center, m->scale, m->xs);
+			r = m->xs;
+		}
 		if (nr == 1) {
 			pr[m->cls[0]] = 1;
 			continue;

@@ -4,6 +4,7 @@
 #include "tabular.h"
 #include "dataset.h"
 #include "model_frame.h"
+#include "scale.h"
 #include "svm.h"
 #include "util.h"
 #include "xgboost.h"
@@ -19,6 +20,7 @@ void imb_tabular_opts_init(imb_tabular_opts *o)
 	o->model = "xgboost";
 	o->rounds = 100;
 	o->cw = IMB_CW_NONE;
+	o->early_metric = "logloss";
 }
 
 int imb_tabular_parse_num(const char *s, double *out)
@@ -60,6 +62,31 @@ const char *imb_tabular_check(const imb_tabular_opts *o)
 			snprintf(errbuf, sizeof errbuf, "--class-weight: every weight is 0");
 			return errbuf;
 		}
+	}
+	if (o->scale && !imb_scale_known(o->scale)) {
+		snprintf(errbuf, sizeof errbuf, "--scale: unknown scaling '%s' (known: standard, minmax)",
+		         o->scale);
+		return errbuf;
+	}
+	if (o->scale && xgb) {
+		snprintf(errbuf, sizeof errbuf, "--scale %s: applies to linear-svm and svm (trees do not "
+		         "depend on a feature's scale)", o->scale);
+		return errbuf;
+	}
+	if (o->early_stopping > 0 && !xgb) {
+		snprintf(errbuf, sizeof errbuf, "--early-stopping: applies to xgboost and networks, "
+		         "not to --model %s", o->model);
+		return errbuf;
+	}
+	if (o->early_stopping > 0 && !o->val_frame) {
+		snprintf(errbuf, sizeof errbuf, "--early-stopping %d: needs --val-frame NAME (the "
+		         "frame whose metric it watches)", o->early_stopping);
+		return errbuf;
+	}
+	if (o->val_frame && o->early_stopping <= 0) {
+		snprintf(errbuf, sizeof errbuf, "--val-frame %s: a tabular model reads it for "
+		         "--early-stopping only", o->val_frame);
+		return errbuf;
 	}
 	for (size_t i = 0; i < o->nparams; i++) {
 		const char *k = o->keys[i], *v = o->vals[i];
@@ -105,18 +132,31 @@ static int class_weights(const imb_tabular_opts *o, const int64_t *counts, int K
 	return 0;
 }
 
-imb_val *imb_tabular_cw_val(const imb_tabular_opts *o, const imb_tabular_data *t)
+void imb_tabular_cw_set(imb_val *params, const imb_tabular_opts *o, const imb_tabular_data *t)
 {
-	if (!t->w)
-		return imb_val_str("none");
-	imb_val *m = imb_val_map();
-	imb_val_set_str(m, "mode", o->cw == IMB_CW_BALANCED ? "balanced" : "list");
-	imb_val_set(m, "weights", imb_val_float_array(t->w, (size_t)t->K));
-	return m;
+	if (!t->w) {
+		imb_val_set_str(params, "class_weight", "none");
+		return;
+	}
+	if (o->cw == IMB_CW_BALANCED) {
+		imb_val_set_str(params, "class_weight", "balanced");
+	} else {
+		char buf[1024] = "", num[40];
+		for (size_t k = 0; k < o->cw_n; k++) {
+			imb_fmt_double(num, sizeof num, o->cw_list[k]);
+			if (strlen(buf) + strlen(num) + 2 < sizeof buf)
+				snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", k ? "," : "", num);
+		}
+		imb_val_set_str(params, "class_weight", buf);
+	}
+	imb_val_set(params, "class_weights", imb_val_float_array(t->w, (size_t)t->K));
 }
 
 static void data_free(imb_tabular_data *t)
 {
+	free(t->vx);
+	free(t->vy);
+	imb_val_free(t->extra);
 	free(t->x);
 	free(t->counts);
 	free(t->w);
@@ -152,7 +192,32 @@ static int data_init(imb_tabular_data *t, const imb_frame *f, const imb_tabular_
 		return r;
 	t->x = imb_dataset_features(f);
 	t->y = imb_frame_tensor(f, "y")->data;
-	return imb_dataset_check_finite(f, t->x, t->n, t->d, !strcmp(o->model, "xgboost"), o->model);
+	int nan_ok = !strcmp(o->model, "xgboost");
+	if (imb_dataset_check_finite(f, t->x, t->n, t->d, nan_ok, o->model) < 0)
+		return -1;
+	t->extra = imb_val_map();
+	if (o->val) {
+		const imb_frame *v = o->val;
+		imb_frame_label(v, t->vlb, sizeof t->vlb);
+		if (imb_dataset_check(v) < 0)
+			return imb_preferr("--val-frame: ");
+		t->vn = imb_dataset_n(v);
+		if (t->vn == 0)
+			return imb_seterr("--val-frame: %s holds no samples", t->vlb);
+		if (imb_dataset_dim(v) != t->d)
+			return imb_seterr("--val-frame: %s has %llu features per sample; the train set %llu",
+			                  t->vlb, (unsigned long long)imb_dataset_dim(v),
+			                  (unsigned long long)t->d);
+		int32_t *map;
+		if (imb_dataset_class_map(v, imb_val_get(f->attrs, "classes"), t->K, t->lb, &map) < 0)
+			return imb_preferr("--val-frame: ");
+		t->vy = imb_labels_map(imb_frame_tensor(v, "y")->data, t->vn, map);
+		free(map);
+		t->vx = imb_dataset_features(v);
+		if (imb_dataset_check_finite(v, t->vx, t->vn, t->d, nan_ok, o->model) < 0)
+			return imb_preferr("--val-frame: ");
+	}
+	return 0;
 }
 
 /* ---- dispatch ---- */
@@ -171,15 +236,31 @@ int imb_tabular_train(const imb_frame *train, const imb_tabular_opts *o, imb_fra
 	imb_val *params = NULL;
 	void *bytes = NULL;
 	size_t nbytes = 0;
+	double *center = NULL, *scale = NULL;
+	if (r == 0 && o->scale) {   /* the SVMs train on the scaled features */
+		center = imb_xmalloc(t.d * sizeof *center);
+		scale = imb_xmalloc(t.d * sizeof *scale);
+		imb_scale_fit(o->scale, t.x, t.n, t.d, center, scale);
+		imb_scale_apply(t.x, t.n, t.d, center, scale, t.x);
+	}
 	if (r == 0)
 		r = !strcmp(o->model, "xgboost")
 		    ? imb_xgboost_train(&t, o, &params, &bytes, &nbytes, summary, summary_size)
 		    : imb_svm_train(&t, o, &params, &bytes, &nbytes, summary, summary_size);
 	if (r == 0) {
-		*out = imb_model_frame_new(o->model, NULL, t.d, t.K, train, t.counts, params);
+		imb_val *extra = t.extra && t.extra->n ? t.extra : NULL;
+		if (extra)
+			t.extra = NULL;
+		if (strcmp(o->model, "xgboost"))
+			imb_val_set_str(params, "scale", o->scale ? o->scale : "none");
+		*out = imb_model_frame_new(o->model, extra, t.d, t.K, train, t.counts, params);
 		uint64_t shape[1] = {nbytes};
 		imb_frame_put_tensor(*out, "bytes", IMB_U8, 1, shape, bytes);
+		if (center)
+			imb_scale_put(*out, center, scale, t.d);
 	}
+	free(center);
+	free(scale);
 	data_free(&t);
 	return r;
 }

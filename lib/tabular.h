@@ -46,9 +46,17 @@ typedef struct {
 	uint64_t seed;
 	int threads;              /* 0: all cores */
 	int verbose;              /* let LIBLINEAR/LIBSVM print (to stderr) */
+	const char *scale;        /* SVMs: "standard", "minmax", or NULL (none) */
+	/* validation and early stopping (XGBoost) */
+	const char *val_frame;    /* the validation frame's name, or NULL */
+	const imb_frame *val;     /* that frame, found by the caller */
+	int early_stopping;       /* > 0: stop after this many rounds without
+	                             improvement, keep the best round's trees */
+	const char *early_metric; /* "logloss" (default) or "balanced_accuracy" */
 } imb_tabular_opts;
 
-/* Defaults: xgboost, 100 rounds, no params, no class weights, seed 0. */
+/* Defaults: xgboost, 100 rounds, no params, no class weights, seed 0,
+ * no scaling, no validation. */
 void imb_tabular_opts_init(imb_tabular_opts *o);
 
 /* Validate the options before any data is read: a known model, and for
@@ -88,11 +96,20 @@ typedef struct {
 	const int32_t *y;  /* (n) labels in [0, K) */
 	int64_t *counts;   /* (K) samples per class */
 	double *w;         /* (K) class weights (balanced: n / (K_present n_k)), or NULL */
+	/* the validation frame (o->val), its labels as the train set's classes */
+	uint64_t vn;
+	float *vx;         /* (vn, d), or NULL without o->val */
+	int32_t *vy;       /* (vn) */
+	char vlb[128];
+	imb_val *extra;    /* an empty map the adapter may fill with its own attrs
+	                    * for the model frame (attrs.early_stopping) */
 } imb_tabular_data;
 
-/* attrs.params.class_weight of a model trained on t: "none", or {mode:
- * "balanced" or "list", weights: [K]}. A new value. */
-imb_val *imb_tabular_cw_val(const imb_tabular_opts *o, const imb_tabular_data *t);
+/* The class weights of a model trained on t into params, as scalars
+ * that imb-eval's config (param.*) groups by: class_weight "none",
+ * "balanced" or the list as given ("1,9"), and with weights
+ * class_weights [K], the weights applied. */
+void imb_tabular_cw_set(imb_val *params, const imb_tabular_opts *o, const imb_tabular_data *t);
 /* A --param value that must be a number: the whole string, finite. 0
  * with *out set, or -1. */
 int imb_tabular_parse_num(const char *s, double *out);

@@ -1,6 +1,7 @@
 /* xgboost.c: XGBoost through libxgboost's C API: training, the UBJSON
  * model's checks, loading and prediction (xgboost.h). */
 #include "xgboost.h"
+#include "cli.h"
 #include "model_frame.h"
 #include "ubjson.h"
 #include "util.h"
@@ -72,7 +73,11 @@ static const char *xgb_line(const char *s)
 
 static const char *xgb_last(void) { return xgb_line(XGBGetLastError()); }
 
-static void xgb_log(const char *s) { fprintf(stderr, "xgboost: %s\n", xgb_line(s)); }
+static void xgb_log(const char *s)
+{
+	imb_progress_break();
+	fprintf(stderr, "xgboost: %s\n", xgb_line(s));
+}
 
 /* XGBoost's log goes to stderr, one line a message: stdout carries frames */
 static void quiet(void) { XGBRegisterLogCallback(xgb_log); }
@@ -213,6 +218,75 @@ static int xgb_err(const char *what)
 	return imb_seterr("xgboost: %s: %s", what, xgb_last());
 }
 
+/* A DMatrix of n rows of x (n, d) with labels y and per-sample weights
+ * w[y] (w NULL: none). 0, or -1 with imb_error(). */
+static int xgb_matrix(const float *x, uint64_t n, uint64_t d, const int32_t *y, const double *w,
+                      int threads, DMatrixHandle *out)
+{
+	*out = NULL;
+	if (XGDMatrixCreateFromMat_omp(x, n, d, NAN, out, threads) < 0)
+		return xgb_err("making the matrix");
+	float *lab = imb_xmalloc(n * sizeof *lab);
+	for (uint64_t i = 0; i < n; i++)
+		lab[i] = (float)y[i];
+	int e = XGDMatrixSetFloatInfo(*out, "label", lab, n);
+	if (!e && w) {
+		for (uint64_t i = 0; i < n; i++)
+			lab[i] = (float)w[y[i]];
+		e = XGDMatrixSetFloatInfo(*out, "weight", lab, n);
+	}
+	free(lab);
+	return e < 0 ? xgb_err("setting labels") : 0;
+}
+
+/* The validation score after round it: libxgboost's own log loss (its
+ * default metric for the objective, logloss or mlogloss, as its
+ * evaluation text gives it: what python-xgboost's early stopping reads),
+ * or the balanced accuracy of its predictions (the mean recall over the
+ * classes the frame holds; imb-eval's argmax). 0, or -1 with imb_error(). */
+static int xgb_val_score(BoosterHandle b, int it, DMatrixHandle dv, const imb_tabular_data *t,
+                         int balanced, double *score)
+{
+	if (!balanced) {
+		const char *name = "val", *res;
+		if (XGBoosterEvalOneIter(b, it, &dv, &name, 1, &res) < 0)
+			return xgb_err("evaluating the validation frame");
+		const char *c = strrchr(res, ':');
+		if (!c)
+			return imb_seterr("xgboost: no metric in '%s'", res);
+		*score = strtod(c + 1, NULL);
+		return 0;
+	}
+	bst_ulong len;
+	const float *p;
+	if (XGBoosterPredict(b, dv, 0, 0, 0, &len, &p) < 0)
+		return xgb_err("predicting the validation frame");
+	int K = t->K;
+	double *hit = imb_xcalloc(2 * (size_t)K, sizeof *hit), *cnt = hit + K;
+	for (uint64_t i = 0; i < t->vn; i++) {
+		int best = 0;
+		if (len == t->vn) {
+			best = p[i] > 1 - p[i];
+		} else {
+			for (int k = 1; k < K; k++)
+				if (p[i * (size_t)K + (size_t)k] > p[i * (size_t)K + (size_t)best])
+					best = k;
+		}
+		cnt[t->vy[i]]++;
+		hit[t->vy[i]] += best == t->vy[i];
+	}
+	double sum = 0;
+	int present = 0;
+	for (int k = 0; k < K; k++)
+		if (cnt[k] > 0) {
+			sum += hit[k] / cnt[k];
+			present++;
+		}
+	free(hit);
+	*score = sum / present;
+	return 0;
+}
+
 int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_val **params_out,
                       void **bytes_out, size_t *nbytes, char *summary, size_t ssize)
 {
@@ -220,8 +294,10 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 	double t0 = imb_now();
 	int threads = nthreads(o->threads);
 	int rounds = o->rounds > 0 ? o->rounds : 100;
-	DMatrixHandle dm = NULL;
-	BoosterHandle b = NULL;
+	DMatrixHandle dm = NULL, dv = NULL;
+	BoosterHandle b = NULL, sliced = NULL;
+	int trained = 0, best = -1;   /* rounds trained; the best round (0-based) */
+	double best_score = NAN;
 	imb_val *params = imb_val_map();
 	int r = -1;
 	/* XGBoost grows one tree per class each round, for every class the
@@ -243,25 +319,28 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 			           (unsigned long long)(k % t->d));
 			goto done;
 		}
-	if (XGDMatrixCreateFromMat_omp(t->x, t->n, t->d, NAN, &dm, threads) < 0) {
-		xgb_err("making the training matrix");
+	if (xgb_matrix(t->x, t->n, t->d, t->y, t->w, threads, &dm) < 0) {
+		imb_preferr("%s: ", t->lb);
 		goto done;
 	}
-	float *lab = imb_xmalloc(t->n * sizeof *lab);
-	for (uint64_t i = 0; i < t->n; i++)
-		lab[i] = (float)t->y[i];
-	int e = XGDMatrixSetFloatInfo(dm, "label", lab, t->n);
-	if (!e && t->w) {
-		for (uint64_t i = 0; i < t->n; i++)
-			lab[i] = (float)t->w[t->y[i]];
-		e = XGDMatrixSetFloatInfo(dm, "weight", lab, t->n);
+	int es = o->early_stopping > 0 && t->vx;
+	if (es) {
+		for (uint64_t k = 0; k < t->vn * t->d; k++)
+			if (isinf(t->vx[k])) {
+				imb_seterr("--val-frame: %s: tensor x: row %llu column %llu is infinite",
+				           t->vlb, (unsigned long long)(k / t->d),
+				           (unsigned long long)(k % t->d));
+				goto done;
+			}
+		if (xgb_matrix(t->vx, t->vn, t->d, t->vy, NULL, threads, &dv) < 0) {
+			imb_preferr("--val-frame: %s: ", t->vlb);
+			goto done;
+		}
 	}
-	free(lab);
-	if (e < 0) {
-		xgb_err("setting labels");
-		goto done;
-	}
-	if (XGBoosterCreate(&dm, 1, &b) < 0) {
+	/* the validation matrix in the booster's cache too: its predictions
+	 * grow round by round (as python-xgboost's evals) */
+	DMatrixHandle cache[2] = {dm, dv};
+	if (XGBoosterCreate(cache, es ? 2 : 1, &b) < 0) {
 		xgb_err("creating the booster");
 		goto done;
 	}
@@ -311,7 +390,11 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 		}
 	}
 	imb_val_set_int(params, "num_boost_round", rounds);
-	imb_val_set(params, "class_weight", imb_tabular_cw_val(o, t));
+	imb_tabular_cw_set(params, o, t);
+	if (es) {
+		imb_val_set_int(params, "early_stopping", o->early_stopping);
+		imb_val_set_str(params, "early_metric", o->early_metric);
+	}
 	/* configure now, so that a bad parameter is a usage error */
 	bst_ulong clen;
 	const char *cfg;
@@ -320,6 +403,11 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 		r = -2;
 		goto done;
 	}
+	int balanced = es && !strcmp(o->early_metric, "balanced_accuracy");
+	trained = 0;
+	best = -1;
+	best_score = NAN;
+	char note[64] = "";
 	for (int it = 0; it < rounds; it++) {
 		if (XGBoosterUpdateOneIter(b, it, dm) < 0) {
 			if (it == 0) {
@@ -330,10 +418,45 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 			}
 			goto done;
 		}
+		trained = it + 1;
+		if (es) {
+			/* python-xgboost's rule: a round is better when its score is
+			 * strictly better; stop once `early_stopping` rounds were not */
+			double v = NAN;
+			if (xgb_val_score(b, it, dv, t, balanced, &v) < 0)
+				goto done;
+			if (best < 0 || (balanced ? v > best_score : v < best_score)) {
+				best = it;
+				best_score = v;
+			}
+			snprintf(note, sizeof note, "val %s %.4f best round %d",
+			         balanced ? "balanced" : "logloss", v, best + 1);
+		}
+		imb_progress_note("boosting", (uint64_t)it + 1, (uint64_t)rounds, note[0] ? note : NULL);
+		if (es && it - best >= o->early_stopping)
+			break;
+	}
+	imb_progress_done();
+	if (es) {
+		imb_val *rep = imb_val_map();
+		imb_val_set_int(rep, "patience", o->early_stopping);
+		imb_val_set_str(rep, "metric", o->early_metric);
+		imb_val_set_int(rep, "best_round", best + 1);
+		imb_val_set_float(rep, "best_score", best_score);
+		imb_val_set_int(rep, "stopped_at", trained);
+		imb_val_set_int(rep, "stopped", trained < rounds);
+		imb_val_set(t->extra, "early_stopping", rep);
+		/* keep the best round's trees */
+		if (best + 1 < trained) {
+			if (XGBoosterSlice(b, 0, best + 1, 1, &sliced) < 0) {
+				xgb_err("keeping the best round's trees");
+				goto done;
+			}
+		}
 	}
 	bst_ulong len;
 	const char *raw;
-	if (XGBoosterSaveModelToBuffer(b, "{\"format\": \"ubj\"}", &len, &raw) < 0) {
+	if (XGBoosterSaveModelToBuffer(sliced ? sliced : b, "{\"format\": \"ubj\"}", &len, &raw) < 0) {
 		xgb_err("saving the model");
 		goto done;
 	}
@@ -341,18 +464,27 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 	memcpy(bytes, raw, len);
 	const char *tm = imb_val_as_str(imb_val_get(params, "tree_method"), "?");
 	threads = (int)imb_val_as_int(imb_val_get(params, "nthread"), threads); /* --param nthread */
-	snprintf(summary, ssize, "xgboost: %d rounds (%d trees), tree_method %s, %d threads, %.2f s",
-	         rounds, rounds * (t->K > 2 ? t->K : 1), tm, threads, imb_now() - t0);
+	int kept = es ? best + 1 : rounds;
+	char stop[96] = "";
+	if (es)
+		snprintf(stop, sizeof stop, " of %d trained (early stopping: best round %d)", trained,
+		         best + 1);
+	snprintf(summary, ssize, "xgboost: %d rounds%s (%d trees), tree_method %s, %d threads, %.2f s",
+	         kept, stop, kept * (t->K > 2 ? t->K : 1), tm, threads, imb_now() - t0);
 	*params_out = params;
 	*bytes_out = bytes;
 	*nbytes = len;
 	params = NULL;
 	r = 0;
 done:
+	if (sliced)
+		XGBoosterFree(sliced);
 	if (b)
 		XGBoosterFree(b);
 	if (dm)
 		XGDMatrixFree(dm);
+	if (dv)
+		XGDMatrixFree(dv);
 	imb_val_free(params);
 	return r;
 }

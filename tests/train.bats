@@ -132,8 +132,8 @@ hand {'seed': 4}
 	run $PY -c '
 import json, sys
 p = json.load(open(sys.argv[1]))["params"]
-print(p["kernel"], p["degree"], p["C"], p["probability"], p["class_weight"]["mode"], p["class_weight"]["weights"])' "$TMP/b"
-	assert_output "poly 2 1.0 0 balanced [1.0, 1.0]"
+print(p["kernel"], p["degree"], p["C"], p["probability"], p["class_weight"], p["class_weights"], p["scale"])' "$TMP/b"
+	assert_output "poly 2 1.0 0 balanced [1.0, 1.0] none"
 }
 
 @test "same data and seed give the same bytes; another seed another model" {
@@ -165,7 +165,7 @@ tr = [f for f in fs if f["name"] == "train"][0]
 te = [f for f in fs if f["name"] == "test"][0]
 arr = lambda t, dt: np.frombuffer(t["data"], dtype=dt).reshape(t["shape"])
 m = [f for f in msgpack.Unpacker(open(sys.argv[2], "rb"), raw=False) if f["kind"] == "model"][0]
-p = dict(m["attrs"]["params"]); n = p.pop("num_boost_round"); p.pop("class_weight")
+p = dict(m["attrs"]["params"]); n = p.pop("num_boost_round"); p.pop("class_weight"); p.pop("class_weights", None)
 ref = xgb.train(p, xgb.DMatrix(arr(tr["tensors"]["x"], "<f4"), label=arr(tr["tensors"]["y"], "<i4")), num_boost_round=n)
 ours = xgb.Booster(); ours.load_model(bytearray(m["tensors"]["bytes"]["data"]))
 d = xgb.DMatrix(arr(te["tensors"]["x"], "<f4"))
@@ -313,4 +313,99 @@ dataset test"
 	run bash -c "imb-import adult | imb-split --train-ratio 0.1 --test-ratio 1 --seed 1 | imb-train --rounds 10 | $PY -c '$SHOW'"
 	assert_success
 	assert_line --index 0 --regexp "^model model xgboost [0-9]+ 2$"
+}
+
+# train 300 and test 200 rows of 4 features on very different scales: a
+# noise column in the thousands, the informative one in thousandths, a
+# constant, and a plain informative one
+mkscaled() {
+	$PY -c '
+import sys, random
+sys.path.insert(0, sys.argv[1])
+from mkframe import frame, tensor
+rng = random.Random(5)
+for name, n in (("train", 300), ("test", 200)):
+    y = [i % 2 for i in range(n)]
+    x = []
+    for c in y:
+        x += [rng.gauss(0, 1000), rng.gauss(c, 0.8) * 0.001, 5.0, rng.gauss(0.5 * c, 1)]
+    sys.stdout.buffer.write(frame("dataset", name, {"classes": ["c0", "c1"], "n": n, "source": "mk"},
+                                  {"x": tensor("f32", (n, 4), x), "y": tensor("i32", (n,), y)}))
+' "$ROOT/tests"
+}
+
+@test "--scale standard|minmax: linear-svm and svm predict as scikit-learn's scaler then LinearSVC/SVC" {
+	mkscaled > "$TMP/in"
+	for m in linear-svm svm; do
+		for s in standard minmax; do
+			p=""
+			[ "$m" = linear-svm ] && p="--param eps=1e-6"
+			imb-train -q --model $m --scale $s $p < "$TMP/in" > "$TMP/m"
+			# imb-predict reads the statistics from the model frame: no flag
+			imb-predict -q --frame test --format tsv < "$TMP/m" | tsvcol p_c1 > "$TMP/p"
+			run $PY -c '
+import sys, msgpack, numpy as np
+from sklearn.preprocessing import StandardScaler, MinMaxScaler
+from sklearn.svm import LinearSVC, SVC
+fs = {f["name"]: f for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False)}
+arr = lambda t, dt: np.frombuffer(t["data"], dtype=dt).reshape(t["shape"])
+X, y = arr(fs["train"]["tensors"]["x"], "<f4").astype(float), arr(fs["train"]["tensors"]["y"], "<i4")
+Xt = arr(fs["test"]["tensors"]["x"], "<f4").astype(float)
+sc = (StandardScaler() if sys.argv[3] == "standard" else MinMaxScaler()).fit(X)
+if sys.argv[2] == "linear-svm":
+    sk = LinearSVC(C=1, dual=False, tol=1e-8, max_iter=100000).fit(sc.transform(X), y)
+else:
+    sk = SVC(C=1, kernel="rbf", gamma="scale").fit(sc.transform(X), y)
+ref = 1 / (1 + np.exp(-sk.decision_function(sc.transform(Xt))))
+ours = np.loadtxt(sys.argv[4])
+d = np.abs(ours - ref).max()
+print(sys.argv[2], sys.argv[3], "max diff %.3g" % d, "agree", np.mean((ours >= 0.5) == (ref >= 0.5)))
+sys.exit(0 if d < 2e-3 else 1)' "$TMP/in" $m $s "$TMP/p"
+			echo "$output"
+			assert_success
+		done
+	done
+}
+
+@test "--scale changes the model: without it the noise column's scale rules; the model frame keeps the statistics" {
+	mkscaled > "$TMP/in"
+	imb-train -q --model svm < "$TMP/in" | imb-eval --format tsv | tsvcol balanced_accuracy > "$TMP/plain"
+	imb-train -q --model svm --scale standard < "$TMP/in" > "$TMP/m"
+	imb-eval --format tsv < "$TMP/m" | tsvcol balanced_accuracy > "$TMP/scaled"
+	echo "plain $(cat "$TMP/plain") scaled $(cat "$TMP/scaled")"
+	run $PY -c 'import sys; a, b = float(open(sys.argv[1]).read()), float(open(sys.argv[2]).read()); sys.exit(0 if b > a + 0.1 else 1)' "$TMP/plain" "$TMP/scaled"
+	assert_success
+	# the statistics: StandardScaler's, the constant column's scale 1
+	run $PY -c '
+import sys, msgpack, numpy as np
+fs = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+tr = next(f for f in msgpack.Unpacker(open(sys.argv[2], "rb"), raw=False) if f["name"] == "train")
+m = next(f for f in fs if f["kind"] == "model")
+X = np.frombuffer(tr["tensors"]["x"]["data"], "<f4").reshape(-1, 4).astype(float)
+c = np.frombuffer(m["tensors"]["scale_center"]["data"], "<f8")
+s = np.frombuffer(m["tensors"]["scale_scale"]["data"], "<f8")
+sd = X.std(axis=0); sd[sd == 0] = 1
+print(m["attrs"]["params"]["scale"], np.allclose(c, X.mean(axis=0)), np.allclose(s, sd), s[2])' "$TMP/m" "$TMP/in"
+	assert_output "standard True True 1.0"
+	run imb-train -q --model xgboost --scale standard < "$TMP/in"
+	assert_failure 2
+	assert_output --partial "--scale standard"
+	run imb-train -q --model svm --scale log < "$TMP/in"
+	assert_failure 2
+	assert_output --partial "unknown scaling 'log'"
+}
+
+@test "imb-eval's config groups by every tabular setting: class weights, scaling, early stopping" {
+	mk2 > "$TMP/in"
+	CFG='
+import sys, json
+c = json.load(sys.stdin)[0]["config"]
+print(" ".join("%s=%s" % (k, c.get(k)) for k in sys.argv[1:]))'
+	run bash -c "imb-train -q --model linear-svm --class-weight 1,9 --scale minmax < '$TMP/in' | imb-eval --format json | $PY -c '$CFG' param.class_weight param.scale param.solver"
+	assert_output "param.class_weight=1,9 param.scale=minmax param.solver=l2r_l2loss_svc"
+	run bash -c "imb-train -q --model svm --class-weight balanced < '$TMP/in' | imb-eval --format json | $PY -c '$CFG' param.class_weight param.scale param.kernel"
+	assert_output "param.class_weight=balanced param.scale=none param.kernel=rbf"
+	$PY "$MK" dataset val 100 6 2 --seed 3 >> "$TMP/in"
+	run bash -c "imb-train -q --val-frame val --early-stopping 4 --early-metric balanced_accuracy < '$TMP/in' | imb-eval --format json | $PY -c '$CFG' param.early_stopping param.early_metric param.class_weight"
+	assert_output "param.early_stopping=4 param.early_metric=balanced_accuracy param.class_weight=none"
 }

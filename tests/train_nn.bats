@@ -421,3 +421,18 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
 		assert_output --regexp "device cuda: (no usable GPU|this build has no CUDA backend)"
 	fi
 }
+
+@test "imb-eval's config groups by every network setting: loss, sampler, optimiser, early stopping" {
+	{ cat "$FILE_TMP/moons.imb"; imb-import toy moons --name val --ratio 1 --n 300 --seed 3; } > "$TMP/in"
+	run bash -c "imb-train -q --model mlp:8 --epochs 3 --loss focal --focal-gamma 1.5 --sampler balanced \
+		--optimizer adamw --lr 0.01 --weight-decay 0.02 --val-frame val --early-stopping 2 \
+		--early-metric balanced_accuracy --seed 1 --threads 2 < '$TMP/in' | imb-eval --format json \
+		| $PY -c '
+import sys, json
+c = json.load(sys.stdin)[0][\"config\"]
+ks = [\"loss\", \"focal_gamma\", \"sampler\", \"optimizer\", \"lr\", \"weight_decay\", \"epochs\", \"batch_size\",
+      \"schedule\", \"early_stopping\", \"early_metric\", \"seed\"]
+print(\" \".join(str(c.get(\"param.\" + k)) for k in ks))'"
+	assert_success
+	assert_output "focal 1.5 balanced adamw 0.01 0.02 3 128 cosine 2 balanced_accuracy 1"
+}

@@ -66,7 +66,7 @@ static const char usage_own[] =
 /* shared flags that SGHMC's own update and schedule replace */
 static const char *const refused[] = { "optimizer", "trust", "momentum", "nesterov", "schedule",
                                        "warmup", "step", "rho", "adaptive", "rho-minority",
-                                       "rho-class" };
+                                       "rho-class", "early-stopping", "early-metric" };
 
 _Noreturn static void help(void)
 {

@@ -47,6 +47,14 @@ static const char usage_head[] =
 	"  -o, --output FILE        write to FILE (atomically) instead of stdout\n"
 	"  -q, --quiet              no log line on stderr\n"
 	"  -v, --verbose            let LIBLINEAR/LIBSVM print their progress (stderr)\n"
+	"      --scale S            linear-svm, svm: standard (zero mean, unit\n"
+	"                           variance) or minmax ([0, 1]) per feature, from\n"
+	"                           the train frame; the model keeps the statistics\n"
+	"                           and prediction applies them\n"
+	"      --val-frame NAME, --early-stopping N, --early-metric M\n"
+	"                           xgboost as networks (below): stop once the\n"
+	"                           metric on the dataset frame NAME has not improved\n"
+	"                           for N rounds, keep the best round's trees\n"
 	"\n"
 	"Networks (--model ARCH; x (N,C,H,W) or (N,H,W) u8 images, or (N,D) vectors):\n";
 
@@ -94,6 +102,8 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 	job *j = ctx;
 	imb_frame *train = want[0].f, *m;
 	char summary[256] = "";
+	if (nwant > 1)
+		j->o->val = want[1].f;
 	int rc = imb_tabular_train(train, j->o, &m, summary, sizeof summary);
 	if (rc == -2)
 		imb_usage("%s", imb_error());
@@ -121,6 +131,7 @@ int main(int argc, char **argv)
 		{"output", required_argument, 0, 'o'},
 		{"quiet", no_argument, 0, 'q'},
 		{"verbose", no_argument, 0, 'v'},
+		{"scale", required_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 	};
@@ -177,6 +188,7 @@ int main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); no.quiet = 1; break;
 		case 'v': tab_flag = "verbose"; o.verbose = 1; break;
+		case 'S': tab_flag = "scale"; o.scale = optarg; break;
 		case 'h': help(); /* no return */
 		case 'V': imb_version();
 		default: imb_usage("unknown option");
@@ -204,12 +216,19 @@ int main(int argc, char **argv)
 		if (msg)
 			imb_usage("%s", msg);
 	} else {
-		const char *nn_flag = imb_nn_flags_first(&fl);
+		/* the network flags a tabular model takes too: XGBoost's early stopping */
+		static const char *const shared[] = {"val-frame", "early-stopping", "early-metric"};
+		const char *nn_flag = imb_nn_flags_first_except(&fl, shared, IMB_LEN(shared));
 		if (nn_flag)
 			imb_usage("--%s applies to networks, not to --model %s", nn_flag,
 			          model ? model : "xgboost");
 		if (model)
 			o.model = model;
+		o.val_frame = no.val_frame;
+		o.early_stopping = no.early_stopping;
+		o.early_metric = no.early_metric;
+		if (o.val_frame && !strcmp(o.val_frame, frame))
+			imb_usage("--val-frame %s: the train frame itself", o.val_frame);
 		const char *msg = imb_tabular_check(&o);
 		if (msg)
 			imb_usage("%s", msg);
@@ -223,12 +242,17 @@ int main(int argc, char **argv)
 		if (imb_nn_tool_train(r, w, frame, keep, &no) < 0)
 			imb_die(1, "%s", imb_error());
 	} else {
-		imb_route_want want[1] = {{"dataset", frame, NULL, 0, NULL}};
+		imb_route_want want[2] = {{"dataset", frame, NULL, 0, NULL},
+		                          {"dataset", o.val_frame, NULL, 1, NULL}};
 		job j = {keep, &o};
 		long nframes;
-		if (imb_route(r, w, want, 1, run, &j, &nframes) == 1)
+		int rc = imb_route(r, w, want, o.val_frame ? 2 : 1, run, &j, &nframes);
+		if (rc == 1)
 			imb_die(1, "no dataset frame named '%s' in the input (%ld frame%s read)", frame,
 			        nframes, nframes == 1 ? "" : "s");
+		if (rc == 2)
+			imb_die(1, "--val-frame: no dataset frame named '%s' in the input (%ld frame%s "
+			        "read)", o.val_frame, nframes, nframes == 1 ? "" : "s");
 	}
 	imb_reader_close(r);
 	imb_finish(w);

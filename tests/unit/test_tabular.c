@@ -109,7 +109,9 @@ static void test_model(const char *model)
 		CHECK_EQ_INT(rc, 0);
 		CHECK(plain && bal && !same_bytes(plain, bal));
 		if (bal) {
-			imb_val *w = imb_val_path(bal->attrs, "params.class_weight.weights");
+			CHECK_STR(imb_val_as_str(imb_val_path(bal->attrs, "params.class_weight"), NULL),
+			          "balanced");
+			imb_val *w = imb_val_path(bal->attrs, "params.class_weights");
 			CHECK(w && w->n == (size_t)K);
 			int64_t *c = imb_dataset_counts(f);
 			if (w && w->n == (size_t)K) /* sklearn's n / (K n_k) */
