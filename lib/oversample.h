@@ -39,10 +39,17 @@
 extern "C" {
 #endif
 
-typedef enum { IMB_RS_RANDOM, IMB_RS_UNDER, IMB_RS_SMOTE } imb_rs_method;
+typedef enum {
+	IMB_RS_RANDOM, IMB_RS_UNDER, IMB_RS_SMOTE,
+	/* under-samplers and combined samplers: undersample.h */
+	IMB_RS_TOMEK, IMB_RS_ENN, IMB_RS_NEARMISS1, IMB_RS_NEARMISS2, IMB_RS_NEARMISS3,
+	IMB_RS_CLUSTER_CENTROIDS, IMB_RS_SMOTE_TOMEK, IMB_RS_SMOTE_ENN
+} imb_rs_method;
 
 const char *imb_rs_method_name(imb_rs_method m);
-/* 0, or -1 for an unknown name ("random", "under", "smote") */
+/* 0, or -1 for an unknown name ("random", "under", "smote", "tomek",
+ * "enn", "nearmiss1".."nearmiss3", "cluster-centroids", "smote-tomek",
+ * "smote-enn") */
 int imb_rs_method_parse(const char *s, imb_rs_method *out);
 
 /* target is (k): per-class counts after re-sampling counts (k). */
