@@ -299,17 +299,23 @@ static const char *class_label(const imb_frame *f, int c, char *buf, size_t len)
 	return buf;
 }
 
-/* the minority: the smallest count; of ties, the class seen first */
-static int minority_class(const int32_t *y, size_t n, const int64_t *cnt, int nk)
+/* the minority: a class of the smallest count; of ties, the lowest
+ * (first_seen 0, the class left alone, as imblearn's sampling strategy)
+ * or the one whose first row comes first (first_seen 1, the class
+ * NearMiss measures distances to, as imblearn's NearMiss) */
+static int minority_class(const int32_t *y, size_t n, const int64_t *cnt, int nk, int first_seen)
 {
 	int64_t mn = -1;
+	int lo = 0;
 	for (int c = 0; c < nk; c++)
-		if (cnt[c] > 0 && (mn < 0 || cnt[c] < mn))
+		if (cnt[c] > 0 && (mn < 0 || cnt[c] < mn)) {
 			mn = cnt[c];
-	for (size_t i = 0; i < n; i++)
+			lo = c;
+		}
+	for (size_t i = 0; first_seen && i < n; i++)
 		if (cnt[y[i]] == mn)
 			return y[i];
-	return 0;
+	return lo;
 }
 
 /* the rows of g without those marked in drop */
@@ -361,7 +367,7 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 	if (imb_x_check_finite(f, lbl, name) < 0)
 		goto done;
 	const int32_t *y = (const int32_t *)imb_frame_tensor(f, "y")->data;
-	int mc = minority_class(y, n, cnt, nk);
+	int mc = minority_class(y, n, cnt, nk, 0);
 
 	if (m == IMB_RS_CLUSTER_CENTROIDS) {
 		out = imb_cluster_centroids(f, by, cnt, tgt, nk, seed);
@@ -370,11 +376,12 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 	} else if (m == IMB_RS_NEARMISS1 || m == IMB_RS_NEARMISS2 || m == IMB_RS_NEARMISS3) {
 		int ver = m == IMB_RS_NEARMISS1 ? 1 : m == IMB_RS_NEARMISS2 ? 2 : 3;
 		const imb_tensor *x = imb_frame_tensor(f, "x");
+		int ref = minority_class(y, n, cnt, nk, 1);
 		/* sklearn's neighbour searches need k rows to search */
-		if (ver != 2 && cnt[mc] < k) {
+		if (ver != 2 && cnt[ref] < k) {
 			imb_seterr("%s: the minority %s has %lld samples; NearMiss-%d needs at least "
-			           "k=%d (--k)", lbl, class_label(f, mc, cl, sizeof cl),
-			           (long long)cnt[mc], ver, k);
+			           "k=%d (--k)", lbl, class_label(f, ref, cl, sizeof cl),
+			           (long long)cnt[ref], ver, k);
 			goto done;
 		}
 		for (int c = 0; ver == 3 && c < nk; c++)
@@ -383,7 +390,7 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 				           class_label(f, c, cl, sizeof cl), (long long)cnt[c]);
 				goto done;
 			}
-		float *xm = x_rows_float(x, by[mc], cnt[mc], d);
+		float *xm = x_rows_float(x, by[ref], cnt[ref], d);
 		mark = imb_xcalloc(n, 1);
 		for (int c = 0; c < nk; c++) {
 			/* NearMiss-3 picks from every class but the minority,
@@ -393,7 +400,7 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 					mark[by[c][i]] = 1;
 				continue;
 			}
-			nearmiss_class(mark, x, by[c], cnt[c], tgt[c], xm, cnt[mc], d, ver, k,
+			nearmiss_class(mark, x, by[c], cnt[c], tgt[c], xm, cnt[ref], d, ver, k,
 			               class_label(f, c, cl, sizeof cl));
 		}
 		free(xm);

@@ -27,8 +27,10 @@
  *
  * Targets of nearmiss and cluster-centroids: as random undersampling,
  * every class above floor(smallest count / ratio) is cut to it. The
- * cleaners take no ratio. The minority class is the one of the smallest
- * count; of classes tied at it, the one whose first row comes first.
+ * cleaners take no ratio. The minority class (left alone) is the one of
+ * the smallest count, of classes tied at it the lowest; NearMiss measures
+ * distances to the rows of the class of the smallest count whose first
+ * row comes first (both as imblearn).
  * Distances are Euclidean on x as stored (u8 as 0..255). Neighbour ties go
  * to the lower row index; rows with equal NearMiss scores keep their
  * source order. Kept rows stay in source order; cluster-centroids appends
