@@ -1,5 +1,6 @@
 /* imb-oversample: re-sample train frames to a class ratio (random
- * oversampling, random undersampling, SMOTE). */
+ * oversampling, random undersampling, SMOTE; the under-samplers and
+ * combined samplers of undersample.h). */
 #include "cli.h"
 #include "dataset.h"
 #include "oversample.h"
@@ -42,13 +43,17 @@ static const char usage[] =
 "  --seed S            random seed (default 0); same input and seed, same bytes\n"
 "  -t, --threads N     threads for SMOTE's neighbour search (default 0: one per\n"
 "                      core); the output does not depend on it\n"
+"                      (also tomek's and enn's)\n"
 "  -o, --output FILE   write to FILE (atomically) instead of stdout\n"
 "      --help          show this help\n"
 "      --version       show the version\n"
 "\n"
 "random and smote keep every sample in order and append the new ones; under\n"
-"keeps the chosen samples in order. SMOTE interpolates u8 images in floating\n"
-"point and rounds back to u8; f32 stays f32. attrs.oversample records the\n"
+"keeps the chosen samples in order, as do the other under-samplers (their\n"
+"settings follow imbalanced-learn's defaults; imb-oversample(1) has the\n"
+"details); cluster-centroids puts the centroids after the classes it leaves\n"
+"whole. SMOTE interpolates u8 images in floating point and rounds back to\n"
+"u8; f32 stays f32. attrs.oversample records the\n"
 "settings and the counts before.\n"
 "\n"
 "Example:\n"
