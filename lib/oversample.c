@@ -136,6 +136,11 @@ void imb_knn_set_threads(int n)
 	knn_threads = n > 0 ? n : 0;
 }
 
+int imb_knn_threads(void)
+{
+	return knn_threads;
+}
+
 void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
                   size_t nq)
 {

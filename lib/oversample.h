@@ -69,6 +69,8 @@ void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const 
  * result does not depend on it: each block of query rows is computed
  * the same way whichever thread takes it. */
 void imb_knn_set_threads(int n);
+/* The setting above (0: one per core). */
+int imb_knn_threads(void);
 
 /* A new frame: f re-sampled (f is not changed), with attrs.counts
  * updated and attrs.oversample = {method, ratio, k (smote), seed,

@@ -165,7 +165,7 @@ static void tomek_mark(unsigned char *drop, const float *x, const int32_t *y, si
                        size_t d, const unsigned char *clean)
 {
 	int32_t *nn = imb_xmalloc(n * sizeof *nn);
-	imb_knn(nn, x, n, d, 1);
+	imb_nn1_all(nn, x, n, d, imb_knn_threads());
 	for (size_t i = 0; i < n; i++) {
 		size_t j = (size_t)nn[i];
 		if (clean[y[i]] && y[j] != y[i] && (size_t)nn[j] == i)

@@ -53,6 +53,25 @@ same_as_imblearn() {
 	assert_output --partial "140"
 }
 
+@test "tomek on 6000 rows: imblearn's rows, the same frames on 1, 3 and all threads" {
+	# twelve tiles of the all-pairs search, shared out over the threads
+	ref make 4500,1500 8 7 > "$TMP/m.imb"
+	same_as_imblearn tomek "$TMP/m.imb" 3 1 --threads 1
+	imb-oversample --method tomek -t 1 "$TMP/m.imb" > "$TMP/t1.imb"
+	imb-oversample --method tomek -t 3 "$TMP/m.imb" > "$TMP/t3.imb"
+	imb-oversample --method tomek "$TMP/m.imb" > "$TMP/tall.imb"
+	run $PY -c '
+import sys, msgpack
+def t(p):
+    fs = list(msgpack.Unpacker(open(p, "rb"), raw=False))
+    for f in fs:
+        f["attrs"].pop("history", None)
+    return fs
+a, b, c = (t(p) for p in sys.argv[1:4])
+print(a == b, a == c, a[0]["attrs"]["counts"] != [4500, 1500])' "$TMP/t1.imb" "$TMP/t3.imb" "$TMP/tall.imb"
+	assert_output "True True True"
+}
+
 @test "u8 features and four classes: integer distances tie, ties go to the lower row as in sklearn" {
 	ref make 200,60,25,10 5 3 u8 > "$TMP/u.imb"
 	for m in tomek enn nearmiss1 nearmiss2 nearmiss3; do
