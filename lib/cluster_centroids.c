@@ -69,11 +69,14 @@ static size_t assign(int32_t *label, double *mind, const double *x, const double
  * next one the best (lowest potential) of 2 + ln(kc) rows drawn with
  * probability proportional to their squared distance to the centres so
  * far */
-static void kmeanspp(double *cent, const double *x, size_t n, size_t d, int kc, imb_rng *r)
+static void kmeanspp(double *cent, const double *x, const double *xx, size_t n, size_t d, int kc,
+                     imb_rng *r)
 {
 	int trials = 2 + (int)log((double)kc);
 	double *best = imb_xmalloc(n * sizeof *best), *cand = imb_xmalloc(n * sizeof *cand);
 	double *cum = imb_xmalloc(n * sizeof *cum), *keep = imb_xmalloc(n * sizeof *keep);
+	double *cx = imb_xmalloc(trials * d * sizeof *cx), *g = imb_xmalloc(trials * n * sizeof *g);
+	size_t *id = imb_xmalloc(trials * sizeof *id);
 	size_t first = imb_rng_below(r, n);
 	memcpy(cent, x + first * d, d * sizeof *cent);
 	double pot = 0;
@@ -83,8 +86,6 @@ static void kmeanspp(double *cent, const double *x, size_t n, size_t d, int kc, 
 		double s = 0;
 		for (size_t i = 0; i < n; i++)
 			cum[i] = s += best[i];
-		double bpot = INFINITY;
-		size_t bid = 0;
 		for (int t = 0; t < trials; t++) {
 			double v = imb_rng_uniform(r) * pot;
 			size_t lo = 0, hi = n; /* first i with cum[i] >= v */
@@ -95,16 +96,26 @@ static void kmeanspp(double *cent, const double *x, size_t n, size_t d, int kc, 
 				else
 					hi = mid;
 			}
-			size_t id = lo < n ? lo : n - 1;
-			double p = 0;
+			id[t] = lo < n ? lo : n - 1;
+			memcpy(cx + t * d, x + id[t] * d, d * sizeof *cx);
+		}
+		/* the candidates' squared distances to every row: one dgemm */
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, trials, (int)n, (int)d, -2.0, cx,
+		            (int)d, x, (int)d, 0.0, g, (int)n);
+		double bpot = INFINITY;
+		size_t bid = 0;
+		for (int t = 0; t < trials; t++) {
+			const double *gt = g + (size_t)t * n;
+			double ct = xx[id[t]], p = 0;
 			for (size_t i = 0; i < n; i++) {
-				double e = sqdist(x + i * d, x + id * d, d);
+				double e = xx[i] + ct + gt[i];
+				e = e > 0 ? e : 0;
 				cand[i] = e < best[i] ? e : best[i];
 				p += cand[i];
 			}
 			if (p < bpot) {
 				bpot = p;
-				bid = id;
+				bid = id[t];
 				double *tmp = keep;
 				keep = cand;
 				cand = tmp;
@@ -116,6 +127,9 @@ static void kmeanspp(double *cent, const double *x, size_t n, size_t d, int kc, 
 		pot = bpot;
 		memcpy(cent + (size_t)c * d, x + bid * d, d * sizeof *cent);
 	}
+	free(id);
+	free(g);
+	free(cx);
 	free(best);
 	free(cand);
 	free(cum);
@@ -125,7 +139,6 @@ static void kmeanspp(double *cent, const double *x, size_t n, size_t d, int kc, 
 double imb_kmeans(double *cent, int32_t *label, const double *x, size_t n, size_t d, int kc,
                   int max_iter, imb_rng *r)
 {
-	kmeanspp(cent, x, n, d, kc, r);
 	double *xx = imb_xmalloc(n * sizeof *xx), *mind = imb_xmalloc(n * sizeof *mind);
 	double *cc = imb_xmalloc(kc * sizeof *cc);
 	size_t blk = KM_BLOCK / kc;
@@ -138,6 +151,7 @@ double imb_kmeans(double *cent, int32_t *label, const double *x, size_t n, size_
 			xx[i] += x[i * d + t] * x[i * d + t];
 		label[i] = -1;
 	}
+	kmeanspp(cent, x, xx, n, d, kc, r);
 	for (int it = 0; it < max_iter; it++) {
 		size_t changed = assign(label, mind, x, xx, n, d, cent, kc, cc, g);
 		if (it > 0 && changed == 0)
