@@ -231,6 +231,16 @@ print(len(a) == len(b), a[0] == b[0], a[1] == b[1])' "$TMP/s.imb" "$TMP/o.imb"
 	assert_output --partial "5 samples; ENN with --k needs at least 6"
 	run imb-oversample --method enn --k 4 "$TMP/five.imb"
 	assert_success
+	# SMOTE before cleaning: a class of one row cannot be raised; one of
+	# k or fewer uses fewer neighbours, with a warning
+	ref make 30,1 2 1 > "$TMP/one.imb"
+	run imb-oversample --method smote-tomek "$TMP/one.imb"
+	assert_failure 1
+	assert_output --partial "class 1 (c1) has 1 sample; SMOTE needs at least 2"
+	ref make 30,3 2 1 > "$TMP/three2.imb"
+	run imb-oversample --method smote-enn --k 5 -o "$TMP/o2.imb" "$TMP/three2.imb"
+	assert_success
+	assert_output --partial "class 1 (c1) has 3 samples; SMOTE uses k=2 neighbours"
 	# a class with no samples, a NaN feature
 	$PY "$MK" raw '{"kind":"dataset","name":"train","attrs":{"classes":["a","b","c"]},"tensors":{"x":{"dtype":"f32","shape":[4,1],"values":[1,2,3,4]},"y":{"dtype":"i32","shape":[4],"values":[0,0,0,1]}}}' > "$TMP/empty.imb"
 	run imb-oversample --method tomek "$TMP/empty.imb"
