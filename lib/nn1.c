@@ -1,16 +1,18 @@
-/* nn1.c: the nearest other row of every row, all rows at once (for Tomek
- * links; see undersample.h).
+/* nn1.c: the k nearest other rows of every row, all rows at once (for
+ * Tomek links, k 1, and ENN; see undersample.h).
  *
  * Each pair of rows is measured once, by tiles of NN1_TILE rows against
  * NN1_TILE rows at or after them, a tile's distances updating the nearest
- * of both its rows and its columns: half the work of imb_knn with k 1.
+ * of both its rows and its columns: half the work of a search per row.
  * One sgemm of [x_i, |x_i|^2, 1] against [-2 x_j, 1, |x_j|^2] gives the
  * squared distances. Threads take column tiles from the last; each keeps
  * its own nearest per row, merged by (distance, index), so the result
  * does not depend on the threads: every distance is computed once, by
- * the same tile whichever thread takes it. The scan of a tile runs on
- * GCC's generic vectors, eight lanes on x86-64 with AVX2 (chosen at run
- * time, the same result), four elsewhere. */
+ * the same tile whichever thread takes it. For k 1 the scan of a tile
+ * runs on GCC's generic vectors, eight lanes on x86-64 with AVX2 (chosen
+ * at run time, the same result), four elsewhere; for k > 1 four lanes are
+ * checked against the rows' and columns' k-th distances so far, and the
+ * few that pass go into their lists one by one. */
 #include "undersample.h"
 #include "blas.h"
 #include "util.h"
@@ -30,6 +32,9 @@ typedef struct {
 	size_t *next;           /* the next column tile to take (shared) */
 	float *best;            /* (n): the nearest distance so far, per row */
 	int32_t *bi;
+	int k;                  /* k > 1: the k nearest, kept in bk, bik (n, k) */
+	float *bk;
+	int32_t *bik;
 } nn1_job;
 
 /* After the tile's g (mi, mj) of rows i0.. and columns j0..: for each
@@ -111,6 +116,67 @@ NN1_SCAN(scan8, 8, __attribute__((target("avx2"))))
 #define HAVE_SCAN8 1
 #endif
 
+/* k > 1: row i's list (bk, bik + i k) holds its k nearest so far,
+ * ascending by (distance, index); best[i] is the last distance (the bar
+ * a candidate must reach). Put (v, c) in if it comes before the last. */
+static void knn_insert(nn1_job *j, size_t i, float v, int32_t c)
+{
+	int k = j->k;
+	float *d = j->bk + i * k;
+	int32_t *x = j->bik + i * k;
+	if (v > d[k - 1] || (v == d[k - 1] && c >= x[k - 1]))
+		return;
+	int p = k - 1;
+	while (p > 0 && (d[p - 1] > v || (d[p - 1] == v && x[p - 1] > c))) {
+		d[p] = d[p - 1];
+		x[p] = x[p - 1];
+		p--;
+	}
+	d[p] = v;
+	x[p] = c;
+	j->best[i] = d[k - 1];
+}
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* The tile's distances offered to the lists of its rows and columns;
+ * four at a time are checked against both bars, and the few that pass
+ * are put in. */
+static void scank(nn1_job *j, float *g, size_t i0, size_t j0, size_t mi, size_t mj, int diag)
+{
+	float *cbar = j->best + j0;
+	for (size_t r = 0; r < mi; r++) {
+		float *gr = g + r * mj;
+		size_t i = i0 + r;
+		if (diag)
+			for (size_t c = 0; c <= r; c++)
+				gr[c] = INFINITY;
+		size_t c = 0;
+		for (; c + 4 <= mj; c += 4) {
+			v4f gv, cv, rv = {j->best[i], j->best[i], j->best[i], j->best[i]};
+			memcpy(&gv, gr + c, sizeof gv);
+			memcpy(&cv, cbar + c, sizeof cv);
+			v4i hit = (gv <= rv) | (gv <= cv);
+			uint64_t h[2];
+			memcpy(h, &hit, sizeof h);
+			if (!(h[0] | h[1]))
+				continue;
+			for (size_t l = c; l < c + 4; l++) {
+				if (gr[l] == INFINITY)
+					continue;
+				knn_insert(j, i, gr[l], (int32_t)(j0 + l));
+				knn_insert(j, j0 + l, gr[l], (int32_t)i);
+			}
+		}
+		for (; c < mj; c++)
+			if (gr[c] != INFINITY) {
+				knn_insert(j, i, gr[c], (int32_t)(j0 + c));
+				knn_insert(j, j0 + c, gr[c], (int32_t)i);
+			}
+	}
+}
+
 static void nn1_tile(nn1_job *j, float *g, size_t ti, size_t tj, int wide)
 {
 	size_t i0 = ti * NN1_TILE, j0 = tj * NN1_TILE;
@@ -118,6 +184,10 @@ static void nn1_tile(nn1_job *j, float *g, size_t ti, size_t tj, int wide)
 	size_t mj = j->n - j0 < NN1_TILE ? j->n - j0 : NN1_TILE;
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mi, (int)mj, (int)j->da, 1.0f,
 	            j->a + i0 * j->da, (int)j->da, j->b + j0 * j->da, (int)j->da, 0.0f, g, (int)mj);
+	if (j->k > 1) {
+		scank(j, g, i0, j0, mi, mj, ti == tj);
+		return;
+	}
 #ifdef HAVE_SCAN8
 	if (wide) {
 		scan8(j, g, i0, j0, mi, mj, ti == tj);
@@ -148,7 +218,7 @@ static void *nn1_worker(void *arg)
 	return NULL;
 }
 
-void imb_nn1_all(int32_t *nn, const float *x, size_t n, size_t d, int threads)
+void imb_knn_all(int32_t *nn, const float *x, size_t n, size_t d, int k, int threads)
 {
 	size_t da = d + 2;
 	float *a = imb_xmalloc_aligned(n * da * sizeof *a), *b = imb_xmalloc_aligned(n * da * sizeof *b);
@@ -176,10 +246,18 @@ void imb_nn1_all(int32_t *nn, const float *x, size_t n, size_t d, int threads)
 	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
 	for (int t = 0; t < nt; t++) {
 		jobs[t] = (nn1_job){a, b, n, da, ntiles, &next, imb_xmalloc(n * sizeof(float)),
-		                    imb_xmalloc(n * sizeof(int32_t))};
+		                    imb_xmalloc(n * sizeof(int32_t)), k, NULL, NULL};
 		for (size_t i = 0; i < n; i++) {
 			jobs[t].best[i] = INFINITY;
 			jobs[t].bi[i] = INT32_MAX;
+		}
+		if (k > 1) {
+			jobs[t].bk = imb_xmalloc(n * k * sizeof(float));
+			jobs[t].bik = imb_xmalloc(n * k * sizeof(int32_t));
+			for (size_t i = 0; i < n * k; i++) {
+				jobs[t].bk[i] = INFINITY;
+				jobs[t].bik[i] = INT32_MAX;
+			}
 		}
 	}
 	for (int t = 1; t < nt; t++, started++)
@@ -188,7 +266,29 @@ void imb_nn1_all(int32_t *nn, const float *x, size_t n, size_t d, int threads)
 	nn1_worker(&jobs[0]);   /* takes what threads that did not start leave */
 	for (int t = 1; t <= started; t++)
 		pthread_join(th[t], NULL);
-	for (size_t i = 0; i < n; i++) {
+	if (k > 1) {
+		/* merge the threads' lists: k smallest by (distance, index);
+		 * a pair is measured by one thread only, so none repeats */
+		int *at = imb_xmalloc(nt * sizeof *at);
+		for (size_t i = 0; i < n; i++) {
+			memset(at, 0, nt * sizeof *at);
+			for (int q = 0; q < k; q++) {
+				int bt = -1;
+				for (int t = 0; t < nt; t++) {
+					if (at[t] >= k)
+						continue;
+					float v = jobs[t].bk[i * k + at[t]];
+					int32_t c = jobs[t].bik[i * k + at[t]];
+					if (bt < 0 || v < jobs[bt].bk[i * k + at[bt]] ||
+					    (v == jobs[bt].bk[i * k + at[bt]] && c < jobs[bt].bik[i * k + at[bt]]))
+						bt = t;
+				}
+				nn[i * k + q] = jobs[bt].bik[i * k + at[bt]++];
+			}
+		}
+		free(at);
+	}
+	for (size_t i = 0; k == 1 && i < n; i++) {
 		float bv = jobs[0].best[i];
 		int32_t bj = jobs[0].bi[i];
 		for (int t = 1; t < nt; t++)
@@ -201,6 +301,8 @@ void imb_nn1_all(int32_t *nn, const float *x, size_t n, size_t d, int threads)
 	for (int t = 0; t < nt; t++) {
 		free(jobs[t].best);
 		free(jobs[t].bi);
+		free(jobs[t].bk);
+		free(jobs[t].bik);
 	}
 	free(a);
 	free(b);

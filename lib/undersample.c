@@ -165,7 +165,7 @@ static void tomek_mark(unsigned char *drop, const float *x, const int32_t *y, si
                        size_t d, const unsigned char *clean)
 {
 	int32_t *nn = imb_xmalloc(n * sizeof *nn);
-	imb_nn1_all(nn, x, n, d, imb_knn_threads());
+	imb_knn_all(nn, x, n, d, 1, imb_knn_threads());
 	for (size_t i = 0; i < n; i++) {
 		size_t j = (size_t)nn[i];
 		if (clean[y[i]] && y[j] != y[i] && (size_t)nn[j] == i)
@@ -184,8 +184,18 @@ static void enn_mark(unsigned char *drop, const float *x, const int32_t *y, size
 	for (size_t i = 0; i < n; i++)
 		if (clean[y[i]])
 			rows[nq++] = i;
-	int32_t *nn = imb_xmalloc((nq ? nq : 1) * k * sizeof *nn);
-	imb_knn_rows(nn, x, n, d, k, rows, nq);
+	int32_t *nn;
+	if (2 * nq >= n) {
+		/* most rows: every pair once (half the work of one query per
+		 * row), then the rows wanted */
+		nn = imb_xmalloc(n * k * sizeof *nn);
+		imb_knn_all(nn, x, n, d, k, imb_knn_threads());
+		for (size_t q = 0; q < nq; q++)
+			memmove(nn + q * k, nn + rows[q] * k, k * sizeof *nn);
+	} else {
+		nn = imb_xmalloc((nq ? nq : 1) * k * sizeof *nn);
+		imb_knn_rows(nn, x, n, d, k, rows, nq);
+	}
 	for (size_t q = 0; q < nq; q++)
 		for (int t = 0; t < k; t++)
 			if (y[nn[q * k + t]] != y[rows[q]]) {

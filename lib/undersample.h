@@ -74,11 +74,11 @@ int imb_x_check_finite(const imb_frame *f, const char *lbl, const char *what);
 imb_frame *imb_cluster_centroids(const imb_frame *f, size_t *const *by, const int64_t *cnt,
                                  const int64_t *tgt, int nk, uint64_t seed);
 
-/* nn[i]: the row of x (n, d) nearest to row i, itself excluded (squared
- * Euclidean distance in float, ties to the lower index), for all rows
- * at once (nn1.c); threads 0: one per core. The result does not depend
- * on the threads. Needs n >= 2. */
-void imb_nn1_all(int32_t *nn, const float *x, size_t n, size_t d, int threads);
+/* nn (n, k): the k rows of x (n, d) nearest to each row, itself
+ * excluded, ascending by (squared Euclidean distance in float, index), for
+ * all rows at once (nn1.c); threads 0: one per core. The result does not
+ * depend on the threads. Needs 0 < k < n. */
+void imb_knn_all(int32_t *nn, const float *x, size_t n, size_t d, int k, int threads);
 
 /* k-means of x (n, d) into kc clusters: cent (kc, d), label (n); greedy
  * k-means++ seeding from r, Lloyd's iterations until no label changes

@@ -53,14 +53,15 @@ same_as_imblearn() {
 	assert_output --partial "140"
 }
 
-@test "tomek on 6000 rows: imblearn's rows, the same frames on 1, 3 and all threads" {
+@test "tomek and enn on 6000 rows: imblearn's rows, the same frames on 1, 3 and all threads" {
 	# twelve tiles of the all-pairs search, shared out over the threads
 	ref make 4500,1500 8 7 > "$TMP/m.imb"
-	same_as_imblearn tomek "$TMP/m.imb" 3 1 --threads 1
-	imb-oversample --method tomek -t 1 "$TMP/m.imb" > "$TMP/t1.imb"
-	imb-oversample --method tomek -t 3 "$TMP/m.imb" > "$TMP/t3.imb"
-	imb-oversample --method tomek "$TMP/m.imb" > "$TMP/tall.imb"
-	run $PY -c '
+	for m in tomek enn; do
+		same_as_imblearn $m "$TMP/m.imb" 3 1 --threads 1
+		imb-oversample --method $m -t 1 "$TMP/m.imb" > "$TMP/t1.imb"
+		imb-oversample --method $m -t 3 "$TMP/m.imb" > "$TMP/t3.imb"
+		imb-oversample --method $m "$TMP/m.imb" > "$TMP/tall.imb"
+		run $PY -c '
 import sys, msgpack
 def t(p):
     fs = list(msgpack.Unpacker(open(p, "rb"), raw=False))
@@ -69,7 +70,10 @@ def t(p):
     return fs
 a, b, c = (t(p) for p in sys.argv[1:4])
 print(a == b, a == c, a[0]["attrs"]["counts"] != [4500, 1500])' "$TMP/t1.imb" "$TMP/t3.imb" "$TMP/tall.imb"
-	assert_output "True True True"
+		assert_output "True True True"
+	done
+	# ENN with k 5 on the same rows, threads shared
+	same_as_imblearn enn "$TMP/m.imb" 5 1 --k 5 -t 3
 }
 
 @test "u8 features and four classes: integer distances tie, ties go to the lower row as in sklearn" {
