@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "rng.h"
+#include "undersample.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -15,8 +16,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static const char *const method_names[] = {"random", "under", "smote"};
-_Static_assert(IMB_LEN(method_names) == IMB_RS_SMOTE + 1, "a method without a name");
+static const char *const method_names[] = {
+	"random", "under", "smote",
+	"tomek", "enn", "nearmiss1", "nearmiss2", "nearmiss3", "cluster-centroids", "smote-tomek",
+	"smote-enn"};
+_Static_assert(IMB_LEN(method_names) == IMB_RS_SMOTE_ENN + 1, "a method without a name");
 
 const char *imb_rs_method_name(imb_rs_method m) { return method_names[m]; }
 
@@ -130,6 +134,11 @@ static int knn_threads;
 void imb_knn_set_threads(int n)
 {
 	knn_threads = n > 0 ? n : 0;
+}
+
+int imb_knn_threads(void)
+{
+	return knn_threads;
 }
 
 void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
@@ -324,6 +333,8 @@ static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int
 
 imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k, uint64_t seed)
 {
+	if (imb_rs_is_under(m))
+		return imb_undersample(f, m, ratio, k, seed);
 	char lbl[300];
 	imb_frame_label(f, lbl, sizeof lbl);
 	if (imb_dataset_check(f) < 0)

@@ -39,10 +39,17 @@
 extern "C" {
 #endif
 
-typedef enum { IMB_RS_RANDOM, IMB_RS_UNDER, IMB_RS_SMOTE } imb_rs_method;
+typedef enum {
+	IMB_RS_RANDOM, IMB_RS_UNDER, IMB_RS_SMOTE,
+	/* under-samplers and combined samplers: undersample.h */
+	IMB_RS_TOMEK, IMB_RS_ENN, IMB_RS_NEARMISS1, IMB_RS_NEARMISS2, IMB_RS_NEARMISS3,
+	IMB_RS_CLUSTER_CENTROIDS, IMB_RS_SMOTE_TOMEK, IMB_RS_SMOTE_ENN
+} imb_rs_method;
 
 const char *imb_rs_method_name(imb_rs_method m);
-/* 0, or -1 for an unknown name ("random", "under", "smote") */
+/* 0, or -1 for an unknown name ("random", "under", "smote", "tomek",
+ * "enn", "nearmiss1".."nearmiss3", "cluster-centroids", "smote-tomek",
+ * "smote-enn") */
 int imb_rs_method_parse(const char *s, imb_rs_method *out);
 
 /* target is (k): per-class counts after re-sampling counts (k). */
@@ -62,6 +69,8 @@ void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const 
  * result does not depend on it: each block of query rows is computed
  * the same way whichever thread takes it. */
 void imb_knn_set_threads(int n);
+/* The setting above (0: one per core). */
+int imb_knn_threads(void);
 
 /* A new frame: f re-sampled (f is not changed), with attrs.counts
  * updated and attrs.oversample = {method, ratio, k (smote), seed,
