@@ -98,20 +98,33 @@ k_transpose(Tout *out, const Tin *in, int B, int R, int Q, const float *bias, in
 	for (int b = blockIdx.z; b < B; b += gridDim.z) {
 		const Tin *x = in + (size_t)b * R * Q;
 		Tout *y = out + (size_t)b * R * Q;
-		for (int k = ty; k < TILE; k += 8) {
-			int r = r0 + k, q = q0 + tx;
-			if (r < R && q < Q)
-				tile[k][tx] = widen(x[(size_t)r * Q + q]);
+		/* each thread's four loads issued before any use */
+		float v[TILE / 8];
+#pragma unroll
+		for (int k = 0; k < TILE / 8; k++) {
+			int r = r0 + ty + 8 * k, q = q0 + tx;
+			v[k] = r < R && q < Q ? widen(x[(size_t)r * Q + q]) : 0.0f;
 		}
+#pragma unroll
+		for (int k = 0; k < TILE / 8; k++)
+			tile[ty + 8 * k][tx] = v[k];
 		__syncthreads();
-		for (int k = ty; k < TILE; k += 8) {
-			int q = q0 + k, r = r0 + tx;
+		int r = r0 + tx;
+		if (acc) {
+#pragma unroll
+			for (int k = 0; k < TILE / 8; k++) {
+				int q = q0 + ty + 8 * k;
+				v[k] = r < R && q < Q ? widen(y[(size_t)q * R + r]) : 0.0f;
+			}
+		}
+#pragma unroll
+		for (int k = 0; k < TILE / 8; k++) {
+			int q = q0 + ty + 8 * k;
 			if (r < R && q < Q) {
-				float v = tile[tx][k];
+				float t = tile[tx][ty + 8 * k];
 				if (bias)
-					v += bias[q];
-				Tout *o = y + (size_t)q * R + r;
-				put(o, acc ? widen(*o) + v : v);
+					t += bias[q];
+				put(y + (size_t)q * R + r, acc ? v[k] + t : t);
 			}
 		}
 		__syncthreads();
@@ -254,16 +267,23 @@ template <typename Perf>
 static int pick(const Perf *p, int n, int prec, const char *what)
 {
 	static int warned;
-	for (int pass = 0; pass < 2; pass++)
+	/* passes: 0 deterministic and, in the tensor-core modes, on tensor
+	 * cores (cuDNN's heuristics may rank a slow direct kernel first:
+	 * bf16's strided dgrad took a fifth of a resnet18 step); 1
+	 * deterministic; 2 any, with a warning */
+	for (int pass = prec == 0; pass < 3; pass++)
 		for (int i = 0; i < n; i++) {
 			if (p[i].status != CUDNN_STATUS_SUCCESS || p[i].memory > CONV_WS_MAX)
 				continue;
 			if (prec == 0 && p[i].mathType != CUDNN_FMA_MATH &&
 			    p[i].mathType != CUDNN_DEFAULT_MATH)
 				continue;
-			if (pass == 0 && p[i].determinism != CUDNN_DETERMINISTIC)
+			if (pass == 0 && p[i].mathType != CUDNN_TENSOR_OP_MATH &&
+			    p[i].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
 				continue;
-			if (pass == 1 && !warned) {
+			if (pass < 2 && p[i].determinism != CUDNN_DETERMINISTIC)
+				continue;
+			if (pass == 2 && !warned) {
 				warned = 1;
 				fprintf(stderr, "imb: cuda: no deterministic cuDNN algorithm for a "
 				        "convolution's %s; results may vary from run to run\n", what);
