@@ -9,7 +9,8 @@
  * piece summed by one block in double (each thread a fixed stride, then
  * a fixed tree), and the S partial sums of a channel added in order by
  * one thread: no atomics, the same bits every run, and the whole chip
- * busy. Then one elementwise pass applies the result.
+ * busy. Then one elementwise pass applies the result. Both read float4
+ * where HW % 4 == 0 and the pointers are 16-byte aligned (vec4).
  *
  *   forward (train)  sums of x and x^2 -> mean, biased var, rstd; running
  *                    statistics with the unbiased var; out = (x - mean)

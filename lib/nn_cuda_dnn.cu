@@ -2,9 +2,12 @@
  *
  *   gemm                      cuBLAS (cublasGemmEx), row-major through the
  *                             column-major trick
- *   conv2d_forward/backward   cuDNN's convolution (NCHW, cross-correlation);
- *                             the bias and its gradient with own kernels
- *                             (the gradient: nn_cuda_bn.cu's channel sums)
+ *   conv2d_forward/backward   cuDNN's convolution (cross-correlation): on
+ *                             the NCHW tensors themselves in strict fp32,
+ *                             on NHWC copies in the workspace in TF32 and
+ *                             bf16 (fwd_tc, bwd_tc); the bias and its
+ *                             gradient with own kernels (the gradient:
+ *                             nn_cuda_bn.cu's channel sums)
  *
  * Precision (imb_cuda_precision, read at every op):
  *   0  fp32 strict (default): cuBLAS CUBLAS_COMPUTE_32F_PEDANTIC, cuDNN
@@ -16,10 +19,11 @@
  *      rounds A and B to bf16, or to TF32 where it chooses, sums in fp32).
  *      Convolutions run on bf16 tensors (cuDNN's PSEUDO_BFLOAT16 config,
  *      fp32 accumulation): inp, w and dout are rounded to bf16 (round to
- *      nearest even) into the workspace; the conv's result (out, or the
- *      dinp / dw increment) comes back as bf16 and is widened to float
- *      before the bias is added or the gradient accumulated. The bias and
- *      db stay fp32 (db sums the fp32 dout).
+ *      nearest even) as they are made NHWC in the workspace; the conv's
+ *      result (out, or the dinp / dw increment) comes back as bf16 and is
+ *      widened to float as it is put back in NCHW, before the bias is
+ *      added or the gradient accumulated. The bias and db stay fp32 (db
+ *      sums the fp32 dout).
  * Batch norm (nn_cuda_bn.cu) is fp32 in every mode.
  *
  * Algorithms: chosen once per (shape, precision, direction) from cuDNN's
@@ -27,9 +31,10 @@
  * with it the bits, is the same from run to run on one device and
  * library version: the first result, in cuDNN's order of expected speed,
  * that succeeds, is CUDNN_DETERMINISTIC, fits CONV_WS_MAX and, in strict
- * mode, does not use tensor cores (it then runs with CUDNN_FMA_MATH).
- * Should none be deterministic the first usable one is taken and a
- * warning printed once. Descriptors and choices live in a small cache
+ * mode, does not use tensor cores (it then runs with CUDNN_FMA_MATH); in
+ * TF32 and bf16, the first such on tensor cores if there is one. Should
+ * none be deterministic the first usable one is taken and a warning
+ * printed once. Descriptors and choices live in a small cache
  * (CONV_CACHE entries, reused round-robin).
  *
  * The convolution and batch-norm calls are cuDNN 9's legacy API, all of
