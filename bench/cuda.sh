@@ -22,6 +22,8 @@
 # bench/nn_bench.c is built here against $BUILD/libimb.a (make all, on a
 # machine with nvcc so that the CUDA backend is in it), or NN_BENCH names
 # a prebuilt one. Settings:
+# NN_BASE names another nn_bench (an earlier build of ours): each cell then
+# times it too, first, in the same run, as "before" columns.
 # PY (python3 with CUDA PyTorch), PRECISIONS ("fp32 bf16"; tf32 too if
 # wanted), MODELS, BATCHES, REPS, SWEEP, THREADS (host threads of ours, 2).
 set -eu
@@ -89,13 +91,21 @@ else
 fi
 echo
 
-printf 'model\tbatch\tprecision\tours_img_s\ttorch_img_s\tratio\tflops_per_image\tpeak_ours_tflops\tpeak_torch_tflops\tmfu_ours_pct\tmfu_torch_pct\n' > $out/cuda.tsv
-echo "| model | batch | precision | ours img/s | PyTorch img/s | ratio | MFU ours | MFU PyTorch |"
-echo "|---|---:|---|---:|---:|---:|---:|---:|"
+base=${NN_BASE:-}
+printf 'model\tbatch\tprecision\tours_img_s\ttorch_img_s\tratio\tflops_per_image\tpeak_ours_tflops\tpeak_torch_tflops\tmfu_ours_pct\tmfu_torch_pct\tbefore_img_s\tratio_before\n' > $out/cuda.tsv
+if [ -n "$base" ]; then
+	echo "| model | batch | precision | before img/s | ratio before | ours img/s | PyTorch img/s | ratio | MFU ours | MFU PyTorch |"
+	echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+else
+	echo "| model | batch | precision | ours img/s | PyTorch img/s | ratio | MFU ours | MFU PyTorch |"
+	echo "|---|---:|---|---:|---:|---:|---:|---:|"
+fi
 for m in $MODELS; do
 	f=$(run $PY bench/cuda_ref.py --device cpu flops $m | field per_image)
 	for n in $BATCHES; do
 		for p in $PRECISIONS; do
+			a0=-
+			[ -n "$base" ] && a0=$(run $base train $m 3 32 32 10 $n 0 $T cuda $p $REPS | field images_per_s)
 			a=$(run $bench train $m 3 32 32 10 $n 0 $T cuda $p $REPS | field images_per_s)
 			b=; line=
 			[ $torch = 1 ] && line=$(run $PY bench/cuda_ref.py train $m $n $p --reps $REPS)
@@ -103,11 +113,16 @@ for m in $MODELS; do
 			pa=$(peak $p); pb=$pa
 			# PyTorch's fp32 convolutions run in TF32 where cuDNN may
 			[ $p = fp32 ] && [ "$(echo "$line" | field cudnn_tf32)" = 1 ] && pb=$(peak tf32)
-			r=$(echo "${a:-0} ${b:-0}" | awk '$1 > 0 && $2 > 0 { printf "%.2f", $1 / $2; exit } { printf "-" }')
+			ratio() { echo "${1:-0} ${2:-0}" | awk '$1 > 0 && $2 > 0 { printf "%.2f", $1 / $2; exit } { printf "-" }'; }
+			r=$(ratio "$a" "$b"); r0=$(ratio "$a0" "$b")
 			ma=$(mfu "${a:-0}" "${f:-0}" $pa); mb=$(mfu "${b:-0}" "${f:-0}" $pb)
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $m $n $p "${a:--}" "${b:--}" \
-				$r "${f:--}" $pa $pb $ma $mb >> $out/cuda.tsv
-			echo "| $m | $n | $p | ${a:--} | ${b:--} | $r | $(pct $ma) ($pa) | $(pct $mb) ($pb) |"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $m $n $p "${a:--}" "${b:--}" \
+				$r "${f:--}" $pa $pb $ma $mb "${a0:--}" $r0 >> $out/cuda.tsv
+			if [ -n "$base" ]; then
+				echo "| $m | $n | $p | ${a0:--} | $r0 | ${a:--} | ${b:--} | $r | $(pct $ma) ($pa) | $(pct $mb) ($pb) |"
+			else
+				echo "| $m | $n | $p | ${a:--} | ${b:--} | $r | $(pct $ma) ($pa) | $(pct $mb) ($pb) |"
+			fi
 		done
 	done
 done
@@ -118,6 +133,7 @@ echo "MFU: images/s x training FLOPs per image (3 x 2 x conv+linear MACs at 32x3
 echo "Ours: the engine's precision setting (fp32: FP32 peak). PyTorch fp32 with cudnn.allow_tf32=1: TF32 peak."
 echo
 
+[ "$SWEEP" -gt 0 ] || exit 0
 # the sweep: SWEEP resnet8 trainings (5 warm-up steps + 5 blocks of 39)
 SW_N=128
 sw() { run $bench train resnet8 3 32 32 2 $SW_N 39 1 cuda fp32 5; }

@@ -9,7 +9,8 @@
  *                       resized_crop, color_jitter, grayscale) and the
  *                       epoch tally
  *   nn_cuda_dnn.cu      the library-backed ops: gemm (cuBLAS) and
- *                       convolution (cuDNN)
+ *                       convolution (cuDNN; NHWC copies in the tensor-core
+ *                       modes)
  *   nn_cuda_bn.cu       batch norm, own kernels (deterministic per-channel
  *                       sums that keep the whole GPU busy), and those sums
  *                       for conv's bias gradient

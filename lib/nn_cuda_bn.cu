@@ -9,7 +9,8 @@
  * piece summed by one block in double (each thread a fixed stride, then
  * a fixed tree), and the S partial sums of a channel added in order by
  * one thread: no atomics, the same bits every run, and the whole chip
- * busy. Then one elementwise pass applies the result.
+ * busy. Then one elementwise pass applies the result. Both read float4
+ * where HW % 4 == 0 and the pointers are 16-byte aligned (vec4).
  *
  *   forward (train)  sums of x and x^2 -> mean, biased var, rstd; running
  *                    statistics with the unbiased var; out = (x - mean)
@@ -24,6 +25,8 @@
 #include "nn_cuda.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <type_traits>
 
 #define THREADS IMB_CUDA_THREADS
 #define GRID_LOOP IMB_GRID_LOOP
@@ -42,27 +45,46 @@ static int pieces(int N, int C)
  *   part[(c*S + s)*2]     = sum a
  *   part[(c*S + s)*2 + 1] = sum a^2                        (b NULL)
  *                           sum a (b - mean[c]) rstd[c]    (b given)
- * in double. */
+ * in double. V values a step (V = 4: float4 loads, when HW % 4 == 0 and
+ * a, b are 16-byte aligned; each thread adds its four in order). */
+template <int V>
 __global__ void __launch_bounds__(THREADS)
 k_part(double *part, const float *a, const float *b, const float *mean, const float *rstd,
        int N, int C, int HW, int R)
 {
 	__shared__ double s1[THREADS], s2[THREADS];
 	int c = blockIdx.x, s = blockIdx.y, S = gridDim.y, t = threadIdx.x;
-	int n0 = s * R, n1 = n0 + R < N ? n0 + R : N;
+	int n0 = s * R, n1 = n0 + R < N ? n0 + R : N, HWv = HW / V;
 	double u = 0, v = 0, m = b ? mean[c] : 0, r = b ? rstd[c] : 0;
-	/* value k of the piece is (sample n0 + k / HW, position k % HW); each
-	 * thread steps k by THREADS, its (n, j) advanced without division */
-	int n = n0 + t / HW, j = t % HW, dn = THREADS / HW, dj = THREADS % HW;
+	/* step k of the piece is (sample n0 + k / HWv, position k % HWv);
+	 * each thread steps k by THREADS, its (n, j) advanced without
+	 * division */
+	int n = n0 + t / HWv, j = t % HWv, dn = THREADS / HWv, dj = THREADS % HWv;
 	while (n < n1) {
-		size_t at = ((size_t)n * C + c) * HW + j;
-		double x = a[at];
-		u += x;
-		v += b ? x * ((b[at] - m) * r) : x * x;
+		size_t at = ((size_t)n * C + c) * HWv + j;
+		float x[V], y[V] = {0};
+		if (V == 4) {
+			float4 q = ((const float4 *)a)[at];
+			x[0] = q.x, x[1] = q.y, x[2] = q.z, x[3] = q.w;
+			if (b) {
+				q = ((const float4 *)b)[at];
+				y[0] = q.x, y[1] = q.y, y[2] = q.z, y[3] = q.w;
+			}
+		} else {
+			x[0] = a[at];
+			if (b)
+				y[0] = b[at];
+		}
+#pragma unroll
+		for (int k = 0; k < V; k++) {
+			double d = x[k];
+			u += d;
+			v += b ? d * ((y[k] - m) * r) : d * d;
+		}
 		n += dn;
 		j += dj;
-		if (j >= HW) {
-			j -= HW;
+		if (j >= HWv) {
+			j -= HWv;
 			n++;
 		}
 	}
@@ -80,6 +102,14 @@ k_part(double *part, const float *a, const float *b, const float *mean, const fl
 		part[((size_t)c * S + s) * 2] = s1[0];
 		part[((size_t)c * S + s) * 2 + 1] = s2[0];
 	}
+}
+
+/* float4 steps for (N,C,HW) where HW % 4 == 0 and the pointers are
+ * 16-byte aligned (NULL ones are) */
+static int vec4(int HW, const void *a, const void *b = NULL, const void *c = NULL,
+                const void *d = NULL)
+{
+	return HW % 4 == 0 && !(((uintptr_t)a | (uintptr_t)b | (uintptr_t)c | (uintptr_t)d) & 15);
 }
 
 /* tot (2C) = each channel's S partial pairs added in order */
@@ -113,8 +143,12 @@ static double *chan_sums(size_t room, const float *a, const float *b, const floa
 	size_t np = (size_t)C * S * 2;
 	char *ws = (char *)imb_cuda_workspace(room + sums_bytes(N, C));
 	double *part = (double *)(ws + room), *tot = part + np;
-	k_part<<<dim3((unsigned)C, (unsigned)S), THREADS, 0, imb_cuda.stream>>>(
-		part, a, b, mean, rstd, N, C, HW, R);
+	if (vec4(HW, a, b))
+		k_part<4><<<dim3((unsigned)C, (unsigned)S), THREADS, 0, imb_cuda.stream>>>(
+			part, a, b, mean, rstd, N, C, HW, R);
+	else
+		k_part<1><<<dim3((unsigned)C, (unsigned)S), THREADS, 0, imb_cuda.stream>>>(
+			part, a, b, mean, rstd, N, C, HW, R);
 	IMB_CUDA_LAUNCHED();
 	k_total<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(tot, part, C, S);
 	IMB_CUDA_LAUNCHED();
@@ -156,15 +190,33 @@ __global__ void k_stats(float *mean, float *rstd, float *run_mean, float *run_va
 	}
 }
 
+/* The elementwise passes: a grid-stride loop over n items (32-bit
+ * indices where n fits, for the channel's division), V floats an item
+ * (4: float4, where vec4 allows), the item's channel (i / HWv) % C. */
+#define BN_LOOP(I, n, ...) do { \
+	if ((n) <= 0xffffffffu) { \
+		for (unsigned I = blockIdx.x * blockDim.x + threadIdx.x; I < (unsigned)(n); \
+		     I += gridDim.x * blockDim.x) __VA_ARGS__ \
+	} else { \
+		GRID_LOOP(I, n) __VA_ARGS__ \
+	} } while (0)
+
 /* out = (x - mean[c]) rstd[c] gamma[c] + beta[c] */
+template <int V>
 __global__ void k_norm(float *out, const float *inp, const float *mean, const float *rstd,
-                       const float *gamma, const float *beta, int C, size_t HW, size_t n)
+                       const float *gamma, const float *beta, int C, size_t HWv, size_t n)
 {
-	GRID_LOOP(i, n) {
-		int c = (int)((i / HW) % C);
-		float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
-		out[i] = (inp[i] - mean[c]) * rstd[c] * g + b;
-	}
+	typedef typename std::conditional<V == 4, float4, float>::type T;
+	BN_LOOP(i, n, {
+		int c = (int)((i / HWv) % C);
+		float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f, m = mean[c], r = rstd[c];
+		T x = ((const T *)inp)[i];
+		float *e = (float *)&x;
+#pragma unroll
+		for (int k = 0; k < V; k++)
+			e[k] = (e[k] - m) * r * g + b;
+		((T *)out)[i] = x;
+	});
 }
 
 extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, float *rstd,
@@ -184,8 +236,12 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
 		m, r, run_mean, run_var, tot, C, (double)N * HW, momentum, eps);
 	IMB_CUDA_LAUNCHED();
 	size_t n = (size_t)N * C * HW;
-	k_norm<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, r, gamma, beta, C,
-	                                                       (size_t)HW, n);
+	if (vec4(HW, out, inp))
+		k_norm<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
+			out, inp, m, r, gamma, beta, C, (size_t)HW / 4, n / 4);
+	else
+		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
+			out, inp, m, r, gamma, beta, C, (size_t)HW, n);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -229,17 +285,25 @@ __global__ void k_dparams(float *dgamma, float *dbeta, const double *tot, int C)
 }
 
 /* train: dinp += gamma rstd (dout - (sdy + xhat sdyx) / M) */
+template <int V>
 __global__ void k_dx(float *dinp, const float *dout, const float *inp, const float *gamma,
                      const float *mean, const float *rstd, const double *tot, float invM,
-                     int C, size_t HW, size_t n)
+                     int C, size_t HWv, size_t n)
 {
-	GRID_LOOP(i, n) {
-		int c = (int)((i / HW) % C);
-		float r = rstd[c], g = gamma ? gamma[c] : 1.0f;
-		float xh = (inp[i] - mean[c]) * r;
+	typedef typename std::conditional<V == 4, float4, float>::type T;
+	BN_LOOP(i, n, {
+		int c = (int)((i / HWv) % C);
+		float r = rstd[c], g = gamma ? gamma[c] : 1.0f, m = mean[c];
 		float sdy = (float)tot[2 * c], sdyx = (float)tot[2 * c + 1];
-		dinp[i] += g * r * (dout[i] - (sdy + xh * sdyx) * invM);
-	}
+		T d = ((T *)dinp)[i], dy = ((const T *)dout)[i], x = ((const T *)inp)[i];
+		float *de = (float *)&d, *dye = (float *)&dy, *xe = (float *)&x;
+#pragma unroll
+		for (int k = 0; k < V; k++) {
+			float xh = (xe[k] - m) * r;
+			de[k] += g * r * (dye[k] - (sdy + xh * sdyx) * invM);
+		}
+		((T *)dinp)[i] = d;
+	});
 }
 
 extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
@@ -256,8 +320,13 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
 	}
 	if (dinp) {
 		size_t n = (size_t)N * C * HW;
-		k_dx<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-			dinp, dout, inp, gamma, mean, rstd, tot, 1.0f / ((float)N * HW), C, (size_t)HW, n);
+		float invM = 1.0f / ((float)N * HW);
+		if (vec4(HW, dinp, dout, inp))
+			k_dx<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
+				dinp, dout, inp, gamma, mean, rstd, tot, invM, C, (size_t)HW / 4, n / 4);
+		else
+			k_dx<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
+				dinp, dout, inp, gamma, mean, rstd, tot, invM, C, (size_t)HW, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }

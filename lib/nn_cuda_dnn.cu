@@ -2,9 +2,12 @@
  *
  *   gemm                      cuBLAS (cublasGemmEx), row-major through the
  *                             column-major trick
- *   conv2d_forward/backward   cuDNN's convolution (NCHW, cross-correlation);
- *                             the bias and its gradient with own kernels
- *                             (the gradient: nn_cuda_bn.cu's channel sums)
+ *   conv2d_forward/backward   cuDNN's convolution (cross-correlation): on
+ *                             the NCHW tensors themselves in strict fp32,
+ *                             on NHWC copies in the workspace in TF32 and
+ *                             bf16 (fwd_tc, bwd_tc); the bias and its
+ *                             gradient with own kernels (the gradient:
+ *                             nn_cuda_bn.cu's channel sums)
  *
  * Precision (imb_cuda_precision, read at every op):
  *   0  fp32 strict (default): cuBLAS CUBLAS_COMPUTE_32F_PEDANTIC, cuDNN
@@ -16,10 +19,11 @@
  *      rounds A and B to bf16, or to TF32 where it chooses, sums in fp32).
  *      Convolutions run on bf16 tensors (cuDNN's PSEUDO_BFLOAT16 config,
  *      fp32 accumulation): inp, w and dout are rounded to bf16 (round to
- *      nearest even) into the workspace; the conv's result (out, or the
- *      dinp / dw increment) comes back as bf16 and is widened to float
- *      before the bias is added or the gradient accumulated. The bias and
- *      db stay fp32 (db sums the fp32 dout).
+ *      nearest even) as they are made NHWC in the workspace; the conv's
+ *      result (out, or the dinp / dw increment) comes back as bf16 and is
+ *      widened to float as it is put back in NCHW, before the bias is
+ *      added or the gradient accumulated. The bias and db stay fp32 (db
+ *      sums the fp32 dout).
  * Batch norm (nn_cuda_bn.cu) is fp32 in every mode.
  *
  * Algorithms: chosen once per (shape, precision, direction) from cuDNN's
@@ -27,9 +31,10 @@
  * with it the bits, is the same from run to run on one device and
  * library version: the first result, in cuDNN's order of expected speed,
  * that succeeds, is CUDNN_DETERMINISTIC, fits CONV_WS_MAX and, in strict
- * mode, does not use tensor cores (it then runs with CUDNN_FMA_MATH).
- * Should none be deterministic the first usable one is taken and a
- * warning printed once. Descriptors and choices live in a small cache
+ * mode, does not use tensor cores (it then runs with CUDNN_FMA_MATH); in
+ * TF32 and bf16, the first such on tensor cores if there is one. Should
+ * none be deterministic the first usable one is taken and a warning
+ * printed once. Descriptors and choices live in a small cache
  * (CONV_CACHE entries, reused round-robin).
  *
  * The convolution and batch-norm calls are cuDNN 9's legacy API, all of
@@ -68,24 +73,6 @@ static size_t up256(size_t b)
 
 /* ------------------------------------------------------------ kernels */
 
-__global__ void k_to_bf16(__nv_bfloat16 *d, const float *s, size_t n)
-{
-	GRID_LOOP(i, n)
-		d[i] = __float2bfloat16_rn(s[i]);
-}
-
-/* out (N,C,plane) = y widened + b[c] (b may be NULL); acc: out += that */
-__global__ void k_from_bf16(float *out, const __nv_bfloat16 *y, const float *b, int C,
-                            size_t plane, size_t n, int acc)
-{
-	GRID_LOOP(i, n) {
-		float v = __bfloat162float(y[i]);
-		if (b)
-			v += b[(i / plane) % C];
-		out[i] = acc ? out[i] + v : v;
-	}
-}
-
 /* out (N,C,plane) += b[c] */
 __global__ void k_bias_add(float *out, const float *b, int C, size_t plane, size_t n)
 {
@@ -93,16 +80,71 @@ __global__ void k_bias_add(float *out, const float *b, int C, size_t plane, size
 		out[i] += b[(i / plane) % C];
 }
 
-static void to_bf16(__nv_bfloat16 *d, const float *s, size_t n)
+/* The layout changes of the tensor-core convolutions, each a batch of B
+ * matrix transposes: in (B,R,Q) -> out (B,Q,R), out[b][q][r] = in[b][r][q]
+ * (+ bias[q] when bias is given; out += that when acc), converted from
+ * Tin to Tout (float -> bf16 rounds to nearest even). A 32x32 tile a
+ * block, through shared memory, so that reads and writes are both
+ * coalesced. NCHW -> NHWC is R = C, Q = HW; NHWC -> NCHW is R = HW, Q =
+ * C; KCRS -> KRSC is R = C, Q = KH KW. */
+#define TILE 32
+
+__device__ static inline float widen(float v) { return v; }
+__device__ static inline float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ static inline void put(float *p, float v) { *p = v; }
+__device__ static inline void put(__nv_bfloat16 *p, float v) { *p = __float2bfloat16_rn(v); }
+
+template <typename Tin, typename Tout>
+__global__ void __launch_bounds__(TILE * 8)
+k_transpose(Tout *out, const Tin *in, int B, int R, int Q, const float *bias, int acc)
 {
-	k_to_bf16<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(d, s, n);
-	IMB_CUDA_LAUNCHED();
+	__shared__ float tile[TILE][TILE + 1];
+	int q0 = blockIdx.x * TILE, r0 = blockIdx.y * TILE, tx = threadIdx.x, ty = threadIdx.y;
+	for (int b = blockIdx.z; b < B; b += gridDim.z) {
+		const Tin *x = in + (size_t)b * R * Q;
+		Tout *y = out + (size_t)b * R * Q;
+		/* each thread's four loads issued before any use */
+		float v[TILE / 8];
+#pragma unroll
+		for (int k = 0; k < TILE / 8; k++) {
+			int r = r0 + ty + 8 * k, q = q0 + tx;
+			v[k] = r < R && q < Q ? widen(x[(size_t)r * Q + q]) : 0.0f;
+		}
+#pragma unroll
+		for (int k = 0; k < TILE / 8; k++)
+			tile[ty + 8 * k][tx] = v[k];
+		__syncthreads();
+		int r = r0 + tx;
+		if (acc) {
+#pragma unroll
+			for (int k = 0; k < TILE / 8; k++) {
+				int q = q0 + ty + 8 * k;
+				v[k] = r < R && q < Q ? widen(y[(size_t)q * R + r]) : 0.0f;
+			}
+		}
+#pragma unroll
+		for (int k = 0; k < TILE / 8; k++) {
+			int q = q0 + ty + 8 * k;
+			if (r < R && q < Q) {
+				float t = tile[tx][ty + 8 * k];
+				if (bias)
+					t += bias[q];
+				put(y + (size_t)q * R + r, acc ? v[k] + t : t);
+			}
+		}
+		__syncthreads();
+	}
 }
 
-static void from_bf16(float *out, const __nv_bfloat16 *y, const float *b, int C, size_t plane,
-                      size_t n, int acc)
+template <typename Tin, typename Tout>
+static void transpose(Tout *out, const Tin *in, int B, int R, int Q, const float *bias, int acc)
 {
-	k_from_bf16<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, y, b, C, plane, n, acc);
+	if (B <= 0 || R <= 0 || Q <= 0)
+		return;
+	dim3 grid((unsigned)((Q + TILE - 1) / TILE), (unsigned)((R + TILE - 1) / TILE),
+	          (unsigned)(B < 65535 ? B : 65535));
+	k_transpose<Tin, Tout><<<grid, dim3(TILE, 8), 0, imb_cuda.stream>>>(out, in, B, R, Q,
+	                                                                     bias, acc);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -185,12 +227,12 @@ static conv_entry *conv_get(const imb_nn_conv2d_shape *s)
 	e->prec = prec;
 	e->chosen = 0;
 	cudnnDataType_t t = prec == 2 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
-	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->x, CUDNN_TENSOR_NCHW, t, s->N, s->C,
-	                                           s->H, s->W));
-	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->y, CUDNN_TENSOR_NCHW, t, s->N, s->OC,
-	                                           s->OH, s->OW));
-	IMB_CUDNN_CHECK(cudnnSetFilter4dDescriptor(e->w, t, CUDNN_TENSOR_NCHW, s->OC, s->C,
-	                                           s->KH, s->KW));
+	/* tensor-core modes: NHWC tensors and KRSC filters, our copies in the
+	 * workspace (see conv_tc) */
+	cudnnTensorFormat_t f = prec == 0 ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC;
+	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->x, f, t, s->N, s->C, s->H, s->W));
+	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->y, f, t, s->N, s->OC, s->OH, s->OW));
+	IMB_CUDNN_CHECK(cudnnSetFilter4dDescriptor(e->w, t, f, s->OC, s->C, s->KH, s->KW));
 	/* products summed in fp32 in every mode */
 	IMB_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(e->conv, s->pad, s->pad, s->stride,
 	                                                s->stride, 1, 1,
@@ -230,16 +272,23 @@ template <typename Perf>
 static int pick(const Perf *p, int n, int prec, const char *what)
 {
 	static int warned;
-	for (int pass = 0; pass < 2; pass++)
+	/* passes: 0 deterministic and, in the tensor-core modes, on tensor
+	 * cores (cuDNN's heuristics may rank a slow direct kernel first:
+	 * bf16's strided dgrad took a fifth of a resnet18 step); 1
+	 * deterministic; 2 any, with a warning */
+	for (int pass = prec == 0; pass < 3; pass++)
 		for (int i = 0; i < n; i++) {
 			if (p[i].status != CUDNN_STATUS_SUCCESS || p[i].memory > CONV_WS_MAX)
 				continue;
 			if (prec == 0 && p[i].mathType != CUDNN_FMA_MATH &&
 			    p[i].mathType != CUDNN_DEFAULT_MATH)
 				continue;
-			if (pass == 0 && p[i].determinism != CUDNN_DETERMINISTIC)
+			if (pass == 0 && p[i].mathType != CUDNN_TENSOR_OP_MATH &&
+			    p[i].mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
 				continue;
-			if (pass == 1 && !warned) {
+			if (pass < 2 && p[i].determinism != CUDNN_DETERMINISTIC)
+				continue;
+			if (pass == 2 && !warned) {
 				warned = 1;
 				fprintf(stderr, "imb: cuda: no deterministic cuDNN algorithm for a "
 				        "convolution's %s; results may vary from run to run\n", what);
@@ -327,44 +376,93 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
 	return (size_t)s->N * s->OC * s->OH * s->OW;
 }
 
+/* The tensor-core modes (TF32 on float, bf16): cuDNN is given NHWC tensors
+ * and KRSC filters, our copies in the workspace (T float or bf16), made
+ * and undone by k_transpose, which also rounds to bf16, widens, adds the
+ * bias and accumulates the gradients. Given NCHW, cuDNN transposes to
+ * NHWC and back itself, around every call (the backward's dout twice),
+ * and its heuristics pick some slow NCHW kernels. */
+template <typename T>
+static void fwd_tc(conv_entry *e, float *out, const float *inp, const float *w,
+                   const float *b, const imb_nn_conv2d_shape *s)
+{
+	static const float one = 1, zero = 0;
+	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
+	/* [x | w | y | cuDNN's workspace] */
+	size_t ow = up256(nx * sizeof(T)), oy = ow + up256(nw * sizeof(T));
+	size_t ows = oy + up256(ny * sizeof(T));
+	char *base = (char *)imb_cuda_workspace(ows + e->fwd_ws);
+	T *xt = (T *)base, *wt = (T *)(base + ow), *yt = (T *)(base + oy);
+	transpose(xt, inp, s->N, s->C, s->H * s->W, NULL, 0);
+	transpose(wt, w, s->OC, s->C, s->KH * s->KW, NULL, 0);
+	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xt, e->w, wt, e->conv,
+	                                        e->fwd, base + ows, e->fwd_ws, &zero, e->y, yt));
+	transpose(out, yt, s->N, s->OH * s->OW, s->OC, b, 0);
+}
+
+template <typename T>
+static void bwd_tc(conv_entry *e, float *dinp, float *dw, const float *dout,
+                   const float *inp, const float *w, const imb_nn_conv2d_shape *s,
+                   size_t need)
+{
+	static const float one = 1, zero = 0;
+	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
+	/* [dy | x or dx | w or dw | cuDNN's workspace]: dout made NHWC once
+	 * for both products; each result lands in a scratch and is added into
+	 * the float gradient as it is put back */
+	size_t ox = up256(ny * sizeof(T)), ow = ox + up256(nx * sizeof(T));
+	size_t ows = ow + up256(nw * sizeof(T));
+	char *base = (char *)imb_cuda_workspace(ows + need);
+	T *dyt = (T *)base, *xt = (T *)(base + ox), *wt = (T *)(base + ow);
+	transpose(dyt, dout, s->N, s->OC, s->OH * s->OW, NULL, 0);
+	if (dinp) {
+		transpose(wt, w, s->OC, s->C, s->KH * s->KW, NULL, 0);
+		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
+		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
+			imb_cuda.dnn, &one, e->w, wt, e->y, dyt, e->conv, e->bwd_data, base + ows,
+			e->data_ws, &zero, e->x, xt));
+		transpose(dinp, xt, s->N, s->H * s->W, s->C, NULL, 1);
+	}
+	if (dw) {
+		transpose(xt, inp, s->N, s->C, s->H * s->W, NULL, 0);
+		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
+		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+			imb_cuda.dnn, &one, e->x, xt, e->y, dyt, e->conv, e->bwd_filter, base + ows,
+			e->filter_ws, &zero, e->w, wt));
+		transpose(dw, wt, s->OC, s->KH * s->KW, s->C, NULL, 1);
+	}
+}
+
 extern "C" void imb_nn_cuda_conv2d_forward(float *out, const float *inp, const float *w,
                                            const float *b, const imb_nn_conv2d_shape *s)
 {
 	static const float one = 1, zero = 0;
 	conv_entry *e = conv_get(s);
 	choose_fwd(e);
-	size_t ny = conv_ny(s), plane = (size_t)s->OH * s->OW;
 	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->fwd_math));
-	if (e->prec != 2) {
-		void *ws = imb_cuda_workspace(e->fwd_ws);
-		IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, inp, e->w, w,
-		                                        e->conv, e->fwd, ws, e->fwd_ws, &zero,
-		                                        e->y, out));
-		if (b) {
-			k_bias_add<<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, b, s->OC,
-			                                                            plane, ny);
-			IMB_CUDA_LAUNCHED();
-		}
+	if (e->prec == 1) {
+		fwd_tc<float>(e, out, inp, w, b, s);
 		return;
 	}
-	/* bf16: [x | w | y | cuDNN's workspace] */
-	size_t nx = conv_nx(s), nw = conv_nw(s);
-	size_t ox = 0, ow = ox + up256(nx * 2), oy = ow + up256(nw * 2), ows = oy + up256(ny * 2);
-	char *base = (char *)imb_cuda_workspace(ows + e->fwd_ws);
-	__nv_bfloat16 *xb = (__nv_bfloat16 *)(base + ox), *wb = (__nv_bfloat16 *)(base + ow);
-	__nv_bfloat16 *yb = (__nv_bfloat16 *)(base + oy);
-	to_bf16(xb, inp, nx);
-	to_bf16(wb, w, nw);
-	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xb, e->w, wb, e->conv,
-	                                        e->fwd, base + ows, e->fwd_ws, &zero, e->y, yb));
-	from_bf16(out, yb, b, s->OC, plane, ny, 0);
+	if (e->prec == 2) {
+		fwd_tc<__nv_bfloat16>(e, out, inp, w, b, s);
+		return;
+	}
+	void *ws = imb_cuda_workspace(e->fwd_ws);
+	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, inp, e->w, w, e->conv,
+	                                        e->fwd, ws, e->fwd_ws, &zero, e->y, out));
+	if (b) {
+		size_t ny = conv_ny(s), plane = (size_t)s->OH * s->OW;
+		k_bias_add<<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, b, s->OC, plane, ny);
+		IMB_CUDA_LAUNCHED();
+	}
 }
 
 extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
                                             const float *dout, const float *inp,
                                             const float *w, const imb_nn_conv2d_shape *s)
 {
-	static const float one = 1, zero = 0;
+	static const float one = 1;
 	if (db)
 		imb_cuda_channel_sums(db, dout, s->N, s->OC, s->OH * s->OW);
 	if (!dinp && !dw)
@@ -379,46 +477,27 @@ extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
 		need = e->data_ws;
 	if (dw && e->filter_ws > need)
 		need = e->filter_ws;
-	if (e->prec != 2) {
-		/* cuDNN accumulates itself: beta = 1 */
-		void *ws = imb_cuda_workspace(need);
-		if (dinp) {
-			IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
-			IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
-				imb_cuda.dnn, &one, e->w, w, e->y, dout, e->conv, e->bwd_data, ws,
-				e->data_ws, &one, e->x, dinp));
-		}
-		if (dw) {
-			IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
-			IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-				imb_cuda.dnn, &one, e->x, inp, e->y, dout, e->conv, e->bwd_filter, ws,
-				e->filter_ws, &one, e->w, dw));
-		}
+	if (e->prec == 1) {
+		bwd_tc<float>(e, dinp, dw, dout, inp, w, s, need);
 		return;
 	}
-	/* bf16: [dy | x or dx | w or dw | cuDNN's workspace]; the bf16 result
-	 * goes to a scratch and is widened into the fp32 gradient */
-	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
-	size_t ox = up256(ny * 2), ow = ox + up256(nx * 2), ows = ow + up256(nw * 2);
-	char *base = (char *)imb_cuda_workspace(ows + need);
-	__nv_bfloat16 *dyb = (__nv_bfloat16 *)base, *xb = (__nv_bfloat16 *)(base + ox);
-	__nv_bfloat16 *wb = (__nv_bfloat16 *)(base + ow);
-	to_bf16(dyb, dout, ny);
+	if (e->prec == 2) {
+		bwd_tc<__nv_bfloat16>(e, dinp, dw, dout, inp, w, s, need);
+		return;
+	}
+	/* fp32 strict: NCHW as it is; cuDNN accumulates itself (beta = 1) */
+	void *ws = imb_cuda_workspace(need);
 	if (dinp) {
-		to_bf16(wb, w, nw);        /* dx lands in the x slot */
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
-		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
-			imb_cuda.dnn, &one, e->w, wb, e->y, dyb, e->conv, e->bwd_data, base + ows,
-			e->data_ws, &zero, e->x, xb));
-		from_bf16(dinp, xb, NULL, 1, 1, nx, 1);
+		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(imb_cuda.dnn, &one, e->w, w, e->y, dout,
+		                                             e->conv, e->bwd_data, ws, e->data_ws,
+		                                             &one, e->x, dinp));
 	}
 	if (dw) {
-		to_bf16(xb, inp, nx);      /* dw lands in the w slot */
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
-		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-			imb_cuda.dnn, &one, e->x, xb, e->y, dyb, e->conv, e->bwd_filter, base + ows,
-			e->filter_ws, &zero, e->w, wb));
-		from_bf16(dw, wb, NULL, 1, 1, nw, 1);
+		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(imb_cuda.dnn, &one, e->x, inp, e->y,
+		                                               dout, e->conv, e->bwd_filter, ws,
+		                                               e->filter_ws, &one, e->w, dw));
 	}
 }
 
