@@ -26,13 +26,20 @@ static const struct {
 
 void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n)
 {
-	int with_ratio = 0;
-	for (size_t i = 0; i < n; i++)
+	int with_ratio = 0, with_index = 0;
+	for (size_t i = 0; i < n; i++) {
 		if (imb_val_path(m[i]->attrs, "config.target_ratio"))
 			with_ratio = 1;
+		if (imb_val_as_int(imb_val_path(m[i]->attrs, "config.model_index"), 1) !=
+		    imb_val_as_int(imb_val_path(m[0]->attrs, "config.model_index"), 1))
+			with_index = 1;
+	}
 	const imb_val *pc0 = n ? imb_val_get(m[0]->attrs, "per_class") : NULL;
 	size_t K = pc0 && pc0->t == IMB_V_ARR ? pc0->n : 0;
-	fputs("set\tmodel\tn", fp);
+	fputs("set\tmodel\t", fp);
+	if (with_index)
+		fputs("model_index\t", fp);
+	fputs("n", fp);
 	if (with_ratio)
 		fputs("\ttarget_ratio", fp);
 	for (size_t j = 0; j < IMB_LEN(tsv_metrics); j++)
@@ -49,6 +56,10 @@ void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n)
 		fputc('\t', fp);
 		imb_eval_write_cell(fp, imb_val_get(a, "model"));
 		fputc('\t', fp);
+		if (with_index) {
+			imb_eval_write_cell(fp, imb_val_path(a, "config.model_index"));
+			fputc('\t', fp);
+		}
 		imb_eval_write_cell(fp, imb_val_get(a, "n"));
 		if (with_ratio) {
 			fputc('\t', fp);

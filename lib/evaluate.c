@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "metrics.h"
+#include "model_frame.h"
 #include "predict.h"
 #include "split.h"
 #include "util.h"
@@ -25,6 +26,7 @@ struct imb_evaluator {
 	double *ratios;
 	size_t nratios;
 	int profile;          /* imb_eval_opts.profile */
+	size_t model_index;
 };
 
 imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
@@ -39,6 +41,7 @@ imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
 	e->K = imb_predictor_nclasses(p);
 	e->d = imb_predictor_nfeatures(p);
 	e->positive = o ? o->positive : 1;
+	e->model_index = o ? o->model_index : 0;
 	if (e->K == 2 && (e->positive < 0 || e->positive > 1)) {
 		imb_seterr("%s: positive class %d: the model has 2 classes (0 and 1)", e->label,
 		           e->positive);
@@ -212,8 +215,9 @@ static void history_oversample(imb_val *c, const imb_val *h)
 		imb_val_set_float(c, "oversample_ratio", r);
 }
 
-static imb_val *build_config(const imb_val *mattrs, const imb_frame *ds, double ratio)
+static imb_val *build_config(const imb_evaluator *e, const imb_frame *ds, double ratio)
 {
+	const imb_val *mattrs = e->attrs;
 	imb_val *c = imb_val_map();
 	imb_val_set_str(c, "set", ds->name);
 	const char *src = imb_val_as_str(imb_val_get(ds->attrs, "source"),
@@ -221,6 +225,8 @@ static imb_val *build_config(const imb_val *mattrs, const imb_frame *ds, double 
 	if (src)
 		imb_val_set_str(c, "dataset", src);
 	imb_val_set_str(c, "model", imb_val_as_str(imb_val_get(mattrs, "model"), "?"));
+	if (e->model_index)
+		imb_val_set_int(c, "model_index", (int64_t)e->model_index);
 	add_flat(c, imb_val_path(mattrs, "train.split"), "");
 	add_flat(c, imb_val_get(ds->attrs, "split"), "");
 	const imb_val *os = imb_val_path(mattrs, "train.oversample");
@@ -300,7 +306,7 @@ static imb_frame *metrics_frame(const imb_evaluator *e, const imb_frame *ds,
 		imb_val_push(conf, row);
 	}
 	imb_val_set(f->attrs, "confusion", conf);
-	imb_val *config = build_config(e->attrs, ds, ratio);
+	imb_val *config = build_config(e, ds, ratio);
 	if (!isnan(ratio) && e->profile)
 		imb_val_set_str(config, "target_profile", imb_profile_name((imb_profile)(e->profile - 1)));
 	imb_val_set(f->attrs, "config", config);
@@ -335,6 +341,8 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 	if (D != e->d)
 		return imb_seterr("%s: tensor 'x': %llu features per sample, the model (%s) expects %zu",
 		                  lb, (unsigned long long)D, e->label, e->d);
+	if (imb_model_features_check(e->attrs, e->label, ds))
+		return -1;
 	/* classes by name: the set's label k is the model's class map[k] */
 	char ml[340];
 	snprintf(ml, sizeof ml, "the model (%s)", e->label);

@@ -24,7 +24,8 @@
  * other classes are the minority classes.
  *
  * config keys: set (the dataset frame's name), dataset (attrs.source),
- * model (the model kind), every scalar of the model's attrs.train.split
+ * model (the model kind), model_index (the model frame's place among the
+ * stream's model frames, from 1, imb_eval_opts.model_index), every scalar of the model's attrs.train.split
  * then of the dataset's attrs.split (the latter wins; arrays of scalars
  * become comma-joined strings: classes "0,6"; so train_ratio,
  * test_ratio, seed, profile, n_train, ...), oversample (the model's
@@ -52,6 +53,8 @@ typedef struct {
 	 * 1 + imb_profile: class c's weight follows imb-split's profile at
 	 * each ratio (imb_split_weights, by class index) */
 	int profile;
+	size_t model_index;    /* config.model_index: the model's place among the
+	                        * stream's model frames, from 1 (0: left out) */
 } imb_eval_opts;
 
 typedef struct imb_evaluator imb_evaluator;
@@ -69,11 +72,12 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 /* ---- text forms (eval_text.c) ---- */
 
 /* Text forms of metrics frames. TSV: a header row, then one row per
- * frame: set, model, n, [target_ratio,] accuracy, balanced_accuracy,
- * macro_f1, gmean, minority_error, majority_error, auroc, auprc, nll
- * (attrs.metrics.log_loss), brier, ece, recall_<class>...; "NA" where
- * undefined; numbers %.6g. The
- * target_ratio column is there when any frame has config.target_ratio.
+ * frame: set, model, [model_index,] n, [target_ratio,] accuracy,
+ * balanced_accuracy, macro_f1, gmean, minority_error, majority_error,
+ * auroc, auprc, nll (attrs.metrics.log_loss), brier, ece,
+ * recall_<class>...; "NA" where undefined; numbers %.6g. The
+ * target_ratio column is there when any frame has config.target_ratio,
+ * model_index when the frames' config.model_index differ.
  * JSON: one object per frame, {"set": name} followed by its attrs
  * without history. */
 void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n);

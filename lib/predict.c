@@ -145,3 +145,31 @@ int imb_predict_proba(imb_predictor *p, const float *x, size_t n, size_t d, floa
 	}
 	return 0;
 }
+
+int imb_model_sel_parse(const char *s, imb_model_sel *sel)
+{
+	memset(sel, 0, sizeof *sel);
+	if (!s || !*s)
+		return -1;
+	char *end;
+	long i = strtol(s, &end, 10);
+	if (!*end) {
+		if (i < 1)
+			return -1;
+		sel->index = i;
+		return 0;
+	}
+	sel->name = s;
+	return 0;
+}
+
+int imb_model_sel_match(const imb_model_sel *sel, const imb_frame *f, size_t index)
+{
+	if (sel->index)
+		return (size_t)sel->index == index;
+	if (!sel->name)
+		return 1;
+	return !strcmp(f->name, sel->name) ||
+	       !strcmp(imb_val_as_str(imb_val_get(f->attrs, "model"), ""), sel->name) ||
+	       !strcmp(imb_val_as_str(imb_val_get(f->attrs, "arch"), ""), sel->name);
+}

@@ -37,6 +37,20 @@ const char *imb_predictor_kind(const imb_predictor *p);
  * d must equal imb_predictor_nfeatures. 0, or -1 with imb_error(). */
 int imb_predict_proba(imb_predictor *p, const float *x, size_t n, size_t d, float *probs);
 
+/* Picking model frames of a stream (--model N|NAME of imb-eval and
+ * imb-predict): the model frames counted from 1 in stream order (an
+ * ensemble joined from parts counts once). */
+typedef struct {
+	long index;        /* > 0: the index-th model frame; 0: by name */
+	const char *name;  /* a frame's name, attrs.model or attrs.arch (NULL: every model) */
+} imb_model_sel;
+/* s is a positive integer (an index) or a name; -1 when s is empty or
+ * an integer below 1. */
+int imb_model_sel_parse(const char *s, imb_model_sel *sel);
+/* 1 if model frame f, the index-th of its stream, is selected; a zeroed
+ * sel selects every model. */
+int imb_model_sel_match(const imb_model_sel *sel, const imb_frame *f, size_t index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
 #include "scoring.h"
 #include "cli.h"
 #include "dataset.h"
+#include "model_frame.h"
 #include "util.h"
 
 #include <math.h>
@@ -303,10 +304,14 @@ int imb_score_frames(const imb_frame *model, imb_frame *const *ds, size_t nds,
 	 * validation frame's */
 	float **probs = imb_xcalloc(nds ? nds : 1, sizeof *probs);
 	size_t *rows = imb_xcalloc(nds ? nds : 1, sizeof *rows), picked = 0;
+	char mlb[300];
+	imb_frame_label(model, mlb, sizeof mlb);
 	for (size_t i = 0; i < nds && !rc; i++) {
 		int want = !o->frame || !strcmp(ds[i]->name, o->frame);
 		picked += want;
-		if ((want || i == vi) && !(probs[i] = imb_score_probs(p, ds[i], &rows[i])))
+		if ((want || i == vi) && imb_model_features_check(model->attrs, mlb, ds[i]))
+			rc = -1;
+		else if ((want || i == vi) && !(probs[i] = imb_score_probs(p, ds[i], &rows[i])))
 			rc = -1;
 	}
 	if (!rc && vi < nds)

@@ -125,6 +125,51 @@ static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files, c
 	return 0;
 }
 
+/* metrics frames with the model's and the set's place, for the output
+ * order (model, then set, then target ratio) */
+typedef struct {
+	imb_frame **f;
+	size_t *mi, *di, n;
+} evaluated;
+
+static void evaluate_one(evaluated *ev, imb_evaluator *e, size_t mi, const imb_frame *ds,
+                         size_t di)
+{
+	size_t n0 = ev->n;
+	if (imb_evaluate(e, ds, &ev->f, &ev->n))
+		imb_die(1, "%s", imb_error());
+	ev->mi = imb_xrealloc(ev->mi, (ev->n ? ev->n : 1) * sizeof *ev->mi);
+	ev->di = imb_xrealloc(ev->di, (ev->n ? ev->n : 1) * sizeof *ev->di);
+	for (size_t i = n0; i < ev->n; i++) {
+		ev->mi[i] = mi;
+		ev->di[i] = di;
+	}
+}
+
+/* the frames in output order (a stable insertion sort: few frames);
+ * ev's arrays are freed, the frames handed over */
+static size_t evaluated_sorted(evaluated *ev, imb_frame ***out)
+{
+	for (size_t i = 1; i < ev->n; i++)
+		for (size_t j = i; j > 0 && (ev->mi[j - 1] > ev->mi[j] ||
+		                             (ev->mi[j - 1] == ev->mi[j] && ev->di[j - 1] > ev->di[j]));
+		     j--) {
+			imb_frame *f = ev->f[j];
+			ev->f[j] = ev->f[j - 1];
+			ev->f[j - 1] = f;
+			size_t t = ev->mi[j];
+			ev->mi[j] = ev->mi[j - 1];
+			ev->mi[j - 1] = t;
+			t = ev->di[j];
+			ev->di[j] = ev->di[j - 1];
+			ev->di[j - 1] = t;
+		}
+	free(ev->mi);
+	free(ev->di);
+	*out = ev->f;
+	return ev->n;
+}
+
 int main(int argc, char **argv)
 {
 	imb_cli_init("imb-eval", argc, argv);
@@ -139,11 +184,13 @@ int main(int argc, char **argv)
 		{"output", required_argument, 0, 'o'},
 		{"quiet", no_argument, 0, 'q'},
 		{"device", required_argument, 0, 'D'},
+		{"model", required_argument, 0, 'M'},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
-	const char *on = NULL, *output = NULL, *agg = NULL, *device = NULL;
+	const char *on = NULL, *output = NULL, *agg = NULL, *device = NULL, *model_arg = NULL;
+	imb_model_sel sel = {0};
 	int fmt = -1, metrics_only = 0, c;
 	imb_eval_opts eo = {.positive = 1};
 	double *ratios = NULL;
@@ -179,6 +226,11 @@ int main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); break;
 		case 'D': device = optarg; break;
+		case 'M':
+			if (imb_model_sel_parse(optarg, &sel) < 0)
+				imb_usage("--model: '%s' is not an index (from 1) or a name", optarg);
+			model_arg = optarg;
+			break;
 		case 'h': imb_help(usage);
 		case 'V': imb_version();
 		default: imb_usage("unknown option");
@@ -217,30 +269,41 @@ int main(int argc, char **argv)
 	size_t *seen = imb_xcalloc(nsets, sizeof *seen);
 	size_t ndatasets = 0;
 
+	/* every selected model meets every picked dataset frame, whichever
+	 * comes first; the metrics frames come out by model, then by set */
 	imb_writer *w = fmt == IMB_FMT_FRAMES ? imb_open_output(output) : NULL;
-	imb_frame **pending = NULL, **out = NULL, *model = NULL;
-	size_t npending = 0, nout = 0;
+	evaluated ev = {0};
+	imb_frame **kept = NULL, *model = NULL;
+	size_t nkept = 0, nmodels = 0;
+	imb_evaluator **evs = NULL;
+	size_t *evi = NULL, nevs = 0;
 	imb_nn_ensemble_gather_state parts = {0};
-	imb_evaluator *e = NULL;
 	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
 		imb_reader *r = imb_open_input(nfiles ? files[k] : "-");
 		imb_frame *f;
 		while ((f = imb_next(r))) {
 			if (w && !metrics_only)
 				imb_emit(w, f);
-			if (!model && (parts.n || imb_frame_is_model(f))) {
+			if (parts.n || imb_frame_is_model(f)) {
 				if (imb_nn_ensemble_gather(&parts, f, &model) < 0)
 					imb_die(1, "%s", imb_error());
 				if (!model)
 					continue;
-				if (!(e = imb_evaluator_new(model, &eo)))
-					imb_die(1, "%s", imb_error());
-				for (size_t i = 0; i < npending; i++) {
-					if (imb_evaluate(e, pending[i], &out, &nout))
+				nmodels++;
+				if (imb_model_sel_match(&sel, model, nmodels)) {
+					eo.model_index = nmodels;
+					imb_evaluator *e = imb_evaluator_new(model, &eo);
+					if (!e)
 						imb_die(1, "%s", imb_error());
-					imb_frame_free(pending[i]);
+					evs = imb_xrealloc(evs, (nevs + 1) * sizeof *evs);
+					evi = imb_xrealloc(evi, (nevs + 1) * sizeof *evi);
+					evs[nevs] = e;
+					evi[nevs++] = nmodels;
+					for (size_t i = 0; i < nkept; i++)
+						evaluate_one(&ev, e, nmodels, kept[i], i);
 				}
-				npending = 0;
+				imb_frame_free(model);
+				model = NULL;
 				continue;
 			}
 			int pick = 0;
@@ -252,30 +315,37 @@ int main(int argc, char **argv)
 						pick = 1;
 					}
 			}
-			if (pick && e) {
-				if (imb_evaluate(e, f, &out, &nout))
-					imb_die(1, "%s", imb_error());
-			} else if (pick) {
-				pending = imb_xrealloc(pending, (npending + 1) * sizeof *pending);
-				pending[npending++] = f;
+			if (!pick) {
+				imb_frame_free(f);
 				continue;
 			}
-			imb_frame_free(f);
+			for (size_t j = 0; j < nevs; j++)
+				evaluate_one(&ev, evs[j], evi[j], f, nkept);
+			kept = imb_xrealloc(kept, (nkept + 1) * sizeof *kept);
+			kept[nkept++] = f;
 		}
 		imb_reader_close(r);
 	}
 	if (parts.n)
 		imb_die(1, "the input ends inside an ensemble in parts (%zu read)", parts.n);
-	if (!model)
+	if (!nmodels)
 		imb_die(1, "no model frame (kind 'model', 'posterior' or 'ensemble') in the input: "
 		        "imb-train makes one");
+	if (!nevs)
+		imb_die(1, "--model %s: no such model among the input's %zu model frame%s", model_arg,
+		        nmodels, nmodels == 1 ? "" : "s");
 	if (all && !ndatasets)
 		imb_die(1, "--on all: no dataset frames in the input");
 	for (size_t i = 0; i < nsets && !all; i++)
 		if (!seen[i])
 			imb_die(1, "no dataset frame named '%s' in the input (--on %s)", sets[i],
 			        on ? on : "test");
+	if (nmodels > 1 && !model_arg)
+		imb_log("%zu model frames in the input: each one evaluated (config.model_index; "
+		        "--model N takes one)", nmodels);
 
+	imb_frame **out;
+	size_t nout = evaluated_sorted(&ev, &out);
 	for (size_t i = 0; i < nout; i++)
 		imb_history_append(out[i], -1);
 	if (fmt == IMB_FMT_FRAMES) {
@@ -295,10 +365,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nout; i++)
 		imb_frame_free(out[i]);
 	free(out);
-	free(pending);
+	for (size_t i = 0; i < nkept; i++)
+		imb_frame_free(kept[i]);
+	free(kept);
+	for (size_t j = 0; j < nevs; j++)
+		imb_evaluator_free(evs[j]);
+	free(evs);
+	free(evi);
 	imb_nn_ensemble_gather_free(&parts);
-	imb_evaluator_free(e);
-	imb_frame_free(model);
 	free_names(sets, nsets);
 	free(seen);
 	free(ratios);
