@@ -168,17 +168,31 @@ static imb_val *flat_scalar(const imb_val *v)
 	return r;
 }
 
+/* every scalar (and array of scalars) of map as config[prefix + key];
+ * a nested map flattens under prefix + key + "." and, when it has a
+ * scalar "mode" (class weights: {mode: balanced, weights: [...]}), its
+ * own key takes that mode, so a run without the map ("none") and one
+ * with it differ in one key */
 static void add_flat(imb_val *config, const imb_val *map, const char *prefix)
 {
 	if (!map || map->t != IMB_V_MAP)
 		return;
 	for (size_t i = 0; i < map->n; i++) {
-		imb_val *v = flat_scalar(map->items[i]);
-		if (!v)
-			continue;
 		char key[256];
 		snprintf(key, sizeof key, "%s%s", prefix, map->keys[i]);
-		imb_val_set(config, key, v);
+		const imb_val *item = map->items[i];
+		if (item && item->t == IMB_V_MAP) {
+			const imb_val *mode = imb_val_get(item, "mode");
+			if (is_scalar(mode))
+				imb_val_set(config, key, imb_val_copy(mode));
+			char sub[sizeof key + 1];
+			snprintf(sub, sizeof sub, "%s.", key);
+			add_flat(config, item, sub);
+			continue;
+		}
+		imb_val *v = flat_scalar(item);
+		if (v)
+			imb_val_set(config, key, v);
 	}
 }
 
@@ -233,8 +247,13 @@ static imb_val *build_config(const imb_evaluator *e, const imb_frame *ds, double
 	const char *method = imb_val_as_str(imb_val_get(os, "method"), NULL);
 	if (method) {
 		imb_val_set_str(c, "oversample", method);
-		if (is_num(imb_val_get(os, "ratio")))
-			imb_val_set(c, "oversample_ratio", imb_val_copy(imb_val_get(os, "ratio")));
+		static const char *const keys[] = {"ratio", "k", "seed"};
+		for (size_t i = 0; i < IMB_LEN(keys); i++) {
+			char key[64];
+			snprintf(key, sizeof key, "oversample_%s", keys[i]);
+			if (is_num(imb_val_get(os, keys[i])))
+				imb_val_set(c, key, imb_val_copy(imb_val_get(os, keys[i])));
+		}
 	} else {
 		history_oversample(c, imb_val_get(mattrs, "history"));
 	}

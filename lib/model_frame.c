@@ -43,6 +43,9 @@ imb_frame *imb_model_frame_new(const char *model, imb_val *extra, size_t n_featu
 	imb_val_set_int(tr, "n", n);
 	if (counts)
 		imb_val_set(tr, "counts", imb_val_int_array(counts, (size_t)K));
+	imb_val *os = train ? imb_val_get(train->attrs, "oversample") : NULL;
+	if (os && os->t == IMB_V_MAP)
+		imb_val_set(tr, "oversample", imb_val_copy(os));
 	imb_val_set(a, "train", tr);
 	imb_val *h = train ? imb_val_get(train->attrs, "history") : NULL;
 	if (h && h->t == IMB_V_ARR)

@@ -13,7 +13,9 @@
  *               it is an array of n_features strings; left out without
  *   params      every effective hyper-parameter
  *   train       {source, split (the train frame's, nil when absent),
- *               n (the sum of counts), counts (K; left out without)}
+ *               n (the sum of counts), counts (K; left out without),
+ *               oversample (the train frame's attrs.oversample, the
+ *               settings imb-oversample used; left out without)}
  *   history     the train frame's attrs.history, copied when it is an
  *               array (the tool then appends its own entry) */
 #ifndef IMB_MODEL_FRAME_H

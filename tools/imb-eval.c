@@ -89,9 +89,11 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
-static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files, const char *output)
+static int aggregate(char **by, size_t nby, char **allow, size_t nallow, int fmt, int nfiles,
+                     char **files, const char *output)
 {
 	imb_agg *a = imb_agg_new(by, nby);
+	imb_agg_allow(a, allow, nallow);
 	size_t nmetrics = 0;
 	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
 		imb_reader *r = imb_open_input(nfiles ? files[k] : "-");
@@ -108,6 +110,8 @@ static int aggregate(char **by, size_t nby, int fmt, int nfiles, char **files, c
 	}
 	if (!nmetrics)
 		imb_die(1, "--aggregate: no metrics frames in the input (imb-eval makes them)");
+	if (imb_agg_check(a))
+		imb_die(1, "%s", imb_error());
 	FILE *fp = imb_text_open(output);
 	if (!fp)
 		imb_die(1, "%s", imb_error());
@@ -181,6 +185,7 @@ int main(int argc, char **argv)
 		{"target-profile", required_argument, 0, 'P'},
 		{"positive", required_argument, 0, 'p'},
 		{"aggregate", required_argument, 0, 'a'},
+		{"allow-pool", required_argument, 0, 'A'},
 		{"output", required_argument, 0, 'o'},
 		{"quiet", no_argument, 0, 'q'},
 		{"device", required_argument, 0, 'D'},
@@ -189,7 +194,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
-	const char *on = NULL, *output = NULL, *agg = NULL, *device = NULL, *model_arg = NULL;
+	const char *on = NULL, *output = NULL, *agg = NULL, *allow_pool = NULL, *device = NULL, *model_arg = NULL;
 	imb_model_sel sel = {0};
 	int fmt = -1, metrics_only = 0, c;
 	imb_eval_opts eo = {.positive = 1};
@@ -223,6 +228,7 @@ int main(int argc, char **argv)
 		}
 		case 'p': eo.positive = (int)imb_arg_long("--positive", optarg, 0, 1000000); break;
 		case 'a': agg = optarg; break;
+		case 'A': allow_pool = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); break;
 		case 'D': device = optarg; break;
@@ -240,17 +246,23 @@ int main(int argc, char **argv)
 	char **files = argv + optind;
 
 	if (agg) {
-		if (on || metrics_only || nratios || eo.profile)
-			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only or "
-			          "--target-ratio");
+		if (on || metrics_only || nratios || eo.profile || model_arg)
+			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only, "
+			          "--target-ratio or --model");
 		if (fmt == IMB_FMT_FRAMES)
 			imb_usage("--aggregate writes text: --format tsv or json");
-		char **by;
-		size_t nby = split_names("--aggregate", agg, &by);
-		int rc = aggregate(by, nby, fmt < 0 ? IMB_FMT_TSV : fmt, nfiles, files, output);
+		char **by, **allow = NULL;
+		size_t nby = split_names("--aggregate", agg, &by), nallow = 0;
+		if (allow_pool)
+			nallow = split_names("--allow-pool", allow_pool, &allow);
+		int rc = aggregate(by, nby, allow, nallow, fmt < 0 ? IMB_FMT_TSV : fmt, nfiles, files,
+		                   output);
 		free_names(by, nby);
+		free_names(allow, nallow);
 		return rc;
 	}
+	if (allow_pool)
+		imb_usage("--allow-pool is for --aggregate");
 	if (device && imb_nn_set_backend(device) < 0)
 		imb_die(1, "%s", imb_error());
 	if (fmt < 0)
