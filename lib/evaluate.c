@@ -3,6 +3,7 @@
  * runs in eval_agg.c. */
 #include "evaluate.h"
 #include "cli.h"
+#include "curves.h"
 #include "dataset.h"
 #include "metrics.h"
 #include "model_frame.h"
@@ -27,6 +28,7 @@ struct imb_evaluator {
 	size_t nratios;
 	int profile;          /* imb_eval_opts.profile */
 	size_t model_index;
+	int curves;
 };
 
 imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
@@ -42,6 +44,7 @@ imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
 	e->d = imb_predictor_nfeatures(p);
 	e->positive = o ? o->positive : 1;
 	e->model_index = o ? o->model_index : 0;
+	e->curves = o ? o->curves : 0;
 	if (e->K == 2 && (e->positive < 0 || e->positive > 1)) {
 		imb_seterr("%s: positive class %d: the model has 2 classes (0 and 1)", e->label,
 		           e->positive);
@@ -238,7 +241,7 @@ static imb_val *build_config(const imb_evaluator *e, const imb_frame *ds, double
 	                                 imb_val_as_str(imb_val_path(mattrs, "train.source"), NULL));
 	if (src)
 		imb_val_set_str(c, "dataset", src);
-	imb_val_set_str(c, "model", imb_val_as_str(imb_val_get(mattrs, "model"), "?"));
+	imb_val_set_str(c, "model", imb_model_name(mattrs));
 	if (e->model_index)
 		imb_val_set_int(c, "model_index", (int64_t)e->model_index);
 	add_flat(c, imb_val_path(mattrs, "train.split"), "");
@@ -329,7 +332,7 @@ static imb_frame *metrics_frame(const imb_evaluator *e, const imb_frame *ds,
 	if (!isnan(ratio) && e->profile)
 		imb_val_set_str(config, "target_profile", imb_profile_name((imb_profile)(e->profile - 1)));
 	imb_val_set(f->attrs, "config", config);
-	imb_val_set_str(f->attrs, "model", imb_val_as_str(imb_val_get(e->attrs, "model"), "?"));
+	imb_val_set_str(f->attrs, "model", imb_model_name(e->attrs));
 	imb_val_set(f->attrs, "classes", names);
 	imb_val_set_int(f->attrs, "n", (int64_t)m->n);
 	imb_val *mj = imb_val_arr();
@@ -387,6 +390,17 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 		imb_progress_done();
 	free(x);
 
+	if (e->curves) {
+		char **names = imb_xmalloc((size_t)K * sizeof *names);
+		for (int c = 0; c < K; c++)
+			names[c] = class_name(e->attrs, ds, c);
+		*out = imb_xrealloc(*out, (*nout + 1) * sizeof **out);
+		(*out)[(*nout)++] = imb_curves_frame(ds->name, imb_model_name(e->attrs), e->model_index,
+		                                     y, probs, n, K, names, e->positive);
+		for (int c = 0; c < K; c++)
+			free(names[c]);
+		free(names);
+	}
 	unsigned char *majority = imb_xmalloc((size_t)K);
 	find_majority(e->attrs, ds, map, K, majority);
 	free(map);

@@ -55,6 +55,7 @@ typedef struct {
 	int profile;
 	size_t model_index;    /* config.model_index: the model's place among the
 	                        * stream's model frames, from 1 (0: left out) */
+	int curves;            /* also a curves frame per set (curves.h) */
 } imb_eval_opts;
 
 typedef struct imb_evaluator imb_evaluator;
@@ -64,8 +65,9 @@ typedef struct imb_evaluator imb_evaluator;
 imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o);
 void imb_evaluator_free(imb_evaluator *e);
 /* Apply the model to the dataset frame ds and append one metrics frame
- * (one per target ratio when ratios are given) to the growing array
- * *out of *nout frames (caller frees them). 0, or -1 with imb_error()
+ * (one per target ratio when ratios are given; with o->curves first a
+ * curves frame, curves.h) to the growing array *out of *nout frames
+ * (caller frees them). 0, or -1 with imb_error()
  * naming the frame and field (features, labels, classes, ratios). */
 int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t *nout);
 

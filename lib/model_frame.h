@@ -3,7 +3,8 @@
  * place for every model kind: tabular models (tabular.c) and networks.
  *
  * attrs, in this order:
- *   model       the kind ("xgboost", "linear-svm", "svm", "nn")
+ *   model       the kind ("xgboost", "linear-svm", "svm"; a network's
+ *               architecture, "resnet18", "mlp:64,64")
  *   ...         the kind's own attrs (extra), in their order
  *   n_features  features per sample
  *   n_classes   K

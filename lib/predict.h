@@ -1,8 +1,9 @@
 /* predict.h: one predict interface over every model kind.
  *
  * A model frame (kind "model") names its kind in attrs.model ("xgboost",
- * "linear-svm", "svm", "nn" for networks; "ensemble" in an ensemble frame,
- * nn_ensemble.h; later posteriors). A
+ * "linear-svm", "svm"; a network's architecture, as its attrs.arch:
+ * "resnet18", "mlp:256" (frames of earlier builds: "nn"); "ensemble" in
+ * an ensemble frame, nn_ensemble.h; "laplace" in a posterior). A
  * predictor loads it once and then gives class probabilities for any
  * batch of feature rows, so imb-eval, imb-hessian and plots never ask
  * which kind they hold. Kinds are registered in one table in predict.c,
@@ -32,10 +33,17 @@ void imb_predictor_free(imb_predictor *p);
 int imb_predictor_nclasses(const imb_predictor *p);
 /* Features the model expects per row. */
 size_t imb_predictor_nfeatures(const imb_predictor *p);
+/* The registry's name of p's kind: "xgboost", "linear-svm", "svm",
+ * "nn" (any network), "laplace", "ensemble". */
 const char *imb_predictor_kind(const imb_predictor *p);
 /* probs is (n, K), rows summing to 1. x is (n, d) row-major float32;
  * d must equal imb_predictor_nfeatures. 0, or -1 with imb_error(). */
 int imb_predict_proba(imb_predictor *p, const float *x, size_t n, size_t d, float *probs);
+
+/* What a model frame's attrs call it, for people and configs: attrs.model,
+ * but a network's architecture (attrs.arch) also where an earlier build
+ * wrote "nn"; "?" when there is none. */
+const char *imb_model_name(const imb_val *attrs);
 
 /* Picking model frames of a stream (--model N|NAME of imb-eval and
  * imb-predict): the model frames counted from 1 in stream order (an

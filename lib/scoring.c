@@ -161,7 +161,7 @@ imb_frame *imb_predictions_frame(const imb_frame *model, const imb_frame *ds, co
 		imb_val_push(names, imb_val_str(s ? s : buf));
 	}
 	imb_val_set(f->attrs, "classes", names);
-	imb_val_set_str(f->attrs, "model", imb_val_as_str(imb_val_get(model->attrs, "model"), "?"));
+	imb_val_set_str(f->attrs, "model", imb_model_name(model->attrs));
 	if (thr >= 0) {
 		imb_val_set_float(f->attrs, "threshold", thr);
 		imb_val_set_int(f->attrs, "positive", positive);

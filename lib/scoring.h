@@ -8,7 +8,8 @@
  *   tensors  "probs" (n,K) f32 class probabilities (predict.h), "pred"
  *            (n) i32 the predicted class, "id" (n) copied from the
  *            dataset's tensor "id" when it has one
- *   attrs    classes (the model's K names), model (its kind), threshold
+ *   attrs    classes (the model's K names), model (its kind, a network's
+ *            architecture: imb_model_name), threshold
  *            and positive (two classes with a threshold), threshold_for
  *            {metric, value, frame} when it was chosen on a frame,
  *            source, history (the model's, with the tool's entry)

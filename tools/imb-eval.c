@@ -2,6 +2,7 @@
  * write metrics frames (or TSV/JSON); or aggregate metrics frames over
  * runs (--aggregate). */
 #include "cli.h"
+#include "curves.h"
 #include "eval_agg.h"
 #include "evaluate.h"
 #include "nn_backend.h"
@@ -190,11 +191,13 @@ int main(int argc, char **argv)
 		{"quiet", no_argument, 0, 'q'},
 		{"device", required_argument, 0, 'D'},
 		{"model", required_argument, 0, 'M'},
+		{"curves", required_argument, 0, 'C'},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
 	const char *on = NULL, *output = NULL, *agg = NULL, *allow_pool = NULL, *device = NULL, *model_arg = NULL;
+	const char *curves = NULL;
 	imb_model_sel sel = {0};
 	int fmt = -1, metrics_only = 0, c;
 	imb_eval_opts eo = {.positive = 1};
@@ -232,6 +235,7 @@ int main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'q': imb_quiet(1); break;
 		case 'D': device = optarg; break;
+		case 'C': curves = optarg; break;
 		case 'M':
 			if (imb_model_sel_parse(optarg, &sel) < 0)
 				imb_usage("--model: '%s' is not an index (from 1) or a name", optarg);
@@ -246,9 +250,9 @@ int main(int argc, char **argv)
 	char **files = argv + optind;
 
 	if (agg) {
-		if (on || metrics_only || nratios || eo.profile || model_arg)
+		if (on || metrics_only || nratios || eo.profile || model_arg || curves)
 			imb_usage("--aggregate reads metrics frames: it takes no --on, --metrics-only, "
-			          "--target-ratio or --model");
+			          "--target-ratio, --model or --curves");
 		if (fmt == IMB_FMT_FRAMES)
 			imb_usage("--aggregate writes text: --format tsv or json");
 		char **by, **allow = NULL;
@@ -274,6 +278,10 @@ int main(int argc, char **argv)
 		imb_usage("--target-profile shapes the --target-ratio re-weighting: give --target-ratio");
 	eo.ratios = ratios;
 	eo.nratios = nratios;
+	eo.curves = curves != NULL;
+	if (curves && !strcmp(curves, "-") && (fmt != IMB_FMT_FRAMES || !output))
+		imb_usage("--curves -: stdout carries the %s; give --curves a file name",
+		          fmt == IMB_FMT_FRAMES ? "frames (unless --output names a file)" : "metrics");
 
 	char **sets;
 	size_t nsets = split_names("--on", on ? on : "test", &sets);
@@ -356,8 +364,28 @@ int main(int argc, char **argv)
 		imb_log("%zu model frames in the input: each one evaluated (config.model_index; "
 		        "--model N takes one)", nmodels);
 
-	imb_frame **out;
-	size_t nout = evaluated_sorted(&ev, &out);
+	imb_frame **all_out;
+	size_t nall = evaluated_sorted(&ev, &all_out), nout = 0, ncurves = 0;
+	imb_frame **out = imb_xmalloc((nall ? nall : 1) * sizeof *out);
+	imb_frame **cv = imb_xmalloc((nall ? nall : 1) * sizeof *cv);
+	for (size_t i = 0; i < nall; i++) {
+		if (!strcmp(all_out[i]->kind, "curves"))
+			cv[ncurves++] = all_out[i];
+		else
+			out[nout++] = all_out[i];
+	}
+	free(all_out);
+	if (curves) {
+		FILE *fp = imb_text_open(curves);
+		if (!fp)
+			imb_die(1, "%s", imb_error());
+		imb_curves_write_tsv(fp, cv, ncurves);
+		if (imb_text_close(fp))
+			imb_die(1, "%s", imb_error());
+	}
+	for (size_t i = 0; i < ncurves; i++)
+		imb_frame_free(cv[i]);
+	free(cv);
 	for (size_t i = 0; i < nout; i++)
 		imb_history_append(out[i], -1);
 	if (fmt == IMB_FMT_FRAMES) {
