@@ -24,15 +24,18 @@
  * other classes are the minority classes.
  *
  * config keys: set (the dataset frame's name), dataset (attrs.source),
- * model (the model kind), model_index (the model frame's place among the
- * stream's model frames, from 1, imb_eval_opts.model_index), every scalar of the model's attrs.train.split
- * then of the dataset's attrs.split (the latter wins; arrays of scalars
- * become comma-joined strings: classes "0,6"; so train_ratio,
- * test_ratio, seed, profile, n_train, ...), oversample (the model's
- * attrs.train.oversample.method; else the --method of the last
- * imb-oversample run in the model's history, smote when not given;
- * else "none") and oversample_ratio (likewise),
- * param.NAME for each scalar of the model's attrs.params, and
+ * model (imb_model_name: the kind, a network's architecture),
+ * model_index (the model frame's place among the stream's model frames,
+ * from 1: imb_eval_opts.model_index), every scalar of the model's
+ * attrs.train.split then of the dataset's attrs.split (the latter wins;
+ * arrays of scalars become comma-joined strings: classes "0,6"; so
+ * train_ratio, test_ratio, seed, profile, n_train, ...), oversample (the
+ * model's attrs.train.oversample.method; else the --method of the last
+ * imb-oversample run in the model's history, smote when not given; else
+ * "none"), oversample_ratio (likewise), oversample_k and oversample_seed
+ * (from attrs.train.oversample), param.NAME for each scalar of the
+ * model's attrs.params (a map flattens to param.NAME.KEY, and its
+ * "mode", when it has one, is param.NAME: class weights), and
  * target_ratio when the set is re-weighted. */
 #ifndef IMB_EVALUATE_H
 #define IMB_EVALUATE_H
