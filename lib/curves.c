@@ -163,8 +163,8 @@ void imb_curves_write_tsv(FILE *fp, imb_frame *const *f, size_t nf)
 			imb_write_tsv(fp, imb_val_as_str(imb_val_get(a, "set"), ""));
 			fputc('\t', fp);
 			imb_write_tsv(fp, imb_val_as_str(imb_val_get(a, "model"), ""));
-			fprintf(fp, "\t%lld\t%s\t", (long long)imb_val_as_int(imb_val_get(a, "model_index"), 0),
-			        curve_names[curve[i]]);
+			long long mi = (long long)imb_val_as_int(imb_val_get(a, "model_index"), 0);
+			fprintf(fp, "\t%lld\t%s\t", mi, curve_names[curve[i]]);
 			if (cls[i] >= 0 && cl && cl->t == IMB_V_ARR && (size_t)cls[i] < cl->n)
 				imb_write_tsv(fp, imb_val_as_str(cl->items[cls[i]], "?"));
 			else

@@ -212,8 +212,8 @@ int main(int argc, char **argv)
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
-	const char *on = NULL, *output = NULL, *agg = NULL, *allow_pool = NULL, *device = NULL, *model_arg = NULL;
-	const char *curves = NULL;
+	const char *on = NULL, *output = NULL, *agg = NULL, *allow_pool = NULL, *device = NULL;
+	const char *model_arg = NULL, *curves = NULL;
 	imb_model_sel sel = {0};
 	int fmt = -1, metrics_only = 0, c;
 	imb_eval_opts eo = {.positive = 1};
