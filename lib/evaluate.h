@@ -74,6 +74,29 @@ void imb_evaluator_free(imb_evaluator *e);
  * naming the frame and field (features, labels, classes, ratios). */
 int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t *nout);
 
+/* ---- every model on every set (eval_run.c) ---- */
+
+/* A stream's model frames and the dataset frames to evaluate, in any
+ * order: each model meets every set, as soon as both have been read. */
+typedef struct imb_eval_run imb_eval_run;
+/* o (copied; NULL: defaults) for every model, its model_index aside. */
+imb_eval_run *imb_eval_run_new(const imb_eval_opts *o);
+/* NULL-safe; frees the sets it took and any result not handed out. */
+void imb_eval_run_free(imb_eval_run *r);
+/* A model frame (copied, as imb_evaluator_new), the index-th of its
+ * stream (config.model_index), evaluated on every set so far. 0, or -1
+ * with imb_error(). */
+int imb_eval_run_model(imb_eval_run *r, const imb_frame *model, size_t index);
+/* A dataset frame to evaluate (taken), evaluated with every model so
+ * far. 0, or -1 with imb_error(). */
+int imb_eval_run_set(imb_eval_run *r, imb_frame *ds);
+/* The models added so far. */
+size_t imb_eval_run_models(const imb_eval_run *r);
+/* The frames made (metrics and curves frames, as imb_evaluate makes
+ * them), ordered by model (index), then set (stream order): a new array
+ * of frames, the caller's; their number. */
+size_t imb_eval_run_finish(imb_eval_run *r, imb_frame ***out);
+
 /* ---- text forms (eval_text.c) ---- */
 
 /* Text forms of metrics frames. TSV: a header row, then one row per

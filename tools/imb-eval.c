@@ -146,51 +146,6 @@ static int aggregate(char **by, size_t nby, char **allow, size_t nallow, int fmt
 	return 0;
 }
 
-/* metrics frames with the model's and the set's place, for the output
- * order (model, then set, then target ratio) */
-typedef struct {
-	imb_frame **f;
-	size_t *mi, *di, n;
-} evaluated;
-
-static void evaluate_one(evaluated *ev, imb_evaluator *e, size_t mi, const imb_frame *ds,
-                         size_t di)
-{
-	size_t n0 = ev->n;
-	if (imb_evaluate(e, ds, &ev->f, &ev->n))
-		imb_die(1, "%s", imb_error());
-	ev->mi = imb_xrealloc(ev->mi, (ev->n ? ev->n : 1) * sizeof *ev->mi);
-	ev->di = imb_xrealloc(ev->di, (ev->n ? ev->n : 1) * sizeof *ev->di);
-	for (size_t i = n0; i < ev->n; i++) {
-		ev->mi[i] = mi;
-		ev->di[i] = di;
-	}
-}
-
-/* the frames in output order (a stable insertion sort: few frames);
- * ev's arrays are freed, the frames handed over */
-static size_t evaluated_sorted(evaluated *ev, imb_frame ***out)
-{
-	for (size_t i = 1; i < ev->n; i++)
-		for (size_t j = i; j > 0 && (ev->mi[j - 1] > ev->mi[j] ||
-		                             (ev->mi[j - 1] == ev->mi[j] && ev->di[j - 1] > ev->di[j]));
-		     j--) {
-			imb_frame *f = ev->f[j];
-			ev->f[j] = ev->f[j - 1];
-			ev->f[j - 1] = f;
-			size_t t = ev->mi[j];
-			ev->mi[j] = ev->mi[j - 1];
-			ev->mi[j - 1] = t;
-			t = ev->di[j];
-			ev->di[j] = ev->di[j - 1];
-			ev->di[j - 1] = t;
-		}
-	free(ev->mi);
-	free(ev->di);
-	*out = ev->f;
-	return ev->n;
-}
-
 int main(int argc, char **argv)
 {
 	imb_cli_init("imb-eval", argc, argv);
@@ -308,11 +263,9 @@ int main(int argc, char **argv)
 	/* every selected model meets every picked dataset frame, whichever
 	 * comes first; the metrics frames come out by model, then by set */
 	imb_writer *w = fmt == IMB_FMT_FRAMES ? imb_open_output(output) : NULL;
-	evaluated ev = {0};
-	imb_frame **kept = NULL, *model = NULL;
-	size_t nkept = 0, nmodels = 0;
-	imb_evaluator **evs = NULL;
-	size_t *evi = NULL, nevs = 0;
+	imb_eval_run *run = imb_eval_run_new(&eo);
+	imb_frame *model = NULL;
+	size_t nmodels = 0;
 	imb_nn_ensemble_gather_state parts = {0};
 	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
 		imb_reader *r = imb_open_input(nfiles ? files[k] : "-");
@@ -326,18 +279,9 @@ int main(int argc, char **argv)
 				if (!model)
 					continue;
 				nmodels++;
-				if (imb_model_sel_match(&sel, model, nmodels)) {
-					eo.model_index = nmodels;
-					imb_evaluator *e = imb_evaluator_new(model, &eo);
-					if (!e)
-						imb_die(1, "%s", imb_error());
-					evs = imb_xrealloc(evs, (nevs + 1) * sizeof *evs);
-					evi = imb_xrealloc(evi, (nevs + 1) * sizeof *evi);
-					evs[nevs] = e;
-					evi[nevs++] = nmodels;
-					for (size_t i = 0; i < nkept; i++)
-						evaluate_one(&ev, e, nmodels, kept[i], i);
-				}
+				if (imb_model_sel_match(&sel, model, nmodels) &&
+				    imb_eval_run_model(run, model, nmodels))
+					imb_die(1, "%s", imb_error());
 				imb_frame_free(model);
 				model = NULL;
 				continue;
@@ -355,10 +299,8 @@ int main(int argc, char **argv)
 				imb_frame_free(f);
 				continue;
 			}
-			for (size_t j = 0; j < nevs; j++)
-				evaluate_one(&ev, evs[j], evi[j], f, nkept);
-			kept = imb_xrealloc(kept, (nkept + 1) * sizeof *kept);
-			kept[nkept++] = f;
+			if (imb_eval_run_set(run, f))
+				imb_die(1, "%s", imb_error());
 		}
 		imb_reader_close(r);
 	}
@@ -367,7 +309,7 @@ int main(int argc, char **argv)
 	if (!nmodels)
 		imb_die(1, "no model frame (kind 'model', 'posterior' or 'ensemble') in the input: "
 		        "imb-train makes one");
-	if (!nevs)
+	if (!imb_eval_run_models(run))
 		imb_die(1, "--model %s: no such model among the input's %zu model frame%s", model_arg,
 		        nmodels, nmodels == 1 ? "" : "s");
 	if (all && !ndatasets)
@@ -381,7 +323,7 @@ int main(int argc, char **argv)
 		        "--model N takes one)", nmodels);
 
 	imb_frame **all_out;
-	size_t nall = evaluated_sorted(&ev, &all_out), nout = 0, ncurves = 0;
+	size_t nall = imb_eval_run_finish(run, &all_out), nout = 0, ncurves = 0;
 	imb_frame **out = imb_xmalloc((nall ? nall : 1) * sizeof *out);
 	imb_frame **cv = imb_xmalloc((nall ? nall : 1) * sizeof *cv);
 	for (size_t i = 0; i < nall; i++) {
@@ -421,13 +363,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nout; i++)
 		imb_frame_free(out[i]);
 	free(out);
-	for (size_t i = 0; i < nkept; i++)
-		imb_frame_free(kept[i]);
-	free(kept);
-	for (size_t j = 0; j < nevs; j++)
-		imb_evaluator_free(evs[j]);
-	free(evs);
-	free(evi);
+	imb_eval_run_free(run);
 	imb_nn_ensemble_gather_free(&parts);
 	free_names(sets, nsets);
 	free(seen);
