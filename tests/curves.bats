@@ -160,3 +160,11 @@ mlp:16 2"
 	imb-eval -o "$TMP/m.imb" --curves - "$BATS_FILE_TMPDIR/xgb.imb" > "$TMP/c.tsv"
 	head -1 "$TMP/c.tsv" | grep -q '^set	model	model_index	curve'
 }
+
+@test "the curves TSV draws with imb-plot lines (the ROC of each model)" {
+	command -v gnuplot > /dev/null || skip "no gnuplot"
+	imb-eval --format tsv --curves "$TMP/c.tsv" "$BATS_FILE_TMPDIR/mlp.imb" > /dev/null
+	awk -F '\t' 'NR == 1 || $4 == "roc"' "$TMP/c.tsv" \
+		| imb-plot lines -o "$TMP/roc.png" --x x --y y --group model --xlabel FPR --ylabel TPR
+	[ -s "$TMP/roc.png" ]
+}
