@@ -253,33 +253,36 @@ int imb_agg_check(const imb_agg *a)
 	 * distinct values (nil: a run without the key) */
 	imb_val *diff = imb_val_map();
 	for (size_t i = 0; i < a->ng; i++) {
-		const imb_val *cs = a->g[i].configs;
-		for (size_t r = 0; r < cs->n; r++) {
+		/* a key differs within the group when a run's value is not the
+		 * first run's (or one of them lacks it) */
+		const imb_val *cs = a->g[i].configs, *first = cs->items[0];
+		imb_val *keys = imb_val_map();
+		for (size_t r = 1; r < cs->n; r++) {
 			const imb_val *c = cs->items[r];
-			for (size_t k = 0; k < c->n; k++) {
-				const char *key = c->keys[k];
-				if (pooled_freely(a, key))
-					continue;
-				int differs = 0;
-				for (size_t q = 0; q < cs->n && !differs; q++)
-					differs = !same_val(c->items[k], imb_val_get(cs->items[q], key));
-				if (!differs)
-					continue;
-				imb_val *seen = imb_val_get(diff, key);
-				if (!seen) {
-					imb_val_set(diff, key, imb_val_arr());
-					seen = imb_val_get(diff, key);
-				}
-				for (size_t q = 0; q < cs->n; q++) {
-					const imb_val *v = imb_val_get(cs->items[q], key);
-					int have = 0;
-					for (size_t j = 0; j < seen->n && !have; j++)
-						have = same_val(missing(seen->items[j]), v);
-					if (!have)
-						imb_val_push(seen, v ? imb_val_copy(v) : imb_val_nil());
-				}
+			for (size_t k = 0; k < c->n; k++)
+				if (!pooled_freely(a, c->keys[k]) &&
+				    !same_val(c->items[k], imb_val_get(first, c->keys[k])))
+					imb_val_set(keys, c->keys[k], imb_val_bool(1));
+			for (size_t k = 0; k < first->n; k++)
+				if (!pooled_freely(a, first->keys[k]) && !imb_val_get(c, first->keys[k]))
+					imb_val_set(keys, first->keys[k], imb_val_bool(1));
+		}
+		for (size_t k = 0; k < keys->n; k++) {
+			imb_val *seen = imb_val_get(diff, keys->keys[k]);
+			if (!seen) {
+				imb_val_set(diff, keys->keys[k], imb_val_arr());
+				seen = imb_val_get(diff, keys->keys[k]);
+			}
+			for (size_t q = 0; q < cs->n; q++) {
+				const imb_val *v = imb_val_get(cs->items[q], keys->keys[k]);
+				int have = 0;
+				for (size_t j = 0; j < seen->n && !have; j++)
+					have = same_val(missing(seen->items[j]), v);
+				if (!have)
+					imb_val_push(seen, v ? imb_val_copy(v) : imb_val_nil());
 			}
 		}
+		imb_val_free(keys);
 	}
 	if (!diff->n) {
 		imb_val_free(diff);
