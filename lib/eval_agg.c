@@ -22,11 +22,14 @@ static int is_num(const imb_val *v)
 typedef struct {
 	imb_val *keys;   /* array of the group's key values */
 	imb_val *runs;   /* array of maps: metric name -> float (NaN: undefined) */
+	imb_val *configs; /* array of the runs' attrs.config */
 } agg_group;
 
 struct imb_agg {
 	char **by;
 	size_t nby;
+	char **allow;    /* config keys the user lets pool */
+	size_t nallow;
 	agg_group *g;
 	size_t ng;
 	imb_val *names;  /* array of metric names, in order of first appearance */
@@ -53,8 +56,12 @@ void imb_agg_free(imb_agg *a)
 	for (size_t i = 0; i < a->ng; i++) {
 		imb_val_free(a->g[i].keys);
 		imb_val_free(a->g[i].runs);
+		imb_val_free(a->g[i].configs);
 	}
 	free(a->g);
+	for (size_t i = 0; i < a->nallow; i++)
+		free(a->allow[i]);
+	free(a->allow);
 	imb_val_free(a->names);
 	free(a);
 }
@@ -171,9 +178,138 @@ int imb_agg_add(imb_agg *a, const imb_frame *f)
 		g = &a->g[a->ng++];
 		g->keys = keys;
 		g->runs = imb_val_arr();
+		g->configs = imb_val_arr();
 	}
 	imb_val_push(g->runs, run);
+	imb_val_push(g->configs, imb_val_copy(config));
 	return 0;
+}
+
+void imb_agg_allow(imb_agg *a, char *const *keys, size_t n)
+{
+	a->allow = imb_xrealloc(a->allow, (a->nallow + n + 1) * sizeof *a->allow);
+	for (size_t i = 0; i < n; i++)
+		a->allow[a->nallow++] = imb_xstrdup(keys[i]);
+}
+
+/* config keys whose runs are replicates by nature: seeds (the split's,
+ * the training's, the re-sampling's), the cross-validation fold, the
+ * model's place in its stream, and the class counts the split drew
+ * (data, not settings) */
+static const char *const replicate_keys[] = {
+	"seed", "param.seed", "oversample_seed", "fold", "model_index",
+	"train_counts", "test_counts", "val_counts",
+};
+
+const char *const *imb_agg_replicate_keys(size_t *n)
+{
+	*n = IMB_LEN(replicate_keys);
+	return replicate_keys;
+}
+
+static int pooled_freely(const imb_agg *a, const char *key)
+{
+	for (size_t i = 0; i < IMB_LEN(replicate_keys); i++)
+		if (!strcmp(key, replicate_keys[i]))
+			return 1;
+	for (size_t i = 0; i < a->nby; i++)
+		if (!strcmp(key, a->by[i]))
+			return 1;
+	for (size_t i = 0; i < a->nallow; i++)
+		if (!strcmp(key, a->allow[i]))
+			return 1;
+	return 0;
+}
+
+/* NULL (a run without the key) equals only NULL */
+static int same_val(const imb_val *x, const imb_val *y)
+{
+	if (!x || !y)
+		return !x && !y;
+	return val_cmp(x, y) == 0;
+}
+
+/* a config value, NULL for the nil that stands for a missing key (a
+ * config holds scalars only: build_config never writes nil) */
+static const imb_val *missing(const imb_val *v)
+{
+	return v->t == IMB_V_NIL ? NULL : v;
+}
+
+/* a value as text for a message: its JSON, "(none)" for a missing key */
+static void put_val(FILE *fp, const imb_val *v)
+{
+	if (!v)
+		fputs("(none)", fp);
+	else if (v->t == IMB_V_STR)
+		fputs(v->s, fp);
+	else
+		imb_val_write_json(fp, v, -1);
+}
+
+int imb_agg_check(const imb_agg *a)
+{
+	/* the differing keys in order of first appearance, each with its
+	 * distinct values (nil: a run without the key) */
+	imb_val *diff = imb_val_map();
+	for (size_t i = 0; i < a->ng; i++) {
+		/* a key differs within the group when a run's value is not the
+		 * first run's (or one of them lacks it) */
+		const imb_val *cs = a->g[i].configs, *first = cs->items[0];
+		imb_val *keys = imb_val_map();
+		for (size_t r = 1; r < cs->n; r++) {
+			const imb_val *c = cs->items[r];
+			for (size_t k = 0; k < c->n; k++)
+				if (!pooled_freely(a, c->keys[k]) &&
+				    !same_val(c->items[k], imb_val_get(first, c->keys[k])))
+					imb_val_set(keys, c->keys[k], imb_val_bool(1));
+			for (size_t k = 0; k < first->n; k++)
+				if (!pooled_freely(a, first->keys[k]) && !imb_val_get(c, first->keys[k]))
+					imb_val_set(keys, first->keys[k], imb_val_bool(1));
+		}
+		for (size_t k = 0; k < keys->n; k++) {
+			imb_val *seen = imb_val_get(diff, keys->keys[k]);
+			if (!seen) {
+				imb_val_set(diff, keys->keys[k], imb_val_arr());
+				seen = imb_val_get(diff, keys->keys[k]);
+			}
+			for (size_t q = 0; q < cs->n; q++) {
+				const imb_val *v = imb_val_get(cs->items[q], keys->keys[k]);
+				int have = 0;
+				for (size_t j = 0; j < seen->n && !have; j++)
+					have = same_val(missing(seen->items[j]), v);
+				if (!have)
+					imb_val_push(seen, v ? imb_val_copy(v) : imb_val_nil());
+			}
+		}
+		imb_val_free(keys);
+	}
+	if (!diff->n) {
+		imb_val_free(diff);
+		return 0;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (!fp)
+		abort();
+	for (size_t k = 0; k < diff->n; k++) {
+		fprintf(fp, "%s%s (", k ? ", " : "", diff->keys[k]);
+		const imb_val *vs = diff->items[k];
+		for (size_t j = 0; j < vs->n && j < 4; j++) {
+			fputs(j ? ", " : "", fp);
+			put_val(fp, missing(vs->items[j]));
+		}
+		fputs(vs->n > 4 ? ", ...)" : ")", fp);
+	}
+	fclose(fp);
+	imb_seterr("--aggregate: runs pooled into one group differ in attrs.config keys that are "
+	           "neither grouped by nor replicate keys: %s; group by them (--aggregate "
+	           "KEY,...) to compare them, or --allow-pool KEY,... if pooling them is intended",
+	           buf);
+	free(buf);
+	imb_val_free(diff);
+	return -1;
 }
 
 static agg_group **sorted_groups(const imb_agg *a)

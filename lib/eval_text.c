@@ -61,10 +61,14 @@ static int config_col(const char *k)
 
 void imb_eval_write_table(FILE *fp, char sep, int flags, imb_frame *const *m, size_t n)
 {
-	int with_ratio = 0;
-	for (size_t i = 0; i < n; i++)
+	int with_ratio = 0, with_index = 0;
+	for (size_t i = 0; i < n; i++) {
 		if (imb_val_path(m[i]->attrs, "config.target_ratio"))
 			with_ratio = 1;
+		if (imb_val_as_int(imb_val_path(m[i]->attrs, "config.model_index"), 1) !=
+		    imb_val_as_int(imb_val_path(m[0]->attrs, "config.model_index"), 1))
+			with_index = 1;
+	}
 	const imb_val *pc0 = n ? imb_val_get(m[0]->attrs, "per_class") : NULL;
 	size_t K = pc0 && pc0->t == IMB_V_ARR ? pc0->n : 0;
 	/* the config columns: every key of any frame's config, first seen first */
@@ -75,7 +79,10 @@ void imb_eval_write_table(FILE *fp, char sep, int flags, imb_frame *const *m, si
 			if (config_col(cf->keys[j]) && !imb_val_get(keys, cf->keys[j]))
 				imb_val_set(keys, cf->keys[j], imb_val_nil());
 	}
-	fprintf(fp, "set%cmodel%cn", sep, sep);
+	fprintf(fp, "set%cmodel%c", sep, sep);
+	if (with_index)
+		fprintf(fp, "model_index%c", sep);
+	fputc('n', fp);
 	if (with_ratio)
 		fprintf(fp, "%ctarget_ratio", sep);
 	for (size_t j = 0; j < IMB_LEN(tsv_metrics); j++)
@@ -100,6 +107,10 @@ void imb_eval_write_table(FILE *fp, char sep, int flags, imb_frame *const *m, si
 		fputc(sep, fp);
 		table_cell(fp, sep, flags, imb_val_get(a, "model"));
 		fputc(sep, fp);
+		if (with_index) {
+			table_cell(fp, sep, flags, imb_val_path(a, "config.model_index"));
+			fputc(sep, fp);
+		}
 		table_cell(fp, sep, flags, imb_val_get(a, "n"));
 		if (with_ratio) {
 			fputc(sep, fp);

@@ -3,8 +3,10 @@
  * runs in eval_agg.c. */
 #include "evaluate.h"
 #include "cli.h"
+#include "curves.h"
 #include "dataset.h"
 #include "metrics.h"
+#include "model_frame.h"
 #include "predict.h"
 #include "split.h"
 #include "util.h"
@@ -25,6 +27,8 @@ struct imb_evaluator {
 	double *ratios;
 	size_t nratios;
 	int profile;          /* imb_eval_opts.profile */
+	size_t model_index;
+	int curves;
 };
 
 imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
@@ -39,6 +43,8 @@ imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o)
 	e->K = imb_predictor_nclasses(p);
 	e->d = imb_predictor_nfeatures(p);
 	e->positive = o ? o->positive : 1;
+	e->model_index = o ? o->model_index : 0;
+	e->curves = o ? o->curves : 0;
 	if (e->K == 2 && (e->positive < 0 || e->positive > 1)) {
 		imb_seterr("%s: positive class %d: the model has 2 classes (0 and 1)", e->label,
 		           e->positive);
@@ -165,17 +171,31 @@ static imb_val *flat_scalar(const imb_val *v)
 	return r;
 }
 
+/* every scalar (and array of scalars) of map as config[prefix + key];
+ * a nested map flattens under prefix + key + "." and, when it has a
+ * scalar "mode" (class weights: {mode: balanced, weights: [...]}), its
+ * own key takes that mode, so a run without the map ("none") and one
+ * with it differ in one key */
 static void add_flat(imb_val *config, const imb_val *map, const char *prefix)
 {
 	if (!map || map->t != IMB_V_MAP)
 		return;
 	for (size_t i = 0; i < map->n; i++) {
-		imb_val *v = flat_scalar(map->items[i]);
-		if (!v)
-			continue;
 		char key[256];
 		snprintf(key, sizeof key, "%s%s", prefix, map->keys[i]);
-		imb_val_set(config, key, v);
+		const imb_val *item = map->items[i];
+		if (item && item->t == IMB_V_MAP) {
+			const imb_val *mode = imb_val_get(item, "mode");
+			if (is_scalar(mode))
+				imb_val_set(config, key, imb_val_copy(mode));
+			char sub[sizeof key + 1];
+			snprintf(sub, sizeof sub, "%s.", key);
+			add_flat(config, item, sub);
+			continue;
+		}
+		imb_val *v = flat_scalar(item);
+		if (v)
+			imb_val_set(config, key, v);
 	}
 }
 
@@ -212,23 +232,31 @@ static void history_oversample(imb_val *c, const imb_val *h)
 		imb_val_set_float(c, "oversample_ratio", r);
 }
 
-static imb_val *build_config(const imb_val *mattrs, const imb_frame *ds, double ratio)
+static imb_val *build_config(const imb_evaluator *e, const imb_frame *ds, double ratio)
 {
+	const imb_val *mattrs = e->attrs;
 	imb_val *c = imb_val_map();
 	imb_val_set_str(c, "set", ds->name);
 	const char *src = imb_val_as_str(imb_val_get(ds->attrs, "source"),
 	                                 imb_val_as_str(imb_val_path(mattrs, "train.source"), NULL));
 	if (src)
 		imb_val_set_str(c, "dataset", src);
-	imb_val_set_str(c, "model", imb_val_as_str(imb_val_get(mattrs, "model"), "?"));
+	imb_val_set_str(c, "model", imb_model_name(mattrs));
+	if (e->model_index)
+		imb_val_set_int(c, "model_index", (int64_t)e->model_index);
 	add_flat(c, imb_val_path(mattrs, "train.split"), "");
 	add_flat(c, imb_val_get(ds->attrs, "split"), "");
 	const imb_val *os = imb_val_path(mattrs, "train.oversample");
 	const char *method = imb_val_as_str(imb_val_get(os, "method"), NULL);
 	if (method) {
 		imb_val_set_str(c, "oversample", method);
-		if (is_num(imb_val_get(os, "ratio")))
-			imb_val_set(c, "oversample_ratio", imb_val_copy(imb_val_get(os, "ratio")));
+		static const char *const keys[] = {"ratio", "k", "seed"};
+		for (size_t i = 0; i < IMB_LEN(keys); i++) {
+			char key[64];
+			snprintf(key, sizeof key, "oversample_%s", keys[i]);
+			if (is_num(imb_val_get(os, keys[i])))
+				imb_val_set(c, key, imb_val_copy(imb_val_get(os, keys[i])));
+		}
 	} else {
 		history_oversample(c, imb_val_get(mattrs, "history"));
 	}
@@ -300,11 +328,11 @@ static imb_frame *metrics_frame(const imb_evaluator *e, const imb_frame *ds,
 		imb_val_push(conf, row);
 	}
 	imb_val_set(f->attrs, "confusion", conf);
-	imb_val *config = build_config(e->attrs, ds, ratio);
+	imb_val *config = build_config(e, ds, ratio);
 	if (!isnan(ratio) && e->profile)
 		imb_val_set_str(config, "target_profile", imb_profile_name((imb_profile)(e->profile - 1)));
 	imb_val_set(f->attrs, "config", config);
-	imb_val_set_str(f->attrs, "model", imb_val_as_str(imb_val_get(e->attrs, "model"), "?"));
+	imb_val_set_str(f->attrs, "model", imb_model_name(e->attrs));
 	imb_val_set(f->attrs, "classes", names);
 	imb_val_set_int(f->attrs, "n", (int64_t)m->n);
 	imb_val *mj = imb_val_arr();
@@ -335,6 +363,8 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 	if (D != e->d)
 		return imb_seterr("%s: tensor 'x': %llu features per sample, the model (%s) expects %zu",
 		                  lb, (unsigned long long)D, e->label, e->d);
+	if (imb_model_features_check(e->attrs, e->label, ds))
+		return -1;
 	/* classes by name: the set's label k is the model's class map[k] */
 	char ml[340];
 	snprintf(ml, sizeof ml, "the model (%s)", e->label);
@@ -360,6 +390,17 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 		imb_progress_done();
 	free(x);
 
+	if (e->curves) {
+		char **names = imb_xmalloc((size_t)K * sizeof *names);
+		for (int c = 0; c < K; c++)
+			names[c] = class_name(e->attrs, ds, c);
+		*out = imb_xrealloc(*out, (*nout + 1) * sizeof **out);
+		(*out)[(*nout)++] = imb_curves_frame(ds->name, imb_model_name(e->attrs), e->model_index,
+		                                     y, probs, n, K, names, e->positive);
+		for (int c = 0; c < K; c++)
+			free(names[c]);
+		free(names);
+	}
 	unsigned char *majority = imb_xmalloc((size_t)K);
 	find_majority(e->attrs, ds, map, K, majority);
 	free(map);

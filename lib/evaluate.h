@@ -24,14 +24,18 @@
  * other classes are the minority classes.
  *
  * config keys: set (the dataset frame's name), dataset (attrs.source),
- * model (the model kind), every scalar of the model's attrs.train.split
- * then of the dataset's attrs.split (the latter wins; arrays of scalars
- * become comma-joined strings: classes "0,6"; so train_ratio,
- * test_ratio, seed, profile, n_train, ...), oversample (the model's
- * attrs.train.oversample.method; else the --method of the last
- * imb-oversample run in the model's history, smote when not given;
- * else "none") and oversample_ratio (likewise),
- * param.NAME for each scalar of the model's attrs.params, and
+ * model (imb_model_name: the kind, a network's architecture),
+ * model_index (the model frame's place among the stream's model frames,
+ * from 1: imb_eval_opts.model_index), every scalar of the model's
+ * attrs.train.split then of the dataset's attrs.split (the latter wins;
+ * arrays of scalars become comma-joined strings: classes "0,6"; so
+ * train_ratio, test_ratio, seed, profile, n_train, ...), oversample (the
+ * model's attrs.train.oversample.method; else the --method of the last
+ * imb-oversample run in the model's history, smote when not given; else
+ * "none"), oversample_ratio (likewise), oversample_k and oversample_seed
+ * (from attrs.train.oversample), param.NAME for each scalar of the
+ * model's attrs.params (a map flattens to param.NAME.KEY, and its
+ * "mode", when it has one, is param.NAME: class weights), and
  * target_ratio when the set is re-weighted. */
 #ifndef IMB_EVALUATE_H
 #define IMB_EVALUATE_H
@@ -52,6 +56,9 @@ typedef struct {
 	 * 1 + imb_profile: class c's weight follows imb-split's profile at
 	 * each ratio (imb_split_weights, by class index) */
 	int profile;
+	size_t model_index;    /* config.model_index: the model's place among the
+	                        * stream's model frames, from 1 (0: left out) */
+	int curves;            /* also a curves frame per set (curves.h) */
 } imb_eval_opts;
 
 typedef struct imb_evaluator imb_evaluator;
@@ -61,19 +68,44 @@ typedef struct imb_evaluator imb_evaluator;
 imb_evaluator *imb_evaluator_new(const imb_frame *model, const imb_eval_opts *o);
 void imb_evaluator_free(imb_evaluator *e);
 /* Apply the model to the dataset frame ds and append one metrics frame
- * (one per target ratio when ratios are given) to the growing array
- * *out of *nout frames (caller frees them). 0, or -1 with imb_error()
+ * (one per target ratio when ratios are given; with o->curves first a
+ * curves frame, curves.h) to the growing array *out of *nout frames
+ * (caller frees them). 0, or -1 with imb_error()
  * naming the frame and field (features, labels, classes, ratios). */
 int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t *nout);
+
+/* ---- every model on every set (eval_run.c) ---- */
+
+/* A stream's model frames and the dataset frames to evaluate, in any
+ * order: each model meets every set, as soon as both have been read. */
+typedef struct imb_eval_run imb_eval_run;
+/* o (copied; NULL: defaults) for every model, its model_index aside. */
+imb_eval_run *imb_eval_run_new(const imb_eval_opts *o);
+/* NULL-safe; frees the sets it took and any result not handed out. */
+void imb_eval_run_free(imb_eval_run *r);
+/* A model frame (copied, as imb_evaluator_new), the index-th of its
+ * stream (config.model_index), evaluated on every set so far. 0, or -1
+ * with imb_error(). */
+int imb_eval_run_model(imb_eval_run *r, const imb_frame *model, size_t index);
+/* A dataset frame to evaluate (taken), evaluated with every model so
+ * far. 0, or -1 with imb_error(). */
+int imb_eval_run_set(imb_eval_run *r, imb_frame *ds);
+/* The models added so far. */
+size_t imb_eval_run_models(const imb_eval_run *r);
+/* The frames made (metrics and curves frames, as imb_evaluate makes
+ * them), ordered by model (index), then set (stream order): a new array
+ * of frames, the caller's; their number. */
+size_t imb_eval_run_finish(imb_eval_run *r, imb_frame ***out);
 
 /* ---- text forms (eval_text.c) ---- */
 
 /* Text forms of metrics frames. TSV: a header row, then one row per
- * frame: set, model, n, [target_ratio,] accuracy, balanced_accuracy,
- * macro_f1, gmean, minority_error, majority_error, auroc, auprc, nll
- * (attrs.metrics.log_loss), brier, ece, recall_<class>...; "NA" where
- * undefined; numbers %.6g. The
- * target_ratio column is there when any frame has config.target_ratio.
+ * frame: set, model, [model_index,] n, [target_ratio,] accuracy,
+ * balanced_accuracy, macro_f1, gmean, minority_error, majority_error,
+ * auroc, auprc, nll (attrs.metrics.log_loss), brier, ece,
+ * recall_<class>...; "NA" where undefined; numbers %.6g. The
+ * target_ratio column is there when any frame has config.target_ratio,
+ * model_index when the frames' config.model_index differ.
  * JSON: one object per frame, {"set": name} followed by its attrs
  * without history. */
 void imb_eval_write_tsv(FILE *fp, imb_frame *const *m, size_t n);

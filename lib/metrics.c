@@ -97,6 +97,19 @@ double imb_average_precision(const double *score, const unsigned char *pos, cons
 	return ap;
 }
 
+float imb_ece_edge(int b)
+{
+	return (float)((double)b / IMB_ECE_BINS);
+}
+
+int imb_ece_bin(float conf)
+{
+	int b = 0;
+	while (b < IMB_ECE_BINS - 1 && conf > imb_ece_edge(b + 1))
+		b++;
+	return b;
+}
+
 void imb_metrics_free(imb_metrics *m)
 {
 	if (!m)
@@ -152,12 +165,8 @@ imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n,
 	m->f1 = imb_xcalloc(K, sizeof(double));
 	size_t *npred = imb_xcalloc(K, sizeof(size_t));
 
-	/* ECE bin edges, in the probabilities' precision */
-	float edge[IMB_ECE_BINS + 1];
-	/* per bin: summed weights of the correct rows, weighted confidences */
+	/* per ECE bin: summed weights of the correct rows, weighted confidences */
 	double bin_acc[IMB_ECE_BINS] = {0}, bin_conf[IMB_ECE_BINS] = {0};
-	for (int b = 0; b <= IMB_ECE_BINS; b++)
-		edge[b] = (float)((double)b / IMB_ECE_BINS);
 
 	double loss = 0, brier = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -187,12 +196,9 @@ imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n,
 			sq += d * d;
 		}
 		brier += w * sq;
-		/* bin b is (edge[b], edge[b+1]]; a NaN stays in bin 0 and
-		 * makes ece NaN */
+		/* a NaN stays in bin 0 and makes ece NaN */
 		float conf = p[best];
-		int b = 0;
-		while (b < IMB_ECE_BINS - 1 && conf > edge[b + 1])
-			b++;
+		int b = imb_ece_bin(conf);
 		bin_acc[b] += best == y[i] ? w : 0;
 		bin_conf[b] += w * (double)conf;
 	}

@@ -85,6 +85,13 @@ imb_metrics *imb_metrics_compute(const int32_t *y, const float *probs, size_t n,
                                  int positive);
 void imb_metrics_free(imb_metrics *m);
 
+/* The ECE's confidence bins (above): edge b of 0..IMB_ECE_BINS, b/15
+ * rounded to float; the bin of a confidence, 0..IMB_ECE_BINS-1 (bin b
+ * holds (edge b, edge b+1]; 0 and below, and NaN, in bin 0; above 1 in
+ * the last). Reliability diagrams (curves.h) use the same bins. */
+float imb_ece_edge(int b);
+int imb_ece_bin(float conf);
+
 /* Binary ranking metrics. score is (n), pos is (n) flags (1 = positive),
  * w is (n) weights or NULL. NaN when positives or negatives have no
  * weight. */

@@ -279,7 +279,7 @@ imb_frame *imb_nn_ensemble_member(const imb_frame *ens, size_t i)
 	}
 	imb_frame *m = imb_frame_new("model", ens->name);
 	imb_val_free(m->attrs);
-	m->attrs = attrs_with(ens->attrs, "nn", NULL);
+	m->attrs = attrs_with(ens->attrs, imb_val_as_str(imb_val_get(ens->attrs, "arch"), ""), NULL);
 	imb_val *tr = imb_val_get(m->attrs, "train");
 	int64_t ep;
 	epochs_of(ens, &ep, i, 1);

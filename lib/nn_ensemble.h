@@ -85,7 +85,7 @@ int imb_nn_ensemble_gather(imb_nn_ensemble_gather_state *g, imb_frame *f, imb_fr
 void imb_nn_ensemble_gather_free(imb_nn_ensemble_gather_state *g);
 /* Member i of ensemble frame ens (0 <= i < count, counted in this
  * frame) as a network model frame (nn_frame.h: kind "model", attrs.model
- * "nn", no attrs.ensemble, attrs.train.epochs_done the member's epoch),
+ * the architecture, no attrs.ensemble, attrs.train.epochs_done the member's epoch),
  * or NULL with imb_error(). */
 imb_frame *imb_nn_ensemble_member(const imb_frame *ens, size_t i);
 

@@ -9,10 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+int imb_nn_attrs_name_network(const imb_val *attrs)
+{
+	const char *model = imb_val_as_str(imb_val_get(attrs, "model"), NULL);
+	const char *arch = imb_val_as_str(imb_val_get(attrs, "arch"), NULL);
+	return model && (!strcmp(model, "nn") || (arch && !strcmp(model, arch)));
+}
+
 int imb_nn_is_model_frame(const imb_frame *f)
 {
-	return f && !strcmp(f->kind, "model") &&
-	       !strcmp(imb_val_as_str(imb_val_get(f->attrs, "model"), ""), "nn");
+	return f && !strcmp(f->kind, "model") && imb_nn_attrs_name_network(f->attrs);
 }
 
 void imb_nn_loaded_free(imb_nn_loaded *l)
@@ -114,8 +120,9 @@ static int frame_read(const imb_frame *f, imb_nn_loaded *out, int take)
 	const char *kind = imb_val_as_str(imb_val_get(f->attrs, "model"), NULL);
 	if (!(take & READ_ANY_KIND) && strcmp(f->kind, "model"))
 		return imb_seterr("not a model frame (kind '%s')", f->kind);
-	if (!(take & READ_ANY_KIND) && (!kind || strcmp(kind, "nn")))
-		return imb_seterr("attrs.model: '%s' is not a network model ('nn')", kind ? kind : "");
+	if (!(take & READ_ANY_KIND) && !imb_nn_attrs_name_network(f->attrs))
+		return imb_seterr("attrs.model: '%s' is not a network model (its attrs.arch, or 'nn')",
+		                  kind ? kind : "");
 	const char *arch = imb_val_as_str(imb_val_get(f->attrs, "arch"), NULL);
 	if (!arch)
 		return imb_seterr("attrs.arch is missing or not a string");
@@ -222,7 +229,7 @@ imb_frame *imb_nn_frame_make(const imb_nn_model *m, const float *mean, const flo
 	int64_t shp[3] = {m->C, m->H, m->W};
 	imb_val_set(extra, "input", imb_val_int_array(shp, 3));
 	imb_val_set(extra, "normalize", normalize_val(mean, std, m->C));
-	imb_frame *f = imb_model_frame_new("nn", extra, (size_t)m->C * m->H * m->W, m->K, train,
+	imb_frame *f = imb_model_frame_new(m->arch, extra, (size_t)m->C * m->H * m->W, m->K, train,
 	                                   counts, params);
 	imb_val_set_int(imb_val_get(f->attrs, "train"), "epochs_done", epochs_done);
 	imb_nn_frame_put_block(f, "params", m->params, m->P);
@@ -242,7 +249,7 @@ imb_frame *imb_nn_encoder_frame_make(const imb_nn_model *m, const char *backbone
 	imb_val_set(extra, "input", imb_val_int_array(shp, 3));
 	imb_val_set(extra, "normalize", normalize_val(mean, std, m->C));
 	imb_val_set(extra, "encoder", info);
-	imb_frame *f = imb_model_frame_new("nn", extra, (size_t)m->C * m->H * m->W, 0, train, NULL,
+	imb_frame *f = imb_model_frame_new(backbone, extra, (size_t)m->C * m->H * m->W, 0, train, NULL,
 	                                   params);
 	imb_val *tr = imb_val_get(f->attrs, "train");
 	imb_val_set_int(tr, "n", (int64_t)n);

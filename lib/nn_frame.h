@@ -1,7 +1,8 @@
-/* nn_frame.h: network model frames, and the "nn" entry of predict.c.
+/* nn_frame.h: network model frames, and the network entry of predict.c.
  *
  * A network model frame (kind "model", name "model", docs/stream-format.md):
- *   attrs.model       "nn"
+ *   attrs.model       the architecture, as attrs.arch (frames written
+ *                     before said "nn"; both read as networks)
  *   attrs.arch        the architecture name (nn_model.h): "resnet8", "mlp:64,64"
  *   attrs.input       [C, H, W]: the sample shape (feature vectors: [D, 1, 1])
  *   attrs.n_features  C*H*W; attrs.n_classes K; attrs.classes (K names)
@@ -62,7 +63,11 @@ int imb_nn_frame_read_net(const imb_frame *f, imb_nn_loaded *out);
 int imb_nn_is_encoder_frame(const imb_frame *f);
 /* NULL-safe; frees the model and the arrays. */
 void imb_nn_loaded_free(imb_nn_loaded *l);
-/* 1 if f is a model frame with attrs.model "nn". */
+/* 1 if attrs name a network: attrs.model is attrs.arch (a string), or
+ * "nn" (frames of earlier builds). Laplace posteriors ("laplace") and
+ * ensembles ("ensemble") carry a network but are not one. */
+int imb_nn_attrs_name_network(const imb_val *attrs);
+/* 1 if f is a network model frame: kind "model" and attrs as above. */
 int imb_nn_is_model_frame(const imb_frame *f);
 
 /* A new model frame holding m's parameters and running statistics.

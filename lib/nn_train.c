@@ -750,7 +750,7 @@ void imb_nn_loop_finish(imb_nn_loop *L, imb_frame **model, imb_frame **log, char
 			imb_val_set((*model)->attrs, "early_stopping", es);
 		}
 	}
-	imb_val_set_str(lf->attrs, "model", "nn");
+	imb_val_set_str(lf->attrs, "model", L->m->arch);
 	imb_val_set_str(lf->attrs, "arch", L->m->arch);
 	imb_val_set_int(lf->attrs, "threads", imb_nn_threads());
 	imb_val_set(lf->attrs, "epochs", L->log);

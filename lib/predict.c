@@ -15,6 +15,9 @@
 
 typedef struct {
 	const char *name; /* attrs.model */
+	/* a frame's attrs name this kind other than by name == attrs.model
+	 * (NULL: only by name) */
+	int (*names)(const imb_val *attrs);
 	/* the frame's payload, checked against d features and K classes;
 	 * NULL with imb_error() */
 	void *(*load)(const imb_frame *f, size_t d, int K);
@@ -25,12 +28,13 @@ typedef struct {
 
 #define IMB_NKINDS 6
 static const imb_model_kind kinds[] = {
-	{"xgboost", imb_xgboost_load, imb_xgboost_predict, imb_xgboost_free},
-	{"linear-svm", imb_linsvm_load, imb_svm_predict, imb_svm_free},
-	{"svm", imb_svm_load, imb_svm_predict, imb_svm_free},
-	{"nn", imb_nn_load, imb_nn_predict, imb_nn_free},
-	{"laplace", imb_la_load, imb_la_predict, imb_la_unload},
-	{"ensemble", imb_nn_ensemble_load, imb_nn_ensemble_predict, imb_nn_ensemble_free},
+	{"xgboost", NULL, imb_xgboost_load, imb_xgboost_predict, imb_xgboost_free},
+	{"linear-svm", NULL, imb_linsvm_load, imb_svm_predict, imb_svm_free},
+	{"svm", NULL, imb_svm_load, imb_svm_predict, imb_svm_free},
+	/* a network: attrs.model is its architecture (attrs.arch), "nn" before */
+	{"nn", imb_nn_attrs_name_network, imb_nn_load, imb_nn_predict, imb_nn_free},
+	{"laplace", NULL, imb_la_load, imb_la_predict, imb_la_unload},
+	{"ensemble", NULL, imb_nn_ensemble_load, imb_nn_ensemble_predict, imb_nn_ensemble_free},
 };
 _Static_assert(IMB_LEN(kinds) == IMB_NKINDS, "predict.c: kinds[] and IMB_NKINDS disagree");
 
@@ -64,8 +68,11 @@ imb_predictor *imb_predictor_load(const imb_frame *f)
 		return NULL;
 	}
 	const imb_model_kind *k = NULL;
-	for (size_t i = 0; i < IMB_NKINDS; i++)
+	for (size_t i = 0; i < IMB_NKINDS && !k; i++)
 		if (strcmp(kinds[i].name, name) == 0)
+			k = &kinds[i];
+	for (size_t i = 0; i < IMB_NKINDS && !k; i++)
+		if (kinds[i].names && kinds[i].names(f->attrs))
 			k = &kinds[i];
 	if (!k) {
 		char known[256] = "";
@@ -73,7 +80,8 @@ imb_predictor *imb_predictor_load(const imb_frame *f)
 			strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
 			strncat(known, kinds[i].name, sizeof known - strlen(known) - 1);
 		}
-		imb_seterr("%s: attrs.model: unknown model kind '%s' (known: %s)", lb, name, known);
+		imb_seterr("%s: attrs.model: unknown model kind '%s' (known: %s, or a network's "
+		           "architecture, as its attrs.arch)", lb, name, known);
 		return NULL;
 	}
 	int64_t d = imb_val_as_int(imb_val_get(f->attrs, "n_features"), -1);
@@ -144,4 +152,39 @@ int imb_predict_proba(imb_predictor *p, const float *x, size_t n, size_t d, floa
 				r[k] = (float)(r[k] / s);
 	}
 	return 0;
+}
+
+int imb_model_sel_parse(const char *s, imb_model_sel *sel)
+{
+	memset(sel, 0, sizeof *sel);
+	if (!s || !*s)
+		return -1;
+	char *end;
+	long i = strtol(s, &end, 10);
+	if (!*end) {
+		if (i < 1)
+			return -1;
+		sel->index = i;
+		return 0;
+	}
+	sel->name = s;
+	return 0;
+}
+
+int imb_model_sel_match(const imb_model_sel *sel, const imb_frame *f, size_t index)
+{
+	if (sel->index)
+		return (size_t)sel->index == index;
+	if (!sel->name)
+		return 1;
+	return !strcmp(f->name, sel->name) ||
+	       !strcmp(imb_val_as_str(imb_val_get(f->attrs, "model"), ""), sel->name) ||
+	       !strcmp(imb_val_as_str(imb_val_get(f->attrs, "arch"), ""), sel->name);
+}
+
+const char *imb_model_name(const imb_val *attrs)
+{
+	if (imb_nn_attrs_name_network(attrs))
+		return imb_val_as_str(imb_val_get(attrs, "arch"), "nn");
+	return imb_val_as_str(imb_val_get(attrs, "model"), "?");
 }

@@ -3,6 +3,7 @@
 #include "scoring.h"
 #include "cli.h"
 #include "dataset.h"
+#include "model_frame.h"
 #include "util.h"
 
 #include <math.h>
@@ -165,7 +166,7 @@ imb_frame *imb_predictions_frame(const imb_frame *model, const imb_frame *ds, co
 		imb_val_push(names, imb_val_str(s ? s : buf));
 	}
 	imb_val_set(f->attrs, "classes", names);
-	imb_val_set_str(f->attrs, "model", imb_val_as_str(imb_val_get(model->attrs, "model"), "?"));
+	imb_val_set_str(f->attrs, "model", imb_model_name(model->attrs));
 	if (thr >= 0) {
 		imb_val_set_float(f->attrs, "threshold", thr);
 		imb_val_set_int(f->attrs, "positive", positive);
@@ -283,10 +284,14 @@ int imb_score_frames(const imb_frame *model, imb_frame *const *ds, size_t nds,
 	 * validation frame's */
 	float **probs = imb_xcalloc(nds ? nds : 1, sizeof *probs);
 	size_t *rows = imb_xcalloc(nds ? nds : 1, sizeof *rows), picked = 0;
+	char mlb[300];
+	imb_frame_label(model, mlb, sizeof mlb);
 	for (size_t i = 0; i < nds && !rc; i++) {
 		int want = !o->frame || !strcmp(ds[i]->name, o->frame);
 		picked += want;
-		if ((want || i == vi) && !(probs[i] = imb_score_probs(p, ds[i], &rows[i])))
+		if ((want || i == vi) && imb_model_features_check(model->attrs, mlb, ds[i]))
+			rc = -1;
+		else if ((want || i == vi) && !(probs[i] = imb_score_probs(p, ds[i], &rows[i])))
 			rc = -1;
 	}
 	if (!rc && vi < nds)

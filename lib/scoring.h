@@ -9,7 +9,8 @@
  *            (n) i32 the predicted class, "id" (n) i32/i64 or (n, W) u8
  *            (string ids, NUL-padded) copied from the
  *            dataset's tensor "id" when it has one
- *   attrs    classes (the model's K names), model (its kind), threshold
+ *   attrs    classes (the model's K names), model (its kind, a network's
+ *            architecture: imb_model_name), threshold
  *            and positive (two classes with a threshold), threshold_for
  *            {metric, value, frame} when it was chosen on a frame,
  *            source, history (the model's, with the tool's entry)

@@ -394,7 +394,11 @@ mkm() {
 @test "--aggregate: mean and standard error per group, sorted, NA where undefined" {
 	{ mkm 0.9 0.8 0.1 xgb 1; mkm 0.8 null 0.1 xgb 2; mkm 0.75 0.6 0.1 xgb 3
 	  mkm 0.5 0.5 0.01 xgb 1; mkm 0.6 0.7 0.01 svm 1; } > "$TMP/m.imb"
+	# pooling xgb and svm runs is refused unless said to be intended
 	run bash -c "imb-eval --aggregate train_ratio < $TMP/m.imb"
+	assert_failure 1
+	assert_output --partial "differ in attrs.config keys that are neither grouped by nor replicate keys: model (xgb, svm)"
+	run bash -c "imb-eval --aggregate train_ratio --allow-pool model < $TMP/m.imb"
 	assert_success
 	assert_line --index 0 "train_ratio	n	accuracy_mean	accuracy_se	auroc_mean	auroc_se	recall_a_mean	recall_a_se	recall_b_mean	recall_b_se"
 	run $PY -c '
@@ -431,7 +435,7 @@ print([(g[\"model\"], g[\"train_ratio\"], g[\"n\"]) for g in gs], gs[0][\"metric
 	imb-eval --aggregate train_ratio "$TMP/m.imb" > "$TMP/stdout.tsv"
 	cmp "$TMP/out/agg.tsv" "$TMP/stdout.tsv"
 	[ "$(wc -l < "$TMP/out/agg.tsv")" = 3 ]
-	run imb-eval --aggregate model --format json -o "$TMP/out/agg.json" "$TMP/m.imb"
+	run imb-eval --aggregate model --allow-pool train_ratio --format json -o "$TMP/out/agg.json" "$TMP/m.imb"
 	assert_success
 	$PY -c 'import json, sys; g = json.load(open(sys.argv[1])); assert g[0]["n"] == 3, g' "$TMP/out/agg.json"
 	# a key no frame has: exit 1, and the file is neither made nor half-made

@@ -34,7 +34,7 @@ def read(path, frame="train"):
     model = data = None
     with open(path, "rb") as fh:
         for f in msgpack.Unpacker(fh, raw=False, max_buffer_size=2**31 - 1):
-            if model is None and f["kind"] == "model" and f["attrs"].get("model") == "nn":
+            if model is None and f["kind"] == "model" and f["attrs"].get("model") in ("nn", f["attrs"].get("arch")):
                 model = f
             if data is None and f["kind"] == "dataset" and f["name"] == frame:
                 data = f

@@ -41,7 +41,7 @@ print([e["loss"] > 0 for e in fs[2]["attrs"]["epochs"]])
 ' "$FILE_TMP/enc.imb"
 	assert_success
 	assert_line --index 0 "[('dataset', 'train'), ('model', 'model'), ('log', 'train'), ('dataset', 'test')]"
-	assert_line --index 1 "nn resnet8 0 simclr mlp:256 128 nt-xent lars simclr False"
+	assert_line --index 1 "resnet8 resnet8 0 simclr mlp:256 128 nt-xent lars simclr False"
 	# resnet8's backbone on 1x28x28: resnet8 with two classes has 77234
 	# parameters, its last layer 2 x 65
 	assert_line --index 2 "77104"

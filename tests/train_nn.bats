@@ -47,7 +47,7 @@ setup_file() {
 @test "mlp: the model frame replaces train, the log follows, test passes through (pipe)" {
 	run bash -c "cat '$FILE_TMP/moons.imb' | imb-train -q --model mlp:8 --epochs 2 | $PY -c '$SHOW'"
 	assert_success
-	assert_output "model model nn mlp:8 2 2
+	assert_output "model model mlp:8 mlp:8 2 2
 log train
 dataset test"
 }
@@ -84,7 +84,7 @@ print(balanced_accuracy_score(yt, LogisticRegression().fit(x, y).predict(xt)))' 
 	run bash -c "imb-import fashion-mnist | imb-split --classes 0,6 --train-ratio 0.05 --n-train 2000 --n-test 1000 --seed 2 | imb-train --model resnet8 --epochs 3 --batch-size 128 --lr 0.05 --seed 1 | imb-eval --format tsv 2>'$TMP/err'"
 	assert_success
 	assert_line --index 0 --partial "balanced_accuracy"
-	[ "$(echo "$output" | tsvcol model)" = nn ]
+	[ "$(echo "$output" | tsvcol model)" = resnet8 ]
 	[ "$(echo "$output" | tsvcol n)" = 1000 ]
 	ba=$(echo "$output" | tsvcol balanced_accuracy)
 	awk -v a="$ba" 'BEGIN { exit !(a >= 0.5 && a <= 1) }'
@@ -188,7 +188,7 @@ frame 2: checkpoint 'train'"
 	assert_output 3
 	# the test frame is forwarded unchanged, in its place
 	run bash -c "$PY -c '$SHOW' < '$TMP/out'"
-	assert_output "model model nn mlp:16 2 2
+	assert_output "model model mlp:16 mlp:16 2 2
 log train
 dataset test"
 	cmp <($PY -c '
@@ -221,7 +221,7 @@ for f in fs[::-1]: sys.stdout.buffer.write(msgpack.packb(f, use_bin_type=True))'
 	run bash -c "imb-train -q --model mlp:16 --epochs 1 --val-frame test < '$TMP/rev' | $PY -c '$SHOW'"
 	assert_success
 	assert_output "dataset test
-model model nn mlp:16 2 2
+model model mlp:16 mlp:16 2 2
 log train"
 	run imb-train -q --model mlp:16 --epochs 1 --val-frame nope -o "$TMP/x" "$FILE_TMP/moons.imb"
 	assert_failure 1
@@ -263,7 +263,7 @@ for f in msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False):
         sys.stdout.buffer.write(msgpack.packb(f, use_bin_type=True))' "$TMP/m1"; } > "$TMP/in"
 	run bash -c "imb-train -q --init --freeze backbone --epochs 2 --seed 2 < '$TMP/in' > '$TMP/m2' && $PY -c '$SHOW' < '$TMP/m2'"
 	assert_success
-	assert_output "model model nn mlp:8 2 2
+	assert_output "model model mlp:8 mlp:8 2 2
 log train
 dataset test"
 	# mlp:8 on 2 features: the backbone is the first 2*8+8 = 24 floats
@@ -341,7 +341,7 @@ print(len(a), len(b), a[:24] == b[:24], ab["arch"], ab["params"]["init"])' "$TMP
 	imb-train -q --model mlp:8 --epochs 1 < "$FILE_TMP/moons.imb" > "$TMP/m"
 	run imb-eval --format tsv "$TMP/m"
 	assert_success
-	[ "$(echo "$output" | tsvcol model)" = nn ]
+	[ "$(echo "$output" | tsvcol model)" = mlp:8 ]
 	$PY -c '
 import sys, msgpack
 out = sys.stdout.buffer

@@ -15,15 +15,18 @@
 
 static const char usage[] =
 	"Usage: imb-predict [OPTION]... [FILE...]\n"
-	"Apply the first model frame of the stream (any kind: XGBoost, SVMs,\n"
-	"networks, a Laplace posterior, an SGHMC ensemble) to every dataset frame,\n"
-	"labelled or not, and give for each row the predicted class and the\n"
-	"probability of each class. By default the output is the input stream\n"
-	"unchanged, then one predictions frame per dataset frame; --format tsv or\n"
+	"Apply every model frame of the stream (any kind: XGBoost, SVMs, networks,\n"
+	"a Laplace posterior, an SGHMC ensemble), or the one --model picks, to\n"
+	"every dataset frame, labelled or not, and give for each row the predicted\n"
+	"class and the probability of each class. By default the output is the\n"
+	"input stream unchanged, then one predictions frame per model and dataset\n"
+	"frame (attrs.model_index: the model's place, from 1); --format tsv or\n"
 	"csv writes the rows instead: columns id (when the dataset frame has an\n"
 	"'id' tensor), pred (the class name) and p_CLASS for each class (and a\n"
-	"first column set when several frames are predicted). FILE '-' or none\n"
-	"reads stdin; several FILEs are read one after another.\n"
+	"first column set when several frames are predicted), of one model: with\n"
+	"several, choose it with --model. A model and a set that both name their\n"
+	"features (attrs.features) must name the same ones, in the same order.\n"
+	"FILE '-' or none reads stdin; several FILEs are read one after another.\n"
 	"\n"
 	"  -n, --frame NAME         predict the dataset frame NAME only\n"
 	"  -f, --format FMT         frames (default), tsv or csv\n"
@@ -34,6 +37,9 @@ static const char usage[] =
 	"                           positive class) or gmean\n"
 	"  -v, --val-frame NAME     the labelled frame of --threshold-for (default val)\n"
 	"  -p, --positive K         the positive class of a threshold (default 1)\n"
+	"      --model N|NAME       predict with one model only: the Nth model frame\n"
+	"                           (from 1), or those whose name, attrs.model or arch\n"
+	"                           is NAME (default: every model frame)\n"
 	"  -o, --output FILE        write to FILE (appears only when complete)\n"
 	"      --device D           where networks run: cpu (default), cuda or cuda:N\n"
 	"  -q, --quiet              no progress on stderr\n"
@@ -60,13 +66,15 @@ int main(int argc, char **argv)
 		{"positive", required_argument, 0, 'p'},
 		{"output", required_argument, 0, 'o'},
 		{"device", required_argument, 0, 'D'},
+		{"model", required_argument, 0, 'M'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
 	imb_score_opts so = {.threshold = -1, .val_frame = "val", .positive = 1};
-	const char *output = NULL, *device = NULL;
+	const char *output = NULL, *device = NULL, *model_arg = NULL;
+	imb_model_sel sel = {0};
 	int fmt = FMT_FRAMES, thr_given = 0, val_given = 0, c;
 	while ((c = getopt_long(argc, argv, "n:f:t:T:v:p:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -97,6 +105,11 @@ int main(int argc, char **argv)
 		case 'p': so.positive = (int)imb_arg_long("--positive", optarg, 0, 1); break;
 		case 'o': output = optarg; break;
 		case 'D': device = optarg; break;
+		case 'M':
+			if (imb_model_sel_parse(optarg, &sel) < 0)
+				imb_usage("--model: '%s' is not an index (from 1) or a name", optarg);
+			model_arg = optarg;
+			break;
 		case 'q': imb_quiet(1); break;
 		case 'h': imb_help(usage);
 		case 'V': imb_version();
@@ -112,20 +125,31 @@ int main(int argc, char **argv)
 	int nfiles = argc - optind;
 	char **files = argv + optind;
 
-	/* every frame forwarded as it comes (frames output); the model and the
-	 * dataset frames kept */
+	/* every frame forwarded as it comes (frames output); the selected
+	 * models and the dataset frames kept */
 	imb_writer *w = fmt == FMT_FRAMES ? imb_open_output(output) : NULL;
-	imb_frame *model = NULL, **ds = NULL, *f;
-	size_t nds = 0;
+	imb_frame *model = NULL, **models = NULL, **ds = NULL, *f;
+	size_t nds = 0, nmodels = 0, nsel = 0, *msel = NULL;
 	imb_nn_ensemble_gather_state parts = {0};
 	for (int k = 0; k < (nfiles ? nfiles : 1); k++) {
 		imb_reader *r = imb_open_input(nfiles ? files[k] : "-");
 		while ((f = imb_next(r))) {
 			if (w)
 				imb_emit(w, f);
-			if (!model && (parts.n || imb_frame_is_model(f))) {
+			if (parts.n || imb_frame_is_model(f)) {
 				if (imb_nn_ensemble_gather(&parts, f, &model) < 0)
 					imb_die(1, "%s", imb_error());
+				if (!model)
+					continue;
+				if (imb_model_sel_match(&sel, model, ++nmodels)) {
+					models = imb_xrealloc(models, (nsel + 1) * sizeof *models);
+					msel = imb_xrealloc(msel, (nsel + 1) * sizeof *msel);
+					models[nsel] = model;
+					msel[nsel++] = nmodels;
+				} else {
+					imb_frame_free(model);
+				}
+				model = NULL;
 			} else if (!strcmp(f->kind, "dataset")) {
 				ds = imb_xrealloc(ds, (nds + 1) * sizeof *ds);
 				ds[nds++] = f;
@@ -137,13 +161,28 @@ int main(int argc, char **argv)
 	}
 	if (parts.n)
 		imb_die(1, "the input ends inside an ensemble in parts (%zu read)", parts.n);
-	if (!model)
+	if (!nmodels)
 		imb_die(1, "no model frame (kind 'model', 'posterior' or 'ensemble') in the input: "
 		        "imb-train makes one");
+	if (!nsel)
+		imb_die(1, "--model %s: no such model among the input's %zu model frame%s", model_arg,
+		        nmodels, nmodels == 1 ? "" : "s");
+	if (nsel > 1 && !w)
+		imb_die(1, "%zu model frames in the input%s: --format %s writes the rows of one "
+		        "model; choose it with --model N (from 1) or NAME, or write frames",
+		        nsel, model_arg ? " match --model" : "", fmt == FMT_CSV ? "csv" : "tsv");
+	if (nsel > 1)
+		imb_log("%zu model frames in the input: predictions of each one (attrs.model_index; "
+		        "--model N takes one)", nsel);
 	imb_frame **out = NULL;
 	size_t nout = 0;
-	if (imb_score_frames(model, ds, nds, &so, &out, &nout) < 0)
-		imb_die(1, "%s", imb_error());
+	for (size_t j = 0; j < nsel; j++) {
+		size_t n0 = nout;
+		if (imb_score_frames(models[j], ds, nds, &so, &out, &nout) < 0)
+			imb_die(1, "%s", imb_error());
+		for (size_t i = n0; i < nout; i++)
+			imb_val_set_int(out[i]->attrs, "model_index", (int64_t)msel[j]);
+	}
 	if (w) {
 		for (size_t i = 0; i < nout; i++) {
 			imb_history_append(out[i], -1);
@@ -165,6 +204,9 @@ int main(int argc, char **argv)
 	free(out);
 	free(ds);
 	imb_nn_ensemble_gather_free(&parts);
-	imb_frame_free(model);
+	for (size_t j = 0; j < nsel; j++)
+		imb_frame_free(models[j]);
+	free(models);
+	free(msel);
 	return 0;
 }

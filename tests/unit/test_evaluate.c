@@ -9,6 +9,7 @@
 #include "eval_agg.h"
 #include "evaluate.h"
 #include "metrics.h"
+#include "model_frame.h"
 #include "predict.h"
 #include "rng.h"
 #include "tabular.h"
@@ -254,6 +255,85 @@ static void test_aggregate(void)
 	imb_agg_free(NULL);
 }
 
+/* a run of config {r, KEY: v, seed: seed} */
+static imb_frame *run_with(const char *key, imb_val *v, int seed)
+{
+	imb_frame *f = run(imb_val_int(1), 0.5, 1);
+	imb_val *c = imb_val_get(f->attrs, "config");
+	if (v)
+		imb_val_set(c, key, v);
+	imb_val_set_int(c, "seed", seed);
+	imb_val_set_int(c, "param.seed", seed + 10);
+	imb_val_set_str(c, "train_counts", seed == 1 ? "90,10" : "91,9");
+	return f;
+}
+
+/* imb_agg_check: runs of a group must differ only in replicate keys,
+ * the group keys and the allowed ones; a missing key is a difference */
+static void test_aggregate_check(void)
+{
+	char *by[] = {"r"}, *allow[] = {"param.loss"};
+	imb_agg *a = imb_agg_new(by, 1);
+	imb_frame *f = run_with("param.loss", imb_val_str("ce"), 1);
+	CHECK(imb_agg_add(a, f) == 0);
+	imb_frame_free(f);
+	f = run_with("param.loss", imb_val_str("ce"), 2);
+	CHECK(imb_agg_add(a, f) == 0);
+	imb_frame_free(f);
+	CHECK(imb_agg_check(a) == 0);  /* seeds and drawn counts are replicates */
+	f = run_with("param.loss", imb_val_str("focal"), 3);
+	CHECK(imb_agg_add(a, f) == 0);
+	imb_frame_free(f);
+	f = run_with("param.gamma", imb_val_float(2), 3);   /* and no param.loss */
+	CHECK(imb_agg_add(a, f) == 0);
+	imb_frame_free(f);
+	CHECK(imb_agg_check(a) == -1);
+	CHECK_HAS(imb_error(), "param.loss (ce, focal, (none)), param.gamma ((none), 2)");
+	CHECK(!strstr(imb_error(), "seed"));
+	imb_agg_allow(a, allow, 1);
+	CHECK(imb_agg_check(a) == -1);
+	CHECK(!strstr(imb_error(), "param.loss"));
+	CHECK_HAS(imb_error(), "param.gamma ((none), 2)");
+	imb_agg_free(a);
+	/* runs grouped by the key they differ in pass */
+	char *by2[] = {"r", "param.loss"};
+	a = imb_agg_new(by2, 2);
+	f = run_with("param.loss", imb_val_str("ce"), 1);
+	CHECK(imb_agg_add(a, f) == 0);
+	imb_frame_free(f);
+	f = run_with("param.loss", imb_val_str("focal"), 2);
+	CHECK(imb_agg_add(a, f) == 0);
+	imb_frame_free(f);
+	CHECK(imb_agg_check(a) == 0);
+	imb_agg_free(a);
+	size_t n;
+	const char *const *rk = imb_agg_replicate_keys(&n);
+	CHECK(n >= 5 && !strcmp(rk[0], "seed"));
+}
+
+/* imb_model_features_check: names compared in order when both have them */
+static void test_features_check(void)
+{
+	imb_frame *ds = imb_frame_new("dataset", "test");
+	const char *dn[] = {"a", "c", "b"}, *mn[] = {"a", "b", "c"};
+	imb_val *m = imb_val_map();
+	CHECK(imb_model_features_check(m, "the model", ds) == 0);   /* neither has names */
+	imb_val_set(m, "features", imb_val_str_array(mn, 3));
+	CHECK(imb_model_features_check(m, "the model", ds) == 0);   /* the data has none */
+	imb_val_set(ds->attrs, "features", imb_val_str_array(dn, 3));
+	CHECK(imb_model_features_check(m, "the model", ds) == -1);
+	CHECK_HAS(imb_error(), "at feature 2 (from 1): the model's is 'b', the data's is 'c'");
+	imb_val_set(ds->attrs, "features", imb_val_str_array(mn, 2));
+	CHECK(imb_model_features_check(m, "the model", ds) == -1);
+	CHECK_HAS(imb_error(), "at feature 3 (from 1): the model's is 'c', the data's is none");
+	imb_val_set(ds->attrs, "features", imb_val_str_array(mn, 3));
+	CHECK(imb_model_features_check(m, "the model", ds) == 0);
+	CHECK(imb_model_feature_names(imb_val_get(m, "features"), 3));
+	CHECK(!imb_model_feature_names(imb_val_get(m, "features"), 2));
+	imb_val_free(m);
+	imb_frame_free(ds);
+}
+
 /* imb_eval_write_cell: "NA" for what is undefined, else the plain text */
 static void test_cell(void)
 {
@@ -277,6 +357,8 @@ int main(void)
 	imb_quiet(1);
 	test_evaluate();
 	test_aggregate();
+	test_aggregate_check();
+	test_features_check();
 	test_cell();
 	CHECK_DONE();
 }

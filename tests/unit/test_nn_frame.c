@@ -110,5 +110,6 @@ int main(void)
 	check_sizes();
 	check_fixture("mlp.imb");
 	check_fixture("resnet8.imb");
+	check_fixture("mlp-attr-nn.imb");   /* attrs.model "nn", read as its architecture */
 	CHECK_DONE();
 }

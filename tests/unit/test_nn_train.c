@@ -125,7 +125,7 @@ static void test_learns(void)
 	const imb_val *pn = imb_val_get(imb_val_get(log->attrs, "epochs")->items[7], "per_class_n");
 	CHECK_NEAR(imb_val_as_double(pn->items[0], 0), 300, 0);  /* plain sampler: one pass */
 	CHECK_NEAR(imb_val_as_double(pn->items[1], 0), 100, 0);
-	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "model"), NULL), "nn");
+	CHECK_STR(imb_val_as_str(imb_val_get(m->attrs, "model"), NULL), "mlp:16,16"); /* the arch */
 	const imb_val *tc = imb_val_path(m->attrs, "train.counts");   /* for imb-eval's majority */
 	CHECK(tc && tc->t == IMB_V_ARR && tc->n == 2);
 	if (tc && tc->n == 2) {
