@@ -145,8 +145,8 @@ print(" ".join(sorted(k for k in set(a) | set(b) if a.get(k, "(none)") != b.get(
 		echo "$a | $b: $output (want $want)"
 		[ "$output" = "$want" ]
 	done <<EOF
-$X;$X --class-weight balanced;param.class_weight param.class_weight.mode param.class_weight.weights
-$X --class-weight 1,4;$X --class-weight 1,3;param.class_weight.weights
+$X;$X --class-weight balanced;param.class_weight param.class_weights
+$X --class-weight 1,4;$X --class-weight 1,3;param.class_weight param.class_weights
 imb-oversample --method random --seed 1 | $X;imb-oversample --method smote --seed 1 | $X;oversample oversample_k
 imb-oversample --method random --ratio 0.5 | $X;imb-oversample --method random --ratio 1 | $X;oversample_ratio
 $X;imb-oversample --method random | $X;oversample oversample_ratio oversample_seed
