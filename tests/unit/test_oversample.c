@@ -233,7 +233,8 @@ int main(void)
 {
 	imb_rs_method m;
 	CHECK(imb_rs_method_parse("smote", &m) == 0 && m == IMB_RS_SMOTE);
-	CHECK(imb_rs_method_parse("adasyn", &m) < 0);
+	CHECK(imb_rs_method_parse("nope", &m) < 0);
+	CHECK(imb_rs_method_parse("adasyn", &m) == 0 && m == IMB_RS_ADASYN);
 
 	/* targets */
 	int64_t c3[3] = {100, 10, 50}, t3[3];

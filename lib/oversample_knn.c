@@ -1,0 +1,170 @@
+/* oversample_knn.c: the k nearest neighbours of rows, by blocks of
+ * OpenBLAS sgemm (see oversample.h). */
+#include "oversample.h"
+#include "blas.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* distances are computed for a block of rows at a time: about 4 MiB,
+ * reused, so it stays in cache and costs no page faults */
+#define KNN_BLOCK_FLOATS ((size_t)1 << 20)
+
+/* keep the k smallest (v, j) of a row in bd/bi, ascending; ties keep the
+ * lower index (j only grows) */
+static inline void topk_scan(float *bd, int32_t *bi, int *have, int k, const float *dr,
+                             size_t j0, size_t j1)
+{
+	float thr = *have == k ? bd[k - 1] : INFINITY;
+	for (size_t j = j0; j < j1; j++) {
+		float v = dr[j];
+		if (!(v < thr))
+			continue;
+		int p = *have < k ? (*have)++ : k - 1;
+		while (p > 0 && bd[p - 1] > v) {
+			bd[p] = bd[p - 1];
+			bi[p] = bi[p - 1];
+			p--;
+		}
+		bd[p] = v;
+		bi[p] = (int32_t)j;
+		if (*have == k)
+			thr = bd[k - 1];
+	}
+}
+
+typedef struct {
+	int32_t *nn;
+	const float *xa, *xb;   /* query rows (nq, da), all rows (n, da) */
+	const size_t *self;     /* query row q is row self[q] of x; NULL: q */
+	int noself;             /* queries are not rows of x: exclude none */
+	size_t nq, n, da, b, first, step; /* blocks first, first+step, ... */
+	int k;
+} knn_job;
+
+static void *knn_worker(void *arg)
+{
+	const knn_job *j = arg;
+	size_t n = j->n, b = j->b;
+	int k = j->k;
+	float *dist = imb_xmalloc_aligned(b * n * sizeof *dist);
+	float *bd = imb_xmalloc(k * sizeof *bd);
+	int32_t *bi = imb_xmalloc(k * sizeof *bi);
+	for (size_t q0 = j->first * b; q0 < j->nq; q0 += j->step * b) {
+		size_t m = j->nq - q0 < b ? j->nq - q0 : b;
+		/* dist (m, n) = xa[q0:q0+m] xb^T */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)j->da, 1.0f,
+		            j->xa + q0 * j->da, (int)j->da, j->xb, (int)j->da, 0.0f, dist, (int)n);
+		for (size_t r = 0; r < m; r++) {
+			size_t q = q0 + r, i = j->self ? j->self[q] : q;
+			int have = 0;
+			if (j->noself) {
+				topk_scan(bd, bi, &have, k, dist + r * n, 0, n);
+			} else {
+				topk_scan(bd, bi, &have, k, dist + r * n, 0, i);
+				topk_scan(bd, bi, &have, k, dist + r * n, i + 1, n);
+			}
+			memcpy(j->nn + q * k, bi, k * sizeof *bi);
+		}
+	}
+	free(bi);
+	free(bd);
+	free(dist);
+	return NULL;
+}
+
+static int knn_threads;
+
+void imb_knn_set_threads(int n)
+{
+	knn_threads = n > 0 ? n : 0;
+}
+
+/* the k nearest of x's n rows to each query: the rows rows[0..nq) of x
+ * (q NULL; rows NULL: all, nq = n), themselves excluded, or the nq
+ * points q */
+static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_t d, int k,
+                    const size_t *rows, size_t nq)
+{
+	/* one GEMM gives |x_j|^2 - 2 x_i.x_j (the distance less |x_i|^2, the
+	 * same order within row i): rows [x_i, 1] times rows [-2 x_j, |x_j|^2] */
+	size_t da = d + 1;
+	if (!rows && !q)
+		nq = n;
+	float *xa = imb_xmalloc_aligned(nq * da * sizeof *xa), *xb = imb_xmalloc_aligned(n * da * sizeof *xb);
+	for (size_t i = 0; i < n; i++) {
+		const float *a = x + i * d;
+		float s = 0;
+		for (size_t t = 0; t < d; t++) {
+			s += a[t] * a[t];
+			xb[i * da + t] = -2.0f * a[t];
+		}
+		xb[i * da + d] = s;
+	}
+	for (size_t i = 0; i < nq; i++) {
+		const float *src = q ? q + i * d : x + (rows ? rows[i] : i) * d;
+		memcpy(xa + i * da, src, d * sizeof *xa);
+		xa[i * da + d] = 1.0f;
+	}
+	size_t b = KNN_BLOCK_FLOATS / n;
+	if (b < 16)
+		b = 16;
+	if (b > nq)
+		b = nq ? nq : 1;
+	size_t nblocks = (nq + b - 1) / b;
+	/* one thread per core over the row blocks, each with a one-thread
+	 * sgemm (never nested pools); small problems stay on this thread */
+	long ncpu = knn_threads > 0 ? knn_threads : sysconf(_SC_NPROCESSORS_ONLN);
+	int nt = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+	if ((double)nq * n * da < 4e6)
+		nt = 1;
+	if ((size_t)nt > nblocks)
+		nt = nblocks ? (int)nblocks : 1;
+	if (nt > 64)
+		nt = 64;
+	knn_job jobs[64];
+	pthread_t th[64];
+	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
+	for (int t = 0; t < nt; t++)
+		jobs[t] = (knn_job){nn, xa, xb, rows, q != NULL, nq, n, da, b, (size_t)t, (size_t)nt,
+		                    k};
+	if (nt == 1) {
+		knn_worker(&jobs[0]);
+	} else {
+		int started = 0;
+		for (int t = 1; t < nt; t++, started++)
+			if (pthread_create(&th[t], NULL, knn_worker, &jobs[t]))
+				break;
+		knn_worker(&jobs[0]);
+		for (int t = 1; t <= started; t++)
+			pthread_join(th[t], NULL);
+		/* blocks of threads that did not start */
+		for (int t = started + 1; t < nt; t++)
+			knn_worker(&jobs[t]);
+	}
+	free(xa);
+	free(xb);
+}
+
+void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
+                  size_t nq)
+{
+	knn_run(nn, NULL, x, n, d, k, rows, nq);
+}
+
+void imb_knn_query(int32_t *nn, const float *q, size_t nq, const float *x, size_t n, size_t d,
+                   int k)
+{
+	knn_run(nn, q, x, n, d, k, NULL, nq);
+}
+
+void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k)
+{
+	knn_run(nn, NULL, x, n, d, k, NULL, n);
+}
+
