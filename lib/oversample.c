@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 static imb_frame *run_random(imb_rs_ctx *c);
 static imb_frame *run_under(imb_rs_ctx *c);
@@ -174,23 +173,6 @@ static void interp(imb_tensor *dx, size_t dst, const imb_tensor *x, size_t a, si
 	}
 }
 
-/* A buffer for a large output tensor: 2 MiB aligned and marked for
- * transparent huge pages, so filling it takes a few page faults instead
- * of one per 4 KiB (a third of SMOTE's time on a 10 MB image frame).
- * Freed with free(), as imb_xmalloc_aligned's. */
-static void *big_alloc(size_t n)
-{
-	const size_t huge = (size_t)2 << 20;
-	if (n < 2 * huge)
-		return imb_xmalloc_aligned(n);
-	void *p = NULL;
-	size_t rounded = (n + huge - 1) / huge * huge;
-	if (posix_memalign(&p, huge, rounded))
-		return imb_xmalloc_aligned(n);
-	madvise(p, rounded, MADV_HUGEPAGE);
-	return p;
-}
-
 /* A new frame: every row of src, then rows extra[0..ne) of src appended
  * (x's appended rows left for the caller when fill_x is 0). Like
  * imb_dataset_take, without zero-filling and with one copy of the source
@@ -208,7 +190,7 @@ static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int
 		int per_row = st->ndim >= 1 && st->shape[0] == n;
 		size_t row = per_row && n ? st->nbytes / n : 0;
 		size_t nbytes = per_row ? st->nbytes + ne * row : st->nbytes;
-		char *d = big_alloc(nbytes);
+		char *d = imb_payload_alloc(nbytes);
 		memcpy(d, st->data, st->nbytes);
 		if (per_row) {
 			shape[0] = n + ne;
@@ -387,6 +369,35 @@ static imb_frame *run_smote(imb_rs_ctx *c)
 	return imb_rs_synth(c, smote_class, &p);
 }
 
+/* the index of x's first NaN or infinite value among nel (f32 or f64),
+ * or nel: a whole block is tested at a time (vectorised), the finite
+ * values' exponents never all-ones */
+static size_t first_nonfinite(const imb_tensor *x, size_t nel)
+{
+	const size_t blk = 256;
+	for (size_t i0 = 0; i0 < nel; i0 += blk) {
+		size_t i1 = i0 + blk < nel ? i0 + blk : nel;
+		int bad = 0;
+		if (x->dtype == IMB_F32) {
+			const uint32_t *p = x->data;
+			for (size_t i = i0; i < i1; i++)
+				bad |= (p[i] & 0x7f800000u) == 0x7f800000u;
+		} else {
+			const uint64_t *p = x->data;
+			for (size_t i = i0; i < i1; i++)
+				bad |= (p[i] & 0x7ff0000000000000u) == 0x7ff0000000000000u;
+		}
+		if (bad)
+			for (size_t i = i0; i < i1; i++) {
+				double v = x->dtype == IMB_F32 ? ((const float *)x->data)[i]
+				                               : ((const double *)x->data)[i];
+				if (!isfinite(v))
+					return i;
+			}
+	}
+	return nel;
+}
+
 /* the interpolating methods refuse a frame with one-hot groups (their
  * columns would be blended into fractions) unless told to */
 static int check_categorical(imb_rs_ctx *c)
@@ -454,17 +465,15 @@ imb_frame *imb_resample_opts(const imb_frame *f, const imb_rs_opts *o)
 	/* they interpolate: a NaN or infinite feature would spread into the
 	 * synthetic rows (and break the distances), so refuse it */
 	if (interpolates) {
-		size_t nel = c.x ? c.n * c.d : 0;
-		for (size_t i = 0; i < nel; i++) {
+		size_t nel = c.x && (c.x->dtype == IMB_F32 || c.x->dtype == IMB_F64) ? c.n * c.d : 0;
+		size_t i = first_nonfinite(c.x, nel);
+		if (i < nel) {
 			double v = c.x->dtype == IMB_F32 ? ((const float *)c.x->data)[i]
-			         : c.x->dtype == IMB_F64 ? ((const double *)c.x->data)[i] : 0;
-			if (!isfinite(v)) {
-				imb_seterr("%s: tensor x: row %zu column %zu is %s; %s needs finite features "
-				           "(impute missing values first, or use --method random)",
-				           c.lbl, i / c.d, i % c.d, isnan(v) ? "NaN" : "infinite",
-				           methods[m].title);
-				goto done;
-			}
+			                                 : ((const double *)c.x->data)[i];
+			imb_seterr("%s: tensor x: row %zu column %zu is %s; %s needs finite features "
+			           "(impute missing values first, or use --method random)",
+			           c.lbl, i / c.d, i % c.d, isnan(v) ? "NaN" : "infinite", methods[m].title);
+			goto done;
 		}
 		if (m != IMB_RS_SMOTE_NC && check_categorical(&c) < 0)
 			goto done;
