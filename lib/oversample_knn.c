@@ -13,15 +13,48 @@
 
 /* distances are computed for a block of rows at a time: about 4 MiB,
  * reused, so it stays in cache and costs no page faults */
-#define KNN_BLOCK_FLOATS ((size_t)1 << 20)
+#define KNN_BLOCK_FLOATS ((size_t)1 << 18)
 
-/* keep the k smallest (v, j) of a row in bd/bi, ascending; ties keep the
- * lower index (j only grows) */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+/* keep the k smallest (dr[j - base], j) of a row, j in [j0, j1), in
+ * bd/bi, ascending; ties keep the lower index (j only grows) */
 static inline void topk_scan(float *bd, int32_t *bi, int *have, int k, const float *dr,
-                             size_t j0, size_t j1)
+                             size_t base, size_t j0, size_t j1)
 {
+	dr -= base;
 	float thr = *have == k ? bd[k - 1] : INFINITY;
-	for (size_t j = j0; j < j1; j++) {
+	size_t j = j0;
+	/* once k are held, few values pass: 16 at a time, a block where none
+	 * does is skipped after one vector compare */
+	for (; j + 16 <= j1; j += 16) {
+		v4f a, b, c, d, th = {thr, thr, thr, thr};
+		memcpy(&a, dr + j, sizeof a);
+		memcpy(&b, dr + j + 4, sizeof b);
+		memcpy(&c, dr + j + 8, sizeof c);
+		memcpy(&d, dr + j + 12, sizeof d);
+		v4i lt = (a < th) | (b < th) | (c < th) | (d < th);
+		if (!(lt[0] | lt[1] | lt[2] | lt[3]))
+			continue;
+		for (size_t e = j + 16; j < e; j++) {
+			float v = dr[j];
+			if (!(v < thr))
+				continue;
+			int p = *have < k ? (*have)++ : k - 1;
+			while (p > 0 && bd[p - 1] > v) {
+				bd[p] = bd[p - 1];
+				bi[p] = bi[p - 1];
+				p--;
+			}
+			bd[p] = v;
+			bi[p] = (int32_t)j;
+			if (*have == k)
+				thr = bd[k - 1];
+		}
+		j -= 16;
+	}
+	for (; j < j1; j++) {
 		float v = dr[j];
 		if (!(v < thr))
 			continue;
@@ -43,35 +76,49 @@ typedef struct {
 	const float *xa, *xb;   /* query rows (nq, da), all rows (n, da) */
 	const size_t *self;     /* query row q is row self[q] of x; NULL: q */
 	int noself;             /* queries are not rows of x: exclude none */
-	size_t nq, n, da, b, first, step; /* blocks first, first+step, ... */
+	size_t nq, n, da;
+	size_t b, nb;           /* a tile: b query rows by nb rows of x */
+	size_t first, step;     /* query blocks first, first+step, ... */
 	int k;
 } knn_job;
 
 static void *knn_worker(void *arg)
 {
 	const knn_job *j = arg;
-	size_t n = j->n, b = j->b;
+	size_t n = j->n, b = j->b, nb = j->nb;
 	int k = j->k;
-	float *dist = imb_xmalloc_aligned(b * n * sizeof *dist);
-	float *bd = imb_xmalloc(k * sizeof *bd);
-	int32_t *bi = imb_xmalloc(k * sizeof *bi);
+	float *dist = imb_xmalloc_aligned(b * nb * sizeof *dist);
+	float *bd = imb_xmalloc(b * k * sizeof *bd);
+	int32_t *bi = imb_xmalloc(b * k * sizeof *bi);
+	int *have = imb_xmalloc(b * sizeof *have);
 	for (size_t q0 = j->first * b; q0 < j->nq; q0 += j->step * b) {
 		size_t m = j->nq - q0 < b ? j->nq - q0 : b;
-		/* dist (m, n) = xa[q0:q0+m] xb^T */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)j->da, 1.0f,
-		            j->xa + q0 * j->da, (int)j->da, j->xb, (int)j->da, 0.0f, dist, (int)n);
-		for (size_t r = 0; r < m; r++) {
-			size_t q = q0 + r, i = j->self ? j->self[q] : q;
-			int have = 0;
-			if (j->noself) {
-				topk_scan(bd, bi, &have, k, dist + r * n, 0, n);
-			} else {
-				topk_scan(bd, bi, &have, k, dist + r * n, 0, i);
-				topk_scan(bd, bi, &have, k, dist + r * n, i + 1, n);
+		memset(have, 0, m * sizeof *have);
+		/* x's rows a tile at a time, so OpenBLAS packs each once per
+		 * query block and the distances stay in cache */
+		for (size_t c0 = 0; c0 < n; c0 += nb) {
+			size_t w = n - c0 < nb ? n - c0 : nb, c1 = c0 + w;
+			/* dist (m, w) = xa[q0:q0+m] xb[c0:c1]^T */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)w, (int)j->da,
+			            1.0f, j->xa + q0 * j->da, (int)j->da, j->xb + c0 * j->da, (int)j->da,
+			            0.0f, dist, (int)w);
+			for (size_t r = 0; r < m; r++) {
+				size_t q = q0 + r, i = j->self ? j->self[q] : q;
+				float *rd = bd + r * k;
+				int32_t *ri = bi + r * k;
+				const float *dr = dist + r * w;
+				if (j->noself || i < c0 || i >= c1) {
+					topk_scan(rd, ri, &have[r], k, dr, c0, c0, c1);
+				} else {
+					topk_scan(rd, ri, &have[r], k, dr, c0, c0, i);
+					topk_scan(rd, ri, &have[r], k, dr, c0, i + 1, c1);
+				}
 			}
-			memcpy(j->nn + q * k, bi, k * sizeof *bi);
 		}
+		for (size_t r = 0; r < m; r++)
+			memcpy(j->nn + (q0 + r) * k, bi + r * k, k * sizeof *bi);
 	}
+	free(have);
 	free(bi);
 	free(bd);
 	free(dist);
@@ -111,9 +158,14 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 		memcpy(xa + i * da, src, d * sizeof *xa);
 		xa[i * da + d] = 1.0f;
 	}
-	size_t b = KNN_BLOCK_FLOATS / n;
-	if (b < 16)
-		b = 16;
+	/* a tile of b query rows by nb rows of x, about KNN_BLOCK_FLOATS
+	 * distances: all of x while that leaves 128 query rows or more, else
+	 * 128 query rows by a slice of x */
+	size_t nb = n, b = KNN_BLOCK_FLOATS / n;
+	if (b < 128) {
+		b = 128;
+		nb = KNN_BLOCK_FLOATS / b;
+	}
 	if (b > nq)
 		b = nq ? nq : 1;
 	size_t nblocks = (nq + b - 1) / b;
@@ -131,8 +183,8 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 	pthread_t th[64];
 	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
 	for (int t = 0; t < nt; t++)
-		jobs[t] = (knn_job){nn, xa, xb, rows, q != NULL, nq, n, da, b, (size_t)t, (size_t)nt,
-		                    k};
+		jobs[t] = (knn_job){nn, xa, xb, rows, q != NULL, nq, n, da, b, nb, (size_t)t,
+		                    (size_t)nt, k};
 	if (nt == 1) {
 		knn_worker(&jobs[0]);
 	} else {
