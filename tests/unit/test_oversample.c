@@ -164,6 +164,12 @@ static int same_bytes(const imb_frame *a, const imb_frame *b)
 	return eq;
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 static void test_knn(size_t n, size_t d, int k)
 {
 	float *x = malloc(n * d * sizeof *x);
@@ -220,6 +226,47 @@ static void test_knn(size_t n, size_t d, int k)
 	for (size_t q = 0; q < nq; q++)
 		diffrows += memcmp(sub + q * k, nn + rows[q] * k, k * sizeof *sub) != 0;
 	CHECK_EQ_INT(diffrows, 0);
+	/* the same rows as outside points against the other rows: the
+	 * neighbours among them, as the full search's once row i is out */
+	size_t nr = n - nq, *rest = malloc((nr ? nr : 1) * sizeof *rest), ri = 0;
+	float *qx = malloc(nq * d * sizeof *qx), *xr = malloc((nr ? nr : 1) * d * sizeof *xr);
+	for (size_t q = 0; q < nq; q++)
+		memcpy(qx + q * d, x + rows[q] * d, d * sizeof *qx);
+	for (size_t i = 0; i < n; i++)
+		if (i % 3 != 1) {
+			memcpy(xr + ri * d, x + i * d, d * sizeof *xr);
+			rest[ri++] = i;
+		}
+	int32_t *out = malloc(nq * k * sizeof *out);
+	imb_knn_query(out, qx, nq, xr, nr, d, k);
+	/* brute force: every point found is within the k nearest distances */
+	int far = 0;
+	double *dd = malloc((nr ? nr : 1) * sizeof *dd), *ds = malloc((nr ? nr : 1) * sizeof *ds);
+	for (size_t q = 0; q < nq; q++) {
+		for (size_t j = 0; j < nr; j++) {
+			double s = 0;
+			for (size_t e = 0; e < d; e++) {
+				double v = (double)qx[q * d + e] - xr[j * d + e];
+				s += v * v;
+			}
+			dd[j] = s;
+		}
+		memcpy(ds, dd, nr * sizeof *ds);
+		qsort(ds, nr, sizeof *ds, cmp_dbl);
+		double kth = ds[k - 1];
+		for (int t = 0; t < k; t++) {
+			far += dd[out[q * k + t]] > kth * (1 + 1e-3) + 1e-9;
+			for (int u = 0; u < t; u++)
+				far += out[q * k + u] == out[q * k + t];
+		}
+	}
+	free(ds);
+	free(dd);
+	CHECK_EQ_INT(far, 0);
+	free(out);
+	free(qx);
+	free(xr);
+	free(rest);
 	free(sub);
 	free(rows);
 	CHECK(maxdiff < 1e-3);
