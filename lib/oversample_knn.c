@@ -74,6 +74,8 @@ static inline void topk_scan(float *bd, int32_t *bi, int *have, int k, const flo
 typedef struct {
 	int32_t *nn;
 	const float *xa, *xb;   /* query rows (nq, da), all rows (n, da) */
+	const float *xt;        /* xb by blocks of 16 rows, transposed (direct
+	                         * kernel), or NULL: sgemm */
 	const size_t *self;     /* query row q is row self[q] of x; NULL: q */
 	int noself;             /* queries are not rows of x: exclude none */
 	size_t nq, n, da;
@@ -81,6 +83,103 @@ typedef struct {
 	size_t first, step;     /* query blocks first, first+step, ... */
 	int k;
 } knn_job;
+
+/* Few features (da <= DIRECT_MAX_DA) on a CPU with AVX-512: the
+ * distances of QG query rows to 16 rows at a time in registers, each
+ * compared with its row's threshold at once, instead of an sgemm whose
+ * packing and stored distances cost more than the arithmetic when the
+ * rows are short. */
+#define DIRECT_MAX_DA 64
+#define QG 8
+
+/* x's rows by blocks of 16, each block da columns of 16 values (the
+ * last block padded with rows at +inf) */
+static float *transpose16(const float *xb, size_t n, size_t da)
+{
+	size_t nblk = (n + 15) / 16;
+	float *xt = imb_xmalloc_aligned((nblk ? nblk : 1) * da * 16 * sizeof *xt);
+	for (size_t jb = 0; jb < nblk; jb++)
+		for (size_t l = 0; l < 16; l++) {
+			size_t r = jb * 16 + l;
+			for (size_t t = 0; t < da; t++)
+				xt[(jb * da + t) * 16 + l] = r < n ? xb[r * da + t]
+				                           : t + 1 == da ? INFINITY : 0.0f;
+		}
+	return xt;
+}
+
+static inline void topk_insert(float *bd, int32_t *bi, int *have, int k, float v, int32_t j)
+{
+	int p = *have < k ? (*have)++ : k - 1;
+	while (p > 0 && bd[p - 1] > v) {
+		bd[p] = bd[p - 1];
+		bi[p] = bi[p - 1];
+		p--;
+	}
+	bd[p] = v;
+	bi[p] = j;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_DIRECT 1
+
+/* query rows qa[0..QG) (da each; nv of them real) against the nblk
+ * blocks of xt, whose first row is row j0 of x: each real query's top-k
+ * (bd, bi, have: QG of each) takes the rows below its threshold, in
+ * ascending row order, skipping row self[g] */
+__attribute__((target("avx512f")))
+static void direct_tile(const float *qa, const float *xt, size_t nblk, size_t da, size_t j0,
+                        const size_t *self, float *bd, int32_t *bi, int *have, int k, int nv)
+{
+	for (size_t jb = 0; jb < nblk; jb++) {
+		const float *b = xt + jb * da * 16;
+		__m512 acc[QG];
+#pragma GCC unroll 8
+		for (int g = 0; g < QG; g++)
+			acc[g] = _mm512_setzero_ps();
+		for (size_t t = 0; t < da; t++) {
+			__m512 v = _mm512_load_ps(b + t * 16);
+#pragma GCC unroll 8
+			for (int g = 0; g < QG; g++)
+				acc[g] = _mm512_fmadd_ps(_mm512_set1_ps(qa[g * da + t]), v, acc[g]);
+		}
+		size_t jr = j0 + jb * 16;
+		for (int g = 0; g < nv; g++) {
+			float *rd = bd + g * k;
+			int32_t *ri = bi + g * k;
+			float thr = have[g] == k ? rd[k - 1] : INFINITY;
+			unsigned m = _mm512_cmp_ps_mask(acc[g], _mm512_set1_ps(thr), _CMP_LT_OQ);
+			if (self[g] - jr < 16)
+				m &= ~(1u << (self[g] - jr));
+			if (!m)
+				continue;
+			float tmp[16];
+			_mm512_storeu_ps(tmp, acc[g]);
+			for (; m; m &= m - 1) {
+				int l = __builtin_ctz(m);
+				if (!(tmp[l] < thr))
+					continue;
+				topk_insert(rd, ri, &have[g], k, tmp[l], (int32_t)(jr + l));
+				if (have[g] == k)
+					thr = rd[k - 1];
+			}
+		}
+	}
+}
+
+static int direct_ok(size_t da)
+{
+	return da <= DIRECT_MAX_DA && __builtin_cpu_supports("avx512f");
+}
+#else
+static int direct_ok(size_t da)
+{
+	(void)da;
+	return 0;
+}
+#endif
+
 
 static void *knn_worker(void *arg)
 {
@@ -98,6 +197,21 @@ static void *knn_worker(void *arg)
 		 * query block and the distances stay in cache */
 		for (size_t c0 = 0; c0 < n; c0 += nb) {
 			size_t w = n - c0 < nb ? n - c0 : nb, c1 = c0 + w;
+#ifdef HAVE_DIRECT
+			if (j->xt) {
+				for (size_t g0 = 0; g0 < m; g0 += QG) {
+					int nv = m - g0 < QG ? (int)(m - g0) : QG;
+					size_t self[QG];
+					for (int g = 0; g < QG; g++) {
+						size_t q = q0 + g0 + g;
+						self[g] = g >= nv || j->noself ? SIZE_MAX : j->self ? j->self[q] : q;
+					}
+					direct_tile(j->xa + (q0 + g0) * j->da, j->xt + c0 * j->da, (w + 15) / 16,
+					            j->da, c0, self, bd + g0 * k, bi + g0 * k, have + g0, k, nv);
+				}
+				continue;
+			}
+#endif
 			/* dist (m, w) = xa[q0:q0+m] xb[c0:c1]^T */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)w, (int)j->da,
 			            1.0f, j->xa + q0 * j->da, (int)j->da, j->xb + c0 * j->da, (int)j->da,
@@ -143,7 +257,10 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 	size_t da = d + 1;
 	if (!rows && !q)
 		nq = n;
-	float *xa = imb_xmalloc_aligned(nq * da * sizeof *xa), *xb = imb_xmalloc_aligned(n * da * sizeof *xb);
+	/* xa has QG rows of zeros past its nq, for the direct kernel */
+	float *xa = imb_xmalloc_aligned((nq + QG) * da * sizeof *xa);
+	float *xb = imb_xmalloc_aligned((n ? n : 1) * da * sizeof *xb);
+	memset(xa + nq * da, 0, QG * da * sizeof *xa);
 	for (size_t i = 0; i < n; i++) {
 		const float *a = x + i * d;
 		float s = 0;
@@ -168,6 +285,7 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 	}
 	if (b > nq)
 		b = nq ? nq : 1;
+	float *xt = direct_ok(da) ? transpose16(xb, n, da) : NULL;
 	size_t nblocks = (nq + b - 1) / b;
 	/* one thread per core over the row blocks, each with a one-thread
 	 * sgemm (never nested pools); small problems stay on this thread */
@@ -183,7 +301,7 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 	pthread_t th[64];
 	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
 	for (int t = 0; t < nt; t++)
-		jobs[t] = (knn_job){nn, xa, xb, rows, q != NULL, nq, n, da, b, nb, (size_t)t,
+		jobs[t] = (knn_job){nn, xa, xb, xt, rows, q != NULL, nq, n, da, b, nb, (size_t)t,
 		                    (size_t)nt, k};
 	if (nt == 1) {
 		knn_worker(&jobs[0]);
@@ -199,6 +317,7 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 		for (int t = started + 1; t < nt; t++)
 			knn_worker(&jobs[t]);
 	}
+	free(xt);
 	free(xa);
 	free(xb);
 }

@@ -300,6 +300,7 @@ int main(void)
 	/* kNN against brute force, in one block and over several blocks */
 	test_knn(300, 17, 5);
 	test_knn(4300, 3, 4);
+	test_knn(2500, 80, 5); /* past the direct kernel: sgemm, two tiles */
 
 	/* SMOTE, f32: counts, source rows kept, on-segment property */
 	int64_t cn[2] = {200, 20};
