@@ -318,7 +318,8 @@ static imb_frame *run_under(imb_rs_ctx *c)
 /* imb_rs_smote_draw: every (seed, neighbour) pair and step first, as
  * imblearn does (one index over the pairs), then the neighbours of the
  * seeds drawn only */
-void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, size_t nc,
+void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, const uint8_t *xu,
+                       size_t nc,
                        const size_t *seeds, size_t ns, int kk, int64_t need, double step_max,
                        imb_rs_plan *p, imb_rs_each_fn each, void *arg)
 {
@@ -341,7 +342,10 @@ void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, size_t 
 			rows[nq++] = seeds ? seeds[i] : i;
 		}
 	int32_t *nn = imb_xmalloc((nq ? nq : 1) * kk * sizeof *nn);
-	imb_knn_rows(nn, xc, nc, c->d, kk, rows, nq);
+	if (xu)
+		imb_knn_rows_u8(nn, xu, nc, c->d, kk, rows, nq);
+	else
+		imb_knn_rows(nn, xc, nc, c->d, kk, rows, nq);
 	for (size_t i = np0; i < p->n; i++) {
 		size_t sidx = p->a[i], s = sidx / kk;
 		p->a[i] = by[seeds ? seeds[s] : s];
@@ -357,8 +361,18 @@ void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, size_t 
 static int smote_class(imb_rs_ctx *c, int cls, int64_t need, imb_rs_plan *p)
 {
 	int kk = imb_rs_class_k(c, cls, c->o->k, "SMOTE");
-	float *xc = imb_rs_rows_float(c, c->by[cls], c->cnt[cls]);
-	imb_rs_smote_draw(c, c->by[cls], xc, c->cnt[cls], NULL, c->cnt[cls], kk, need, 1.0, p, NULL, NULL);
+	size_t nc = c->cnt[cls], d = c->d;
+	if (c->x->dtype == IMB_U8 && imb_knn_u8_ok(d)) {
+		/* u8 images: the exact integer search on the bytes */
+		uint8_t *xu = imb_xmalloc(nc * d);
+		for (size_t i = 0; i < nc; i++)
+			memcpy(xu + i * d, (const uint8_t *)c->x->data + c->by[cls][i] * d, d);
+		imb_rs_smote_draw(c, c->by[cls], NULL, xu, nc, NULL, nc, kk, need, 1.0, p, NULL, NULL);
+		free(xu);
+		return 0;
+	}
+	float *xc = imb_rs_rows_float(c, c->by[cls], nc);
+	imb_rs_smote_draw(c, c->by[cls], xc, NULL, nc, NULL, nc, kk, need, 1.0, p, NULL, NULL);
 	free(xc);
 	return 0;
 }

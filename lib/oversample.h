@@ -115,6 +115,13 @@ void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const 
  * excluded: nn is (nq, k). Needs 0 < k <= n. */
 void imb_knn_query(int32_t *nn, const float *q, size_t nq, const float *x, size_t n, size_t d,
                    int k);
+/* Whether imb_knn_rows_u8 runs on this machine (x86-64 with AVX-512
+ * VNNI, d <= 8192). */
+int imb_knn_u8_ok(size_t d);
+/* imb_knn_rows for u8 rows x (n, d), in exact integer distances (ties to
+ * the lower index); only where imb_knn_u8_ok(d). */
+void imb_knn_rows_u8(int32_t *nn, const uint8_t *x, size_t n, size_t d, int k, const size_t *rows,
+                     size_t nq);
 /* Threads for the kNN above (0, the default: one per online core). The
  * result does not depend on it: each block of query rows is computed
  * the same way whichever thread takes it. */

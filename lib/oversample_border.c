@@ -220,11 +220,11 @@ static int border_class(imb_rs_ctx *c, int cls, int64_t need, imb_rs_plan *p)
 	int kk = imb_rs_class_k(c, cls, c->o->k, "Borderline-SMOTE");
 	float *xc = imb_rs_rows_float(c, c->by[cls], nc);
 	if (c->o->method == IMB_RS_BORDERLINE1) {
-		imb_rs_smote_draw(c, c->by[cls], xc, nc, seeds, ns, kk, need, 1.0, p, NULL, NULL);
+		imb_rs_smote_draw(c, c->by[cls], xc, NULL, nc, seeds, ns, kk, need, 1.0, p, NULL, NULL);
 	} else {
 		double f = beta10(&c->rng);
 		int64_t n1 = (int64_t)(f * (double)(need + 1)), n2 = (int64_t)((1 - f) * (double)need);
-		imb_rs_smote_draw(c, c->by[cls], xc, nc, seeds, ns, kk, n1, 1.0, p, NULL, NULL);
+		imb_rs_smote_draw(c, c->by[cls], xc, NULL, nc, seeds, ns, kk, n1, 1.0, p, NULL, NULL);
 		if (c->n > nc)
 			towards_others(c, cls, xc, seeds, ns, n2, p);
 	}

@@ -62,10 +62,12 @@ typedef void (*imb_rs_each_fn)(imb_rs_ctx *c, imb_rs_plan *p, size_t i, const in
                                int kk, void *arg);
 /* SMOTE's draws for `need` samples of a class from the seeds
  * seeds[0..ns) (indices into the class's rows; NULL: all rows, ns = nc)
- * and their kk nearest among the class's nc rows xc (floats): pairs go
+ * and their kk nearest among the class's nc rows xc (floats; or xu, u8
+ * rows, where imb_knn_u8_ok, searched exactly): pairs go
  * to p as source rows by[], steps u uniform in [0, step_max); each (may
  * be NULL) sees every new row. */
-void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, size_t nc,
+void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, const uint8_t *xu,
+                       size_t nc,
                        const size_t *seeds, size_t ns, int kk, int64_t need, double step_max,
                        imb_rs_plan *p, imb_rs_each_fn each, void *arg);
 /* rows rows[0..n) of x as floats (n, d) */

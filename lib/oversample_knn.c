@@ -76,6 +76,10 @@ typedef struct {
 	const float *xa, *xb;   /* query rows (nq, da), all rows (n, da) */
 	const float *xt;        /* xb by blocks of 16 rows, transposed (direct
 	                         * kernel), or NULL: sgemm */
+	const uint8_t *qu;      /* u8 rows: the queries (nq + QG, d4), */
+	const int8_t *xu;       /* x's rows less 128 by blocks (u8 kernel), */
+	const int32_t *nrm;     /* their squared norms; NULL: float rows */
+	size_t d4;
 	const size_t *self;     /* query row q is row self[q] of x; NULL: q */
 	int noself;             /* queries are not rows of x: exclude none */
 	size_t nq, n, da;
@@ -168,6 +172,67 @@ static void direct_tile(const float *qa, const float *xt, size_t nblk, size_t da
 	}
 }
 
+/* u8 rows, exactly: key(i, j) = |x_j|^2 - 2 x_i.(x_j - 128), which is
+ * the squared distance less |x_i|^2 - 256 sum(x_i) (the same order for
+ * row i); the dot products by AVX-512 VNNI, four bytes a lane, with x_j
+ * shifted to signed bytes. The keys are integers, so ties are exact. */
+__attribute__((target("avx512f,avx512vnni")))
+static void u8_tile(const uint8_t *qa, const int8_t *xt, const int32_t *nrm, size_t nblk,
+                    size_t d4, size_t j0, const size_t *self, int32_t *bd, int32_t *bi, int *have,
+                    int k, int nv)
+{
+	for (size_t jb = 0; jb < nblk; jb++) {
+		const int8_t *b = xt + jb * d4 * 16;
+		__m512i acc[QG];
+#pragma GCC unroll 8
+		for (int g = 0; g < QG; g++)
+			acc[g] = _mm512_setzero_si512();
+		for (size_t t = 0; t < d4; t += 4) {
+			__m512i v = _mm512_load_si512((const void *)(b + t * 16));
+#pragma GCC unroll 8
+			for (int g = 0; g < QG; g++) {
+				int32_t w;
+				memcpy(&w, qa + g * d4 + t, sizeof w);
+				acc[g] = _mm512_dpbusd_epi32(acc[g], _mm512_set1_epi32(w), v);
+			}
+		}
+		size_t jr = j0 + jb * 16;
+		__m512i nv16 = _mm512_loadu_si512((const void *)(nrm + jr));
+		for (int g = 0; g < nv; g++) {
+			int32_t *rd = bd + g * k, *ri = bi + g * k;
+			int32_t thr = have[g] == k ? rd[k - 1] : INT32_MAX;
+			__m512i key = _mm512_sub_epi32(nv16, _mm512_add_epi32(acc[g], acc[g]));
+			unsigned m = _mm512_cmplt_epi32_mask(key, _mm512_set1_epi32(thr));
+			if (self[g] - jr < 16)
+				m &= ~(1u << (self[g] - jr));
+			if (!m)
+				continue;
+			int32_t tmp[16];
+			_mm512_storeu_si512((void *)tmp, key);
+			for (; m; m &= m - 1) {
+				int l = __builtin_ctz(m);
+				if (!(tmp[l] < thr))
+					continue;
+				int p = have[g] < k ? have[g]++ : k - 1;
+				while (p > 0 && rd[p - 1] > tmp[l]) {
+					rd[p] = rd[p - 1];
+					ri[p] = ri[p - 1];
+					p--;
+				}
+				rd[p] = tmp[l];
+				ri[p] = (int32_t)(jr + l);
+				if (have[g] == k)
+					thr = rd[k - 1];
+			}
+		}
+	}
+}
+
+int imb_knn_u8_ok(size_t d)
+{
+	return d <= 8192 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
+}
+
 static int direct_ok(size_t da)
 {
 	return da <= DIRECT_MAX_DA && __builtin_cpu_supports("avx512f");
@@ -178,6 +243,12 @@ static int direct_ok(size_t da)
 	(void)da;
 	return 0;
 }
+
+int imb_knn_u8_ok(size_t d)
+{
+	(void)d;
+	return 0;
+}
 #endif
 
 
@@ -186,9 +257,9 @@ static void *knn_worker(void *arg)
 	const knn_job *j = arg;
 	size_t n = j->n, b = j->b, nb = j->nb;
 	int k = j->k;
-	float *dist = imb_xmalloc_aligned(b * nb * sizeof *dist);
+	float *dist = j->xt || j->xu ? NULL : imb_xmalloc_aligned(b * nb * sizeof *dist);
 	float *bd = imb_xmalloc(b * k * sizeof *bd);
-	int32_t *bi = imb_xmalloc(b * k * sizeof *bi);
+	int32_t *bi = imb_xmalloc(b * k * sizeof *bi), *bk = imb_xmalloc(b * k * sizeof *bk);
 	int *have = imb_xmalloc(b * sizeof *have);
 	for (size_t q0 = j->first * b; q0 < j->nq; q0 += j->step * b) {
 		size_t m = j->nq - q0 < b ? j->nq - q0 : b;
@@ -198,6 +269,19 @@ static void *knn_worker(void *arg)
 		for (size_t c0 = 0; c0 < n; c0 += nb) {
 			size_t w = n - c0 < nb ? n - c0 : nb, c1 = c0 + w;
 #ifdef HAVE_DIRECT
+			if (j->xu) {
+				for (size_t g0 = 0; g0 < m; g0 += QG) {
+					int nv = m - g0 < QG ? (int)(m - g0) : QG;
+					size_t self[QG];
+					for (int g = 0; g < QG; g++) {
+						size_t q = q0 + g0 + g;
+						self[g] = g >= nv || j->noself ? SIZE_MAX : j->self ? j->self[q] : q;
+					}
+					u8_tile(j->qu + (q0 + g0) * j->d4, j->xu + c0 * j->d4, j->nrm, (w + 15) / 16,
+					        j->d4, c0, self, bk + g0 * k, bi + g0 * k, have + g0, k, nv);
+				}
+				continue;
+			}
 			if (j->xt) {
 				for (size_t g0 = 0; g0 < m; g0 += QG) {
 					int nv = m - g0 < QG ? (int)(m - g0) : QG;
@@ -233,6 +317,7 @@ static void *knn_worker(void *arg)
 			memcpy(j->nn + (q0 + r) * k, bi + r * k, k * sizeof *bi);
 	}
 	free(have);
+	free(bk);
 	free(bi);
 	free(bd);
 	free(dist);
@@ -244,6 +329,42 @@ static int knn_threads;
 void imb_knn_set_threads(int n)
 {
 	knn_threads = n > 0 ? n : 0;
+}
+
+/* the query blocks of proto over one thread per core (none past the
+ * blocks; one for less than `work` 4e6), each with a one-thread sgemm
+ * (never nested pools) */
+static void run_jobs(const knn_job *proto, double work)
+{
+	size_t nblocks = (proto->nq + proto->b - 1) / proto->b;
+	long ncpu = knn_threads > 0 ? knn_threads : sysconf(_SC_NPROCESSORS_ONLN);
+	int nt = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
+	if (work < 4e6)
+		nt = 1;
+	if ((size_t)nt > nblocks)
+		nt = nblocks ? (int)nblocks : 1;
+	knn_job jobs[64];
+	pthread_t th[64];
+	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
+	for (int t = 0; t < nt; t++) {
+		jobs[t] = *proto;
+		jobs[t].first = (size_t)t;
+		jobs[t].step = (size_t)nt;
+	}
+	if (nt == 1) {
+		knn_worker(&jobs[0]);
+		return;
+	}
+	int started = 0;
+	for (int t = 1; t < nt; t++, started++)
+		if (pthread_create(&th[t], NULL, knn_worker, &jobs[t]))
+			break;
+	knn_worker(&jobs[0]);
+	for (int t = 1; t <= started; t++)
+		pthread_join(th[t], NULL);
+	/* blocks of threads that did not start */
+	for (int t = started + 1; t < nt; t++)
+		knn_worker(&jobs[t]);
 }
 
 /* the k nearest of x's n rows to each query: the rows rows[0..nq) of x
@@ -286,37 +407,9 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 	if (b > nq)
 		b = nq ? nq : 1;
 	float *xt = direct_ok(da) ? transpose16(xb, n, da) : NULL;
-	size_t nblocks = (nq + b - 1) / b;
-	/* one thread per core over the row blocks, each with a one-thread
-	 * sgemm (never nested pools); small problems stay on this thread */
-	long ncpu = knn_threads > 0 ? knn_threads : sysconf(_SC_NPROCESSORS_ONLN);
-	int nt = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
-	if ((double)nq * n * da < 4e6)
-		nt = 1;
-	if ((size_t)nt > nblocks)
-		nt = nblocks ? (int)nblocks : 1;
-	if (nt > 64)
-		nt = 64;
-	knn_job jobs[64];
-	pthread_t th[64];
-	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
-	for (int t = 0; t < nt; t++)
-		jobs[t] = (knn_job){nn, xa, xb, xt, rows, q != NULL, nq, n, da, b, nb, (size_t)t,
-		                    (size_t)nt, k};
-	if (nt == 1) {
-		knn_worker(&jobs[0]);
-	} else {
-		int started = 0;
-		for (int t = 1; t < nt; t++, started++)
-			if (pthread_create(&th[t], NULL, knn_worker, &jobs[t]))
-				break;
-		knn_worker(&jobs[0]);
-		for (int t = 1; t <= started; t++)
-			pthread_join(th[t], NULL);
-		/* blocks of threads that did not start */
-		for (int t = started + 1; t < nt; t++)
-			knn_worker(&jobs[t]);
-	}
+	knn_job job = {.nn = nn, .xa = xa, .xb = xb, .xt = xt, .self = rows, .noself = q != NULL,
+	               .nq = nq, .n = n, .da = da, .b = b, .nb = nb, .k = k};
+	run_jobs(&job, (double)nq * n * da);
 	free(xt);
 	free(xa);
 	free(xb);
@@ -332,6 +425,41 @@ void imb_knn_query(int32_t *nn, const float *q, size_t nq, const float *x, size_
                    int k)
 {
 	knn_run(nn, q, x, n, d, k, NULL, nq);
+}
+
+void imb_knn_rows_u8(int32_t *nn, const uint8_t *x, size_t n, size_t d, int k, const size_t *rows,
+                     size_t nq)
+{
+	if (!rows)
+		nq = n;
+	size_t d4 = (d + 3) / 4 * 4, nblk = (n + 15) / 16;
+	uint8_t *qu = imb_xcalloc((nq + QG) * d4, 1);
+	for (size_t i = 0; i < nq; i++)
+		memcpy(qu + i * d4, x + (rows ? rows[i] : i) * d, d);
+	/* blocks of 16 rows: for each 4 columns, 16 lanes of 4 bytes (the
+	 * values less 128; padding 0); past the rows, keys that never pass */
+	int8_t *xu = imb_xmalloc_aligned((nblk ? nblk : 1) * 16 * d4);
+	int32_t *nrm = imb_xmalloc((nblk ? nblk : 1) * 16 * sizeof *nrm);
+	for (size_t r = 0; r < nblk * 16; r++) {
+		int8_t *o = xu + (r / 16) * 16 * d4 + (r % 16) * 4;
+		int32_t s2 = 0;
+		for (size_t t = 0; t < d4; t++) {
+			int v = r < n && t < d ? x[r * d + t] : 128;
+			s2 += r < n && t < d ? v * v : 0;
+			o[(t / 4) * 64 + t % 4] = (int8_t)(v - 128);
+		}
+		nrm[r] = r < n ? s2 : INT32_MAX;
+	}
+	/* 128 query rows by about 1 MiB of rows */
+	size_t b = nq < 128 ? (nq ? nq : 1) : 128, nb = ((size_t)1 << 20) / d4 / 16 * 16;
+	if (nb < 16)
+		nb = 16;
+	knn_job job = {.nn = nn, .qu = qu, .xu = xu, .nrm = nrm, .d4 = d4, .self = rows,
+	               .nq = nq, .n = n, .b = b, .nb = nb, .k = k};
+	run_jobs(&job, (double)nq * n * d / 4);
+	free(nrm);
+	free(xu);
+	free(qu);
 }
 
 void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k)

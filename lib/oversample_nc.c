@@ -111,7 +111,7 @@ static int nc_class(imb_rs_ctx *c, int cls, int64_t need, imb_rs_plan *p)
 			if (s->iscat[t])
 				xc[i * c->d + t] *= (float)s->half;
 	s->cls = cls;
-	imb_rs_smote_draw(c, c->by[cls], xc, nc, NULL, nc, kk, need, 1.0, p, vote, s);
+	imb_rs_smote_draw(c, c->by[cls], xc, NULL, nc, NULL, nc, kk, need, 1.0, p, vote, s);
 	free(xc);
 	return 0;
 }

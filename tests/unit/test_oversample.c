@@ -276,6 +276,60 @@ static void test_knn(size_t n, size_t d, int k)
 	free(ref);
 }
 
+/* u8 rows: the exact search against brute force, ties (many, values in
+ * [0, 4)) to the lower index, over several tiles and thread blocks */
+static void test_knn_u8(size_t n, size_t d, int k, int range)
+{
+	if (!imb_knn_u8_ok(d)) {
+		fprintf(stderr, "knn u8: no AVX-512 VNNI here, skipped\n");
+		return;
+	}
+	uint8_t *x = malloc(n * d);
+	imb_rng r;
+	imb_rng_seed(&r, n + d);
+	for (size_t i = 0; i < n * d; i++)
+		x[i] = (uint8_t)imb_rng_below(&r, range);
+	size_t nq = 0, *rows = malloc(n * sizeof *rows);
+	for (size_t i = 0; i < n; i += 2)
+		rows[nq++] = i;
+	int32_t *nn = malloc(nq * k * sizeof *nn);
+	imb_knn_rows_u8(nn, x, n, d, k, rows, nq);
+	int64_t *bd = malloc(k * sizeof *bd);
+	int32_t *bi = malloc(k * sizeof *bi);
+	int bad = 0;
+	for (size_t q = 0; q < nq; q++) {
+		size_t i = rows[q];
+		int have = 0;
+		for (size_t j = 0; j < n; j++) {
+			if (j == i)
+				continue;
+			int64_t s = 0;
+			for (size_t t = 0; t < d; t++) {
+				int64_t e = (int64_t)x[i * d + t] - x[j * d + t];
+				s += e * e;
+			}
+			if (have == k && s >= bd[k - 1])
+				continue;
+			int p = have < k ? have++ : k - 1;
+			while (p > 0 && bd[p - 1] > s) {
+				bd[p] = bd[p - 1];
+				bi[p] = bi[p - 1];
+				p--;
+			}
+			bd[p] = s;
+			bi[p] = (int32_t)j;
+		}
+		bad += memcmp(bi, nn + q * k, k * sizeof *bi) != 0;
+	}
+	fprintf(stderr, "knn u8 n=%zu d=%zu k=%d: %d of %zu rows differ\n", n, d, k, bad, nq);
+	CHECK_EQ_INT(bad, 0);
+	free(bd);
+	free(bi);
+	free(nn);
+	free(rows);
+	free(x);
+}
+
 int main(void)
 {
 	imb_rs_method m;
@@ -301,6 +355,8 @@ int main(void)
 	test_knn(300, 17, 5);
 	test_knn(4300, 3, 4);
 	test_knn(2500, 80, 5); /* past the direct kernel: sgemm, two tiles */
+	test_knn_u8(700, 37, 5, 4);    /* ties; a row length not a multiple of 4 */
+	test_knn_u8(2000, 784, 4, 256); /* two tiles, several query blocks */
 
 	/* SMOTE, f32: counts, source rows kept, on-segment property */
 	int64_t cn[2] = {200, 20};
