@@ -19,10 +19,12 @@
  * SMOTE (Chawla et al. 2002, as imblearn implements it): for each new
  * sample of class c, pick a random sample x of c and one of its k nearest
  * neighbours nn within c (itself excluded; squared Euclidean distance),
- * and write x + u * (nn - x) with u uniform in [0, 1). Distances come from
- * OpenBLAS sgemm (|a|^2 + |b|^2 - 2 a.b) a block of rows (about 4 MiB of
- * distances) at a time, one thread per OpenBLAS thread, each running a
- * one-thread sgemm, so memory stays small whatever the class size. Only
+ * and write x + u * (nn - x) with u uniform in [0, 1). Distances
+ * (|a|^2 + |b|^2 - 2 a.b) are found a tile at a time (128 query rows by
+ * about 1 MiB of rows), one thread per core: rows of 63 features or fewer
+ * by a direct AVX-512 kernel, u8 rows (SMOTE) in exact integers by
+ * AVX-512 VNNI, the others (or on CPUs without those) by OpenBLAS sgemm,
+ * so memory stays small whatever the class size. Only
  * the samples drawn as bases get their neighbours computed (all pairs and
  * steps are drawn first, in imblearn's order), which saves most of the
  * distance work when a large class needs few new samples. f32 and f64
