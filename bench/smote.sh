@@ -29,10 +29,11 @@
 #     frames ~4 ms. imblearn's fit_resample takes ~20 ms on an idle box, so
 #     5x would mean ~4 ms for the whole process: less than starting it and
 #     passing its stream through (imb-cat of the same file: ~5.4 ms CPU).
-#   fashion-10class-LT: ~105 ms. The neighbour search, once ~220 ms of
-#     sgemm (~20 GFlop at the core's f32 peak), is now ~40 ms of exact
-#     integer arithmetic (AVX-512 VNNI); the rest is the 47 MB output:
-#     faulting in its memory and write()'s copy into the page cache.
+#   fashion-10class-LT: 105-200 ms (with the box's load). The neighbour
+#     search, once ~220 ms of sgemm (~20 GFlop at the core's f32 peak), is
+#     now 40-55 ms of exact integer arithmetic (AVX-512 VNNI); most of the
+#     rest is the 47 MB output: write()'s copy into the page cache (up to
+#     ~85 ms), faulting in its memory, interpolating (~15 ms).
 #   tabular: ~20 ms. The neighbour search of the 4,000-row class (16 M
 #     pairs of 20 features, the direct AVX-512 kernel) ~10 ms, the output
 #     (6.4 MB) and interpolation ~6 ms, start and stream I/O ~4 ms;
