@@ -13,12 +13,12 @@
 
 static imb_frame *run_random(imb_rs_ctx *c);
 static imb_frame *run_under(imb_rs_ctx *c);
-static imb_frame *run_smote(imb_rs_ctx *c);
 
-/* The methods: name, name in messages, what it does, the parameters it reads, whether it
- * interpolates new rows (then it needs finite features, two samples in a
- * class it raises, and no one-hot groups unless told). A method is one
- * line here and one name in imb_rs_method (same order). */
+/* The methods: name, name in messages, what it does, the parameters it
+ * reads, whether it interpolates new rows (then it needs finite
+ * features, two samples in a class it raises, and no one-hot groups
+ * unless told). A method is one line here and one name in imb_rs_method
+ * (same order). */
 static const struct {
 	const char *name, *title;
 	imb_rs_run_fn run;
@@ -27,7 +27,7 @@ static const struct {
 } methods[] = {
 	[IMB_RS_RANDOM] = {"random", "random oversampling", run_random, 0, 0},
 	[IMB_RS_UNDER] = {"under", "random undersampling", run_under, 0, 0},
-	[IMB_RS_SMOTE] = {"smote", "SMOTE", run_smote, IMB_RS_P_K, 1},
+	[IMB_RS_SMOTE] = {"smote", "SMOTE", imb_rs_run_smote, IMB_RS_P_K, 1},
 	[IMB_RS_ADASYN] = {"adasyn", "ADASYN", imb_rs_run_adasyn, IMB_RS_P_K, 1},
 	[IMB_RS_BORDERLINE1] = {"borderline1", "Borderline-SMOTE", imb_rs_run_borderline,
 	                        IMB_RS_P_K | IMB_RS_P_M, 1},
@@ -377,7 +377,7 @@ static int smote_class(imb_rs_ctx *c, int cls, int64_t need, imb_rs_plan *p)
 	return 0;
 }
 
-static imb_frame *run_smote(imb_rs_ctx *c)
+imb_frame *imb_rs_run_smote(imb_rs_ctx *c)
 {
 	imb_rs_plan p = {0};
 	return imb_rs_synth(c, smote_class, &p);

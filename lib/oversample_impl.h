@@ -81,7 +81,9 @@ int imb_rs_class_k(const imb_rs_ctx *c, int cls, int k, const char *what);
  * imb_error() set when the attrs do not fit x. Free *out with free(). */
 int imb_rs_groups(const imb_frame *f, size_t d, imb_rs_group **out, size_t *ng);
 
-/* the methods (oversample_border.c, oversample_nc.c) */
+/* the methods (oversample.c, oversample_border.c, oversample_nc.c); a
+ * combined method (SMOTE, then cleaning) can run one on its context */
+imb_frame *imb_rs_run_smote(imb_rs_ctx *c);
 imb_frame *imb_rs_run_adasyn(imb_rs_ctx *c);
 imb_frame *imb_rs_run_borderline(imb_rs_ctx *c);
 imb_frame *imb_rs_run_smote_nc(imb_rs_ctx *c);
