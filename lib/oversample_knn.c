@@ -440,15 +440,18 @@ void imb_knn_rows_u8(int32_t *nn, const uint8_t *x, size_t n, size_t d, int k, c
 	 * values less 128; padding 0); past the rows, keys that never pass */
 	int8_t *xu = imb_xmalloc_aligned((nblk ? nblk : 1) * 16 * d4);
 	int32_t *nrm = imb_xmalloc((nblk ? nblk : 1) * 16 * sizeof *nrm);
-	for (size_t r = 0; r < nblk * 16; r++) {
+	memset(xu, 0, (nblk ? nblk : 1) * 16 * d4);
+	for (size_t r = 0; r < nblk * 16; r++)
+		nrm[r] = INT32_MAX;
+	for (size_t r = 0; r < n; r++) {
 		int8_t *o = xu + (r / 16) * 16 * d4 + (r % 16) * 4;
+		const uint8_t *a = x + r * d;
 		int32_t s2 = 0;
-		for (size_t t = 0; t < d4; t++) {
-			int v = r < n && t < d ? x[r * d + t] : 128;
-			s2 += r < n && t < d ? v * v : 0;
-			o[(t / 4) * 64 + t % 4] = (int8_t)(v - 128);
+		for (size_t t = 0; t < d; t++) {
+			s2 += (int32_t)a[t] * a[t];
+			o[(t / 4) * 64 + t % 4] = (int8_t)(a[t] - 128);
 		}
-		nrm[r] = r < n ? s2 : INT32_MAX;
+		nrm[r] = s2;
 	}
 	/* 128 query rows by about 1 MiB of rows */
 	size_t b = nq < 128 ? (nq ? nq : 1) : 128, nb = ((size_t)1 << 20) / d4 / 16 * 16;
