@@ -13,7 +13,6 @@
 
 static imb_frame *run_random(imb_rs_ctx *c);
 static imb_frame *run_under(imb_rs_ctx *c);
-static imb_frame *resample(const imb_frame *f, imb_frame *own, const imb_rs_opts *o);
 
 /* The methods: name, name in messages, what it does, the parameters it
  * reads, whether it interpolates new rows (then it needs finite
@@ -177,11 +176,8 @@ static void interp(imb_tensor *dx, size_t dst, const imb_tensor *x, size_t a, si
 /* A new frame: every row of src, then rows extra[0..ne) of src appended
  * (x's appended rows left for the caller when fill_x is 0). Like
  * imb_dataset_take, without zero-filling and with one copy of the source
- * rows; none with own (src itself, the caller's to free): its per-row
- * buffers are grown in place (mremap for big ones) and taken, leaving
- * src's tensors without data. */
-static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int fill_x,
-                       imb_frame *own)
+ * rows. */
+static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int fill_x)
 {
 	imb_frame *f = imb_frame_new(src->kind, src->name);
 	imb_val_free(f->attrs);
@@ -194,26 +190,13 @@ static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int
 		int per_row = st->ndim >= 1 && st->shape[0] == n;
 		size_t row = per_row && n ? st->nbytes / n : 0;
 		size_t nbytes = per_row ? st->nbytes + ne * row : st->nbytes;
-		char *d = NULL;
-		if (own && per_row && st->nbytes >= ((size_t)2 << 20)) {
-			/* realloc keeps the rows; tensors stay 64-byte aligned */
-			d = imb_xrealloc(st->data, nbytes);
-			own->tensors[t].data = NULL;
-			if ((uintptr_t)d % 64) {
-				char *a = imb_payload_alloc(nbytes);
-				memcpy(a, d, st->nbytes);
-				free(d);
-				d = a;
-			}
-		} else {
-			d = imb_payload_alloc(nbytes);
-			memcpy(d, st->data, st->nbytes);
-		}
+		char *d = imb_payload_alloc(nbytes);
+		memcpy(d, st->data, st->nbytes);
 		if (per_row) {
 			shape[0] = n + ne;
 			if (fill_x || strcmp(st->key, "x"))
 				for (size_t k = 0; k < ne; k++)
-					memcpy(d + st->nbytes + k * row, d + extra[k] * row, row);
+					memcpy(d + st->nbytes + k * row, (const char *)st->data + extra[k] * row, row);
 		}
 		imb_frame_put_tensor(f, st->key, st->dtype, st->ndim, shape, d);
 	}
@@ -283,12 +266,10 @@ imb_frame *imb_rs_synth(imb_rs_ctx *c, imb_rs_class_fn gen, imb_rs_plan *p)
 		if (need > 0 && gen(c, k, need, p) < 0)
 			goto done;
 	}
-	out = grow(c->f, p->a, p->n, 0, c->own);
+	out = grow(c->f, p->a, p->n, 0);
 	imb_tensor *dx = imb_frame_tensor(out, "x");
-	/* the source rows are dx's first rows (and c->x's buffer may be
-	 * gone into dx) */
 	for (size_t i = 0; i < p->n; i++) {
-		interp(dx, c->n + i, dx, p->a[i], p->b[i], p->u[i], c->d);
+		interp(dx, c->n + i, c->x, p->a[i], p->b[i], p->u[i], c->d);
 		for (size_t g = 0; g < p->ngroups; g++)
 			set_group(dx, c->n + i, c->d, &p->groups[g], p->cat[i * p->ngroups + g]);
 	}
@@ -309,7 +290,7 @@ static imb_frame *run_random(imb_rs_ctx *c)
 	for (int k = 0; k < c->nk; k++)
 		for (int64_t i = c->cnt[k]; i < c->tgt[k]; i++)
 			idx[pos++] = c->by[k][imb_rng_below(&c->rng, c->cnt[k])];
-	imb_frame *out = grow(c->f, idx, pos, 1, c->own);
+	imb_frame *out = grow(c->f, idx, pos, 1);
 	free(idx);
 	return out;
 }
@@ -454,17 +435,7 @@ static int check_categorical(imb_rs_ctx *c)
 
 imb_frame *imb_resample_opts(const imb_frame *f, const imb_rs_opts *o)
 {
-	return resample(f, NULL, o);
-}
-
-imb_frame *imb_resample_take(imb_frame *f, const imb_rs_opts *o)
-{
-	return resample(f, f, o);
-}
-
-static imb_frame *resample(const imb_frame *f, imb_frame *own, const imb_rs_opts *o)
-{
-	imb_rs_ctx c = {.f = f, .own = own, .o = o};
+	imb_rs_ctx c = {.f = f, .o = o};
 	imb_frame_label(f, c.lbl, sizeof c.lbl);
 	if (imb_dataset_check(f) < 0)
 		return NULL;

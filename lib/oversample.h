@@ -135,9 +135,6 @@ void imb_knn_set_threads(int n);
  * history is the caller's. NULL with imb_error() set on bad data (naming
  * the frame and field or class). */
 imb_frame *imb_resample_opts(const imb_frame *f, const imb_rs_opts *o);
-/* The same, but f's big per-row buffers may go into the result (grown in
- * place: no copy of the source rows); f is then fit only to be freed. */
-imb_frame *imb_resample_take(imb_frame *f, const imb_rs_opts *o);
 /* the same with the defaults of method m but for ratio, k and seed */
 imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k,
                         uint64_t seed);

@@ -11,8 +11,6 @@
 /* One frame being re-sampled: the source, its classes and targets. */
 typedef struct {
 	const imb_frame *f;
-	imb_frame *own;         /* f, when its buffers may be taken (grown in
-	                         * place into the result); else NULL */
 	const imb_rs_opts *o;
 	char lbl[300];          /* the frame, for messages */
 	int nk;                 /* classes */

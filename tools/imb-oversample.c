@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 	long done = 0;
 	while ((f = imb_next(r))) {
 		if (imb_is_dataset(f) && !strcmp(f->name, frame)) {
-			imb_frame *g = imb_resample_take(f, &o);
+			imb_frame *g = imb_resample_opts(f, &o);
 			if (!g)
 				imb_die(1, "%s", imb_error());
 			imb_history_append(g, (int64_t)o.seed);
