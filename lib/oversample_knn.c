@@ -382,20 +382,32 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 	float *xa = imb_xmalloc_aligned((nq + QG) * da * sizeof *xa);
 	float *xb = imb_xmalloc_aligned((n ? n : 1) * da * sizeof *xb);
 	memset(xa + nq * da, 0, QG * da * sizeof *xa);
+	/* every row less the column means: the same distances, but |x|^2 no
+	 * longer dwarfs them when a column is large and far from 0 (adult's
+	 * fnlwgt, ~1e5: f32 would lose the neighbours in its rounding) */
+	double *mu = imb_xcalloc(d ? d : 1, sizeof *mu);
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < d; t++)
+			mu[t] += x[i * d + t];
+	for (size_t t = 0; t < d && n; t++)
+		mu[t] /= (double)n;
 	for (size_t i = 0; i < n; i++) {
 		const float *a = x + i * d;
-		float s = 0;
+		double s = 0;
 		for (size_t t = 0; t < d; t++) {
-			s += a[t] * a[t];
-			xb[i * da + t] = -2.0f * a[t];
+			float v = (float)(a[t] - mu[t]);
+			s += (double)v * v;
+			xb[i * da + t] = -2.0f * v;
 		}
-		xb[i * da + d] = s;
+		xb[i * da + d] = (float)s;
 	}
 	for (size_t i = 0; i < nq; i++) {
 		const float *src = q ? q + i * d : x + (rows ? rows[i] : i) * d;
-		memcpy(xa + i * da, src, d * sizeof *xa);
+		for (size_t t = 0; t < d; t++)
+			xa[i * da + t] = (float)(src[t] - mu[t]);
 		xa[i * da + d] = 1.0f;
 	}
+	free(mu);
 	/* a tile of b query rows by nb rows of x, about KNN_BLOCK_FLOATS
 	 * distances: all of x while that leaves 128 query rows or more, else
 	 * 128 query rows by a slice of x */
@@ -407,12 +419,44 @@ static void knn_run(int32_t *nn, const float *q, const float *x, size_t n, size_
 	if (b > nq)
 		b = nq ? nq : 1;
 	float *xt = direct_ok(da) ? transpose16(xb, n, da) : NULL;
-	knn_job job = {.nn = nn, .xa = xa, .xb = xb, .xt = xt, .self = rows, .noself = q != NULL,
-	               .nq = nq, .n = n, .da = da, .b = b, .nb = nb, .k = k};
+	/* f32 rounds distances that differ in their seventh digit the same:
+	 * find k2 > k candidates, then keep the k nearest by distances in
+	 * double (ties to the lower index), as a search in double would */
+	size_t avail = q ? n : n - 1;
+	int k2 = (size_t)(k + 3) < avail ? k + 3 : (int)avail;
+	int32_t *cand = imb_xmalloc((nq ? nq : 1) * k2 * sizeof *cand);
+	knn_job job = {.nn = cand, .xa = xa, .xb = xb, .xt = xt, .self = rows, .noself = q != NULL,
+	               .nq = nq, .n = n, .da = da, .b = b, .nb = nb, .k = k2};
 	run_jobs(&job, (double)nq * n * da);
 	free(xt);
 	free(xa);
 	free(xb);
+	double *cd = imb_xmalloc(k2 * sizeof *cd);
+	for (size_t i = 0; i < nq; i++) {
+		const float *a = q ? q + i * d : x + (rows ? rows[i] : i) * d;
+		int32_t *ci = cand + i * k2;
+		for (int c = 0; c < k2; c++) {
+			const float *bj = x + (size_t)ci[c] * d;
+			double s = 0;
+			for (size_t t = 0; t < d; t++) {
+				double e = (double)a[t] - bj[t];
+				s += e * e;
+			}
+			/* insertion by (distance, index) */
+			int p = c;
+			int32_t j = ci[c];
+			while (p > 0 && (cd[p - 1] > s || (cd[p - 1] == s && ci[p - 1] > j))) {
+				cd[p] = cd[p - 1];
+				ci[p] = ci[p - 1];
+				p--;
+			}
+			cd[p] = s;
+			ci[p] = j;
+		}
+		memcpy(nn + i * k, ci, k * sizeof *nn);
+	}
+	free(cd);
+	free(cand);
 }
 
 void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,

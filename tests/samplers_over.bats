@@ -107,6 +107,20 @@ print(o["method"], o["k"], o["ratio"], "m" in o, round(o["median_std"], 3) > 0)'
 	assert_output "smote-nc 3 0.5 False True"
 }
 
+@test "smote-nc on Adult: large numeric columns (fnlwgt) keep imblearn's neighbours" {
+	need_data adult
+	imb-import adult | imb-split --train-ratio 0.1 --seed 1 > "$TMP/a.imb"
+	imb-oversample --method smote-nc --ratio 0.2 --seed 3 "$TMP/a.imb" > "$TMP/o.imb"
+	run ref check smote-nc "$TMP/a.imb" "$TMP/o.imb" 5 10 0.2
+	assert_output "counts [24720, 4944] imblearn [24720, 4944]
+kept True
+median_std True
+segment 2472/2472
+one-hot 2472/2472
+categories are the neighbours' mode 2472/2472
+mean True"
+}
+
 @test "one-hot categorical columns: smote, adasyn and borderline refuse them unless --blend-categorical" {
 	ref csv 200 40 3 > "$TMP/t.csv"
 	imb-import csv "$TMP/t.csv" --label label > "$TMP/c.imb"

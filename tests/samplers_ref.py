@@ -71,8 +71,10 @@ def csv(nmaj, nmin, seed):
 
 
 def on_segment(z, a, b, tol, umax):
-    """for each pair i, whether z = a[i] + u (b[i] - a[i]) within tol for
-    some u in [0, umax]; and that u (least squares)"""
+    """for each pair i, whether z = a[i] + u (b[i] - a[i]) within tol (plus
+    f32's rounding of values as large as a and b) for some u in [0, umax];
+    and that u (least squares)"""
+    tol = tol + 4e-7 * np.maximum(np.abs(a), np.abs(b))
     ab = b - a
     with np.errstate(divide="ignore", invalid="ignore"):
         u1 = (z - tol - a) / ab
