@@ -23,8 +23,9 @@
  * (|a|^2 + |b|^2 - 2 a.b) are found a tile at a time (128 query rows by
  * about 1 MiB of rows), one thread per core: rows of 63 features or fewer
  * by a direct AVX-512 kernel, u8 rows (SMOTE) in exact integers by
- * AVX-512 VNNI, the others (or on CPUs without those) by OpenBLAS sgemm,
- * so memory stays small whatever the class size. Only
+ * AVX-512 VNNI, the others (or on CPUs without those) by OpenBLAS sgemm
+ * on the rows less their column means, the k + 3 nearest then ranked by
+ * distances in double; memory stays small whatever the class size. Only
  * the samples drawn as bases get their neighbours computed (all pairs and
  * steps are drawn first, in imblearn's order), which saves most of the
  * distance work when a large class needs few new samples. f32 and f64
