@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The peer side of bench/smote.sh: imblearn's SMOTE on the train frame of
-an imb stream, and the bench's synthetic inputs.
+"""The peer side of bench/smote.sh and bench/samplers.sh: imblearn's SMOTE
+(and ADASYN, SMOTE-NC, ...) on the train frame of an imb stream, and the
+benches' synthetic inputs.
 
     smote_ref.py run FILE K REPEATS   time SMOTE(k_neighbors=K).fit_resample on
                                       FILE's train frame (x as stored: u8 or f32);
@@ -10,6 +11,13 @@ an imb stream, and the bench's synthetic inputs.
                                       to a temp file) and fit_resample in turn,
                                       REPEATS times; medians of both and of the
                                       per-pair ratio (shared machines are noisy)
+    smote_ref.py compare-method METHOD FILE K REPEATS CMD...
+                                      the same for imb-oversample's METHOD against its
+                                      imblearn peer (peer(): smote, adasyn, borderline1/2,
+                                      smote-nc with the one-hot groups as code columns)
+    smote_ref.py mixed-csv N_MAJ N_MIN SEED
+                                      a CSV table of numeric and categorical columns
+                                      (for imb-import csv, then SMOTE-NC), on stdout
     smote_ref.py tabular N_MAJ N_MIN D SEED
                                       a train frame (f32, two Gaussian classes)
                                       and a small test frame, on stdout
@@ -30,15 +38,96 @@ import numpy as np
 DT = {"u8": np.uint8, "f32": np.float32, "f64": np.float64, "i32": np.int32}
 
 
-def train_frame(path):
+def train_frame(path, with_attrs=False):
     with open(path, "rb") as fh:
         for f in msgpack.Unpacker(fh, raw=False, max_bin_len=2**32 - 1):
             if f["kind"] == "dataset" and f.get("name") == "train":
                 x, y = f["tensors"]["x"], f["tensors"]["y"]
                 n = x["shape"][0]
-                return (np.frombuffer(x["data"], DT[x["dtype"]]).reshape(n, -1),
-                        np.frombuffer(y["data"], np.int32))
+                xy = (np.frombuffer(x["data"], DT[x["dtype"]]).reshape(n, -1),
+                      np.frombuffer(y["data"], np.int32))
+                return xy + (f["attrs"],) if with_attrs else xy
     sys.exit("smote_ref.py: no train frame in " + path)
+
+
+def decode(x, attrs):
+    """x with each one-hot group of attrs.categorical as one column of
+    category codes (what imblearn's SMOTENC takes), and those columns"""
+    feat = attrs["features"]
+    groups = [(feat.index("%s=%s" % (name, voc[0])), len(voc))
+              for name, voc in attrs["categorical"].items()]
+    cat = {j + t for j, w in groups for t in range(w)}
+    num = [j for j in range(x.shape[1]) if j not in cat]
+    xd = np.column_stack([x[:, num]] + [x[:, j:j + w].argmax(1) for j, w in groups])
+    return xd, list(range(len(num), len(num) + len(groups)))
+
+
+def peer(method, k, x, attrs):
+    """imblearn's sampler for imb-oversample's METHOD, and the x it takes.
+    Another method's peer is one more branch here."""
+    import imblearn.over_sampling as o
+    if method == "smote":
+        return o.SMOTE(k_neighbors=k), x
+    if method == "adasyn":
+        return o.ADASYN(n_neighbors=k), x
+    if method in ("borderline1", "borderline2"):
+        return o.BorderlineSMOTE(k_neighbors=k, kind="borderline-" + method[-1]), x
+    if method == "smote-nc":
+        xd, cats = decode(x, attrs)
+        return o.SMOTENC(categorical_features=cats, k_neighbors=k), xd
+    sys.exit("smote_ref.py: no imblearn peer for " + method)
+
+
+def compare_method(method, path, k, repeats, cmd):
+    """compare, for any method peer() knows"""
+    x, y, attrs = train_frame(path, True)
+    s, xs = peer(method, k, x, attrs)
+    ours, cpus, theirs, ratios = [], [], [], []
+    import tempfile
+    with tempfile.TemporaryFile() as out:
+        for r in range(repeats):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            with open(path, "rb") as fi:
+                out.seek(0)
+                out.truncate()
+                t0 = time.perf_counter()
+                subprocess.run(cmd, stdin=fi, stdout=out, check=True)
+                w = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            s.set_params(random_state=r)
+            t0 = time.perf_counter()
+            rx, ry = s.fit_resample(xs, y)
+            f = time.perf_counter() - t0
+            ours.append(w)
+            cpus.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
+            theirs.append(f)
+            ratios.append(f / w)
+    med = lambda v: float(np.median(v))
+    print("imb_wall_s=%.4f imb_cpu_s=%.4f imb_best_s=%.4f fit_resample_s=%.4f fit_best_s=%.4f "
+          "ratio=%.2f n_in=%d n_out=%d"
+          % (med(ours), med(cpus), min(ours), med(theirs), min(theirs), med(ratios), len(y),
+             len(ry)))
+
+
+def mixed_csv(n_maj, n_min, seed):
+    """a CSV table for SMOTE-NC: eight numeric columns, three categorical
+    ones (4, 6 and 8 categories) whose frequencies depend on the class"""
+    rng = np.random.default_rng(seed)
+    y = np.concatenate([np.zeros(n_maj, int), np.ones(n_min, int)])
+    rng.shuffle(y)
+    num = rng.standard_normal((len(y), 8)) + 0.7 * y[:, None]
+    cols = []
+    for w in (4, 6, 8):
+        p0 = np.arange(w, 0, -1.0)
+        p1 = p0[::-1].copy()
+        c0 = rng.choice(w, len(y), p=p0 / p0.sum())
+        c1 = rng.choice(w, len(y), p=p1 / p1.sum())
+        cols.append(np.where(y == 1, c1, c0))
+    out = sys.stdout
+    out.write(",".join(["n%d" % j for j in range(8)] + ["cat4", "cat6", "cat8", "label"]) + "\n")
+    for i in range(len(y)):
+        out.write(",".join(["%.4f" % v for v in num[i]] +
+                           ["v%d" % c[i] for c in cols] + [("no", "yes")[y[i]]]) + "\n")
 
 
 def run(path, k, repeats):
@@ -148,6 +237,10 @@ def main():
     a = sys.argv[1:]
     if a and a[0] == "run":
         run(a[1], int(a[2]), int(a[3]))
+    elif a and a[0] == "compare-method":
+        compare_method(a[1], a[2], int(a[3]), int(a[4]), a[5:])
+    elif a and a[0] == "mixed-csv":
+        mixed_csv(int(a[1]), int(a[2]), int(a[3]))
     elif a and a[0] == "compare":
         compare(a[1], int(a[2]), int(a[3]), a[4:])
     elif a and a[0] == "fashion":

@@ -1,37 +1,81 @@
-/* oversample.c: random over/undersampling and SMOTE (see oversample.h). */
+/* oversample.c: the re-sampling methods' table and driver, random
+ * over/undersampling and SMOTE (see oversample.h). */
 #include "oversample.h"
-#include "blas.h"
+#include "oversample_impl.h"
 #include "cli.h"
 #include "dataset.h"
-#include "rng.h"
 #include "undersample.h"
 #include "util.h"
 
-#include <cblas.h>
-#include <float.h>
 #include <math.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-static const char *const method_names[] = {
-	"random", "under", "smote",
-	"tomek", "enn", "nearmiss1", "nearmiss2", "nearmiss3", "cluster-centroids", "smote-tomek",
-	"smote-enn"};
-_Static_assert(IMB_LEN(method_names) == IMB_RS_SMOTE_ENN + 1, "a method without a name");
+static imb_frame *run_random(imb_rs_ctx *c);
+static imb_frame *run_under(imb_rs_ctx *c);
 
-const char *imb_rs_method_name(imb_rs_method m) { return method_names[m]; }
+/* The methods: name, name in messages, what it does, the parameters it
+ * reads, whether it interpolates new rows (then it needs finite
+ * features, two samples in a class it raises, and no one-hot groups
+ * unless told). A method is one line here and one name in imb_rs_method
+ * (same order). */
+static const struct {
+	const char *name, *title;
+	imb_rs_run_fn run;
+	unsigned params;
+	int interp;
+} methods[] = {
+	[IMB_RS_RANDOM] = {"random", "random oversampling", run_random, 0, 0},
+	[IMB_RS_UNDER] = {"under", "random undersampling", run_under, 0, 0},
+	[IMB_RS_SMOTE] = {"smote", "SMOTE", imb_rs_run_smote, IMB_RS_P_K, 1},
+	[IMB_RS_ADASYN] = {"adasyn", "ADASYN", imb_rs_run_adasyn, IMB_RS_P_K, 1},
+	[IMB_RS_BORDERLINE1] = {"borderline1", "Borderline-SMOTE", imb_rs_run_borderline,
+	                        IMB_RS_P_K | IMB_RS_P_M, 1},
+	[IMB_RS_BORDERLINE2] = {"borderline2", "Borderline-SMOTE", imb_rs_run_borderline,
+	                        IMB_RS_P_K | IMB_RS_P_M, 1},
+	[IMB_RS_SMOTE_NC] = {"smote-nc", "SMOTE-NC", imb_rs_run_smote_nc, IMB_RS_P_K, 1},
+	/* undersample.h's: imb_resample_opts hands them to imb_undersample */
+	[IMB_RS_TOMEK] = {"tomek", "Tomek links", NULL, 0, 0},
+	[IMB_RS_ENN] = {"enn", "edited nearest neighbours", NULL, IMB_RS_P_K, 0},
+	[IMB_RS_NEARMISS1] = {"nearmiss1", "NearMiss-1", NULL, IMB_RS_P_K, 0},
+	[IMB_RS_NEARMISS2] = {"nearmiss2", "NearMiss-2", NULL, IMB_RS_P_K, 0},
+	[IMB_RS_NEARMISS3] = {"nearmiss3", "NearMiss-3", NULL, IMB_RS_P_K, 0},
+	[IMB_RS_CLUSTER_CENTROIDS] = {"cluster-centroids", "cluster centroids", NULL, 0, 0},
+	[IMB_RS_SMOTE_TOMEK] = {"smote-tomek", "SMOTE-Tomek", NULL, IMB_RS_P_K, 0},
+	[IMB_RS_SMOTE_ENN] = {"smote-enn", "SMOTE-ENN", NULL, IMB_RS_P_K, 0},
+};
+_Static_assert(IMB_LEN(methods) == IMB_RS_NMETHODS, "a method without a table entry");
+
+const char *imb_rs_method_name(imb_rs_method m) { return methods[m].name; }
+
+unsigned imb_rs_method_params(imb_rs_method m) { return methods[m].params; }
 
 int imb_rs_method_parse(const char *s, imb_rs_method *out)
 {
-	for (size_t j = 0; j < IMB_LEN(method_names); j++)
-		if (!strcmp(s, method_names[j])) {
+	for (size_t j = 0; j < IMB_LEN(methods); j++)
+		if (methods[j].name && !strcmp(s, methods[j].name)) {
 			*out = (imb_rs_method)j;
 			return 0;
 		}
 	return -1;
+}
+
+const char *imb_rs_method_list(const char *sep)
+{
+	static char buf[512];
+	size_t len = 0;
+	buf[0] = 0;
+	for (size_t j = 0; j < IMB_LEN(methods); j++)
+		if (len < sizeof buf)
+			len += snprintf(buf + len, sizeof buf - len, "%s%s", j ? sep : "", methods[j].name);
+	return buf;
+}
+
+imb_rs_opts imb_rs_defaults(imb_rs_method m)
+{
+	int k = imb_rs_default_k(m);
+	return (imb_rs_opts){.method = m, .ratio = 1.0, .k = k ? k : 5, .m = 10, .seed = 0};
 }
 
 void imb_resample_targets(int64_t *target, const int64_t *counts, int k, imb_rs_method m,
@@ -64,150 +108,6 @@ void imb_resample_targets(int64_t *target, const int64_t *counts, int k, imb_rs_
 		}
 	}
 }
-
-/* ------------------------------------------------------------------ kNN */
-
-/* distances are computed for a block of rows at a time: about 4 MiB,
- * reused, so it stays in cache and costs no page faults */
-#define KNN_BLOCK_FLOATS ((size_t)1 << 20)
-
-/* keep the k smallest (v, j) of a row in bd/bi, ascending; ties keep the
- * lower index (j only grows) */
-static inline void topk_scan(float *bd, int32_t *bi, int *have, int k, const float *dr,
-                             size_t j0, size_t j1)
-{
-	float thr = *have == k ? bd[k - 1] : INFINITY;
-	for (size_t j = j0; j < j1; j++) {
-		float v = dr[j];
-		if (!(v < thr))
-			continue;
-		int p = *have < k ? (*have)++ : k - 1;
-		while (p > 0 && bd[p - 1] > v) {
-			bd[p] = bd[p - 1];
-			bi[p] = bi[p - 1];
-			p--;
-		}
-		bd[p] = v;
-		bi[p] = (int32_t)j;
-		if (*have == k)
-			thr = bd[k - 1];
-	}
-}
-
-typedef struct {
-	int32_t *nn;
-	const float *xa, *xb;   /* query rows (nq, da), all rows (n, da) */
-	const size_t *self;     /* query row q is row self[q] of x; NULL: q */
-	size_t nq, n, da, b, first, step; /* blocks first, first+step, ... */
-	int k;
-} knn_job;
-
-static void *knn_worker(void *arg)
-{
-	const knn_job *j = arg;
-	size_t n = j->n, b = j->b;
-	int k = j->k;
-	float *dist = imb_xmalloc_aligned(b * n * sizeof *dist);
-	float *bd = imb_xmalloc(k * sizeof *bd);
-	int32_t *bi = imb_xmalloc(k * sizeof *bi);
-	for (size_t q0 = j->first * b; q0 < j->nq; q0 += j->step * b) {
-		size_t m = j->nq - q0 < b ? j->nq - q0 : b;
-		/* dist (m, n) = xa[q0:q0+m] xb^T */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)j->da, 1.0f,
-		            j->xa + q0 * j->da, (int)j->da, j->xb, (int)j->da, 0.0f, dist, (int)n);
-		for (size_t r = 0; r < m; r++) {
-			size_t q = q0 + r, i = j->self ? j->self[q] : q;
-			int have = 0;
-			topk_scan(bd, bi, &have, k, dist + r * n, 0, i);
-			topk_scan(bd, bi, &have, k, dist + r * n, i + 1, n);
-			memcpy(j->nn + q * k, bi, k * sizeof *bi);
-		}
-	}
-	free(bi);
-	free(bd);
-	free(dist);
-	return NULL;
-}
-
-static int knn_threads;
-
-void imb_knn_set_threads(int n)
-{
-	knn_threads = n > 0 ? n : 0;
-}
-
-int imb_knn_threads(void)
-{
-	return knn_threads;
-}
-
-void imb_knn_rows(int32_t *nn, const float *x, size_t n, size_t d, int k, const size_t *rows,
-                  size_t nq)
-{
-	/* one GEMM gives |x_j|^2 - 2 x_i.x_j (the distance less |x_i|^2, the
-	 * same order within row i): rows [x_i, 1] times rows [-2 x_j, |x_j|^2] */
-	size_t da = d + 1;
-	if (!rows)
-		nq = n;
-	float *xa = imb_xmalloc_aligned(nq * da * sizeof *xa), *xb = imb_xmalloc_aligned(n * da * sizeof *xb);
-	for (size_t i = 0; i < n; i++) {
-		const float *a = x + i * d;
-		float s = 0;
-		for (size_t t = 0; t < d; t++) {
-			s += a[t] * a[t];
-			xb[i * da + t] = -2.0f * a[t];
-		}
-		xb[i * da + d] = s;
-	}
-	for (size_t q = 0; q < nq; q++) {
-		memcpy(xa + q * da, x + (rows ? rows[q] : q) * d, d * sizeof *xa);
-		xa[q * da + d] = 1.0f;
-	}
-	size_t b = KNN_BLOCK_FLOATS / n;
-	if (b < 16)
-		b = 16;
-	if (b > nq)
-		b = nq ? nq : 1;
-	size_t nblocks = (nq + b - 1) / b;
-	/* one thread per core over the row blocks, each with a one-thread
-	 * sgemm (never nested pools); small problems stay on this thread */
-	long ncpu = knn_threads > 0 ? knn_threads : sysconf(_SC_NPROCESSORS_ONLN);
-	int nt = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
-	if ((double)nq * n * da < 4e6)
-		nt = 1;
-	if ((size_t)nt > nblocks)
-		nt = nblocks ? (int)nblocks : 1;
-	if (nt > 64)
-		nt = 64;
-	knn_job jobs[64];
-	pthread_t th[64];
-	imb_blas_single();      /* one sgemm per thread, none of OpenBLAS's */
-	for (int t = 0; t < nt; t++)
-		jobs[t] = (knn_job){nn, xa, xb, rows, nq, n, da, b, (size_t)t, (size_t)nt, k};
-	if (nt == 1) {
-		knn_worker(&jobs[0]);
-	} else {
-		int started = 0;
-		for (int t = 1; t < nt; t++, started++)
-			if (pthread_create(&th[t], NULL, knn_worker, &jobs[t]))
-				break;
-		knn_worker(&jobs[0]);
-		for (int t = 1; t <= started; t++)
-			pthread_join(th[t], NULL);
-		/* blocks of threads that did not start */
-		for (int t = started + 1; t < nt; t++)
-			knn_worker(&jobs[t]);
-	}
-	free(xa);
-	free(xb);
-}
-
-void imb_knn(int32_t *nn, const float *x, size_t n, size_t d, int k)
-{
-	imb_knn_rows(nn, x, n, d, k, NULL, n);
-}
-
-/* ------------------------------------------------------------- resample */
 
 /* row r of x as floats into out (d) */
 static void row_float(float *out, const imb_tensor *x, size_t r, size_t d)
@@ -284,23 +184,6 @@ static void interp(imb_tensor *dx, size_t dst, const imb_tensor *x, size_t a, si
 	}
 }
 
-/* A buffer for a large output tensor: 2 MiB aligned and marked for
- * transparent huge pages, so filling it takes a few page faults instead
- * of one per 4 KiB (a third of SMOTE's time on a 10 MB image frame).
- * Freed with free(), as imb_xmalloc_aligned's. */
-static void *big_alloc(size_t n)
-{
-	const size_t huge = (size_t)2 << 20;
-	if (n < 2 * huge)
-		return imb_xmalloc_aligned(n);
-	void *p = NULL;
-	size_t rounded = (n + huge - 1) / huge * huge;
-	if (posix_memalign(&p, huge, rounded))
-		return imb_xmalloc_aligned(n);
-	madvise(p, rounded, MADV_HUGEPAGE);
-	return p;
-}
-
 /* A new frame: every row of src, then rows extra[0..ne) of src appended
  * (x's appended rows left for the caller when fill_x is 0). Like
  * imb_dataset_take, without zero-filling and with one copy of the source
@@ -318,7 +201,7 @@ static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int
 		int per_row = st->ndim >= 1 && st->shape[0] == n;
 		size_t row = per_row && n ? st->nbytes / n : 0;
 		size_t nbytes = per_row ? st->nbytes + ne * row : st->nbytes;
-		char *d = big_alloc(nbytes);
+		char *d = imb_payload_alloc(nbytes);
 		memcpy(d, st->data, st->nbytes);
 		if (per_row) {
 			shape[0] = n + ne;
@@ -331,174 +214,328 @@ static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int
 	return f;
 }
 
-imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k, uint64_t seed)
+
+float *imb_rs_rows_float(const imb_rs_ctx *c, const size_t *rows, size_t n)
 {
-	if (imb_rs_is_under(m))
-		return imb_undersample(f, m, ratio, k, seed);
-	char lbl[300];
-	imb_frame_label(f, lbl, sizeof lbl);
+	float *out = imb_xmalloc_aligned((n ? n : 1) * c->d * sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		row_float(out + i * c->d, c->x, rows ? rows[i] : i, c->d);
+	return out;
+}
+
+int imb_rs_class_k(const imb_rs_ctx *c, int cls, int k, const char *what)
+{
+	if (k < c->cnt[cls])
+		return k;
+	int kc = (int)(c->cnt[cls] - 1);
+	const char *nm = imb_dataset_class_name(c->f, cls);
+	imb_warn("%s: class %d (%s) has %lld samples; %s uses k=%d neighbours", c->lbl, cls,
+	         nm ? nm : "?", (long long)c->cnt[cls], what, kc);
+	return kc;
+}
+
+void imb_rs_plan_reserve(imb_rs_plan *p, size_t more)
+{
+	if (p->n + more <= p->cap)
+		return;
+	size_t cap = p->cap ? p->cap : 64;
+	while (cap < p->n + more)
+		cap *= 2;
+	p->a = imb_xrealloc(p->a, cap * sizeof *p->a);
+	p->b = imb_xrealloc(p->b, cap * sizeof *p->b);
+	p->u = imb_xrealloc(p->u, cap * sizeof *p->u);
+	if (p->ngroups)
+		p->cat = imb_xrealloc(p->cat, cap * p->ngroups * sizeof *p->cat);
+	p->cap = cap;
+}
+
+void imb_rs_plan_add(imb_rs_plan *p, size_t a, size_t b, double u)
+{
+	imb_rs_plan_reserve(p, 1);
+	p->a[p->n] = a;
+	p->b[p->n] = b;
+	p->u[p->n++] = u;
+}
+
+/* one-hot: column j of group g of row r set, the group's others zero */
+static void set_group(imb_tensor *dx, size_t r, size_t d, const imb_rs_group *g, int32_t j)
+{
+	for (size_t t = 0; t < g->n; t++) {
+		double v = (int32_t)t == j;
+		if (dx->dtype == IMB_F32)
+			((float *)dx->data)[r * d + g->col + t] = (float)v;
+		else if (dx->dtype == IMB_F64)
+			((double *)dx->data)[r * d + g->col + t] = v;
+	}
+}
+
+imb_frame *imb_rs_synth(imb_rs_ctx *c, imb_rs_class_fn gen, imb_rs_plan *p)
+{
+	imb_frame *out = NULL;
+	for (int k = 0; k < c->nk; k++) {
+		int64_t need = c->tgt[k] - c->cnt[k];
+		if (need > 0 && gen(c, k, need, p) < 0)
+			goto done;
+	}
+	out = grow(c->f, p->a, p->n, 0);
+	imb_tensor *dx = imb_frame_tensor(out, "x");
+	for (size_t i = 0; i < p->n; i++) {
+		interp(dx, c->n + i, c->x, p->a[i], p->b[i], p->u[i], c->d);
+		for (size_t g = 0; g < p->ngroups; g++)
+			set_group(dx, c->n + i, c->d, &p->groups[g], p->cat[i * p->ngroups + g]);
+	}
+done:
+	free(p->a);
+	free(p->b);
+	free(p->u);
+	free(p->cat);
+	return out;
+}
+
+static imb_frame *run_random(imb_rs_ctx *c)
+{
+	size_t total = 0;
+	for (int k = 0; k < c->nk; k++)
+		total += c->tgt[k] > c->cnt[k] ? c->tgt[k] - c->cnt[k] : 0;
+	size_t *idx = imb_xmalloc((total ? total : 1) * sizeof *idx), pos = 0;
+	for (int k = 0; k < c->nk; k++)
+		for (int64_t i = c->cnt[k]; i < c->tgt[k]; i++)
+			idx[pos++] = c->by[k][imb_rng_below(&c->rng, c->cnt[k])];
+	imb_frame *out = grow(c->f, idx, pos, 1);
+	free(idx);
+	return out;
+}
+
+static imb_frame *run_under(imb_rs_ctx *c)
+{
+	/* keep tgt[k] random rows of each class, in source order */
+	unsigned char *keep = imb_xcalloc(c->n ? c->n : 1, 1);
+	for (int k = 0; k < c->nk; k++) {
+		if (c->tgt[k] < c->cnt[k])
+			imb_rng_shuffle(&c->rng, c->by[k], c->cnt[k]);
+		for (int64_t i = 0; i < c->tgt[k]; i++)
+			keep[c->by[k][i]] = 1;
+	}
+	size_t *idx = imb_xmalloc((c->n ? c->n : 1) * sizeof *idx), pos = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (keep[i])
+			idx[pos++] = i;
+	imb_frame *out = imb_dataset_take(c->f, idx, pos, c->f->name);
+	free(idx);
+	free(keep);
+	return out;
+}
+
+/* imb_rs_smote_draw: every (seed, neighbour) pair and step first, as
+ * imblearn does (one index over the pairs), then the neighbours of the
+ * seeds drawn only */
+void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, const uint8_t *xu,
+                       size_t nc,
+                       const size_t *seeds, size_t ns, int kk, int64_t need, double step_max,
+                       imb_rs_plan *p, imb_rs_each_fn each, void *arg)
+{
+	size_t np0 = p->n;
+	int64_t *qpos = imb_xmalloc((ns ? ns : 1) * sizeof *qpos);
+	for (size_t i = 0; i < ns; i++)
+		qpos[i] = -1;
+	imb_rs_plan_reserve(p, need);
+	for (int64_t i = 0; i < need; i++) {
+		uint64_t sidx = imb_rng_below(&c->rng, (uint64_t)ns * kk);
+		qpos[sidx / kk] = 0;
+		/* a and b resolved below */
+		imb_rs_plan_add(p, sidx, 0, step_max * imb_rng_uniform(&c->rng));
+	}
+	size_t nq = 0;
+	size_t *rows = imb_xmalloc((ns ? ns : 1) * sizeof *rows);
+	for (size_t i = 0; i < ns; i++)
+		if (qpos[i] == 0) {
+			qpos[i] = nq;
+			rows[nq++] = seeds ? seeds[i] : i;
+		}
+	int32_t *nn = imb_xmalloc((nq ? nq : 1) * kk * sizeof *nn);
+	if (xu)
+		imb_knn_rows_u8(nn, xu, nc, c->d, kk, rows, nq);
+	else
+		imb_knn_rows(nn, xc, nc, c->d, kk, rows, nq);
+	for (size_t i = np0; i < p->n; i++) {
+		size_t sidx = p->a[i], s = sidx / kk;
+		p->a[i] = by[seeds ? seeds[s] : s];
+		p->b[i] = by[nn[qpos[s] * kk + sidx % kk]];
+		if (each)
+			each(c, p, i, nn + qpos[s] * kk, kk, arg);
+	}
+	free(nn);
+	free(rows);
+	free(qpos);
+}
+
+static int smote_class(imb_rs_ctx *c, int cls, int64_t need, imb_rs_plan *p)
+{
+	int kk = imb_rs_class_k(c, cls, c->o->k, "SMOTE");
+	size_t nc = c->cnt[cls], d = c->d;
+	if (c->x->dtype == IMB_U8 && imb_knn_u8_ok(d)) {
+		/* u8 images: the exact integer search on the bytes */
+		uint8_t *xu = imb_xmalloc(nc * d);
+		for (size_t i = 0; i < nc; i++)
+			memcpy(xu + i * d, (const uint8_t *)c->x->data + c->by[cls][i] * d, d);
+		imb_rs_smote_draw(c, c->by[cls], NULL, xu, nc, NULL, nc, kk, need, 1.0, p, NULL, NULL);
+		free(xu);
+		return 0;
+	}
+	float *xc = imb_rs_rows_float(c, c->by[cls], nc);
+	imb_rs_smote_draw(c, c->by[cls], xc, NULL, nc, NULL, nc, kk, need, 1.0, p, NULL, NULL);
+	free(xc);
+	return 0;
+}
+
+imb_frame *imb_rs_run_smote(imb_rs_ctx *c)
+{
+	imb_rs_plan p = {0};
+	return imb_rs_synth(c, smote_class, &p);
+}
+
+/* the index of x's first NaN or infinite value among nel (f32 or f64),
+ * or nel: a whole block is tested at a time (vectorised), the finite
+ * values' exponents never all-ones */
+static size_t first_nonfinite(const imb_tensor *x, size_t nel)
+{
+	const size_t blk = 256;
+	for (size_t i0 = 0; i0 < nel; i0 += blk) {
+		size_t i1 = i0 + blk < nel ? i0 + blk : nel;
+		int bad = 0;
+		if (x->dtype == IMB_F32) {
+			const uint32_t *p = x->data;
+			for (size_t i = i0; i < i1; i++)
+				bad |= (p[i] & 0x7f800000u) == 0x7f800000u;
+		} else {
+			const uint64_t *p = x->data;
+			for (size_t i = i0; i < i1; i++)
+				bad |= (p[i] & 0x7ff0000000000000u) == 0x7ff0000000000000u;
+		}
+		if (bad)
+			for (size_t i = i0; i < i1; i++) {
+				double v = x->dtype == IMB_F32 ? ((const float *)x->data)[i]
+				                               : ((const double *)x->data)[i];
+				if (!isfinite(v))
+					return i;
+			}
+	}
+	return nel;
+}
+
+/* the interpolating methods refuse a frame with one-hot groups (their
+ * columns would be blended into fractions) unless told to */
+static int check_categorical(imb_rs_ctx *c)
+{
+	imb_rs_group *g;
+	size_t ng;
+	if (imb_rs_groups(c->f, c->d, &g, &ng) < 0)
+		return -1;
+	if (ng && !c->o->blend_categorical) {
+		char names[200] = "";
+		size_t len = 0;
+		for (size_t i = 0; i < ng && len < sizeof names; i++)
+			len += snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", g[i].name);
+		imb_seterr("%s: x holds one-hot categorical columns (%s); %s would blend them into "
+		           "fractions: use --method smote-nc, or --blend-categorical to interpolate them "
+		           "as numbers", c->lbl, names, methods[c->o->method].title);
+	}
+	free(g);
+	return ng && !c->o->blend_categorical ? -1 : 0;
+}
+
+imb_frame *imb_resample_opts(const imb_frame *f, const imb_rs_opts *o)
+{
+	if (imb_rs_is_under(o->method))
+		return imb_undersample(f, o->method, o->ratio, o->k, o->seed);
+	imb_rs_ctx c = {.f = f, .o = o};
+	imb_frame_label(f, c.lbl, sizeof c.lbl);
 	if (imb_dataset_check(f) < 0)
 		return NULL;
-	if (!(ratio > 0 && ratio <= 1)) {
-		imb_seterr("ratio %g is outside (0, 1]", ratio);
+	if (!(o->ratio > 0 && o->ratio <= 1)) {
+		imb_seterr("ratio %g is outside (0, 1]", o->ratio);
 		return NULL;
 	}
-	int nk = imb_dataset_nclasses(f);
-	int64_t *cnt;
-	size_t **by = imb_dataset_byclass(f, &cnt);
-	int64_t *tgt = imb_xcalloc(nk > 0 ? nk : 1, sizeof *tgt);
-	imb_resample_targets(tgt, cnt, nk, m, ratio);
-	size_t n = imb_dataset_n(f), d = imb_dataset_dim(f);
+	imb_rs_method m = o->method;
+	int interpolates = methods[m].interp;
+	c.nk = imb_dataset_nclasses(f);
+	c.by = imb_dataset_byclass(f, &c.cnt);
+	c.tgt = imb_xcalloc(c.nk > 0 ? c.nk : 1, sizeof *c.tgt);
+	imb_resample_targets(c.tgt, c.cnt, c.nk, m, o->ratio);
+	c.n = imb_dataset_n(f);
+	c.d = imb_dataset_dim(f);
+	c.x = imb_frame_tensor(f, "x");
+	c.info = imb_val_map();
+	imb_rng_seed(&c.rng, o->seed);
 	imb_frame *out = NULL;
-	imb_rng r;
-	imb_rng_seed(&r, seed);
 
 	/* an empty class cannot be raised, and cutting every class to it
 	 * would leave nothing: no ratio is reachable, so say so */
-	for (int c = 0; c < nk; c++)
-		if (cnt[c] == 0) {
-			const char *nm = imb_dataset_class_name(f, c);
+	for (int k = 0; k < c.nk; k++)
+		if (c.cnt[k] == 0) {
+			const char *nm = imb_dataset_class_name(f, k);
 			imb_seterr("%s: class %d (%s) has no samples, so no class ratio can be reached "
 			           "(keep only the classes present with imb-split --classes)",
-			           lbl, c, nm ? nm : "?");
+			           c.lbl, k, nm ? nm : "?");
 			goto done;
 		}
-	/* SMOTE's preconditions first, so nothing is half done */
-	if (m == IMB_RS_SMOTE)
-		for (int c = 0; c < nk; c++)
-			if (tgt[c] > cnt[c] && cnt[c] < 2) {
-				const char *nm = imb_dataset_class_name(f, c);
-				imb_seterr("%s: class %d (%s) has %lld sample; SMOTE needs at least 2", lbl, c,
-				           nm ? nm : "?", (long long)cnt[c]);
+	/* the interpolating methods' preconditions first, so nothing is
+	 * half done */
+	if (interpolates)
+		for (int k = 0; k < c.nk; k++)
+			if (c.tgt[k] > c.cnt[k] && c.cnt[k] < 2) {
+				const char *nm = imb_dataset_class_name(f, k);
+				imb_seterr("%s: class %d (%s) has %lld sample; %s needs at least 2", c.lbl, k,
+				           nm ? nm : "?", (long long)c.cnt[k], methods[m].title);
 				goto done;
 			}
-	/* SMOTE interpolates: a NaN or infinite feature would spread into
-	 * the synthetic rows (and break the distances), so refuse it */
-	if (m == IMB_RS_SMOTE) {
-		const imb_tensor *xt = imb_frame_tensor(f, "x");
-		size_t nel = xt ? n * d : 0;
-		for (size_t i = 0; i < nel; i++) {
-			double v = xt->dtype == IMB_F32 ? ((const float *)xt->data)[i]
-			         : xt->dtype == IMB_F64 ? ((const double *)xt->data)[i] : 0;
-			if (!isfinite(v)) {
-				imb_seterr("%s: tensor x: row %zu column %zu is %s; SMOTE needs finite features "
-				           "(impute missing values first, or use --method random)",
-				           lbl, i / d, i % d, isnan(v) ? "NaN" : "infinite");
-				goto done;
-			}
+	/* they interpolate: a NaN or infinite feature would spread into the
+	 * synthetic rows (and break the distances), so refuse it */
+	if (interpolates) {
+		size_t nel = c.x && (c.x->dtype == IMB_F32 || c.x->dtype == IMB_F64) ? c.n * c.d : 0;
+		size_t i = first_nonfinite(c.x, nel);
+		if (i < nel) {
+			double v = c.x->dtype == IMB_F32 ? ((const float *)c.x->data)[i]
+			                                 : ((const double *)c.x->data)[i];
+			imb_seterr("%s: tensor x: row %zu column %zu is %s; %s needs finite features "
+			           "(impute missing values first, or use --method random)",
+			           c.lbl, i / c.d, i % c.d, isnan(v) ? "NaN" : "infinite", methods[m].title);
+			goto done;
 		}
+		if (m != IMB_RS_SMOTE_NC && check_categorical(&c) < 0)
+			goto done;
 	}
-
-	size_t total = 0;
-	for (int c = 0; c < nk; c++)
-		total += tgt[c];
-	size_t *idx = imb_xmalloc((total ? total : 1) * sizeof *idx);
-	size_t pos = 0;
-	if (m == IMB_RS_UNDER) {
-		/* keep tgt[c] random rows of each class, in source order */
-		unsigned char *keep = imb_xcalloc(n ? n : 1, 1);
-		for (int c = 0; c < nk; c++) {
-			if (tgt[c] == cnt[c]) {
-				for (int64_t i = 0; i < cnt[c]; i++)
-					keep[by[c][i]] = 1;
-				continue;
-			}
-			imb_rng_shuffle(&r, by[c], cnt[c]);
-			for (int64_t i = 0; i < tgt[c]; i++)
-				keep[by[c][i]] = 1;
-		}
-		for (size_t i = 0; i < n; i++)
-			if (keep[i])
-				idx[pos++] = i;
-		free(keep);
-		out = imb_dataset_take(f, idx, pos, f->name);
-	} else {
-		/* random: duplicates drawn with replacement; smote: base rows,
-		 * overwritten below */
-		int32_t **nn = imb_xcalloc(nk > 0 ? nk : 1, sizeof *nn);
-		int *kc = imb_xcalloc(nk > 0 ? nk : 1, sizeof *kc);
-		size_t *pair = imb_xmalloc((total - n ? total - n : 1) * 2 * sizeof *pair);
-		double *step = imb_xmalloc((total - n ? total - n : 1) * sizeof *step);
-		size_t np = 0;
-		imb_tensor *x = imb_frame_tensor(f, "x");
-		for (int c = 0; c < nk; c++) {
-			int64_t need = tgt[c] - cnt[c];
-			if (need <= 0)
-				continue;
-			if (m == IMB_RS_RANDOM) {
-				for (int64_t i = 0; i < need; i++)
-					idx[pos++] = by[c][imb_rng_below(&r, cnt[c])];
-				continue;
-			}
-			kc[c] = k < cnt[c] ? k : (int)(cnt[c] - 1);
-			if (kc[c] < k) {
-				const char *nm = imb_dataset_class_name(f, c);
-				imb_warn("%s: class %d (%s) has %lld samples; SMOTE uses k=%d neighbours", lbl,
-				         c, nm ? nm : "?", (long long)cnt[c], kc[c]);
-			}
-			/* draw every (sample, neighbour) pair and step first, as
-			 * imblearn does (one index over the pairs), then find the
-			 * neighbours of the samples drawn only */
-			int kk = kc[c];
-			size_t np0 = np;
-			int64_t *qpos = imb_xmalloc(cnt[c] * sizeof *qpos);
-			for (int64_t i = 0; i < cnt[c]; i++)
-				qpos[i] = -1;
-			for (int64_t i = 0; i < need; i++) {
-				uint64_t sidx = imb_rng_below(&r, (uint64_t)cnt[c] * kk);
-				pair[2 * np] = sidx; /* resolved below */
-				qpos[sidx / kk] = 0;
-				step[np++] = imb_rng_uniform(&r);
-			}
-			size_t nq = 0;
-			size_t *rows = imb_xmalloc(cnt[c] * sizeof *rows);
-			for (int64_t i = 0; i < cnt[c]; i++)
-				if (qpos[i] == 0) {
-					qpos[i] = nq;
-					rows[nq++] = i;
-				}
-			float *xc = imb_xmalloc_aligned(cnt[c] * d * sizeof *xc);
-			for (int64_t i = 0; i < cnt[c]; i++)
-				row_float(xc + i * d, x, by[c][i], d);
-			nn[c] = imb_xmalloc((nq ? nq : 1) * kk * sizeof **nn);
-			imb_knn_rows(nn[c], xc, cnt[c], d, kk, rows, nq);
-			free(xc);
-			for (size_t i = np0; i < np; i++) {
-				size_t sidx = pair[2 * i], a = sidx / kk;
-				size_t b = nn[c][qpos[a] * kk + sidx % kk];
-				pair[2 * i] = by[c][a];
-				pair[2 * i + 1] = by[c][b];
-				idx[pos++] = by[c][a];
-			}
-			free(rows);
-			free(qpos);
-		}
-		out = grow(f, idx, pos, m != IMB_RS_SMOTE);
-		if (m == IMB_RS_SMOTE) {
-			imb_tensor *dx = imb_frame_tensor(out, "x");
-			for (size_t i = 0; i < np; i++)
-				interp(dx, n + i, x, pair[2 * i], pair[2 * i + 1], step[i], d);
-		}
-		for (int c = 0; c < nk; c++)
-			free(nn[c]);
-		free(nn);
-		free(kc);
-		free(pair);
-		free(step);
-	}
-	free(idx);
+	out = methods[m].run(&c);
+	if (!out)
+		goto done;
 	imb_val *os = imb_val_map();
 	imb_val_set_str(os, "method", imb_rs_method_name(m));
-	imb_val_set_float(os, "ratio", ratio);
-	if (m == IMB_RS_SMOTE)
-		imb_val_set_int(os, "k", k);
-	imb_val_set_int(os, "seed", (int64_t)seed);
-	imb_val_set(os, "counts_before", imb_val_int_array(cnt, nk));
+	imb_val_set_float(os, "ratio", o->ratio);
+	if (methods[m].params & IMB_RS_P_K)
+		imb_val_set_int(os, "k", o->k);
+	if (methods[m].params & IMB_RS_P_M)
+		imb_val_set_int(os, "m", o->m);
+	imb_val_set_int(os, "seed", (int64_t)o->seed);
+	imb_val_set(os, "counts_before", imb_val_int_array(c.cnt, c.nk));
+	for (size_t i = 0; i < c.info->n; i++) {
+		imb_val_set(os, c.info->keys[i], c.info->items[i]);
+		c.info->items[i] = NULL;
+	}
 	imb_val_set(out->attrs, "oversample", os);
 	imb_dataset_update_counts(out);
 done:
-	imb_dataset_free_byclass(by, nk);
-	free(cnt);
-	free(tgt);
+	imb_val_free(c.info);
+	imb_dataset_free_byclass(c.by, c.nk);
+	free(c.cnt);
+	free(c.tgt);
 	return out;
+}
+
+imb_frame *imb_resample(const imb_frame *f, imb_rs_method m, double ratio, int k, uint64_t seed)
+{
+	imb_rs_opts o = imb_rs_defaults(m);
+	o.ratio = ratio;
+	o.k = k;
+	o.seed = seed;
+	return imb_resample_opts(f, &o);
 }

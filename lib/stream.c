@@ -188,14 +188,17 @@ struct imb_reader {
 	uint64_t left; /* bytes of the file after where reading started */
 };
 
-/* Buffer for a tensor payload; big ones ask for huge pages, which cuts
- * the page faults of filling them. */
-static void *payload_alloc(size_t n)
+void *imb_payload_alloc(size_t n)
 {
-	void *p = imb_xmalloc_aligned(n);
+	const size_t huge = (size_t)2 << 20;
+	if (n < huge)
+		return imb_xmalloc_aligned(n);
+	void *p = NULL;
+	size_t rounded = (n + huge - 1) / huge * huge;
+	if (posix_memalign(&p, huge, rounded))
+		return imb_xmalloc_aligned(n);
 #ifdef MADV_HUGEPAGE
-	if (n >= (8u << 20))
-		madvise((void *)((uintptr_t)p & ~(uintptr_t)4095), n, MADV_HUGEPAGE);
+	madvise(p, rounded, MADV_HUGEPAGE);
 #endif
 	return p;
 }
@@ -494,11 +497,11 @@ static imb_val *rd_val_tok(imb_reader *r, const tok *t, int depth, const char *w
 static int rd_payload(imb_reader *r, void **out, size_t n, const char *what)
 {
 	if (r->regular || n <= PAYLOAD_STEP) {
-		*out = payload_alloc(n);
+		*out = imb_payload_alloc(n);
 		return rd(r, *out, n, what);
 	}
 	size_t cap = PAYLOAD_STEP, have = 0;
-	unsigned char *buf = payload_alloc(cap);
+	unsigned char *buf = imb_payload_alloc(cap);
 	for (;;) {
 		if (rd(r, buf + have, cap - have, what)) {
 			*out = buf;
@@ -509,7 +512,7 @@ static int rd_payload(imb_reader *r, void **out, size_t n, const char *what)
 			break;
 		/* the bytes so far arrived: make room for as many again */
 		size_t next = cap > n / 2 ? n : 2 * cap;
-		unsigned char *nb = payload_alloc(next);
+		unsigned char *nb = imb_payload_alloc(next);
 		memcpy(nb, buf, have);
 		free(buf);
 		buf = nb;

@@ -233,7 +233,7 @@ print(len(a), a == b, a == c)' "$TMP/t1.imb" "$TMP/t3.imb" "$TMP/tall.imb"
 
 @test "usage errors exit 2" {
 	$PY "$MK" dataset train 10 2 2 > "$TMP/a.imb"
-	for a in "--method adasyn" "--ratio 0" "--ratio 2" "--ratio x" "--k 0" "--seed -1" "--frame=" \
+	for a in "--method nope" "--method random --m 3" "--method under --k 3" "--ratio 0" "--ratio 2" "--ratio x" "--k 0" "--seed -1" "--frame=" \
 	         "--threads -1" "--threads x" "-t 1000" "--nope"; do
 		run imb-oversample $a "$TMP/a.imb"
 		[ "$status" -eq 2 ] || { echo "$a: status $status: $output"; false; }

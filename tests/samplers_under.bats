@@ -88,7 +88,8 @@ print(a == b, a == c, a[0]["attrs"]["counts"] != [4500, 1500])' "$TMP/t1.imb" "$
 	# measures distances to the one whose first row comes first
 	for s in 1 2 3 4 5 6; do
 		ref make 10,2,2 2 $s > "$TMP/t.imb"
-		for m in tomek enn nearmiss1 nearmiss2; do
+		same_as_imblearn tomek "$TMP/t.imb" 2 1
+		for m in enn nearmiss1 nearmiss2; do
 			same_as_imblearn $m "$TMP/t.imb" 2 1 --k 2
 		done
 		ref make 12,4,4 2 $s > "$TMP/t.imb"
@@ -266,7 +267,10 @@ print(len(a) == len(b), a[0] == b[0], a[1] == b[1])' "$TMP/s.imb" "$TMP/o.imb"
 	run imb-oversample --method tomek --ratio 0.5 "$TMP/a.imb"
 	assert_output --partial "--ratio: --method tomek takes no ratio"
 	run imb-oversample --method bogus "$TMP/a.imb"
-	assert_output --partial "smote-tomek or smote-enn"
+	assert_output --partial "cluster-centroids, smote-tomek, smote-enn"
+	run imb-oversample --method tomek --k 3 "$TMP/a.imb"
+	[ "$status" -eq 2 ]
+	assert_output --partial "--k: --method tomek takes no neighbours"
 	run imb-oversample --help
 	assert_output --partial "cluster-centroids"
 	assert_output --partial "smote-tomek|smote-enn"

@@ -164,6 +164,12 @@ static int same_bytes(const imb_frame *a, const imb_frame *b)
 	return eq;
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 static void test_knn(size_t n, size_t d, int k)
 {
 	float *x = malloc(n * d * sizeof *x);
@@ -220,6 +226,47 @@ static void test_knn(size_t n, size_t d, int k)
 	for (size_t q = 0; q < nq; q++)
 		diffrows += memcmp(sub + q * k, nn + rows[q] * k, k * sizeof *sub) != 0;
 	CHECK_EQ_INT(diffrows, 0);
+	/* the same rows as outside points against the other rows: the
+	 * neighbours among them, as the full search's once row i is out */
+	size_t nr = n - nq, *rest = malloc((nr ? nr : 1) * sizeof *rest), ri = 0;
+	float *qx = malloc(nq * d * sizeof *qx), *xr = malloc((nr ? nr : 1) * d * sizeof *xr);
+	for (size_t q = 0; q < nq; q++)
+		memcpy(qx + q * d, x + rows[q] * d, d * sizeof *qx);
+	for (size_t i = 0; i < n; i++)
+		if (i % 3 != 1) {
+			memcpy(xr + ri * d, x + i * d, d * sizeof *xr);
+			rest[ri++] = i;
+		}
+	int32_t *out = malloc(nq * k * sizeof *out);
+	imb_knn_query(out, qx, nq, xr, nr, d, k);
+	/* brute force: every point found is within the k nearest distances */
+	int far = 0;
+	double *dd = malloc((nr ? nr : 1) * sizeof *dd), *ds = malloc((nr ? nr : 1) * sizeof *ds);
+	for (size_t q = 0; q < nq; q++) {
+		for (size_t j = 0; j < nr; j++) {
+			double s = 0;
+			for (size_t e = 0; e < d; e++) {
+				double v = (double)qx[q * d + e] - xr[j * d + e];
+				s += v * v;
+			}
+			dd[j] = s;
+		}
+		memcpy(ds, dd, nr * sizeof *ds);
+		qsort(ds, nr, sizeof *ds, cmp_dbl);
+		double kth = ds[k - 1];
+		for (int t = 0; t < k; t++) {
+			far += dd[out[q * k + t]] > kth * (1 + 1e-3) + 1e-9;
+			for (int u = 0; u < t; u++)
+				far += out[q * k + u] == out[q * k + t];
+		}
+	}
+	free(ds);
+	free(dd);
+	CHECK_EQ_INT(far, 0);
+	free(out);
+	free(qx);
+	free(xr);
+	free(rest);
 	free(sub);
 	free(rows);
 	CHECK(maxdiff < 1e-3);
@@ -229,11 +276,66 @@ static void test_knn(size_t n, size_t d, int k)
 	free(ref);
 }
 
+/* u8 rows: the exact search against brute force, ties (many, values in
+ * [0, 4)) to the lower index, over several tiles and thread blocks */
+static void test_knn_u8(size_t n, size_t d, int k, int range)
+{
+	if (!imb_knn_u8_ok(d)) {
+		fprintf(stderr, "knn u8: no AVX-512 VNNI here, skipped\n");
+		return;
+	}
+	uint8_t *x = malloc(n * d);
+	imb_rng r;
+	imb_rng_seed(&r, n + d);
+	for (size_t i = 0; i < n * d; i++)
+		x[i] = (uint8_t)imb_rng_below(&r, range);
+	size_t nq = 0, *rows = malloc(n * sizeof *rows);
+	for (size_t i = 0; i < n; i += 2)
+		rows[nq++] = i;
+	int32_t *nn = malloc(nq * k * sizeof *nn);
+	imb_knn_rows_u8(nn, x, n, d, k, rows, nq);
+	int64_t *bd = malloc(k * sizeof *bd);
+	int32_t *bi = malloc(k * sizeof *bi);
+	int bad = 0;
+	for (size_t q = 0; q < nq; q++) {
+		size_t i = rows[q];
+		int have = 0;
+		for (size_t j = 0; j < n; j++) {
+			if (j == i)
+				continue;
+			int64_t s = 0;
+			for (size_t t = 0; t < d; t++) {
+				int64_t e = (int64_t)x[i * d + t] - x[j * d + t];
+				s += e * e;
+			}
+			if (have == k && s >= bd[k - 1])
+				continue;
+			int p = have < k ? have++ : k - 1;
+			while (p > 0 && bd[p - 1] > s) {
+				bd[p] = bd[p - 1];
+				bi[p] = bi[p - 1];
+				p--;
+			}
+			bd[p] = s;
+			bi[p] = (int32_t)j;
+		}
+		bad += memcmp(bi, nn + q * k, k * sizeof *bi) != 0;
+	}
+	fprintf(stderr, "knn u8 n=%zu d=%zu k=%d: %d of %zu rows differ\n", n, d, k, bad, nq);
+	CHECK_EQ_INT(bad, 0);
+	free(bd);
+	free(bi);
+	free(nn);
+	free(rows);
+	free(x);
+}
+
 int main(void)
 {
 	imb_rs_method m;
 	CHECK(imb_rs_method_parse("smote", &m) == 0 && m == IMB_RS_SMOTE);
-	CHECK(imb_rs_method_parse("adasyn", &m) < 0);
+	CHECK(imb_rs_method_parse("nope", &m) < 0);
+	CHECK(imb_rs_method_parse("adasyn", &m) == 0 && m == IMB_RS_ADASYN);
 
 	/* targets */
 	int64_t c3[3] = {100, 10, 50}, t3[3];
@@ -252,6 +354,9 @@ int main(void)
 	/* kNN against brute force, in one block and over several blocks */
 	test_knn(300, 17, 5);
 	test_knn(4300, 3, 4);
+	test_knn(2500, 80, 5); /* past the direct kernel: sgemm, two tiles */
+	test_knn_u8(700, 37, 5, 4);    /* ties; a row length not a multiple of 4 */
+	test_knn_u8(2000, 784, 4, 256); /* two tiles, several query blocks */
 
 	/* SMOTE, f32: counts, source rows kept, on-segment property */
 	int64_t cn[2] = {200, 20};
