@@ -131,6 +131,21 @@ void imb_knn_rows_u8(int32_t *nn, const uint8_t *x, size_t n, size_t d, int k, c
 /* Threads for the kNN above (0, the default: one per online core). The
  * result does not depend on it: each block of query rows is computed
  * the same way whichever thread takes it. */
+/* Insert (v, j) into the k smallest held in bd/bi (*have of them,
+ * ascending): v must be below bd[k - 1] once k are held; of equal values
+ * the one inserted first stays first. */
+static inline void imb_topk_insert(float *bd, int32_t *bi, int *have, int k, float v, int32_t j)
+{
+	int p = *have < k ? (*have)++ : k - 1;
+	while (p > 0 && bd[p - 1] > v) {
+		bd[p] = bd[p - 1];
+		bi[p] = bi[p - 1];
+		p--;
+	}
+	bd[p] = v;
+	bi[p] = j;
+}
+
 void imb_knn_set_threads(int n);
 /* The setting above (0: one per core). */
 int imb_knn_threads(void);

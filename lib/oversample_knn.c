@@ -41,14 +41,7 @@ static inline void topk_scan(float *bd, int32_t *bi, int *have, int k, const flo
 			float v = dr[j];
 			if (!(v < thr))
 				continue;
-			int p = *have < k ? (*have)++ : k - 1;
-			while (p > 0 && bd[p - 1] > v) {
-				bd[p] = bd[p - 1];
-				bi[p] = bi[p - 1];
-				p--;
-			}
-			bd[p] = v;
-			bi[p] = (int32_t)j;
+			imb_topk_insert(bd, bi, have, k, v, (int32_t)j);
 			if (*have == k)
 				thr = bd[k - 1];
 		}
@@ -58,14 +51,7 @@ static inline void topk_scan(float *bd, int32_t *bi, int *have, int k, const flo
 		float v = dr[j];
 		if (!(v < thr))
 			continue;
-		int p = *have < k ? (*have)++ : k - 1;
-		while (p > 0 && bd[p - 1] > v) {
-			bd[p] = bd[p - 1];
-			bi[p] = bi[p - 1];
-			p--;
-		}
-		bd[p] = v;
-		bi[p] = (int32_t)j;
+		imb_topk_insert(bd, bi, have, k, v, (int32_t)j);
 		if (*have == k)
 			thr = bd[k - 1];
 	}
@@ -112,18 +98,6 @@ static float *transpose16(const float *xb, size_t n, size_t da)
 	return xt;
 }
 
-static inline void topk_insert(float *bd, int32_t *bi, int *have, int k, float v, int32_t j)
-{
-	int p = *have < k ? (*have)++ : k - 1;
-	while (p > 0 && bd[p - 1] > v) {
-		bd[p] = bd[p - 1];
-		bi[p] = bi[p - 1];
-		p--;
-	}
-	bd[p] = v;
-	bi[p] = j;
-}
-
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_DIRECT 1
@@ -164,7 +138,7 @@ static void direct_tile(const float *qa, const float *xt, size_t nblk, size_t da
 				int l = __builtin_ctz(m);
 				if (!(tmp[l] < thr))
 					continue;
-				topk_insert(rd, ri, &have[g], k, tmp[l], (int32_t)(jr + l));
+				imb_topk_insert(rd, ri, &have[g], k, tmp[l], (int32_t)(jr + l));
 				if (have[g] == k)
 					thr = rd[k - 1];
 			}

@@ -127,14 +127,7 @@ static void knn_cross(int32_t *nn, double *dist, const float *q, size_t nq, cons
 				float v = (float)sign * (bb[j] + gr[j]);
 				if (!(v < thr))
 					continue;
-				int p = have < k ? have++ : k - 1;
-				while (p > 0 && bd[p - 1] > v) {
-					bd[p] = bd[p - 1];
-					bi[p] = bi[p - 1];
-					p--;
-				}
-				bd[p] = v;
-				bi[p] = (int32_t)j;
+				imb_topk_insert(bd, bi, &have, k, v, (int32_t)j);
 				if (have == k)
 					thr = bd[k - 1];
 			}

@@ -467,7 +467,7 @@ int imb_xgboost_train(const imb_tabular_data *t, const imb_tabular_opts *o, imb_
 	int kept = es ? best + 1 : rounds;
 	char stop[96] = "";
 	if (es)
-		snprintf(stop, sizeof stop, " of %d trained (early stopping: best round %d)", trained,
+		snprintf(stop, sizeof stop, " kept of %d trained (early stopping: best round %d)", trained,
 		         best + 1);
 	snprintf(summary, ssize, "xgboost: %d rounds%s (%d trees), tree_method %s, %d threads, %.2f s",
 	         kept, stop, kept * (t->K > 2 ? t->K : 1), tm, threads, imb_now() - t0);

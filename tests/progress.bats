@@ -71,7 +71,7 @@ print(bars)
 	grep -Eq 'boosting \[#* *\] [0-9]+/300 val logloss [0-9.]+ best round [0-9]+ eta' "$TMP/err"
 	run $PY -c "$CHECK" "$TMP/err" 'boosting \['
 	assert_success
-	grep -q '^imb-train: xgboost: [0-9]* rounds of [0-9]* trained (early stopping' "$TMP/err"
+	grep -q '^imb-train: xgboost: [0-9]* rounds kept of [0-9]* trained (early stopping' "$TMP/err"
 }
 
 @test "an error in the middle of a bar starts on a line of its own" {
