@@ -364,3 +364,39 @@ print(int(np.isnan(x[:, 0]).sum()), int(np.isnan(x[:, 1]).sum()), int(np.isinf(x
 	run bash -c "imb-info --json $TMP/u.imb | $PY -c 'import json, sys; s = json.load(sys.stdin)[0][\"summary\"]; print(s[\"n\"], s[\"labelled\"])'"
 	assert_output "2 False"
 }
+
+@test "the README's table tour: import with ids and imputation, stratified split, early stopping, scores of new rows by id" {
+	cd "$TMP"
+	$PY - <<'PY'
+import csv, numpy as np
+r = np.random.default_rng(3)
+with open("claims.csv", "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["claim_id", "amount", "age", "region", "fraud"])
+    for i in range(1500):
+        fr = r.random() < 0.08
+        amt = "" if r.random() < 0.05 else round(r.normal(3 if fr else 1, 1), 3)
+        w.writerow([1000 + i, amt, r.integers(18, 80), r.choice(["n", "s", "e"]), "yes" if fr else "no"])
+with open("new.csv", "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["region", "age", "amount", "claim_id"])   # another column order
+    for i, a in enumerate([0.5, 5.0, "NA"]):
+        w.writerow(["s", 40, a, 9000 + i])
+PY
+	imb-import csv claims.csv --label fraud --id claim_id --impute median > claims.imb
+	run imb-info claims.imb
+	assert_output --partial "region           categorical (3 levels)"
+	imb-split --stratified --test-size 0.2 --seed 1 < claims.imb \
+		| imb-train --model xgboost --val-frame test --early-stopping 20 > model.imb
+	imb-import csv new.csv --id claim_id --vocab-from claims.imb --name new \
+		| imb-cat model.imb - | imb-predict --frame new --format csv > scores.csv
+	run cat scores.csv
+	[ "${lines[0]}" = "id,pred,p_no,p_yes" ]
+	[ "${#lines[@]}" -eq 4 ]
+	# by id: a small amount is scored unlikely fraud, a large one likely;
+	# the missing amount takes the train median (about 1), as a small one
+	IFS=, read -r id0 pred0 _ p0 <<< "${lines[1]}"
+	IFS=, read -r id1 pred1 _ p1 <<< "${lines[2]}"
+	IFS=, read -r id2 pred2 _ p2 <<< "${lines[3]}"
+	[ "$id0,$id1,$id2" = "9000,9001,9002" ]
+	[ "$pred0" = no ] && [ "$pred1" = yes ]
+	awk -v a="$p0" -v b="$p1" -v c="$p2" 'BEGIN { exit !(a < 0.5 && b > 0.5 && c < 0.5) }'
+}
