@@ -374,6 +374,13 @@ int imb_evaluate(imb_evaluator *e, const imb_frame *ds, imb_frame ***out, size_t
 	size_t n = (size_t)imb_dataset_n(ds);
 	int32_t *y = imb_labels_map(imb_frame_tensor(ds, "y")->data, n, map);
 	float *x = imb_dataset_features(ds);
+	/* what the model cannot take, named by feature (XGBoost takes NaN) */
+	const char *kind = imb_predictor_kind(e->p);
+	if (imb_dataset_check_finite(ds, x, n, e->d, !strcmp(kind, "xgboost"), kind) < 0) {
+		free(x);
+		free(y);
+		return -1;
+	}
 	float *probs = imb_xmalloc((n ? n : 1) * (size_t)K * sizeof *probs);
 	for (size_t i = 0; i < n; i += BATCH) {
 		size_t b = n - i < BATCH ? n - i : BATCH;

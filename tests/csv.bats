@@ -400,3 +400,16 @@ PY
 	[ "$pred0" = no ] && [ "$pred1" = yes ]
 	awk -v a="$p0" -v b="$p1" -v c="$p2" 'BEGIN { exit !(a < 0.5 && b > 0.5 && c < 0.5) }'
 }
+
+@test "imb-eval names the feature of a missing value the model cannot take, as training does" {
+	printf 'a,b,y\n1,2,x\n2,3,y\n3,4,x\n4,5,y\n' > "$TMP/tr.csv"
+	printf 'a,b,y\n1,NA,x\n2,3,y\n' > "$TMP/te.csv"
+	imb-import csv "$TMP/tr.csv" --label y | imb-train -q --model linear-svm > "$TMP/m.imb"
+	imb-import csv "$TMP/te.csv" --label y --name test > "$TMP/te.imb"
+	run -1 --separate-stderr bash -c "imb-cat '$TMP/m.imb' '$TMP/te.imb' | imb-eval --format tsv"
+	[[ "$stderr" == *"row 0 column 1 is NaN (a missing value of feature 'b'"*"--impute"* ]]
+	# xgboost takes it as missing
+	imb-import csv "$TMP/tr.csv" --label y | imb-train -q --model xgboost --rounds 2 > "$TMP/x.imb"
+	imb-cat "$TMP/x.imb" "$TMP/te.imb" | imb-eval --format tsv > "$TMP/out.tsv"
+	[ "$(wc -l < "$TMP/out.tsv")" -eq 2 ]
+}
