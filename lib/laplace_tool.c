@@ -3,6 +3,7 @@
 #include "laplace.h"
 #include "cli.h"
 #include "dataset.h"
+#include "model_frame.h"
 #include "predict.h"
 #include "route.h"
 #include "util.h"
@@ -27,6 +28,9 @@ static int run(void *ctx, imb_route_want *want, int nwant, imb_frame **out, int 
 		return imb_seterr("%s is a model of kind '%s': imb-laplace needs a network "
 		                  "(imb-train --model resnet8, mlp:W1,W2,..., linear)", lb, kind);
 	}
+	if (imb_model_features_check(model->attrs, lb, train) < 0 ||
+	    (val && imb_model_features_check(model->attrs, lb, val) < 0))
+		return -1;
 	imb_nn_loaded net;
 	if (imb_nn_frame_read(model, &net) < 0)
 		return imb_preferr("%s: ", lb);

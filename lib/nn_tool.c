@@ -95,7 +95,7 @@ int imb_nn_tool_train_with(imb_reader *r, imb_writer *w, const char *frame, int 
 		return imb_seterr("no dataset frame named '%s' in the input (%ld frame%s read)", frame,
 		                  nframes, s);
 	if (rc > 1 && rc - 1 == wi)
-		return imb_seterr("--init: no network model frame (kind 'model', attrs.model 'nn') "
+		return imb_seterr("--init: no network model frame (kind 'model', attrs.model an architecture) "
 		                  "in the input (%ld frame%s read)", nframes, s);
 	if (rc > 1 && rc - 1 == wv)
 		return imb_seterr("--val-frame: no dataset frame named '%s' in the input (%ld "

@@ -2,6 +2,7 @@
  * files of a boundary panel, and the panels of a figure read from
  * streams; see plot_boundary.h. */
 #include "plot_boundary.h"
+#include "model_frame.h"
 #include "cli.h"
 #include "dataset.h"
 #include "predict.h"
@@ -305,6 +306,12 @@ int imb_plot_panel_read(const char *dir, int q, const char *path,
 	if (d != 2) {
 		imb_seterr("%s: dataset '%s': x has %zu features per sample; a boundary plot needs "
 		           "2-D feature vectors", where, data->name, d);
+		goto fail;
+	}
+	char mlb[128];
+	imb_frame_label(model, mlb, sizeof mlb);
+	if (imb_model_features_check(model->attrs, mlb, data)) {
+		err_at(where);
 		goto fail;
 	}
 	if (!(p = imb_predictor_load(model))) {

@@ -73,6 +73,23 @@ for f in msgpack.Unpacker(sys.stdin.buffer, raw=False):
 	assert_success
 }
 
+@test "feature names: imb-hessian, imb-laplace and imb-plot boundary refuse them swapped too" {
+	$PY -c "$RENAME" test x2,x1 < "$BATS_FILE_TMPDIR/mlp.imb" > "$TMP/swapped.imb"
+	run imb-hessian --frame test --top 1 "$TMP/swapped.imb"
+	assert_failure 1
+	assert_output --partial "at feature 1 (from 1): the model's is 'x1', the data's is 'x2'"
+	run imb-laplace --frame test "$TMP/swapped.imb"
+	assert_failure 1
+	assert_output --partial "at feature 1 (from 1): the model's is 'x1', the data's is 'x2'"
+	run imb-plot boundary --frame test -o "$TMP/b.png" "$TMP/swapped.imb"
+	assert_failure 1
+	assert_output --partial "at feature 1 (from 1): the model's is 'x1', the data's is 'x2'"
+	[ ! -e "$TMP/b.png" ]
+	# the same frames unswapped pass the guard
+	run imb-hessian --frame test --top 1 "$BATS_FILE_TMPDIR/mlp.imb"
+	assert_success
+}
+
 @test "several models: each is evaluated on each set (config.model_index), --model N|NAME takes one" {
 	cat "$BATS_FILE_TMPDIR/xgb.imb" "$BATS_FILE_TMPDIR/mlp.imb" \
 		| imb-cat --kind dataset --name test -v > "$TMP/two.imb"

@@ -3,6 +3,7 @@
  * spectral density, loss curves; over all samples or per class. */
 #include "cli.h"
 #include "dataset.h"
+#include "model_frame.h"
 #include "hessian.h"
 #include "nn_backend.h"
 #include "nn_data.h"
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 		        "network (imb-train --model resnet8, mlp:W1,W2,..., linear)",
 		        imb_val_as_str(imb_val_get(tabular->attrs, "model"), "?"));
 	if (!model)
-		imb_die(1, "no network model frame (kind 'model', attrs.model 'nn') in the input (%ld "
+		imb_die(1, "no network model frame (kind 'model', attrs.model an architecture) in the input (%ld "
 		        "frame%s read): imb-train --model resnet8 makes one", nframes, s);
 	if (!data)
 		imb_die(1, "no dataset frame named '%s' in the input (%ld frame%s read; imb-train "
@@ -213,7 +214,10 @@ int main(int argc, char **argv)
 		imb_die(1, "model frame: %s", imb_error());
 	imb_nn_model *m = l.m;
 	imb_nn_data d;
-	if (imb_dataset_relabel(data, imb_val_get(model->attrs, "classes"), m->K, "the model") ||
+	char mlb[128];
+	imb_frame_label(model, mlb, sizeof mlb);
+	if (imb_model_features_check(model->attrs, mlb, data) ||
+	    imb_dataset_relabel(data, imb_val_get(model->attrs, "classes"), m->K, "the model") ||
 	    imb_nn_data_init(&d, data, 1) || imb_hessian_check(m, &d))
 		imb_die(1, "%s", imb_error());
 	const char **names = imb_hessian_class_names(model, m->K);
