@@ -172,10 +172,7 @@ static imb_val *flat_scalar(const imb_val *v)
 }
 
 /* every scalar (and array of scalars) of map as config[prefix + key];
- * a nested map flattens under prefix + key + "." and, when it has a
- * scalar "mode" (class weights: {mode: balanced, weights: [...]}), its
- * own key takes that mode, so a run without the map ("none") and one
- * with it differ in one key */
+ * a nested map flattens under prefix + key + "." */
 static void add_flat(imb_val *config, const imb_val *map, const char *prefix)
 {
 	if (!map || map->t != IMB_V_MAP)
@@ -185,9 +182,6 @@ static void add_flat(imb_val *config, const imb_val *map, const char *prefix)
 		snprintf(key, sizeof key, "%s%s", prefix, map->keys[i]);
 		const imb_val *item = map->items[i];
 		if (item && item->t == IMB_V_MAP) {
-			const imb_val *mode = imb_val_get(item, "mode");
-			if (is_scalar(mode))
-				imb_val_set(config, key, imb_val_copy(mode));
 			char sub[sizeof key + 1];
 			snprintf(sub, sizeof sub, "%s.", key);
 			add_flat(config, item, sub);

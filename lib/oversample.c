@@ -215,12 +215,17 @@ static imb_frame *grow(const imb_frame *src, const size_t *extra, size_t ne, int
 }
 
 
+float *imb_x_rows_float(const imb_tensor *x, const size_t *rows, size_t n, size_t d)
+{
+	float *out = imb_xmalloc_aligned((n ? n : 1) * d * sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		row_float(out + i * d, x, rows ? rows[i] : i, d);
+	return out;
+}
+
 float *imb_rs_rows_float(const imb_rs_ctx *c, const size_t *rows, size_t n)
 {
-	float *out = imb_xmalloc_aligned((n ? n : 1) * c->d * sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		row_float(out + i * c->d, c->x, rows ? rows[i] : i, c->d);
-	return out;
+	return imb_x_rows_float(c->x, rows, n, c->d);
 }
 
 int imb_rs_class_k(const imb_rs_ctx *c, int cls, int k, const char *what)
@@ -423,6 +428,21 @@ static size_t first_nonfinite(const imb_tensor *x, size_t nel)
 	return nel;
 }
 
+int imb_rs_check_finite(const imb_frame *f, const char *lbl, const char *what,
+                        const char *hint)
+{
+	const imb_tensor *x = imb_frame_tensor(f, "x");
+	size_t d = imb_dataset_dim(f);
+	size_t nel = x && (x->dtype == IMB_F32 || x->dtype == IMB_F64) ? imb_dataset_n(f) * d : 0;
+	size_t i = first_nonfinite(x, nel);
+	if (i == nel)
+		return 0;
+	double v = x->dtype == IMB_F32 ? ((const float *)x->data)[i] : ((const double *)x->data)[i];
+	return imb_seterr("%s: tensor x: row %zu column %zu is %s; %s needs finite features "
+	                  "(impute missing values first%s)",
+	                  lbl, i / d, i % d, isnan(v) ? "NaN" : "infinite", what, hint);
+}
+
 /* the interpolating methods refuse a frame with one-hot groups (their
  * columns would be blended into fractions) unless told to */
 static int check_categorical(imb_rs_ctx *c)
@@ -492,16 +512,8 @@ imb_frame *imb_resample_opts(const imb_frame *f, const imb_rs_opts *o)
 	/* they interpolate: a NaN or infinite feature would spread into the
 	 * synthetic rows (and break the distances), so refuse it */
 	if (interpolates) {
-		size_t nel = c.x && (c.x->dtype == IMB_F32 || c.x->dtype == IMB_F64) ? c.n * c.d : 0;
-		size_t i = first_nonfinite(c.x, nel);
-		if (i < nel) {
-			double v = c.x->dtype == IMB_F32 ? ((const float *)c.x->data)[i]
-			                                 : ((const double *)c.x->data)[i];
-			imb_seterr("%s: tensor x: row %zu column %zu is %s; %s needs finite features "
-			           "(impute missing values first, or use --method random)",
-			           c.lbl, i / c.d, i % c.d, isnan(v) ? "NaN" : "infinite", methods[m].title);
+		if (imb_rs_check_finite(f, c.lbl, methods[m].title, ", or use --method random") < 0)
 			goto done;
-		}
 		if (m != IMB_RS_SMOTE_NC && check_categorical(&c) < 0)
 			goto done;
 	}

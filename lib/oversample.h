@@ -93,6 +93,16 @@ typedef struct {
 	int blend_categorical; /* interpolate one-hot groups as plain numbers */
 } imb_rs_opts;
 
+/* 0, or -1 with imb_error() naming the row and column of f's first NaN
+ * or infinite feature (lbl: f's label; what: the method; hint: more
+ * advice, appended after "impute missing values first"). */
+int imb_rs_check_finite(const imb_frame *f, const char *lbl, const char *what,
+                        const char *hint);
+
+/* rows[0..n) of x (N, d) (all rows when rows is NULL) as floats, (n, d),
+ * u8 as 0..255; the caller frees. */
+float *imb_x_rows_float(const imb_tensor *x, const size_t *rows, size_t n, size_t d);
+
 /* the defaults above, for method m */
 imb_rs_opts imb_rs_defaults(imb_rs_method m);
 

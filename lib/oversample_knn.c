@@ -211,6 +211,14 @@ static int direct_ok(size_t da)
 {
 	return da <= DIRECT_MAX_DA && __builtin_cpu_supports("avx512f");
 }
+
+/* the row of x each of the nv query rows from q is (SIZE_MAX: none, for
+ * queries that are not rows of x and past nv), so a tile skips it */
+static void group_self(size_t *self, const knn_job *j, size_t q, int nv)
+{
+	for (int g = 0; g < QG; g++)
+		self[g] = g >= nv || j->noself ? SIZE_MAX : j->self ? j->self[q + g] : q + g;
+}
 #else
 static int direct_ok(size_t da)
 {
@@ -247,10 +255,7 @@ static void *knn_worker(void *arg)
 				for (size_t g0 = 0; g0 < m; g0 += QG) {
 					int nv = m - g0 < QG ? (int)(m - g0) : QG;
 					size_t self[QG];
-					for (int g = 0; g < QG; g++) {
-						size_t q = q0 + g0 + g;
-						self[g] = g >= nv || j->noself ? SIZE_MAX : j->self ? j->self[q] : q;
-					}
+					group_self(self, j, q0 + g0, nv);
 					u8_tile(j->qu + (q0 + g0) * j->d4, j->xu + c0 * j->d4, j->nrm, (w + 15) / 16,
 					        j->d4, c0, self, bk + g0 * k, bi + g0 * k, have + g0, k, nv);
 				}
@@ -260,10 +265,7 @@ static void *knn_worker(void *arg)
 				for (size_t g0 = 0; g0 < m; g0 += QG) {
 					int nv = m - g0 < QG ? (int)(m - g0) : QG;
 					size_t self[QG];
-					for (int g = 0; g < QG; g++) {
-						size_t q = q0 + g0 + g;
-						self[g] = g >= nv || j->noself ? SIZE_MAX : j->self ? j->self[q] : q;
-					}
+					group_self(self, j, q0 + g0, nv);
 					direct_tile(j->xa + (q0 + g0) * j->da, j->xt + c0 * j->da, (w + 15) / 16,
 					            j->da, c0, self, bd + g0 * k, bi + g0 * k, have + g0, k, nv);
 				}

@@ -59,34 +59,6 @@ double imb_x_at(const imb_tensor *x, size_t i)
 	}
 }
 
-/* rows[0..nr) of x (all rows when rows is NULL) as floats, (nr, d) */
-static float *x_rows_float(const imb_tensor *x, const size_t *rows, size_t nr, size_t d)
-{
-	float *o = imb_xmalloc_aligned((nr ? nr : 1) * d * sizeof *o);
-	for (size_t i = 0; i < nr; i++) {
-		size_t r = rows ? rows[i] : i;
-		for (size_t t = 0; t < d; t++)
-			o[i * d + t] = (float)imb_x_at(x, r * d + t);
-	}
-	return o;
-}
-
-/* A finite x is needed for distances (and SMOTE's interpolation). */
-int imb_x_check_finite(const imb_frame *f, const char *lbl, const char *what)
-{
-	const imb_tensor *x = imb_frame_tensor(f, "x");
-	size_t nel = x && (x->dtype == IMB_F32 || x->dtype == IMB_F64)
-	             ? imb_dataset_n(f) * imb_dataset_dim(f) : 0, d = imb_dataset_dim(f);
-	for (size_t i = 0; i < nel; i++) {
-		double v = imb_x_at(x, i);
-		if (!isfinite(v))
-			return imb_seterr("%s: tensor x: row %zu column %zu is %s; %s needs finite "
-			                  "features (impute missing values first)",
-			                  lbl, i / d, i % d, isnan(v) ? "NaN" : "infinite", what);
-	}
-	return 0;
-}
-
 /* -------------------------------------------------------- cross kNN */
 
 #define CROSS_BLOCK_FLOATS ((size_t)1 << 20)
@@ -246,7 +218,7 @@ static int nearmiss_class(unsigned char *keep, const imb_tensor *x, const size_t
                           int64_t tgt, const float *xm, size_t nm, size_t d, int ver, int k,
                           const char *what)
 {
-	float *xc = x_rows_float(x, cr, nc, d);
+	float *xc = imb_x_rows_float(x, cr, nc, d);
 	scored *sc = imb_xmalloc((nc ? nc : 1) * sizeof *sc);
 	size_t ns = 0;
 	if (ver == 1 || ver == 2) {
@@ -367,7 +339,7 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 		imb_seterr("%s: no samples to re-sample", lbl);
 		goto done;
 	}
-	if (imb_x_check_finite(f, lbl, name) < 0)
+	if (imb_rs_check_finite(f, lbl, name, "") < 0)
 		goto done;
 	const int32_t *y = (const int32_t *)imb_frame_tensor(f, "y")->data;
 	int mc = minority_class(y, n, cnt, nk, 0);
@@ -393,7 +365,7 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 				           class_label(f, c, cl, sizeof cl), (long long)cnt[c]);
 				goto done;
 			}
-		float *xm = x_rows_float(x, by[ref], cnt[ref], d);
+		float *xm = imb_x_rows_float(x, by[ref], cnt[ref], d);
 		mark = imb_xcalloc(n, 1);
 		for (int c = 0; c < nk; c++) {
 			/* NearMiss-3 picks from every class but the minority,
@@ -431,7 +403,7 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 			           tomek ? 2 : kn + 1);
 			goto done;
 		}
-		xf = x_rows_float(imb_frame_tensor(src, "x"), NULL, ns, d);
+		xf = imb_x_rows_float(imb_frame_tensor(src, "x"), NULL, ns, d);
 		const int32_t *ys = (const int32_t *)imb_frame_tensor(src, "y")->data;
 		mark = imb_xcalloc(ns, 1);
 		if (tomek)

@@ -63,9 +63,6 @@ imb_frame *imb_undersample(const imb_frame *f, imb_rs_method m, double ratio, in
 
 /* Element i of x (any dtype) as a double. */
 double imb_x_at(const imb_tensor *x, size_t i);
-/* 0, or -1 with imb_error() naming the row and column of a NaN or
- * infinite feature of f (lbl: f's label; what: the method). */
-int imb_x_check_finite(const imb_frame *f, const char *lbl, const char *what);
 
 /* Cluster centroids (cluster_centroids.c): f's classes with tgt[c] below
  * cnt[c] replaced by tgt[c] k-means centroids; by and cnt as
