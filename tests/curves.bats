@@ -165,6 +165,9 @@ mlp:16 2"
 	command -v gnuplot > /dev/null || skip "no gnuplot"
 	imb-eval --format tsv --curves "$TMP/c.tsv" "$BATS_FILE_TMPDIR/mlp.imb" > /dev/null
 	awk -F '\t' 'NR == 1 || $4 == "roc"' "$TMP/c.tsv" \
-		| imb-plot lines -o "$TMP/roc.png" --x x --y y --group model --xlabel FPR --ylabel TPR
-	[ -s "$TMP/roc.png" ]
+		| imb-plot lines -o "$TMP/roc.svg" --x x --y y --group model --xlabel FPR --ylabel TPR
+	# the axes' labels and the model's line in its legend
+	grep -q '>FPR<' "$TMP/roc.svg"
+	grep -q '>TPR<' "$TMP/roc.svg"
+	grep -q 'mlp:16' "$TMP/roc.svg"
 }
