@@ -331,6 +331,22 @@ static imb_frame *run_under(imb_rs_ctx *c)
 	return out;
 }
 
+int64_t *imb_rs_draw_pairs(imb_rs_ctx *c, size_t ns, int kk, int64_t need, double step_max,
+                           imb_rs_plan *p)
+{
+	int64_t *qpos = imb_xmalloc((ns ? ns : 1) * sizeof *qpos);
+	for (size_t i = 0; i < ns; i++)
+		qpos[i] = -1;
+	imb_rs_plan_reserve(p, need);
+	for (int64_t i = 0; i < need; i++) {
+		uint64_t sidx = imb_rng_below(&c->rng, (uint64_t)ns * kk);
+		qpos[sidx / kk] = 0;
+		/* a and b resolved by the caller */
+		imb_rs_plan_add(p, sidx, 0, step_max * imb_rng_uniform(&c->rng));
+	}
+	return qpos;
+}
+
 /* imb_rs_smote_draw: every (seed, neighbour) pair and step first, as
  * imblearn does (one index over the pairs), then the neighbours of the
  * seeds drawn only */
@@ -340,16 +356,7 @@ void imb_rs_smote_draw(imb_rs_ctx *c, const size_t *by, const float *xc, const u
                        imb_rs_plan *p, imb_rs_each_fn each, void *arg)
 {
 	size_t np0 = p->n;
-	int64_t *qpos = imb_xmalloc((ns ? ns : 1) * sizeof *qpos);
-	for (size_t i = 0; i < ns; i++)
-		qpos[i] = -1;
-	imb_rs_plan_reserve(p, need);
-	for (int64_t i = 0; i < need; i++) {
-		uint64_t sidx = imb_rng_below(&c->rng, (uint64_t)ns * kk);
-		qpos[sidx / kk] = 0;
-		/* a and b resolved below */
-		imb_rs_plan_add(p, sidx, 0, step_max * imb_rng_uniform(&c->rng));
-	}
+	int64_t *qpos = imb_rs_draw_pairs(c, ns, kk, need, step_max, p);
 	size_t nq = 0;
 	size_t *rows = imb_xmalloc((ns ? ns : 1) * sizeof *rows);
 	for (size_t i = 0; i < ns; i++)

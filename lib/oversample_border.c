@@ -165,15 +165,7 @@ static void towards_others(imb_rs_ctx *c, int cls, const float *xc, const size_t
 		if (y[i] != cls)
 			others[j++] = i;
 	size_t np0 = p->n;
-	int64_t *qpos = imb_xmalloc(ns * sizeof *qpos);
-	for (size_t i = 0; i < ns; i++)
-		qpos[i] = -1;
-	imb_rs_plan_reserve(p, need);
-	for (int64_t i = 0; i < need; i++) {
-		uint64_t sidx = imb_rng_below(&c->rng, (uint64_t)ns * kk);
-		qpos[sidx / kk] = 0;
-		imb_rs_plan_add(p, sidx, 0, 0.5 * imb_rng_uniform(&c->rng));
-	}
+	int64_t *qpos = imb_rs_draw_pairs(c, ns, kk, need, 0.5, p);
 	size_t nq = 0;
 	float *q = imb_xmalloc_aligned((ns ? ns : 1) * c->d * sizeof *q);
 	for (size_t i = 0; i < ns; i++)

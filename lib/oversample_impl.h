@@ -60,6 +60,12 @@ imb_frame *imb_rs_synth(imb_rs_ctx *c, imb_rs_class_fn gen, imb_rs_plan *p);
  * indices) */
 typedef void (*imb_rs_each_fn)(imb_rs_ctx *c, imb_rs_plan *p, size_t i, const int32_t *nbrs,
                                int kk, void *arg);
+/* Draw need (seed, neighbour) pairs, each one index over ns seeds x kk
+ * neighbours and a step u in [0, step_max), into p (a and b to be
+ * resolved by the caller: a holds the pair's index); the result (ns):
+ * 0 for the seeds drawn, -1 for the rest; the caller frees it. */
+int64_t *imb_rs_draw_pairs(imb_rs_ctx *c, size_t ns, int kk, int64_t need, double step_max,
+                           imb_rs_plan *p);
 /* SMOTE's draws for `need` samples of a class from the seeds
  * seeds[0..ns) (indices into the class's rows; NULL: all rows, ns = nc)
  * and their kk nearest among the class's nc rows xc (floats; or xu, u8
