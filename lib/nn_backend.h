@@ -12,8 +12,17 @@
  * backend): allocate it with the table's alloc and move host data in and
  * out with upload/download.
  *
- * Tensors are float32, C order, images NCHW. Shape comments name the
- * sizes: "inp is (N,C,H,W)". Backward ops ACCUMULATE into every gradient
+ * Tensors are float32, C order. Shape comments name the sizes: "inp is
+ * (N,C,H,W)". Images come to the engine NCHW (data ops, uploads) and a
+ * network moves them into the backend's own image layout with images_in
+ * before its first convolution: NCHW itself on the CPU and reference
+ * backends (images_in is a copy), NHWC on CUDA, where tensor cores want
+ * it. The ops that take an image's shape, conv2d, batchnorm, maxpool and
+ * avgpool, read and write images in that layout, and their shape
+ * comments give the logical (N,C,H,W); a (N,C) tensor, or (N,C,1) in
+ * batchnorm, is the same in every layout, and so is avgpool's output, so
+ * a network leaves the layout at its average pooling (or with
+ * images_out). Elementwise ops do not care. Backward ops ACCUMULATE into every gradient
  * they write (dinp, dw, db, ...): the caller zeroes gradients once per
  * step. Outputs of a backward op must not alias its inputs.
  *
@@ -159,8 +168,9 @@ typedef struct {
 	/* reduction: db (Cn) += column sums of dout (R,Cn) */ \
 	X(sum_rows, void, (float *db, const float *dout, int R, int Cn)) \
 	/* max pooling, K x K window: inp (N,C,H,W), out and argmax \
-	 * (N,C,OH,OW), argmax holding the flat index into inp's (H,W) plane; \
-	 * padding counts as -inf */ \
+	 * (N,C,OH,OW), all three images in the backend's layout, argmax \
+	 * holding the index ih * W + iw of the window's first largest value \
+	 * in its (H,W) plane; padding counts as -inf */ \
 	X(maxpool_forward, void, (float *out, int32_t *argmax, const float *inp, \
 	                          int N, int C, int H, int W, int K, int stride, \
 	                          int pad)) \
@@ -168,10 +178,11 @@ typedef struct {
 	X(maxpool_backward, void, (float *dinp, const float *dout, \
 	                           const int32_t *argmax, int N, int C, int H, \
 	                           int W, int OH, int OW)) \
-	/* out (NC) = mean of inp (NC,HW) over HW */ \
-	X(avgpool_forward, void, (float *out, const float *inp, int NC, int HW)) \
-	/* dinp (NC,HW) += dout (NC) / HW */ \
-	X(avgpool_backward, void, (float *dinp, const float *dout, int NC, int HW)) \
+	/* out (N,C) = mean of image inp (N,C,HW) over HW, summed in double; \
+	 * out is plain (N,C), the same in every layout */ \
+	X(avgpool_forward, void, (float *out, const float *inp, int N, int C, int HW)) \
+	/* image dinp (N,C,HW) += dout (N,C) / HW */ \
+	X(avgpool_backward, void, (float *dinp, const float *dout, int N, int C, int HW)) \
 	/* softmax cross-entropy family: logits (N,K), y (N) in [0,K); writes \
 	 * dlogits (N,K) = d loss / d logits (overwrites; NULL = not wanted) \
 	 * and losses (N) per-sample -(1-p_y)^gamma log p_y without the class \
@@ -290,7 +301,13 @@ typedef struct {
 	 * (torchvision's rgb_to_grayscale, three output channels); copied \
 	 * otherwise; out does not alias inp */ \
 	X(grayscale, void, (float *out, const float *inp, const float *draw, int n, \
-	                    int C, int H, int W))
+	                    int C, int H, int W)) \
+	/* images into and out of the backend's image layout (see the top): \
+	 * out (N,C,HW) in the backend's layout = inp (N,C,HW) NCHW, and the \
+	 * inverse; both move 4-byte items as they are (an int32 argmax \
+	 * too); out does not alias inp */ \
+	X(images_in, void, (float *out, const float *inp, int N, int C, int HW)) \
+	X(images_out, void, (float *out, const float *inp, int N, int C, int HW))
 
 #define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
 #define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,

@@ -432,7 +432,7 @@ void imb_nn_cpu_maxpool_forward(float *out, int32_t *argmax, const float *inp,
 		for (int oh = 0; oh < OH; oh++)
 			for (int ow = 0; ow < OW; ow++) {
 				int32_t at;
-				float best = imb_nn_maxpool_window(x, H, W, K, stride, pad, oh, ow, &at);
+				float best = imb_nn_maxpool_window(x, H, W, K, stride, pad, oh, ow, 1, &at);
 				out[(p * OH + oh) * OW + ow] = best;
 				argmax[(p * OH + oh) * OW + ow] = at;
 			}
@@ -450,9 +450,20 @@ void imb_nn_cpu_maxpool_backward(float *dinp, const float *dout, const int32_t *
 		}
 }
 
-void imb_nn_cpu_avgpool_forward(float *out, const float *inp, int NC, int HW)
+/* the CPU's image layout is NCHW: both are copies */
+void imb_nn_cpu_images_in(float *out, const float *inp, int N, int C, int HW)
 {
-	for (int p = 0; p < NC; p++) {
+	memcpy(out, inp, (size_t)N * C * HW * sizeof *out);
+}
+
+void imb_nn_cpu_images_out(float *out, const float *inp, int N, int C, int HW)
+{
+	memcpy(out, inp, (size_t)N * C * HW * sizeof *out);
+}
+
+void imb_nn_cpu_avgpool_forward(float *out, const float *inp, int N, int C, int HW)
+{
+	for (size_t p = 0; p < (size_t)N * C; p++) {
 		double s = 0;
 		const float *x = inp + (size_t)p * HW;
 		for (int i = 0; i < HW; i++)
@@ -461,9 +472,9 @@ void imb_nn_cpu_avgpool_forward(float *out, const float *inp, int NC, int HW)
 	}
 }
 
-void imb_nn_cpu_avgpool_backward(float *dinp, const float *dout, int NC, int HW)
+void imb_nn_cpu_avgpool_backward(float *dinp, const float *dout, int N, int C, int HW)
 {
-	for (int p = 0; p < NC; p++) {
+	for (size_t p = 0; p < (size_t)N * C; p++) {
 		float g = dout[p] / HW, *d = dinp + (size_t)p * HW;
 		for (int i = 0; i < HW; i++)
 			d[i] += g;

@@ -347,53 +347,61 @@ void imb_nn_cuda_sum_rows(float *db, const float *dout, int R, int Cn)
 /* ---------------------------------------------------------------- */
 /* pooling */
 
-/* one thread per output; the first largest value wins, a NaN at once */
-static __global__ void k_maxpool(float *out, int32_t *argmax, const float *inp, int C, int H, int W,
-                          int K, int stride, int pad, int OH, int OW, size_t n)
+/* Images are NHWC here (nn_cuda_dnn.cu's images_in): element (n, c, h,
+ * w) at ((n H + h) W + w) C + c. */
+
+/* one thread per output (n, oh, ow, c), NHWC order; the first largest
+ * value wins, a NaN at once */
+static __global__ void k_maxpool(float *out, int32_t *argmax, const float *inp, int C, int H,
+                                 int W, int K, int stride, int pad, int OH, int OW, size_t n)
 {
 	GRID_LOOP(o, n) {
-		int ow = (int)(o % OW), oh = (int)(o / OW % OH);
-		const float *x = inp + o / ((size_t)OH * OW) * H * W;
+		int c = (int)(o % C);
+		size_t pix = o / C;
+		int ow = (int)(pix % OW), oh = (int)(pix / OW % OH);
+		const float *x = inp + pix / ((size_t)OH * OW) * H * W * C + c;
 		int32_t at;
-		float best = imb_nn_maxpool_window(x, H, W, K, stride, pad, oh, ow, &at);
+		float best = imb_nn_maxpool_window(x, H, W, K, stride, pad, oh, ow, C, &at);
 		out[o] = best;
 		argmax[o] = at;
 	}
-	(void)C;
 }
 
 /* one thread per (n,c) plane, its outputs in order: windows may overlap,
  * and then the sums into an input element keep the CPU's order */
 static __global__ void k_maxpool_back(float *dinp, const float *dout, const int32_t *argmax,
-                               size_t planes, int HW, int OHW)
+                                      int C, size_t planes, int HW, int OHW)
 {
 	GRID_LOOP(p, planes) {
-		float *d = dinp + p * HW;
-		const float *g = dout + p * OHW;
-		const int32_t *a = argmax + p * OHW;
+		size_t n = p / C, c = p % C;
+		float *d = dinp + n * HW * C + c;
+		const float *g = dout + n * OHW * C + c;
+		const int32_t *a = argmax + n * OHW * C + c;
 		for (int i = 0; i < OHW; i++) {
-			int32_t at = a[i];
+			int32_t at = a[(size_t)i * C];
 			if (at >= 0)
-				d[at] = __fadd_rn(d[at], g[i]);
+				d[(size_t)at * C] = __fadd_rn(d[(size_t)at * C], g[(size_t)i * C]);
 		}
 	}
 }
 
-static __global__ void k_avgpool(float *out, const float *inp, int NC, int HW)
+/* one thread per (n,c): its HW values in order, in double */
+static __global__ void k_avgpool(float *out, const float *inp, int C, int HW, size_t NC)
 {
-	GRID_LOOP(p, (size_t)NC) {
-		const float *x = inp + p * HW;
+	GRID_LOOP(p, NC) {
+		const float *x = inp + p / C * HW * C + p % C;
 		double s = 0;
 		for (int i = 0; i < HW; i++)
-			s = __dadd_rn(s, (double)x[i]);
+			s = __dadd_rn(s, (double)x[(size_t)i * C]);
 		out[p] = (float)__ddiv_rn(s, (double)HW);
 	}
 }
 
-static __global__ void k_avgpool_back(float *dinp, const float *dout, size_t n, int HW)
+static __global__ void k_avgpool_back(float *dinp, const float *dout, int C, int HW, size_t n)
 {
 	GRID_LOOP(i, n)
-		dinp[i] = __fadd_rn(dinp[i], __fdiv_rn(dout[i / HW], (float)HW));
+		dinp[i] = __fadd_rn(dinp[i], __fdiv_rn(dout[i / ((size_t)HW * C) * C + i % C],
+		                                      (float)HW));
 }
 
 void imb_nn_cuda_maxpool_forward(float *out, int32_t *argmax, const float *inp, int N, int C,
@@ -411,21 +419,22 @@ void imb_nn_cuda_maxpool_backward(float *dinp, const float *dout, const int32_t 
 {
 	size_t planes = (size_t)N * C;
 	if (planes && OH > 0 && OW > 0)
-		LAUNCH(k_maxpool_back, grid(planes), THREADS, dinp, dout, argmax, planes, H * W,
+		LAUNCH(k_maxpool_back, grid(planes), THREADS, dinp, dout, argmax, C, planes, H * W,
 		       OH * OW);
 }
 
-void imb_nn_cuda_avgpool_forward(float *out, const float *inp, int NC, int HW)
+void imb_nn_cuda_avgpool_forward(float *out, const float *inp, int N, int C, int HW)
 {
-	if (NC > 0)
-		LAUNCH(k_avgpool, grid((size_t)NC), THREADS, out, inp, NC, HW);
+	size_t nc = (size_t)N * C;
+	if (nc && HW > 0)
+		LAUNCH(k_avgpool, grid(nc), THREADS, out, inp, C, HW, nc);
 }
 
-void imb_nn_cuda_avgpool_backward(float *dinp, const float *dout, int NC, int HW)
+void imb_nn_cuda_avgpool_backward(float *dinp, const float *dout, int N, int C, int HW)
 {
-	size_t n = (size_t)NC * HW;
+	size_t n = (size_t)N * C * HW;
 	if (n)
-		LAUNCH(k_avgpool_back, grid(n), THREADS, dinp, dout, n, HW);
+		LAUNCH(k_avgpool_back, grid(n), THREADS, dinp, dout, C, HW, n);
 }
 
 /* ---------------------------------------------------------------- */

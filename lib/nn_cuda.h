@@ -8,9 +8,9 @@
  *   nn_cuda_data.cu     the data ops (gather, crop, flip, normalize,
  *                       resized_crop, color_jitter, grayscale) and the
  *                       epoch tally
- *   nn_cuda_dnn.cu      the library-backed ops: gemm (cuBLAS) and
- *                       convolution (cuDNN; NHWC copies in the tensor-core
- *                       modes)
+ *   nn_cuda_dnn.cu      the image layout (images_in/out: NHWC) and the
+ *                       library-backed ops: gemm (cuBLAS) and convolution
+ *                       (cuDNN, on the NHWC images)
  *   nn_cuda_bn.cu       batch norm, own kernels (deterministic per-channel
  *                       sums that keep the whole GPU busy), and those sums
  *                       for conv's bias gradient
@@ -74,8 +74,8 @@ unsigned imb_cuda_grid(size_t n);
 	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n); \
 	     i += (size_t)gridDim.x * blockDim.x)
 
-/* db (C) += the sums over N and HW of dout (N,C,HW), deterministic
- * (nn_cuda_bn.cu) */
+/* db (C) += the sums over N and HW of the NHWC image dout (N,C,HW),
+ * deterministic (nn_cuda_bn.cu) */
 void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW);
 
 /* The shared workspace, at least bytes long (grown when needed; its
@@ -83,7 +83,7 @@ void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW);
 void *imb_cuda_workspace(size_t bytes);
 
 /* the ops, one function per entry of IMB_NN_OPS (imb_nn_cuda_gemm, ...),
- * defined in the two files above */
+ * defined in the files above */
 #define IMB_NN_CUDA_DECL_(name, ret, args) ret imb_nn_cuda_##name args;
 IMB_NN_OPS(IMB_NN_CUDA_DECL_)
 

@@ -1,16 +1,17 @@
 /* nn_cuda_bn.cu: the CUDA backend's batch norm (nn_cuda.h), our own
- * kernels over NCHW float32, and the per-channel sums that conv's bias
- * gradient shares.
+ * kernels over float32 images in the backend's NHWC layout, and the
+ * per-channel sums that conv's bias gradient shares.
  *
- * cuDNN's NCHW batch norm runs one block per channel: 64 blocks on a
- * 132-multiprocessor H200 for resnet18's first stage, a quarter of a
- * TF32 training step. Here a channel's N*HW values are cut into S
- * pieces (S fixed by the shape alone: about 1024 blocks in all), each
- * piece summed by one block in double (each thread a fixed stride, then
- * a fixed tree), and the S partial sums of a channel added in order by
- * one thread: no atomics, the same bits every run, and the whole chip
- * busy. Then one elementwise pass applies the result. Both read float4
- * where HW % 4 == 0 and the pointers are 16-byte aligned (vec4).
+ * An NHWC image (N,C,HW) is a matrix of R = N HW rows and C columns; a
+ * (N,C) tensor (HW = 1) is the same matrix. A channel's sums are column
+ * sums: the rows are cut into S pieces and the channels into tiles (S
+ * and the tiles fixed by the shape alone: about 1024 blocks in all), each
+ * (tile, piece) summed by one block in double, the block's threads across
+ * the tile's channels (coalesced reads, float4 where C % 4 == 0 and the
+ * pointers are 16-byte aligned) and down a fixed stride of rows, then a
+ * fixed tree; the S partial sums of a channel are added in order by one
+ * thread: no atomics, the same bits every run, and the whole chip busy.
+ * Then one elementwise pass applies the result.
  *
  *   forward (train)  sums of x and x^2 -> mean, biased var, rstd; running
  *                    statistics with the unbiased var; out = (x - mean)
@@ -32,61 +33,109 @@
 #define GRID_LOOP IMB_GRID_LOOP
 #define blocks_for imb_cuda_grid
 
-/* blocks per channel for (N,C,HW): about 1024 blocks in all, at most one
- * per sample, by the shape alone */
-static int pieces(int N, int C)
+/* float4 steps for C columns where C % 4 == 0 and the pointers are
+ * 16-byte aligned (NULL ones are) */
+static int vec4(int C, const void *a, const void *b = NULL, const void *c = NULL,
+                const void *d = NULL)
 {
-	int s = (1024 + C - 1) / C;
-	return s < 1 ? 1 : s > N ? N : s;
+	return C % 4 == 0 && !(((uintptr_t)a | (uintptr_t)b | (uintptr_t)c | (uintptr_t)d) & 15);
 }
 
-/* Partial sums of channel c = blockIdx.x over piece s = blockIdx.y of
- * its N*HW values (samples [s*R, (s+1)*R), R = ceil(N/S)):
+/* The grid of the column sums of (R, C) read V floats a step: TX threads
+ * across a tile of TX channel vectors, TY (a power of two, TX TY <= 256)
+ * down the rows; T tiles, S pieces of P rows. */
+typedef struct { int V, TX, TY, T, S; long long P; } sums_grid;
+
+static sums_grid grid_of(long long R, int C, int V)
+{
+	sums_grid g;
+	int Cv = (C + V - 1) / V;
+	g.V = V;
+	g.TX = Cv < 32 ? Cv : 32;
+	g.TY = 1;
+	while (g.TX * g.TY * 2 <= THREADS)
+		g.TY *= 2;
+	g.T = (Cv + g.TX - 1) / g.TX;
+	long long s = (1024 + g.T - 1) / g.T, most = (R + g.TY - 1) / g.TY;
+	g.S = (int)(s < 1 ? 1 : s > most ? (most < 1 ? 1 : most) : s);
+	g.P = (R + g.S - 1) / g.S;
+	return g;
+}
+
+/* Partial sums of channel c over piece s = blockIdx.y of the rows:
  *   part[(c*S + s)*2]     = sum a
  *   part[(c*S + s)*2 + 1] = sum a^2                        (b NULL)
  *                           sum a (b - mean[c]) rstd[c]    (b given)
- * in double. V values a step (V = 4: float4 loads, when HW % 4 == 0 and
- * a, b are 16-byte aligned; each thread adds its four in order). */
+ * in double, each thread's rows in order, then a tree over threadIdx.y. */
 template <int V>
 __global__ void __launch_bounds__(THREADS)
 k_part(double *part, const float *a, const float *b, const float *mean, const float *rstd,
-       int N, int C, int HW, int R)
+       long long R, int C, long long P)
 {
-	__shared__ double s1[THREADS], s2[THREADS];
-	int c = blockIdx.x, s = blockIdx.y, S = gridDim.y, t = threadIdx.x;
-	int n0 = s * R, n1 = n0 + R < N ? n0 + R : N, HWv = HW / V;
-	double u = 0, v = 0, m = b ? mean[c] : 0, r = b ? rstd[c] : 0;
-	/* step k of the piece is (sample n0 + k / HWv, position k % HWv);
-	 * each thread steps k by THREADS, its (n, j) advanced without
-	 * division */
-	int n = n0 + t / HWv, j = t % HWv, dn = THREADS / HWv, dj = THREADS % HWv;
-	while (n < n1) {
-		size_t at = ((size_t)n * C + c) * HWv + j;
-		float x[V], y[V] = {0};
-		if (V == 4) {
-			float4 q = ((const float4 *)a)[at];
-			x[0] = q.x, x[1] = q.y, x[2] = q.z, x[3] = q.w;
-			if (b) {
-				q = ((const float4 *)b)[at];
-				y[0] = q.x, y[1] = q.y, y[2] = q.z, y[3] = q.w;
-			}
-		} else {
-			x[0] = a[at];
+	__shared__ double s1[THREADS * V], s2[THREADS * V];
+	typedef typename std::conditional<V == 4, float4, float>::type T;
+	int tx = threadIdx.x, ty = threadIdx.y, TX = blockDim.x, TY = blockDim.y;
+	int s = blockIdx.y, S = gridDim.y, Cv = C / V;
+	int cv = blockIdx.x * TX + tx;
+	double u[V], v[V], m[V], r[V];
+#pragma unroll
+	for (int k = 0; k < V; k++) {
+		u[k] = v[k] = 0;
+		int c = cv * V + k;
+		m[k] = b && cv < Cv ? mean[c] : 0;
+		r[k] = b && cv < Cv ? rstd[c] : 0;
+	}
+	long long r0 = (long long)s * P, r1 = r0 + P < R ? r0 + P : R;
+	if (cv < Cv)
+		for (long long row = r0 + ty; row < r1; row += TY) {
+			size_t at = (size_t)row * Cv + cv;
+			T x = ((const T *)a)[at], y = x;
+			const float *xe = (const float *)&x, *ye = (const float *)&y;
 			if (b)
-				y[0] = b[at];
+				y = ((const T *)b)[at];
+#pragma unroll
+			for (int k = 0; k < V; k++) {
+				double d = xe[k];
+				u[k] += d;
+				v[k] += b ? d * ((ye[k] - m[k]) * r[k]) : d * d;
+			}
 		}
+	int me = (ty * TX + tx) * V;
+#pragma unroll
+	for (int k = 0; k < V; k++) {
+		s1[me + k] = u[k];
+		s2[me + k] = v[k];
+	}
+	__syncthreads();
+	for (int h = TY / 2; h > 0; h >>= 1) {
+		if (ty < h)
+#pragma unroll
+			for (int k = 0; k < V; k++) {
+				s1[me + k] += s1[me + h * TX * V + k];
+				s2[me + k] += s2[me + h * TX * V + k];
+			}
+		__syncthreads();
+	}
+	if (ty == 0 && cv < Cv)
 #pragma unroll
 		for (int k = 0; k < V; k++) {
-			double d = x[k];
-			u += d;
-			v += b ? d * ((y[k] - m) * r) : d * d;
+			size_t c = (size_t)cv * V + k;
+			part[(c * S + s) * 2] = s1[me + k];
+			part[(c * S + s) * 2 + 1] = s2[me + k];
 		}
-		n += dn;
-		j += dj;
-		if (j >= HWv) {
-			j -= HWv;
-			n++;
-		}
+}
+
+/* tot (2C) = each channel's S partial pairs: one block a channel, each
+ * thread adding every THREADS-th pair in order, then a fixed tree */
+__global__ void __launch_bounds__(THREADS) k_total(double *tot, const double *part, int S)
+{
+	__shared__ double s1[THREADS], s2[THREADS];
+	int t = threadIdx.x;
+	size_t c = blockIdx.x;
+	double u = 0, v = 0;
+	for (int s = t; s < S; s += THREADS) {
+		u += part[(c * S + s) * 2];
+		v += part[(c * S + s) * 2 + 1];
 	}
 	s1[t] = u;
 	s2[t] = v;
@@ -99,58 +148,38 @@ k_part(double *part, const float *a, const float *b, const float *mean, const fl
 		__syncthreads();
 	}
 	if (t == 0) {
-		part[((size_t)c * S + s) * 2] = s1[0];
-		part[((size_t)c * S + s) * 2 + 1] = s2[0];
-	}
-}
-
-/* float4 steps for (N,C,HW) where HW % 4 == 0 and the pointers are
- * 16-byte aligned (NULL ones are) */
-static int vec4(int HW, const void *a, const void *b = NULL, const void *c = NULL,
-                const void *d = NULL)
-{
-	return HW % 4 == 0 && !(((uintptr_t)a | (uintptr_t)b | (uintptr_t)c | (uintptr_t)d) & 15);
-}
-
-/* tot (2C) = each channel's S partial pairs added in order */
-__global__ void k_total(double *tot, const double *part, int C, int S)
-{
-	GRID_LOOP(c, (size_t)C) {
-		double u = 0, v = 0;
-		for (int s = 0; s < S; s++) {
-			u += part[(c * S + s) * 2];
-			v += part[(c * S + s) * 2 + 1];
-		}
-		tot[2 * c] = u;
-		tot[2 * c + 1] = v;
+		tot[2 * c] = s1[0];
+		tot[2 * c + 1] = s2[0];
 	}
 }
 
 /* workspace bytes chan_sums needs after its room */
-static size_t sums_bytes(int N, int C)
+static size_t sums_bytes(long long R, int C)
 {
-	return ((size_t)C * pieces(N, C) * 2 + (size_t)C * 2) * sizeof(double);
+	sums_grid g = grid_of(R, C, 1), g4 = grid_of(R, C, 4);
+	int S = g.S > g4.S ? g.S : g4.S;
+	return ((size_t)C * S * 2 + (size_t)C * 2) * sizeof(double);
 }
 
-/* Per-channel sums of a (N,C,HW), and of a^2 or a xhat (b, mean, rstd
- * given): tot (2C) doubles, in the workspace after room bytes (valid
- * until the next op; the caller's first room bytes survive only if it
- * asked for room + sums_bytes before writing them). */
+/* Per-channel sums of a (R = N HW rows, C), and of a^2 or a xhat (b,
+ * mean, rstd given): tot (2C) doubles, in the workspace after room bytes
+ * (valid until the next op; the caller's first room bytes survive only
+ * if it asked for room + sums_bytes before writing them). */
 static double *chan_sums(size_t room, const float *a, const float *b, const float *mean,
-                         const float *rstd, int N, int C, int HW)
+                         const float *rstd, long long R, int C)
 {
-	int S = pieces(N, C), R = (N + S - 1) / S;
-	size_t np = (size_t)C * S * 2;
-	char *ws = (char *)imb_cuda_workspace(room + sums_bytes(N, C));
+	int V = vec4(C, a, b) ? 4 : 1;
+	sums_grid g = grid_of(R, C, V);
+	size_t np = (size_t)C * g.S * 2;
+	char *ws = (char *)imb_cuda_workspace(room + sums_bytes(R, C));
 	double *part = (double *)(ws + room), *tot = part + np;
-	if (vec4(HW, a, b))
-		k_part<4><<<dim3((unsigned)C, (unsigned)S), THREADS, 0, imb_cuda.stream>>>(
-			part, a, b, mean, rstd, N, C, HW, R);
+	dim3 grid((unsigned)g.T, (unsigned)g.S), block((unsigned)g.TX, (unsigned)g.TY);
+	if (V == 4)
+		k_part<4><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, R, C, g.P);
 	else
-		k_part<1><<<dim3((unsigned)C, (unsigned)S), THREADS, 0, imb_cuda.stream>>>(
-			part, a, b, mean, rstd, N, C, HW, R);
+		k_part<1><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, R, C, g.P);
 	IMB_CUDA_LAUNCHED();
-	k_total<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(tot, part, C, S);
+	k_total<<<(unsigned)C, THREADS, 0, imb_cuda.stream>>>(tot, part, g.S);
 	IMB_CUDA_LAUNCHED();
 	return tot;
 }
@@ -164,7 +193,7 @@ __global__ void k_add_sums(float *db, const double *tot, int C)
 
 void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW)
 {
-	const double *tot = chan_sums(0, dout, NULL, NULL, NULL, N, C, HW);
+	const double *tot = chan_sums(0, dout, NULL, NULL, NULL, (long long)N * HW, C);
 	k_add_sums<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(db, tot, C);
 	IMB_CUDA_LAUNCHED();
 }
@@ -192,7 +221,8 @@ __global__ void k_stats(float *mean, float *rstd, float *run_mean, float *run_va
 
 /* The elementwise passes: a grid-stride loop over n items (32-bit
  * indices where n fits, for the channel's division), V floats an item
- * (4: float4, where vec4 allows), the item's channel (i / HWv) % C. */
+ * (4: float4, where vec4 allows), the item's first channel (i % Cv) V,
+ * Cv = C / V. */
 #define BN_LOOP(I, n, ...) do { \
 	if ((n) <= 0xffffffffu) { \
 		for (unsigned I = blockIdx.x * blockDim.x + threadIdx.x; I < (unsigned)(n); \
@@ -201,20 +231,38 @@ __global__ void k_stats(float *mean, float *rstd, float *run_mean, float *run_va
 		GRID_LOOP(I, n) __VA_ARGS__ \
 	} } while (0)
 
-/* out = (x - mean[c]) rstd[c] gamma[c] + beta[c] */
+/* The per-channel numbers of an elementwise pass, floats in the
+ * workspace: K arrays of C, each on a 256-byte boundary (so that four
+ * channels load as a float4). */
+static size_t coef_stride(int C)
+{
+	return (((size_t)C * sizeof(float) + 255) & ~(size_t)255) / sizeof(float);
+}
+
+/* forward: a[c] = rstd gamma, b[c] = beta (0 when NULL) */
+__global__ void k_coef(float *a, float *b, const float *rstd, const float *gamma,
+                       const float *beta, int C)
+{
+	GRID_LOOP(c, (size_t)C) {
+		a[c] = rstd[c] * (gamma ? gamma[c] : 1.0f);
+		b[c] = beta ? beta[c] : 0.0f;
+	}
+}
+
+/* out = (x - mean[c]) a[c] + b[c] */
 template <int V>
-__global__ void k_norm(float *out, const float *inp, const float *mean, const float *rstd,
-                       const float *gamma, const float *beta, int C, size_t HWv, size_t n)
+__global__ void k_norm(float *out, const float *inp, const float *mean, const float *a,
+                       const float *b, int Cv, size_t n)
 {
 	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
-		int c = (int)((i / HWv) % C);
-		float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f, m = mean[c], r = rstd[c];
-		T x = ((const T *)inp)[i];
-		float *e = (float *)&x;
+		unsigned cv = (unsigned)(i % Cv);
+		T x = ((const T *)inp)[i], m = ((const T *)mean)[cv], s = ((const T *)a)[cv],
+		  t = ((const T *)b)[cv];
+		float *e = (float *)&x, *me = (float *)&m, *se = (float *)&s, *te = (float *)&t;
 #pragma unroll
 		for (int k = 0; k < V; k++)
-			e[k] = (e[k] - m) * r * g + b;
+			e[k] = (e[k] - me[k]) * se[k] + te[k];
 		((T *)out)[i] = x;
 	});
 }
@@ -227,31 +275,32 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
 {
 	if (N <= 0 || C <= 0 || HW <= 0)
 		return;
-	/* mean and rstd: the caller's, or scratch ahead of the sums */
-	size_t room = 2 * (((size_t)C * sizeof(float) + 255) & ~(size_t)255);
-	const double *tot = chan_sums(room, inp, NULL, NULL, NULL, N, C, HW);
+	/* [mean | rstd (the caller's, or scratch) | a | b] ahead of the sums */
+	size_t cs = coef_stride(C), room = 4 * cs * sizeof(float);
+	const double *tot = chan_sums(room, inp, NULL, NULL, NULL, (long long)N * HW, C);
 	float *ws = (float *)imb_cuda_workspace(0);
-	float *m = mean ? mean : ws, *r = rstd ? rstd : ws + room / 2 / sizeof(float);
+	float *m = mean ? mean : ws, *r = rstd ? rstd : ws + cs, *a = ws + 2 * cs, *b = ws + 3 * cs;
 	k_stats<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(
 		m, r, run_mean, run_var, tot, C, (double)N * HW, momentum, eps);
 	IMB_CUDA_LAUNCHED();
+	k_coef<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(a, b, r, gamma, beta, C);
+	IMB_CUDA_LAUNCHED();
 	size_t n = (size_t)N * C * HW;
-	if (vec4(HW, out, inp))
+	if (vec4(C, out, inp, m))
 		k_norm<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-			out, inp, m, r, gamma, beta, C, (size_t)HW / 4, n / 4);
+			out, inp, m, a, b, C / 4, n / 4);
 	else
-		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-			out, inp, m, r, gamma, beta, C, (size_t)HW, n);
+		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, a, b, C, n);
 	IMB_CUDA_LAUNCHED();
 }
 
 /* eval: rstd from the running variance, per element */
 __global__ void k_norm_eval(float *out, const float *inp, const float *rm, const float *rv,
                             const float *gamma, const float *beta, float eps, int C,
-                            size_t HW, size_t n)
+                            size_t n)
 {
 	GRID_LOOP(i, n) {
-		int c = (int)((i / HW) % C);
+		int c = (int)(i % C);
 		double g = gamma ? gamma[c] : 1.0, b = beta ? beta[c] : 0.0;
 		out[i] = (float)((inp[i] - (double)rm[c]) / sqrt((double)rv[c] + eps) * g + b);
 	}
@@ -267,7 +316,7 @@ extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
 	if (!n)
 		return;
 	k_norm_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-		out, inp, run_mean, run_var, gamma, beta, eps, C, (size_t)HW, n);
+		out, inp, run_mean, run_var, gamma, beta, eps, C, n);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -284,25 +333,36 @@ __global__ void k_dparams(float *dgamma, float *dbeta, const double *tot, int C)
 	}
 }
 
-/* train: dinp += gamma rstd (dout - (sdy + xhat sdyx) / M) */
+/* train: dinp += gamma rstd (dout - (sdy + xhat sdyx) / M), as dinp +=
+ * a dout + b (x - mean) + d with a = gamma rstd, b = -a rstd sdyx / M,
+ * d = -a sdy / M (in double, then float) */
+__global__ void k_dcoef(float *a, float *b, float *d, const float *gamma, const float *rstd,
+                        const double *tot, double M, int C)
+{
+	GRID_LOOP(c, (size_t)C) {
+		double g = gamma ? gamma[c] : 1.0, r = rstd[c], ga = g * r;
+		a[c] = (float)ga;
+		b[c] = (float)(-ga * r * tot[2 * c + 1] / M);
+		d[c] = (float)(-ga * tot[2 * c] / M);
+	}
+}
+
 template <int V>
-__global__ void k_dx(float *dinp, const float *dout, const float *inp, const float *gamma,
-                     const float *mean, const float *rstd, const double *tot, float invM,
-                     int C, size_t HWv, size_t n)
+__global__ void k_dx(float *dinp, const float *dout, const float *inp, const float *mean,
+                     const float *a, const float *b, const float *d, int Cv, size_t n)
 {
 	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
-		int c = (int)((i / HWv) % C);
-		float r = rstd[c], g = gamma ? gamma[c] : 1.0f, m = mean[c];
-		float sdy = (float)tot[2 * c], sdyx = (float)tot[2 * c + 1];
-		T d = ((T *)dinp)[i], dy = ((const T *)dout)[i], x = ((const T *)inp)[i];
-		float *de = (float *)&d, *dye = (float *)&dy, *xe = (float *)&x;
+		unsigned cv = (unsigned)(i % Cv);
+		T g = ((T *)dinp)[i], dy = ((const T *)dout)[i], x = ((const T *)inp)[i];
+		T m = ((const T *)mean)[cv], ca = ((const T *)a)[cv], cb = ((const T *)b)[cv],
+		  cd = ((const T *)d)[cv];
+		float *ge = (float *)&g, *dye = (float *)&dy, *xe = (float *)&x, *me = (float *)&m,
+		      *ae = (float *)&ca, *be = (float *)&cb, *de = (float *)&cd;
 #pragma unroll
-		for (int k = 0; k < V; k++) {
-			float xh = (xe[k] - m) * r;
-			de[k] += g * r * (dye[k] - (sdy + xh * sdyx) * invM);
-		}
-		((T *)dinp)[i] = d;
+		for (int k = 0; k < V; k++)
+			ge[k] += ae[k] * dye[k] + be[k] * (xe[k] - me[k]) + de[k];
+		((T *)dinp)[i] = g;
 	});
 }
 
@@ -313,20 +373,25 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
 {
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
 		return;
-	const double *tot = chan_sums(0, dout, inp, mean, rstd, N, C, HW);
+	/* [a | b | d] ahead of the sums */
+	size_t cs = coef_stride(C), room = 3 * cs * sizeof(float);
+	const double *tot = chan_sums(room, dout, inp, mean, rstd, (long long)N * HW, C);
 	if (dgamma || dbeta) {
 		k_dparams<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(dgamma, dbeta, tot, C);
 		IMB_CUDA_LAUNCHED();
 	}
 	if (dinp) {
+		float *ws = (float *)imb_cuda_workspace(0), *a = ws, *b = ws + cs, *d = ws + 2 * cs;
+		k_dcoef<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(
+			a, b, d, gamma, rstd, tot, (double)N * HW, C);
+		IMB_CUDA_LAUNCHED();
 		size_t n = (size_t)N * C * HW;
-		float invM = 1.0f / ((float)N * HW);
-		if (vec4(HW, dinp, dout, inp))
+		if (vec4(C, dinp, dout, inp, mean))
 			k_dx<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dout, inp, gamma, mean, rstd, tot, invM, C, (size_t)HW / 4, n / 4);
+				dinp, dout, inp, mean, a, b, d, C / 4, n / 4);
 		else
 			k_dx<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dout, inp, gamma, mean, rstd, tot, invM, C, (size_t)HW, n);
+				dinp, dout, inp, mean, a, b, d, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }
@@ -340,10 +405,10 @@ __global__ void k_rstd(float *r, const float *rv, float eps, int C)
 
 /* eval: dinp += gamma rstd dout */
 __global__ void k_dx_eval(float *dinp, const float *dout, const float *gamma, const float *r,
-                          int C, size_t HW, size_t n)
+                          int C, size_t n)
 {
 	GRID_LOOP(i, n) {
-		int c = (int)((i / HW) % C);
+		int c = (int)(i % C);
 		dinp[i] += (gamma ? gamma[c] : 1.0f) * r[c] * dout[i];
 	}
 }
@@ -357,18 +422,17 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
 		return;
 	size_t room = ((size_t)C * sizeof(float) + 255) & ~(size_t)255;
-	float *r = (float *)imb_cuda_workspace(room + sums_bytes(N, C));   /* no growth below */
+	float *r = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));   /* no growth below */
 	k_rstd<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(r, run_var, eps, C);
 	IMB_CUDA_LAUNCHED();
 	if (dgamma || dbeta) {
-		const double *tot = chan_sums(room, dout, inp, run_mean, r, N, C, HW);
+		const double *tot = chan_sums(room, dout, inp, run_mean, r, (long long)N * HW, C);
 		k_dparams<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(dgamma, dbeta, tot, C);
 		IMB_CUDA_LAUNCHED();
 	}
 	if (dinp) {
 		size_t n = (size_t)N * C * HW;
-		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dout, gamma, r, C,
-		                                                         (size_t)HW, n);
+		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dout, gamma, r, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }

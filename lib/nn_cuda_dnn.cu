@@ -1,12 +1,15 @@
-/* nn_cuda_dnn.cu: the CUDA backend's library-backed ops.
+/* nn_cuda_dnn.cu: the CUDA backend's library-backed ops, and its image
+ * layout.
  *
+ *   images_in/out             the backend's image layout is NHWC: images
+ *                             enter it from NCHW and leave it by our tiled
+ *                             transpose (k_transpose)
  *   gemm                      cuBLAS (cublasGemmEx), row-major through the
  *                             column-major trick
- *   conv2d_forward/backward   cuDNN's convolution (cross-correlation): on
- *                             the NCHW tensors themselves in strict fp32,
- *                             on NHWC copies in the workspace in TF32 and
- *                             bf16 (fwd_tc, bwd_tc); the bias and its
- *                             gradient with own kernels (the gradient:
+ *   conv2d_forward/backward   cuDNN's convolution (cross-correlation) on
+ *                             the NHWC tensors themselves, with KRSC copies
+ *                             of the filters in the workspace; the bias and
+ *                             its gradient with own kernels (the gradient:
  *                             nn_cuda_bn.cu's channel sums)
  *
  * Precision (imb_cuda_precision, read at every op):
@@ -19,11 +22,10 @@
  *      rounds A and B to bf16, or to TF32 where it chooses, sums in fp32).
  *      Convolutions run on bf16 tensors (cuDNN's PSEUDO_BFLOAT16 config,
  *      fp32 accumulation): inp, w and dout are rounded to bf16 (round to
- *      nearest even) as they are made NHWC in the workspace; the conv's
- *      result (out, or the dinp / dw increment) comes back as bf16 and is
- *      widened to float as it is put back in NCHW, before the bias is
- *      added or the gradient accumulated. The bias and db stay fp32 (db
- *      sums the fp32 dout).
+ *      nearest even) into bf16 copies in the workspace; the conv's result
+ *      (out, or the dinp / dw increment) comes back as bf16 and is widened
+ *      to float, before the bias is added or the gradient accumulated.
+ *      The bias and db stay fp32 (db sums the fp32 dout).
  * Batch norm (nn_cuda_bn.cu) is fp32 in every mode.
  *
  * Algorithms: chosen once per (shape, precision, direction) from cuDNN's
@@ -45,6 +47,7 @@
 #include "nn_cuda.h"
 
 #include <cuda_bf16.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,26 +76,63 @@ static size_t up256(size_t b)
 
 /* ------------------------------------------------------------ kernels */
 
-/* out (N,C,plane) += b[c] */
-__global__ void k_bias_add(float *out, const float *b, int C, size_t plane, size_t n)
-{
-	GRID_LOOP(i, n)
-		out[i] += b[(i / plane) % C];
-}
-
-/* The layout changes of the tensor-core convolutions, each a batch of B
- * matrix transposes: in (B,R,Q) -> out (B,Q,R), out[b][q][r] = in[b][r][q]
- * (+ bias[q] when bias is given; out += that when acc), converted from
- * Tin to Tout (float -> bf16 rounds to nearest even). A 32x32 tile a
- * block, through shared memory, so that reads and writes are both
- * coalesced. NCHW -> NHWC is R = C, Q = HW; NHWC -> NCHW is R = HW, Q =
- * C; KCRS -> KRSC is R = C, Q = KH KW. */
-#define TILE 32
-
 __device__ static inline float widen(float v) { return v; }
 __device__ static inline float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
 __device__ static inline void put(float *p, float v) { *p = v; }
 __device__ static inline void put(__nv_bfloat16 *p, float v) { *p = __float2bfloat16_rn(v); }
+
+/* NHWC out (rows, C) = widened in (+ b[c] when b is given; out += that
+ * when acc): a bf16 result into the float tensor, or, with Tin float and
+ * in == out, the bias alone */
+template <typename Tin>
+__global__ void k_widen(float *out, const Tin *in, const float *b, int C, int acc, size_t n)
+{
+	GRID_LOOP(i, n) {
+		float t = widen(in[i]);
+		if (b)
+			t += b[i % C];
+		out[i] = acc ? out[i] + t : t;
+	}
+}
+
+/* out (n) = in rounded to bf16 (nearest even), four at a time where
+ * n % 4 == 0 and in is 16-byte aligned */
+__global__ void k_round4(__nv_bfloat162 *out, const float4 *in, size_t n4)
+{
+	GRID_LOOP(i, n4) {
+		float4 v = in[i];
+		out[2 * i] = __floats2bfloat162_rn(v.x, v.y);
+		out[2 * i + 1] = __floats2bfloat162_rn(v.z, v.w);
+	}
+}
+
+__global__ void k_round(__nv_bfloat16 *out, const float *in, size_t n)
+{
+	GRID_LOOP(i, n)
+		out[i] = __float2bfloat16_rn(in[i]);
+}
+
+static void round_bf16(__nv_bfloat16 *out, const float *in, size_t n)
+{
+	if (!n)
+		return;
+	if (n % 4 == 0 && !((uintptr_t)in & 15))
+		k_round4<<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
+			(__nv_bfloat162 *)out, (const float4 *)in, n / 4);
+	else
+		k_round<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, in, n);
+	IMB_CUDA_LAUNCHED();
+}
+
+/* The layout changes, each a batch of B matrix transposes: in (B,R,Q) ->
+ * out (B,Q,R), out[b][q][r] = in[b][r][q] (+ bias[q] when bias is given;
+ * out += that when acc), converted from Tin to Tout (float -> bf16 rounds
+ * to nearest even). A 32x32 tile a block, through shared memory, so that
+ * reads and writes are both coalesced. NCHW -> NHWC (images_in) is R =
+ * C, Q = HW; NHWC -> NCHW (images_out) is R = HW, Q = C; KCRS -> KRSC
+ * (the filters) is R = C, Q = KH KW. */
+#define TILE 32
+
 
 template <typename Tin, typename Tout>
 __global__ void __launch_bounds__(TILE * 8)
@@ -146,6 +186,18 @@ static void transpose(Tout *out, const Tin *in, int B, int R, int Q, const float
 	k_transpose<Tin, Tout><<<grid, dim3(TILE, 8), 0, imb_cuda.stream>>>(out, in, B, R, Q,
 	                                                                     bias, acc);
 	IMB_CUDA_LAUNCHED();
+}
+
+/* ------------------------------------------------------------ layout */
+
+extern "C" void imb_nn_cuda_images_in(float *out, const float *inp, int N, int C, int HW)
+{
+	transpose(out, inp, N, C, HW, (const float *)NULL, 0);
+}
+
+extern "C" void imb_nn_cuda_images_out(float *out, const float *inp, int N, int C, int HW)
+{
+	transpose(out, inp, N, HW, C, (const float *)NULL, 0);
 }
 
 /* ------------------------------------------------------------ gemm */
@@ -227,9 +279,9 @@ static conv_entry *conv_get(const imb_nn_conv2d_shape *s)
 	e->prec = prec;
 	e->chosen = 0;
 	cudnnDataType_t t = prec == 2 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
-	/* tensor-core modes: NHWC tensors and KRSC filters, our copies in the
-	 * workspace (see conv_tc) */
-	cudnnTensorFormat_t f = prec == 0 ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC;
+	/* NHWC tensors (the backend's layout) and KRSC filters (our copies in
+	 * the workspace, see conv_fwd) */
+	cudnnTensorFormat_t f = CUDNN_TENSOR_NHWC;
 	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->x, f, t, s->N, s->C, s->H, s->W));
 	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->y, f, t, s->N, s->OC, s->OH, s->OW));
 	IMB_CUDNN_CHECK(cudnnSetFilter4dDescriptor(e->w, t, f, s->OC, s->C, s->KH, s->KW));
@@ -376,93 +428,100 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
 	return (size_t)s->N * s->OC * s->OH * s->OW;
 }
 
-/* The tensor-core modes (TF32 on float, bf16): cuDNN is given NHWC tensors
- * and KRSC filters, our copies in the workspace (T float or bf16), made
- * and undone by k_transpose, which also rounds to bf16, widens, adds the
- * bias and accumulates the gradients. Given NCHW, cuDNN transposes to
- * NHWC and back itself, around every call (the backward's dout twice),
- * and its heuristics pick some slow NCHW kernels. */
+/* Every mode: cuDNN is given the NHWC tensors and a KRSC copy of the
+ * filter (made by k_transpose); bf16 (T = __nv_bfloat16) gives it bf16
+ * copies of the tensors too, and widens its results back into the float
+ * ones. float (T = float) runs on the tensors themselves, and the
+ * backward accumulates through cuDNN's beta = 1. */
 template <typename T>
-static void fwd_tc(conv_entry *e, float *out, const float *inp, const float *w,
-                   const float *b, const imb_nn_conv2d_shape *s)
+static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w,
+                     const float *b, const imb_nn_conv2d_shape *s)
 {
 	static const float one = 1, zero = 0;
+	const int bf = sizeof(T) == 2;
 	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
-	/* [x | w | y | cuDNN's workspace] */
-	size_t ow = up256(nx * sizeof(T)), oy = ow + up256(nw * sizeof(T));
-	size_t ows = oy + up256(ny * sizeof(T));
+	/* [w | x | y (bf16) | cuDNN's workspace] */
+	size_t ox = up256(nw * sizeof(T)), oy = ox + (bf ? up256(nx * sizeof(T)) : 0);
+	size_t ows = oy + (bf ? up256(ny * sizeof(T)) : 0);
 	char *base = (char *)imb_cuda_workspace(ows + e->fwd_ws);
-	T *xt = (T *)base, *wt = (T *)(base + ow), *yt = (T *)(base + oy);
-	transpose(xt, inp, s->N, s->C, s->H * s->W, NULL, 0);
-	transpose(wt, w, s->OC, s->C, s->KH * s->KW, NULL, 0);
+	T *wt = (T *)base;
+	const T *xt = (const T *)inp;
+	T *yt = (T *)out;
+	transpose(wt, w, s->OC, s->C, s->KH * s->KW, (const float *)NULL, 0);
+	if (bf) {
+		round_bf16((__nv_bfloat16 *)(base + ox), inp, nx);
+		xt = (const T *)(base + ox);
+		yt = (T *)(base + oy);
+	}
 	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xt, e->w, wt, e->conv,
 	                                        e->fwd, base + ows, e->fwd_ws, &zero, e->y, yt));
-	transpose(out, yt, s->N, s->OH * s->OW, s->OC, b, 0);
+	if (bf || b) {
+		k_widen<T><<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, yt, b, s->OC, 0, ny);
+		IMB_CUDA_LAUNCHED();
+	}
 }
 
 template <typename T>
-static void bwd_tc(conv_entry *e, float *dinp, float *dw, const float *dout,
-                   const float *inp, const float *w, const imb_nn_conv2d_shape *s,
-                   size_t need)
+static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
+                     const float *inp, const float *w, const imb_nn_conv2d_shape *s,
+                     size_t need)
 {
 	static const float one = 1, zero = 0;
+	const int bf = sizeof(T) == 2;
 	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
-	/* [dy | x or dx | w or dw | cuDNN's workspace]: dout made NHWC once
-	 * for both products; each result lands in a scratch and is added into
-	 * the float gradient as it is put back */
-	size_t ox = up256(ny * sizeof(T)), ow = ox + up256(nx * sizeof(T));
-	size_t ows = ow + up256(nw * sizeof(T));
+	/* [w or dw | dy (bf16) | x or dx (bf16) | cuDNN's workspace]: dout
+	 * rounded once for both products */
+	size_t oy = up256(nw * sizeof(T)), ox = oy + (bf ? up256(ny * sizeof(T)) : 0);
+	size_t ows = ox + (bf ? up256(nx * sizeof(T)) : 0);
 	char *base = (char *)imb_cuda_workspace(ows + need);
-	T *dyt = (T *)base, *xt = (T *)(base + ox), *wt = (T *)(base + ow);
-	transpose(dyt, dout, s->N, s->OC, s->OH * s->OW, NULL, 0);
+	T *wt = (T *)base, *xs = (T *)(base + ox);
+	const T *dyt = (const T *)dout;
+	if (bf) {
+		round_bf16((__nv_bfloat16 *)(base + oy), dout, ny);
+		dyt = (const T *)(base + oy);
+	}
 	if (dinp) {
-		transpose(wt, w, s->OC, s->C, s->KH * s->KW, NULL, 0);
+		transpose(wt, w, s->OC, s->C, s->KH * s->KW, (const float *)NULL, 0);
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
 			imb_cuda.dnn, &one, e->w, wt, e->y, dyt, e->conv, e->bwd_data, base + ows,
-			e->data_ws, &zero, e->x, xt));
-		transpose(dinp, xt, s->N, s->H * s->W, s->C, NULL, 1);
+			e->data_ws, bf ? &zero : &one, e->x, bf ? xs : (T *)dinp));
+		if (bf) {
+			k_widen<T><<<blocks_for(nx), THREADS, 0, imb_cuda.stream>>>(
+				dinp, xs, (const float *)NULL, s->C, 1, nx);
+			IMB_CUDA_LAUNCHED();
+		}
 	}
 	if (dw) {
-		transpose(xt, inp, s->N, s->C, s->H * s->W, NULL, 0);
+		const T *xt = (const T *)inp;
+		if (bf) {
+			round_bf16((__nv_bfloat16 *)xs, inp, nx);
+			xt = xs;
+		}
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
 			imb_cuda.dnn, &one, e->x, xt, e->y, dyt, e->conv, e->bwd_filter, base + ows,
 			e->filter_ws, &zero, e->w, wt));
-		transpose(dw, wt, s->OC, s->KH * s->KW, s->C, NULL, 1);
+		transpose(dw, wt, s->OC, s->KH * s->KW, s->C, (const float *)NULL, 1);
 	}
 }
 
 extern "C" void imb_nn_cuda_conv2d_forward(float *out, const float *inp, const float *w,
                                            const float *b, const imb_nn_conv2d_shape *s)
 {
-	static const float one = 1, zero = 0;
 	conv_entry *e = conv_get(s);
 	choose_fwd(e);
 	IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->fwd_math));
-	if (e->prec == 1) {
-		fwd_tc<float>(e, out, inp, w, b, s);
-		return;
-	}
-	if (e->prec == 2) {
-		fwd_tc<__nv_bfloat16>(e, out, inp, w, b, s);
-		return;
-	}
-	void *ws = imb_cuda_workspace(e->fwd_ws);
-	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, inp, e->w, w, e->conv,
-	                                        e->fwd, ws, e->fwd_ws, &zero, e->y, out));
-	if (b) {
-		size_t ny = conv_ny(s), plane = (size_t)s->OH * s->OW;
-		k_bias_add<<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, b, s->OC, plane, ny);
-		IMB_CUDA_LAUNCHED();
-	}
+	if (e->prec == 2)
+		conv_fwd<__nv_bfloat16>(e, out, inp, w, b, s);
+	else
+		conv_fwd<float>(e, out, inp, w, b, s);
 }
 
 extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
                                             const float *dout, const float *inp,
                                             const float *w, const imb_nn_conv2d_shape *s)
 {
-	static const float one = 1;
 	if (db)
 		imb_cuda_channel_sums(db, dout, s->N, s->OC, s->OH * s->OW);
 	if (!dinp && !dw)
@@ -477,28 +536,10 @@ extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
 		need = e->data_ws;
 	if (dw && e->filter_ws > need)
 		need = e->filter_ws;
-	if (e->prec == 1) {
-		bwd_tc<float>(e, dinp, dw, dout, inp, w, s, need);
-		return;
-	}
-	if (e->prec == 2) {
-		bwd_tc<__nv_bfloat16>(e, dinp, dw, dout, inp, w, s, need);
-		return;
-	}
-	/* fp32 strict: NCHW as it is; cuDNN accumulates itself (beta = 1) */
-	void *ws = imb_cuda_workspace(need);
-	if (dinp) {
-		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
-		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(imb_cuda.dnn, &one, e->w, w, e->y, dout,
-		                                             e->conv, e->bwd_data, ws, e->data_ws,
-		                                             &one, e->x, dinp));
-	}
-	if (dw) {
-		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
-		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(imb_cuda.dnn, &one, e->x, inp, e->y,
-		                                               dout, e->conv, e->bwd_filter, ws,
-		                                               e->filter_ws, &one, e->w, dw));
-	}
+	if (e->prec == 2)
+		conv_bwd<__nv_bfloat16>(e, dinp, dw, dout, inp, w, s, need);
+	else
+		conv_bwd<float>(e, dinp, dw, dout, inp, w, s, need);
 }
 
 /* ------------------------------------------------------------ batch norm */

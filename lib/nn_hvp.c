@@ -109,7 +109,7 @@ static void r_forward(imb_nn_hvp *h, const float *v, int N)
 		const imb_nn_netop *o = &n->ops[i];
 		float *ro = h->r[o->out];
 		const float *in = imb_nn_net_act(n, o->in);
-		const float *ri = o->in ? h->r[o->in] : NULL;   /* R{x} = 0 */
+		const float *ri = imb_nn_net_input(n, o->in) ? NULL : h->r[o->in];   /* R{x} = 0 */
 		size_t cnt = (size_t)N * n->t[o->out].per;
 		switch (o->kind) {
 		case IMB_NN_NET_CONV:
@@ -165,6 +165,8 @@ static void r_forward(imb_nn_hvp *h, const float *v, int N)
 				be->add(ro, ro, h->tmp, cnt);
 			}
 			break;
+		case IMB_NN_NET_IMAGES:         /* data: its R is zero, never read */
+			break;
 		}
 	}
 }
@@ -219,9 +221,10 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 		const float *dout = o->out == last ? h->dz : h->g[to->slot];
 		const float *rdout = o->out == last ? h->rdz : h->rg[to->slot];
 		const float *in = imb_nn_net_act(n, o->in);
-		const float *ri = o->in ? h->r[o->in] : NULL;
-		float *din = o->in ? h->g[ti->slot] : NULL;
-		float *rdin = o->in ? h->rg[ti->slot] : NULL;
+		int data = imb_nn_net_input(n, o->in);
+		const float *ri = data ? NULL : h->r[o->in];
+		float *din = data ? NULL : h->g[ti->slot];
+		float *rdin = data ? NULL : h->rg[ti->slot];
 		float *din2 = NULL, *rdin2 = NULL;
 		if (o->in2 > 0) {
 			din2 = h->g[n->t[o->in2].slot];
@@ -297,6 +300,8 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 			if (ri)
 				imb_nn_linear_backward(NULL, hv + o->w, NULL, dout, ri, P + o->w, N, o->C,
 				                       o->OC);
+			break;
+		case IMB_NN_NET_IMAGES:
 			break;
 		}
 	}

@@ -132,14 +132,19 @@ void imb_nn_maxpool_backward(float *dinp, const float *dout, const int32_t *argm
 	imb_nn_be()->maxpool_backward(dinp, dout, argmax, N, C, H, W, OH, OW);
 }
 
+void imb_nn_images_in(float *out, const float *inp, int N, int C, int HW)
+{
+	imb_nn_be()->images_in(out, inp, N, C, HW);
+}
+
 void imb_nn_avgpool_forward(float *out, const float *inp, int N, int C, int HW)
 {
-	imb_nn_be()->avgpool_forward(out, inp, N * C, HW);
+	imb_nn_be()->avgpool_forward(out, inp, N, C, HW);
 }
 
 void imb_nn_avgpool_backward(float *dinp, const float *dout, int N, int C, int HW)
 {
-	imb_nn_be()->avgpool_backward(dinp, dout, N * C, HW);
+	imb_nn_be()->avgpool_backward(dinp, dout, N, C, HW);
 }
 
 void imb_nn_residual_forward(float *out, const float *a, const float *b, size_t n)

@@ -132,7 +132,15 @@ void imb_nn_maxpool_backward(float *dinp,          // dinp is (N,C,H,W)
                              const int32_t *argmax, // argmax is (N,C,OH,OW)
                              int N, int C, int H, int W, int K, int stride, int pad);
 
-/* Global average pooling: out[n][c] = mean of inp[n][c] over H*W. */
+/* Images into the backend's image layout (nn_backend.h): out = inp
+ * (N,C,HW) NCHW, laid out as the convolutions, batch norms and pools
+ * that follow want it; out does not alias inp. */
+void imb_nn_images_in(float *out,        // out is (N,C,HW), backend layout
+                      const float *inp,  // inp is (N,C,HW), NCHW
+                      int N, int C, int HW);
+
+/* Global average pooling: out[n][c] = mean of inp[n][c] over H*W; inp in
+ * the backend's image layout, out plain (N,C). */
 void imb_nn_avgpool_forward(float *out,        // out is (N,C)
                             const float *inp,  // inp is (N,C,HW)
                             int N, int C, int HW);

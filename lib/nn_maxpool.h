@@ -13,11 +13,12 @@
 #endif
 
 /* The window of output (oh, ow) over plane x (H,W), K x K at stride,
- * padding counting as -inf: its value, and in *at the flat index of the
- * first largest element (a NaN wins at once; -1 for a window wholly in
- * the padding). */
+ * padding counting as -inf: its value, and in *at the flat index ih * W
+ * + iw of the first largest element (a NaN wins at once; -1 for a window
+ * wholly in the padding). The plane's element (ih, iw) is x[(ih * W + iw)
+ * * step]: step 1 in NCHW, C in NHWC. */
 IMB_MAXPOOL_FN float imb_nn_maxpool_window(const float *x, int H, int W, int K, int stride,
-                                           int pad, int oh, int ow, int32_t *at)
+                                           int pad, int oh, int ow, int step, int32_t *at)
 {
 	float best = -INFINITY;
 	*at = -1;
@@ -29,7 +30,7 @@ IMB_MAXPOOL_FN float imb_nn_maxpool_window(const float *x, int H, int W, int K, 
 			int iw = ow * stride - pad + kw;
 			if (iw < 0 || iw >= W)
 				continue;
-			float v = x[ih * W + iw];
+			float v = x[(size_t)(ih * W + iw) * step];
 			if (*at < 0 || v > best || isnan(v)) {
 				best = v;
 				*at = ih * W + iw;

@@ -108,6 +108,17 @@ static cur add(builder *b, cur x, cur s)
 	return y;
 }
 
+/* the input into the backend's image layout, ahead of a convolution */
+static cur images(builder *b, cur x)
+{
+	op *o = new_op(b, IMB_NN_NET_IMAGES, x.t);
+	o->C = x.C, o->H = x.H, o->W = x.W;
+	cur y = x;
+	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, -1);
+	o->out = y.t;
+	return y;
+}
+
 static cur avgpool(builder *b, cur x)
 {
 	op *o = new_op(b, IMB_NN_NET_AVGPOOL, x.t);
@@ -368,7 +379,9 @@ static void plan_grads(imb_nn_net *n)
 		if (o->in2 >= 0)
 			n->t[o->in2].birth = i;
 	}
-	n->t[0].birth = -1;             /* the input's gradient is never wanted */
+	for (int t = 0; t < n->nt; t++)
+		if (imb_nn_net_input(n, t))
+			n->t[t].birth = -1;     /* the input's gradient is never wanted */
 	int *busy = imb_xcalloc(n->nt + 1, sizeof(int));
 	n->slot_per = imb_xcalloc(n->nt + 1, sizeof(size_t));
 	for (int i = n->nops - 1; i >= 0; i--) {
@@ -376,7 +389,8 @@ static void plan_grads(imb_nn_net *n)
 		int ins[2] = { o->in, o->in2 };
 		for (int k = 0; k < 2; k++) {
 			int t = ins[k];
-			if (t <= 0 || n->t[t].birth != i || n->t[t].slot >= 0)
+			if (t < 0 || imb_nn_net_input(n, t) || n->t[t].birth != i ||
+			    n->t[t].slot >= 0)
 				continue;
 			size_t need = n->t[t].per;
 			int best = -1, big = -1;
@@ -423,7 +437,7 @@ imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
 	builder b = { m, n, 0, 0 };
 	cur x = { new_tensor(&b, (size_t)C * H * W, -1), C, H, W };
 	if (L.bb.kind == NET_RESNET) {
-		x = relu(&b, bn(&b, conv(&b, x, L.bb.stem, 3, 1, 1)));
+		x = relu(&b, bn(&b, conv(&b, images(&b, x), L.bb.stem, 3, 1, 1)));
 		for (int s = 0; s < L.bb.nstage; s++)
 			for (int k = 0; k < L.bb.blocks[s]; k++)
 				x = basic_block(&b, x, L.bb.planes[s], k == 0 && s > 0 ? 2 : 1);
@@ -571,6 +585,9 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 		case IMB_NN_NET_LINEAR:
 			imb_nn_linear_forward(out, in, P + o->w, P + o->b, N, o->C, o->OC);
 			break;
+		case IMB_NN_NET_IMAGES:
+			imb_nn_images_in(out, in, N, o->C, o->H * o->W);
+			break;
 		}
 	}
 }
@@ -623,7 +640,7 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 		const op *o = &n->ops[i];
 		const float *dout = o->out == last ? dlogits : n->t[o->out].g;
 		const float *in = act(n, o->in);
-		float *din = o->in == 0 || o->in == nograd ? NULL : n->t[o->in].g;
+		float *din = imb_nn_net_input(n, o->in) || o->in == nograd ? NULL : n->t[o->in].g;
 		size_t cnt = (size_t)N * n->t[o->out].per;
 		/* gradients born here start at zero */
 		if (din && n->t[o->in].birth == i)
@@ -659,6 +676,8 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 		case IMB_NN_NET_LINEAR:
 			imb_nn_linear_backward(din, G + o->w, G + o->b, dout, in, P + o->w, N, o->C,
 			                       o->OC);
+			break;
+		case IMB_NN_NET_IMAGES:         /* the input's gradient: never wanted */
 			break;
 		}
 	}

@@ -17,7 +17,9 @@ extern "C" {
 /* op kinds */
 enum {
 	IMB_NN_NET_CONV, IMB_NN_NET_BN, IMB_NN_NET_RELU, IMB_NN_NET_ADD, IMB_NN_NET_AVGPOOL,
-	IMB_NN_NET_LINEAR
+	IMB_NN_NET_LINEAR,
+	IMB_NN_NET_IMAGES          /* the input into the backend's image layout
+	                            * (images_in); a ResNet's first op */
 };
 
 #define IMB_NN_NONE ((size_t)-1)
@@ -59,6 +61,15 @@ struct imb_nn_net {
 	size_t *slot_per;          /* floats per sample of each slot */
 	float **slot_buf;
 };
+
+/* 1 if tensor id is the input or the input in the backend's image layout
+ * (what a ResNet's first op makes of it): data, whose gradient is never
+ * wanted and whose R-op is zero */
+static inline int imb_nn_net_input(const imb_nn_net *n, int id)
+{
+	return id == 0 || (n->nops > 0 && n->ops[0].kind == IMB_NN_NET_IMAGES &&
+	                   id == n->ops[0].out);
+}
 
 /* the activation of tensor id of the last forward (tensor 0: the input) */
 static inline const float *imb_nn_net_act(const imb_nn_net *n, int id)

@@ -309,9 +309,9 @@ static void ref_maxpool_backward(float *dinp, const float *dout, const int32_t *
 				dinp[p * H * W + argmax[p * OH * OW + i]] += dout[p * OH * OW + i];
 }
 
-static void ref_avgpool_forward(float *out, const float *inp, int NC, int HW)
+static void ref_avgpool_forward(float *out, const float *inp, int N, int C, int HW)
 {
-	for (int p = 0; p < NC; p++) {
+	for (size_t p = 0; p < (size_t)N * C; p++) {
 		double s = 0;
 		for (int i = 0; i < HW; i++)
 			s += inp[(size_t)p * HW + i];
@@ -319,9 +319,9 @@ static void ref_avgpool_forward(float *out, const float *inp, int NC, int HW)
 	}
 }
 
-static void ref_avgpool_backward(float *dinp, const float *dout, int NC, int HW)
+static void ref_avgpool_backward(float *dinp, const float *dout, int N, int C, int HW)
 {
-	for (int p = 0; p < NC; p++)
+	for (size_t p = 0; p < (size_t)N * C; p++)
 		for (int i = 0; i < HW; i++)
 			dinp[(size_t)p * HW + i] = (float)(dinp[(size_t)p * HW + i] + (double)dout[p] / HW);
 }
@@ -685,6 +685,17 @@ static void ref_grayscale(float *out, const float *inp, const float *draw, int n
 			for (int c = 0; c < 3; c++)
 				out[(size_t)s * 3 * HW + c * HW + i] = draw[s] != 0 ? (float)g : (float)px[c];
 		}
+}
+
+/* the reference's image layout is NCHW: both are copies */
+static void ref_images_in(float *out, const float *inp, int N, int C, int HW)
+{
+	memcpy(out, inp, (size_t)N * C * HW * sizeof *out);
+}
+
+static void ref_images_out(float *out, const float *inp, int N, int C, int HW)
+{
+	memcpy(out, inp, (size_t)N * C * HW * sizeof *out);
 }
 
 static int ref_set_precision(int p)
