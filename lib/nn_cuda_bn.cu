@@ -125,9 +125,12 @@ k_part(double *part, const float *a, const float *b, const float *mean, const fl
 		}
 }
 
-/* tot (2C) = each channel's S partial pairs: one block a channel, each
- * thread adding every THREADS-th pair in order, then a fixed tree */
-__global__ void __launch_bounds__(THREADS) k_total(double *tot, const double *part, int S)
+/* Each channel's S partial pairs added: one block a channel (blockIdx.x),
+ * each thread adding every THREADS-th pair in order, then a fixed tree;
+ * then thread 0 hands the totals (sum a, and sum a^2 or sum a xhat) to
+ * f(c, u, v), the per-channel arithmetic of the op that asked. */
+template <typename F>
+__global__ void __launch_bounds__(THREADS) k_finish(const double *part, int S, F f)
 {
 	__shared__ double s1[THREADS], s2[THREADS];
 	int t = threadIdx.x;
@@ -147,10 +150,8 @@ __global__ void __launch_bounds__(THREADS) k_total(double *tot, const double *pa
 		}
 		__syncthreads();
 	}
-	if (t == 0) {
-		tot[2 * c] = s1[0];
-		tot[2 * c + 1] = s2[0];
-	}
+	if (t == 0)
+		f((int)c, s1[0], s2[0]);
 }
 
 /* workspace bytes chan_sums needs after its room */
@@ -158,54 +159,65 @@ static size_t sums_bytes(long long R, int C)
 {
 	sums_grid g = grid_of(R, C, 1), g4 = grid_of(R, C, 4);
 	int S = g.S > g4.S ? g.S : g4.S;
-	return ((size_t)C * S * 2 + (size_t)C * 2) * sizeof(double);
+	return (size_t)C * S * 2 * sizeof(double);
 }
 
-/* Per-channel sums of a (R = N HW rows, C), and of a^2 or a xhat (b,
- * mean, rstd given): tot (2C) doubles, in the workspace after room bytes
- * (valid until the next op; the caller's first room bytes survive only
- * if it asked for room + sums_bytes before writing them). */
-static double *chan_sums(size_t room, const float *a, const float *b, const float *mean,
-                         const float *rstd, long long R, int C)
+/* Per-channel partial sums of a (R = N HW rows, C), and of a^2 or a xhat
+ * (b, mean, rstd given): then k_finish on *S pieces, with f. The partials
+ * live in the workspace after room bytes (the caller's first room bytes
+ * survive only if it asked for room + sums_bytes before writing them). */
+template <typename F>
+static void chan_sums(size_t room, const float *a, const float *b, const float *mean,
+                      const float *rstd, long long R, int C, F f)
 {
 	int V = vec4(C, a, b) ? 4 : 1;
 	sums_grid g = grid_of(R, C, V);
-	size_t np = (size_t)C * g.S * 2;
 	char *ws = (char *)imb_cuda_workspace(room + sums_bytes(R, C));
-	double *part = (double *)(ws + room), *tot = part + np;
+	double *part = (double *)(ws + room);
 	dim3 grid((unsigned)g.T, (unsigned)g.S), block((unsigned)g.TX, (unsigned)g.TY);
 	if (V == 4)
 		k_part<4><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, R, C, g.P);
 	else
 		k_part<1><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, R, C, g.P);
 	IMB_CUDA_LAUNCHED();
-	k_total<<<(unsigned)C, THREADS, 0, imb_cuda.stream>>>(tot, part, g.S);
+	k_finish<F><<<(unsigned)C, THREADS, 0, imb_cuda.stream>>>(part, g.S, f);
 	IMB_CUDA_LAUNCHED();
-	return tot;
 }
 
 /* db (C) += sum over (N,HW) of dout: conv2d_backward's bias gradient */
-__global__ void k_add_sums(float *db, const double *tot, int C)
-{
-	GRID_LOOP(c, (size_t)C)
-		db[c] = (float)(db[c] + tot[2 * c]);
-}
+struct add_sums {
+	float *db;
+	__device__ void operator()(int c, double u, double v) const
+	{
+		db[c] = (float)(db[c] + u);
+	}
+};
 
 void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW)
 {
-	const double *tot = chan_sums(0, dout, NULL, NULL, NULL, (long long)N * HW, C);
-	k_add_sums<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(db, tot, C);
-	IMB_CUDA_LAUNCHED();
+	chan_sums(0, dout, NULL, NULL, NULL, (long long)N * HW, C, add_sums{ db });
 }
 
 /* ------------------------------------------------------------ forward */
 
-/* the batch's statistics from the sums; running ones updated */
-__global__ void k_stats(float *mean, float *rstd, float *run_mean, float *run_var,
-                        const double *tot, int C, double M, float momentum, float eps)
+/* The per-channel numbers of an elementwise pass, floats in the
+ * workspace: K arrays of C, each on a 256-byte boundary (so that four
+ * channels load as a float4). */
+static size_t coef_stride(int C)
 {
-	GRID_LOOP(c, (size_t)C) {
-		double mu = tot[2 * c] / M, var = tot[2 * c + 1] / M - mu * mu;
+	return (((size_t)C * sizeof(float) + 255) & ~(size_t)255) / sizeof(float);
+}
+
+/* forward (train): the batch's statistics from the sums, the running ones
+ * updated, and the pass's a = rstd gamma, b = beta (0 when NULL) */
+struct stats {
+	float *mean, *rstd, *run_mean, *run_var, *a, *b;
+	const float *gamma, *beta;
+	double M;
+	float momentum, eps;
+	__device__ void operator()(int c, double u, double v) const
+	{
+		double mu = u / M, var = v / M - mu * mu;
 		if (var < 0)
 			var = 0;
 		double r = 1 / sqrt(var + eps);
@@ -216,8 +228,10 @@ __global__ void k_stats(float *mean, float *rstd, float *run_mean, float *run_va
 		if (run_var)
 			run_var[c] = (float)((1 - (double)momentum) * run_var[c] +
 			                     momentum * (M > 1 ? var * M / (M - 1) : 0));
+		a[c] = rstd[c] * (gamma ? gamma[c] : 1.0f);
+		b[c] = beta ? beta[c] : 0.0f;
 	}
-}
+};
 
 /* The elementwise passes: a grid-stride loop over n items (32-bit
  * indices where n fits, for the channel's division), V floats an item
@@ -230,24 +244,6 @@ __global__ void k_stats(float *mean, float *rstd, float *run_mean, float *run_va
 	} else { \
 		GRID_LOOP(I, n) __VA_ARGS__ \
 	} } while (0)
-
-/* The per-channel numbers of an elementwise pass, floats in the
- * workspace: K arrays of C, each on a 256-byte boundary (so that four
- * channels load as a float4). */
-static size_t coef_stride(int C)
-{
-	return (((size_t)C * sizeof(float) + 255) & ~(size_t)255) / sizeof(float);
-}
-
-/* forward: a[c] = rstd gamma, b[c] = beta (0 when NULL) */
-__global__ void k_coef(float *a, float *b, const float *rstd, const float *gamma,
-                       const float *beta, int C)
-{
-	GRID_LOOP(c, (size_t)C) {
-		a[c] = rstd[c] * (gamma ? gamma[c] : 1.0f);
-		b[c] = beta ? beta[c] : 0.0f;
-	}
-}
 
 /* out = (x - mean[c]) a[c] + b[c] */
 template <int V>
@@ -277,14 +273,10 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
 		return;
 	/* [mean | rstd (the caller's, or scratch) | a | b] ahead of the sums */
 	size_t cs = coef_stride(C), room = 4 * cs * sizeof(float);
-	const double *tot = chan_sums(room, inp, NULL, NULL, NULL, (long long)N * HW, C);
-	float *ws = (float *)imb_cuda_workspace(0);
+	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
 	float *m = mean ? mean : ws, *r = rstd ? rstd : ws + cs, *a = ws + 2 * cs, *b = ws + 3 * cs;
-	k_stats<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(
-		m, r, run_mean, run_var, tot, C, (double)N * HW, momentum, eps);
-	IMB_CUDA_LAUNCHED();
-	k_coef<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(a, b, r, gamma, beta, C);
-	IMB_CUDA_LAUNCHED();
+	chan_sums(room, inp, NULL, NULL, NULL, (long long)N * HW, C,
+	          stats{ m, r, run_mean, run_var, a, b, gamma, beta, (double)N * HW, momentum, eps });
 	size_t n = (size_t)N * C * HW;
 	if (vec4(C, out, inp, m))
 		k_norm<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
@@ -322,30 +314,28 @@ extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
 
 /* ------------------------------------------------------------ backward */
 
-/* dgamma += sum dout xhat, dbeta += sum dout */
-__global__ void k_dparams(float *dgamma, float *dbeta, const double *tot, int C)
-{
-	GRID_LOOP(c, (size_t)C) {
+/* backward (train): dgamma += sum dout xhat, dbeta += sum dout, and
+ * dinp += gamma rstd (dout - (sdy + xhat sdyx) / M) as dinp += a dout +
+ * b (x - mean) + d with a = gamma rstd, b = -a rstd sdyx / M, d = -a sdy
+ * / M (in double, then float; a NULL: dinp not wanted) */
+struct dstats {
+	float *dgamma, *dbeta, *a, *b, *d;
+	const float *gamma, *rstd;
+	double M;
+	__device__ void operator()(int c, double sdy, double sdyx) const
+	{
 		if (dgamma)
-			dgamma[c] = (float)(dgamma[c] + tot[2 * c + 1]);
+			dgamma[c] = (float)(dgamma[c] + sdyx);
 		if (dbeta)
-			dbeta[c] = (float)(dbeta[c] + tot[2 * c]);
-	}
-}
-
-/* train: dinp += gamma rstd (dout - (sdy + xhat sdyx) / M), as dinp +=
- * a dout + b (x - mean) + d with a = gamma rstd, b = -a rstd sdyx / M,
- * d = -a sdy / M (in double, then float) */
-__global__ void k_dcoef(float *a, float *b, float *d, const float *gamma, const float *rstd,
-                        const double *tot, double M, int C)
-{
-	GRID_LOOP(c, (size_t)C) {
+			dbeta[c] = (float)(dbeta[c] + sdy);
+		if (!a)
+			return;
 		double g = gamma ? gamma[c] : 1.0, r = rstd[c], ga = g * r;
 		a[c] = (float)ga;
-		b[c] = (float)(-ga * r * tot[2 * c + 1] / M);
-		d[c] = (float)(-ga * tot[2 * c] / M);
+		b[c] = (float)(-ga * r * sdyx / M);
+		d[c] = (float)(-ga * sdy / M);
 	}
-}
+};
 
 template <int V>
 __global__ void k_dx(float *dinp, const float *dout, const float *inp, const float *mean,
@@ -375,16 +365,11 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
 		return;
 	/* [a | b | d] ahead of the sums */
 	size_t cs = coef_stride(C), room = 3 * cs * sizeof(float);
-	const double *tot = chan_sums(room, dout, inp, mean, rstd, (long long)N * HW, C);
-	if (dgamma || dbeta) {
-		k_dparams<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(dgamma, dbeta, tot, C);
-		IMB_CUDA_LAUNCHED();
-	}
+	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
+	float *a = ws, *b = ws + cs, *d = ws + 2 * cs;
+	chan_sums(room, dout, inp, mean, rstd, (long long)N * HW, C,
+	          dstats{ dgamma, dbeta, dinp ? a : NULL, b, d, gamma, rstd, (double)N * HW });
 	if (dinp) {
-		float *ws = (float *)imb_cuda_workspace(0), *a = ws, *b = ws + cs, *d = ws + 2 * cs;
-		k_dcoef<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(
-			a, b, d, gamma, rstd, tot, (double)N * HW, C);
-		IMB_CUDA_LAUNCHED();
 		size_t n = (size_t)N * C * HW;
 		if (vec4(C, dinp, dout, inp, mean))
 			k_dx<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
@@ -426,9 +411,8 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
 	k_rstd<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(r, run_var, eps, C);
 	IMB_CUDA_LAUNCHED();
 	if (dgamma || dbeta) {
-		const double *tot = chan_sums(room, dout, inp, run_mean, r, (long long)N * HW, C);
-		k_dparams<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(dgamma, dbeta, tot, C);
-		IMB_CUDA_LAUNCHED();
+		chan_sums(room, dout, inp, run_mean, r, (long long)N * HW, C,
+		          dstats{ dgamma, dbeta, NULL, NULL, NULL, gamma, r, (double)N * HW });
 	}
 	if (dinp) {
 		size_t n = (size_t)N * C * HW;

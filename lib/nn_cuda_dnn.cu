@@ -95,6 +95,41 @@ __global__ void k_widen(float *out, const Tin *in, const float *b, int C, int ac
 	}
 }
 
+/* k_widen four at a time: bf16 in, n4 groups of four, C % 4 == 0, out
+ * 16-byte aligned and in 8-byte aligned */
+__global__ void k_widen4(float4 *out, const __nv_bfloat162 *in, const float4 *b, int C4,
+                         int acc, size_t n4)
+{
+	GRID_LOOP(i, n4) {
+		float2 lo = __bfloat1622float2(in[2 * i]), hi = __bfloat1622float2(in[2 * i + 1]);
+		float4 t = make_float4(lo.x, lo.y, hi.x, hi.y);
+		if (b) {
+			float4 c = b[i % C4];
+			t.x += c.x, t.y += c.y, t.z += c.z, t.w += c.w;
+		}
+		if (acc) {
+			float4 o = out[i];
+			t.x = o.x + t.x, t.y = o.y + t.y, t.z = o.z + t.z, t.w = o.w + t.w;
+		}
+		out[i] = t;
+	}
+}
+
+/* out (rows, C) = widened bf16 in (+ b, += when acc) */
+static void widen_bf16(float *out, const __nv_bfloat16 *in, const float *b, int C, int acc,
+                       size_t n)
+{
+	if (!n)
+		return;
+	if (C % 4 == 0 && !((uintptr_t)out & 15) && !((uintptr_t)in & 7) && !((uintptr_t)b & 15))
+		k_widen4<<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
+			(float4 *)out, (const __nv_bfloat162 *)in, (const float4 *)b, C / 4, acc, n / 4);
+	else
+		k_widen<__nv_bfloat16><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, in, b, C,
+		                                                                       acc, n);
+	IMB_CUDA_LAUNCHED();
+}
+
 /* out (n) = in rounded to bf16 (nearest even), four at a time where
  * n % 4 == 0 and in is 16-byte aligned */
 __global__ void k_round4(__nv_bfloat162 *out, const float4 *in, size_t n4)
@@ -455,8 +490,11 @@ static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w
 	}
 	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xt, e->w, wt, e->conv,
 	                                        e->fwd, base + ows, e->fwd_ws, &zero, e->y, yt));
-	if (bf || b) {
-		k_widen<T><<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, yt, b, s->OC, 0, ny);
+	if (bf) {
+		widen_bf16(out, (const __nv_bfloat16 *)yt, b, s->OC, 0, ny);
+	} else if (b) {
+		k_widen<float><<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, out, b, s->OC, 0,
+		                                                                ny);
 		IMB_CUDA_LAUNCHED();
 	}
 }
@@ -486,11 +524,8 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
 			imb_cuda.dnn, &one, e->w, wt, e->y, dyt, e->conv, e->bwd_data, base + ows,
 			e->data_ws, bf ? &zero : &one, e->x, bf ? xs : (T *)dinp));
-		if (bf) {
-			k_widen<T><<<blocks_for(nx), THREADS, 0, imb_cuda.stream>>>(
-				dinp, xs, (const float *)NULL, s->C, 1, nx);
-			IMB_CUDA_LAUNCHED();
-		}
+		if (bf)
+			widen_bf16(dinp, (const __nv_bfloat16 *)xs, NULL, s->C, 1, nx);
 	}
 	if (dw) {
 		const T *xt = (const T *)inp;

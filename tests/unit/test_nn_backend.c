@@ -393,6 +393,8 @@ static const int CONVS[][9] = {
 	{ 3, 32, 7, 9, 32, 3, 3, 1, 1 },        /* Winograd, odd map */
 	{ 2, 64, 8, 8, 64, 3, 3, 1, 1 },        /* Winograd */
 	{ 2, 17, 9, 7, 19, 3, 3, 1, 0 },        /* Winograd, pad 0, primes */
+	{ 64, 5, 6, 6, 8, 3, 3, 1, 1 },         /* larger batches */
+	{ 128, 3, 4, 4, 4, 3, 3, 2, 1 },        /* (a stem: C = 3, strided) */
 	{ 2, 16, 6, 6, 32, 3, 3, 2, 1 },        /* 16-32 channels, strided: im2col */
 };
 
