@@ -452,11 +452,25 @@ static void sum_dy(const float *dy, const float *x, size_t n, double mean, doubl
 typedef struct {
 	float *out, *mean, *rstd, *run_mean, *run_var, *dinp, *dgamma, *dbeta;
 	const float *inp, *gamma, *beta, *dout, *cmean, *crstd, *crun_mean, *crun_var;
-	int N, C, HW, T, mode;
+	const float *rout;      /* the fused ReLU's output (backward), or NULL */
+	int N, C, HW, T, mode, relu;
 	float momentum, eps;
 } bn_ctx;
 
 enum { BN_TRAIN, BN_EVAL, BN_BACK, BN_BACK_EVAL };
+
+/* plane (n, c) of dout, or with a fused ReLU the gradient that reaches
+ * the batch norm, 0 + dout where the ReLU's output is positive and 0
+ * elsewhere (relu_backward's values into zeroed memory), made in gm */
+static const float *plane_dy(const bn_ctx *b, float *gm, int n, size_t c)
+{
+	size_t at = ((size_t)n * b->C + c) * b->HW;
+	if (!b->rout)
+		return b->dout + at;
+	for (size_t i = 0; i < (size_t)b->HW; i++)
+		gm[i] = 0.0f + (b->rout[at + i] > 0 ? b->dout[at + i] : 0.0f);
+	return gm;
+}
 
 static void bn_task(void *vc, int t)
 {
@@ -464,6 +478,7 @@ static void bn_task(void *vc, int t)
 	size_t lo, hi;
 	split((size_t)b->C, b->T, t, &lo, &hi);
 	size_t HW = (size_t)b->HW, M = (size_t)b->N * HW;
+	float *gm = b->rout ? imb_xmalloc(HW * sizeof *gm) : NULL;
 	for (size_t c = lo; c < hi; c++) {
 		float g = b->gamma ? b->gamma[c] : 1;
 		if (b->mode == BN_TRAIN || b->mode == BN_EVAL) {
@@ -498,6 +513,9 @@ static void bn_task(void *vc, int t)
 				float *o = b->out + ((size_t)n * b->C + c) * HW;
 				for (size_t i = 0; i < HW; i++)
 					o[i] = x[i] * scale + shift;
+				if (b->relu)
+					for (size_t i = 0; i < HW; i++)
+						o[i] = o[i] > 0 ? o[i] : 0;
 			}
 		} else {
 			double mean, r;
@@ -510,8 +528,8 @@ static void bn_task(void *vc, int t)
 			}
 			double sdy = 0, sdyx = 0;
 			for (int n = 0; n < b->N; n++)
-				sum_dy(b->dout + ((size_t)n * b->C + c) * HW,
-				       b->inp + ((size_t)n * b->C + c) * HW, HW, mean, r, &sdy, &sdyx);
+				sum_dy(plane_dy(b, gm, n, c), b->inp + ((size_t)n * b->C + c) * HW, HW,
+				       mean, r, &sdy, &sdyx);
 			if (b->dgamma)
 				b->dgamma[c] += (float)sdyx;
 			if (b->dbeta)
@@ -526,13 +544,14 @@ static void bn_task(void *vc, int t)
 			float fm = (float)mean, fr = (float)r;
 			for (int n = 0; n < b->N; n++) {
 				const float *x = b->inp + ((size_t)n * b->C + c) * HW;
-				const float *dy = b->dout + ((size_t)n * b->C + c) * HW;
+				const float *dy = plane_dy(b, gm, n, c);
 				float *dx = b->dinp + ((size_t)n * b->C + c) * HW;
 				for (size_t i = 0; i < HW; i++)
 					dx[i] += k * (dy[i] - a - (x[i] - fm) * fr * q);
 			}
 		}
 	}
+	free(gm);
 }
 
 static void bn_run(bn_ctx *b)
@@ -549,42 +568,43 @@ void imb_nn_cpu_batchnorm_forward_train(float *out, float *mean, float *rstd,
                                         float *run_mean, float *run_var,
                                         const float *inp, const float *gamma,
                                         const float *beta, int N, int C, int HW,
-                                        float momentum, float eps)
+                                        float momentum, float eps, int relu)
 {
 	bn_run(&(bn_ctx){ .out = out, .mean = mean, .rstd = rstd, .run_mean = run_mean,
 	                  .run_var = run_var, .inp = inp, .gamma = gamma, .beta = beta,
 	                  .N = N, .C = C, .HW = HW, .momentum = momentum, .eps = eps,
-	                  .mode = BN_TRAIN });
+	                  .mode = BN_TRAIN, .relu = relu });
 }
 
 void imb_nn_cpu_batchnorm_forward_eval(float *out, const float *inp, const float *gamma,
                                        const float *beta, const float *run_mean,
                                        const float *run_var, int N, int C, int HW,
-                                       float eps)
+                                       float eps, int relu)
 {
 	bn_run(&(bn_ctx){ .out = out, .inp = inp, .gamma = gamma, .beta = beta,
 	                  .crun_mean = run_mean, .crun_var = run_var, .N = N, .C = C,
-	                  .HW = HW, .eps = eps, .mode = BN_EVAL });
+	                  .HW = HW, .eps = eps, .mode = BN_EVAL, .relu = relu });
 }
 
 void imb_nn_cpu_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                    const float *dout, const float *inp,
                                    const float *gamma, const float *mean,
-                                   const float *rstd, int N, int C, int HW)
+                                   const float *rstd, int N, int C, int HW,
+                                   const float *relu_out)
 {
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .cmean = mean, .crstd = rstd,
-	                  .N = N, .C = C, .HW = HW, .mode = BN_BACK });
+	                  .N = N, .C = C, .HW = HW, .mode = BN_BACK, .rout = relu_out });
 }
 
 void imb_nn_cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
                                         const float *dout, const float *inp,
                                         const float *gamma, const float *run_mean,
                                         const float *run_var, int N, int C, int HW,
-                                        float eps)
+                                        float eps, const float *relu_out)
 {
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .crun_mean = run_mean,
 	                  .crun_var = run_var, .N = N, .C = C, .HW = HW, .eps = eps,
-	                  .mode = BN_BACK_EVAL });
+	                  .mode = BN_BACK_EVAL, .rout = relu_out });
 }

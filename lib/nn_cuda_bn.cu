@@ -22,6 +22,8 @@
  *   forward (eval)   out = (x - run_mean) / sqrt(run_var + eps) gamma + beta
  *   backward (eval)  dinp += gamma / sqrt(run_var + eps) dout; dgamma,
  *                    dbeta += sums of dout xhat and dout
+ * With the ReLU fused (nn_backend.h): the forward clamps its result at 0,
+ * and the backward takes dout only where the ReLU's output is positive.
  * gamma, beta NULL mean 1 and 0; other NULL outputs are not written. */
 #include "nn_cuda.h"
 
@@ -66,11 +68,12 @@ static sums_grid grid_of(long long R, int C, int V)
  *   part[(c*S + s)*2]     = sum a
  *   part[(c*S + s)*2 + 1] = sum a^2                        (b NULL)
  *                           sum a (b - mean[c]) rstd[c]    (b given)
- * in double, each thread's rows in order, then a tree over threadIdx.y. */
+ * in double, each thread's rows in order, then a tree over threadIdx.y;
+ * with mask (a fused ReLU's output), a counts only where mask > 0. */
 template <int V>
 __global__ void __launch_bounds__(THREADS)
 k_part(double *part, const float *a, const float *b, const float *mean, const float *rstd,
-       long long R, int C, long long P)
+       const float *mask, long long R, int C, long long P)
 {
 	__shared__ double s1[THREADS * V], s2[THREADS * V];
 	typedef typename std::conditional<V == 4, float4, float>::type T;
@@ -90,9 +93,17 @@ k_part(double *part, const float *a, const float *b, const float *mean, const fl
 		for (long long row = r0 + ty; row < r1; row += TY) {
 			size_t at = (size_t)row * Cv + cv;
 			T x = ((const T *)a)[at], y = x;
-			const float *xe = (const float *)&x, *ye = (const float *)&y;
+			float *xe = (float *)&x;
+			const float *ye = (const float *)&y;
 			if (b)
 				y = ((const T *)b)[at];
+			if (mask) {
+				T q = ((const T *)mask)[at];
+				const float *qe = (const float *)&q;
+#pragma unroll
+				for (int k = 0; k < V; k++)
+					xe[k] = qe[k] > 0 ? xe[k] : 0.0f;
+			}
 #pragma unroll
 			for (int k = 0; k < V; k++) {
 				double d = xe[k];
@@ -168,17 +179,19 @@ static size_t sums_bytes(long long R, int C)
  * survive only if it asked for room + sums_bytes before writing them). */
 template <typename F>
 static void chan_sums(size_t room, const float *a, const float *b, const float *mean,
-                      const float *rstd, long long R, int C, F f)
+                      const float *rstd, const float *mask, long long R, int C, F f)
 {
-	int V = vec4(C, a, b) ? 4 : 1;
+	int V = vec4(C, a, b, mask) ? 4 : 1;
 	sums_grid g = grid_of(R, C, V);
 	char *ws = (char *)imb_cuda_workspace(room + sums_bytes(R, C));
 	double *part = (double *)(ws + room);
 	dim3 grid((unsigned)g.T, (unsigned)g.S), block((unsigned)g.TX, (unsigned)g.TY);
 	if (V == 4)
-		k_part<4><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, R, C, g.P);
+		k_part<4><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
+		                                               g.P);
 	else
-		k_part<1><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, R, C, g.P);
+		k_part<1><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
+		                                               g.P);
 	IMB_CUDA_LAUNCHED();
 	k_finish<F><<<(unsigned)C, THREADS, 0, imb_cuda.stream>>>(part, g.S, f);
 	IMB_CUDA_LAUNCHED();
@@ -195,7 +208,7 @@ struct add_sums {
 
 void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW)
 {
-	chan_sums(0, dout, NULL, NULL, NULL, (long long)N * HW, C, add_sums{ db });
+	chan_sums(0, dout, NULL, NULL, NULL, NULL, (long long)N * HW, C, add_sums{ db });
 }
 
 /* ------------------------------------------------------------ forward */
@@ -245,10 +258,10 @@ struct stats {
 		GRID_LOOP(I, n) __VA_ARGS__ \
 	} } while (0)
 
-/* out = (x - mean[c]) a[c] + b[c] */
+/* out = (x - mean[c]) a[c] + b[c], then y > 0 ? y : 0 with relu */
 template <int V>
 __global__ void k_norm(float *out, const float *inp, const float *mean, const float *a,
-                       const float *b, int Cv, size_t n)
+                       const float *b, int relu, int Cv, size_t n)
 {
 	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
@@ -257,8 +270,10 @@ __global__ void k_norm(float *out, const float *inp, const float *mean, const fl
 		  t = ((const T *)b)[cv];
 		float *e = (float *)&x, *me = (float *)&m, *se = (float *)&s, *te = (float *)&t;
 #pragma unroll
-		for (int k = 0; k < V; k++)
-			e[k] = (e[k] - me[k]) * se[k] + te[k];
+		for (int k = 0; k < V; k++) {
+			float y = (e[k] - me[k]) * se[k] + te[k];
+			e[k] = relu && !(y > 0) ? 0.0f : y;
+		}
 		((T *)out)[i] = x;
 	});
 }
@@ -267,7 +282,7 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
                                                     float *run_mean, float *run_var,
                                                     const float *inp, const float *gamma,
                                                     const float *beta, int N, int C, int HW,
-                                                    float momentum, float eps)
+                                                    float momentum, float eps, int relu)
 {
 	if (N <= 0 || C <= 0 || HW <= 0)
 		return;
@@ -275,26 +290,28 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
 	size_t cs = coef_stride(C), room = 4 * cs * sizeof(float);
 	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
 	float *m = mean ? mean : ws, *r = rstd ? rstd : ws + cs, *a = ws + 2 * cs, *b = ws + 3 * cs;
-	chan_sums(room, inp, NULL, NULL, NULL, (long long)N * HW, C,
+	chan_sums(room, inp, NULL, NULL, NULL, NULL, (long long)N * HW, C,
 	          stats{ m, r, run_mean, run_var, a, b, gamma, beta, (double)N * HW, momentum, eps });
 	size_t n = (size_t)N * C * HW;
 	if (vec4(C, out, inp, m))
 		k_norm<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-			out, inp, m, a, b, C / 4, n / 4);
+			out, inp, m, a, b, relu, C / 4, n / 4);
 	else
-		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, a, b, C, n);
+		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, a, b, relu, C,
+		                                                          n);
 	IMB_CUDA_LAUNCHED();
 }
 
 /* eval: rstd from the running variance, per element */
 __global__ void k_norm_eval(float *out, const float *inp, const float *rm, const float *rv,
-                            const float *gamma, const float *beta, float eps, int C,
-                            size_t n)
+                            const float *gamma, const float *beta, float eps, int relu,
+                            int C, size_t n)
 {
 	GRID_LOOP(i, n) {
 		int c = (int)(i % C);
 		double g = gamma ? gamma[c] : 1.0, b = beta ? beta[c] : 0.0;
-		out[i] = (float)((inp[i] - (double)rm[c]) / sqrt((double)rv[c] + eps) * g + b);
+		float y = (float)((inp[i] - (double)rm[c]) / sqrt((double)rv[c] + eps) * g + b);
+		out[i] = relu && !(y > 0) ? 0.0f : y;
 	}
 }
 
@@ -302,13 +319,13 @@ extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
                                                    const float *gamma, const float *beta,
                                                    const float *run_mean,
                                                    const float *run_var, int N, int C,
-                                                   int HW, float eps)
+                                                   int HW, float eps, int relu)
 {
 	size_t n = (size_t)(N > 0 ? N : 0) * (C > 0 ? C : 0) * (HW > 0 ? HW : 0);
 	if (!n)
 		return;
 	k_norm_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-		out, inp, run_mean, run_var, gamma, beta, eps, C, n);
+		out, inp, run_mean, run_var, gamma, beta, eps, relu, C, n);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -337,14 +354,25 @@ struct dstats {
 	}
 };
 
+/* the backward's pass; with mask (a fused ReLU's output), dout counts
+ * only where mask > 0 */
 template <int V>
 __global__ void k_dx(float *dinp, const float *dout, const float *inp, const float *mean,
-                     const float *a, const float *b, const float *d, int Cv, size_t n)
+                     const float *a, const float *b, const float *d, const float *mask, int Cv,
+                     size_t n)
 {
 	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
 		unsigned cv = (unsigned)(i % Cv);
 		T g = ((T *)dinp)[i], dy = ((const T *)dout)[i], x = ((const T *)inp)[i];
+		if (mask) {
+			T q = ((const T *)mask)[i];
+			float *dq = (float *)&dy;
+			const float *qe = (const float *)&q;
+#pragma unroll
+			for (int k = 0; k < V; k++)
+				dq[k] = qe[k] > 0 ? dq[k] : 0.0f;
+		}
 		T m = ((const T *)mean)[cv], ca = ((const T *)a)[cv], cb = ((const T *)b)[cv],
 		  cd = ((const T *)d)[cv];
 		float *ge = (float *)&g, *dye = (float *)&dy, *xe = (float *)&x, *me = (float *)&m,
@@ -359,7 +387,8 @@ __global__ void k_dx(float *dinp, const float *dout, const float *inp, const flo
 extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                                const float *dout, const float *inp,
                                                const float *gamma, const float *mean,
-                                               const float *rstd, int N, int C, int HW)
+                                               const float *rstd, int N, int C, int HW,
+                                               const float *relu_out)
 {
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
 		return;
@@ -367,16 +396,16 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
 	size_t cs = coef_stride(C), room = 3 * cs * sizeof(float);
 	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
 	float *a = ws, *b = ws + cs, *d = ws + 2 * cs;
-	chan_sums(room, dout, inp, mean, rstd, (long long)N * HW, C,
+	chan_sums(room, dout, inp, mean, rstd, relu_out, (long long)N * HW, C,
 	          dstats{ dgamma, dbeta, dinp ? a : NULL, b, d, gamma, rstd, (double)N * HW });
 	if (dinp) {
 		size_t n = (size_t)N * C * HW;
-		if (vec4(C, dinp, dout, inp, mean))
+		if (vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out))
 			k_dx<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dout, inp, mean, a, b, d, C / 4, n / 4);
+				dinp, dout, inp, mean, a, b, d, relu_out, C / 4, n / 4);
 		else
 			k_dx<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dout, inp, mean, a, b, d, C, n);
+				dinp, dout, inp, mean, a, b, d, relu_out, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }
@@ -388,13 +417,14 @@ __global__ void k_rstd(float *r, const float *rv, float eps, int C)
 		r[c] = (float)(1 / sqrt((double)rv[c] + eps));
 }
 
-/* eval: dinp += gamma rstd dout */
+/* eval: dinp += gamma rstd dout (dout masked as in k_dx) */
 __global__ void k_dx_eval(float *dinp, const float *dout, const float *gamma, const float *r,
-                          int C, size_t n)
+                          const float *mask, int C, size_t n)
 {
 	GRID_LOOP(i, n) {
 		int c = (int)(i % C);
-		dinp[i] += (gamma ? gamma[c] : 1.0f) * r[c] * dout[i];
+		float dy = mask && !(mask[i] > 0) ? 0.0f : dout[i];
+		dinp[i] += (gamma ? gamma[c] : 1.0f) * r[c] * dy;
 	}
 }
 
@@ -402,7 +432,8 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
                                                     const float *dout, const float *inp,
                                                     const float *gamma, const float *run_mean,
                                                     const float *run_var, int N, int C,
-                                                    int HW, float eps)
+                                                    int HW, float eps,
+                                                    const float *relu_out)
 {
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
 		return;
@@ -411,12 +442,13 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
 	k_rstd<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(r, run_var, eps, C);
 	IMB_CUDA_LAUNCHED();
 	if (dgamma || dbeta) {
-		chan_sums(room, dout, inp, run_mean, r, (long long)N * HW, C,
+		chan_sums(room, dout, inp, run_mean, r, relu_out, (long long)N * HW, C,
 		          dstats{ dgamma, dbeta, NULL, NULL, NULL, gamma, r, (double)N * HW });
 	}
 	if (dinp) {
 		size_t n = (size_t)N * C * HW;
-		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dout, gamma, r, C, n);
+		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dout, gamma, r,
+		                                                         relu_out, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }

@@ -72,7 +72,10 @@ void imb_nn_conv2d_backward(float *dinp,       // dinp is (N,C,H,W), or NULL
  * and updates the running statistics in place:
  *   run = (1 - momentum) * run + momentum * batch   (unbiased variance)
  * PyTorch's defaults are momentum 0.1, eps 1e-5. gamma/beta NULL mean
- * 1/0 (affine=False). */
+ * 1/0 (affine=False). relu non-zero runs the ReLU after it in the same
+ * pass (out = y > 0 ? y : 0, the bits of relu_forward on y); its
+ * backward then takes the ReLU's output as relu_out, and dout is that
+ * output's gradient. */
 void imb_nn_batchnorm_forward_train(float *out,       // out is (N,C,HW)
                                     float *mean,      // mean is (C), saved
                                     float *rstd,      // rstd is (C), saved
@@ -81,7 +84,8 @@ void imb_nn_batchnorm_forward_train(float *out,       // out is (N,C,HW)
                                     const float *inp, // inp is (N,C,HW)
                                     const float *gamma, // gamma is (C)
                                     const float *beta,  // beta is (C)
-                                    int N, int C, int HW, float momentum, float eps);
+                                    int N, int C, int HW, float momentum, float eps,
+                                    int relu);
 /* Eval mode: normalise with the running statistics. */
 void imb_nn_batchnorm_forward_eval(float *out,        // out is (N,C,HW)
                                    const float *inp,  // inp is (N,C,HW)
@@ -89,8 +93,9 @@ void imb_nn_batchnorm_forward_eval(float *out,        // out is (N,C,HW)
                                    const float *beta,  // beta is (C)
                                    const float *run_mean, // run_mean is (C)
                                    const float *run_var,  // run_var is (C)
-                                   int N, int C, int HW, float eps);
-/* Backward of train mode (through the batch statistics). */
+                                   int N, int C, int HW, float eps, int relu);
+/* Backward of train mode (through the batch statistics); relu_out: the
+ * fused ReLU's output, or NULL (see above). */
 void imb_nn_batchnorm_backward(float *dinp,        // dinp is (N,C,HW), or NULL
                                float *dgamma,      // dgamma is (C), or NULL
                                float *dbeta,       // dbeta is (C), or NULL
@@ -99,7 +104,8 @@ void imb_nn_batchnorm_backward(float *dinp,        // dinp is (N,C,HW), or NULL
                                const float *gamma, // gamma is (C)
                                const float *mean,  // mean is (C), from forward
                                const float *rstd,  // rstd is (C), from forward
-                               int N, int C, int HW);
+                               int N, int C, int HW,
+                               const float *relu_out); // relu_out is (N,C,HW), or NULL
 /* Backward of eval mode (running statistics held fixed). */
 void imb_nn_batchnorm_backward_eval(float *dinp,   // dinp is (N,C,HW), or NULL
                                     float *dgamma, // dgamma is (C), or NULL
@@ -109,7 +115,8 @@ void imb_nn_batchnorm_backward_eval(float *dinp,   // dinp is (N,C,HW), or NULL
                                     const float *gamma,    // gamma is (C)
                                     const float *run_mean, // run_mean is (C)
                                     const float *run_var,  // run_var is (C)
-                                    int N, int C, int HW, float eps);
+                                    int N, int C, int HW, float eps,
+                                    const float *relu_out); // (N,C,HW), or NULL
 
 /* ReLU; out may be inp (in place). The backward reads the output. */
 void imb_nn_relu_forward(float *out,        // out is (n)

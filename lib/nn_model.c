@@ -89,7 +89,13 @@ static cur bn(builder *b, cur x)
  * else needs the pre-activation values), not its gradient */
 static cur relu(builder *b, cur x)
 {
+	/* right after the batch norm that made x: the two run as one */
+	op *prev = b->n->nops ? &b->n->ops[b->n->nops - 1] : NULL;
+	int fused = prev && prev->kind == IMB_NN_NET_BN && prev->out == x.t;
+	if (fused)
+		prev->relu = 1;
 	op *o = new_op(b, IMB_NN_NET_RELU, x.t);
+	o->relu = fused;
 	o->C = x.C, o->H = x.H, o->W = x.W;
 	cur y = x;
 	y.t = new_tensor(b, (size_t)x.C * x.H * x.W, x.t);
@@ -410,8 +416,13 @@ static void plan_grads(imb_nn_net *n)
 			busy[best] = 1;
 			n->t[t].slot = best;
 		}
-		if (n->t[o->out].slot >= 0)
-			busy[n->t[o->out].slot] = 0;
+		/* a batch norm run with its ReLU reads the ReLU's output gradient:
+		 * that lives on to the batch norm's backward */
+		int dead = o->kind == IMB_NN_NET_RELU && o->relu ? -1 : o->out;
+		if (dead >= 0 && n->t[dead].slot >= 0)
+			busy[n->t[dead].slot] = 0;
+		if (o->kind == IMB_NN_NET_BN && o->relu && n->t[n->ops[i + 1].out].slot >= 0)
+			busy[n->t[n->ops[i + 1].out].slot] = 0;
 	}
 	free(busy);
 	n->slot_buf = imb_xcalloc(n->nslots + 1, sizeof(float *));
@@ -567,14 +578,17 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 				                               rs ? rs + o->rm : NULL,
 				                               rs ? rs + o->rm + o->C : NULL, in,
 				                               P + o->w, P + o->b, N, o->C,
-				                               o->H * o->W, m->bn_momentum, m->bn_eps);
+				                               o->H * o->W, m->bn_momentum, m->bn_eps,
+				                               o->relu && i + 1 < stop);
 			else
 				imb_nn_batchnorm_forward_eval(out, in, P + o->w, P + o->b,
 				                              m->bufs + o->rm, m->bufs + o->rm + o->C,
-				                              N, o->C, o->H * o->W, m->bn_eps);
+				                              N, o->C, o->H * o->W, m->bn_eps,
+				                              o->relu && i + 1 < stop);
 			break;
 		case IMB_NN_NET_RELU:
-			imb_nn_relu_forward(out, in, cnt);
+			if (!o->relu)           /* else done by the batch norm */
+				imb_nn_relu_forward(out, in, cnt);
 			break;
 		case IMB_NN_NET_ADD:
 			imb_nn_residual_forward(out, in, act(n, o->in2), cnt);
@@ -638,7 +652,13 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 	float *G = m->grads;
 	for (int i = n->nops - 1; i >= stop; i--) {
 		const op *o = &n->ops[i];
-		const float *dout = o->out == last ? dlogits : n->t[o->out].g;
+		if (o->kind == IMB_NN_NET_RELU && o->relu)
+			continue;               /* with the batch norm before it */
+		/* a batch norm with its ReLU: the ReLU's output and its gradient */
+		const float *rout = o->kind == IMB_NN_NET_BN && o->relu ? n->t[n->ops[i + 1].out].a
+		                                                        : NULL;
+		const float *dout = rout ? n->t[n->ops[i + 1].out].g
+		                    : o->out == last ? dlogits : n->t[o->out].g;
 		const float *in = act(n, o->in);
 		float *din = imb_nn_net_input(n, o->in) || o->in == nograd ? NULL : n->t[o->in].g;
 		size_t cnt = (size_t)N * n->t[o->out].per;
@@ -655,12 +675,12 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 		case IMB_NN_NET_BN:
 			if (n->train)
 				imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w,
-				                          o->mean, o->rstd, N, o->C, o->H * o->W);
+				                          o->mean, o->rstd, N, o->C, o->H * o->W, rout);
 			else
 				imb_nn_batchnorm_backward_eval(din, G + o->w, G + o->b, dout, in,
 				                               P + o->w, m->bufs + o->rm,
 				                               m->bufs + o->rm + o->C, N, o->C,
-				                               o->H * o->W, m->bn_eps);
+				                               o->H * o->W, m->bn_eps, rout);
 			break;
 		case IMB_NN_NET_RELU:
 			if (din)

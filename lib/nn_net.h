@@ -33,6 +33,11 @@ typedef struct {
 	size_t rm;                 /* BN: running mean at bufs+rm, var at bufs+rm+C;
 	                            * saved batch mean at stats+rm, rstd at stats+rm+C */
 	float *mean, *rstd;        /* BN: saved batch statistics (C) */
+	int relu;                  /* BN: the next op is a ReLU in place on its
+	                            * output, which the model runs with it (the
+	                            * backend's fused batch norm); RELU: run so by
+	                            * the BN before it. The curvature products
+	                            * walk the two ops one by one all the same */
 } imb_nn_netop;
 
 typedef struct {

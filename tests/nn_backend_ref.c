@@ -133,10 +133,13 @@ static void bn_stats(const float *inp, int N, int C, int HW, int c, double *mean
 	*var = q / M;
 }
 
+static void ref_relu_forward(float *out, const float *inp, size_t n);
+static void ref_relu_backward(float *dinp, const float *dout, const float *out, size_t n);
+
 static void ref_batchnorm_forward_train(float *out, float *mean, float *rstd, float *run_mean,
                                         float *run_var, const float *inp, const float *gamma,
                                         const float *beta, int N, int C, int HW,
-                                        float momentum, float eps)
+                                        float momentum, float eps, int relu)
 {
 	double M = (double)N * HW;
 	for (int c = 0; c < C; c++) {
@@ -156,11 +159,14 @@ static void ref_batchnorm_forward_train(float *out, float *mean, float *rstd, fl
 			run_var[c] = (float)((1 - (double)momentum) * run_var[c] +
 			                     momentum * (M > 1 ? var * M / (M - 1) : var));
 	}
+	if (relu)
+		ref_relu_forward(out, out, (size_t)N * C * HW);
 }
 
 static void ref_batchnorm_forward_eval(float *out, const float *inp, const float *gamma,
                                        const float *beta, const float *run_mean,
-                                       const float *run_var, int N, int C, int HW, float eps)
+                                       const float *run_var, int N, int C, int HW, float eps,
+                                       int relu)
 {
 	for (int c = 0; c < C; c++) {
 		double r = 1 / sqrt((double)run_var[c] + eps), g = gamma ? gamma[c] : 1;
@@ -169,6 +175,26 @@ static void ref_batchnorm_forward_eval(float *out, const float *inp, const float
 			for (int i = 0; i < HW; i++)
 				out[BN_AT(n, c, i)] = (float)((inp[BN_AT(n, c, i)] - run_mean[c]) * r * g + b);
 	}
+	if (relu)
+		ref_relu_forward(out, out, (size_t)N * C * HW);
+}
+
+/* the gradient that reaches a batch norm through the ReLU after it
+ * (dout where relu_out > 0, else 0), or dout itself; free with
+ * relu_done */
+static const float *relu_masked(const float *dout, const float *relu_out, size_t n)
+{
+	if (!relu_out)
+		return dout;
+	float *g = calloc(n ? n : 1, sizeof *g);
+	ref_relu_backward(g, dout, relu_out, n);
+	return g;
+}
+
+static void relu_done(const float *g, const float *dout)
+{
+	if (g != dout)
+		free((void *)g);
 }
 
 /* dinp, dgamma, dbeta += the gradients through y = g (x - mean) r + b;
@@ -202,20 +228,26 @@ static void bn_back(float *dinp, float *dgamma, float *dbeta, const float *dout,
 
 static void ref_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                    const float *inp, const float *gamma, const float *mean,
-                                   const float *rstd, int N, int C, int HW)
+                                   const float *rstd, int N, int C, int HW,
+                                   const float *relu_out)
 {
+	const float *g = relu_masked(dout, relu_out, (size_t)N * C * HW);
 	for (int c = 0; c < C; c++)
-		bn_back(dinp, dgamma, dbeta, dout, inp, gamma, N, C, HW, c, mean[c], rstd[c], 1);
+		bn_back(dinp, dgamma, dbeta, g, inp, gamma, N, C, HW, c, mean[c], rstd[c], 1);
+	relu_done(g, dout);
 }
 
 static void ref_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
                                         const float *dout, const float *inp,
                                         const float *gamma, const float *run_mean,
-                                        const float *run_var, int N, int C, int HW, float eps)
+                                        const float *run_var, int N, int C, int HW, float eps,
+                                        const float *relu_out)
 {
+	const float *g = relu_masked(dout, relu_out, (size_t)N * C * HW);
 	for (int c = 0; c < C; c++)
-		bn_back(dinp, dgamma, dbeta, dout, inp, gamma, N, C, HW, c, run_mean[c],
+		bn_back(dinp, dgamma, dbeta, g, inp, gamma, N, C, HW, c, run_mean[c],
 		        1 / sqrt((double)run_var[c] + eps), 0);
+	relu_done(g, dout);
 }
 
 /* ------------------------------------------------------------ elementwise */

@@ -120,7 +120,8 @@ static double run_img_op(const imb_nn_backend *be, op_fn fn, const void *ctx, in
                          float **outs, const size_t *nouts, int nin, float **ins,
                          const size_t *nins, const img *images)
 {
-	float *pb[8], *pr[8];
+	assert(nout + nin <= 12);
+	float *pb[12], *pr[12];
 	img none = { 0, 0, 0 };
 	for (int k = 0; k < nout; k++) {
 		img g = images ? images[k] : none;
@@ -470,7 +471,7 @@ static double test_conv2d_backward(const imb_nn_backend *be, double *tol)
 static const int BNS[][3] = { { 4, 3, 9 }, { 8, 5, 1 }, { 1, 2, 7 }, { 16, 6, 400 },
                               { 3, 17, 97 }, { 2, 64, 64 }, { 128, 16, 1 } };
 
-typedef struct { int N, C, HW, null_opt; float momentum, eps; } bn_arg;
+typedef struct { int N, C, HW, null_opt; float momentum, eps; int relu; } bn_arg;
 
 /* outs out, mean, rstd, run_mean, run_var; ins inp, gamma, beta */
 static void f_bn_train(const imb_nn_backend *be, float **p, const void *c)
@@ -479,29 +480,31 @@ static void f_bn_train(const imb_nn_backend *be, float **p, const void *c)
 	be->batchnorm_forward_train(p[0], p[1], p[2], a->null_opt ? NULL : p[3],
 	                            a->null_opt ? NULL : p[4], p[5], a->null_opt ? NULL : p[6],
 	                            a->null_opt ? NULL : p[7], a->N, a->C, a->HW, a->momentum,
-	                            a->eps);
+	                            a->eps, a->relu);
 }
 
 /* outs out; ins inp, gamma, beta, run_mean, run_var (positive) */
 static void f_bn_eval(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
-	be->batchnorm_forward_eval(p[0], p[1], p[2], p[3], p[4], p[5], a->N, a->C, a->HW, a->eps);
+	be->batchnorm_forward_eval(p[0], p[1], p[2], p[3], p[4], p[5], a->N, a->C, a->HW, a->eps,
+	                           a->relu);
 }
 
 /* outs dinp, dgamma, dbeta; ins dout, inp, gamma, mean, rstd (or
- * run_mean, run_var) */
+ * run_mean, run_var), the fused ReLU's output */
 static void f_bn_back(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
-	be->batchnorm_backward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], a->N, a->C, a->HW);
+	be->batchnorm_backward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], a->N, a->C, a->HW,
+	                       a->relu ? p[8] : NULL);
 }
 
 static void f_bn_back_eval(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
 	be->batchnorm_backward_eval(a->null_opt ? NULL : p[0], p[1], p[2], p[3], p[4], p[5], p[6],
-	                            p[7], a->N, a->C, a->HW, a->eps);
+	                            p[7], a->N, a->C, a->HW, a->eps, a->relu ? p[8] : NULL);
 }
 
 /* mean and rstd of inp's channels (what the train forward saves) */
@@ -522,11 +525,13 @@ static void bn_saved(const float *x, const bn_arg *a, float *mean, float *rstd)
 	}
 }
 
+/* every shape plain and with the ReLU fused */
 static double bn_test(const imb_nn_backend *be, int mode)
 {
 	double md = 0;
-	for (size_t k = 0; k < IMB_LEN(BNS); k++) {
-		bn_arg a = { BNS[k][0], BNS[k][1], BNS[k][2], (int)(k % 2), 0.1f, 1e-5f };
+	for (size_t k = 0; k < 2 * IMB_LEN(BNS); k++) {
+		size_t j = k / 2;
+		bn_arg a = { BNS[j][0], BNS[j][1], BNS[j][2], (int)(j % 2), 0.1f, 1e-5f, (int)(k % 2) };
 		size_t n = (size_t)a.N * a.C * a.HW, C = (size_t)a.C;
 		img x = { a.N, a.C, a.HW };
 		if (mode == 0) {
@@ -552,17 +557,20 @@ static double bn_test(const imb_nn_backend *be, int mode)
 				free(in[i]);
 		} else {
 			float *outs[3] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1) };
-			float *in[5] = { rnd(n, -1, 1), rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1),
-			                 rnd(C, 0.5, 2) };
+			/* the ReLU's output: positive or zero, as a ReLU leaves it */
+			float *in[6] = { rnd(n, -1, 1), rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1),
+			                 rnd(C, 0.5, 2), rnd(n, -1, 1) };
+			for (size_t i = 0; i < n; i++)
+				in[5][i] = in[5][i] > 0 ? in[5][i] : 0;
 			if (mode == 2)
 				bn_saved(in[1], &a, in[3], in[4]);
-			size_t nos[3] = { n, C, C }, nis[5] = { n, n, C, C, C };
-			img g[8] = { x, [3] = x, [4] = x };
+			size_t nos[3] = { n, C, C }, nis[6] = { n, n, C, C, C, n };
+			img g[9] = { x, [3] = x, [4] = x, [8] = x };
 			md = dmax(md, run_img_op(be, mode == 2 ? f_bn_back : f_bn_back_eval, &a, 3, outs,
-			                         nos, 5, in, nis, g));
+			                         nos, 6, in, nis, g));
 			for (int i = 0; i < 3; i++)
 				free(outs[i]);
-			for (int i = 0; i < 5; i++)
+			for (int i = 0; i < 6; i++)
 				free(in[i]);
 		}
 	}
