@@ -459,16 +459,35 @@ typedef struct {
 
 enum { BN_TRAIN, BN_EVAL, BN_BACK, BN_BACK_EVAL };
 
+/* o (n) = o > 0 ? o : 0, four at a time by a mask (relu_forward's bits) */
+static void relu_plane(float *o, size_t n)
+{
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		v4f v = ld4(o + i);
+		st4(o + i, (v4f)((v4i)(v > (v4f){ 0 }) & (v4i)v));
+	}
+	for (; i < n; i++)
+		o[i] = o[i] > 0 ? o[i] : 0;
+}
+
 /* plane (n, c) of dout, or with a fused ReLU the gradient that reaches
  * the batch norm, 0 + dout where the ReLU's output is positive and 0
  * elsewhere (relu_backward's values into zeroed memory), made in gm */
 static const float *plane_dy(const bn_ctx *b, float *gm, int n, size_t c)
 {
-	size_t at = ((size_t)n * b->C + c) * b->HW;
+	size_t at = ((size_t)n * b->C + c) * b->HW, HW = (size_t)b->HW;
 	if (!b->rout)
 		return b->dout + at;
-	for (size_t i = 0; i < (size_t)b->HW; i++)
-		gm[i] = 0.0f + (b->rout[at + i] > 0 ? b->dout[at + i] : 0.0f);
+	const float *r = b->rout + at, *d = b->dout + at;
+	size_t i = 0;
+	/* four at a time, a mask not a branch (half the signs are random) */
+	for (; i + 4 <= HW; i += 4) {
+		v4i keep = ld4(r + i) > (v4f){ 0 };
+		st4(gm + i, (v4f)(keep & (v4i)ld4(d + i)) + (v4f){ 0 });
+	}
+	for (; i < HW; i++)
+		gm[i] = 0.0f + (r[i] > 0 ? d[i] : 0.0f);
 	return gm;
 }
 
@@ -514,8 +533,7 @@ static void bn_task(void *vc, int t)
 				for (size_t i = 0; i < HW; i++)
 					o[i] = x[i] * scale + shift;
 				if (b->relu)
-					for (size_t i = 0; i < HW; i++)
-						o[i] = o[i] > 0 ? o[i] : 0;
+					relu_plane(o, HW);
 			}
 		} else {
 			double mean, r;
