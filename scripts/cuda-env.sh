@@ -2,7 +2,14 @@
 # scripts/cuda-pack.sh on a GPU machine: DIR's tools and libraries, then
 # the directories of libcublas and libcudnn, from the CUDA toolkit or
 # from PyTorch's nvidia wheels; Bats installed where the tests load it.
-_d=$(cd "${1:-.gpu}" && pwd)
+# A POSIX sh (dash) gives "." no arguments: there set IMB_GPU_PACK=DIR.
+_d=${1:-${IMB_GPU_PACK:-.gpu}}
+if [ ! -d "$_d/bin" ]; then
+	echo "cuda-env.sh: no pack of scripts/cuda-pack.sh at $_d (give DIR, or IMB_GPU_PACK=DIR)" >&2
+	unset _d
+	return 1
+fi
+_d=$(cd "$_d" && pwd)
 _p=$_d/lib
 # PyTorch's wheels first: PyTorch refuses a cuDNN older than its own
 _roots="$(python3 -c 'import nvidia; print(*nvidia.__path__)' 2>/dev/null) /usr/local/cuda/lib64 /usr/lib/x86_64-linux-gnu"
