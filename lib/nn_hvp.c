@@ -217,6 +217,8 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 	const float *P = m->params;
 	for (int i = n->nops - 1; i >= 0; i--) {
 		const imb_nn_netop *o = &n->ops[i];
+		if (o->kind == IMB_NN_NET_IMAGES)
+			continue;               /* data in, data out: no gradient */
 		const imb_nn_tensor *to = &n->t[o->out], *ti = &n->t[o->in];
 		const float *dout = o->out == last ? h->dz : h->g[to->slot];
 		const float *rdout = o->out == last ? h->rdz : h->rg[to->slot];
@@ -300,8 +302,6 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 			if (ri)
 				imb_nn_linear_backward(NULL, hv + o->w, NULL, dout, ri, P + o->w, N, o->C,
 				                       o->OC);
-			break;
-		case IMB_NN_NET_IMAGES:
 			break;
 		}
 	}
