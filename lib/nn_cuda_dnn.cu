@@ -160,18 +160,17 @@ static void round_bf16(__nv_bfloat16 *out, const float *in, size_t n)
 }
 
 /* The layout changes, each a batch of B matrix transposes: in (B,R,Q) ->
- * out (B,Q,R), out[b][q][r] = in[b][r][q] (+ bias[q] when bias is given;
- * out += that when acc), converted from Tin to Tout (float -> bf16 rounds
- * to nearest even). A 32x32 tile a block, through shared memory, so that
- * reads and writes are both coalesced. NCHW -> NHWC (images_in) is R =
+ * out (B,Q,R), out[b][q][r] = in[b][r][q] (out += that when acc),
+ * converted from Tin to Tout (float -> bf16 rounds to nearest even). A
+ * 32x32 tile a block, through shared memory, so that reads and writes
+ * are both coalesced. NCHW -> NHWC (images_in) is R =
  * C, Q = HW; NHWC -> NCHW (images_out) is R = HW, Q = C; KCRS -> KRSC
  * (the filters) is R = C, Q = KH KW. */
 #define TILE 32
 
-
 template <typename Tin, typename Tout>
 __global__ void __launch_bounds__(TILE * 8)
-k_transpose(Tout *out, const Tin *in, int B, int R, int Q, const float *bias, int acc)
+k_transpose(Tout *out, const Tin *in, int B, int R, int Q, int acc)
 {
 	__shared__ float tile[TILE][TILE + 1];
 	int q0 = blockIdx.x * TILE, r0 = blockIdx.y * TILE, tx = threadIdx.x, ty = threadIdx.y;
@@ -202,8 +201,6 @@ k_transpose(Tout *out, const Tin *in, int B, int R, int Q, const float *bias, in
 			int q = q0 + ty + 8 * k;
 			if (r < R && q < Q) {
 				float t = tile[tx][ty + 8 * k];
-				if (bias)
-					t += bias[q];
 				put(y + (size_t)q * R + r, acc ? v[k] + t : t);
 			}
 		}
@@ -212,14 +209,14 @@ k_transpose(Tout *out, const Tin *in, int B, int R, int Q, const float *bias, in
 }
 
 template <typename Tin, typename Tout>
-static void transpose(Tout *out, const Tin *in, int B, int R, int Q, const float *bias, int acc)
+static void transpose(Tout *out, const Tin *in, int B, int R, int Q, int acc)
 {
 	if (B <= 0 || R <= 0 || Q <= 0)
 		return;
 	dim3 grid((unsigned)((Q + TILE - 1) / TILE), (unsigned)((R + TILE - 1) / TILE),
 	          (unsigned)(B < 65535 ? B : 65535));
 	k_transpose<Tin, Tout><<<grid, dim3(TILE, 8), 0, imb_cuda.stream>>>(out, in, B, R, Q,
-	                                                                     bias, acc);
+	                                                                     acc);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -227,12 +224,12 @@ static void transpose(Tout *out, const Tin *in, int B, int R, int Q, const float
 
 extern "C" void imb_nn_cuda_images_in(float *out, const float *inp, int N, int C, int HW)
 {
-	transpose(out, inp, N, C, HW, (const float *)NULL, 0);
+	transpose(out, inp, N, C, HW, 0);
 }
 
 extern "C" void imb_nn_cuda_images_out(float *out, const float *inp, int N, int C, int HW)
 {
-	transpose(out, inp, N, HW, C, (const float *)NULL, 0);
+	transpose(out, inp, N, HW, C, 0);
 }
 
 /* ------------------------------------------------------------ gemm */
@@ -482,7 +479,7 @@ static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w
 	T *wt = (T *)base;
 	const T *xt = (const T *)inp;
 	T *yt = (T *)out;
-	transpose(wt, w, s->OC, s->C, s->KH * s->KW, (const float *)NULL, 0);
+	transpose(wt, w, s->OC, s->C, s->KH * s->KW, 0);
 	if (bf) {
 		round_bf16((__nv_bfloat16 *)(base + ox), inp, nx);
 		xt = (const T *)(base + ox);
@@ -519,7 +516,7 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 		dyt = (const T *)(base + oy);
 	}
 	if (dinp) {
-		transpose(wt, w, s->OC, s->C, s->KH * s->KW, (const float *)NULL, 0);
+		transpose(wt, w, s->OC, s->C, s->KH * s->KW, 0);
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
 			imb_cuda.dnn, &one, e->w, wt, e->y, dyt, e->conv, e->bwd_data, base + ows,
@@ -537,7 +534,7 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
 			imb_cuda.dnn, &one, e->x, xt, e->y, dyt, e->conv, e->bwd_filter, base + ows,
 			e->filter_ws, &zero, e->w, wt));
-		transpose(dw, wt, s->OC, s->KH * s->KW, s->C, (const float *)NULL, 1);
+		transpose(dw, wt, s->OC, s->KH * s->KW, s->C, 1);
 	}
 }
 
