@@ -471,24 +471,26 @@ static void relu_plane(float *o, size_t n)
 		o[i] = o[i] > 0 ? o[i] : 0;
 }
 
-/* plane (n, c) of dout, or with a fused ReLU the gradient that reaches
- * the batch norm, 0 + dout where the ReLU's output is positive and 0
- * elsewhere (relu_backward's values into zeroed memory), made in gm */
-static const float *plane_dy(const bn_ctx *b, float *gm, int n, size_t c)
+/* g (n) = the gradient that reaches a batch norm through the ReLU after
+ * it: 0 + d where the ReLU's output r is positive, 0 elsewhere
+ * (relu_backward's values into zeroed memory); four at a time, a mask
+ * not a branch (half the signs are random) */
+static void relu_mask(float *g, const float *r, const float *d, size_t n)
 {
-	size_t at = ((size_t)n * b->C + c) * b->HW, HW = (size_t)b->HW;
-	if (!b->rout)
-		return b->dout + at;
-	const float *r = b->rout + at, *d = b->dout + at;
 	size_t i = 0;
-	/* four at a time, a mask not a branch (half the signs are random) */
-	for (; i + 4 <= HW; i += 4) {
+	for (; i + 4 <= n; i += 4) {
 		v4i keep = ld4(r + i) > (v4f){ 0 };
-		st4(gm + i, (v4f)(keep & (v4i)ld4(d + i)) + (v4f){ 0 });
+		st4(g + i, (v4f)(keep & (v4i)ld4(d + i)) + (v4f){ 0 });
 	}
-	for (; i < HW; i++)
-		gm[i] = 0.0f + (r[i] > 0 ? d[i] : 0.0f);
-	return gm;
+	for (; i < n; i++)
+		g[i] = 0.0f + (r[i] > 0 ? d[i] : 0.0f);
+}
+
+/* plane (n, c) of the gradient the batch norm sees: dout's, or with a
+ * fused ReLU the channel's masked planes made in gm (N * HW) */
+static const float *plane_dy(const bn_ctx *b, const float *gm, int n, size_t c)
+{
+	return gm ? gm + (size_t)n * b->HW : b->dout + ((size_t)n * b->C + c) * b->HW;
 }
 
 static void bn_task(void *vc, int t)
@@ -497,7 +499,7 @@ static void bn_task(void *vc, int t)
 	size_t lo, hi;
 	split((size_t)b->C, b->T, t, &lo, &hi);
 	size_t HW = (size_t)b->HW, M = (size_t)b->N * HW;
-	float *gm = b->rout ? imb_xmalloc(HW * sizeof *gm) : NULL;
+	float *gm = b->rout ? imb_xmalloc((size_t)b->N * HW * sizeof *gm) : NULL;
 	for (size_t c = lo; c < hi; c++) {
 		float g = b->gamma ? b->gamma[c] : 1;
 		if (b->mode == BN_TRAIN || b->mode == BN_EVAL) {
@@ -544,6 +546,11 @@ static void bn_task(void *vc, int t)
 				mean = b->crun_mean[c];
 				r = 1 / sqrt((double)b->crun_var[c] + b->eps);
 			}
+			if (gm)         /* the channel's masked gradient, once */
+				for (int n = 0; n < b->N; n++) {
+					size_t at = ((size_t)n * b->C + c) * HW;
+					relu_mask(gm + (size_t)n * HW, b->rout + at, b->dout + at, HW);
+				}
 			double sdy = 0, sdyx = 0;
 			for (int n = 0; n < b->N; n++)
 				sum_dy(plane_dy(b, gm, n, c), b->inp + ((size_t)n * b->C + c) * HW, HW,
