@@ -138,9 +138,6 @@ int imb_knn_u8_ok(size_t d);
  * the lower index); only where imb_knn_u8_ok(d). */
 void imb_knn_rows_u8(int32_t *nn, const uint8_t *x, size_t n, size_t d, int k, const size_t *rows,
                      size_t nq);
-/* Threads for the kNN above (0, the default: one per online core). The
- * result does not depend on it: each block of query rows is computed
- * the same way whichever thread takes it. */
 /* Insert (v, j) into the k smallest held in bd/bi (*have of them,
  * ascending): v must be below bd[k - 1] once k are held; of equal values
  * the one inserted first stays first. */
@@ -156,6 +153,9 @@ static inline void imb_topk_insert(float *bd, int32_t *bi, int *have, int k, flo
 	bi[p] = j;
 }
 
+/* Threads for the kNN above (0, the default: one per online core). The
+ * result does not depend on it: each block of query rows is computed
+ * the same way whichever thread takes it. */
 void imb_knn_set_threads(int n);
 /* The setting above (0: one per core). */
 int imb_knn_threads(void);
