@@ -126,36 +126,42 @@ typedef struct {
 	/* train mode: inp, out are (N,C,HW); batch statistics over N and HW; \
 	 * writes mean (C) and rstd (C) = 1/sqrt(var + eps) (biased var) for \
 	 * backward; run_mean, run_var (C) = (1-momentum)*run + momentum*batch \
-	 * with the unbiased variance (PyTorch); either may be NULL. relu \
-	 * non-zero: the ReLU after it in the same pass, out = y > 0 ? y : 0 \
-	 * of the normalised y (relu_forward's result on it) */ \
+	 * with the unbiased variance (PyTorch); either may be NULL. res \
+	 * non-NULL (N,C,HW): a residual added to the normalised y in the \
+	 * same pass, y + res (add's result on them); relu non-zero: the ReLU \
+	 * after that, out = y > 0 ? y : 0 (relu_forward's result) */ \
 	X(batchnorm_forward_train, void, (float *out, float *mean, float *rstd, \
 	                                  float *run_mean, float *run_var, \
 	                                  const float *inp, const float *gamma, \
 	                                  const float *beta, int N, int C, int HW, \
-	                                  float momentum, float eps, int relu)) \
-	/* eval mode with running statistics; shapes and relu as above */ \
+	                                  float momentum, float eps, const float *res, \
+	                                  int relu)) \
+	/* eval mode with running statistics; shapes, res and relu as above */ \
 	X(batchnorm_forward_eval, void, (float *out, const float *inp, \
 	                                 const float *gamma, const float *beta, \
 	                                 const float *run_mean, const float *run_var, \
-	                                 int N, int C, int HW, float eps, int relu)) \
+	                                 int N, int C, int HW, float eps, \
+	                                 const float *res, int relu)) \
 	/* backward of train mode: dinp (N,C,HW), dgamma, dbeta (C) += ... \
 	 * relu_out non-NULL (N,C,HW): the forward had relu, relu_out is its \
 	 * output and dout that output's gradient, which reaches the batch \
 	 * norm where relu_out > 0 (0 + dout there, 0 elsewhere: what \
-	 * relu_backward gives into zeroed memory) */ \
+	 * relu_backward gives into zeroed memory). dres non-NULL (N,C,HW): \
+	 * the forward had res, and dres += that same gradient (the \
+	 * residual's share: residual_backward's) */ \
 	X(batchnorm_backward, void, (float *dinp, float *dgamma, float *dbeta, \
 	                             const float *dout, const float *inp, \
 	                             const float *gamma, const float *mean, \
 	                             const float *rstd, int N, int C, int HW, \
-	                             const float *relu_out)) \
+	                             const float *relu_out, float *dres)) \
 	/* backward of eval mode (running statistics are constants); relu_out \
-	 * as above */ \
+	 * and dres as above */ \
 	X(batchnorm_backward_eval, void, (float *dinp, float *dgamma, float *dbeta, \
 	                                  const float *dout, const float *inp, \
 	                                  const float *gamma, const float *run_mean, \
 	                                  const float *run_var, int N, int C, \
-	                                  int HW, float eps, const float *relu_out)) \
+	                                  int HW, float eps, const float *relu_out, \
+	                                  float *dres)) \
 	/* elementwise over (n): out = max(inp, 0) (out may be inp) */ \
 	X(relu_forward, void, (float *out, const float *inp, size_t n)) \
 	/* dinp += dout * (out > 0) */ \

@@ -453,6 +453,8 @@ typedef struct {
 	float *out, *mean, *rstd, *run_mean, *run_var, *dinp, *dgamma, *dbeta;
 	const float *inp, *gamma, *beta, *dout, *cmean, *crstd, *crun_mean, *crun_var;
 	const float *rout;      /* the fused ReLU's output (backward), or NULL */
+	const float *res;       /* the fused residual (forward), or NULL */
+	float *dres;            /* its gradient (backward), or NULL */
 	int N, C, HW, T, mode, relu;
 	float momentum, eps;
 } bn_ctx;
@@ -534,6 +536,11 @@ static void bn_task(void *vc, int t)
 				float *o = b->out + ((size_t)n * b->C + c) * HW;
 				for (size_t i = 0; i < HW; i++)
 					o[i] = x[i] * scale + shift;
+				if (b->res) {
+					const float *r = b->res + ((size_t)n * b->C + c) * HW;
+					for (size_t i = 0; i < HW; i++)
+						o[i] += r[i];
+				}
 				if (b->relu)
 					relu_plane(o, HW);
 			}
@@ -550,6 +557,13 @@ static void bn_task(void *vc, int t)
 				for (int n = 0; n < b->N; n++) {
 					size_t at = ((size_t)n * b->C + c) * HW;
 					relu_mask(gm + (size_t)n * HW, b->rout + at, b->dout + at, HW);
+				}
+			if (b->dres)    /* the residual's share, as residual_backward's */
+				for (int n = 0; n < b->N; n++) {
+					const float *dy = plane_dy(b, gm, n, c);
+					float *dr = b->dres + ((size_t)n * b->C + c) * HW;
+					for (size_t i = 0; i < HW; i++)
+						dr[i] += dy[i];
 				}
 			double sdy = 0, sdyx = 0;
 			for (int n = 0; n < b->N; n++)
@@ -593,43 +607,45 @@ void imb_nn_cpu_batchnorm_forward_train(float *out, float *mean, float *rstd,
                                         float *run_mean, float *run_var,
                                         const float *inp, const float *gamma,
                                         const float *beta, int N, int C, int HW,
-                                        float momentum, float eps, int relu)
+                                        float momentum, float eps, const float *res,
+                                        int relu)
 {
 	bn_run(&(bn_ctx){ .out = out, .mean = mean, .rstd = rstd, .run_mean = run_mean,
 	                  .run_var = run_var, .inp = inp, .gamma = gamma, .beta = beta,
 	                  .N = N, .C = C, .HW = HW, .momentum = momentum, .eps = eps,
-	                  .mode = BN_TRAIN, .relu = relu });
+	                  .mode = BN_TRAIN, .res = res, .relu = relu });
 }
 
 void imb_nn_cpu_batchnorm_forward_eval(float *out, const float *inp, const float *gamma,
                                        const float *beta, const float *run_mean,
                                        const float *run_var, int N, int C, int HW,
-                                       float eps, int relu)
+                                       float eps, const float *res, int relu)
 {
 	bn_run(&(bn_ctx){ .out = out, .inp = inp, .gamma = gamma, .beta = beta,
 	                  .crun_mean = run_mean, .crun_var = run_var, .N = N, .C = C,
-	                  .HW = HW, .eps = eps, .mode = BN_EVAL, .relu = relu });
+	                  .HW = HW, .eps = eps, .mode = BN_EVAL, .res = res, .relu = relu });
 }
 
 void imb_nn_cpu_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                    const float *dout, const float *inp,
                                    const float *gamma, const float *mean,
                                    const float *rstd, int N, int C, int HW,
-                                   const float *relu_out)
+                                   const float *relu_out, float *dres)
 {
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .cmean = mean, .crstd = rstd,
-	                  .N = N, .C = C, .HW = HW, .mode = BN_BACK, .rout = relu_out });
+	                  .N = N, .C = C, .HW = HW, .mode = BN_BACK, .rout = relu_out,
+	                  .dres = dres });
 }
 
 void imb_nn_cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
                                         const float *dout, const float *inp,
                                         const float *gamma, const float *run_mean,
                                         const float *run_var, int N, int C, int HW,
-                                        float eps, const float *relu_out)
+                                        float eps, const float *relu_out, float *dres)
 {
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .crun_mean = run_mean,
 	                  .crun_var = run_var, .N = N, .C = C, .HW = HW, .eps = eps,
-	                  .mode = BN_BACK_EVAL, .rout = relu_out });
+	                  .mode = BN_BACK_EVAL, .rout = relu_out, .dres = dres });
 }

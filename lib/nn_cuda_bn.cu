@@ -258,20 +258,26 @@ struct stats {
 		GRID_LOOP(I, n) __VA_ARGS__ \
 	} } while (0)
 
-/* out = (x - mean[c]) a[c] + b[c], then y > 0 ? y : 0 with relu */
+/* out = (x - mean[c]) a[c] + b[c], plus res (the residual) where given,
+ * then y > 0 ? y : 0 with relu */
 template <int V>
 __global__ void k_norm(float *out, const float *inp, const float *mean, const float *a,
-                       const float *b, int relu, int Cv, size_t n)
+                       const float *b, const float *res, int relu, int Cv, size_t n)
 {
 	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
 		unsigned cv = (unsigned)(i % Cv);
 		T x = ((const T *)inp)[i], m = ((const T *)mean)[cv], s = ((const T *)a)[cv],
-		  t = ((const T *)b)[cv];
-		float *e = (float *)&x, *me = (float *)&m, *se = (float *)&s, *te = (float *)&t;
+		  t = ((const T *)b)[cv], r;
+		if (res)
+			r = ((const T *)res)[i];
+		float *e = (float *)&x, *me = (float *)&m, *se = (float *)&s, *te = (float *)&t,
+		      *re = (float *)&r;
 #pragma unroll
 		for (int k = 0; k < V; k++) {
 			float y = (e[k] - me[k]) * se[k] + te[k];
+			if (res)
+				y = __fadd_rn(y, re[k]);
 			e[k] = relu && !(y > 0) ? 0.0f : y;
 		}
 		((T *)out)[i] = x;
@@ -282,7 +288,8 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
                                                     float *run_mean, float *run_var,
                                                     const float *inp, const float *gamma,
                                                     const float *beta, int N, int C, int HW,
-                                                    float momentum, float eps, int relu)
+                                                    float momentum, float eps,
+                                                    const float *res, int relu)
 {
 	if (N <= 0 || C <= 0 || HW <= 0)
 		return;
@@ -293,24 +300,26 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
 	chan_sums(room, inp, NULL, NULL, NULL, NULL, (long long)N * HW, C,
 	          stats{ m, r, run_mean, run_var, a, b, gamma, beta, (double)N * HW, momentum, eps });
 	size_t n = (size_t)N * C * HW;
-	if (vec4(C, out, inp, m))
+	if (vec4(C, out, inp, m) && vec4(C, res))
 		k_norm<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-			out, inp, m, a, b, relu, C / 4, n / 4);
+			out, inp, m, a, b, res, relu, C / 4, n / 4);
 	else
-		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, a, b, relu, C,
-		                                                          n);
+		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, a, b, res,
+		                                                          relu, C, n);
 	IMB_CUDA_LAUNCHED();
 }
 
 /* eval: rstd from the running variance, per element */
 __global__ void k_norm_eval(float *out, const float *inp, const float *rm, const float *rv,
-                            const float *gamma, const float *beta, float eps, int relu,
-                            int C, size_t n)
+                            const float *gamma, const float *beta, float eps,
+                            const float *res, int relu, int C, size_t n)
 {
 	GRID_LOOP(i, n) {
 		int c = (int)(i % C);
 		double g = gamma ? gamma[c] : 1.0, b = beta ? beta[c] : 0.0;
 		float y = (float)((inp[i] - (double)rm[c]) / sqrt((double)rv[c] + eps) * g + b);
+		if (res)
+			y = __fadd_rn(y, res[i]);
 		out[i] = relu && !(y > 0) ? 0.0f : y;
 	}
 }
@@ -319,13 +328,14 @@ extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
                                                    const float *gamma, const float *beta,
                                                    const float *run_mean,
                                                    const float *run_var, int N, int C,
-                                                   int HW, float eps, int relu)
+                                                   int HW, float eps, const float *res,
+                                                   int relu)
 {
 	size_t n = (size_t)(N > 0 ? N : 0) * (C > 0 ? C : 0) * (HW > 0 ? HW : 0);
 	if (!n)
 		return;
 	k_norm_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-		out, inp, run_mean, run_var, gamma, beta, eps, relu, C, n);
+		out, inp, run_mean, run_var, gamma, beta, eps, res, relu, C, n);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -355,28 +365,40 @@ struct dstats {
 };
 
 /* the backward's pass; with mask (a fused ReLU's output), dout counts
- * only where mask > 0 */
+ * only where mask > 0; dres (a fused residual's gradient) += that, and
+ * dinp (NULL: not wanted) as above */
 template <int V>
-__global__ void k_dx(float *dinp, const float *dout, const float *inp, const float *mean,
-                     const float *a, const float *b, const float *d, const float *mask, int Cv,
-                     size_t n)
+__global__ void k_dx(float *dinp, float *dres, const float *dout, const float *inp,
+                     const float *mean, const float *a, const float *b, const float *d,
+                     const float *mask, int Cv, size_t n)
 {
 	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
 		unsigned cv = (unsigned)(i % Cv);
-		T g = ((T *)dinp)[i], dy = ((const T *)dout)[i], x = ((const T *)inp)[i];
+		T dy = ((const T *)dout)[i];
+		float *dye = (float *)&dy;
 		if (mask) {
 			T q = ((const T *)mask)[i];
-			float *dq = (float *)&dy;
 			const float *qe = (const float *)&q;
 #pragma unroll
 			for (int k = 0; k < V; k++)
-				dq[k] = qe[k] > 0 ? dq[k] : 0.0f;
+				dye[k] = qe[k] > 0 ? dye[k] : 0.0f;
 		}
+		if (dres) {
+			T h = ((T *)dres)[i];
+			float *he = (float *)&h;
+#pragma unroll
+			for (int k = 0; k < V; k++)
+				he[k] = __fadd_rn(he[k], dye[k]);
+			((T *)dres)[i] = h;
+		}
+		if (!dinp)
+			continue;
+		T g = ((T *)dinp)[i], x = ((const T *)inp)[i];
 		T m = ((const T *)mean)[cv], ca = ((const T *)a)[cv], cb = ((const T *)b)[cv],
 		  cd = ((const T *)d)[cv];
-		float *ge = (float *)&g, *dye = (float *)&dy, *xe = (float *)&x, *me = (float *)&m,
-		      *ae = (float *)&ca, *be = (float *)&cb, *de = (float *)&cd;
+		float *ge = (float *)&g, *xe = (float *)&x, *me = (float *)&m, *ae = (float *)&ca,
+		      *be = (float *)&cb, *de = (float *)&cd;
 #pragma unroll
 		for (int k = 0; k < V; k++)
 			ge[k] += ae[k] * dye[k] + be[k] * (xe[k] - me[k]) + de[k];
@@ -388,9 +410,9 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
                                                const float *dout, const float *inp,
                                                const float *gamma, const float *mean,
                                                const float *rstd, int N, int C, int HW,
-                                               const float *relu_out)
+                                               const float *relu_out, float *dres)
 {
-	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
+	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
 	/* [a | b | d] ahead of the sums */
 	size_t cs = coef_stride(C), room = 3 * cs * sizeof(float);
@@ -398,14 +420,14 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
 	float *a = ws, *b = ws + cs, *d = ws + 2 * cs;
 	chan_sums(room, dout, inp, mean, rstd, relu_out, (long long)N * HW, C,
 	          dstats{ dgamma, dbeta, dinp ? a : NULL, b, d, gamma, rstd, (double)N * HW });
-	if (dinp) {
+	if (dinp || dres) {
 		size_t n = (size_t)N * C * HW;
-		if (vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out))
+		if (vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out, dres))
 			k_dx<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dout, inp, mean, a, b, d, relu_out, C / 4, n / 4);
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, C / 4, n / 4);
 		else
 			k_dx<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dout, inp, mean, a, b, d, relu_out, C, n);
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }
@@ -417,14 +439,17 @@ __global__ void k_rstd(float *r, const float *rv, float eps, int C)
 		r[c] = (float)(1 / sqrt((double)rv[c] + eps));
 }
 
-/* eval: dinp += gamma rstd dout (dout masked as in k_dx) */
-__global__ void k_dx_eval(float *dinp, const float *dout, const float *gamma, const float *r,
-                          const float *mask, int C, size_t n)
+/* eval: dinp += gamma rstd dout (dout masked, and dres, as in k_dx) */
+__global__ void k_dx_eval(float *dinp, float *dres, const float *dout, const float *gamma,
+                          const float *r, const float *mask, int C, size_t n)
 {
 	GRID_LOOP(i, n) {
 		int c = (int)(i % C);
 		float dy = mask && !(mask[i] > 0) ? 0.0f : dout[i];
-		dinp[i] += (gamma ? gamma[c] : 1.0f) * r[c] * dy;
+		if (dres)
+			dres[i] = __fadd_rn(dres[i], dy);
+		if (dinp)
+			dinp[i] += (gamma ? gamma[c] : 1.0f) * r[c] * dy;
 	}
 }
 
@@ -433,9 +458,9 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
                                                     const float *gamma, const float *run_mean,
                                                     const float *run_var, int N, int C,
                                                     int HW, float eps,
-                                                    const float *relu_out)
+                                                    const float *relu_out, float *dres)
 {
-	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta))
+	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
 	size_t room = ((size_t)C * sizeof(float) + 255) & ~(size_t)255;
 	float *r = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));   /* no growth below */
@@ -445,9 +470,9 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
 		chan_sums(room, dout, inp, run_mean, r, relu_out, (long long)N * HW, C,
 		          dstats{ dgamma, dbeta, NULL, NULL, NULL, gamma, r, (double)N * HW });
 	}
-	if (dinp) {
+	if (dinp || dres) {
 		size_t n = (size_t)N * C * HW;
-		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dout, gamma, r,
+		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dres, dout, gamma, r,
 		                                                         relu_out, C, n);
 		IMB_CUDA_LAUNCHED();
 	}

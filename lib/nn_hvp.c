@@ -127,11 +127,11 @@ static void r_forward(imb_nn_hvp *h, const float *v, int N)
 			 * R{y} = V_gamma (x - mu) rstd + V_beta + gamma R{x} rstd */
 			imb_nn_batchnorm_forward_eval(ro, in, v + o->w, v + o->b, m->bufs + o->rm,
 			                              m->bufs + o->rm + o->C, N, o->C, o->H * o->W,
-			                              m->bn_eps, 0);
+			                              m->bn_eps, NULL, 0);
 			if (ri) {
 				imb_nn_batchnorm_forward_eval(h->tmp, ri, P + o->w, h->zeros, h->zeros,
 				                              m->bufs + o->rm + o->C, N, o->C,
-				                              o->H * o->W, m->bn_eps, 0);
+				                              o->H * o->W, m->bn_eps, NULL, 0);
 				be->add(ro, ro, h->tmp, cnt);
 			}
 			break;
@@ -262,18 +262,18 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 			const float *rm = m->bufs + o->rm, *rv = m->bufs + o->rm + o->C;
 			int HW = o->H * o->W;
 			imb_nn_batchnorm_backward_eval(din, gw, gb, dout, in, P + o->w, rm, rv, N,
-			                               o->C, HW, m->bn_eps, NULL);
+			                               o->C, HW, m->bn_eps, NULL, NULL);
 			/* dx = gamma rstd dy, dgamma = sum dy xhat, dbeta = sum dy:
 			 * R{dx} = gamma rstd R{dy} + V_gamma rstd dy,
 			 * R{dgamma} = sum R{dy} xhat + sum dy R{x} rstd, R{dbeta} = sum R{dy} */
 			imb_nn_batchnorm_backward_eval(rdin, hv + o->w, hv + o->b, rdout, in,
-			                               P + o->w, rm, rv, N, o->C, HW, m->bn_eps, NULL);
+			                               P + o->w, rm, rv, N, o->C, HW, m->bn_eps, NULL, NULL);
 			if (rdin)
 				imb_nn_batchnorm_backward_eval(rdin, NULL, NULL, dout, in, v + o->w, rm,
-				                               rv, N, o->C, HW, m->bn_eps, NULL);
+				                               rv, N, o->C, HW, m->bn_eps, NULL, NULL);
 			if (ri)
 				imb_nn_batchnorm_backward_eval(NULL, hv + o->w, NULL, dout, ri, P + o->w,
-				                               h->zeros, rv, N, o->C, HW, m->bn_eps, NULL);
+				                               h->zeros, rv, N, o->C, HW, m->bn_eps, NULL, NULL);
 			break;
 		}
 		case IMB_NN_NET_RELU:

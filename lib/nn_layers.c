@@ -69,38 +69,39 @@ void imb_nn_conv2d_backward(float *dinp, float *dw, float *db, const float *dout
 void imb_nn_batchnorm_forward_train(float *out, float *mean, float *rstd,
                                     float *run_mean, float *run_var, const float *inp,
                                     const float *gamma, const float *beta, int N,
-                                    int C, int HW, float momentum, float eps, int relu)
+                                    int C, int HW, float momentum, float eps, const float *res,
+                                    int relu)
 {
 	imb_nn_be()->batchnorm_forward_train(out, mean, rstd, run_mean, run_var, inp,
-	                                     gamma, beta, N, C, HW, momentum, eps, relu);
+	                                     gamma, beta, N, C, HW, momentum, eps, res, relu);
 }
 
 void imb_nn_batchnorm_forward_eval(float *out, const float *inp, const float *gamma,
                                    const float *beta, const float *run_mean,
                                    const float *run_var, int N, int C, int HW, float eps,
-                                   int relu)
+                                   const float *res, int relu)
 {
 	imb_nn_be()->batchnorm_forward_eval(out, inp, gamma, beta, run_mean, run_var,
-	                                    N, C, HW, eps, relu);
+	                                    N, C, HW, eps, res, relu);
 }
 
 void imb_nn_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                const float *dout, const float *inp, const float *gamma,
                                const float *mean, const float *rstd, int N, int C, int HW,
-                               const float *relu_out)
+                               const float *relu_out, float *dres)
 {
 	imb_nn_be()->batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, rstd,
-	                                N, C, HW, relu_out);
+	                                N, C, HW, relu_out, dres);
 }
 
 void imb_nn_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
                                     const float *dout, const float *inp,
                                     const float *gamma, const float *run_mean,
                                     const float *run_var, int N, int C, int HW, float eps,
-                                    const float *relu_out)
+                                    const float *relu_out, float *dres)
 {
 	imb_nn_be()->batchnorm_backward_eval(dinp, dgamma, dbeta, dout, inp, gamma,
-	                                     run_mean, run_var, N, C, HW, eps, relu_out);
+	                                     run_mean, run_var, N, C, HW, eps, relu_out, dres);
 }
 
 void imb_nn_relu_forward(float *out, const float *inp, size_t n)

@@ -72,10 +72,12 @@ void imb_nn_conv2d_backward(float *dinp,       // dinp is (N,C,H,W), or NULL
  * and updates the running statistics in place:
  *   run = (1 - momentum) * run + momentum * batch   (unbiased variance)
  * PyTorch's defaults are momentum 0.1, eps 1e-5. gamma/beta NULL mean
- * 1/0 (affine=False). relu non-zero runs the ReLU after it in the same
- * pass (out = y > 0 ? y : 0, the bits of relu_forward on y); its
- * backward then takes the ReLU's output as relu_out, and dout is that
- * output's gradient. */
+ * 1/0 (affine=False). res non-NULL adds a residual (N,C,HW) to the
+ * normalised y in the same pass (y + res, the bits of residual_forward),
+ * and relu non-zero runs the ReLU after that (out = y > 0 ? y : 0, the
+ * bits of relu_forward): a ResNet block's tail in one pass. Its backward
+ * then takes the ReLU's output as relu_out (dout is that output's
+ * gradient) and, with a residual, adds the residual's gradient to dres. */
 void imb_nn_batchnorm_forward_train(float *out,       // out is (N,C,HW)
                                     float *mean,      // mean is (C), saved
                                     float *rstd,      // rstd is (C), saved
@@ -85,6 +87,7 @@ void imb_nn_batchnorm_forward_train(float *out,       // out is (N,C,HW)
                                     const float *gamma, // gamma is (C)
                                     const float *beta,  // beta is (C)
                                     int N, int C, int HW, float momentum, float eps,
+                                    const float *res, // res is (N,C,HW), or NULL
                                     int relu);
 /* Eval mode: normalise with the running statistics. */
 void imb_nn_batchnorm_forward_eval(float *out,        // out is (N,C,HW)
@@ -93,9 +96,12 @@ void imb_nn_batchnorm_forward_eval(float *out,        // out is (N,C,HW)
                                    const float *beta,  // beta is (C)
                                    const float *run_mean, // run_mean is (C)
                                    const float *run_var,  // run_var is (C)
-                                   int N, int C, int HW, float eps, int relu);
+                                   int N, int C, int HW, float eps,
+                                   const float *res,  // res is (N,C,HW), or NULL
+                                   int relu);
 /* Backward of train mode (through the batch statistics); relu_out: the
- * fused ReLU's output, or NULL (see above). */
+ * fused ReLU's output, or NULL; dres: the fused residual's gradient,
+ * accumulated, or NULL (see above). */
 void imb_nn_batchnorm_backward(float *dinp,        // dinp is (N,C,HW), or NULL
                                float *dgamma,      // dgamma is (C), or NULL
                                float *dbeta,       // dbeta is (C), or NULL
@@ -105,7 +111,8 @@ void imb_nn_batchnorm_backward(float *dinp,        // dinp is (N,C,HW), or NULL
                                const float *mean,  // mean is (C), from forward
                                const float *rstd,  // rstd is (C), from forward
                                int N, int C, int HW,
-                               const float *relu_out); // relu_out is (N,C,HW), or NULL
+                               const float *relu_out, // relu_out is (N,C,HW), or NULL
+                               float *dres);          // dres is (N,C,HW), or NULL
 /* Backward of eval mode (running statistics held fixed). */
 void imb_nn_batchnorm_backward_eval(float *dinp,   // dinp is (N,C,HW), or NULL
                                     float *dgamma, // dgamma is (C), or NULL
@@ -116,7 +123,8 @@ void imb_nn_batchnorm_backward_eval(float *dinp,   // dinp is (N,C,HW), or NULL
                                     const float *run_mean, // run_mean is (C)
                                     const float *run_var,  // run_var is (C)
                                     int N, int C, int HW, float eps,
-                                    const float *relu_out); // (N,C,HW), or NULL
+                                    const float *relu_out, // (N,C,HW), or NULL
+                                    float *dres);          // (N,C,HW), or NULL
 
 /* ReLU; out may be inp (in place). The backward reads the output. */
 void imb_nn_relu_forward(float *out,        // out is (n)

@@ -49,6 +49,7 @@ static op *new_op(builder *b, int kind, int in)
 	o->kind = kind;
 	o->in = in;
 	o->in2 = -1;
+	o->bn = -1;
 	o->w = o->b = o->rm = NONE;
 	return o;
 }
@@ -85,15 +86,45 @@ static cur bn(builder *b, cur x)
 	return y;
 }
 
+/* the op that makes tensor t, or -1 */
+static int producer(const imb_nn_net *n, int t)
+{
+	for (int i = n->nops - 1; i >= 0; i--)
+		if (n->ops[i].out == t)
+			return i;
+	return -1;
+}
+
+/* ops that read tensor t */
+static int readers(const imb_nn_net *n, int t)
+{
+	int k = 0;
+	for (int i = 0; i < n->nops; i++)
+		k += (n->ops[i].in == t) + (n->ops[i].in2 == t);
+	return k;
+}
+
 /* in place: the output shares the input's activation memory (nothing
  * else needs the pre-activation values), not its gradient */
 static cur relu(builder *b, cur x)
 {
-	/* right after the batch norm that made x: the two run as one */
-	op *prev = b->n->nops ? &b->n->ops[b->n->nops - 1] : NULL;
+	/* right after the batch norm that made x: the two run as one; right
+	 * after an ADD whose first input a batch norm made for it alone: the
+	 * three (a block's tail) */
+	imb_nn_net *n = b->n;
+	op *prev = n->nops ? &n->ops[n->nops - 1] : NULL;
 	int fused = prev && prev->kind == IMB_NN_NET_BN && prev->out == x.t;
 	if (fused)
 		prev->relu = 1;
+	if (prev && prev->kind == IMB_NN_NET_ADD && prev->out == x.t) {
+		int j = producer(n, prev->in);
+		if (j >= 0 && n->ops[j].kind == IMB_NN_NET_BN && !n->ops[j].relu &&
+		    readers(n, prev->in) == 1) {
+			prev->bn = j;
+			n->ops[j].tail = n->nops - 1;
+			fused = 1;
+		}
+	}
 	op *o = new_op(b, IMB_NN_NET_RELU, x.t);
 	o->relu = fused;
 	o->C = x.C, o->H = x.H, o->W = x.W;
@@ -392,11 +423,14 @@ static void plan_grads(imb_nn_net *n)
 	n->slot_per = imb_xcalloc(n->nt + 1, sizeof(size_t));
 	for (int i = n->nops - 1; i >= 0; i--) {
 		const op *o = &n->ops[i];
-		int ins[2] = { o->in, o->in2 };
-		for (int k = 0; k < 2; k++) {
+		/* an ADD that runs a block's tail writes its batch norm's input
+		 * gradient too: that is born here */
+		int tail = o->kind == IMB_NN_NET_ADD && o->bn >= 0;
+		int ins[3] = { o->in, o->in2, tail ? n->ops[o->bn].in : -1 };
+		for (int k = 0; k < 3; k++) {
 			int t = ins[k];
-			if (t < 0 || imb_nn_net_input(n, t) || n->t[t].birth != i ||
-			    n->t[t].slot >= 0)
+			if (t < 0 || imb_nn_net_input(n, t) || n->t[t].slot >= 0 ||
+			    n->t[t].birth != (k < 2 ? i : o->bn))
 				continue;
 			size_t need = n->t[t].per;
 			int best = -1, big = -1;
@@ -416,12 +450,13 @@ static void plan_grads(imb_nn_net *n)
 			busy[best] = 1;
 			n->t[t].slot = best;
 		}
-		/* a batch norm run with its ReLU reads the ReLU's output gradient:
-		 * that lives on to the batch norm's backward */
+		/* a batch norm (or a block's tail) run with its ReLU reads the
+		 * ReLU's output gradient: that lives on to its backward */
 		int dead = o->kind == IMB_NN_NET_RELU && o->relu ? -1 : o->out;
 		if (dead >= 0 && n->t[dead].slot >= 0)
 			busy[n->t[dead].slot] = 0;
-		if (o->kind == IMB_NN_NET_BN && o->relu && n->t[n->ops[i + 1].out].slot >= 0)
+		if (((o->kind == IMB_NN_NET_BN && o->relu) || (tail && n->ops[i + 1].relu)) &&
+		    n->t[n->ops[i + 1].out].slot >= 0)
 			busy[n->t[n->ops[i + 1].out].slot] = 0;
 	}
 	free(busy);
@@ -550,6 +585,41 @@ static const float *act(const imb_nn_net *n, int id)
 	return id == 0 ? n->x : n->t[id].a;
 }
 
+/* batch norm op o on in into out, with the residual res (or NULL) and
+ * the ReLU after (relu); rs: the running statistics to update, or NULL */
+static void bn_forward(imb_nn_model *m, const op *o, float *out, const float *in,
+                       const float *res, int relu, float *rs)
+{
+	const imb_nn_net *n = m->net;
+	const float *P = m->params;
+	if (n->train)
+		imb_nn_batchnorm_forward_train(out, o->mean, o->rstd, rs ? rs + o->rm : NULL,
+		                               rs ? rs + o->rm + o->C : NULL, in, P + o->w,
+		                               P + o->b, n->N, o->C, o->H * o->W, m->bn_momentum,
+		                               m->bn_eps, res, relu);
+	else
+		imb_nn_batchnorm_forward_eval(out, in, P + o->w, P + o->b, m->bufs + o->rm,
+		                              m->bufs + o->rm + o->C, n->N, o->C, o->H * o->W,
+		                              m->bn_eps, res, relu);
+}
+
+/* its backward: dout reaches it (through the ReLU's output rout, if
+ * any); din and dres (the residual's) gather the gradients */
+static void bn_backward(imb_nn_model *m, const op *o, float *din, const float *dout,
+                        const float *rout, float *dres)
+{
+	const imb_nn_net *n = m->net;
+	const float *P = m->params, *in = act(n, o->in);
+	float *G = m->grads;
+	if (n->train)
+		imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w, o->mean,
+		                          o->rstd, n->N, o->C, o->H * o->W, rout, dres);
+	else
+		imb_nn_batchnorm_backward_eval(din, G + o->w, G + o->b, dout, in, P + o->w,
+		                               m->bufs + o->rm, m->bufs + o->rm + o->C, n->N, o->C,
+		                               o->H * o->W, m->bn_eps, rout, dres);
+}
+
 /* the forward of ops [0, stop) */
 static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int stop)
 {
@@ -573,25 +643,20 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 			                      o->K, o->K, o->stride, o->pad);
 			break;
 		case IMB_NN_NET_BN:
-			if (n->train)
-				imb_nn_batchnorm_forward_train(out, o->mean, o->rstd,
-				                               rs ? rs + o->rm : NULL,
-				                               rs ? rs + o->rm + o->C : NULL, in,
-				                               P + o->w, P + o->b, N, o->C,
-				                               o->H * o->W, m->bn_momentum, m->bn_eps,
-				                               o->relu && i + 1 < stop);
-			else
-				imb_nn_batchnorm_forward_eval(out, in, P + o->w, P + o->b,
-				                              m->bufs + o->rm, m->bufs + o->rm + o->C,
-				                              N, o->C, o->H * o->W, m->bn_eps,
-				                              o->relu && i + 1 < stop);
+			if (o->tail && o->tail < stop)
+				break;          /* run by the ADD of its block's tail */
+			bn_forward(m, o, out, in, NULL, o->relu && i + 1 < stop, rs);
 			break;
 		case IMB_NN_NET_RELU:
-			if (!o->relu)           /* else done by the batch norm */
+			if (!o->relu)           /* else done by the op before it */
 				imb_nn_relu_forward(out, in, cnt);
 			break;
 		case IMB_NN_NET_ADD:
-			imb_nn_residual_forward(out, in, act(n, o->in2), cnt);
+			if (o->bn >= 0)         /* a block's tail: batch norm, add, ReLU */
+				bn_forward(m, &n->ops[o->bn], out, act(n, n->ops[o->bn].in),
+				           act(n, o->in2), i + 1 < stop && n->ops[i + 1].relu, rs);
+			else
+				imb_nn_residual_forward(out, in, act(n, o->in2), cnt);
 			break;
 		case IMB_NN_NET_AVGPOOL:
 			imb_nn_avgpool_forward(out, in, N, o->C, o->H * o->W);
@@ -652,35 +717,42 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 	float *G = m->grads;
 	for (int i = n->nops - 1; i >= stop; i--) {
 		const op *o = &n->ops[i];
-		if (o->kind == IMB_NN_NET_RELU && o->relu)
-			continue;               /* with the batch norm before it */
-		/* a batch norm with its ReLU: the ReLU's output and its gradient */
-		const float *rout = o->kind == IMB_NN_NET_BN && o->relu ? n->t[n->ops[i + 1].out].a
-		                                                        : NULL;
+		if ((o->kind == IMB_NN_NET_RELU && o->relu) || (o->kind == IMB_NN_NET_BN && o->tail))
+			continue;               /* with the op before it; with its tail */
+		/* a batch norm, or a block's tail, with its ReLU: the ReLU's output
+		 * and its gradient */
+		int tail = o->kind == IMB_NN_NET_ADD && o->bn >= 0;
+		int fused = (o->kind == IMB_NN_NET_BN && o->relu) || (tail && n->ops[i + 1].relu);
+		const float *rout = fused ? n->t[n->ops[i + 1].out].a : NULL;
 		const float *dout = rout ? n->t[n->ops[i + 1].out].g
 		                    : o->out == last ? dlogits : n->t[o->out].g;
 		const float *in = act(n, o->in);
 		float *din = imb_nn_net_input(n, o->in) || o->in == nograd ? NULL : n->t[o->in].g;
 		size_t cnt = (size_t)N * n->t[o->out].per;
-		/* gradients born here start at zero */
-		if (din && n->t[o->in].birth == i)
+		/* gradients born here start at zero (a tail's first input has
+		 * none: its batch norm runs here) */
+		if (din && !tail && n->t[o->in].birth == i)
 			be->zero(din, n->t[o->in].per * N);
 		if (o->in2 > 0 && n->t[o->in2].birth == i)
 			be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
+		if (tail) {
+			/* a block's tail: the batch norm's backward, the residual's
+			 * gradient with it */
+			const op *b = &n->ops[o->bn];
+			float *dbn = imb_nn_net_input(n, b->in) || b->in == nograd ? NULL
+			                                                           : n->t[b->in].g;
+			if (dbn && n->t[b->in].birth == o->bn)
+				be->zero(dbn, n->t[b->in].per * N);
+			bn_backward(m, b, dbn, dout, rout, o->in2 == 0 ? NULL : n->t[o->in2].g);
+			continue;
+		}
 		switch (o->kind) {
 		case IMB_NN_NET_CONV:
 			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
 			                       o->W, o->OC, o->K, o->K, o->stride, o->pad);
 			break;
 		case IMB_NN_NET_BN:
-			if (n->train)
-				imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w,
-				                          o->mean, o->rstd, N, o->C, o->H * o->W, rout);
-			else
-				imb_nn_batchnorm_backward_eval(din, G + o->w, G + o->b, dout, in,
-				                               P + o->w, m->bufs + o->rm,
-				                               m->bufs + o->rm + o->C, N, o->C,
-				                               o->H * o->W, m->bn_eps, rout);
+			bn_backward(m, o, din, dout, rout, NULL);
 			break;
 		case IMB_NN_NET_RELU:
 			if (din)

@@ -36,8 +36,14 @@ typedef struct {
 	int relu;                  /* BN: the next op is a ReLU in place on its
 	                            * output, which the model runs with it (the
 	                            * backend's fused batch norm); RELU: run so by
-	                            * the BN before it. The curvature products
-	                            * walk the two ops one by one all the same */
+	                            * the op before it (a BN, or an ADD with bn) */
+	int bn;                    /* ADD: the BN whose output is its first input
+	                            * (and nothing else's), run here with the
+	                            * residual in2 and the ReLU after the ADD in
+	                            * one pass: a ResNet block's tail; -1: none */
+	int tail;                  /* BN: the ADD that runs it so (0: none) */
+	                           /* The curvature products walk fused ops one
+	                            * by one all the same. */
 } imb_nn_netop;
 
 typedef struct {

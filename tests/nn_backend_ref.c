@@ -135,11 +135,14 @@ static void bn_stats(const float *inp, int N, int C, int HW, int c, double *mean
 
 static void ref_relu_forward(float *out, const float *inp, size_t n);
 static void ref_relu_backward(float *dinp, const float *dout, const float *out, size_t n);
+static void ref_add(float *out, const float *a, const float *b, size_t n);
+static void ref_axpy(float *y, float alpha, const float *x, size_t n);
 
 static void ref_batchnorm_forward_train(float *out, float *mean, float *rstd, float *run_mean,
                                         float *run_var, const float *inp, const float *gamma,
                                         const float *beta, int N, int C, int HW,
-                                        float momentum, float eps, int relu)
+                                        float momentum, float eps, const float *res,
+                                        int relu)
 {
 	double M = (double)N * HW;
 	for (int c = 0; c < C; c++) {
@@ -159,6 +162,8 @@ static void ref_batchnorm_forward_train(float *out, float *mean, float *rstd, fl
 			run_var[c] = (float)((1 - (double)momentum) * run_var[c] +
 			                     momentum * (M > 1 ? var * M / (M - 1) : var));
 	}
+	if (res)
+		ref_add(out, out, res, (size_t)N * C * HW);
 	if (relu)
 		ref_relu_forward(out, out, (size_t)N * C * HW);
 }
@@ -166,7 +171,7 @@ static void ref_batchnorm_forward_train(float *out, float *mean, float *rstd, fl
 static void ref_batchnorm_forward_eval(float *out, const float *inp, const float *gamma,
                                        const float *beta, const float *run_mean,
                                        const float *run_var, int N, int C, int HW, float eps,
-                                       int relu)
+                                       const float *res, int relu)
 {
 	for (int c = 0; c < C; c++) {
 		double r = 1 / sqrt((double)run_var[c] + eps), g = gamma ? gamma[c] : 1;
@@ -175,6 +180,8 @@ static void ref_batchnorm_forward_eval(float *out, const float *inp, const float
 			for (int i = 0; i < HW; i++)
 				out[BN_AT(n, c, i)] = (float)((inp[BN_AT(n, c, i)] - run_mean[c]) * r * g + b);
 	}
+	if (res)
+		ref_add(out, out, res, (size_t)N * C * HW);
 	if (relu)
 		ref_relu_forward(out, out, (size_t)N * C * HW);
 }
@@ -229,9 +236,11 @@ static void bn_back(float *dinp, float *dgamma, float *dbeta, const float *dout,
 static void ref_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                    const float *inp, const float *gamma, const float *mean,
                                    const float *rstd, int N, int C, int HW,
-                                   const float *relu_out)
+                                   const float *relu_out, float *dres)
 {
 	const float *g = relu_masked(dout, relu_out, (size_t)N * C * HW);
+	if (dres)
+		ref_axpy(dres, 1, g, (size_t)N * C * HW);
 	for (int c = 0; c < C; c++)
 		bn_back(dinp, dgamma, dbeta, g, inp, gamma, N, C, HW, c, mean[c], rstd[c], 1);
 	relu_done(g, dout);
@@ -241,9 +250,11 @@ static void ref_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta
                                         const float *dout, const float *inp,
                                         const float *gamma, const float *run_mean,
                                         const float *run_var, int N, int C, int HW, float eps,
-                                        const float *relu_out)
+                                        const float *relu_out, float *dres)
 {
 	const float *g = relu_masked(dout, relu_out, (size_t)N * C * HW);
+	if (dres)
+		ref_axpy(dres, 1, g, (size_t)N * C * HW);
 	for (int c = 0; c < C; c++)
 		bn_back(dinp, dgamma, dbeta, g, inp, gamma, N, C, HW, c, run_mean[c],
 		        1 / sqrt((double)run_var[c] + eps), 0);

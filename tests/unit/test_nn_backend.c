@@ -471,40 +471,43 @@ static double test_conv2d_backward(const imb_nn_backend *be, double *tol)
 static const int BNS[][3] = { { 4, 3, 9 }, { 8, 5, 1 }, { 1, 2, 7 }, { 16, 6, 400 },
                               { 3, 17, 97 }, { 2, 64, 64 }, { 128, 16, 1 } };
 
-typedef struct { int N, C, HW, null_opt; float momentum, eps; int relu; } bn_arg;
+/* relu: the ReLU fused; res: a residual fused (forward: added, backward:
+ * its gradient gathered) */
+typedef struct { int N, C, HW, null_opt; float momentum, eps; int relu, res; } bn_arg;
 
-/* outs out, mean, rstd, run_mean, run_var; ins inp, gamma, beta */
+/* outs out, mean, rstd, run_mean, run_var; ins inp, gamma, beta, res */
 static void f_bn_train(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
 	be->batchnorm_forward_train(p[0], p[1], p[2], a->null_opt ? NULL : p[3],
 	                            a->null_opt ? NULL : p[4], p[5], a->null_opt ? NULL : p[6],
 	                            a->null_opt ? NULL : p[7], a->N, a->C, a->HW, a->momentum,
-	                            a->eps, a->relu);
+	                            a->eps, a->res ? p[8] : NULL, a->relu);
 }
 
-/* outs out; ins inp, gamma, beta, run_mean, run_var (positive) */
+/* outs out; ins inp, gamma, beta, run_mean, run_var (positive), res */
 static void f_bn_eval(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
 	be->batchnorm_forward_eval(p[0], p[1], p[2], p[3], p[4], p[5], a->N, a->C, a->HW, a->eps,
-	                           a->relu);
+	                           a->res ? p[6] : NULL, a->relu);
 }
 
-/* outs dinp, dgamma, dbeta; ins dout, inp, gamma, mean, rstd (or
+/* outs dinp, dgamma, dbeta, dres; ins dout, inp, gamma, mean, rstd (or
  * run_mean, run_var), the fused ReLU's output */
 static void f_bn_back(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
-	be->batchnorm_backward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], a->N, a->C, a->HW,
-	                       a->relu ? p[8] : NULL);
+	be->batchnorm_backward(p[0], p[1], p[2], p[4], p[5], p[6], p[7], p[8], a->N, a->C, a->HW,
+	                       a->relu ? p[9] : NULL, a->res ? p[3] : NULL);
 }
 
 static void f_bn_back_eval(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
-	be->batchnorm_backward_eval(a->null_opt ? NULL : p[0], p[1], p[2], p[3], p[4], p[5], p[6],
-	                            p[7], a->N, a->C, a->HW, a->eps, a->relu ? p[8] : NULL);
+	be->batchnorm_backward_eval(a->null_opt ? NULL : p[0], p[1], p[2], p[4], p[5], p[6], p[7],
+	                            p[8], a->N, a->C, a->HW, a->eps, a->relu ? p[9] : NULL,
+	                            a->res ? p[3] : NULL);
 }
 
 /* mean and rstd of inp's channels (what the train forward saves) */
@@ -525,38 +528,40 @@ static void bn_saved(const float *x, const bn_arg *a, float *mean, float *rstd)
 	}
 }
 
-/* every shape plain and with the ReLU fused */
+/* every shape plain, with the ReLU fused, with a residual and the ReLU
+ * (a block's tail), and with a residual alone */
 static double bn_test(const imb_nn_backend *be, int mode)
 {
 	double md = 0;
-	for (size_t k = 0; k < 2 * IMB_LEN(BNS); k++) {
-		size_t j = k / 2;
-		bn_arg a = { BNS[j][0], BNS[j][1], BNS[j][2], (int)(j % 2), 0.1f, 1e-5f, (int)(k % 2) };
+	for (size_t k = 0; k < 4 * IMB_LEN(BNS); k++) {
+		size_t j = k / 4;
+		bn_arg a = { BNS[j][0], BNS[j][1], BNS[j][2], (int)(j % 2), 0.1f, 1e-5f,
+		             k % 4 == 1 || k % 4 == 2, k % 4 >= 2 };
 		size_t n = (size_t)a.N * a.C * a.HW, C = (size_t)a.C;
 		img x = { a.N, a.C, a.HW };
 		if (mode == 0) {
 			float *outs[5] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1),
 			                   rnd(C, 0.5, 2) };
-			float *in[3] = { rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1) };
-			size_t nos[5] = { n, C, C, C, C }, nis[3] = { n, C, C };
-			img g[8] = { x, [5] = x };
-			md = dmax(md, run_img_op(be, f_bn_train, &a, 5, outs, nos, 3, in, nis, g));
+			float *in[4] = { rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1), rnd(n, -1, 1) };
+			size_t nos[5] = { n, C, C, C, C }, nis[4] = { n, C, C, n };
+			img g[9] = { x, [5] = x, [8] = x };
+			md = dmax(md, run_img_op(be, f_bn_train, &a, 5, outs, nos, 4, in, nis, g));
 			for (int i = 0; i < 5; i++)
 				free(outs[i]);
-			for (int i = 0; i < 3; i++)
+			for (int i = 0; i < 4; i++)
 				free(in[i]);
 		} else if (mode == 1) {
 			float *o = rnd(n, -1, 1);
-			float *in[5] = { rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1), rnd(C, -1, 1),
-			                 rnd(C, 0.5, 2) };
-			size_t nos[1] = { n }, nis[5] = { n, C, C, C, C };
-			img g[6] = { x, x };
-			md = dmax(md, run_img_op(be, f_bn_eval, &a, 1, &o, nos, 5, in, nis, g));
+			float *in[6] = { rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1), rnd(C, -1, 1),
+			                 rnd(C, 0.5, 2), rnd(n, -1, 1) };
+			size_t nos[1] = { n }, nis[6] = { n, C, C, C, C, n };
+			img g[7] = { x, x, [6] = x };
+			md = dmax(md, run_img_op(be, f_bn_eval, &a, 1, &o, nos, 6, in, nis, g));
 			free(o);
-			for (int i = 0; i < 5; i++)
+			for (int i = 0; i < 6; i++)
 				free(in[i]);
 		} else {
-			float *outs[3] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1) };
+			float *outs[4] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1), rnd(n, -1, 1) };
 			/* the ReLU's output: positive or zero, as a ReLU leaves it */
 			float *in[6] = { rnd(n, -1, 1), rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1),
 			                 rnd(C, 0.5, 2), rnd(n, -1, 1) };
@@ -564,11 +569,11 @@ static double bn_test(const imb_nn_backend *be, int mode)
 				in[5][i] = in[5][i] > 0 ? in[5][i] : 0;
 			if (mode == 2)
 				bn_saved(in[1], &a, in[3], in[4]);
-			size_t nos[3] = { n, C, C }, nis[6] = { n, n, C, C, C, n };
-			img g[9] = { x, [3] = x, [4] = x, [8] = x };
-			md = dmax(md, run_img_op(be, mode == 2 ? f_bn_back : f_bn_back_eval, &a, 3, outs,
+			size_t nos[4] = { n, C, C, n }, nis[6] = { n, n, C, C, C, n };
+			img g[10] = { x, [3] = x, [4] = x, [5] = x, [9] = x };
+			md = dmax(md, run_img_op(be, mode == 2 ? f_bn_back : f_bn_back_eval, &a, 4, outs,
 			                         nos, 6, in, nis, g));
-			for (int i = 0; i < 3; i++)
+			for (int i = 0; i < 4; i++)
 				free(outs[i]);
 			for (int i = 0; i < 6; i++)
 				free(in[i]);

@@ -244,8 +244,8 @@ static void test_bn(int N, int C, int HW, int threads)
 	float *dx = fzeros(nx), *dg = fzeros(C), *db = fzeros(C);
 
 	/* train mode */
-	imb_nn_batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, N, C, HW, momentum, eps, 0);
-	imb_nn_batchnorm_backward(dx, dg, db, R, x, g, mean, rstd, N, C, HW, NULL);
+	imb_nn_batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, N, C, HW, momentum, eps, NULL, 0);
+	imb_nn_batchnorm_backward(dx, dg, db, R, x, g, mean, rstd, N, C, HW, NULL, NULL);
 	bn_ctx c = { N, C, HW, 1, eps, todouble(x, nx), todouble(g, C), todouble(b, C),
 	             todouble(R, nx), malloc(nx * sizeof(double)), todouble(rm0, C),
 	             todouble(rv0, C) };
@@ -280,8 +280,8 @@ static void test_bn(int N, int C, int HW, int threads)
 	memset(dx, 0, nx * sizeof(float));
 	memset(dg, 0, C * sizeof(float));
 	memset(db, 0, C * sizeof(float));
-	imb_nn_batchnorm_forward_eval(out, x, g, b, rm, rv, N, C, HW, eps, 0);
-	imb_nn_batchnorm_backward_eval(dx, dg, db, R, x, g, rm, rv, N, C, HW, eps, NULL);
+	imb_nn_batchnorm_forward_eval(out, x, g, b, rm, rv, N, C, HW, eps, NULL, 0);
+	imb_nn_batchnorm_backward_eval(dx, dg, db, R, x, g, rm, rv, N, C, HW, eps, NULL, NULL);
 	bn_ref(&c, NULL, NULL);
 	compare("eval forward", out, c.out, nx, TOL);
 	gx = fd_grad(c.x, nx, bn_loss, &c);
@@ -299,43 +299,58 @@ static void test_bn(int N, int C, int HW, int threads)
 
 /* Batch norm with its ReLU fused gives the bits of batch norm, then
  * relu_forward, and backward relu_backward into zeroed memory, then the
- * batch norm's backward: train and eval. */
-static void test_bn_relu(int N, int C, int HW, int threads)
+ * batch norm's backward: train and eval. With a residual too (a ResNet
+ * block's tail), the bits of batch norm, residual_forward, relu_forward,
+ * and backward relu_backward and residual_backward into zeroed memory
+ * (the residual's gradient onto what it held), then the batch norm's. */
+static void test_bn_relu(int N, int C, int HW, int threads, int res)
 {
-	printf("batchnorm + relu fused N=%d C=%d HW=%d, %d threads\n", N, C, HW, threads);
+	printf("batchnorm + %srelu fused N=%d C=%d HW=%d, %d threads\n", res ? "residual + " : "",
+	       N, C, HW, threads);
 	imb_nn_set_threads(threads);
 	size_t nx = (size_t)N * C * HW;
 	float *x = frand(nx, -2, 3), *g = frand(C, 0.5, 1.5), *b = frand(C, -1, 1);
 	float *R = frand(nx, -1, 1), *rm = frand(C, -0.5, 0.5), *rv = frand(C, 0.5, 2);
+	float *s = res ? frand(nx, -1.5, 1) : NULL;
 	for (int train = 1; train >= 0; train--) {
 		float *o1 = fzeros(nx), *o2 = fzeros(nx), *m1 = fzeros(C), *s1 = fzeros(C);
-		float *m2 = fzeros(C), *s2 = fzeros(C), *gm = fzeros(nx);
+		float *m2 = fzeros(C), *s2 = fzeros(C), *gm = fzeros(nx), *gb = fzeros(nx);
 		float *dx1 = frand(nx, -1, 1), *dx2 = malloc(nx * sizeof(float));
 		float *dg1 = frand(C, -1, 1), *dg2 = malloc(C * sizeof(float));
 		float *db1 = frand(C, -1, 1), *db2 = malloc(C * sizeof(float));
+		float *ds1 = frand(nx, -1, 1), *ds2 = malloc(nx * sizeof(float));
 		memcpy(dx2, dx1, nx * sizeof(float));
 		memcpy(dg2, dg1, C * sizeof(float));
 		memcpy(db2, db1, C * sizeof(float));
-		if (train) {
+		memcpy(ds2, ds1, nx * sizeof(float));
+		/* the separate ops: o1, and the gradient gb that reaches the batch norm */
+		if (train)
 			imb_nn_batchnorm_forward_train(o1, m1, s1, NULL, NULL, x, g, b, N, C, HW, 0.1f,
-			                               1e-5f, 0);
-			imb_nn_relu_forward(o1, o1, nx);
+			                               1e-5f, NULL, 0);
+		else
+			imb_nn_batchnorm_forward_eval(o1, x, g, b, rm, rv, N, C, HW, 1e-5f, NULL, 0);
+		if (res)
+			imb_nn_residual_forward(o1, o1, s, nx);
+		imb_nn_relu_forward(o1, o1, nx);
+		imb_nn_relu_backward(gm, R, o1, nx);
+		if (res)
+			imb_nn_residual_backward(gb, ds1, gm, nx);
+		else
+			memcpy(gb, gm, nx * sizeof(float));
+		if (train) {
 			imb_nn_batchnorm_forward_train(o2, m2, s2, NULL, NULL, x, g, b, N, C, HW, 0.1f,
-			                               1e-5f, 1);
-			imb_nn_relu_backward(gm, R, o1, nx);
-			imb_nn_batchnorm_backward(dx1, dg1, db1, gm, x, g, m1, s1, N, C, HW, NULL);
-			imb_nn_batchnorm_backward(dx2, dg2, db2, R, x, g, m2, s2, N, C, HW, o2);
+			                               1e-5f, s, 1);
+			imb_nn_batchnorm_backward(dx1, dg1, db1, gb, x, g, m1, s1, N, C, HW, NULL, NULL);
+			imb_nn_batchnorm_backward(dx2, dg2, db2, R, x, g, m2, s2, N, C, HW, o2,
+			                          res ? ds2 : NULL);
 			CHECK(memcmp(m1, m2, C * sizeof(float)) == 0);
 			CHECK(memcmp(s1, s2, C * sizeof(float)) == 0);
 		} else {
-			imb_nn_batchnorm_forward_eval(o1, x, g, b, rm, rv, N, C, HW, 1e-5f, 0);
-			imb_nn_relu_forward(o1, o1, nx);
-			imb_nn_batchnorm_forward_eval(o2, x, g, b, rm, rv, N, C, HW, 1e-5f, 1);
-			imb_nn_relu_backward(gm, R, o1, nx);
-			imb_nn_batchnorm_backward_eval(dx1, dg1, db1, gm, x, g, rm, rv, N, C, HW, 1e-5f,
-			                               NULL);
+			imb_nn_batchnorm_forward_eval(o2, x, g, b, rm, rv, N, C, HW, 1e-5f, s, 1);
+			imb_nn_batchnorm_backward_eval(dx1, dg1, db1, gb, x, g, rm, rv, N, C, HW, 1e-5f,
+			                               NULL, NULL);
 			imb_nn_batchnorm_backward_eval(dx2, dg2, db2, R, x, g, rm, rv, N, C, HW, 1e-5f,
-			                               o2);
+			                               o2, res ? ds2 : NULL);
 		}
 		size_t zeros = 0;
 		for (size_t i = 0; i < nx; i++)
@@ -345,10 +360,12 @@ static void test_bn_relu(int N, int C, int HW, int threads)
 		CHECK(memcmp(dx1, dx2, nx * sizeof(float)) == 0);
 		CHECK(memcmp(dg1, dg2, C * sizeof(float)) == 0);
 		CHECK(memcmp(db1, db2, C * sizeof(float)) == 0);
-		free(o1); free(o2); free(m1); free(s1); free(m2); free(s2); free(gm);
-		free(dx1); free(dx2); free(dg1); free(dg2); free(db1); free(db2);
+		CHECK(memcmp(ds1, ds2, nx * sizeof(float)) == 0);
+		free(o1); free(o2); free(m1); free(s1); free(m2); free(s2); free(gm); free(gb);
+		free(dx1); free(dx2); free(dg1); free(dg2); free(db1); free(db2); free(ds1);
+		free(ds2);
 	}
-	free(x); free(g); free(b); free(R); free(rm); free(rv);
+	free(x); free(g); free(b); free(R); free(rm); free(rv); free(s);
 }
 
 /* ------------------------------------------------------------ relu, pools, residual */
@@ -615,10 +632,10 @@ static void ref_net(void)
 	float m1[F], s1[F], m2[F], s2[F], rm[F] = {0}, rv[F] = {0};
 	int32_t *am = malloc(A / 4 * sizeof(int32_t));
 	imb_nn_conv2d_forward(c1, x, w1, NULL, N, C, H, W, F, 3, 3, 1, 1);
-	imb_nn_batchnorm_forward_train(r1, m1, s1, rm, rv, c1, g1, be1, N, F, H * W, 0.1f, 1e-5f, 0);
+	imb_nn_batchnorm_forward_train(r1, m1, s1, rm, rv, c1, g1, be1, N, F, H * W, 0.1f, 1e-5f, NULL, 0);
 	imb_nn_relu_forward(r1, r1, A);
 	imb_nn_conv2d_forward(c2, r1, w2, NULL, N, F, H, W, F, 3, 3, 1, 1);
-	imb_nn_batchnorm_forward_train(b2, m2, s2, rm, rv, c2, g2, be2, N, F, H * W, 0.1f, 1e-5f, 0);
+	imb_nn_batchnorm_forward_train(b2, m2, s2, rm, rv, c2, g2, be2, N, F, H * W, 0.1f, 1e-5f, NULL, 0);
 	imb_nn_residual_forward(r2, b2, r1, A);
 	imb_nn_relu_forward(r2, r2, A);
 	imb_nn_maxpool_forward(pm, am, r2, N, F, H, W, 2, 2, 0);
@@ -638,11 +655,11 @@ static void ref_net(void)
 	float *ds = fzeros(A);
 	imb_nn_relu_backward(ds, dr2, r2, A);
 	imb_nn_residual_backward(db2, dr1, ds, A);
-	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W, NULL);
+	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W, NULL, NULL);
 	imb_nn_conv2d_backward(dr1, grad + off[3], NULL, dc2, r1, w2, N, F, H, W, F, 3, 3, 1, 1);
 	float *db1 = fzeros(A);
 	imb_nn_relu_backward(db1, dr1, r1, A);
-	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W, NULL);
+	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W, NULL, NULL);
 	imb_nn_conv2d_backward(NULL, grad + off[0], NULL, dc1, x, w1, N, C, H, W, F, 3, 3, 1, 1);
 	static const char *names[] = { "dw conv1", "dgamma bn1", "dbeta bn1", "dw conv2",
 	                               "dgamma bn2", "dbeta bn2", "dw linear", "db linear" };
@@ -738,15 +755,15 @@ static int torch_reference(const char *dir)
 	float *g = rf("bn.gamma", 4), *be = rf("bn.beta", 4), *rm = rf("bn.rm0", 4);
 	float *rv = rf("bn.rv0", 4), *o = fzeros(n), *d = fzeros(n);
 	float mean[4], rstd[4], dg[4] = {0}, dbe[4] = {0};
-	imb_nn_batchnorm_forward_train(o, mean, rstd, rm, rv, x, g, be, 6, 4, 25, 0.1f, 1e-5f, 0);
-	imb_nn_batchnorm_backward(d, dg, dbe, dout, x, g, mean, rstd, 6, 4, 25, NULL);
+	imb_nn_batchnorm_forward_train(o, mean, rstd, rm, rv, x, g, be, 6, 4, 25, 0.1f, 1e-5f, NULL, 0);
+	imb_nn_batchnorm_backward(d, dg, dbe, dout, x, g, mean, rstd, 6, 4, 25, NULL, NULL);
 	ref_compare("train forward", o, "bn.out", n);
 	ref_compare("train dinp", d, "bn.dx", n);
 	ref_compare("train dgamma", dg, "bn.dgamma", 4);
 	ref_compare("train dbeta", dbe, "bn.dbeta", 4);
 	ref_compare("running mean", rm, "bn.rm", 4);
 	ref_compare("running var", rv, "bn.rv", 4);
-	imb_nn_batchnorm_forward_eval(o, x, g, be, rm, rv, 6, 4, 25, 1e-5f, 0);
+	imb_nn_batchnorm_forward_eval(o, x, g, be, rm, rv, 6, 4, 25, 1e-5f, NULL, 0);
 	ref_compare("eval forward", o, "bn.eval_out", n);
 	free(x); free(dout); free(g); free(be); free(rm); free(rv); free(o); free(d);
 
@@ -853,9 +870,11 @@ int main(int argc, char **argv)
 	test_bn(4, 3, 9, 1);
 	test_bn(8, 5, 1, 2);                        /* BatchNorm1d: (N,C) */
 	test_bn(16, 6, 400, 2);                     /* split over threads */
-	test_bn_relu(4, 3, 9, 1);
-	test_bn_relu(16, 6, 400, 2);
-	test_bn_relu(32, 8, 1, 2);
+	for (int res = 0; res < 2; res++) {
+		test_bn_relu(4, 3, 9, 1, res);
+		test_bn_relu(16, 6, 400, 2, res);
+		test_bn_relu(32, 8, 1, 2, res);
+	}
 	test_relu(50, 1);
 	test_relu(70000, 2);
 	test_maxpool(2, 3, 6, 6, 2, 2, 0);

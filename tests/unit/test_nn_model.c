@@ -353,31 +353,46 @@ static void test_linear(int C, int H, int W, int K)
 	gradcheck("linear", C, H, W, K, N);
 }
 
-/* A ResNet's first op moves its input into the backend's image layout,
- * and each batch norm followed by a ReLU in place runs with it (the
- * stem's and the first of each block's: 1 + blocks pairs); networks on
- * flat inputs have neither. */
-static void test_layout_and_fusion(const char *arch, int C, int H, int W, int pairs)
+/* A ResNet's first op moves its input into the backend's image layout;
+ * each batch norm followed by a ReLU in place runs with it (the stem's
+ * and the first of each block's: 1 + blocks pairs), and each block's
+ * tail, batch norm, residual add and ReLU, runs as one at the add
+ * (blocks tails); networks on flat inputs have none of these. */
+static void test_layout_and_fusion(const char *arch, int C, int H, int W, int pairs,
+                                   int tails)
 {
 	imb_nn_model *m = imb_nn_model_new(arch, C, H, W, 3);
 	CHECK(m != NULL);
 	const imb_nn_net *n = m->net;
-	int images = 0, fused = 0;
+	int images = 0, fused = 0, tail = 0;
 	for (int i = 0; i < n->nops; i++) {
 		const imb_nn_netop *o = &n->ops[i];
 		images += o->kind == IMB_NN_NET_IMAGES;
 		if (o->kind == IMB_NN_NET_BN && o->relu) {
 			fused++;
 			CHECK(i + 1 < n->nops && n->ops[i + 1].kind == IMB_NN_NET_RELU &&
+			      n->ops[i + 1].relu && n->ops[i + 1].in == o->out && !o->tail);
+		}
+		if (o->kind == IMB_NN_NET_ADD && o->bn >= 0) {
+			const imb_nn_netop *b = &n->ops[o->bn];
+			tail++;
+			CHECK(o->bn < i && b->kind == IMB_NN_NET_BN && b->out == o->in &&
+			      b->tail == i && !b->relu);
+			CHECK(i + 1 < n->nops && n->ops[i + 1].kind == IMB_NN_NET_RELU &&
 			      n->ops[i + 1].relu && n->ops[i + 1].in == o->out);
 		}
+		if (o->kind == IMB_NN_NET_BN && o->tail)
+			CHECK(n->ops[o->tail].kind == IMB_NN_NET_ADD && n->ops[o->tail].bn == i);
 		if (o->kind == IMB_NN_NET_RELU && o->relu)
-			CHECK(i > 0 && n->ops[i - 1].kind == IMB_NN_NET_BN && n->ops[i - 1].relu);
+			CHECK(i > 0 && ((n->ops[i - 1].kind == IMB_NN_NET_BN && n->ops[i - 1].relu) ||
+			                (n->ops[i - 1].kind == IMB_NN_NET_ADD && n->ops[i - 1].bn >= 0)));
 	}
-	printf("%s: %d image-layout op, %d batch norms with their ReLU\n", arch, images, fused);
+	printf("%s: %d image-layout op, %d batch norms with their ReLU, %d block tails\n", arch,
+	       images, fused, tail);
 	CHECK(images == (pairs > 0));
 	CHECK(images == 0 || n->ops[0].kind == IMB_NN_NET_IMAGES);
 	CHECK(fused == pairs);
+	CHECK(tail == tails);
 	imb_nn_model_free(m);
 }
 
@@ -680,9 +695,9 @@ int main(int argc, char **argv)
 
 	/* names */
 	test_names();
-	test_layout_and_fusion("resnet8", 3, 32, 32, 4);
-	test_layout_and_fusion("resnet18", 3, 32, 32, 9);
-	test_layout_and_fusion("resnet20+mlp:16", 1, 28, 28, 10);
-	test_layout_and_fusion("mlp:16,8+mlp:4", 1, 8, 8, 0);
+	test_layout_and_fusion("resnet8", 3, 32, 32, 4, 3);
+	test_layout_and_fusion("resnet18", 3, 32, 32, 9, 8);
+	test_layout_and_fusion("resnet20+mlp:16", 1, 28, 28, 10, 9);
+	test_layout_and_fusion("mlp:16,8+mlp:4", 1, 8, 8, 0, 0);
 	CHECK_DONE();
 }
