@@ -325,7 +325,7 @@ static int bench_conv(char **a)
 			for (int k = 0; k < r20[l][6]; k++) {
 				imb_nn_conv2d_forward(o, x, w, NULL, N, C, H, H, OC, Kk, Kk, S, P);
 				imb_nn_conv2d_backward(l ? dx : NULL, dw, NULL, d, x, w, N, C, H, H,
-				                       OC, Kk, Kk, S, P);
+				                       OC, Kk, Kk, S, P, 0);
 			}
 			total += imb_now() - t0;
 			if (pass == 0)

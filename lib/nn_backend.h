@@ -24,7 +24,11 @@
  * a network leaves the layout at its average pooling (or with
  * images_out). Elementwise ops do not care. Backward ops ACCUMULATE into every gradient
  * they write (dinp, dw, db, ...): the caller zeroes gradients once per
- * step. Outputs of a backward op must not alias its inputs.
+ * step. The exception: the convolution's and batch norm's backward write
+ * the gradients their `set` argument names (IMB_NN_SET_DINP,
+ * IMB_NN_SET_DRES), as if into zeroed memory, ignoring what was there,
+ * so that a network need not zero an activation's gradient that such an
+ * op starts. Outputs of a backward op must not alias its inputs.
  *
  * The ops are listed once, in IMB_NN_OPS below; the struct, the enum of op
  * ids and the name table are generated from that list, and a backend
@@ -97,6 +101,13 @@ typedef struct {
 	long step;
 } imb_nn_adamw_hp;
 
+/* A backward op's `set`: the gradients it writes (0 + the value, what it
+ * would add into zeroed memory) rather than adds to; the rest it adds to. */
+enum {
+	IMB_NN_SET_DINP = 1,    /* the input's, dinp */
+	IMB_NN_SET_DRES = 2     /* batch norm's fused residual's, dres */
+};
+
 /* X(name, return type, parameter list) for every op. Append only. */
 #define IMB_NN_OPS(X) \
 	/* memory: backend buffers of bytes, host<->backend copies */ \
@@ -119,10 +130,11 @@ typedef struct {
 	X(conv2d_forward, void, (float *out, const float *inp, const float *w, \
 	                         const float *b, const imb_nn_conv2d_shape *s)) \
 	/* dinp (N,C,H,W), dw (OC,C,KH,KW), db (OC) += grads from dout \
-	 * (N,OC,OH,OW); any of dinp, dw, db may be NULL (not wanted) */ \
+	 * (N,OC,OH,OW); any of dinp, dw, db may be NULL (not wanted); set \
+	 * IMB_NN_SET_DINP: dinp = its grad */ \
 	X(conv2d_backward, void, (float *dinp, float *dw, float *db, \
 	                          const float *dout, const float *inp, \
-	                          const float *w, const imb_nn_conv2d_shape *s)) \
+	                          const float *w, const imb_nn_conv2d_shape *s, int set)) \
 	/* train mode: inp, out are (N,C,HW); batch statistics over N and HW; \
 	 * writes mean (C) and rstd (C) = 1/sqrt(var + eps) (biased var) for \
 	 * backward; run_mean, run_var (C) = (1-momentum)*run + momentum*batch \
@@ -148,20 +160,21 @@ typedef struct {
 	 * norm where relu_out > 0 (0 + dout there, 0 elsewhere: what \
 	 * relu_backward gives into zeroed memory). dres non-NULL (N,C,HW): \
 	 * the forward had res, and dres += that same gradient (the \
-	 * residual's share: residual_backward's) */ \
+	 * residual's share: residual_backward's). set: IMB_NN_SET_DINP, \
+	 * IMB_NN_SET_DRES or both, the gradients written, not added to */ \
 	X(batchnorm_backward, void, (float *dinp, float *dgamma, float *dbeta, \
 	                             const float *dout, const float *inp, \
 	                             const float *gamma, const float *mean, \
 	                             const float *rstd, int N, int C, int HW, \
-	                             const float *relu_out, float *dres)) \
-	/* backward of eval mode (running statistics are constants); relu_out \
-	 * and dres as above */ \
+	                             const float *relu_out, float *dres, int set)) \
+	/* backward of eval mode (running statistics are constants); relu_out, \
+	 * dres and set as above */ \
 	X(batchnorm_backward_eval, void, (float *dinp, float *dgamma, float *dbeta, \
 	                                  const float *dout, const float *inp, \
 	                                  const float *gamma, const float *run_mean, \
 	                                  const float *run_var, int N, int C, \
 	                                  int HW, float eps, const float *relu_out, \
-	                                  float *dres)) \
+	                                  float *dres, int set)) \
 	/* elementwise over (n): out = max(inp, 0) (out may be inp) */ \
 	X(relu_forward, void, (float *out, const float *inp, size_t n)) \
 	/* dinp += dout * (out > 0) */ \

@@ -328,9 +328,11 @@ static float *flipped_kernel(const float *w, const imb_nn_conv2d_shape *s)
 
 void imb_nn_cpu_conv2d_backward(float *dinp, float *dw, float *db, const float *dout,
                                 const float *inp, const float *w,
-                                const imb_nn_conv2d_shape *s)
+                                const imb_nn_conv2d_shape *s, int set)
 {
 	int ohw = s->OH * s->OW;
+	if (dinp && (set & IMB_NN_SET_DINP))    /* written: added into zeros */
+		memset(dinp, 0, (size_t)s->N * s->C * s->H * s->W * sizeof *dinp);
 	if (db)   /* bias gradient: per channel, in fixed order */
 		for (int oc = 0; oc < s->OC; oc++) {
 			double acc = 0;
@@ -593,6 +595,15 @@ static void bn_task(void *vc, int t)
 	free(gm);
 }
 
+/* a backward's set: the gradients it writes, zeroed to add into */
+static void bn_set(float *dinp, float *dres, int set, size_t n)
+{
+	if (dinp && (set & IMB_NN_SET_DINP))
+		memset(dinp, 0, n * sizeof *dinp);
+	if (dres && (set & IMB_NN_SET_DRES))
+		memset(dres, 0, n * sizeof *dres);
+}
+
 static void bn_run(bn_ctx *b)
 {
 	b->T = imb_nn_pool_threads();
@@ -630,8 +641,9 @@ void imb_nn_cpu_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                    const float *dout, const float *inp,
                                    const float *gamma, const float *mean,
                                    const float *rstd, int N, int C, int HW,
-                                   const float *relu_out, float *dres)
+                                   const float *relu_out, float *dres, int set)
 {
+	bn_set(dinp, dres, set, (size_t)N * C * HW);
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .cmean = mean, .crstd = rstd,
 	                  .N = N, .C = C, .HW = HW, .mode = BN_BACK, .rout = relu_out,
@@ -642,8 +654,10 @@ void imb_nn_cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta
                                         const float *dout, const float *inp,
                                         const float *gamma, const float *run_mean,
                                         const float *run_var, int N, int C, int HW,
-                                        float eps, const float *relu_out, float *dres)
+                                        float eps, const float *relu_out, float *dres,
+                                        int set)
 {
+	bn_set(dinp, dres, set, (size_t)N * C * HW);
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .crun_mean = run_mean,
 	                  .crun_var = run_var, .N = N, .C = C, .HW = HW, .eps = eps,

@@ -246,6 +246,11 @@ struct stats {
 	}
 };
 
+/* 0 as a float or a float4 */
+template <typename T> __device__ static inline T zero();
+template <> __device__ inline float zero<float>() { return 0.0f; }
+template <> __device__ inline float4 zero<float4>() { return make_float4(0, 0, 0, 0); }
+
 /* The elementwise passes: a grid-stride loop over n items (32-bit
  * indices where n fits, for the channel's division), V floats an item
  * (4: float4, where vec4 allows), the item's first channel (i % Cv) V,
@@ -366,11 +371,12 @@ struct dstats {
 
 /* the backward's pass; with mask (a fused ReLU's output), dout counts
  * only where mask > 0; dres (a fused residual's gradient) += that, and
- * dinp (NULL: not wanted) as above */
+ * dinp (NULL: not wanted) as above; each onto 0 instead where set says
+ * (IMB_NN_SET_DINP, IMB_NN_SET_DRES) */
 template <int V>
 __global__ void k_dx(float *dinp, float *dres, const float *dout, const float *inp,
                      const float *mean, const float *a, const float *b, const float *d,
-                     const float *mask, int Cv, size_t n)
+                     const float *mask, int set, int Cv, size_t n)
 {
 	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
@@ -385,7 +391,9 @@ __global__ void k_dx(float *dinp, float *dres, const float *dout, const float *i
 				dye[k] = qe[k] > 0 ? dye[k] : 0.0f;
 		}
 		if (dres) {
-			T h = ((T *)dres)[i];
+			T h = zero<T>();
+			if (!(set & IMB_NN_SET_DRES))
+				h = ((T *)dres)[i];
 			float *he = (float *)&h;
 #pragma unroll
 			for (int k = 0; k < V; k++)
@@ -394,7 +402,9 @@ __global__ void k_dx(float *dinp, float *dres, const float *dout, const float *i
 		}
 		if (!dinp)
 			continue;
-		T g = ((T *)dinp)[i], x = ((const T *)inp)[i];
+		T g = zero<T>(), x = ((const T *)inp)[i];
+		if (!(set & IMB_NN_SET_DINP))
+			g = ((T *)dinp)[i];
 		T m = ((const T *)mean)[cv], ca = ((const T *)a)[cv], cb = ((const T *)b)[cv],
 		  cd = ((const T *)d)[cv];
 		float *ge = (float *)&g, *xe = (float *)&x, *me = (float *)&m, *ae = (float *)&ca,
@@ -410,7 +420,7 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
                                                const float *dout, const float *inp,
                                                const float *gamma, const float *mean,
                                                const float *rstd, int N, int C, int HW,
-                                               const float *relu_out, float *dres)
+                                               const float *relu_out, float *dres, int set)
 {
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
@@ -424,10 +434,10 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
 		size_t n = (size_t)N * C * HW;
 		if (vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out, dres))
 			k_dx<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, C / 4, n / 4);
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, set, C / 4, n / 4);
 		else
 			k_dx<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, C, n);
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, set, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }
@@ -439,17 +449,18 @@ __global__ void k_rstd(float *r, const float *rv, float eps, int C)
 		r[c] = (float)(1 / sqrt((double)rv[c] + eps));
 }
 
-/* eval: dinp += gamma rstd dout (dout masked, and dres, as in k_dx) */
+/* eval: dinp += gamma rstd dout (dout masked, dres and set as in k_dx) */
 __global__ void k_dx_eval(float *dinp, float *dres, const float *dout, const float *gamma,
-                          const float *r, const float *mask, int C, size_t n)
+                          const float *r, const float *mask, int set, int C, size_t n)
 {
 	GRID_LOOP(i, n) {
 		int c = (int)(i % C);
 		float dy = mask && !(mask[i] > 0) ? 0.0f : dout[i];
 		if (dres)
-			dres[i] = __fadd_rn(dres[i], dy);
+			dres[i] = __fadd_rn(set & IMB_NN_SET_DRES ? 0.0f : dres[i], dy);
 		if (dinp)
-			dinp[i] += (gamma ? gamma[c] : 1.0f) * r[c] * dy;
+			dinp[i] = (set & IMB_NN_SET_DINP ? 0.0f : dinp[i]) +
+			          (gamma ? gamma[c] : 1.0f) * r[c] * dy;
 	}
 }
 
@@ -458,7 +469,8 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
                                                     const float *gamma, const float *run_mean,
                                                     const float *run_var, int N, int C,
                                                     int HW, float eps,
-                                                    const float *relu_out, float *dres)
+                                                    const float *relu_out, float *dres,
+                                                    int set)
 {
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
@@ -473,7 +485,7 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
 	if (dinp || dres) {
 		size_t n = (size_t)N * C * HW;
 		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dres, dout, gamma, r,
-		                                                         relu_out, C, n);
+		                                                         relu_out, set, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }

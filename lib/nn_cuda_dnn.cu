@@ -499,7 +499,7 @@ static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w
 template <typename T>
 static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
                      const float *inp, const float *w, const imb_nn_conv2d_shape *s,
-                     size_t need)
+                     size_t need, int set)
 {
 	static const float one = 1, zero = 0;
 	const int bf = sizeof(T) == 2;
@@ -520,9 +520,9 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
 			imb_cuda.dnn, &one, e->w, wt, e->y, dyt, e->conv, e->bwd_data, base + ows,
-			e->data_ws, bf ? &zero : &one, e->x, bf ? xs : (T *)dinp));
+			e->data_ws, bf || set ? &zero : &one, e->x, bf ? xs : (T *)dinp));
 		if (bf)
-			widen_bf16(dinp, (const __nv_bfloat16 *)xs, NULL, s->C, 1, nx);
+			widen_bf16(dinp, (const __nv_bfloat16 *)xs, NULL, s->C, !set, nx);
 	}
 	if (dw) {
 		const T *xt = (const T *)inp;
@@ -552,8 +552,10 @@ extern "C" void imb_nn_cuda_conv2d_forward(float *out, const float *inp, const f
 
 extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
                                             const float *dout, const float *inp,
-                                            const float *w, const imb_nn_conv2d_shape *s)
+                                            const float *w, const imb_nn_conv2d_shape *s,
+                                            int set)
 {
+	set &= IMB_NN_SET_DINP;
 	if (db)
 		imb_cuda_channel_sums(db, dout, s->N, s->OC, s->OH * s->OW);
 	if (!dinp && !dw)
@@ -569,9 +571,9 @@ extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
 	if (dw && e->filter_ws > need)
 		need = e->filter_ws;
 	if (e->prec == 2)
-		conv_bwd<__nv_bfloat16>(e, dinp, dw, dout, inp, w, s, need);
+		conv_bwd<__nv_bfloat16>(e, dinp, dw, dout, inp, w, s, need, set);
 	else
-		conv_bwd<float>(e, dinp, dw, dout, inp, w, s, need);
+		conv_bwd<float>(e, dinp, dw, dout, inp, w, s, need, set);
 }
 
 /* ------------------------------------------------------------ batch norm */

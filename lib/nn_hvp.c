@@ -246,34 +246,34 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 		switch (o->kind) {
 		case IMB_NN_NET_CONV:
 			imb_nn_conv2d_backward(din, gw, NULL, dout, in, P + o->w, N, o->C, o->H, o->W,
-			                       o->OC, o->K, o->K, o->stride, o->pad);
+			                       o->OC, o->K, o->K, o->stride, o->pad, 0);
 			/* R{dx} = R{dy} W + dy V; R{dW} = R{dy}^T x + dy^T R{x} */
 			imb_nn_conv2d_backward(rdin, hv + o->w, NULL, rdout, in, P + o->w, N, o->C,
-			                       o->H, o->W, o->OC, o->K, o->K, o->stride, o->pad);
+			                       o->H, o->W, o->OC, o->K, o->K, o->stride, o->pad, 0);
 			if (rdin)
 				imb_nn_conv2d_backward(rdin, NULL, NULL, dout, in, v + o->w, N, o->C,
-				                       o->H, o->W, o->OC, o->K, o->K, o->stride, o->pad);
+				                       o->H, o->W, o->OC, o->K, o->K, o->stride, o->pad, 0);
 			if (ri)
 				imb_nn_conv2d_backward(NULL, hv + o->w, NULL, dout, ri, P + o->w, N,
 				                       o->C, o->H, o->W, o->OC, o->K, o->K, o->stride,
-				                       o->pad);
+				                       o->pad, 0);
 			break;
 		case IMB_NN_NET_BN: {
 			const float *rm = m->bufs + o->rm, *rv = m->bufs + o->rm + o->C;
 			int HW = o->H * o->W;
 			imb_nn_batchnorm_backward_eval(din, gw, gb, dout, in, P + o->w, rm, rv, N,
-			                               o->C, HW, m->bn_eps, NULL, NULL);
+			                               o->C, HW, m->bn_eps, NULL, NULL, 0);
 			/* dx = gamma rstd dy, dgamma = sum dy xhat, dbeta = sum dy:
 			 * R{dx} = gamma rstd R{dy} + V_gamma rstd dy,
 			 * R{dgamma} = sum R{dy} xhat + sum dy R{x} rstd, R{dbeta} = sum R{dy} */
 			imb_nn_batchnorm_backward_eval(rdin, hv + o->w, hv + o->b, rdout, in,
-			                               P + o->w, rm, rv, N, o->C, HW, m->bn_eps, NULL, NULL);
+			                               P + o->w, rm, rv, N, o->C, HW, m->bn_eps, NULL, NULL, 0);
 			if (rdin)
 				imb_nn_batchnorm_backward_eval(rdin, NULL, NULL, dout, in, v + o->w, rm,
-				                               rv, N, o->C, HW, m->bn_eps, NULL, NULL);
+				                               rv, N, o->C, HW, m->bn_eps, NULL, NULL, 0);
 			if (ri)
 				imb_nn_batchnorm_backward_eval(NULL, hv + o->w, NULL, dout, ri, P + o->w,
-				                               h->zeros, rv, N, o->C, HW, m->bn_eps, NULL, NULL);
+				                               h->zeros, rv, N, o->C, HW, m->bn_eps, NULL, NULL, 0);
 			break;
 		}
 		case IMB_NN_NET_RELU:

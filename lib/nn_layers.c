@@ -59,11 +59,11 @@ void imb_nn_conv2d_forward(float *out, const float *inp, const float *w, const f
 
 void imb_nn_conv2d_backward(float *dinp, float *dw, float *db, const float *dout,
                             const float *inp, const float *w, int N, int C, int H,
-                            int W, int OC, int KH, int KW, int stride, int pad)
+                            int W, int OC, int KH, int KW, int stride, int pad, int set)
 {
 	imb_nn_conv2d_shape s;
 	conv_shape(&s, N, C, H, W, OC, KH, KW, stride, pad);
-	imb_nn_be()->conv2d_backward(dinp, dw, db, dout, inp, w, &s);
+	imb_nn_be()->conv2d_backward(dinp, dw, db, dout, inp, w, &s, set);
 }
 
 void imb_nn_batchnorm_forward_train(float *out, float *mean, float *rstd,
@@ -88,20 +88,20 @@ void imb_nn_batchnorm_forward_eval(float *out, const float *inp, const float *ga
 void imb_nn_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                const float *dout, const float *inp, const float *gamma,
                                const float *mean, const float *rstd, int N, int C, int HW,
-                               const float *relu_out, float *dres)
+                               const float *relu_out, float *dres, int set)
 {
 	imb_nn_be()->batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, rstd,
-	                                N, C, HW, relu_out, dres);
+	                                N, C, HW, relu_out, dres, set);
 }
 
 void imb_nn_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
                                     const float *dout, const float *inp,
                                     const float *gamma, const float *run_mean,
                                     const float *run_var, int N, int C, int HW, float eps,
-                                    const float *relu_out, float *dres)
+                                    const float *relu_out, float *dres, int set)
 {
-	imb_nn_be()->batchnorm_backward_eval(dinp, dgamma, dbeta, dout, inp, gamma,
-	                                     run_mean, run_var, N, C, HW, eps, relu_out, dres);
+	imb_nn_be()->batchnorm_backward_eval(dinp, dgamma, dbeta, dout, inp, gamma, run_mean,
+	                                     run_var, N, C, HW, eps, relu_out, dres, set);
 }
 
 void imb_nn_relu_forward(float *out, const float *inp, size_t n)

@@ -50,7 +50,9 @@ void imb_nn_linear_backward(float *dinp,       // dinp is (N,C), or NULL
 
 /* 2-D convolution (PyTorch nn.Conv2d with groups=1, dilation=1); a
  * KH x KW kernel, the same stride and zero padding on both axes;
- * OH = imb_nn_conv2d_out(H, KH, stride, pad), likewise OW. */
+ * OH = imb_nn_conv2d_out(H, KH, stride, pad), likewise OW. The backward
+ * adds to dinp, dw, db, or with set IMB_NN_SET_DINP writes dinp (as into
+ * zeroed memory). */
 void imb_nn_conv2d_forward(float *out,         // out is (N,OC,OH,OW)
                            const float *inp,   // inp is (N,C,H,W)
                            const float *w,     // w is (OC,C,KH,KW)
@@ -64,7 +66,7 @@ void imb_nn_conv2d_backward(float *dinp,       // dinp is (N,C,H,W), or NULL
                             const float *inp,  // inp is (N,C,H,W)
                             const float *w,    // w is (OC,C,KH,KW)
                             int N, int C, int H, int W, int OC, int KH, int KW,
-                            int stride, int pad);
+                            int stride, int pad, int set);
 
 /* Batch norm over channels (PyTorch nn.BatchNorm2d / 1d: for a (N,C)
  * input pass HW = 1). Train mode normalises with the batch's mean and
@@ -77,7 +79,9 @@ void imb_nn_conv2d_backward(float *dinp,       // dinp is (N,C,H,W), or NULL
  * and relu non-zero runs the ReLU after that (out = y > 0 ? y : 0, the
  * bits of relu_forward): a ResNet block's tail in one pass. Its backward
  * then takes the ReLU's output as relu_out (dout is that output's
- * gradient) and, with a residual, adds the residual's gradient to dres. */
+ * gradient) and, with a residual, adds the residual's gradient to dres;
+ * set (IMB_NN_SET_DINP, IMB_NN_SET_DRES) names those of dinp and dres it
+ * writes (as into zeroed memory) instead. */
 void imb_nn_batchnorm_forward_train(float *out,       // out is (N,C,HW)
                                     float *mean,      // mean is (C), saved
                                     float *rstd,      // rstd is (C), saved
@@ -112,7 +116,8 @@ void imb_nn_batchnorm_backward(float *dinp,        // dinp is (N,C,HW), or NULL
                                const float *rstd,  // rstd is (C), from forward
                                int N, int C, int HW,
                                const float *relu_out, // relu_out is (N,C,HW), or NULL
-                               float *dres);          // dres is (N,C,HW), or NULL
+                               float *dres,           // dres is (N,C,HW), or NULL
+                               int set);
 /* Backward of eval mode (running statistics held fixed). */
 void imb_nn_batchnorm_backward_eval(float *dinp,   // dinp is (N,C,HW), or NULL
                                     float *dgamma, // dgamma is (C), or NULL
@@ -124,7 +129,8 @@ void imb_nn_batchnorm_backward_eval(float *dinp,   // dinp is (N,C,HW), or NULL
                                     const float *run_var,  // run_var is (C)
                                     int N, int C, int HW, float eps,
                                     const float *relu_out, // (N,C,HW), or NULL
-                                    float *dres);          // (N,C,HW), or NULL
+                                    float *dres,           // (N,C,HW), or NULL
+                                    int set);
 
 /* ReLU; out may be inp (in place). The backward reads the output. */
 void imb_nn_relu_forward(float *out,        // out is (n)

@@ -604,20 +604,21 @@ static void bn_forward(imb_nn_model *m, const op *o, float *out, const float *in
 }
 
 /* its backward: dout reaches it (through the ReLU's output rout, if
- * any); din and dres (the residual's) gather the gradients */
+ * any); din and dres (the residual's) gather the gradients, or take
+ * them where set says (IMB_NN_SET_DINP, IMB_NN_SET_DRES) */
 static void bn_backward(imb_nn_model *m, const op *o, float *din, const float *dout,
-                        const float *rout, float *dres)
+                        const float *rout, float *dres, int set)
 {
 	const imb_nn_net *n = m->net;
 	const float *P = m->params, *in = act(n, o->in);
 	float *G = m->grads;
 	if (n->train)
 		imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w, o->mean,
-		                          o->rstd, n->N, o->C, o->H * o->W, rout, dres);
+		                          o->rstd, n->N, o->C, o->H * o->W, rout, dres, set);
 	else
 		imb_nn_batchnorm_backward_eval(din, G + o->w, G + o->b, dout, in, P + o->w,
 		                               m->bufs + o->rm, m->bufs + o->rm + o->C, n->N, o->C,
-		                               o->H * o->W, m->bn_eps, rout, dres);
+		                               o->H * o->W, m->bn_eps, rout, dres, set);
 }
 
 /* the forward of ops [0, stop) */
@@ -729,30 +730,33 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 		const float *in = act(n, o->in);
 		float *din = imb_nn_net_input(n, o->in) || o->in == nograd ? NULL : n->t[o->in].g;
 		size_t cnt = (size_t)N * n->t[o->out].per;
-		/* gradients born here start at zero (a tail's first input has
-		 * none: its batch norm runs here) */
-		if (din && !tail && n->t[o->in].birth == i)
-			be->zero(din, n->t[o->in].per * N);
-		if (o->in2 > 0 && n->t[o->in2].birth == i)
-			be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
+		/* gradients born here start at zero: the convolution and the
+		 * batch norm write theirs (set), the other ops add to zeroed ones */
+		int born = din && n->t[o->in].birth == i;
+		int born2 = o->in2 > 0 && n->t[o->in2].birth == i;
 		if (tail) {
 			/* a block's tail: the batch norm's backward, the residual's
-			 * gradient with it */
+			 * gradient with it (the ADD's first input's has no use) */
 			const op *b = &n->ops[o->bn];
 			float *dbn = imb_nn_net_input(n, b->in) || b->in == nograd ? NULL
 			                                                           : n->t[b->in].g;
-			if (dbn && n->t[b->in].birth == o->bn)
-				be->zero(dbn, n->t[b->in].per * N);
-			bn_backward(m, b, dbn, dout, rout, o->in2 == 0 ? NULL : n->t[o->in2].g);
+			int set = (dbn && n->t[b->in].birth == o->bn ? IMB_NN_SET_DINP : 0) |
+			          (born2 ? IMB_NN_SET_DRES : 0);
+			bn_backward(m, b, dbn, dout, rout, o->in2 == 0 ? NULL : n->t[o->in2].g, set);
 			continue;
 		}
+		int set = born ? IMB_NN_SET_DINP : 0;
+		if (born && o->kind != IMB_NN_NET_CONV && o->kind != IMB_NN_NET_BN)
+			be->zero(din, n->t[o->in].per * N);
+		if (born2)
+			be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
 		switch (o->kind) {
 		case IMB_NN_NET_CONV:
 			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
-			                       o->W, o->OC, o->K, o->K, o->stride, o->pad);
+			                       o->W, o->OC, o->K, o->K, o->stride, o->pad, set);
 			break;
 		case IMB_NN_NET_BN:
-			bn_backward(m, o, din, dout, rout, NULL);
+			bn_backward(m, o, din, dout, rout, NULL, set);
 			break;
 		case IMB_NN_NET_RELU:
 			if (din)

@@ -81,9 +81,11 @@ static void ref_conv2d_forward(float *out, const float *inp, const float *w, con
 
 static void ref_conv2d_backward(float *dinp, float *dw, float *db, const float *dout,
                                 const float *inp, const float *w,
-                                const imb_nn_conv2d_shape *s)
+                                const imb_nn_conv2d_shape *s, int set)
 {
 	size_t nx = (size_t)s->N * s->C * s->H * s->W, nw = (size_t)s->OC * s->C * s->KH * s->KW;
+	if (dinp && (set & IMB_NN_SET_DINP))
+		memset(dinp, 0, nx * sizeof *dinp);
 	double *gx = calloc(nx, sizeof(double)), *gw = calloc(nw, sizeof(double));
 	double *gb = calloc((size_t)s->OC, sizeof(double));
 	for (int n = 0; n < s->N; n++)
@@ -198,6 +200,15 @@ static const float *relu_masked(const float *dout, const float *relu_out, size_t
 	return g;
 }
 
+/* a backward's set: the gradients it writes, zeroed to add into */
+static void bn_set(float *dinp, float *dres, int set, size_t n)
+{
+	if (dinp && (set & IMB_NN_SET_DINP))
+		memset(dinp, 0, n * sizeof *dinp);
+	if (dres && (set & IMB_NN_SET_DRES))
+		memset(dres, 0, n * sizeof *dres);
+}
+
 static void relu_done(const float *g, const float *dout)
 {
 	if (g != dout)
@@ -236,8 +247,9 @@ static void bn_back(float *dinp, float *dgamma, float *dbeta, const float *dout,
 static void ref_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                    const float *inp, const float *gamma, const float *mean,
                                    const float *rstd, int N, int C, int HW,
-                                   const float *relu_out, float *dres)
+                                   const float *relu_out, float *dres, int set)
 {
+	bn_set(dinp, dres, set, (size_t)N * C * HW);
 	const float *g = relu_masked(dout, relu_out, (size_t)N * C * HW);
 	if (dres)
 		ref_axpy(dres, 1, g, (size_t)N * C * HW);
@@ -250,8 +262,9 @@ static void ref_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta
                                         const float *dout, const float *inp,
                                         const float *gamma, const float *run_mean,
                                         const float *run_var, int N, int C, int HW, float eps,
-                                        const float *relu_out, float *dres)
+                                        const float *relu_out, float *dres, int set)
 {
+	bn_set(dinp, dres, set, (size_t)N * C * HW);
 	const float *g = relu_masked(dout, relu_out, (size_t)N * C * HW);
 	if (dres)
 		ref_axpy(dres, 1, g, (size_t)N * C * HW);

@@ -399,7 +399,8 @@ static const int CONVS[][9] = {
 	{ 2, 16, 6, 6, 32, 3, 3, 2, 1 },        /* 16-32 channels, strided: im2col */
 };
 
-typedef struct { imb_nn_conv2d_shape s; int bias, which; } conv_arg;
+/* which: the gradients wanted (1 dinp, 2 dw, 4 db); set: the backward's */
+typedef struct { imb_nn_conv2d_shape s; int bias, which, set; } conv_arg;
 
 static void f_conv_fwd(const imb_nn_backend *be, float **p, const void *c)
 {
@@ -407,12 +408,13 @@ static void f_conv_fwd(const imb_nn_backend *be, float **p, const void *c)
 	be->conv2d_forward(p[0], p[1], p[2], a->bias ? p[3] : NULL, &a->s);
 }
 
-/* outs dinp, dw, db; ins dout, inp, w; `which` drops some gradients */
+/* outs dinp, dw, db; ins dout, inp, w; `which` drops some gradients;
+ * with set, dinp's random contents must not count */
 static void f_conv_bwd(const imb_nn_backend *be, float **p, const void *c)
 {
 	const conv_arg *a = c;
 	be->conv2d_backward(a->which & 1 ? p[0] : NULL, a->which & 2 ? p[1] : NULL,
-	                    a->which & 4 ? p[2] : NULL, p[3], p[4], p[5], &a->s);
+	                    a->which & 4 ? p[2] : NULL, p[3], p[4], p[5], &a->s, a->set);
 }
 
 static conv_arg conv_shape(size_t k, size_t *nx, size_t *nw, size_t *no)
@@ -453,6 +455,7 @@ static double test_conv2d_backward(const imb_nn_backend *be, double *tol)
 		size_t nx, nw, no;
 		conv_arg a = conv_shape(k, &nx, &nw, &no);
 		a.which = k % 3 == 1 ? 1 + (int)(k % 7) : 7;    /* now and then a NULL gradient */
+		a.set = k % 2 ? IMB_NN_SET_DINP : 0;
 		float *outs[3] = { rnd(nx, -1, 1), rnd(nw, -1, 1), rnd(a.s.OC, -1, 1) };
 		float *in[3] = { rnd(no, -1, 1), rnd(nx, -1, 1), rnd(nw, -1, 1) };
 		size_t nos[3] = { nx, nw, (size_t)a.s.OC }, nis[3] = { no, nx, nw };
@@ -472,8 +475,9 @@ static const int BNS[][3] = { { 4, 3, 9 }, { 8, 5, 1 }, { 1, 2, 7 }, { 16, 6, 40
                               { 3, 17, 97 }, { 2, 64, 64 }, { 128, 16, 1 } };
 
 /* relu: the ReLU fused; res: a residual fused (forward: added, backward:
- * its gradient gathered) */
-typedef struct { int N, C, HW, null_opt; float momentum, eps; int relu, res; } bn_arg;
+ * its gradient gathered); set: the backward's (IMB_NN_SET_DINP and
+ * IMB_NN_SET_DRES: those outputs' random contents must not count) */
+typedef struct { int N, C, HW, null_opt; float momentum, eps; int relu, res, set; } bn_arg;
 
 /* outs out, mean, rstd, run_mean, run_var; ins inp, gamma, beta, res */
 static void f_bn_train(const imb_nn_backend *be, float **p, const void *c)
@@ -499,7 +503,7 @@ static void f_bn_back(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
 	be->batchnorm_backward(p[0], p[1], p[2], p[4], p[5], p[6], p[7], p[8], a->N, a->C, a->HW,
-	                       a->relu ? p[9] : NULL, a->res ? p[3] : NULL);
+	                       a->relu ? p[9] : NULL, a->res ? p[3] : NULL, a->set);
 }
 
 static void f_bn_back_eval(const imb_nn_backend *be, float **p, const void *c)
@@ -507,7 +511,7 @@ static void f_bn_back_eval(const imb_nn_backend *be, float **p, const void *c)
 	const bn_arg *a = c;
 	be->batchnorm_backward_eval(a->null_opt ? NULL : p[0], p[1], p[2], p[4], p[5], p[6], p[7],
 	                            p[8], a->N, a->C, a->HW, a->eps, a->relu ? p[9] : NULL,
-	                            a->res ? p[3] : NULL);
+	                            a->res ? p[3] : NULL, a->set);
 }
 
 /* mean and rstd of inp's channels (what the train forward saves) */
@@ -536,7 +540,7 @@ static double bn_test(const imb_nn_backend *be, int mode)
 	for (size_t k = 0; k < 4 * IMB_LEN(BNS); k++) {
 		size_t j = k / 4;
 		bn_arg a = { BNS[j][0], BNS[j][1], BNS[j][2], (int)(j % 2), 0.1f, 1e-5f,
-		             k % 4 == 1 || k % 4 == 2, k % 4 >= 2 };
+		             k % 4 == 1 || k % 4 == 2, k % 4 >= 2, (int)(j % 4) };
 		size_t n = (size_t)a.N * a.C * a.HW, C = (size_t)a.C;
 		img x = { a.N, a.C, a.HW };
 		if (mode == 0) {

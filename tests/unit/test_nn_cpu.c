@@ -136,7 +136,7 @@ static void test_winograd_vs_im2col(int N, int C, int H, int W, int OC, int P)
 		dx[k] = fzeros(nx);
 		dw[k] = fzeros(nw);
 		imb_nn_conv2d_forward(out[k], x, w, b, N, C, H, W, OC, 3, 3, 1, P);
-		imb_nn_conv2d_backward(dx[k], dw[k], NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, P);
+		imb_nn_conv2d_backward(dx[k], dw[k], NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, P, 0);
 	}
 	double *ref = todouble(out[0], no);
 	compare("Winograd forward vs im2col", out[2], ref, no, 1e-5);
@@ -153,7 +153,7 @@ static void test_winograd_vs_im2col(int N, int C, int H, int W, int OC, int P)
 	}
 	float *dw2 = fzeros(nw);
 	imb_nn_set_threads(2);
-	imb_nn_conv2d_backward(NULL, dw2, NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, P);
+	imb_nn_conv2d_backward(NULL, dw2, NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, P, 0);
 	CHECK(memcmp(dw2, dw[2], nw * sizeof(float)) == 0);
 	unsetenv("IMB_NN_WINOGRAD");
 	for (int k = 0; k < 4; k++) {
@@ -196,7 +196,7 @@ static void nest_task(void *vc, int t)
 	imb_nn_conv2d_forward(c->out[t], c->x + t * nx, c->w, NULL, NEST_N, NEST_C, c->H, c->H,
 	                      NEST_OC, 3, 3, 1, 1);
 	imb_nn_conv2d_backward(c->dx[t], c->dw[t], NULL, c->dout + t * no, c->x + t * nx, c->w,
-	                       NEST_N, NEST_C, c->H, c->H, NEST_OC, 3, 3, 1, 1);
+	                       NEST_N, NEST_C, c->H, c->H, NEST_OC, 3, 3, 1, 1, 0);
 }
 
 static void test_nested(int H)
@@ -214,7 +214,7 @@ static void test_nested(int H)
 		imb_nn_set_threads(1);
 		imb_nn_conv2d_forward(o, x + t * nx, w, NULL, NEST_N, NEST_C, H, H, NEST_OC, 3, 3, 1, 1);
 		imb_nn_conv2d_backward(dx, dw, NULL, dout + t * no, x + t * nx, w, NEST_N, NEST_C, H, H,
-		                       NEST_OC, 3, 3, 1, 1);
+		                       NEST_OC, 3, 3, 1, 1, 0);
 		double *d = todouble(o, no);
 		compare(t ? "task 1 forward vs serial" : "task 0 forward vs serial", c.out[t], d, no, 1e-6);
 		free(d);

@@ -152,7 +152,7 @@ static void test_conv(int N, int C, int H, int W, int OC, int KH, int KW, int S,
 	float *R = frand(no, -1, 1), *out = frand(no, -9, 9);   /* forward overwrites */
 	float *dx = fzeros(nx), *dw = fzeros(nw), *db = fzeros(OC);
 	imb_nn_conv2d_forward(out, x, w, bias ? b : NULL, N, C, H, W, OC, KH, KW, S, P);
-	imb_nn_conv2d_backward(dx, dw, bias ? db : NULL, R, x, w, N, C, H, W, OC, KH, KW, S, P);
+	imb_nn_conv2d_backward(dx, dw, bias ? db : NULL, R, x, w, N, C, H, W, OC, KH, KW, S, P, 0);
 	c.x = todouble(x, nx);
 	c.w = todouble(w, nw);
 	c.b = bias ? todouble(b, OC) : NULL;
@@ -173,11 +173,11 @@ static void test_conv(int N, int C, int H, int W, int OC, int KH, int KW, int S,
 	 * accumulates into the gradients */
 	float *out2 = fzeros(no), *dx2 = fzeros(nx), *dw2 = fzeros(nw);
 	imb_nn_conv2d_forward(out2, x, w, bias ? b : NULL, N, C, H, W, OC, KH, KW, S, P);
-	imb_nn_conv2d_backward(dx2, dw2, NULL, R, x, w, N, C, H, W, OC, KH, KW, S, P);
+	imb_nn_conv2d_backward(dx2, dw2, NULL, R, x, w, N, C, H, W, OC, KH, KW, S, P, 0);
 	CHECK(memcmp(out, out2, no * sizeof(float)) == 0);
 	CHECK(memcmp(dx, dx2, nx * sizeof(float)) == 0);
 	CHECK(memcmp(dw, dw2, nw * sizeof(float)) == 0);
-	imb_nn_conv2d_backward(dx2, NULL, NULL, R, x, w, N, C, H, W, OC, KH, KW, S, P);
+	imb_nn_conv2d_backward(dx2, NULL, NULL, R, x, w, N, C, H, W, OC, KH, KW, S, P, 0);
 	for (size_t i = 0; i < nx; i++)
 		gx[i] *= 2;
 	compare("dinp after two backward calls = 2x", dx2, gx, nx, TOL);
@@ -245,7 +245,7 @@ static void test_bn(int N, int C, int HW, int threads)
 
 	/* train mode */
 	imb_nn_batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, N, C, HW, momentum, eps, NULL, 0);
-	imb_nn_batchnorm_backward(dx, dg, db, R, x, g, mean, rstd, N, C, HW, NULL, NULL);
+	imb_nn_batchnorm_backward(dx, dg, db, R, x, g, mean, rstd, N, C, HW, NULL, NULL, 0);
 	bn_ctx c = { N, C, HW, 1, eps, todouble(x, nx), todouble(g, C), todouble(b, C),
 	             todouble(R, nx), malloc(nx * sizeof(double)), todouble(rm0, C),
 	             todouble(rv0, C) };
@@ -281,7 +281,7 @@ static void test_bn(int N, int C, int HW, int threads)
 	memset(dg, 0, C * sizeof(float));
 	memset(db, 0, C * sizeof(float));
 	imb_nn_batchnorm_forward_eval(out, x, g, b, rm, rv, N, C, HW, eps, NULL, 0);
-	imb_nn_batchnorm_backward_eval(dx, dg, db, R, x, g, rm, rv, N, C, HW, eps, NULL, NULL);
+	imb_nn_batchnorm_backward_eval(dx, dg, db, R, x, g, rm, rv, N, C, HW, eps, NULL, NULL, 0);
 	bn_ref(&c, NULL, NULL);
 	compare("eval forward", out, c.out, nx, TOL);
 	gx = fd_grad(c.x, nx, bn_loss, &c);
@@ -340,17 +340,17 @@ static void test_bn_relu(int N, int C, int HW, int threads, int res)
 		if (train) {
 			imb_nn_batchnorm_forward_train(o2, m2, s2, NULL, NULL, x, g, b, N, C, HW, 0.1f,
 			                               1e-5f, s, 1);
-			imb_nn_batchnorm_backward(dx1, dg1, db1, gb, x, g, m1, s1, N, C, HW, NULL, NULL);
+			imb_nn_batchnorm_backward(dx1, dg1, db1, gb, x, g, m1, s1, N, C, HW, NULL, NULL, 0);
 			imb_nn_batchnorm_backward(dx2, dg2, db2, R, x, g, m2, s2, N, C, HW, o2,
-			                          res ? ds2 : NULL);
+			                          res ? ds2 : NULL, 0);
 			CHECK(memcmp(m1, m2, C * sizeof(float)) == 0);
 			CHECK(memcmp(s1, s2, C * sizeof(float)) == 0);
 		} else {
 			imb_nn_batchnorm_forward_eval(o2, x, g, b, rm, rv, N, C, HW, 1e-5f, s, 1);
 			imb_nn_batchnorm_backward_eval(dx1, dg1, db1, gb, x, g, rm, rv, N, C, HW, 1e-5f,
-			                               NULL, NULL);
+			                               NULL, NULL, 0);
 			imb_nn_batchnorm_backward_eval(dx2, dg2, db2, R, x, g, rm, rv, N, C, HW, 1e-5f,
-			                               o2, res ? ds2 : NULL);
+			                               o2, res ? ds2 : NULL, 0);
 		}
 		size_t zeros = 0;
 		for (size_t i = 0; i < nx; i++)
@@ -554,13 +554,13 @@ static void test_conv_threads(void)
 		dx[t] = fzeros(nx);
 		dw[t] = fzeros(nw);
 		imb_nn_conv2d_forward(out[t], x, w, NULL, N, C, H, W, OC, 3, 3, 1, 1);
-		imb_nn_conv2d_backward(dx[t], dw[t], NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, 1);
+		imb_nn_conv2d_backward(dx[t], dw[t], NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, 1, 0);
 	}
 	for (int rep = 0; rep < 3; rep++) {
 		imb_nn_set_threads(2);
 		float *o = fzeros(no), *d = fzeros(nx), *g = fzeros(nw);
 		imb_nn_conv2d_forward(o, x, w, NULL, N, C, H, W, OC, 3, 3, 1, 1);
-		imb_nn_conv2d_backward(d, g, NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, 1);
+		imb_nn_conv2d_backward(d, g, NULL, R, x, w, N, C, H, W, OC, 3, 3, 1, 1, 0);
 		CHECK(memcmp(o, out[1], no * sizeof(float)) == 0);
 		CHECK(memcmp(d, dx[1], nx * sizeof(float)) == 0);
 		CHECK(memcmp(g, dw[1], nw * sizeof(float)) == 0);
@@ -600,7 +600,7 @@ static void ref_conv(const char *cs, int N, int C, int H, int W, int OC, int K, 
 	float *dout = RF("dout", no), *out = fzeros(no), *dx = fzeros(nx), *dw = fzeros(nw);
 	float *db = fzeros(OC);
 	imb_nn_conv2d_forward(out, x, w, b, N, C, H, W, OC, K, K, S, P);
-	imb_nn_conv2d_backward(dx, dw, bias ? db : NULL, dout, x, w, N, C, H, W, OC, K, K, S, P);
+	imb_nn_conv2d_backward(dx, dw, bias ? db : NULL, dout, x, w, N, C, H, W, OC, K, K, S, P, 0);
 	RC("forward", out, "out", no);
 	RC("dinp", dx, "dx", nx);
 	RC("dw", dw, "dw", nw);
@@ -655,12 +655,12 @@ static void ref_net(void)
 	float *ds = fzeros(A);
 	imb_nn_relu_backward(ds, dr2, r2, A);
 	imb_nn_residual_backward(db2, dr1, ds, A);
-	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W, NULL, NULL);
-	imb_nn_conv2d_backward(dr1, grad + off[3], NULL, dc2, r1, w2, N, F, H, W, F, 3, 3, 1, 1);
+	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W, NULL, NULL, 0);
+	imb_nn_conv2d_backward(dr1, grad + off[3], NULL, dc2, r1, w2, N, F, H, W, F, 3, 3, 1, 1, 0);
 	float *db1 = fzeros(A);
 	imb_nn_relu_backward(db1, dr1, r1, A);
-	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W, NULL, NULL);
-	imb_nn_conv2d_backward(NULL, grad + off[0], NULL, dc1, x, w1, N, C, H, W, F, 3, 3, 1, 1);
+	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W, NULL, NULL, 0);
+	imb_nn_conv2d_backward(NULL, grad + off[0], NULL, dc1, x, w1, N, C, H, W, F, 3, 3, 1, 1, 0);
 	static const char *names[] = { "dw conv1", "dgamma bn1", "dbeta bn1", "dw conv2",
 	                               "dgamma bn2", "dbeta bn2", "dw linear", "db linear" };
 	float *want = rf("net.grads", P);
@@ -756,7 +756,7 @@ static int torch_reference(const char *dir)
 	float *rv = rf("bn.rv0", 4), *o = fzeros(n), *d = fzeros(n);
 	float mean[4], rstd[4], dg[4] = {0}, dbe[4] = {0};
 	imb_nn_batchnorm_forward_train(o, mean, rstd, rm, rv, x, g, be, 6, 4, 25, 0.1f, 1e-5f, NULL, 0);
-	imb_nn_batchnorm_backward(d, dg, dbe, dout, x, g, mean, rstd, 6, 4, 25, NULL, NULL);
+	imb_nn_batchnorm_backward(d, dg, dbe, dout, x, g, mean, rstd, 6, 4, 25, NULL, NULL, 0);
 	ref_compare("train forward", o, "bn.out", n);
 	ref_compare("train dinp", d, "bn.dx", n);
 	ref_compare("train dgamma", dg, "bn.dgamma", 4);
