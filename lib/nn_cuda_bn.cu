@@ -89,7 +89,10 @@ k_part(double *part, const float *a, const float *b, const float *mean, const fl
 		r[k] = b && cv < Cv ? rstd[c] : 0;
 	}
 	long long r0 = (long long)s * P, r1 = r0 + P < R ? r0 + P : R;
+	/* unrolled so that a thread's loads are in flight together (the sums
+	 * still go row by row, in order) */
 	if (cv < Cv)
+#pragma unroll 4
 		for (long long row = r0 + ty; row < r1; row += TY) {
 			size_t at = (size_t)row * Cv + cv;
 			T x = ((const T *)a)[at], y = x;
