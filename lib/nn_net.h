@@ -1,8 +1,9 @@
 /* nn_net.h: the layer graph behind imb_nn_model, private to the engine
- * (nn_model.c builds and runs it; nn_hvp.c walks it for curvature,
- * nn_segments.c for the parameter tensors). A network is a list of ops
- * over numbered tensors; tensor 0 is the input. Not a public header: the
- * layout may change with the model. */
+ * (nn_model.c builds it from a name nn_arch.c parsed, and runs it;
+ * nn_hvp.c walks it for curvature, nn_segments.c for the parameter
+ * tensors). A network is a list of ops over numbered tensors; tensor 0
+ * is the input. Not a public header: the layout may change with the
+ * model. */
 #ifndef IMB_NN_NET_H
 #define IMB_NN_NET_H
 
@@ -72,6 +73,23 @@ struct imb_nn_net {
 	size_t *slot_per;          /* floats per sample of each slot */
 	float **slot_buf;
 };
+
+/* An architecture name, parsed (nn_arch.c); imb_nn_model_new builds the
+ * network from it. */
+enum { IMB_NN_ARCH_LINEAR = 1, IMB_NN_ARCH_MLP, IMB_NN_ARCH_RESNET };
+
+typedef struct {
+	struct {                        /* the backbone (same_backbone compares it) */
+		int kind;               /* IMB_NN_ARCH_* */
+		int nwidth, width[64];  /* mlp:W1,W2,... */
+		int nstage, blocks[4], planes[4], stem;
+	} bb;
+	int nhead, hwidth[64];          /* +mlp:V1,V2,...: the head's hidden widths */
+} imb_nn_layout;
+
+/* 0 with *L, or -1 with imb_error() for a name that is not an
+ * architecture */
+int imb_nn_arch_parse(const char *arch, imb_nn_layout *L);
 
 /* 1 if tensor id is the input or the input in the backend's image layout
  * (what a ResNet's first op makes of it): data, whose gradient is never

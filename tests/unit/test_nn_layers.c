@@ -655,11 +655,13 @@ static void ref_net(void)
 	float *ds = fzeros(A);
 	imb_nn_relu_backward(ds, dr2, r2, A);
 	imb_nn_residual_backward(db2, dr1, ds, A);
-	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W, NULL, NULL, 0);
+	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W,
+	                          NULL, NULL, 0);
 	imb_nn_conv2d_backward(dr1, grad + off[3], NULL, dc2, r1, w2, N, F, H, W, F, 3, 3, 1, 1, 0);
 	float *db1 = fzeros(A);
 	imb_nn_relu_backward(db1, dr1, r1, A);
-	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W, NULL, NULL, 0);
+	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W,
+	                          NULL, NULL, 0);
 	imb_nn_conv2d_backward(NULL, grad + off[0], NULL, dc1, x, w1, N, C, H, W, F, 3, 3, 1, 1, 0);
 	static const char *names[] = { "dw conv1", "dgamma bn1", "dbeta bn1", "dw conv2",
 	                               "dgamma bn2", "dbeta bn2", "dw linear", "db linear" };
