@@ -22,13 +22,14 @@
  * comments give the logical (N,C,H,W); a (N,C) tensor, or (N,C,1) in
  * batchnorm, is the same in every layout, and so is avgpool's output, so
  * a network leaves the layout at its average pooling (or with
- * images_out). Elementwise ops do not care. Backward ops ACCUMULATE into every gradient
- * they write (dinp, dw, db, ...): the caller zeroes gradients once per
- * step. The exception: the convolution's and batch norm's backward write
- * the gradients their `set` argument names (IMB_NN_SET_DINP,
- * IMB_NN_SET_DRES), as if into zeroed memory, ignoring what was there,
- * so that a network need not zero an activation's gradient that such an
- * op starts. Outputs of a backward op must not alias its inputs.
+ * images_out). Elementwise ops do not care. Backward ops ACCUMULATE
+ * into every gradient they write (dinp, dw, db, ...): the caller zeroes
+ * gradients once per step. The exception: the convolution's and batch
+ * norm's backward write the gradients their `set` argument names
+ * (IMB_NN_SET_DINP, IMB_NN_SET_DRES), as if into zeroed memory, ignoring
+ * what was there, so that a network need not zero an activation's
+ * gradient that such an op starts. Outputs of a backward op must not
+ * alias its inputs.
  *
  * The ops are listed once, in IMB_NN_OPS below; the struct, the enum of op
  * ids and the name table are generated from that list, and a backend
