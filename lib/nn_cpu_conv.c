@@ -458,6 +458,7 @@ typedef struct {
 	const float *res;       /* the fused residual (forward), or NULL */
 	float *dres;            /* its gradient (backward), or NULL */
 	int N, C, HW, T, mode, relu;
+	int set;                /* backward: IMB_NN_SET_DINP, IMB_NN_SET_DRES */
 	float momentum, eps;
 } bn_ctx;
 
@@ -564,8 +565,12 @@ static void bn_task(void *vc, int t)
 				for (int n = 0; n < b->N; n++) {
 					const float *dy = plane_dy(b, gm, n, c);
 					float *dr = b->dres + ((size_t)n * b->C + c) * HW;
-					for (size_t i = 0; i < HW; i++)
-						dr[i] += dy[i];
+					if (b->set & IMB_NN_SET_DRES)   /* 0 + dy: the zeroed add's bits */
+						for (size_t i = 0; i < HW; i++)
+							dr[i] = 0.0f + dy[i];
+					else
+						for (size_t i = 0; i < HW; i++)
+							dr[i] += dy[i];
 				}
 			double sdy = 0, sdyx = 0;
 			for (int n = 0; n < b->N; n++)
@@ -587,21 +592,16 @@ static void bn_task(void *vc, int t)
 				const float *x = b->inp + ((size_t)n * b->C + c) * HW;
 				const float *dy = plane_dy(b, gm, n, c);
 				float *dx = b->dinp + ((size_t)n * b->C + c) * HW;
-				for (size_t i = 0; i < HW; i++)
-					dx[i] += k * (dy[i] - a - (x[i] - fm) * fr * q);
+				if (b->set & IMB_NN_SET_DINP)
+					for (size_t i = 0; i < HW; i++)
+						dx[i] = 0.0f + k * (dy[i] - a - (x[i] - fm) * fr * q);
+				else
+					for (size_t i = 0; i < HW; i++)
+						dx[i] += k * (dy[i] - a - (x[i] - fm) * fr * q);
 			}
 		}
 	}
 	free(gm);
-}
-
-/* a backward's set: the gradients it writes, zeroed to add into */
-static void bn_set(float *dinp, float *dres, int set, size_t n)
-{
-	if (dinp && (set & IMB_NN_SET_DINP))
-		memset(dinp, 0, n * sizeof *dinp);
-	if (dres && (set & IMB_NN_SET_DRES))
-		memset(dres, 0, n * sizeof *dres);
 }
 
 static void bn_run(bn_ctx *b)
@@ -643,11 +643,10 @@ void imb_nn_cpu_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                    const float *rstd, int N, int C, int HW,
                                    const float *relu_out, float *dres, int set)
 {
-	bn_set(dinp, dres, set, (size_t)N * C * HW);
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .cmean = mean, .crstd = rstd,
 	                  .N = N, .C = C, .HW = HW, .mode = BN_BACK, .rout = relu_out,
-	                  .dres = dres });
+	                  .dres = dres, .set = set });
 }
 
 void imb_nn_cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta,
@@ -657,9 +656,8 @@ void imb_nn_cpu_batchnorm_backward_eval(float *dinp, float *dgamma, float *dbeta
                                         float eps, const float *relu_out, float *dres,
                                         int set)
 {
-	bn_set(dinp, dres, set, (size_t)N * C * HW);
 	bn_run(&(bn_ctx){ .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout,
 	                  .inp = inp, .gamma = gamma, .crun_mean = run_mean,
 	                  .crun_var = run_var, .N = N, .C = C, .HW = HW, .eps = eps,
-	                  .mode = BN_BACK_EVAL, .rout = relu_out, .dres = dres });
+	                  .mode = BN_BACK_EVAL, .rout = relu_out, .dres = dres, .set = set });
 }
