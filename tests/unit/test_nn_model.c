@@ -4,7 +4,9 @@
  * loose tolerance; the 1e-4 comparison with PyTorch is in nn_ref.bats),
  * the linear probe, eval mode, frozen BN statistics, forwards to the
  * features and to the last linear layer's input, heads of several
- * layers, softmax regression, determinism, and bad names. */
+ * layers, softmax regression, determinism, gradient buffers' old
+ * contents never reaching a gradient, the fused ops a ResNet runs, and
+ * bad names. */
 #include "check.h"
 #include "nn_check.h"
 #include "nn_model.h"
@@ -161,6 +163,37 @@ static void test_frozen(void)
 	CHECK(moved > (int)m->B / 2);
 	CHECK(de > 0);                  /* the frozen forward is not eval mode */
 	free(x); free(dz); free(b0); free(zf); free(gf); free(zt);
+	imb_nn_model_free(m);
+}
+
+/* The backward starts every activation gradient it uses, by zeroing it
+ * or by an op that writes it (set): gradient buffers filled with NaN
+ * before a backward give the gradients of clean ones, bit for bit, in
+ * train and eval mode. */
+static void test_stale_slots(const char *arch, int C, int H, int W)
+{
+	int N = 4, K = 3;
+	imb_nn_model *m = new_init(arch, C, H, W, K, 5);
+	const imb_nn_net *n = m->net;
+	float *x = randn((size_t)N * C * H * W, 6), *dz = randn((size_t)N * K, 7);
+	for (int mode = IMB_NN_TRAIN_FROZEN; mode >= 0; mode -= IMB_NN_TRAIN_FROZEN) {
+		imb_nn_model_zero_grad(m);
+		imb_nn_model_forward(m, x, N, (imb_nn_mode)mode);
+		imb_nn_model_backward(m, dz, 0);
+		float *g0 = fdup(m->grads, m->P);
+		for (int sl = 0; sl < n->nslots; sl++)
+			for (size_t i = 0; i < n->slot_per[sl] * N; i++)
+				n->slot_buf[sl][i] = NAN;
+		imb_nn_model_zero_grad(m);
+		imb_nn_model_forward(m, x, N, (imb_nn_mode)mode);
+		imb_nn_model_backward(m, dz, 0);
+		int same = !memcmp(g0, m->grads, m->P * sizeof(float));
+		printf("%s, %s mode: %d gradient buffers filled with NaN first: gradients %s\n", arch,
+		       mode ? "train" : "eval", n->nslots, same ? "the same bits" : "DIFFER");
+		CHECK(same);
+		free(g0);
+	}
+	free(x); free(dz);
 	imb_nn_model_free(m);
 }
 
@@ -695,6 +728,9 @@ int main(int argc, char **argv)
 
 	/* names */
 	test_names();
+	test_stale_slots("resnet8", 3, 8, 8);
+	test_stale_slots("resnet20+mlp:8", 2, 8, 8);
+	test_stale_slots("mlp:6,5+mlp:4", 3, 2, 2);
 	test_layout_and_fusion("resnet8", 3, 32, 32, 4, 3);
 	test_layout_and_fusion("resnet18", 3, 32, 32, 9, 8);
 	test_layout_and_fusion("resnet20+mlp:16", 1, 28, 28, 10, 9);
