@@ -24,6 +24,9 @@
  *                    dbeta += sums of dout xhat and dout
  * With the ReLU fused (nn_backend.h): the forward clamps its result at 0,
  * and the backward takes dout only where the ReLU's output is positive.
+ * With a residual (a block's tail): the forward adds res before the
+ * clamp, and the backward adds the (masked) dout to dres in its pass.
+ * set: dinp and dres written (0 + the value) rather than added to.
  * gamma, beta NULL mean 1 and 0; other NULL outputs are not written. */
 #include "nn_cuda.h"
 

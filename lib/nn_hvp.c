@@ -267,13 +267,15 @@ double imb_nn_hvp_batch(imb_nn_hvp *h, float *hv, float *grad, const float *v, c
 			 * R{dx} = gamma rstd R{dy} + V_gamma rstd dy,
 			 * R{dgamma} = sum R{dy} xhat + sum dy R{x} rstd, R{dbeta} = sum R{dy} */
 			imb_nn_batchnorm_backward_eval(rdin, hv + o->w, hv + o->b, rdout, in,
-			                               P + o->w, rm, rv, N, o->C, HW, m->bn_eps, NULL, NULL, 0);
+			                               P + o->w, rm, rv, N, o->C, HW, m->bn_eps, NULL,
+			                               NULL, 0);
 			if (rdin)
 				imb_nn_batchnorm_backward_eval(rdin, NULL, NULL, dout, in, v + o->w, rm,
 				                               rv, N, o->C, HW, m->bn_eps, NULL, NULL, 0);
 			if (ri)
 				imb_nn_batchnorm_backward_eval(NULL, hv + o->w, NULL, dout, ri, P + o->w,
-				                               h->zeros, rv, N, o->C, HW, m->bn_eps, NULL, NULL, 0);
+				                               h->zeros, rv, N, o->C, HW, m->bn_eps, NULL,
+				                               NULL, 0);
 			break;
 		}
 		case IMB_NN_NET_RELU:

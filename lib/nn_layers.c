@@ -69,8 +69,8 @@ void imb_nn_conv2d_backward(float *dinp, float *dw, float *db, const float *dout
 void imb_nn_batchnorm_forward_train(float *out, float *mean, float *rstd,
                                     float *run_mean, float *run_var, const float *inp,
                                     const float *gamma, const float *beta, int N,
-                                    int C, int HW, float momentum, float eps, const float *res,
-                                    int relu)
+                                    int C, int HW, float momentum, float eps,
+                                    const float *res, int relu)
 {
 	imb_nn_be()->batchnorm_forward_train(out, mean, rstd, run_mean, run_var, inp,
 	                                     gamma, beta, N, C, HW, momentum, eps, res, relu);
