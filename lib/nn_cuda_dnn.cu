@@ -6,18 +6,24 @@
  *                             transpose (k_transpose)
  *   gemm                      cuBLAS (cublasGemmEx), row-major through the
  *                             column-major trick
- *   conv2d_forward/backward   cuDNN's convolution (cross-correlation) on
- *                             the NHWC tensors themselves, with KRSC copies
- *                             of the filters in the workspace; the bias and
- *                             its gradient with own kernels (the gradient:
- *                             nn_cuda_bn.cu's channel sums)
+ *   conv2d_forward/backward   cuDNN's convolution (cross-correlation):
+ *                             strict fp32 on NCHW copies of the tensors
+ *                             with the filters as they are (KCRS), TF32
+ *                             and bf16 on the NHWC tensors with KRSC
+ *                             copies of the filters (see Precision); the
+ *                             bias and its gradient with own kernels (the
+ *                             gradient: nn_cuda_bn.cu's channel sums)
  *
  * Precision (imb_cuda_precision, read at every op):
  *   0  fp32 strict (default): cuBLAS CUBLAS_COMPUTE_32F_PEDANTIC, cuDNN
- *      CUDNN_FMA_MATH; no TF32, no tensor cores.
+ *      CUDNN_FMA_MATH; no TF32, no tensor cores. Convolutions run on
+ *      NCHW copies made in the workspace (k_transpose), because cuDNN's
+ *      NHWC kernels without tensor cores are slow: on an H200, resnet8
+ *      batch 128 trained at 21,000 img/s on NHWC and 42,400 on NCHW,
+ *      resnet18 batch 512 at 6,120 and 7,050.
  *   1  TF32: cuBLAS CUBLAS_COMPUTE_32F_FAST_TF32, cuDNN
- *      CUDNN_TENSOR_OP_MATH on float tensors (inputs of products rounded
- *      to TF32, sums in fp32).
+ *      CUDNN_TENSOR_OP_MATH on the NHWC float tensors themselves (inputs
+ *      of products rounded to TF32, sums in fp32).
  *   2  bf16: cuBLAS CUBLAS_COMPUTE_32F_FAST_16BF on float operands (cuBLAS
  *      rounds A and B to bf16, or to TF32 where it chooses, sums in fp32).
  *      Convolutions run on bf16 tensors (cuDNN's PSEUDO_BFLOAT16 config,
@@ -163,9 +169,10 @@ static void round_bf16(__nv_bfloat16 *out, const float *in, size_t n)
  * out (B,Q,R), out[b][q][r] = in[b][r][q] (out += that when acc),
  * converted from Tin to Tout (float -> bf16 rounds to nearest even). A
  * 32x32 tile a block, through shared memory, so that reads and writes
- * are both coalesced. NCHW -> NHWC (images_in) is R =
- * C, Q = HW; NHWC -> NCHW (images_out) is R = HW, Q = C; KCRS -> KRSC
- * (the filters) is R = C, Q = KH KW. */
+ * are both coalesced. NCHW -> NHWC (images_in, strict fp32's conv
+ * results) is R = C, Q = HW; NHWC -> NCHW (images_out, strict fp32's
+ * conv inputs) is R = HW, Q = C; KCRS -> KRSC (the filters) is R = C,
+ * Q = KH KW. */
 #define TILE 32
 
 template <typename Tin, typename Tout>
@@ -311,9 +318,10 @@ static conv_entry *conv_get(const imb_nn_conv2d_shape *s)
 	e->prec = prec;
 	e->chosen = 0;
 	cudnnDataType_t t = prec == 2 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
-	/* NHWC tensors (the backend's layout) and KRSC filters (our copies in
-	 * the workspace, see conv_fwd) */
-	cudnnTensorFormat_t f = CUDNN_TENSOR_NHWC;
+	/* strict fp32: NCHW tensors (copies in the workspace) and KCRS
+	 * filters (the weights themselves); TF32, bf16: NHWC tensors (the
+	 * backend's layout) and KRSC filters (copies), see conv_fwd */
+	cudnnTensorFormat_t f = prec == 0 ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC;
 	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->x, f, t, s->N, s->C, s->H, s->W));
 	IMB_CUDNN_CHECK(cudnnSetTensor4dDescriptor(e->y, f, t, s->N, s->OC, s->OH, s->OW));
 	IMB_CUDNN_CHECK(cudnnSetFilter4dDescriptor(e->w, t, f, s->OC, s->C, s->KH, s->KW));
@@ -460,40 +468,74 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
 	return (size_t)s->N * s->OC * s->OH * s->OW;
 }
 
-/* Every mode: cuDNN is given the NHWC tensors and a KRSC copy of the
- * filter (made by k_transpose); bf16 (T = __nv_bfloat16) gives it bf16
- * copies of the tensors too, and widens its results back into the float
- * ones. float (T = float) runs on the tensors themselves, and the
- * backward accumulates through cuDNN's beta = 1. */
+/* The three ways cuDNN is given the tensors (conv_get's descriptors):
+ *   strict fp32 (nchw, T = float): NCHW copies of the NHWC tensors, made
+ *     and put back by k_transpose, and the filter itself (KCRS); dw
+ *     accumulates through cuDNN's beta = 1;
+ *   TF32 (T = float): the NHWC tensors themselves and a KRSC copy of the
+ *     filter; dinp accumulates through cuDNN's beta = 1;
+ *   bf16 (T = __nv_bfloat16): NHWC bf16 copies of the tensors and a KRSC
+ *     bf16 copy of the filter; results are widened back into the floats.
+ * TF32 and bf16 compute dw into the KRSC copy, and k_transpose adds it
+ * back into dw. Each copy is a workspace piece of its own. */
+
+/* NHWC x (N images of HW x C) as cuDNN reads it: rounded to bf16 into
+ * room, transposed to NCHW into room (nchw), or x itself */
+template <typename T>
+static const T *dnn_in(T *room, const float *x, int N, int HW, int C, int nchw)
+{
+	if (sizeof(T) == 2)
+		round_bf16((__nv_bfloat16 *)room, x, (size_t)N * HW * C);
+	else if (nchw)
+		transpose(room, x, N, HW, C, 0);
+	else
+		return (const T *)x;
+	return room;
+}
+
+/* NHWC out (N images of HW x C) = cuDNN's result y, laid out as dnn_in
+ * lays its input (out += y when acc), + b[c] when b is given; when y is
+ * out itself (TF32) only the bias is added */
+template <typename T>
+static void dnn_out(float *out, const T *y, const float *b, int N, int HW, int C, int acc,
+                    int nchw)
+{
+	size_t n = (size_t)N * HW * C;
+	if (sizeof(T) == 2) {
+		widen_bf16(out, (const __nv_bfloat16 *)y, b, C, acc, n);
+		return;
+	}
+	if (nchw)
+		transpose(out, y, N, C, HW, acc);
+	if (b) {
+		k_widen<float><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, out, b, C, 0,
+		                                                               n);
+		IMB_CUDA_LAUNCHED();
+	}
+}
+
 template <typename T>
 static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w,
                      const float *b, const imb_nn_conv2d_shape *s)
 {
 	static const float one = 1, zero = 0;
-	const int bf = sizeof(T) == 2;
+	const int nchw = e->prec == 0, copies = sizeof(T) == 2 || nchw;
 	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
-	/* [w | x | y (bf16) | cuDNN's workspace] */
-	size_t ox = up256(nw * sizeof(T)), oy = ox + (bf ? up256(nx * sizeof(T)) : 0);
-	size_t ows = oy + (bf ? up256(ny * sizeof(T)) : 0);
+	/* [KRSC w (TF32, bf16) | x | y (bf16, strict) | cuDNN's workspace] */
+	size_t ox = nchw ? 0 : up256(nw * sizeof(T));
+	size_t oy = ox + (copies ? up256(nx * sizeof(T)) : 0);
+	size_t ows = oy + (copies ? up256(ny * sizeof(T)) : 0);
 	char *base = (char *)imb_cuda_workspace(ows + e->fwd_ws);
-	T *wt = (T *)base;
-	const T *xt = (const T *)inp;
-	T *yt = (T *)out;
-	transpose(wt, w, s->OC, s->C, s->KH * s->KW, 0);
-	if (bf) {
-		round_bf16((__nv_bfloat16 *)(base + ox), inp, nx);
-		xt = (const T *)(base + ox);
-		yt = (T *)(base + oy);
+	const T *wt = (const T *)w;
+	T *yt = copies ? (T *)(base + oy) : (T *)out;
+	if (!nchw) {
+		transpose((T *)base, w, s->OC, s->C, s->KH * s->KW, 0);
+		wt = (const T *)base;
 	}
+	const T *xt = dnn_in((T *)(base + ox), inp, s->N, s->H * s->W, s->C, nchw);
 	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xt, e->w, wt, e->conv,
 	                                        e->fwd, base + ows, e->fwd_ws, &zero, e->y, yt));
-	if (bf) {
-		widen_bf16(out, (const __nv_bfloat16 *)yt, b, s->OC, 0, ny);
-	} else if (b) {
-		k_widen<float><<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>(out, out, b, s->OC, 0,
-		                                                                ny);
-		IMB_CUDA_LAUNCHED();
-	}
+	dnn_out(out, (const T *)yt, b, s->N, s->OH * s->OW, s->OC, 0, nchw);
 }
 
 template <typename T>
@@ -502,39 +544,36 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
                      size_t need, int set)
 {
 	static const float one = 1, zero = 0;
-	const int bf = sizeof(T) == 2;
+	const int nchw = e->prec == 0, copies = sizeof(T) == 2 || nchw;
 	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
-	/* [w or dw | dy (bf16) | x or dx (bf16) | cuDNN's workspace]: dout
-	 * rounded once for both products */
-	size_t oy = up256(nw * sizeof(T)), ox = oy + (bf ? up256(ny * sizeof(T)) : 0);
-	size_t ows = ox + (bf ? up256(nx * sizeof(T)) : 0);
+	/* [KRSC w or dw (TF32, bf16) | dy | x or dx (bf16, strict) | cuDNN's
+	 * workspace]: dout copied once for both products; dx is put back
+	 * before x is copied into its place */
+	size_t oy = nchw ? 0 : up256(nw * sizeof(T));
+	size_t ox = oy + (copies ? up256(ny * sizeof(T)) : 0);
+	size_t ows = ox + (copies ? up256(nx * sizeof(T)) : 0);
 	char *base = (char *)imb_cuda_workspace(ows + need);
-	T *wt = (T *)base, *xs = (T *)(base + ox);
-	const T *dyt = (const T *)dout;
-	if (bf) {
-		round_bf16((__nv_bfloat16 *)(base + oy), dout, ny);
-		dyt = (const T *)(base + oy);
-	}
+	T *wt = nchw ? (T *)dw : (T *)base, *xs = (T *)(base + ox);
+	const T *dyt = dnn_in((T *)(base + oy), dout, s->N, s->OH * s->OW, s->OC, nchw);
 	if (dinp) {
-		transpose(wt, w, s->OC, s->C, s->KH * s->KW, 0);
+		if (!nchw)
+			transpose(wt, w, s->OC, s->C, s->KH * s->KW, 0);
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
-			imb_cuda.dnn, &one, e->w, wt, e->y, dyt, e->conv, e->bwd_data, base + ows,
-			e->data_ws, bf || set ? &zero : &one, e->x, bf ? xs : (T *)dinp));
-		if (bf)
-			widen_bf16(dinp, (const __nv_bfloat16 *)xs, NULL, s->C, !set, nx);
+			imb_cuda.dnn, &one, e->w, nchw ? (const T *)w : wt, e->y, dyt, e->conv,
+			e->bwd_data, base + ows, e->data_ws, copies || set ? &zero : &one, e->x,
+			copies ? xs : (T *)dinp));
+		if (copies)
+			dnn_out(dinp, (const T *)xs, NULL, s->N, s->H * s->W, s->C, !set, nchw);
 	}
 	if (dw) {
-		const T *xt = (const T *)inp;
-		if (bf) {
-			round_bf16((__nv_bfloat16 *)xs, inp, nx);
-			xt = xs;
-		}
+		const T *xt = dnn_in(xs, inp, s->N, s->H * s->W, s->C, nchw);
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
 			imb_cuda.dnn, &one, e->x, xt, e->y, dyt, e->conv, e->bwd_filter, base + ows,
-			e->filter_ws, &zero, e->w, wt));
-		transpose(dw, wt, s->OC, s->KH * s->KW, s->C, 1);
+			e->filter_ws, nchw ? &one : &zero, e->w, wt));
+		if (!nchw)
+			transpose(dw, wt, s->OC, s->KH * s->KW, s->C, 1);
 	}
 }
 
