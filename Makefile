@@ -108,10 +108,11 @@ bench: deps all
 # The GPU tests and benchmark (docs/engine.md, "CUDA"): on a machine with
 # an NVIDIA GPU; elsewhere each says it was skipped.
 .PHONY: test-cuda bench-cuda
-test-cuda: all $(BUILD)/tests/test_nn_backend $(BUILD)/tests/test_nn_cuda $(BUILD)/tests/test_nn_ntxent \
-           $(BUILD)/tests/test_laplace
+test-cuda: all $(BUILD)/tests/test_nn_backend $(BUILD)/tests/test_nn_cuda $(BUILD)/tests/test_nn_graph \
+           $(BUILD)/tests/test_nn_ntxent $(BUILD)/tests/test_laplace
 	./$(BUILD)/tests/test_nn_backend
 	./$(BUILD)/tests/test_nn_cuda
+	./$(BUILD)/tests/test_nn_graph
 	./$(BUILD)/tests/test_nn_ntxent
 	./$(BUILD)/tests/test_laplace
 	IMB_BIN=$(abspath $(BIN)) IMB_UNIT=$(abspath $(BUILD))/tests bats tests/cuda.bats

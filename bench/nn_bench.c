@@ -75,15 +75,18 @@ static int use_device(const char *dev, const char *prec)
 	return imb_nn_set_precision(prec);
 }
 
-/* One training step on backend data: the loop's plain step, spelled out. */
+/* One training step on backend data: the loop's plain step, spelled out,
+ * marked as the loop marks it (IMB_CUDA_GRAPHS=0 times it unrecorded). */
 static void train_step(imb_nn_model *m, const imb_nn_loss *L, imb_nn_optim *o,
                        const float *x, const int32_t *y, float *dz, float *loss, int N)
 {
+	m->be->mark_step(N);
 	imb_nn_model_zero_grad(m);
 	const float *z = imb_nn_model_forward(m, x, N, IMB_NN_TRAIN);
 	imb_nn_loss_forward_to(L, dz, NULL, loss, z, y, N);
 	imb_nn_model_backward(m, dz, 0);
 	imb_nn_optim_step(o, m->params, m->grads);
+	m->be->mark_step(-1);
 }
 
 /* Wait for the backend: a download of 4 bytes of the parameters. */

@@ -105,6 +105,8 @@ const char *imb_nn_backend_missing(const imb_nn_backend *be)
 		return "set_threads";
 	if (!be->set_precision)
 		return "set_precision";
+	if (!be->mark_step)
+		return "mark_step";
 	const imb_nn_fnptr *ops = (const imb_nn_fnptr *)((const char *)be +
 	                          sizeof(const char *) + IMB_NN_HOOKS * sizeof(imb_nn_fnptr));
 	for (int k = 0; k < IMB_NN_OP_COUNT; k++)

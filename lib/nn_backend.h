@@ -35,8 +35,8 @@
  * ids and the name table are generated from that list, and a backend
  * fills its table from the same list (one function per op, named
  * <prefix>_<op>), so a forgotten op fails to compile; a static_assert ties
- * the struct's size to the op count (plus the three hooks, init,
- * set_threads and set_precision, which are not ops).
+ * the struct's size to the op count (plus the four hooks, init,
+ * set_threads, set_precision and mark_step, which are not ops).
  *
  * Backends are registered in lib/nn_backend.c (one line each) and
  * selected by name; nothing outside a backend's own file asks which one
@@ -363,10 +363,20 @@ typedef struct imb_nn_backend {
 	 * with imb_error() for one the backend does not have (the CPU
 	 * backend has only float32) */
 	int (*set_precision)(int precision);
+	/* the training loop's marks around one step, from its batch's data
+	 * ops to its tally: key >= 0 begins a step, key < 0 ends it. Between
+	 * two marks with the same key the ops come again step after step with
+	 * the same arguments but for the bytes uploaded and the optimisers'
+	 * lr and step count; a backend may record such a step once and replay
+	 * the record (the CUDA backend: a CUDA graph), running as they come
+	 * the ops of any step that departs from it. Nothing else changes:
+	 * every op still returns what it returns. The CPU backend ignores
+	 * the marks */
+	void (*mark_step)(long key);
 	IMB_NN_OPS(IMB_NN_OP_FIELD_)
 } imb_nn_backend;
 
-#define IMB_NN_HOOKS 3          /* init, set_threads, set_precision */
+#define IMB_NN_HOOKS 4          /* init, set_threads, set_precision, mark_step */
 
 /* Precisions of gemm and convolution; everything else is float32. */
 enum { IMB_NN_FP32, IMB_NN_TF32, IMB_NN_BF16 };

@@ -560,11 +560,18 @@ static int cpu_set_precision(int p)
 	                                        "(--precision fp32; tf32 and bf16 are for cuda)");
 }
 
+/* the CPU has no launches to save: a step's ops run as they come */
+static void cpu_mark_step(long key)
+{
+	(void)key;
+}
+
 #define CPU_OP_(name, ret, args) .name = imb_nn_cpu_##name,
 const imb_nn_backend imb_nn_backend_cpu = {
 	.name = "cpu",
 	.init = cpu_init,
 	.set_threads = imb_nn_set_threads,
 	.set_precision = cpu_set_precision,
+	.mark_step = cpu_mark_step,
 	IMB_NN_OPS(CPU_OP_)
 };

@@ -16,6 +16,7 @@
  * fill_normal. The loss uses the device's exp/log/pow, which may differ
  * from glibc's in the last bit. */
 #include "nn_cuda.h"
+#include "nn_cuda_graph.h"
 #include "nn_maxpool.h"
 #include "cli.h"
 #include "philox.h"
@@ -64,6 +65,11 @@ void *imb_cuda_workspace(size_t bytes)
 {
 	if (bytes <= imb_cuda.ws_bytes)
 		return imb_cuda.ws;
+	/* the graphs hold the workspace's address */
+	if (imb_cuda_graph_mode == IMB_CUDA_CAPTURE)
+		imb_cuda_fail("a recorded step", "the workspace grew while the step was captured "
+		              "(IMB_CUDA_GRAPHS=0 runs without graphs)");
+	imb_cuda_graphs_forget();
 	if (imb_cuda.ws) {
 		IMB_CUDA_CHECK(cudaStreamSynchronize(imb_cuda.stream));
 		IMB_CUDA_CHECK(cudaFree(imb_cuda.ws));
@@ -141,6 +147,8 @@ static int cuda_init(int ordinal)
 /* the GPU needs no host threads */
 static int cuda_set_precision(int p)
 {
+	if (p != imb_cuda_precision)
+		imb_cuda_graphs_forget();   /* recorded in the other arithmetic */
 	imb_cuda_precision = p;
 	return 0;
 }
@@ -164,13 +172,7 @@ void imb_nn_cuda_free(void *p)
 		IMB_CUDA_CHECK(cudaFree(p));
 }
 
-/* from pageable memory the copy is staged before the call returns, so
- * src may change afterwards */
-void imb_nn_cuda_upload(void *dst, const void *src, size_t bytes)
-{
-	if (bytes)
-		IMB_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, imb_cuda.stream));
-}
+/* upload: nn_cuda_graph.cu, where a recorded step stages its bytes */
 
 void imb_nn_cuda_download(void *dst, const void *src, size_t bytes)
 {
@@ -609,10 +611,17 @@ void imb_nn_cuda_xent(float *dlogits, float *losses, float *loss, const float *l
 /* ---------------------------------------------------------------- */
 /* optimiser steps: the CPU's float arithmetic, operation by operation */
 
+/* The per-step values reach the kernels through device memory
+ * (imb_cuda_staged), so that a recorded step's graph takes each step's
+ * own lr. */
+typedef struct { float lr, mom, omd, wd; } sgd_k;
+typedef struct { float decay, b1, omb1, b2, omb2, bc2_sqrt, step_size, eps; } adamw_k;
+
 /* mode 0: no momentum, 1: first step (buf = g), 2: buf = mom buf + (1 - damp) g */
-static __global__ void k_sgd(float *p, float *buf, const float *grad, size_t n, float lr, float mom,
-                      float omd, float wd, int has_wd, int mode, int nest)
+static __global__ void k_sgd(float *p, float *buf, const float *grad, size_t n, const sgd_k *k,
+                             int has_wd, int mode, int nest)
 {
+	float lr = k->lr, mom = k->mom, omd = k->omd, wd = k->wd;
 	GRID_LOOP(i, n) {
 		float g = grad[i], pi = p[i];
 		if (has_wd)
@@ -627,9 +636,10 @@ static __global__ void k_sgd(float *p, float *buf, const float *grad, size_t n, 
 }
 
 static __global__ void k_adamw(float *p, float *m, float *v, const float *grad, size_t n,
-                        float decay, float b1, float omb1, float b2, float omb2,
-                        float bc2_sqrt, float step_size, float eps)
+                               const adamw_k *k)
 {
+	float decay = k->decay, b1 = k->b1, omb1 = k->omb1, b2 = k->b2, omb2 = k->omb2;
+	float bc2_sqrt = k->bc2_sqrt, step_size = k->step_size, eps = k->eps;
 	GRID_LOOP(i, n) {
 		float g = grad[i];
 		float pi = __fmul_rn(p[i], decay);
@@ -650,8 +660,11 @@ void imb_nn_cuda_sgd_step(float *param, float *buf, const float *grad, size_t P,
 	float mom = hp->momentum, wd = hp->weight_decay;
 	float omd = 1.0f - hp->dampening;
 	int mode = mom == 0 ? 0 : first ? 1 : 2;
-	LAUNCH(k_sgd, grid(P), THREADS, param, buf, grad, P, hp->lr, mom, omd, wd, wd != 0, mode,
-	       hp->nesterov != 0);
+	sgd_k k = { hp->lr, mom, omd, wd };
+	const sgd_k *dk = (const sgd_k *)imb_cuda_staged(&k, sizeof k);
+	if (imb_cuda_graph_mode == IMB_CUDA_REPLAY)
+		return;   /* staged for the step's graph, which runs the kernel */
+	LAUNCH(k_sgd, grid(P), THREADS, param, buf, grad, P, dk, wd != 0, mode, hp->nesterov != 0);
 }
 
 void imb_nn_cuda_adamw_step(float *param, float *m, float *v, const float *grad, size_t P,
@@ -666,8 +679,12 @@ void imb_nn_cuda_adamw_step(float *param, float *m, float *v, const float *grad,
 	float bc2_sqrt = (float)sqrt(bc2);
 	float lrwd = hp->lr * hp->weight_decay;
 	float decay = 1 - lrwd;
-	LAUNCH(k_adamw, grid(P), THREADS, param, m, v, grad, P, decay, hp->beta1, 1 - hp->beta1,
-	       hp->beta2, 1 - hp->beta2, bc2_sqrt, step_size, hp->eps);
+	adamw_k k = { decay, hp->beta1, 1 - hp->beta1, hp->beta2, 1 - hp->beta2, bc2_sqrt,
+	              step_size, hp->eps };
+	const adamw_k *dk = (const adamw_k *)imb_cuda_staged(&k, sizeof k);
+	if (imb_cuda_graph_mode == IMB_CUDA_REPLAY)
+		return;
+	LAUNCH(k_adamw, grid(P), THREADS, param, m, v, grad, P, dk);
 }
 
 /* ---------------------------------------------------------------- */
@@ -753,11 +770,15 @@ void imb_nn_cuda_fill_normal(float *x, size_t n, float mean, float std, uint64_t
 /* ---------------------------------------------------------------- */
 /* the table */
 
-#define CUDA_OP_(name, ret, args) .name = imb_nn_cuda_##name,
+/* each op through the recorder of steps (nn_cuda_graph.h) */
+#define CUDA_OP_(name, ret, args) \
+	.name = imb_cuda_recorded<IMB_NN_OP_##name, decltype(imb_nn_cuda_##name), \
+	                          imb_nn_cuda_##name>::call,
 extern "C" const imb_nn_backend imb_nn_backend_cuda = {
 	.name = "cuda",
 	.init = cuda_init,
 	.set_threads = cuda_set_threads,
 	.set_precision = cuda_set_precision,
+	.mark_step = imb_cuda_mark_step,
 	IMB_NN_OPS(CUDA_OP_)
 };

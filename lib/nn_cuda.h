@@ -82,6 +82,30 @@ void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW);
  * contents do not survive a call to another op). */
 void *imb_cuda_workspace(size_t bytes);
 
+/* Steps recorded as CUDA graphs (nn_cuda_graph.cu; nn_cuda_graph.h
+ * says how). The mode of the op under way: EAGER outside marked steps
+ * (or where graphs are off: IMB_CUDA_GRAPHS=0), WARM in a step run as it
+ * comes while its record is made, CAPTURE under stream capture, REPLAY
+ * in a step that its graph runs. */
+enum { IMB_CUDA_EAGER, IMB_CUDA_WARM, IMB_CUDA_CAPTURE, IMB_CUDA_REPLAY };
+extern int imb_cuda_graph_mode;
+/* the table's mark_step hook (nn_backend.h) */
+void imb_cuda_mark_step(long key);
+/* Per-step values an op gives its kernels (an optimiser's lr): bytes (at
+ * most IMB_CUDA_STAGE_MAX) of host copied to device memory on the
+ * stream, whose address is returned (the same for every call: the
+ * values stay until the next op stages). In a recorded step the copy
+ * goes through the step's staging area, so that a replay carries the
+ * values of its own step. */
+#define IMB_CUDA_STAGE_MAX 256
+const void *imb_cuda_staged(const void *host, size_t bytes);
+/* drops every graph (their memory is about to go: the workspace grows);
+ * the steps are recorded again */
+void imb_cuda_graphs_forget(void);
+/* graphs recorded, steps replayed, steps that departed from a record,
+ * since the process began (for the tests) */
+void imb_cuda_graph_counts(long out[3]);
+
 /* the ops, one function per entry of IMB_NN_OPS (imb_nn_cuda_gemm, ...),
  * defined in the files above */
 #define IMB_NN_CUDA_DECL_(name, ret, args) ret imb_nn_cuda_##name args;

@@ -666,16 +666,20 @@ int imb_nn_loop_run(imb_nn_loop *L)
 		snprintf(what, sizeof what, "epoch %d/%d", e + 1, o->epochs);
 		for (size_t b = 0; b < nb; b++) {
 			size_t at = b * L->B, n = ndraw - at < L->B ? ndraw - at : L->B;
+			be->mark_step((long)n);   /* a step's ops, data to tally (nn_backend.h) */
 			imb_nn_data_gather_views(t, &L->batch, L->order + at, n, L->views, L->aug, L->naug,
 			                         &L->rl);
 			double te = e + (double)b / (double)nb;
 			L->lr = L->lr_at ? L->lr_at(L, te) : imb_nn_sched_lr(&L->sched, te);
 			imb_nn_step_out so = {0};
-			if (L->step.run(&L->step, &L->ctx, &L->batch, (float)L->lr, &so) < 0)
+			int ran = L->step.run(&L->step, &L->ctx, &L->batch, (float)L->lr, &so) == 0;
+			if (ran)
+				be->tally(L->acc, so.loss, classify ? so.losses : NULL,
+				          classify ? so.out : NULL, classify ? L->batch.y : NULL, (int)n, K);
+			be->mark_step(-1);
+			if (!ran)
 				goto done;
 			L->step_n++;
-			be->tally(L->acc, so.loss, classify ? so.losses : NULL, classify ? so.out : NULL,
-			          classify ? L->batch.y : NULL, (int)n, K);
 			if ((b + 1) % CHECK == 0 || b + 1 == nb) {
 				/* the tally's head: loss sum, non-finite batches, samples */
 				double head[3];

@@ -7,7 +7,8 @@
 # C++ runtimes and CUDA's own, and Bats; and DIR.tar.xz of it all (about
 # 20 MB: a lent machine takes 64 MiB a call). Build first (make all
 # build/tests/test_nn_backend build/tests/test_nn_cuda
-# build/tests/test_nn_ntxent build/tests/test_laplace; BUILD and BIN name
+# build/tests/test_nn_graph build/tests/test_nn_ntxent
+# build/tests/test_laplace; BUILD and BIN name
 # another build dir). There:
 #   tar xJf DIR.tar.xz; . scripts/cuda-env.sh DIR; sh scripts/cuda-test.sh DIR
 set -eu
@@ -16,7 +17,7 @@ BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
 mkdir -p "$dir/bin" "$dir/tests" "$dir/lib" "$dir/bats/lib" "$dir/bats/libexec"
 for f in "$BIN"/imb-*; do strip -o "$dir/bin/$(basename "$f")" "$f"; done
-for t in test_nn_backend test_nn_cuda test_nn_ntxent test_laplace; do strip -o "$dir/tests/$t" "$BUILD/tests/$t"; done
+for t in test_nn_backend test_nn_cuda test_nn_graph test_nn_ntxent test_laplace; do strip -o "$dir/tests/$t" "$BUILD/tests/$t"; done
 ${CC:-cc} -O2 -D_GNU_SOURCE -Ilib -o "$dir/bin/nn_bench" bench/nn_bench.c "$BUILD/libimb.a" \
 	$(make -s --no-print-directory ldlibs)
 for f in "$dir"/bin/* "$dir"/tests/*; do ldd "$f"; done |

@@ -7,6 +7,7 @@ dir=${1:-.gpu}
 rc=0
 "$dir/tests/test_nn_backend" || rc=1
 "$dir/tests/test_nn_cuda" || rc=1
+"$dir/tests/test_nn_graph" || rc=1
 "$dir/tests/test_nn_ntxent" || rc=1
 "$dir/tests/test_laplace" || rc=1
 bats tests/cuda.bats || rc=1

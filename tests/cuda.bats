@@ -2,7 +2,8 @@
 # The tools with --device cuda (make test-cuda, on a machine with an NVIDIA
 # GPU; each test is skipped where none can be used): the same training
 # on the GPU and the CPU reaches the same accuracy within noise; the same
-# seed on the GPU gives the same model bytes; imb-eval runs a model on
+# seed on the GPU gives the same model bytes, with the steps replayed as
+# CUDA graphs or run op by op; imb-eval runs a model on
 # either device with the same result; imb-sghmc's ensemble on the GPU
 # tracks the CPU's and resumes bit for bit; imb-laplace fits the same
 # posterior on either device.
@@ -52,6 +53,22 @@ need_gpu() {
 			< "$FILE_TMP/split" > "$TMP/run$k"
 	done
 	[ "$(weights "$TMP/run1")" = "$(weights "$TMP/run2")" ]
+}
+
+@test "cuda: steps replayed as CUDA graphs give the model bytes of steps run op by op" {
+	need_gpu
+	# 2,200 rows at batch 64: 34 full batches and one of 24, each
+	# recorded by its own graph, the short one by the third epoch
+	IMB_CUDA_GRAPHS=v imb-train --model resnet8 --epochs 4 --batch-size 64 --seed 5 \
+		--device cuda < "$FILE_TMP/split" > "$TMP/graphs" 2> "$TMP/err"
+	IMB_CUDA_GRAPHS=0 imb-train --model resnet8 --epochs 4 --batch-size 64 --seed 5 \
+		--device cuda < "$FILE_TMP/split" > "$TMP/eager"
+	grep 'graph' "$TMP/err" >&3
+	grep -q 'a step of 64 rows recorded as a CUDA graph' "$TMP/err"
+	grep -q 'a step of 24 rows recorded as a CUDA graph' "$TMP/err"
+	run grep -c 'departs' "$TMP/err"
+	[ "$output" = 0 ]
+	[ "$(weights "$TMP/graphs")" = "$(weights "$TMP/eager")" ]
 }
 
 @test "cuda: imb-eval gives the CPU's metrics for one model" {

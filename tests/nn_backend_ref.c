@@ -759,11 +759,17 @@ static int ref_set_precision(int p)
 	return p == IMB_NN_FP32 ? 0 : imb_seterr("the reference backend computes in float32 only");
 }
 
+static void ref_mark_step(long key)
+{
+	(void)key;
+}
+
 #define REF_OP_(name, ret, args) .name = ref_##name,
 const imb_nn_backend imb_nn_backend_ref = {
 	.name = "ref",
 	.init = ref_init,
 	.set_threads = ref_set_threads,
 	.set_precision = ref_set_precision,
+	.mark_step = ref_mark_step,
 	IMB_NN_OPS(REF_OP_)
 };
