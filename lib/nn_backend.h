@@ -335,7 +335,14 @@ enum {
 	 * inverse; both move 4-byte items as they are (an int32 argmax \
 	 * too); out does not alias inp */ \
 	X(images_in, void, (float *out, const float *inp, int N, int C, int HW)) \
-	X(images_out, void, (float *out, const float *inp, int N, int C, int HW))
+	X(images_out, void, (float *out, const float *inp, int N, int C, int HW)) \
+	/* y (n) += alpha * x, alpha = (float)(rho / (sqrt(s) + eps)) with s = \
+	 * sum_i v_i^2 over (n) summed as sqnorm sums it: the bits of \
+	 * axpy(y, (float)(rho / (sqrt(sqnorm(v, n)) + eps)), x, n), the norm \
+	 * never handed to the host (so no step waits for it); v may be x, y \
+	 * aliases neither */ \
+	X(axpy_norm, void, (float *y, const float *x, const float *v, size_t n, \
+	                    double rho, double eps))
 
 #define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
 #define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,

@@ -327,6 +327,12 @@ double imb_nn_cpu_sqnorm(const float *x, size_t n)
 	return imb_nn_cpu_dot(x, x, n);
 }
 
+void imb_nn_cpu_axpy_norm(float *y, const float *x, const float *v, size_t n, double rho,
+                          double eps)
+{
+	imb_nn_cpu_axpy(y, (float)(rho / (sqrt(imb_nn_cpu_sqnorm(v, n)) + eps)), x, n);
+}
+
 /* Box-Muller costs a log, a sin and a cos per pair of elements: worth
  * threads from a smaller size than the other elementwise ops; the
  * values do not depend on the split */

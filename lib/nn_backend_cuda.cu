@@ -3,17 +3,18 @@
  * This file holds the global state (device, stream, cuBLAS and cuDNN
  * handles, the shared workspace), init, memory (alloc, upload, hold,
  * ...), and the ops of our own kernels: elementwise ops, pooling, the
- * softmax cross-entropy loss, the optimiser steps, the reductions dot
- * and sqnorm and the Philox fill. gemm and convolution live in
- * nn_cuda_dnn.cu, batch norm in nn_cuda_bn.cu, the data ops and the
- * tally in nn_cuda_data.cu (see nn_cuda.h).
+ * softmax cross-entropy loss, the optimiser steps and the Philox fill.
+ * gemm and convolution live in nn_cuda_dnn.cu, batch norm in
+ * nn_cuda_bn.cu, the data ops and the tally in nn_cuda_data.cu, the
+ * reductions (dot, sqnorm, axpy_norm) in nn_cuda_reduce.cu (see
+ * nn_cuda.h).
  *
  * Every result is deterministic: no float atomics, and each reduction
  * adds in an order fixed by the sizes alone. Elementwise ops and the
  * optimiser steps round each operation as the CPU backend does
  * (explicit __fmul_rn/__fadd_rn, so nothing is fused into an FMA), and
- * so give the CPU's bits; so do sum_rows, the pooling ops, dot and
- * fill_normal. The loss uses the device's exp/log/pow, which may differ
+ * so give the CPU's bits; so do sum_rows, the pooling ops, fill_normal
+ * and the reductions. The loss uses the device's exp/log/pow, which may differ
  * from glibc's in the last bit. */
 #include "nn_cuda.h"
 #include "nn_cuda_graph.h"
@@ -29,7 +30,6 @@ imb_cuda_state imb_cuda = { .ordinal = -1, .stream = NULL, .blas = NULL, .dnn = 
                             .sms = 0, .ws = NULL, .ws_bytes = 0 };
 
 #define THREADS IMB_CUDA_THREADS     /* threads per block, a power of 2 */
-#define FULL_MASK 0xffffffffu
 #define LAUNCH IMB_CUDA_LAUNCH
 #define GRID_LOOP IMB_GRID_LOOP
 #define grid imb_cuda_grid
@@ -264,9 +264,14 @@ struct f_mul { __device__ float operator()(float, float a, float b) const { retu
 struct f_mul_acc {
 	__device__ float operator()(float y, float a, float b) const { return __fadd_rn(y, __fmul_rn(a, b)); }
 };
+/* alpha, or *at where the value was staged (imb_cuda_staged) */
 struct f_axpy {
 	float alpha;
-	__device__ float operator()(float y, float a, float) const { return __fadd_rn(y, __fmul_rn(alpha, a)); }
+	const float *at;
+	__device__ float operator()(float y, float a, float) const
+	{
+		return __fadd_rn(y, __fmul_rn(at ? *at : alpha, a));
+	}
 };
 struct f_scale {
 	float alpha;
@@ -315,7 +320,10 @@ void imb_nn_cuda_add(float *out, const float *a, const float *b, size_t n)
 
 void imb_nn_cuda_axpy(float *y, float alpha, const float *x, size_t n)
 {
-	ew<true, false>(y, x, NULL, n, f_axpy{alpha});
+	/* alpha moves with the step in SGHMC: staged in a recorded one */
+	const float *at = (const float *)imb_cuda_staged(&alpha, sizeof alpha);
+	if (imb_cuda_graph_mode != IMB_CUDA_REPLAY)
+		ew<true, false>(y, x, NULL, n, f_axpy{alpha, at});
 }
 
 void imb_nn_cuda_mul(float *out, const float *a, const float *b, size_t n)
@@ -611,17 +619,18 @@ void imb_nn_cuda_xent(float *dlogits, float *losses, float *loss, const float *l
 /* ---------------------------------------------------------------- */
 /* optimiser steps: the CPU's float arithmetic, operation by operation */
 
-/* The per-step values reach the kernels through device memory
- * (imb_cuda_staged), so that a recorded step's graph takes each step's
- * own lr. */
+/* The per-step values: as arguments (kv), or, in a step recorded as a
+ * graph, from where imb_cuda_staged put them (kp), so that each replay
+ * takes its own step's lr */
 typedef struct { float lr, mom, omd, wd; } sgd_k;
 typedef struct { float decay, b1, omb1, b2, omb2, bc2_sqrt, step_size, eps; } adamw_k;
 
 /* mode 0: no momentum, 1: first step (buf = g), 2: buf = mom buf + (1 - damp) g */
-static __global__ void k_sgd(float *p, float *buf, const float *grad, size_t n, const sgd_k *k,
-                             int has_wd, int mode, int nest)
+static __global__ void k_sgd(float *p, float *buf, const float *grad, size_t n, sgd_k kv,
+                             const sgd_k *kp, int has_wd, int mode, int nest)
 {
-	float lr = k->lr, mom = k->mom, omd = k->omd, wd = k->wd;
+	sgd_k k = kp ? *kp : kv;
+	float lr = k.lr, mom = k.mom, omd = k.omd, wd = k.wd;
 	GRID_LOOP(i, n) {
 		float g = grad[i], pi = p[i];
 		if (has_wd)
@@ -636,10 +645,11 @@ static __global__ void k_sgd(float *p, float *buf, const float *grad, size_t n, 
 }
 
 static __global__ void k_adamw(float *p, float *m, float *v, const float *grad, size_t n,
-                               const adamw_k *k)
+                               adamw_k kv, const adamw_k *kp)
 {
-	float decay = k->decay, b1 = k->b1, omb1 = k->omb1, b2 = k->b2, omb2 = k->omb2;
-	float bc2_sqrt = k->bc2_sqrt, step_size = k->step_size, eps = k->eps;
+	adamw_k k = kp ? *kp : kv;
+	float decay = k.decay, b1 = k.b1, omb1 = k.omb1, b2 = k.b2, omb2 = k.omb2;
+	float bc2_sqrt = k.bc2_sqrt, step_size = k.step_size, eps = k.eps;
 	GRID_LOOP(i, n) {
 		float g = grad[i];
 		float pi = __fmul_rn(p[i], decay);
@@ -664,7 +674,8 @@ void imb_nn_cuda_sgd_step(float *param, float *buf, const float *grad, size_t P,
 	const sgd_k *dk = (const sgd_k *)imb_cuda_staged(&k, sizeof k);
 	if (imb_cuda_graph_mode == IMB_CUDA_REPLAY)
 		return;   /* staged for the step's graph, which runs the kernel */
-	LAUNCH(k_sgd, grid(P), THREADS, param, buf, grad, P, dk, wd != 0, mode, hp->nesterov != 0);
+	LAUNCH(k_sgd, grid(P), THREADS, param, buf, grad, P, k, dk, wd != 0, mode,
+	       hp->nesterov != 0);
 }
 
 void imb_nn_cuda_adamw_step(float *param, float *m, float *v, const float *grad, size_t P,
@@ -684,87 +695,36 @@ void imb_nn_cuda_adamw_step(float *param, float *m, float *v, const float *grad,
 	const adamw_k *dk = (const adamw_k *)imb_cuda_staged(&k, sizeof k);
 	if (imb_cuda_graph_mode == IMB_CUDA_REPLAY)
 		return;
-	LAUNCH(k_adamw, grid(P), THREADS, param, m, v, grad, P, dk);
-}
-
-/* ---------------------------------------------------------------- */
-/* dot and sqnorm: the CPU's order. Blocks of RED_BLOCK elements; four
- * consecutive threads are the CPU's four lanes of one block (lane j sums
- * the products of elements j mod 4 in order), combined as (l0 + l1) +
- * (l2 + l3), then the block's last n mod 4 elements in order; the block
- * sums are added in block order by one thread. */
-#define RED_BLOCK 4096
-
-static __global__ void k_dot_blocks(double *part, const float *a, const float *b, size_t n, size_t nb)
-{
-	size_t g = blockIdx.x * (size_t)blockDim.x + threadIdx.x, k = g / 4;
-	int lane = (int)(g % 4);
-	size_t i0 = k * RED_BLOCK, m = 0, m4 = 0;
-	double l = 0;
-	if (k < nb) {
-		m = n - i0 < RED_BLOCK ? n - i0 : RED_BLOCK;
-		m4 = m & ~(size_t)3;
-		for (size_t i = i0 + lane; i < i0 + m4; i += 4)
-			l = __dadd_rn(l, __dmul_rn((double)a[i], (double)b[i]));
-	}
-	/* every lane of the warp takes part in the shuffles */
-	double l1 = __shfl_sync(FULL_MASK, l, 1, 4);
-	double l2 = __shfl_sync(FULL_MASK, l, 2, 4);
-	double l3 = __shfl_sync(FULL_MASK, l, 3, 4);
-	if (k >= nb || lane)
-		return;
-	double s = __dadd_rn(__dadd_rn(l, l1), __dadd_rn(l2, l3));
-	for (size_t i = i0 + m4; i < i0 + m; i++)
-		s = __dadd_rn(s, __dmul_rn((double)a[i], (double)b[i]));
-	part[k] = s;
-}
-
-static __global__ void k_dot_total(double *out, const double *part, size_t nb)
-{
-	double s = 0;
-	for (size_t k = 0; k < nb; k++)
-		s = __dadd_rn(s, part[k]);
-	out[0] = s;
-}
-
-double imb_nn_cuda_dot(const float *a, const float *b, size_t n)
-{
-	if (!n)
-		return 0;
-	size_t nb = (n + RED_BLOCK - 1) / RED_BLOCK;
-	double *part = (double *)imb_cuda_workspace((nb + 1) * sizeof(double)), s;
-	LAUNCH(k_dot_blocks, (unsigned)((4 * nb + THREADS - 1) / THREADS), THREADS, part, a, b, n, nb);
-	LAUNCH(k_dot_total, 1, 1, part + nb, part, nb);
-	imb_nn_cuda_download(&s, part + nb, sizeof s);
-	return s;
-}
-
-double imb_nn_cuda_sqnorm(const float *x, size_t n)
-{
-	return imb_nn_cuda_dot(x, x, n);
+	LAUNCH(k_adamw, grid(P), THREADS, param, m, v, grad, P, k, dk);
 }
 
 /* ---------------------------------------------------------------- */
 /* Philox normal fill: one thread per pair of elements (one Philox block) */
 
-static __global__ void k_fill_normal(float *x, size_t n, double mean, double std, uint64_t seed,
-                              uint64_t counter)
+/* the draw: as arguments, or staged (SGHMC's moves with the step) */
+typedef struct { double mean, std; uint64_t seed, counter; } draw_k;
+
+static __global__ void k_fill_normal(float *x, size_t n, draw_k kv, const draw_k *kp)
 {
+	draw_k k = kp ? *kp : kv;
 	GRID_LOOP(b, (n + 1) / 2) {
 		double z[2];
-		imb_philox_normal2(z, seed, counter, b);
-		x[2 * b] = imb_philox_affine(mean, std, z[0]);
+		imb_philox_normal2(z, k.seed, k.counter, b);
+		x[2 * b] = imb_philox_affine(k.mean, k.std, z[0]);
 		if (2 * b + 1 < n)
-			x[2 * b + 1] = imb_philox_affine(mean, std, z[1]);
+			x[2 * b + 1] = imb_philox_affine(k.mean, k.std, z[1]);
 	}
 }
 
 void imb_nn_cuda_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed,
                              uint64_t counter)
 {
-	if (n)
-		LAUNCH(k_fill_normal, grid((n + 1) / 2), THREADS, x, n, (double)mean, (double)std,
-		       seed, counter);
+	if (!n)
+		return;
+	draw_k k = { (double)mean, (double)std, seed, counter };
+	const draw_k *dk = (const draw_k *)imb_cuda_staged(&k, sizeof k);
+	if (imb_cuda_graph_mode != IMB_CUDA_REPLAY)
+		LAUNCH(k_fill_normal, grid((n + 1) / 2), THREADS, x, n, k, dk);
 }
 
 /* ---------------------------------------------------------------- */

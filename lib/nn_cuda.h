@@ -1,19 +1,25 @@
 /* nn_cuda.h: what the CUDA backend's files share (private to the .cu files of lib).
  *
- * The backend is four files:
+ * The backend is six files:
  *   nn_backend_cuda.cu  the table, start-up (device, stream, handles),
  *                       memory, and the project's own kernels: elementwise
- *                       ops, pooling, the loss, optimiser steps,
- *                       reductions, the Philox fill
+ *                       ops, pooling, the loss, optimiser steps, the
+ *                       Philox fill
+ *   nn_cuda_reduce.cu   the reductions: dot, sqnorm, and axpy_norm, whose
+ *                       sum stays on the device
  *   nn_cuda_data.cu     the data ops (gather, crop, flip, normalize,
  *                       resized_crop, color_jitter, grayscale) and the
  *                       epoch tally
  *   nn_cuda_dnn.cu      the image layout (images_in/out: NHWC) and the
  *                       library-backed ops: gemm (cuBLAS) and convolution
- *                       (cuDNN, on the NHWC images)
+ *                       (cuDNN, on the NHWC images, or NCHW copies in
+ *                       strict fp32)
  *   nn_cuda_bn.cu       batch norm, own kernels (deterministic per-channel
  *                       sums that keep the whole GPU busy), and those sums
  *                       for conv's bias gradient
+ *   nn_cuda_graph.cu    training steps recorded as CUDA graphs and
+ *                       replayed, with nn_cuda_graph.h (the wrapper every
+ *                       op of the table goes through), and upload
  *
  * Every op runs on one stream (imb_cuda.stream) and returns without
  * waiting for the GPU, except those that hand a value to the host
@@ -91,12 +97,13 @@ enum { IMB_CUDA_EAGER, IMB_CUDA_WARM, IMB_CUDA_CAPTURE, IMB_CUDA_REPLAY };
 extern int imb_cuda_graph_mode;
 /* the table's mark_step hook (nn_backend.h) */
 void imb_cuda_mark_step(long key);
-/* Per-step values an op gives its kernels (an optimiser's lr): bytes (at
- * most IMB_CUDA_STAGE_MAX) of host copied to device memory on the
- * stream, whose address is returned (the same for every call: the
- * values stay until the next op stages). In a recorded step the copy
- * goes through the step's staging area, so that a replay carries the
- * values of its own step. */
+/* Per-step values an op gives its kernels (an optimiser's lr), bytes (at
+ * most IMB_CUDA_STAGE_MAX) of host: in a step being captured or
+ * replayed, they go into the step's staging area and the returned
+ * device address is where the graph finds them (each replay carries its
+ * own step's); else NULL, and the op passes them to its kernels as
+ * arguments, as it always did (the kernels read the one or the other:
+ * the same values, the same bits). */
 #define IMB_CUDA_STAGE_MAX 256
 const void *imb_cuda_staged(const void *host, size_t bytes);
 /* drops every graph (their memory is about to go: the workspace grows);

@@ -16,8 +16,9 @@
  * A step that departs from its record (other arguments, an op that waits
  * for the GPU or allocates, a step of fewer ops) runs the ops kept so far
  * as they come and goes on without a graph; the key is recorded again
- * from the warm stage, and after MISSES departures it is no longer tried
- * (SAM's steps, which read a norm each step, are run as they come).
+ * from the warm stage; one that departs often (MISSES times, with fewer
+ * than KEEP replays each) is no longer tried: a step that waits for the
+ * GPU (LARS reads norms) runs as it comes.
  *
  * Staging. The bytes a step uploads (the batch's indices, draws and
  * labels) and the optimisers' per-step values (lr, bias corrections) are
@@ -41,7 +42,8 @@
 
 #define RING 3          /* staging areas used in turn */
 #define ENTRIES 8       /* keys recorded */
-#define MISSES 8        /* departures after which a key runs as it comes */
+#define MISSES 8        /* departures after which a key may run as it comes... */
+#define KEEP 16         /* ...unless it was replayed KEEP times a departure */
 
 int imb_cuda_graph_mode = IMB_CUDA_EAGER;
 
@@ -50,6 +52,7 @@ enum { WARM, READY, OFF };      /* a key's state */
 typedef struct {
 	long key;
 	int state, misses;
+	long replays;
 	int alike;                  /* the last two warm steps had the same ops */
 	std::vector<uint64_t> rec;  /* the last warm step's signatures (READY: the graph's) */
 	std::vector<uint64_t> now;  /* this warm step's */
@@ -69,7 +72,6 @@ static cudaEvent_t done[RING];              /* recorded after the step that used
 static int done_set[RING];
 static unsigned char *mirror;               /* device copy of an area */
 static size_t cap;                          /* bytes an area holds */
-static unsigned char *slot;                 /* imb_cuda_staged's device memory */
 static long counts[3];                      /* recorded, replayed, departed */
 
 static size_t up256(size_t b)
@@ -135,6 +137,15 @@ void imb_cuda_graph_counts(long out[3])
 	memcpy(out, counts, sizeof counts);
 }
 
+/* a departure, or a warm step that waits for the GPU: a key that departs
+ * often for the replays it gets runs as it comes from then on (SGHMC's
+ * steps depart at each change of phase, and are replayed in between) */
+static void miss(entry *e)
+{
+	if (++e->misses >= MISSES && e->replays < KEEP * (long)e->misses)
+		e->state = OFF;
+}
+
 /* the step leaves its record at op `op` (index pos): what was captured is
  * dropped, the calls kept so far run as they come, and the rest of the
  * step too */
@@ -152,8 +163,7 @@ static void depart(int op, const char *why)
 	}
 	drop_calls(1);
 	drop_graph(e, 0);
-	if (++e->misses >= MISSES)
-		e->state = OFF;
+	miss(e);
 	counts[2]++;
 	say("a step of %ld rows departs from its record at op %zu (%s: %s)%s", e->key, pos,
 	    op >= 0 ? imb_nn_op_names[op] : "its end", why,
@@ -190,8 +200,7 @@ void imb_cuda_graph_leave(int op)
 		imb_cuda_graph_mode = IMB_CUDA_EAGER;
 		cur->now.clear();
 		cur->alike = 0;
-		if (++cur->misses >= MISSES)
-			cur->state = OFF;
+		miss(cur);
 		say("a step of %ld rows calls %s, which waits for the GPU or allocates%s", cur->key,
 		    imb_nn_op_names[op], cur->state == OFF ? ": its steps run as they come" : "");
 	} else if (imb_cuda_graph_mode != IMB_CUDA_EAGER) {
@@ -228,12 +237,20 @@ static void stage(void *dst, const void *src, size_t bytes)
 
 const void *imb_cuda_staged(const void *host, size_t bytes)
 {
+	int mode = imb_cuda_graph_mode;
 	if (bytes > IMB_CUDA_STAGE_MAX)
 		imb_cuda_fail("imb_cuda_staged", "more bytes than IMB_CUDA_STAGE_MAX");
-	if (!slot)     /* the first time is a step run as it comes (no graph yet) */
-		slot = (unsigned char *)imb_nn_cuda_alloc(IMB_CUDA_STAGE_MAX);
-	stage(slot, host, bytes);
-	return slot;
+	if (mode != IMB_CUDA_CAPTURE && mode != IMB_CUDA_REPLAY) {
+		if (mode == IMB_CUDA_WARM)
+			off += up256(bytes);
+		return NULL;
+	}
+	/* the graph reads them where the step's one copy puts them */
+	memcpy(host_area[area] + off, host, bytes);
+	area_used = 1;
+	const void *at = mirror + off;
+	off += up256(bytes);
+	return at;
 }
 
 static void upload_now(void *dst, const void *src, size_t bytes)
@@ -381,6 +398,7 @@ static void end(void)
 		} else {
 			drop_calls(0);
 			counts[1]++;
+			e->replays++;
 			launch(e);
 		}
 	}

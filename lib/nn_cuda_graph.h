@@ -6,15 +6,16 @@
  * table goes through imb_cuda_recorded<OP>::call, which, inside a marked
  * step, gives the op's signature (its id and arguments: device pointers,
  * sizes, scalars and the contents of the shape and loss structs; not the
- * uploaded bytes, nor the optimisers' lr and step count, which are
- * staged data) to imb_cuda_graph_op and then, by the mode of the step:
+ * uploaded bytes, nor the optimisers' lr and step count, nor axpy's
+ * alpha and fill_normal's draw, which are staged data) to
+ * imb_cuda_graph_op and then, by the mode of the step:
  *   WARM     runs the op as it comes (the signatures are kept, so that a
  *            step can be compared with the one before it)
  *   CAPTURE  runs it under stream capture (its launches join the graph)
  *   REPLAY   does not run it: the graph launched at the step's end does,
  *            but for the ops that stage data (upload, sgd_step,
- *            adamw_step), which are run to stage their bytes and return
- *            before launching
+ *            adamw_step, axpy, fill_normal), which are run to stage their
+ *            bytes and return before launching
  * In CAPTURE and REPLAY the call is also kept (its arguments copied, the
  * structs by value), so that a step which departs from its record (an op
  * with other arguments, an op that waits for the GPU or allocates) can
@@ -87,6 +88,29 @@ inline uint64_t sig(uint64_t h, const imb_nn_adamw_hp *p)
 	return sig(h, p->weight_decay);
 }
 
+/* an op's signature: every argument (sig above), but for those an op
+ * stages (below): axpy's alpha (SGHMC's -lr), fill_normal's mean, std,
+ * seed and counter (SGHMC's noise: its spread and its step) */
+template <int OP> struct signature {
+	template <typename... A> static uint64_t of(uint64_t h, A... a)
+	{
+		((h = sig(h, a)), ...);
+		return h;
+	}
+};
+template <> struct signature<IMB_NN_OP_axpy> {
+	static uint64_t of(uint64_t h, float *y, float, const float *x, size_t n)
+	{
+		return sig(sig(sig(h, y), x), n);
+	}
+};
+template <> struct signature<IMB_NN_OP_fill_normal> {
+	static uint64_t of(uint64_t h, float *x, size_t n, float, float, uint64_t, uint64_t)
+	{
+		return sig(sig(h, x), n);
+	}
+};
+
 /* an argument kept in a call: by value; the structs copied */
 template <typename T> struct kept {
 	T v;
@@ -126,7 +150,8 @@ constexpr bool unrecordable(int op)
  * do so; upload records itself (nn_cuda_graph.cu) */
 constexpr bool stages(int op)
 {
-	return op == IMB_NN_OP_sgd_step || op == IMB_NN_OP_adamw_step;
+	return op == IMB_NN_OP_sgd_step || op == IMB_NN_OP_adamw_step ||
+	       op == IMB_NN_OP_axpy || op == IMB_NN_OP_fill_normal;
 }
 
 } /* namespace imb_graph */
@@ -139,9 +164,8 @@ struct imb_cuda_recorded<OP, R(A...), F> {
 		if constexpr (OP != IMB_NN_OP_upload) {
 			if (imb_cuda_graph_mode != IMB_CUDA_EAGER) {
 				if constexpr (std::is_void<R>::value && !imb_graph::unrecordable(OP)) {
-					uint64_t h = 0xcbf29ce484222325ull;
-					h = imb_graph::sig(h, OP);
-					((h = imb_graph::sig(h, a)), ...);
+					uint64_t h = imb_graph::sig(0xcbf29ce484222325ull, OP);
+					h = imb_graph::signature<OP>::of(h, a...);
 					constexpr bool st = imb_graph::stages(OP);
 					if (imb_cuda_graph_op(OP, h, st ? IMB_CUDA_STAGE_MAX : 0)) {
 						int mode = imb_cuda_graph_mode;

@@ -49,12 +49,12 @@ static void grow(sam_state *st, const imb_nn_backend *be, size_t P, size_t rows)
 	}
 }
 
-/* w += rho T^2 g / (||T g|| + eps): T = 1, or |w| + eta (ASAM) */
+/* w += rho T^2 g / (||T g|| + eps): T = 1, or |w| + eta (ASAM); the norm
+ * stays on the backend (axpy_norm) */
 static void ascend(sam_state *st, const imb_nn_backend *be, float *w, float *g, size_t P)
 {
 	if (!st->adaptive) {
-		double norm = sqrt(be->sqnorm(g, P));
-		be->axpy(w, (float)(st->rho / (norm + IMB_NN_SAM_EPS)), g, P);
+		be->axpy_norm(w, g, g, P, st->rho, IMB_NN_SAM_EPS);
 		return;
 	}
 	/* t = |w| = 2 max(w, 0) - w (exact in float) */
@@ -65,12 +65,13 @@ static void ascend(sam_state *st, const imb_nn_backend *be, float *w, float *g, 
 	/* w (scratch now: w0 holds it) = T g = |w| g + eta g */
 	be->mul(w, t, g, P);
 	be->axpy(w, (float)IMB_NN_ASAM_ETA, g, P);
-	double norm = sqrt(be->sqnorm(w, P));
 	/* g = T (T g) = |w| (T g) + eta (T g) */
 	be->mul(g, t, w, P);
 	be->axpy(g, (float)IMB_NN_ASAM_ETA, w, P);
+	/* t = T g (|w| is done with), w = w0, then the norm of T g */
+	be->copy(t, w, P * sizeof(float));
 	be->copy(w, st->w0, P * sizeof(float));
-	be->axpy(w, (float)(st->rho / (norm + IMB_NN_SAM_EPS)), g, P);
+	be->axpy_norm(w, g, t, P, st->rho, IMB_NN_SAM_EPS);
 }
 
 static int sam_run(imb_nn_step *s, imb_nn_step_ctx *c, const imb_nn_batch *b, float lr,

@@ -23,7 +23,7 @@
  * With rho = 0 the step is the plain step, bit for bit (it runs it).
  * With a frozen backbone (head_only) both passes are in eval mode and
  * only the head is perturbed. Every operation on parameters is a backend
- * op (copy, sqnorm, axpy, mul, scale, relu_forward); the step keeps no
+ * op (copy, axpy_norm, axpy, mul, scale, relu_forward); the step keeps no
  * state between steps (its buffers are scratch), so a checkpoint needs
  * nothing from it. docs/engine.md ("SAM") writes the update out. */
 #ifndef IMB_NN_SAM_H

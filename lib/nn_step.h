@@ -7,7 +7,7 @@
  * SAM is a second entry (nn_sam.h): with the model, the objective, the
  * optimiser and the batch from imb_nn_step_ctx, and its own backend
  * buffers in state: forward/backward (d out rows scaled by the class
- * radii), e = rho g / ||g|| (backend sqnorm, axpy), a second
+ * radii), e = rho g / ||g|| (backend axpy_norm), a second
  * forward/backward with BN running statistics frozen, params copied
  * back, then the optimiser step on the second gradient. */
 #ifndef IMB_NN_STEP_H

@@ -55,20 +55,36 @@ need_gpu() {
 	[ "$(weights "$TMP/run1")" = "$(weights "$TMP/run2")" ]
 }
 
-@test "cuda: steps replayed as CUDA graphs give the model bytes of steps run op by op" {
+# graphs TOOL ARGS...: TOOL on the split with its steps replayed as CUDA
+# graphs (the backend's account in $TMP/err) and run op by op, into
+# $TMP/graphs and $TMP/eager
+graphs() {
+	IMB_CUDA_GRAPHS=v "$@" --device cuda < "$FILE_TMP/split" > "$TMP/graphs" 2> "$TMP/err"
+	IMB_CUDA_GRAPHS=0 "$@" --device cuda < "$FILE_TMP/split" > "$TMP/eager"
+	grep 'graph\|departs' "$TMP/err" | sed "s/^/$1: /" >&3 || true
+}
+
+@test "cuda: steps replayed as CUDA graphs give the bytes of steps run op by op (imb-train, imb-sam, imb-sghmc)" {
 	need_gpu
 	# 2,200 rows at batch 64: 34 full batches and one of 24, each
 	# recorded by its own graph, the short one by the third epoch
-	IMB_CUDA_GRAPHS=v imb-train --model resnet8 --epochs 4 --batch-size 64 --seed 5 \
-		--device cuda < "$FILE_TMP/split" > "$TMP/graphs" 2> "$TMP/err"
-	IMB_CUDA_GRAPHS=0 imb-train --model resnet8 --epochs 4 --batch-size 64 --seed 5 \
-		--device cuda < "$FILE_TMP/split" > "$TMP/eager"
-	grep 'graph' "$TMP/err" >&3
+	graphs imb-train -q --model resnet8 --epochs 4 --batch-size 64 --seed 5
 	grep -q 'a step of 64 rows recorded as a CUDA graph' "$TMP/err"
 	grep -q 'a step of 24 rows recorded as a CUDA graph' "$TMP/err"
 	run grep -c 'departs' "$TMP/err"
 	[ "$output" = 0 ]
 	[ "$(weights "$TMP/graphs")" = "$(weights "$TMP/eager")" ]
+	# SAM's ascent, the minority's radius larger: no wait for the host
+	graphs imb-sam -q --model resnet8 --epochs 2 --batch-size 64 --seed 5 --rho 0.05 \
+		--rho-minority 0.2
+	grep -q 'a step of 64 rows recorded as a CUDA graph' "$TMP/err"
+	[ "$(weights "$TMP/graphs")" = "$(weights "$TMP/eager")" ]
+	# SGHMC: the lr and the noise's step staged; a new record at each
+	# change of phase
+	graphs imb-sghmc -q --model resnet8 --epochs 4 --cycles 2 --explore 0.5 \
+		--samples-per-cycle 1 --lr 0.1 --seed 2
+	grep -q 'recorded as a CUDA graph' "$TMP/err"
+	[ "$(ens_digest "$TMP/graphs")" = "$(ens_digest "$TMP/eager")" ]
 }
 
 @test "cuda: imb-eval gives the CPU's metrics for one model" {

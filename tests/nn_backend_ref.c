@@ -479,6 +479,12 @@ static double ref_sqnorm(const float *x, size_t n)
 	return ref_dot(x, x, n);
 }
 
+static void ref_axpy_norm(float *y, const float *x, const float *v, size_t n, double rho,
+                          double eps)
+{
+	ref_axpy(y, (float)(rho / (sqrt(ref_sqnorm(v, n)) + eps)), x, n);
+}
+
 /* element by element from the definition in philox.h */
 static void ref_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed,
                             uint64_t counter)

@@ -12,8 +12,9 @@
  * test_<op> function here does not compile, and a static_assert ties
  * the table to IMB_NN_OP_COUNT. A backend whose init fails (the CUDA
  * one on a machine without a GPU) is reported and skipped. Also: the
- * registry, and that dot and sqnorm give the same bits on any thread
- * count (Philox itself: test_philox). */
+ * registry, that dot and sqnorm give the same bits on any thread
+ * count, and that axpy_norm gives axpy's bits with the host's alpha
+ * from sqnorm (Philox itself: test_philox). */
 #include "check.h"
 #include "nn_backend.h"
 #include "rng.h"
@@ -830,6 +831,31 @@ static double test_dot(const imb_nn_backend *be, double *tol)
 static double test_sqnorm(const imb_nn_backend *be, double *tol)
 { *tol = 1e-10; return red_test(be, 1); }
 
+typedef struct { size_t n; double rho, eps; int self; } norm_arg;
+
+/* outs y; ins x, v (v is x where self) */
+static void f_axpy_norm(const imb_nn_backend *be, float **p, const void *c)
+{
+	const norm_arg *a = c;
+	be->axpy_norm(p[0], p[1], a->self ? p[1] : p[2], a->n, a->rho, a->eps);
+}
+
+/* alpha from each side's own sum: as axpy, within 2 ulps */
+static double test_axpy_norm(const imb_nn_backend *be, double *tol)
+{
+	*tol = 2.5e-7;
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(RED_SIZES); k++)
+		for (int self = 0; self < 2; self++) {
+			norm_arg a = { RED_SIZES[k], 0.05, 1e-12, self };
+			size_t ns[3] = { a.n, a.n, a.n };
+			float *y = rnd(a.n, -1, 1), *in[2] = { rnd(a.n, -1, 1), rnd(a.n, -1, 1) };
+			md = dmax(md, run_op(be, f_axpy_norm, &a, 1, &y, ns, 2 - self, in, ns + 1));
+			free(y); free(in[0]); free(in[1]);
+		}
+	return md;
+}
+
 /* the same numbers as the reference, bit for bit (tolerance 0) */
 static double test_fill_normal(const imb_nn_backend *be, double *tol)
 {
@@ -1444,6 +1470,32 @@ static void test_reduction_threads(const imb_nn_backend *be)
 	free(a); free(b);
 }
 
+/* axpy_norm gives the bits of axpy with alpha = (float)(rho / (sqrt(sqnorm(v))
+ * + eps)) worked out on the host from the same backend's sqnorm: v is x,
+ * v is another vector, v is zero (alpha = rho / eps) */
+static void test_axpy_norm_bits(const imb_nn_backend *be)
+{
+	static const size_t sizes[] = { 1, 7, 4097, 100003 };
+	double rho = 0.05, eps = 1e-12;
+	for (size_t k = 0; k < IMB_LEN(sizes); k++)
+		for (int v = 0; v < 3; v++) {
+			size_t n = sizes[k];
+			float *y = rnd(n, -1, 1), *x = rnd(n, -1, 1), *w = rnd(n, -2, 2);
+			if (v == 2)
+				memset(w, 0, n * sizeof(float));
+			float *dx = up(be, x, n), *dw = v ? up(be, w, n) : dx;
+			float *d1 = up(be, y, n), *d2 = up(be, y, n);
+			be->axpy_norm(d1, dx, dw, n, rho, eps);
+			be->axpy(d2, (float)(rho / (sqrt(be->sqnorm(dw, n)) + eps)), dx, n);
+			float *got = down(be, d1, n), *want = down(be, d2, n);
+			CHECK(memcmp(got, want, n * sizeof(float)) == 0);
+			be->free(dx);
+			if (v)
+				be->free(dw);
+			free(y); free(x); free(w); free(got); free(want);
+		}
+}
+
 int main(void)
 {
 	imb_rng_seed(&rng, 1);
@@ -1458,6 +1510,7 @@ int main(void)
 		}
 		if (be != REF)
 			test_reduction_threads(be);
+		test_axpy_norm_bits(be);
 		printf("%-4s %-26s %-10s %s\n", be->name, "op", "max diff", "tolerance");
 		for (int k = 0; k < IMB_NN_OP_COUNT; k++) {
 			double md = 0, tol = 0;
