@@ -30,6 +30,7 @@ imb_cuda_state imb_cuda = { .ordinal = -1, .stream = NULL, .blas = NULL, .dnn = 
                             .sms = 0, .ws = NULL, .ws_bytes = 0 };
 
 #define THREADS IMB_CUDA_THREADS     /* threads per block, a power of 2 */
+#define BLAS_WS ((size_t)32 << 20)    /* cuBLAS's workspace */
 #define LAUNCH IMB_CUDA_LAUNCH
 #define GRID_LOOP IMB_GRID_LOOP
 #define grid imb_cuda_grid
@@ -135,6 +136,21 @@ static int cuda_init(int ordinal)
 		cudaStreamDestroy(stream);
 		return imb_seterr("device cuda:%d: cuDNN (libcudnn) did not start: %s", ordinal,
 		                  cudnnGetErrorString(de));
+	}
+	/* cuBLAS's workspace, fixed (its size is cuBLAS's own default on
+	 * Hopper): a graph holds its address, and cuBLAS never allocates one
+	 * while a step is captured */
+	void *bws = NULL;
+	if (cudaMalloc(&bws, BLAS_WS) != cudaSuccess ||
+	    cublasSetWorkspace(blas, bws, BLAS_WS) != CUBLAS_STATUS_SUCCESS) {
+		cudaGetLastError();
+		if (bws)
+			cudaFree(bws);
+		cudnnDestroy(dnn);
+		cublasDestroy(blas);
+		cudaStreamDestroy(stream);
+		return imb_seterr("device cuda:%d: cuBLAS's workspace (%d MiB) could not be set",
+		                  ordinal, (int)(BLAS_WS >> 20));
 	}
 	imb_cuda.stream = stream;
 	imb_cuda.blas = blas;
