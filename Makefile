@@ -82,7 +82,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libimb.a $(
 # test_nn_backend and test_nn_cuda also link the reference backend
 # (tests/nn_backend_ref.c), which lib/nn_backend.c registers by a weak
 # reference: no other program has it
-$(BUILD)/tests/test_nn_backend $(BUILD)/tests/test_nn_cuda: $(BUILD)/tests/%: tests/unit/%.c tests/nn_backend_ref.c tests/unit/check.h $(BUILD)/libimb.a $(wildcard lib/*.h)
+$(BUILD)/tests/test_nn_backend $(BUILD)/tests/test_nn_cuda: $(BUILD)/tests/%: tests/unit/%.c tests/nn_backend_ref.c $(wildcard tests/unit/*.h) $(BUILD)/libimb.a $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -o $@ $< tests/nn_backend_ref.c $(BUILD)/libimb.a $(LDLIBS)
 

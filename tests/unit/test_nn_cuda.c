@@ -19,6 +19,7 @@
  * device) it says so and passes: CI has none; `make test-cuda` runs it
  * on a machine that has one. */
 #include "check.h"
+#include "nn_start.h"
 #include "nn_backend.h"
 #include "nn_model.h"
 #include "nn_objective.h"
@@ -154,20 +155,9 @@ static void test_net(const net *nt)
 {
 	imb_rng r;
 	imb_rng_seed(&r, 7);
-	CHECK(imb_nn_set_backend("cpu") == 0);
-	imb_nn_model *m = imb_nn_model_new(nt->arch, nt->C, nt->H, nt->W, nt->K);
-	imb_nn_model_init(m, &r);
-	float *w0 = imb_xmalloc(m->P * sizeof(float)), *b0 = imb_xmalloc(m->B * sizeof(float) + 4);
-	m->be->download(w0, m->params, m->P * sizeof(float));
-	m->be->download(b0, m->bufs, m->B * sizeof(float));
-	imb_nn_model_free(m);
-	size_t D = (size_t)nt->C * nt->H * nt->W;
-	float *x = imb_xmalloc(3 * N * D * sizeof(float));
-	int32_t *y = imb_xmalloc(3 * N * sizeof(int32_t));
-	for (size_t i = 0; i < 3 * N * D; i++)
-		x[i] = (float)(2 * imb_rng_uniform(&r) - 1);
-	for (int i = 0; i < 3 * N; i++)
-		y[i] = (int32_t)imb_rng_below(&r, (uint64_t)nt->K);
+	nn_start st = nn_start_make(nt->arch, nt->C, nt->H, nt->W, nt->K, 3 * N, &r);
+	const float *w0 = st.w0, *b0 = st.b0, *x = st.x;
+	const int32_t *y = st.y;
 
 	result cpu = run(nt, w0, b0, x, y, STEPS);
 	CHECK(imb_nn_set_backend("ref") == 0);
@@ -228,10 +218,7 @@ static void test_net(const net *nt)
 	CHECK(imb_nn_set_backend("cpu") == 0);
 	result_free(&cpu);
 	result_free(&ref);
-	free(w0);
-	free(b0);
-	free(x);
-	free(y);
+	nn_start_free(&st);
 }
 
 int main(void)

@@ -14,6 +14,7 @@
  *     recorded, the same bits.
  * Where no GPU can be used it says so and passes. */
 #include "check.h"
+#include "nn_start.h"
 #include "nn_backend.h"
 #include "nn_model.h"
 #include "nn_objective.h"
@@ -118,20 +119,9 @@ static void test(const scenario *sc, long key)
 {
 	imb_rng r;
 	imb_rng_seed(&r, 11);
-	CHECK(imb_nn_set_backend("cpu") == 0);
-	imb_nn_model *m = imb_nn_model_new(sc->arch, sc->C, sc->H, sc->W, sc->K);
-	imb_nn_model_init(m, &r);
-	float *w0 = imb_xmalloc(m->P * sizeof(float)), *b0 = imb_xmalloc(m->B * sizeof(float) + 4);
-	m->be->download(w0, m->params, m->P * sizeof(float));
-	m->be->download(b0, m->bufs, m->B * sizeof(float));
-	imb_nn_model_free(m);
-	size_t D = (size_t)sc->C * sc->H * sc->W;
-	float *x = imb_xmalloc(3 * N * D * sizeof(float));
-	int32_t *y = imb_xmalloc(3 * N * sizeof(int32_t));
-	for (size_t i = 0; i < 3 * N * D; i++)
-		x[i] = (float)(2 * imb_rng_uniform(&r) - 1);
-	for (int i = 0; i < 3 * N; i++)
-		y[i] = (int32_t)imb_rng_below(&r, (uint64_t)sc->K);
+	nn_start st = nn_start_make(sc->arch, sc->C, sc->H, sc->W, sc->K, 3 * N, &r);
+	const float *w0 = st.w0, *b0 = st.b0, *x = st.x;
+	const int32_t *y = st.y;
 
 	CHECK(imb_nn_set_backend("cuda") == 0);
 	CHECK(imb_nn_set_precision(sc->prec) == 0);
@@ -172,10 +162,7 @@ static void test(const scenario *sc, long key)
 	CHECK(imb_nn_set_backend("cpu") == 0);
 	free(eager);
 	free(graphs);
-	free(w0);
-	free(b0);
-	free(x);
-	free(y);
+	nn_start_free(&st);
 }
 
 int main(void)
