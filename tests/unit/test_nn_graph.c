@@ -10,8 +10,10 @@
  *   - a step that departs from its record, once while captured (after
  *     its uploads) and once while replayed (at its last op): the ops
  *     kept so far must run as they come, in order, with their bytes;
- *   - a step that waits for the GPU (a norm read, as SAM does): never
- *     recorded, the same bits.
+ *   - a step that waits for the GPU (a norm read, as LARS does): never
+ *     recorded, the same bits;
+ *   - the graphs dropped between two steps (as the workspace growing
+ *     drops them): the step after is captured again from its record.
  * Where no GPU can be used it says so and passes. */
 #include "check.h"
 #include "nn_start.h"
@@ -33,7 +35,7 @@ extern void imb_cuda_graph_counts(long out[3]) __attribute__((weak));
 
 enum { N = 32, STEPS = 14 };
 
-typedef enum { PLAIN, DEPART, WAIT } kind;
+typedef enum { PLAIN, DEPART, WAIT, FORGET } kind;
 
 typedef struct {
 	const char *arch;
@@ -72,6 +74,12 @@ static float *run(const scenario *sc, long key, const float *w0, const float *b0
 	float *stage = imb_xmalloc(N * D * sizeof(float));
 	imb_nn_optim *os = opt.state;
 	for (int s = 0; s < STEPS; s++) {
+		/* FORGET: between steps 7 and 8 the graphs are dropped (another
+		 * precision and back), and the record captured again at once */
+		if (sc->k == FORGET && s == 8) {
+			CHECK(imb_nn_set_precision(sc->prec[0] == 't' ? "fp32" : "tf32") == 0);
+			CHECK(imb_nn_set_precision(sc->prec) == 0);
+		}
 		be->mark_step(key);
 		memcpy(stage, x + (size_t)(s % 3) * N * D, N * D * sizeof(float));
 		be->upload(xd[0], stage, N * D * sizeof(float));
@@ -139,7 +147,8 @@ static void test(const scenario *sc, long key)
 	int same = n0 == n1 && !memcmp(eager, graphs, n0 * sizeof(float));
 	printf("%-10s %s %s%s: %ld graphs recorded, %ld steps replayed, %ld departed; %s bits\n",
 	       sc->arch, sc->prec, sc->adamw ? "adamw" : "sgd",
-	       sc->k == DEPART ? ", departing" : sc->k == WAIT ? ", waiting" : "", rec, rep, dep,
+	       sc->k == DEPART ? ", departing" : sc->k == WAIT ? ", waiting" :
+	       sc->k == FORGET ? ", graphs dropped" : "", rec, rep, dep,
 	       same ? "the same" : "OTHER");
 	CHECK(same);
 	/* the steps: 0 allocates, 1 and 2 alike, 3 captured, then replays */
@@ -154,6 +163,11 @@ static void test(const scenario *sc, long key)
 		CHECK_EQ_INT(dep, 2);
 		CHECK_EQ_INT(rec, 2);
 		CHECK_EQ_INT(rep, 3);
+	} else if (sc->k == FORGET) {
+		/* 3 captured, 4-7 replayed, 8 captured again, 9-13 replayed */
+		CHECK_EQ_INT(rec, 2);
+		CHECK_EQ_INT(rep, STEPS - 5);
+		CHECK_EQ_INT(dep, 0);
 	} else {
 		CHECK_EQ_INT(rec, 0);
 		CHECK_EQ_INT(rep, 0);
@@ -180,6 +194,7 @@ int main(void)
 		{ "mlp:64,32", 3, 8, 8, 10, 1, PLAIN, "fp32" },
 		{ "resnet8", 3, 16, 16, 10, 0, DEPART, "tf32" },
 		{ "mlp:64,32", 3, 8, 8, 10, 0, WAIT, "fp32" },
+		{ "resnet8", 3, 16, 16, 10, 0, FORGET, "fp32" },
 	};
 	/* a key of its own for each: a key's record outlives the model */
 	for (size_t k = 0; k < IMB_LEN(S); k++)
