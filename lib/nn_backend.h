@@ -342,7 +342,16 @@ enum {
 	 * never handed to the host (so no step waits for it); v may be x, y \
 	 * aliases neither */ \
 	X(axpy_norm, void, (float *y, const float *x, const float *v, size_t n, \
-	                    double rho, double eps))
+	                    double rho, double eps)) \
+	/* one segment of a LARS step (nn_optim.h), the norms never handed \
+	 * to the host: with pn = sqrt(sqnorm(param, n)) and gn = \
+	 * sqrt(sqnorm(grad, n)) (double), nothing when pn or gn is 0, else \
+	 * trust = pn / (gn + pn * wd + 1e-8) * eta in double, with clip \
+	 * trust = lr > 0 && trust / lr < 1 ? trust / lr : 1, then \
+	 * axpy(g, wd, param, n) unless wd == 0 and scale(g, (float)trust, \
+	 * n): the bits of those ops; g (n) aliases neither param nor grad */ \
+	X(lars_scale, void, (float *g, const float *param, const float *grad, \
+	                     size_t n, float wd, float eta, float lr, int clip))
 
 #define IMB_NN_OP_FIELD_(name, ret, args) ret (*name) args;
 #define IMB_NN_OP_ENUM_(name, ret, args) IMB_NN_OP_##name,

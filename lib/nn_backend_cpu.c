@@ -333,6 +333,20 @@ void imb_nn_cpu_axpy_norm(float *y, const float *x, const float *v, size_t n, do
 	imb_nn_cpu_axpy(y, (float)(rho / (sqrt(imb_nn_cpu_sqnorm(v, n)) + eps)), x, n);
 }
 
+void imb_nn_cpu_lars_scale(float *g, const float *param, const float *grad, size_t n, float wd,
+                           float eta, float lr, int clip)
+{
+	double pn = sqrt(imb_nn_cpu_sqnorm(param, n)), gn = sqrt(imb_nn_cpu_sqnorm(grad, n));
+	if (pn == 0 || gn == 0)
+		return;
+	double trust = pn / (gn + pn * wd + 1e-8) * eta;
+	if (clip)       /* min(trust / lr, 1); lr = 0 gives 1, as in torch */
+		trust = lr > 0 && trust / lr < 1 ? trust / lr : 1;
+	if (wd != 0)
+		imb_nn_cpu_axpy(g, wd, param, n);
+	imb_nn_cpu_scale(g, (float)trust, n);
+}
+
 /* Box-Muller costs a log, a sin and a cos per pair of elements: worth
  * threads from a smaller size than the other elementwise ops; the
  * values do not depend on the split */

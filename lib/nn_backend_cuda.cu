@@ -6,8 +6,8 @@
  * softmax cross-entropy loss, the optimiser steps and the Philox fill.
  * gemm and convolution live in nn_cuda_dnn.cu, batch norm in
  * nn_cuda_bn.cu, the data ops and the tally in nn_cuda_data.cu, the
- * reductions (dot, sqnorm, axpy_norm) in nn_cuda_reduce.cu (see
- * nn_cuda.h).
+ * reductions (dot, sqnorm, axpy_norm, lars_scale) in nn_cuda_reduce.cu
+ * (see nn_cuda.h).
  *
  * Every result is deterministic: no float atomics, and each reduction
  * adds in an order fixed by the sizes alone. Elementwise ops and the

@@ -5,8 +5,9 @@
  *                       memory, and the project's own kernels: elementwise
  *                       ops, pooling, the loss, optimiser steps, the
  *                       Philox fill
- *   nn_cuda_reduce.cu   the reductions: dot, sqnorm, and axpy_norm, whose
- *                       sum stays on the device
+ *   nn_cuda_reduce.cu   the reductions: dot, sqnorm, axpy_norm and
+ *                       lars_scale (the last two keep their sums on the
+ *                       device)
  *   nn_cuda_data.cu     the data ops (gather, crop, flip, normalize,
  *                       resized_crop, color_jitter, grayscale) and the
  *                       epoch tally

@@ -18,7 +18,7 @@
  * as they come and goes on without a graph; the key is recorded again
  * from the warm stage; one that departs often (MISSES times, with fewer
  * than KEEP replays each) is no longer tried: a step that waits for the
- * GPU (LARS reads norms) runs as it comes.
+ * GPU (one that reads a norm on the host) runs as it comes.
  *
  * Staging. The bytes a step uploads (the batch's indices, draws and
  * labels) and the optimisers' per-step values (lr, bias corrections) are

@@ -7,15 +7,15 @@
  * step, gives the op's signature (its id and arguments: device pointers,
  * sizes, scalars and the contents of the shape and loss structs; not the
  * uploaded bytes, nor the optimisers' lr and step count, nor axpy's
- * alpha and fill_normal's draw, which are staged data) to
+ * alpha, fill_normal's draw and lars_scale's lr, which are staged data) to
  * imb_cuda_graph_op and then, by the mode of the step:
  *   WARM     runs the op as it comes (the signatures are kept, so that a
  *            step can be compared with the one before it)
  *   CAPTURE  runs it under stream capture (its launches join the graph)
  *   REPLAY   does not run it: the graph launched at the step's end does,
  *            but for the ops that stage data (upload, sgd_step,
- *            adamw_step, axpy, fill_normal), which are run to stage their
- *            bytes and return before launching
+ *            adamw_step, axpy, fill_normal, lars_scale), which are run to
+ *            stage their bytes and return before launching
  * In CAPTURE and REPLAY the call is also kept (its arguments copied, the
  * structs by value), so that a step which departs from its record (an op
  * with other arguments, an op that waits for the GPU or allocates) can
@@ -90,7 +90,8 @@ inline uint64_t sig(uint64_t h, const imb_nn_adamw_hp *p)
 
 /* an op's signature: every argument (sig above), but for those an op
  * stages (below): axpy's alpha (SGHMC's -lr), fill_normal's mean, std,
- * seed and counter (SGHMC's noise: its spread and its step) */
+ * seed and counter (SGHMC's noise: its spread and its step), lars_scale's
+ * lr (LARS's, from the schedule) */
 template <int OP> struct signature {
 	template <typename... A> static uint64_t of(uint64_t h, A... a)
 	{
@@ -108,6 +109,14 @@ template <> struct signature<IMB_NN_OP_fill_normal> {
 	static uint64_t of(uint64_t h, float *x, size_t n, float, float, uint64_t, uint64_t)
 	{
 		return sig(sig(h, x), n);
+	}
+};
+template <> struct signature<IMB_NN_OP_lars_scale> {
+	static uint64_t of(uint64_t h, float *g, const float *p, const float *q, size_t n, float wd,
+	                   float eta, float, int clip)
+	{
+		h = sig(sig(sig(sig(h, g), p), q), n);
+		return sig(sig(sig(h, wd), eta), clip);
 	}
 };
 
@@ -151,7 +160,8 @@ constexpr bool unrecordable(int op)
 constexpr bool stages(int op)
 {
 	return op == IMB_NN_OP_sgd_step || op == IMB_NN_OP_adamw_step ||
-	       op == IMB_NN_OP_axpy || op == IMB_NN_OP_fill_normal;
+	       op == IMB_NN_OP_axpy || op == IMB_NN_OP_fill_normal ||
+	       op == IMB_NN_OP_lars_scale;
 }
 
 } /* namespace imb_graph */

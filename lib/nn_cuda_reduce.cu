@@ -1,8 +1,10 @@
 /* nn_cuda_reduce.cu: the CUDA backend's reductions (nn_cuda.h): dot and
  * sqnorm, which hand their sum to the host and so wait for the stream,
- * and axpy_norm, which keeps the sum of squares in device memory and
- * scales its update from there, so that nothing waits. The sums add in
- * the CPU backend's order (nn_backend_cpu.c) and give its bits. */
+ * and axpy_norm and lars_scale, which keep their sums of squares in
+ * device memory and scale their update from there, so that nothing
+ * waits. The sums add in the CPU backend's order (nn_backend_cpu.c) and
+ * give its bits; the scalars worked out of them are the host's bits
+ * (correctly rounded double operations in the host's order). */
 #include "nn_cuda.h"
 
 #include <stdint.h>
@@ -52,15 +54,27 @@ static __global__ void k_dot_total(double *out, const double *part, size_t nb)
 	out[0] = s;
 }
 
-/* the sum of a_i b_i over n > 0 into device memory (the workspace, after
- * the block sums), queued on the stream; returns its address */
+static size_t red_blocks(size_t n)
+{
+	return (n + RED_BLOCK - 1) / RED_BLOCK;
+}
+
+/* the sum of a_i b_i over n > 0 into *out (device memory), queued on the
+ * stream; the block sums go to part (red_blocks(n) doubles) */
+static void dot_into(double *out, double *part, const float *a, const float *b, size_t n)
+{
+	size_t nb = red_blocks(n);
+	LAUNCH(k_dot_blocks, (unsigned)((4 * nb + THREADS - 1) / THREADS), THREADS, part, a, b, n, nb);
+	LAUNCH(k_dot_total, 1, 1, out, part, nb);
+}
+
+/* the sum into the workspace's first double (the block sums after it);
+ * returns its address */
 static double *dot_queued(const float *a, const float *b, size_t n)
 {
-	size_t nb = (n + RED_BLOCK - 1) / RED_BLOCK;
-	double *part = (double *)imb_cuda_workspace((nb + 1) * sizeof(double));
-	LAUNCH(k_dot_blocks, (unsigned)((4 * nb + THREADS - 1) / THREADS), THREADS, part, a, b, n, nb);
-	LAUNCH(k_dot_total, 1, 1, part + nb, part, nb);
-	return part + nb;
+	double *ws = (double *)imb_cuda_workspace((1 + red_blocks(n)) * sizeof(double));
+	dot_into(ws, ws + 1, a, b, n);
+	return ws;
 }
 
 double imb_nn_cuda_dot(const float *a, const float *b, size_t n)
@@ -94,4 +108,45 @@ void imb_nn_cuda_axpy_norm(float *y, const float *x, const float *v, size_t n, d
 		return;
 	const double *s = dot_queued(v, v, n);
 	LAUNCH(k_axpy_norm, grid(n), THREADS, y, x, s, n, rho, eps);
+}
+
+/* g = (g + wd p) trust (lars_scale), every thread working trust out of
+ * the device sums s[0] (param's) and s[1] (grad's) as the host would,
+ * lr from *lr_at where it was staged (imb_cuda_staged); g as axpy
+ * (f_axpy) and then scale (f_scale) round it */
+static __global__ void k_lars_scale(float *g, const float *p, const double *s, size_t n, float wd,
+                                    float eta, float lr, const float *lr_at, int clip)
+{
+	double pn = __dsqrt_rn(s[0]), gn = __dsqrt_rn(s[1]);
+	if (pn == 0 || gn == 0)
+		return;
+	double den = __dadd_rn(__dadd_rn(gn, __dmul_rn(pn, (double)wd)), 1e-8);
+	double trust = __dmul_rn(__ddiv_rn(pn, den), (double)eta);
+	if (clip) {
+		float r = lr_at ? *lr_at : lr;
+		double q = __ddiv_rn(trust, (double)r);
+		trust = r > 0 && q < 1 ? q : 1;
+	}
+	float t = __double2float_rn(trust);
+	GRID_LOOP(i, n) {
+		float v = g[i];
+		if (wd != 0)
+			v = __fadd_rn(v, __fmul_rn(wd, p[i]));
+		g[i] = __fmul_rn(v, t);
+	}
+}
+
+void imb_nn_cuda_lars_scale(float *g, const float *param, const float *grad, size_t n, float wd,
+                            float eta, float lr, int clip)
+{
+	/* lr moves with the step (a schedule): staged in a recorded one */
+	const float *at = (const float *)imb_cuda_staged(&lr, sizeof lr);
+	if (imb_cuda_graph_mode == IMB_CUDA_REPLAY || !n)
+		return;
+	/* the two sums at the workspace's start, the block sums (each sum's
+	 * in turn, in stream order) after them */
+	double *ws = (double *)imb_cuda_workspace((2 + red_blocks(n)) * sizeof(double));
+	dot_into(ws, ws + 2, param, param, n);
+	dot_into(ws + 1, ws + 2, grad, grad, n);
+	LAUNCH(k_lars_scale, grid(n), THREADS, g, param, ws, n, wd, eta, lr, at, clip);
 }

@@ -204,16 +204,8 @@ static void lars_step(imb_nn_optimizer *t, float *param, const float *grad, floa
 		const imb_nn_segment *s = &L->seg[k];
 		if (!s->adapt || !s->count)
 			continue;
-		double pn = sqrt(be->sqnorm(param + s->offset, s->count));
-		double gn = sqrt(be->sqnorm(grad + s->offset, s->count));
-		if (pn == 0 || gn == 0)
-			continue;
-		double trust = pn / (gn + pn * wd + 1e-8) * L->eta;
-		if (L->clip)    /* min(trust / lr, 1); lr = 0 gives 1, as in torch */
-			trust = lr > 0 && trust / lr < 1 ? trust / lr : 1;
-		if (wd != 0)
-			be->axpy(L->g + s->offset, wd, param + s->offset, s->count);
-		be->scale(L->g + s->offset, (float)trust, s->count);
+		be->lars_scale(L->g + s->offset, param + s->offset, grad + s->offset, s->count, wd,
+		               L->eta, lr, L->clip);
 	}
 	L->step++;
 	imb_nn_sgd_hp hp = { lr, L->momentum, 0, 0, L->nesterov };

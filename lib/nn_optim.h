@@ -119,10 +119,11 @@ int imb_nn_optimizer_adamw(imb_nn_optimizer *o, size_t P, float lr, float weight
  * seg (nseg) lists the segments of the block of P (offsets into it,
  * ascending, not overlapping, within P; copied). The state is the
  * momentum buffer (saved as "state1"; none without momentum) and a
- * scratch block of P floats for the scaled gradient; a step costs two
- * sqnorm per adapted segment. Refused (-1 with imb_error()): a negative
- * rate, momentum, decay or eta, Nesterov without momentum, segments out
- * of order or past P. */
+ * scratch block of P floats for the scaled gradient; each adapted
+ * segment is one backend lars_scale (its norms stay on the backend, so
+ * the step never waits for them). Refused (-1 with imb_error()): a
+ * negative rate, momentum, decay or eta, Nesterov without momentum,
+ * segments out of order or past P. */
 int imb_nn_optimizer_lars(imb_nn_optimizer *o, size_t P, const imb_nn_segment *seg,
                           size_t nseg, float lr, float momentum, float weight_decay,
                           float eta, int nesterov);

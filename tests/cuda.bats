@@ -64,7 +64,7 @@ graphs() {
 	grep 'graph\|departs' "$TMP/err" | sed "s/^/$1: /" >&3 || true
 }
 
-@test "cuda: steps replayed as CUDA graphs give the bytes of steps run op by op (imb-train, imb-sam, imb-sghmc)" {
+@test "cuda: steps replayed as CUDA graphs give the bytes of steps run op by op (imb-train, imb-sam, imb-sghmc, imb-simclr)" {
 	need_gpu
 	# 2,200 rows at batch 64: 34 full batches and one of 24, each
 	# recorded by its own graph, the short one by the third epoch
@@ -85,6 +85,10 @@ graphs() {
 		--samples-per-cycle 1 --lr 0.1 --seed 2
 	grep -q 'recorded as a CUDA graph' "$TMP/err"
 	[ "$(ens_digest "$TMP/graphs")" = "$(ens_digest "$TMP/eager")" ]
+	# SimCLR's LARS: each segment's trust ratio stays on the GPU
+	graphs imb-simclr -q --model resnet8 --epochs 1 --batch-size 128 --seed 1
+	grep -q 'a step of 128 rows recorded as a CUDA graph' "$TMP/err"
+	[ "$(weights "$TMP/graphs")" = "$(weights "$TMP/eager")" ]
 }
 
 @test "cuda: imb-eval gives the CPU's metrics for one model" {

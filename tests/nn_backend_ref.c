@@ -485,6 +485,20 @@ static void ref_axpy_norm(float *y, const float *x, const float *v, size_t n, do
 	ref_axpy(y, (float)(rho / (sqrt(ref_sqnorm(v, n)) + eps)), x, n);
 }
 
+static void ref_lars_scale(float *g, const float *param, const float *grad, size_t n, float wd,
+                           float eta, float lr, int clip)
+{
+	double pn = sqrt(ref_sqnorm(param, n)), gn = sqrt(ref_sqnorm(grad, n));
+	if (pn == 0 || gn == 0)
+		return;
+	double trust = pn / (gn + pn * wd + 1e-8) * eta;
+	if (clip)
+		trust = lr > 0 && trust / lr < 1 ? trust / lr : 1;
+	if (wd != 0)
+		ref_axpy(g, wd, param, n);
+	ref_scale(g, (float)trust, n);
+}
+
 /* element by element from the definition in philox.h */
 static void ref_fill_normal(float *x, size_t n, float mean, float std, uint64_t seed,
                             uint64_t counter)

@@ -13,8 +13,9 @@
  * the table to IMB_NN_OP_COUNT. A backend whose init fails (the CUDA
  * one on a machine without a GPU) is reported and skipped. Also: the
  * registry, that dot and sqnorm give the same bits on any thread
- * count, and that axpy_norm gives axpy's bits with the host's alpha
- * from sqnorm (Philox itself: test_philox). */
+ * count, that axpy_norm gives axpy's bits with the host's alpha from
+ * sqnorm, and lars_scale the bits of axpy and scale with the host's
+ * trust from sqnorm (Philox itself: test_philox). */
 #include "check.h"
 #include "nn_backend.h"
 #include "rng.h"
@@ -450,7 +451,10 @@ static double test_conv2d_forward(const imb_nn_backend *be, double *tol)
 
 static double test_conv2d_backward(const imb_nn_backend *be, double *tol)
 {
-	*tol = 1e-5;
+	/* CUDA in strict fp32 runs cuDNN's NCHW algorithms, whose weight
+	 * gradients sum in other orders (1.25e-5 seen on an H200): held to
+	 * the float32 bound the GPU must meet, 1e-4; the others to 1e-5 */
+	*tol = strcmp(be->name, "cuda") ? 1e-5 : 1e-4;
 	double md = 0;
 	for (size_t k = 0; k < IMB_LEN(CONVS); k++) {
 		size_t nx, nw, no;
@@ -852,6 +856,34 @@ static double test_axpy_norm(const imb_nn_backend *be, double *tol)
 			float *y = rnd(a.n, -1, 1), *in[2] = { rnd(a.n, -1, 1), rnd(a.n, -1, 1) };
 			md = dmax(md, run_op(be, f_axpy_norm, &a, 1, &y, ns, 2 - self, in, ns + 1));
 			free(y); free(in[0]); free(in[1]);
+		}
+	return md;
+}
+
+typedef struct { size_t n; float wd, eta, lr; int clip; } lars_arg;
+
+/* outs g; ins param, grad */
+static void f_lars_scale(const imb_nn_backend *be, float **p, const void *c)
+{
+	const lars_arg *a = c;
+	be->lars_scale(p[0], p[1], p[2], a->n, a->wd, a->eta, a->lr, a->clip);
+}
+
+/* trust from each side's own sums (near 0.9: param and grad alike),
+ * without and with weight decay; the clip off, not binding (lr 2: trust
+ * / lr) and binding (lr 0.5: 1): within 2 ulps */
+static double test_lars_scale(const imb_nn_backend *be, double *tol)
+{
+	*tol = 2.5e-7;
+	static const float lrs[] = { 0, 2, 0.5f };
+	double md = 0;
+	for (size_t k = 0; k < IMB_LEN(RED_SIZES); k++)
+		for (int v = 0; v < 6; v++) {
+			lars_arg a = { RED_SIZES[k], v % 2 ? 5e-4f : 0, 0.9f, lrs[v / 2], v >= 2 };
+			size_t ns[3] = { a.n, a.n, a.n };
+			float *g = rnd(a.n, -1, 1), *in[2] = { rnd(a.n, -1, 1), rnd(a.n, -1, 1) };
+			md = dmax(md, run_op(be, f_lars_scale, &a, 1, &g, ns, 2, in, ns + 1));
+			free(g); free(in[0]); free(in[1]);
 		}
 	return md;
 }
@@ -1496,6 +1528,58 @@ static void test_axpy_norm_bits(const imb_nn_backend *be)
 		}
 }
 
+/* LARS's scaling of one segment as lars_step did it with the host's
+ * sums (nn_optim.c); returns the trust applied, 0 where none was */
+static double lars_composed(const imb_nn_backend *be, float *g, const float *p, const float *q,
+                            size_t n, float wd, float eta, float lr, int clip)
+{
+	double pn = sqrt(be->sqnorm(p, n)), gn = sqrt(be->sqnorm(q, n));
+	if (pn == 0 || gn == 0)
+		return 0;
+	double trust = pn / (gn + pn * wd + 1e-8) * eta;
+	if (clip)
+		trust = lr > 0 && trust / lr < 1 ? trust / lr : 1;
+	if (wd != 0)
+		be->axpy(g, wd, p, n);
+	be->scale(g, (float)trust, n);
+	return trust;
+}
+
+/* lars_scale gives the bits of lars_composed on the same backend: the
+ * weight decay off and on; the clip off, not binding (trust / lr < 1),
+ * binding (trust 1) and lr = 0 (trust 1); param zero and grad zero (g as
+ * it was). Before the clip trust is near 2 (grad a hundredth of param),
+ * so that the clip's cases take their branch (n > 1) */
+static void test_lars_scale_bits(const imb_nn_backend *be)
+{
+	static const size_t sizes[] = { 1, 7, 4097, 100003 };
+	static const struct { int clip; float lr; int zero; } cases[] = {
+		{ 0, 0.1f, 0 }, { 1, 100, 0 }, { 1, 0.01f, 0 }, { 1, 0, 0 }, { 0, 0.1f, 1 }, { 1, 0.1f, 2 },
+	};
+	float eta = 0.02f;
+	for (size_t k = 0; k < IMB_LEN(sizes); k++)
+		for (size_t c = 0; c < IMB_LEN(cases); c++)
+			for (int d = 0; d < 2; d++) {
+				size_t n = sizes[k];
+				float wd = d ? 5e-4f : 0, lr = cases[c].lr;
+				float *g = rnd(n, -0.01, 0.01), *p = rnd(n, -1, 1), *q = rnd(n, -0.01, 0.01);
+				if (cases[c].zero)
+					memset(cases[c].zero == 1 ? p : q, 0, n * sizeof(float));
+				float *dp = up(be, p, n), *dq = up(be, q, n);
+				float *d1 = up(be, g, n), *d2 = up(be, g, n);
+				be->lars_scale(d1, dp, dq, n, wd, eta, lr, cases[c].clip);
+				double t = lars_composed(be, d2, dp, dq, n, wd, eta, lr, cases[c].clip);
+				float *got = down(be, d1, n), *want = down(be, d2, n);
+				CHECK(memcmp(got, want, n * sizeof(float)) == 0);
+				if (cases[c].zero)
+					CHECK(t == 0 && memcmp(got, g, n * sizeof(float)) == 0);
+				else if (cases[c].clip && n > 1)
+					CHECK(c == 1 ? t < 1 : t == 1);
+				be->free(dp); be->free(dq);
+				free(g); free(p); free(q); free(got); free(want);
+			}
+}
+
 int main(void)
 {
 	imb_rng_seed(&rng, 1);
@@ -1511,6 +1595,7 @@ int main(void)
 		if (be != REF)
 			test_reduction_threads(be);
 		test_axpy_norm_bits(be);
+		test_lars_scale_bits(be);
 		printf("%-4s %-26s %-10s %s\n", be->name, "op", "max diff", "tolerance");
 		for (int k = 0; k < IMB_NN_OP_COUNT; k++) {
 			double md = 0, tol = 0;

@@ -7,6 +7,8 @@
  *     buffer rewritten between uploads (the step must keep its bytes);
  *     in fp32 and bf16;
  *   - an MLP with AdamW (the step count changes the bias corrections);
+ *   - resnet8 with LARS, clip on (each step's lr reaches every segment's
+ *     scaling, whose norms stay on the GPU);
  *   - a step that departs from its record, once while captured (after
  *     its uploads) and once while replayed (at its last op): the ops
  *     kept so far must run as they come, in order, with their bytes;
@@ -36,11 +38,12 @@ extern void imb_cuda_graph_counts(long out[3]) __attribute__((weak));
 enum { N = 32, STEPS = 14 };
 
 typedef enum { PLAIN, DEPART, WAIT, FORGET } kind;
+typedef enum { SGD, ADAMW, LARS } optim;
 
 typedef struct {
 	const char *arch;
 	int C, H, W, K;
-	int adamw;
+	optim opt;
 	kind k;
 	const char *prec;
 } scenario;
@@ -64,10 +67,18 @@ static float *run(const scenario *sc, long key, const float *w0, const float *b0
 	imb_nn_objective ob;
 	imb_nn_optimizer opt;
 	CHECK(imb_nn_objective_xent(&ob, IMB_NN_LOSS_CE, sc->K, counts, 2, 1) == 0);
-	if (sc->adamw)
+	if (sc->opt == ADAMW) {
 		CHECK(imb_nn_optimizer_adamw(&opt, m->P, 1e-3f, 1e-2f) == 0);
-	else
+	} else if (sc->opt == LARS) {
+		size_t nseg = imb_nn_model_segments(m, 0, NULL, 0);
+		imb_nn_segment *seg = imb_xmalloc(nseg * sizeof *seg);
+		imb_nn_model_segments(m, 0, seg, nseg);
+		CHECK(imb_nn_optimizer_lars(&opt, m->P, seg, nseg, 0.05f, 0.9f, 5e-4f, 0.02f, 0) == 0);
+		CHECK(imb_nn_optimizer_lars_clip(&opt, 1) == 0);
+		free(seg);
+	} else {
 		CHECK(imb_nn_optimizer_sgd(&opt, m->P, 0.05f, 0.9f, 5e-4f, 0) == 0);
+	}
 	imb_nn_step_ctx c = { m, &ob, &opt, 0, 0, be->alloc(N * (size_t)sc->K * sizeof(float)),
 	                      be->alloc(N * sizeof(float)), be->alloc(sizeof(float)) };
 	/* one host buffer for every upload, rewritten between them */
@@ -94,7 +105,8 @@ static float *run(const scenario *sc, long key, const float *w0, const float *b0
 			be->copy(xd[1], xd[0], N * D * sizeof(float));
 			b.x = xd[1];
 		}
-		os->momentum = sc->k == DEPART && s == 8 ? 0.85f : 0.9f;
+		if (sc->opt != LARS)
+			os->momentum = sc->k == DEPART && s == 8 ? 0.85f : 0.9f;
 		imb_nn_step_out so = {0};
 		/* a cosine that changes every step */
 		float lr = (float)(0.05 * (1 + cos(3.14159265 * s / STEPS)) / 2 + 1e-3);
@@ -146,7 +158,7 @@ static void test(const scenario *sc, long key)
 	long rec = c2[0] - c1[0], rep = c2[1] - c1[1], dep = c2[2] - c1[2];
 	int same = n0 == n1 && !memcmp(eager, graphs, n0 * sizeof(float));
 	printf("%-10s %s %s%s: %ld graphs recorded, %ld steps replayed, %ld departed; %s bits\n",
-	       sc->arch, sc->prec, sc->adamw ? "adamw" : "sgd",
+	       sc->arch, sc->prec, sc->opt == ADAMW ? "adamw" : sc->opt == LARS ? "lars" : "sgd",
 	       sc->k == DEPART ? ", departing" : sc->k == WAIT ? ", waiting" :
 	       sc->k == FORGET ? ", graphs dropped" : "", rec, rep, dep,
 	       same ? "the same" : "OTHER");
@@ -189,12 +201,13 @@ int main(void)
 		CHECK_DONE();
 	}
 	static const scenario S[] = {
-		{ "resnet8", 3, 16, 16, 10, 0, PLAIN, "fp32" },
-		{ "resnet8", 3, 16, 16, 10, 0, PLAIN, "bf16" },
-		{ "mlp:64,32", 3, 8, 8, 10, 1, PLAIN, "fp32" },
-		{ "resnet8", 3, 16, 16, 10, 0, DEPART, "tf32" },
-		{ "mlp:64,32", 3, 8, 8, 10, 0, WAIT, "fp32" },
-		{ "resnet8", 3, 16, 16, 10, 0, FORGET, "fp32" },
+		{ "resnet8", 3, 16, 16, 10, SGD, PLAIN, "fp32" },
+		{ "resnet8", 3, 16, 16, 10, SGD, PLAIN, "bf16" },
+		{ "mlp:64,32", 3, 8, 8, 10, ADAMW, PLAIN, "fp32" },
+		{ "resnet8", 3, 16, 16, 10, SGD, DEPART, "tf32" },
+		{ "mlp:64,32", 3, 8, 8, 10, SGD, WAIT, "fp32" },
+		{ "resnet8", 3, 16, 16, 10, SGD, FORGET, "fp32" },
+		{ "resnet8", 3, 16, 16, 10, LARS, PLAIN, "fp32" },
 	};
 	/* a key of its own for each: a key's record outlives the model */
 	for (size_t k = 0; k < IMB_LEN(S); k++)
