@@ -316,6 +316,9 @@ int imb_hessian_run(imb_nn_model *m, const imb_nn_data *d, const float *mean, co
                     const size_t *idx, size_t n, const int *classes, int nclasses,
                     int with_all, const imb_hessian_opts *o, imb_hessian_result *res)
 {
+	if (imb_nn_precision() == IMB_NN_BF16)
+		return imb_seterr("--precision bf16: the curvature products run elementwise ops on "
+		                  "images, which hold bfloat16 in bf16; use fp32 or tf32");
 	if (o->top > 0 && (size_t)o->top > m->P)
 		return imb_seterr("--top %d: the network (%s) has %zu parameters", o->top, m->arch,
 		                  m->P);

@@ -88,13 +88,27 @@ int imb_nn_set_backend(const char *name)
 	return imb_seterr("device %s: unknown (use %s)", name, names);
 }
 
+/* the precision last set, and on which backend */
+static const imb_nn_backend *prec_be;
+static int prec_now = IMB_NN_FP32;
+
 int imb_nn_set_precision(const char *name)
 {
 	static const char *const names[] = { "fp32", "tf32", "bf16" };
 	for (int p = 0; p < (int)IMB_LEN(names); p++)
-		if (!strcmp(name, names[p]))
-			return current->set_precision(p);
+		if (!strcmp(name, names[p])) {
+			if (current->set_precision(p) < 0)
+				return -1;
+			prec_be = current;
+			prec_now = p;
+			return 0;
+		}
 	return imb_seterr("precision %s: unknown (use fp32, tf32 or bf16)", name);
+}
+
+int imb_nn_precision(void)
+{
+	return prec_be == current ? prec_now : IMB_NN_FP32;
 }
 
 const char *imb_nn_backend_missing(const imb_nn_backend *be)

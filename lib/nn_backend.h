@@ -22,7 +22,17 @@
  * comments give the logical (N,C,H,W); a (N,C) tensor, or (N,C,1) in
  * batchnorm, is the same in every layout, and so is avgpool's output, so
  * a network leaves the layout at its average pooling (or with
- * images_out). Elementwise ops do not care. Backward ops ACCUMULATE
+ * images_out). An image in the backend's layout may hold values of
+ * another type than float32 in the float room it is given: the CUDA
+ * backend's hold bfloat16 in bf16 (images_in rounds, images_out widens,
+ * the ops that take images read and write them so). Image GRADIENTS
+ * are float32 always, in the same order as the images (images_in in
+ * fp32 or tf32 moves them there). So elementwise ops, which take
+ * float32, do not care about the layout but may not be given images:
+ * a network fuses its ReLUs and adds on images into batch norm
+ * (imb_nn_model_new refuses one that cannot in bf16, and curvature
+ * products, which apply elementwise ops to images, refuse bf16).
+ * Backward ops ACCUMULATE
  * into every gradient they write (dinp, dw, db, ...): the caller zeroes
  * gradients once per step. The exception: the convolution's and batch
  * norm's backward write the gradients their `set` argument names
@@ -332,8 +342,8 @@ enum {
 	                    int C, int H, int W)) \
 	/* images into and out of the backend's image layout (see the top): \
 	 * out (N,C,HW) in the backend's layout = inp (N,C,HW) NCHW, and the \
-	 * inverse; both move 4-byte items as they are (an int32 argmax \
-	 * too); out does not alias inp */ \
+	 * inverse; where images hold float32, both move 4-byte items as \
+	 * they are (an int32 argmax too); out does not alias inp */ \
 	X(images_in, void, (float *out, const float *inp, int N, int C, int HW)) \
 	X(images_out, void, (float *out, const float *inp, int N, int C, int HW)) \
 	/* y (n) += alpha * x, alpha = (float)(rho / (sqrt(s) + eps)) with s = \
@@ -434,6 +444,9 @@ int imb_nn_set_backend(const char *name);
  * to bfloat16, float32 sums; weights, gradients, the loss and the
  * optimiser stay float32). 0, or -1 with imb_error(). */
 int imb_nn_set_precision(const char *name);
+/* The current backend's precision as set by imb_nn_set_precision
+ * (IMB_NN_FP32 where it was never set). */
+int imb_nn_precision(void);
 
 /* Name of the first op (or hook) left NULL in a table, or NULL if it is
  * complete. */

@@ -374,21 +374,23 @@ void imb_nn_cuda_sum_rows(float *db, const float *dout, int R, int Cn)
 /* pooling */
 
 /* Images are NHWC here (nn_cuda_dnn.cu's images_in): element (n, c, h,
- * w) at ((n H + h) W + w) C + c. */
+ * w) at ((n H + h) W + w) C + c; of type I, float or (in bf16) bf16
+ * (nn_cuda.h); their gradients float. */
 
 /* one thread per output (n, oh, ow, c), NHWC order; the first largest
  * value wins, a NaN at once */
-static __global__ void k_maxpool(float *out, int32_t *argmax, const float *inp, int C, int H,
-                                 int W, int K, int stride, int pad, int OH, int OW, size_t n)
+template <typename I>
+static __global__ void k_maxpool(I *out, int32_t *argmax, const I *inp, int C, int H, int W,
+                                 int K, int stride, int pad, int OH, int OW, size_t n)
 {
 	GRID_LOOP(o, n) {
 		int c = (int)(o % C);
 		size_t pix = o / C;
 		int ow = (int)(pix % OW), oh = (int)(pix / OW % OH);
-		const float *x = inp + pix / ((size_t)OH * OW) * H * W * C + c;
+		const I *x = inp + pix / ((size_t)OH * OW) * H * W * C + c;
 		int32_t at;
 		float best = imb_nn_maxpool_window(x, H, W, K, stride, pad, oh, ow, C, &at);
-		out[o] = best;
+		put(out + o, best);
 		argmax[o] = at;
 	}
 }
@@ -412,13 +414,14 @@ static __global__ void k_maxpool_back(float *dinp, const float *dout, const int3
 }
 
 /* one thread per (n,c): its HW values in order, in double */
-static __global__ void k_avgpool(float *out, const float *inp, int C, int HW, size_t NC)
+template <typename I>
+static __global__ void k_avgpool(float *out, const I *inp, int C, int HW, size_t NC)
 {
 	GRID_LOOP(p, NC) {
-		const float *x = inp + p / C * HW * C + p % C;
+		const I *x = inp + p / C * HW * C + p % C;
 		double s = 0;
 		for (int i = 0; i < HW; i++)
-			s = __dadd_rn(s, (double)x[(size_t)i * C]);
+			s = __dadd_rn(s, (double)widen(x[(size_t)i * C]));
 		out[p] = (float)__ddiv_rn(s, (double)HW);
 	}
 }
@@ -435,8 +438,12 @@ void imb_nn_cuda_maxpool_forward(float *out, int32_t *argmax, const float *inp, 
 {
 	int OH = (H + 2 * pad - K) / stride + 1, OW = (W + 2 * pad - K) / stride + 1;
 	size_t n = (size_t)N * C * OH * OW;
-	if (n)
-		LAUNCH(k_maxpool, grid(n), THREADS, out, argmax, inp, C, H, W, K, stride, pad,
+	typedef __nv_bfloat16 bf;
+	if (n && imb_cuda_bf16_images())
+		LAUNCH(k_maxpool<bf>, grid(n), THREADS, (bf *)out, argmax, (const bf *)inp, C, H, W,
+		       K, stride, pad, OH, OW, n);
+	else if (n)
+		LAUNCH(k_maxpool<float>, grid(n), THREADS, out, argmax, inp, C, H, W, K, stride, pad,
 		       OH, OW, n);
 }
 
@@ -452,8 +459,11 @@ void imb_nn_cuda_maxpool_backward(float *dinp, const float *dout, const int32_t 
 void imb_nn_cuda_avgpool_forward(float *out, const float *inp, int N, int C, int HW)
 {
 	size_t nc = (size_t)N * C;
-	if (nc && HW > 0)
-		LAUNCH(k_avgpool, grid(nc), THREADS, out, inp, C, HW, nc);
+	typedef __nv_bfloat16 bf;
+	if (nc && HW > 0 && imb_cuda_bf16_images())
+		LAUNCH(k_avgpool<bf>, grid(nc), THREADS, out, (const bf *)inp, C, HW, nc);
+	else if (nc && HW > 0)
+		LAUNCH(k_avgpool<float>, grid(nc), THREADS, out, inp, C, HW, nc);
 }
 
 void imb_nn_cuda_avgpool_backward(float *dinp, const float *dout, int N, int C, int HW)

@@ -58,6 +58,17 @@ extern imb_cuda_state imb_cuda;
  * set_precision hook and read at every op */
 extern int imb_cuda_precision;
 
+/* Images in the backend's layout (NHWC, nn_cuda_dnn.cu) hold float32
+ * values, or bfloat16 ones in bf16 (the first half of the float room the
+ * engine gives them): images_in rounds them (nearest even) and
+ * images_out widens them, and the ops that take images (convolution,
+ * batch norm, pooling) read and write them so. Image gradients, and
+ * every other tensor, stay float32. Non-zero when images are bf16 now. */
+static inline int imb_cuda_bf16_images(void)
+{
+	return imb_cuda_precision == IMB_NN_BF16;
+}
+
 /* fatal errors: "cuda: WHAT: MESSAGE" and exit 1 */
 void imb_cuda_fail(const char *what, const char *msg);
 #define IMB_CUDA_CHECK(call) do { cudaError_t e_ = (call); \
@@ -120,6 +131,67 @@ void imb_cuda_graph_counts(long out[3]);
 IMB_NN_OPS(IMB_NN_CUDA_DECL_)
 
 #ifdef __cplusplus
+}
+#endif
+
+#ifdef __CUDACC__
+#include <cuda_bf16.h>
+
+/* An image's values as floats, whatever it holds: widen reads one, put
+ * writes one (bf16: rounded to nearest even); ldv and stv move the V (1
+ * or 4) values of item i, elements [V i, V i + V), V = 4 reading 16
+ * bytes of float or 8 of bf16 (the caller checks the alignment). */
+__device__ static inline float widen(float v) { return v; }
+__device__ static inline float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ static inline void put(float *p, float v) { *p = v; }
+__device__ static inline void put(__nv_bfloat16 *p, float v) { *p = __float2bfloat16_rn(v); }
+
+template <int V>
+__device__ static inline void ldv(float *o, const float *p, size_t i)
+{
+	if constexpr (V == 4) {
+		float4 t = ((const float4 *)p)[i];
+		o[0] = t.x, o[1] = t.y, o[2] = t.z, o[3] = t.w;
+	} else {
+		o[0] = p[i];
+	}
+}
+
+template <int V>
+__device__ static inline void ldv(float *o, const __nv_bfloat16 *p, size_t i)
+{
+	if constexpr (V == 4) {
+		uint2 t = ((const uint2 *)p)[i];
+		float2 lo = __bfloat1622float2(*(const __nv_bfloat162 *)&t.x),
+		       hi = __bfloat1622float2(*(const __nv_bfloat162 *)&t.y);
+		o[0] = lo.x, o[1] = lo.y, o[2] = hi.x, o[3] = hi.y;
+	} else {
+		o[0] = __bfloat162float(p[i]);
+	}
+}
+
+template <int V>
+__device__ static inline void stv(float *p, size_t i, const float *v)
+{
+	if constexpr (V == 4)
+		((float4 *)p)[i] = make_float4(v[0], v[1], v[2], v[3]);
+	else
+		p[i] = v[0];
+}
+
+template <int V>
+__device__ static inline void stv(__nv_bfloat16 *p, size_t i, const float *v)
+{
+	if constexpr (V == 4) {
+		__nv_bfloat162 lo = __floats2bfloat162_rn(v[0], v[1]),
+		               hi = __floats2bfloat162_rn(v[2], v[3]);
+		uint2 t;
+		t.x = *(const unsigned *)&lo;
+		t.y = *(const unsigned *)&hi;
+		((uint2 *)p)[i] = t;
+	} else {
+		p[i] = __float2bfloat16_rn(v[0]);
+	}
 }
 #endif
 

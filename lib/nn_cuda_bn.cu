@@ -1,6 +1,8 @@
 /* nn_cuda_bn.cu: the CUDA backend's batch norm (nn_cuda.h), our own
- * kernels over float32 images in the backend's NHWC layout, and the
- * per-channel sums that conv's bias gradient shares.
+ * kernels over images in the backend's NHWC layout (float32, or bf16 in
+ * bf16: read widened, written rounded, the arithmetic float32 and the
+ * sums double in either), and the per-channel sums that conv's bias
+ * gradient shares.
  *
  * An NHWC image (N,C,HW) is a matrix of R = N HW rows and C columns; a
  * (N,C) tensor (HW = 1) is the same matrix. A channel's sums are column
@@ -32,7 +34,6 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <type_traits>
 
 #define THREADS IMB_CUDA_THREADS
 #define GRID_LOOP IMB_GRID_LOOP
@@ -72,14 +73,14 @@ static sums_grid grid_of(long long R, int C, int V)
  *   part[(c*S + s)*2 + 1] = sum a^2                        (b NULL)
  *                           sum a (b - mean[c]) rstd[c]    (b given)
  * in double, each thread's rows in order, then a tree over threadIdx.y;
- * with mask (a fused ReLU's output), a counts only where mask > 0. */
-template <int V>
+ * with mask (a fused ReLU's output), a counts only where mask > 0. a is
+ * of type A, b and mask of B (float, or bf16 for images in bf16). */
+template <int V, typename A, typename B>
 __global__ void __launch_bounds__(THREADS)
-k_part(double *part, const float *a, const float *b, const float *mean, const float *rstd,
-       const float *mask, long long R, int C, long long P)
+k_part(double *part, const A *a, const B *b, const float *mean, const float *rstd,
+       const B *mask, long long R, int C, long long P)
 {
 	__shared__ double s1[THREADS * V], s2[THREADS * V];
-	typedef typename std::conditional<V == 4, float4, float>::type T;
 	int tx = threadIdx.x, ty = threadIdx.y, TX = blockDim.x, TY = blockDim.y;
 	int s = blockIdx.y, S = gridDim.y, Cv = C / V;
 	int cv = blockIdx.x * TX + tx;
@@ -98,14 +99,13 @@ k_part(double *part, const float *a, const float *b, const float *mean, const fl
 #pragma unroll 4
 		for (long long row = r0 + ty; row < r1; row += TY) {
 			size_t at = (size_t)row * Cv + cv;
-			T x = ((const T *)a)[at], y = x;
-			float *xe = (float *)&x;
-			const float *ye = (const float *)&y;
+			float xe[V], ye[V];
+			ldv<V>(xe, a, at);
 			if (b)
-				y = ((const T *)b)[at];
+				ldv<V>(ye, b, at);
 			if (mask) {
-				T q = ((const T *)mask)[at];
-				const float *qe = (const float *)&q;
+				float qe[V];
+				ldv<V>(qe, mask, at);
 #pragma unroll
 				for (int k = 0; k < V; k++)
 					xe[k] = qe[k] > 0 ? xe[k] : 0.0f;
@@ -183,9 +183,9 @@ static size_t sums_bytes(long long R, int C)
  * (b, mean, rstd given): then k_finish on *S pieces, with f. The partials
  * live in the workspace after room bytes (the caller's first room bytes
  * survive only if it asked for room + sums_bytes before writing them). */
-template <typename F>
-static void chan_sums(size_t room, const float *a, const float *b, const float *mean,
-                      const float *rstd, const float *mask, long long R, int C, F f)
+template <typename A, typename B, typename F>
+static void chan_sums(size_t room, const A *a, const B *b, const float *mean,
+                      const float *rstd, const B *mask, long long R, int C, F f)
 {
 	int V = vec4(C, a, b, mask) ? 4 : 1;
 	sums_grid g = grid_of(R, C, V);
@@ -193,10 +193,10 @@ static void chan_sums(size_t room, const float *a, const float *b, const float *
 	double *part = (double *)(ws + room);
 	dim3 grid((unsigned)g.T, (unsigned)g.S), block((unsigned)g.TX, (unsigned)g.TY);
 	if (V == 4)
-		k_part<4><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
+		k_part<4, A, B><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
 		                                               g.P);
 	else
-		k_part<1><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
+		k_part<1, A, B><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
 		                                               g.P);
 	IMB_CUDA_LAUNCHED();
 	k_finish<F><<<(unsigned)C, THREADS, 0, imb_cuda.stream>>>(part, g.S, f);
@@ -214,7 +214,8 @@ struct add_sums {
 
 void imb_cuda_channel_sums(float *db, const float *dout, int N, int C, int HW)
 {
-	chan_sums(0, dout, NULL, NULL, NULL, NULL, (long long)N * HW, C, add_sums{ db });
+	chan_sums(0, dout, (const float *)NULL, NULL, NULL, (const float *)NULL, (long long)N * HW,
+	          C, add_sums{ db });
 }
 
 /* ------------------------------------------------------------ forward */
@@ -252,11 +253,6 @@ struct stats {
 	}
 };
 
-/* 0 as a float or a float4 */
-template <typename T> __device__ static inline T zero();
-template <> __device__ inline float zero<float>() { return 0.0f; }
-template <> __device__ inline float4 zero<float4>() { return make_float4(0, 0, 0, 0); }
-
 /* The elementwise passes: a grid-stride loop over n items (32-bit
  * indices where n fits, for the channel's division), V floats an item
  * (4: float4, where vec4 allows), the item's first channel (i % Cv) V,
@@ -270,20 +266,20 @@ template <> __device__ inline float4 zero<float4>() { return make_float4(0, 0, 0
 	} } while (0)
 
 /* out = (x - mean[c]) a[c] + b[c], plus res (the residual) where given,
- * then y > 0 ? y : 0 with relu */
-template <int V>
-__global__ void k_norm(float *out, const float *inp, const float *mean, const float *a,
-                       const float *b, const float *res, int relu, int Cv, size_t n)
+ * then y > 0 ? y : 0 with relu; inp, res and out images of type I */
+template <int V, typename I>
+__global__ void k_norm(I *out, const I *inp, const float *mean, const float *a,
+                       const float *b, const I *res, int relu, int Cv, size_t n)
 {
-	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
 		unsigned cv = (unsigned)(i % Cv);
-		T x = ((const T *)inp)[i], m = ((const T *)mean)[cv], s = ((const T *)a)[cv],
-		  t = ((const T *)b)[cv], r;
+		float e[V], me[V], se[V], te[V], re[V];
+		ldv<V>(e, inp, i);
+		ldv<V>(me, mean, cv);
+		ldv<V>(se, a, cv);
+		ldv<V>(te, b, cv);
 		if (res)
-			r = ((const T *)res)[i];
-		float *e = (float *)&x, *me = (float *)&m, *se = (float *)&s, *te = (float *)&t,
-		      *re = (float *)&r;
+			ldv<V>(re, res, i);
 #pragma unroll
 		for (int k = 0; k < V; k++) {
 			float y = (e[k] - me[k]) * se[k] + te[k];
@@ -291,8 +287,32 @@ __global__ void k_norm(float *out, const float *inp, const float *mean, const fl
 				y = __fadd_rn(y, re[k]);
 			e[k] = relu && !(y > 0) ? 0.0f : y;
 		}
-		((T *)out)[i] = x;
+		stv<V>(out, i, e);
 	});
+}
+
+template <typename I>
+static void bn_forward_train(float *out_, float *mean, float *rstd, float *run_mean,
+                             float *run_var, const float *inp_, const float *gamma,
+                             const float *beta, int N, int C, int HW, float momentum,
+                             float eps, const float *res_, int relu)
+{
+	I *out = (I *)out_;
+	const I *inp = (const I *)inp_, *res = (const I *)res_;
+	/* [mean | rstd (the caller's, or scratch) | a | b] ahead of the sums */
+	size_t cs = coef_stride(C), room = 4 * cs * sizeof(float);
+	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
+	float *m = mean ? mean : ws, *r = rstd ? rstd : ws + cs, *a = ws + 2 * cs, *b = ws + 3 * cs;
+	chan_sums(room, inp, (const I *)NULL, NULL, NULL, (const I *)NULL, (long long)N * HW, C,
+	          stats{ m, r, run_mean, run_var, a, b, gamma, beta, (double)N * HW, momentum, eps });
+	size_t n = (size_t)N * C * HW;
+	if (vec4(C, out, inp, m) && vec4(C, res))
+		k_norm<4, I><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
+			out, inp, m, a, b, res, relu, C / 4, n / 4);
+	else
+		k_norm<1, I><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, a, b, res,
+		                                                             relu, C, n);
+	IMB_CUDA_LAUNCHED();
 }
 
 extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, float *rstd,
@@ -304,34 +324,27 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
 {
 	if (N <= 0 || C <= 0 || HW <= 0)
 		return;
-	/* [mean | rstd (the caller's, or scratch) | a | b] ahead of the sums */
-	size_t cs = coef_stride(C), room = 4 * cs * sizeof(float);
-	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
-	float *m = mean ? mean : ws, *r = rstd ? rstd : ws + cs, *a = ws + 2 * cs, *b = ws + 3 * cs;
-	chan_sums(room, inp, NULL, NULL, NULL, NULL, (long long)N * HW, C,
-	          stats{ m, r, run_mean, run_var, a, b, gamma, beta, (double)N * HW, momentum, eps });
-	size_t n = (size_t)N * C * HW;
-	if (vec4(C, out, inp, m) && vec4(C, res))
-		k_norm<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-			out, inp, m, a, b, res, relu, C / 4, n / 4);
+	if (imb_cuda_bf16_images())
+		bn_forward_train<__nv_bfloat16>(out, mean, rstd, run_mean, run_var, inp, gamma, beta,
+		                                N, C, HW, momentum, eps, res, relu);
 	else
-		k_norm<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, inp, m, a, b, res,
-		                                                          relu, C, n);
-	IMB_CUDA_LAUNCHED();
+		bn_forward_train<float>(out, mean, rstd, run_mean, run_var, inp, gamma, beta, N, C,
+		                        HW, momentum, eps, res, relu);
 }
 
 /* eval: rstd from the running variance, per element */
-__global__ void k_norm_eval(float *out, const float *inp, const float *rm, const float *rv,
-                            const float *gamma, const float *beta, float eps,
-                            const float *res, int relu, int C, size_t n)
+template <typename I>
+__global__ void k_norm_eval(I *out, const I *inp, const float *rm, const float *rv,
+                            const float *gamma, const float *beta, float eps, const I *res,
+                            int relu, int C, size_t n)
 {
 	GRID_LOOP(i, n) {
 		int c = (int)(i % C);
 		double g = gamma ? gamma[c] : 1.0, b = beta ? beta[c] : 0.0;
-		float y = (float)((inp[i] - (double)rm[c]) / sqrt((double)rv[c] + eps) * g + b);
+		float y = (float)((widen(inp[i]) - (double)rm[c]) / sqrt((double)rv[c] + eps) * g + b);
 		if (res)
-			y = __fadd_rn(y, res[i]);
-		out[i] = relu && !(y > 0) ? 0.0f : y;
+			y = __fadd_rn(y, widen(res[i]));
+		put(out + i, relu && !(y > 0) ? 0.0f : y);
 	}
 }
 
@@ -342,11 +355,17 @@ extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
                                                    int HW, float eps, const float *res,
                                                    int relu)
 {
+	typedef __nv_bfloat16 bf;
 	size_t n = (size_t)(N > 0 ? N : 0) * (C > 0 ? C : 0) * (HW > 0 ? HW : 0);
 	if (!n)
 		return;
-	k_norm_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-		out, inp, run_mean, run_var, gamma, beta, eps, res, relu, C, n);
+	if (imb_cuda_bf16_images())
+		k_norm_eval<bf><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
+			(bf *)out, (const bf *)inp, run_mean, run_var, gamma, beta, eps,
+			(const bf *)res, relu, C, n);
+	else
+		k_norm_eval<float><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
+			out, inp, run_mean, run_var, gamma, beta, eps, res, relu, C, n);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -378,58 +397,64 @@ struct dstats {
 /* the backward's pass; with mask (a fused ReLU's output), dout counts
  * only where mask > 0; dres (a fused residual's gradient) += that, and
  * dinp (NULL: not wanted) as above; each onto 0 instead where set says
- * (IMB_NN_SET_DINP, IMB_NN_SET_DRES) */
-template <int V>
-__global__ void k_dx(float *dinp, float *dres, const float *dout, const float *inp,
+ * (IMB_NN_SET_DINP, IMB_NN_SET_DRES). inp and mask images of type I, the
+ * gradients float */
+template <int V, typename I>
+__global__ void k_dx(float *dinp, float *dres, const float *dout, const I *inp,
                      const float *mean, const float *a, const float *b, const float *d,
-                     const float *mask, int set, int Cv, size_t n)
+                     const I *mask, int set, int Cv, size_t n)
 {
-	typedef typename std::conditional<V == 4, float4, float>::type T;
 	BN_LOOP(i, n, {
 		unsigned cv = (unsigned)(i % Cv);
-		T dy = ((const T *)dout)[i];
-		float *dye = (float *)&dy;
+		float dye[V];
+		ldv<V>(dye, dout, i);
 		if (mask) {
-			T q = ((const T *)mask)[i];
-			const float *qe = (const float *)&q;
+			float qe[V];
+			ldv<V>(qe, mask, i);
 #pragma unroll
 			for (int k = 0; k < V; k++)
 				dye[k] = qe[k] > 0 ? dye[k] : 0.0f;
 		}
 		if (dres) {
-			T h = zero<T>();
-			if (!(set & IMB_NN_SET_DRES))
-				h = ((T *)dres)[i];
-			float *he = (float *)&h;
+			float he[V];
+			if (set & IMB_NN_SET_DRES)
+#pragma unroll
+				for (int k = 0; k < V; k++)
+					he[k] = 0.0f;
+			else
+				ldv<V>(he, dres, i);
 #pragma unroll
 			for (int k = 0; k < V; k++)
 				he[k] = __fadd_rn(he[k], dye[k]);
-			((T *)dres)[i] = h;
+			stv<V>(dres, i, he);
 		}
 		if (!dinp)
 			continue;
-		T g = zero<T>(), x = ((const T *)inp)[i];
-		if (!(set & IMB_NN_SET_DINP))
-			g = ((T *)dinp)[i];
-		T m = ((const T *)mean)[cv], ca = ((const T *)a)[cv], cb = ((const T *)b)[cv],
-		  cd = ((const T *)d)[cv];
-		float *ge = (float *)&g, *xe = (float *)&x, *me = (float *)&m, *ae = (float *)&ca,
-		      *be = (float *)&cb, *de = (float *)&cd;
+		float ge[V], xe[V], me[V], ae[V], be[V], de[V];
+		if (set & IMB_NN_SET_DINP)
+#pragma unroll
+			for (int k = 0; k < V; k++)
+				ge[k] = 0.0f;
+		else
+			ldv<V>(ge, dinp, i);
+		ldv<V>(xe, inp, i);
+		ldv<V>(me, mean, cv);
+		ldv<V>(ae, a, cv);
+		ldv<V>(be, b, cv);
+		ldv<V>(de, d, cv);
 #pragma unroll
 		for (int k = 0; k < V; k++)
 			ge[k] += ae[k] * dye[k] + be[k] * (xe[k] - me[k]) + de[k];
-		((T *)dinp)[i] = g;
+		stv<V>(dinp, i, ge);
 	});
 }
 
-extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
-                                               const float *dout, const float *inp,
-                                               const float *gamma, const float *mean,
-                                               const float *rstd, int N, int C, int HW,
-                                               const float *relu_out, float *dres, int set)
+template <typename I>
+static void bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                        const I *inp, const float *gamma, const float *mean,
+                        const float *rstd, int N, int C, int HW, const I *relu_out,
+                        float *dres, int set)
 {
-	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
-		return;
 	/* [a | b | d] ahead of the sums */
 	size_t cs = coef_stride(C), room = 3 * cs * sizeof(float);
 	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
@@ -439,13 +464,30 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
 	if (dinp || dres) {
 		size_t n = (size_t)N * C * HW;
 		if (vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out, dres))
-			k_dx<4><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
+			k_dx<4, I><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
 				dinp, dres, dout, inp, mean, a, b, d, relu_out, set, C / 4, n / 4);
 		else
-			k_dx<1><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
+			k_dx<1, I><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
 				dinp, dres, dout, inp, mean, a, b, d, relu_out, set, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
+}
+
+extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
+                                               const float *dout, const float *inp,
+                                               const float *gamma, const float *mean,
+                                               const float *rstd, int N, int C, int HW,
+                                               const float *relu_out, float *dres, int set)
+{
+	typedef __nv_bfloat16 bf;
+	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
+		return;
+	if (imb_cuda_bf16_images())
+		bn_backward(dinp, dgamma, dbeta, dout, (const bf *)inp, gamma, mean, rstd, N, C, HW,
+		            (const bf *)relu_out, dres, set);
+	else
+		bn_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, rstd, N, C, HW, relu_out,
+		            dres, set);
 }
 
 /* eval: rstd[c] = 1 / sqrt(run_var + eps) into r (C) */
@@ -456,17 +498,40 @@ __global__ void k_rstd(float *r, const float *rv, float eps, int C)
 }
 
 /* eval: dinp += gamma rstd dout (dout masked, dres and set as in k_dx) */
+template <typename I>
 __global__ void k_dx_eval(float *dinp, float *dres, const float *dout, const float *gamma,
-                          const float *r, const float *mask, int set, int C, size_t n)
+                          const float *r, const I *mask, int set, int C, size_t n)
 {
 	GRID_LOOP(i, n) {
 		int c = (int)(i % C);
-		float dy = mask && !(mask[i] > 0) ? 0.0f : dout[i];
+		float dy = mask && !(widen(mask[i]) > 0) ? 0.0f : dout[i];
 		if (dres)
 			dres[i] = __fadd_rn(set & IMB_NN_SET_DRES ? 0.0f : dres[i], dy);
 		if (dinp)
 			dinp[i] = (set & IMB_NN_SET_DINP ? 0.0f : dinp[i]) +
 			          (gamma ? gamma[c] : 1.0f) * r[c] * dy;
+	}
+}
+
+template <typename I>
+static void bn_backward_eval(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                             const I *inp, const float *gamma, const float *run_mean,
+                             const float *run_var, int N, int C, int HW, float eps,
+                             const I *relu_out, float *dres, int set)
+{
+	size_t room = ((size_t)C * sizeof(float) + 255) & ~(size_t)255;
+	float *r = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));   /* no growth below */
+	k_rstd<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(r, run_var, eps, C);
+	IMB_CUDA_LAUNCHED();
+	if (dgamma || dbeta) {
+		chan_sums(room, dout, inp, run_mean, r, relu_out, (long long)N * HW, C,
+		          dstats{ dgamma, dbeta, NULL, NULL, NULL, gamma, r, (double)N * HW });
+	}
+	if (dinp || dres) {
+		size_t n = (size_t)N * C * HW;
+		k_dx_eval<I><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dres, dout, gamma,
+		                                                            r, relu_out, set, C, n);
+		IMB_CUDA_LAUNCHED();
 	}
 }
 
@@ -478,20 +543,13 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
                                                     const float *relu_out, float *dres,
                                                     int set)
 {
+	typedef __nv_bfloat16 bf;
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
-	size_t room = ((size_t)C * sizeof(float) + 255) & ~(size_t)255;
-	float *r = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));   /* no growth below */
-	k_rstd<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(r, run_var, eps, C);
-	IMB_CUDA_LAUNCHED();
-	if (dgamma || dbeta) {
-		chan_sums(room, dout, inp, run_mean, r, relu_out, (long long)N * HW, C,
-		          dstats{ dgamma, dbeta, NULL, NULL, NULL, gamma, r, (double)N * HW });
-	}
-	if (dinp || dres) {
-		size_t n = (size_t)N * C * HW;
-		k_dx_eval<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(dinp, dres, dout, gamma, r,
-		                                                         relu_out, set, C, n);
-		IMB_CUDA_LAUNCHED();
-	}
+	if (imb_cuda_bf16_images())
+		bn_backward_eval(dinp, dgamma, dbeta, dout, (const bf *)inp, gamma, run_mean, run_var,
+		                 N, C, HW, eps, (const bf *)relu_out, dres, set);
+	else
+		bn_backward_eval(dinp, dgamma, dbeta, dout, inp, gamma, run_mean, run_var, N, C, HW,
+		                 eps, relu_out, dres, set);
 }

@@ -3,7 +3,9 @@
  *
  *   images_in/out             the backend's image layout is NHWC: images
  *                             enter it from NCHW and leave it by our tiled
- *                             transpose (k_transpose)
+ *                             transpose (k_transpose), which in bf16 also
+ *                             rounds them going in and widens them coming
+ *                             out (images hold bf16 then: nn_cuda.h)
  *   gemm                      cuBLAS (cublasGemmEx), row-major through the
  *                             column-major trick
  *   conv2d_forward/backward   cuDNN's convolution (cross-correlation):
@@ -27,12 +29,14 @@
  *   2  bf16: cuBLAS CUBLAS_COMPUTE_32F_FAST_16BF on float operands (cuBLAS
  *      rounds A and B to bf16, or to TF32 where it chooses, sums in fp32).
  *      Convolutions run on bf16 tensors (cuDNN's PSEUDO_BFLOAT16 config,
- *      fp32 accumulation): inp, w and dout are rounded to bf16 (round to
- *      nearest even) into bf16 copies in the workspace; the conv's result
- *      (out, or the dinp / dw increment) comes back as bf16 and is widened
- *      to float, before the bias is added or the gradient accumulated.
- *      The bias and db stay fp32 (db sums the fp32 dout).
- * Batch norm (nn_cuda_bn.cu) is fp32 in every mode.
+ *      fp32 accumulation): the images inp and out are bf16 already (the
+ *      layout of this mode), the bias is added to out and rounded again;
+ *      w and the float gradient dout are rounded to bf16 (nearest even)
+ *      into copies in the workspace, and the dinp / dw increments come
+ *      back as bf16 and are widened to float before they are
+ *      accumulated. db stays fp32 (it sums the fp32 dout).
+ * Batch norm (nn_cuda_bn.cu) computes in fp32 in every mode, reading and
+ * writing images as they are held.
  *
  * Algorithms: chosen once per (shape, precision, direction) from cuDNN's
  * heuristics (cudnnGet*_v7), not from timed runs, so that the choice, and
@@ -82,57 +86,39 @@ static size_t up256(size_t b)
 
 /* ------------------------------------------------------------ kernels */
 
-__device__ static inline float widen(float v) { return v; }
-__device__ static inline float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
-__device__ static inline void put(float *p, float v) { *p = v; }
-__device__ static inline void put(__nv_bfloat16 *p, float v) { *p = __float2bfloat16_rn(v); }
 
-/* NHWC out (rows, C) = widened in (+ b[c] when b is given; out += that
- * when acc): a bf16 result into the float tensor, or, with Tin float and
- * in == out, the bias alone */
-template <typename Tin>
-__global__ void k_widen(float *out, const Tin *in, const float *b, int C, int acc, size_t n)
+/* out (n) = in widened from bf16 (out += that when acc) */
+__global__ void k_widen(float *out, const __nv_bfloat16 *in, int acc, size_t n)
 {
 	GRID_LOOP(i, n) {
 		float t = widen(in[i]);
-		if (b)
-			t += b[i % C];
 		out[i] = acc ? out[i] + t : t;
 	}
 }
 
-/* k_widen four at a time: bf16 in, n4 groups of four, C % 4 == 0, out
- * 16-byte aligned and in 8-byte aligned */
-__global__ void k_widen4(float4 *out, const __nv_bfloat162 *in, const float4 *b, int C4,
-                         int acc, size_t n4)
+/* k_widen four at a time, n4 groups of four: out 16-byte aligned, in 8 */
+__global__ void k_widen4(float *out, const __nv_bfloat16 *in, int acc, size_t n4)
 {
 	GRID_LOOP(i, n4) {
-		float2 lo = __bfloat1622float2(in[2 * i]), hi = __bfloat1622float2(in[2 * i + 1]);
-		float4 t = make_float4(lo.x, lo.y, hi.x, hi.y);
-		if (b) {
-			float4 c = b[i % C4];
-			t.x += c.x, t.y += c.y, t.z += c.z, t.w += c.w;
-		}
+		float t[4], o[4];
+		ldv<4>(t, in, i);
 		if (acc) {
-			float4 o = out[i];
-			t.x = o.x + t.x, t.y = o.y + t.y, t.z = o.z + t.z, t.w = o.w + t.w;
+			ldv<4>(o, out, i);
+			for (int k = 0; k < 4; k++)
+				t[k] = o[k] + t[k];
 		}
-		out[i] = t;
+		stv<4>(out, i, t);
 	}
 }
 
-/* out (rows, C) = widened bf16 in (+ b, += when acc) */
-static void widen_bf16(float *out, const __nv_bfloat16 *in, const float *b, int C, int acc,
-                       size_t n)
+static void widen_bf16(float *out, const __nv_bfloat16 *in, int acc, size_t n)
 {
 	if (!n)
 		return;
-	if (C % 4 == 0 && !((uintptr_t)out & 15) && !((uintptr_t)in & 7) && !((uintptr_t)b & 15))
-		k_widen4<<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-			(float4 *)out, (const __nv_bfloat162 *)in, (const float4 *)b, C / 4, acc, n / 4);
+	if (n % 4 == 0 && !((uintptr_t)out & 15) && !((uintptr_t)in & 7))
+		k_widen4<<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(out, in, acc, n / 4);
 	else
-		k_widen<__nv_bfloat16><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, in, b, C,
-		                                                                       acc, n);
+		k_widen<<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, in, acc, n);
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -229,14 +215,22 @@ static void transpose(Tout *out, const Tin *in, int B, int R, int Q, int acc)
 
 /* ------------------------------------------------------------ layout */
 
+/* NCHW <-> NHWC; in bf16 the images' values rounded going in, widened
+ * coming out (nn_cuda.h) */
 extern "C" void imb_nn_cuda_images_in(float *out, const float *inp, int N, int C, int HW)
 {
-	transpose(out, inp, N, C, HW, 0);
+	if (imb_cuda_bf16_images())
+		transpose((__nv_bfloat16 *)out, inp, N, C, HW, 0);
+	else
+		transpose(out, inp, N, C, HW, 0);
 }
 
 extern "C" void imb_nn_cuda_images_out(float *out, const float *inp, int N, int C, int HW)
 {
-	transpose(out, inp, N, HW, C, 0);
+	if (imb_cuda_bf16_images())
+		transpose(out, (const __nv_bfloat16 *)inp, N, HW, C, 0);
+	else
+		transpose(out, inp, N, HW, C, 0);
 }
 
 /* ------------------------------------------------------------ gemm */
@@ -474,44 +468,44 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
  *     accumulates through cuDNN's beta = 1;
  *   TF32 (T = float): the NHWC tensors themselves and a KRSC copy of the
  *     filter; dinp accumulates through cuDNN's beta = 1;
- *   bf16 (T = __nv_bfloat16): NHWC bf16 copies of the tensors and a KRSC
- *     bf16 copy of the filter; results are widened back into the floats.
+ *   bf16 (T = __nv_bfloat16): the NHWC bf16 images themselves (inp, out:
+ *     nn_cuda.h), a KRSC bf16 copy of the filter, and a bf16 copy of the
+ *     float gradient dout; dinp comes back as bf16 and is widened into
+ *     the floats.
  * TF32 and bf16 compute dw into the KRSC copy, and k_transpose adds it
  * back into dw. Each copy is a workspace piece of its own. */
 
-/* NHWC x (N images of HW x C) as cuDNN reads it: rounded to bf16 into
- * room, transposed to NCHW into room (nchw), or x itself */
+/* image (N, C, H, W) x as cuDNN reads it: transposed to NCHW into room
+ * (nchw), or x itself (NHWC, float or bf16 as images are) */
 template <typename T>
-static const T *dnn_in(T *room, const float *x, int N, int HW, int C, int nchw)
+static const T *dnn_image(T *room, const float *x, int N, int HW, int C, int nchw)
 {
-	if (sizeof(T) == 2)
-		round_bf16((__nv_bfloat16 *)room, x, (size_t)N * HW * C);
-	else if (nchw)
-		transpose(room, x, N, HW, C, 0);
-	else
+	if (!nchw)
 		return (const T *)x;
+	transpose(room, x, N, HW, C, 0);
 	return room;
 }
 
-/* NHWC out (N images of HW x C) = cuDNN's result y, laid out as dnn_in
- * lays its input (out += y when acc), + b[c] when b is given; when y is
- * out itself (TF32) only the bias is added */
+/* NHWC float gradient g (N images of HW x C) as cuDNN reads it: rounded
+ * to bf16 into room, transposed to NCHW into room (nchw), or g itself */
 template <typename T>
-static void dnn_out(float *out, const T *y, const float *b, int N, int HW, int C, int acc,
-                    int nchw)
+static const T *dnn_grad(T *room, const float *g, int N, int HW, int C, int nchw)
 {
-	size_t n = (size_t)N * HW * C;
-	if (sizeof(T) == 2) {
-		widen_bf16(out, (const __nv_bfloat16 *)y, b, C, acc, n);
-		return;
-	}
-	if (nchw)
-		transpose(out, y, N, C, HW, acc);
-	if (b) {
-		k_widen<float><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(out, out, b, C, 0,
-		                                                               n);
-		IMB_CUDA_LAUNCHED();
-	}
+	if (sizeof(T) == 2)
+		round_bf16((__nv_bfloat16 *)room, g, (size_t)N * HW * C);
+	else if (nchw)
+		transpose(room, g, N, HW, C, 0);
+	else
+		return (const T *)g;
+	return room;
+}
+
+/* image out (n values, C channels) += b[c], in place, as images hold them */
+template <typename T>
+__global__ void k_bias(T *out, const float *b, int C, size_t n)
+{
+	GRID_LOOP(i, n)
+		put(out + i, widen(out[i]) + b[i % C]);
 }
 
 template <typename T>
@@ -519,23 +513,28 @@ static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w
                      const float *b, const imb_nn_conv2d_shape *s)
 {
 	static const float one = 1, zero = 0;
-	const int nchw = e->prec == 0, copies = sizeof(T) == 2 || nchw;
+	const int nchw = e->prec == 0;
 	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
-	/* [KRSC w (TF32, bf16) | x | y (bf16, strict) | cuDNN's workspace] */
+	/* [KRSC w (TF32, bf16) | x | y (strict) | cuDNN's workspace] */
 	size_t ox = nchw ? 0 : up256(nw * sizeof(T));
-	size_t oy = ox + (copies ? up256(nx * sizeof(T)) : 0);
-	size_t ows = oy + (copies ? up256(ny * sizeof(T)) : 0);
+	size_t oy = ox + (nchw ? up256(nx * sizeof(T)) : 0);
+	size_t ows = oy + (nchw ? up256(ny * sizeof(T)) : 0);
 	char *base = (char *)imb_cuda_workspace(ows + e->fwd_ws);
 	const T *wt = (const T *)w;
-	T *yt = copies ? (T *)(base + oy) : (T *)out;
+	T *yt = nchw ? (T *)(base + oy) : (T *)out;
 	if (!nchw) {
 		transpose((T *)base, w, s->OC, s->C, s->KH * s->KW, 0);
 		wt = (const T *)base;
 	}
-	const T *xt = dnn_in((T *)(base + ox), inp, s->N, s->H * s->W, s->C, nchw);
+	const T *xt = dnn_image((T *)(base + ox), inp, s->N, s->H * s->W, s->C, nchw);
 	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xt, e->w, wt, e->conv,
 	                                        e->fwd, base + ows, e->fwd_ws, &zero, e->y, yt));
-	dnn_out(out, (const T *)yt, b, s->N, s->OH * s->OW, s->OC, 0, nchw);
+	if (nchw)
+		transpose(out, (const float *)yt, s->N, s->OC, s->OH * s->OW, 0);
+	if (b && ny) {
+		k_bias<T><<<blocks_for(ny), THREADS, 0, imb_cuda.stream>>>((T *)out, b, s->OC, ny);
+		IMB_CUDA_LAUNCHED();
+	}
 }
 
 template <typename T>
@@ -546,15 +545,15 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 	static const float one = 1, zero = 0;
 	const int nchw = e->prec == 0, copies = sizeof(T) == 2 || nchw;
 	size_t nx = conv_nx(s), nw = conv_nw(s), ny = conv_ny(s);
-	/* [KRSC w or dw (TF32, bf16) | dy | x or dx (bf16, strict) | cuDNN's
-	 * workspace]: dout copied once for both products; dx is put back
-	 * before x is copied into its place */
+	/* [KRSC w or dw (TF32, bf16) | dy | dx (bf16, strict), then x (strict)
+	 * | cuDNN's workspace]: dout copied once for both products; dx is put
+	 * back before x is copied into its place */
 	size_t oy = nchw ? 0 : up256(nw * sizeof(T));
 	size_t ox = oy + (copies ? up256(ny * sizeof(T)) : 0);
 	size_t ows = ox + (copies ? up256(nx * sizeof(T)) : 0);
 	char *base = (char *)imb_cuda_workspace(ows + need);
 	T *wt = nchw ? (T *)dw : (T *)base, *xs = (T *)(base + ox);
-	const T *dyt = dnn_in((T *)(base + oy), dout, s->N, s->OH * s->OW, s->OC, nchw);
+	const T *dyt = dnn_grad((T *)(base + oy), dout, s->N, s->OH * s->OW, s->OC, nchw);
 	if (dinp) {
 		if (!nchw)
 			transpose(wt, w, s->OC, s->C, s->KH * s->KW, 0);
@@ -563,11 +562,13 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 			imb_cuda.dnn, &one, e->w, nchw ? (const T *)w : wt, e->y, dyt, e->conv,
 			e->bwd_data, base + ows, e->data_ws, copies || set ? &zero : &one, e->x,
 			copies ? xs : (T *)dinp));
-		if (copies)
-			dnn_out(dinp, (const T *)xs, NULL, s->N, s->H * s->W, s->C, !set, nchw);
+		if (sizeof(T) == 2)
+			widen_bf16(dinp, (const __nv_bfloat16 *)xs, !set, nx);
+		else if (nchw)
+			transpose(dinp, (const float *)xs, s->N, s->C, s->H * s->W, !set);
 	}
 	if (dw) {
-		const T *xt = dnn_in(xs, inp, s->N, s->H * s->W, s->C, nchw);
+		const T *xt = dnn_image(xs, inp, s->N, s->H * s->W, s->C, nchw);
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->filter_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
 			imb_cuda.dnn, &one, e->x, xt, e->y, dyt, e->conv, e->bwd_filter, base + ows,

@@ -17,8 +17,15 @@
  * + iw of the first largest element (a NaN wins at once; -1 for a window
  * wholly in the padding). The plane's element (ih, iw) is x[(ih * W + iw)
  * * step]: step 1 in NCHW, C in NHWC. */
+#ifdef __CUDACC__
+/* on the GPU, planes of floats or of bf16 (images in bf16: nn_cuda.h) */
+template <typename T>
+IMB_MAXPOOL_FN float imb_nn_maxpool_window(const T *x, int H, int W, int K, int stride,
+                                           int pad, int oh, int ow, int step, int32_t *at)
+#else
 IMB_MAXPOOL_FN float imb_nn_maxpool_window(const float *x, int H, int W, int K, int stride,
                                            int pad, int oh, int ow, int step, int32_t *at)
+#endif
 {
 	float best = -INFINITY;
 	*at = -1;
@@ -30,7 +37,7 @@ IMB_MAXPOOL_FN float imb_nn_maxpool_window(const float *x, int H, int W, int K, 
 			int iw = ow * stride - pad + kw;
 			if (iw < 0 || iw >= W)
 				continue;
-			float v = x[(size_t)(ih * W + iw) * step];
+			float v = (float)x[(size_t)(ih * W + iw) * step];
 			if (*at < 0 || v > best || isnan(v)) {
 				best = v;
 				*at = ih * W + iw;

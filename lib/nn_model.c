@@ -3,6 +3,7 @@
  * it), backward runs it in reverse (head-only: back to the head's first
  * op). */
 #include "nn_model.h"
+#include "cli.h"
 #include "nn_backend.h"
 #include "nn_layers.h"
 #include "nn_net.h"
@@ -189,6 +190,25 @@ static cur basic_block(builder *b, cur x, int planes, int stride)
 	return relu(b, add(b, h, s));
 }
 
+/* 1 when a ReLU or an add runs by itself on images (between the
+ * network's move into the image layout and its average pooling) */
+static int loose_on_images(const imb_nn_net *n)
+{
+	char *img = imb_xcalloc((size_t)n->nt, 1);
+	int loose = 0;
+	for (int i = 0; i < n->nops; i++) {
+		const op *o = &n->ops[i];
+		int on = o->kind == IMB_NN_NET_IMAGES ||
+		         (o->kind != IMB_NN_NET_AVGPOOL && o->kind != IMB_NN_NET_LINEAR && img[o->in]);
+		img[o->out] = (char)on;
+		if (img[o->in] && ((o->kind == IMB_NN_NET_RELU && !o->relu) ||
+		                   (o->kind == IMB_NN_NET_ADD && o->bn < 0)))
+			loose = 1;
+	}
+	free(img);
+	return loose;
+}
+
 /* Give each gradient a slot: sweep the ops backwards as the backward
  * pass does; a tensor's gradient is born at its last consumer and dies
  * after its producer; a dead gradient's slot is reused (best fit). */
@@ -283,6 +303,7 @@ imb_nn_model *imb_nn_model_new(const char *arch, int C, int H, int W, int K)
 		x = relu(&b, linear(&b, x, L.hwidth[k]));
 	n->last_op = n->nops;
 	linear(&b, x, K);
+	n->loose = loose_on_images(n);
 	plan_grads(n);
 	const imb_nn_backend *be = m->be;
 	m->params = be->alloc(m->P * sizeof(float));
@@ -415,6 +436,9 @@ static void run(imb_nn_model *m, const float *x, int N, imb_nn_mode mode, int st
 	n->train = mode != IMB_NN_EVAL;
 	n->ran = stop;
 	const float *P = m->params;
+	if (n->loose && imb_nn_precision() == IMB_NN_BF16)
+		imb_die(1, "model %s: a ReLU or add on images outside batch norm cannot run in "
+		        "bf16 (images hold bfloat16 there); use --precision tf32", m->arch);
 	/* frozen statistics: the backend's BN takes NULL running statistics */
 	float *rs = mode == IMB_NN_TRAIN ? m->bufs : NULL;
 	for (int i = 0; i < stop; i++) {

@@ -64,6 +64,9 @@ struct imb_nn_net {
 	int train;                 /* the last forward used batch statistics */
 	int ran;                   /* ops the last forward ran */
 	int head_op, last_op;      /* the head's first op, the last linear op */
+	int loose;                 /* a ReLU or add on images that no batch norm
+	                            * runs (elementwise on images: not in bf16,
+	                            * whose images are not float32; nn_backend.h) */
 	float *stats;              /* (B) backend memory: every BN's mean and rstd */
 	const float *x;
 	/* Gradient buffers are shared: a tensor's gradient lives from the

@@ -15,7 +15,13 @@
  * registry, that dot and sqnorm give the same bits on any thread
  * count, that axpy_norm gives axpy's bits with the host's alpha from
  * sqnorm, and lars_scale the bits of axpy and scale with the host's
- * trust from sqnorm (Philox itself: test_philox). */
+ * trust from sqnorm (Philox itself: test_philox).
+ *
+ * A backend with bf16 (CUDA) runs the ops whose results depend on the
+ * precision again in bf16 (BF16_OPS): there images hold bfloat16, and
+ * every input is made of bfloat16 values, so that the roundings left
+ * are the op's own (its outputs', and a product's inputs'); they are
+ * held to BF16_TOL. */
 #include "check.h"
 #include "nn_backend.h"
 #include "rng.h"
@@ -27,14 +33,22 @@ extern const imb_nn_backend imb_nn_backend_ref;
 static const imb_nn_backend *const REF = &imb_nn_backend_ref;
 
 static imb_rng rng;
+static int bf16_pass;       /* the ops run in bf16 (see the top) */
 
 /* ------------------------------------------------------------ helpers */
 
 static float *rnd(size_t n, double lo, double hi)
 {
 	float *x = malloc((n ? n : 1) * sizeof(float));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		x[i] = (float)(lo + (hi - lo) * imb_rng_uniform(&rng));
+		if (bf16_pass) {            /* to the nearest bfloat16, ties to even */
+			uint32_t u;
+			memcpy(&u, &x[i], 4);
+			u = (u + 0x7fff + ((u >> 16) & 1)) & 0xffff0000u;
+			memcpy(&x[i], &u, 4);
+		}
+	}
 	return x;
 }
 
@@ -69,16 +83,31 @@ static float *down(const imb_nn_backend *be, float *d, size_t n)
 /* Images travel in the backend's own layout (nn_backend.h): an image
  * argument (N,C,HW) goes in with images_in and comes back with
  * images_out, so that the reference's NCHW results compare with any
- * backend's. N == 0: not an image. */
-typedef struct { int N, C, HW; } img;
+ * backend's. N == 0: not an image. grad: an image's gradient (or an
+ * argmax), float32 in that layout in every precision: moved by
+ * images_in and images_out in fp32. */
+typedef struct { int N, C, HW, grad; } img;
 
 static size_t img_n(img g) { return (size_t)g.N * g.C * g.HW; }
+
+static img grad_of(img g) { g.grad = 1; return g; }
+
+/* images_in (out 0) or images_out, of a gradient in fp32 during bf16_pass */
+static void move_img(const imb_nn_backend *be, float *d, const float *x, img g, int out)
+{
+	int fp32 = g.grad && bf16_pass;
+	if (fp32)
+		be->set_precision(IMB_NN_FP32);
+	(out ? be->images_out : be->images_in)(d, x, g.N, g.C, g.HW);
+	if (fp32)
+		be->set_precision(IMB_NN_BF16);
+}
 
 /* backend copy of host NCHW image x in be's layout */
 static float *up_img(const imb_nn_backend *be, const float *x, img g)
 {
 	float *t = up(be, x, img_n(g)), *d = be->alloc((img_n(g) ? img_n(g) : 1) * sizeof(float));
-	be->images_in(d, t, g.N, g.C, g.HW);
+	move_img(be, d, t, g, 0);
 	be->free(t);
 	return d;
 }
@@ -87,7 +116,7 @@ static float *up_img(const imb_nn_backend *be, const float *x, img g)
 static float *down_img(const imb_nn_backend *be, float *d, img g)
 {
 	float *t = be->alloc((img_n(g) ? img_n(g) : 1) * sizeof(float));
-	be->images_out(t, d, g.N, g.C, g.HW);
+	move_img(be, t, d, g, 1);
 	be->free(d);
 	return down(be, t, img_n(g));
 }
@@ -124,7 +153,7 @@ static double run_img_op(const imb_nn_backend *be, op_fn fn, const void *ctx, in
 {
 	assert(nout + nin <= 12);
 	float *pb[12], *pr[12];
-	img none = { 0, 0, 0 };
+	img none = { 0, 0, 0, 0 };
 	for (int k = 0; k < nout; k++) {
 		img g = images ? images[k] : none;
 		pb[k] = g.N && outs[k] ? up_img(be, outs[k], g) : up(be, outs[k], nouts[k]);
@@ -430,8 +459,8 @@ static conv_arg conv_shape(size_t k, size_t *nx, size_t *nw, size_t *no)
 	return a;
 }
 
-static img conv_in(const imb_nn_conv2d_shape *s) { return (img){ s->N, s->C, s->H * s->W }; }
-static img conv_out(const imb_nn_conv2d_shape *s) { return (img){ s->N, s->OC, s->OH * s->OW }; }
+static img conv_in(const imb_nn_conv2d_shape *s) { return (img){ s->N, s->C, s->H * s->W, 0 }; }
+static img conv_out(const imb_nn_conv2d_shape *s) { return (img){ s->N, s->OC, s->OH * s->OW, 0 }; }
 
 static double test_conv2d_forward(const imb_nn_backend *be, double *tol)
 {
@@ -464,7 +493,8 @@ static double test_conv2d_backward(const imb_nn_backend *be, double *tol)
 		float *outs[3] = { rnd(nx, -1, 1), rnd(nw, -1, 1), rnd(a.s.OC, -1, 1) };
 		float *in[3] = { rnd(no, -1, 1), rnd(nx, -1, 1), rnd(nw, -1, 1) };
 		size_t nos[3] = { nx, nw, (size_t)a.s.OC }, nis[3] = { no, nx, nw };
-		img g[6] = { conv_in(&a.s), { 0 }, { 0 }, conv_out(&a.s), conv_in(&a.s) };
+		img g[6] = { grad_of(conv_in(&a.s)), { 0 }, { 0 }, grad_of(conv_out(&a.s)),
+		             conv_in(&a.s) };
 		md = dmax(md, run_img_op(be, f_conv_bwd, &a, 3, outs, nos, 3, in, nis, g));
 		for (int i = 0; i < 3; i++) {
 			free(outs[i]);
@@ -547,7 +577,7 @@ static double bn_test(const imb_nn_backend *be, int mode)
 		bn_arg a = { BNS[j][0], BNS[j][1], BNS[j][2], (int)(j % 2), 0.1f, 1e-5f,
 		             k % 4 == 1 || k % 4 == 2, k % 4 >= 2, (int)(j % 4) };
 		size_t n = (size_t)a.N * a.C * a.HW, C = (size_t)a.C;
-		img x = { a.N, a.C, a.HW };
+		img x = { a.N, a.C, a.HW, 0 };
 		if (mode == 0) {
 			float *outs[5] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1),
 			                   rnd(C, 0.5, 2) };
@@ -579,7 +609,7 @@ static double bn_test(const imb_nn_backend *be, int mode)
 			if (mode == 2)
 				bn_saved(in[1], &a, in[3], in[4]);
 			size_t nos[4] = { n, C, C, n }, nis[6] = { n, n, C, C, C, n };
-			img g[10] = { x, [3] = x, [4] = x, [5] = x, [9] = x };
+			img g[10] = { grad_of(x), [3] = grad_of(x), [4] = grad_of(x), [5] = x, [9] = x };
 			md = dmax(md, run_img_op(be, mode == 2 ? f_bn_back : f_bn_back_eval, &a, 4, outs,
 			                         nos, 6, in, nis, g));
 			for (int i = 0; i < 4; i++)
@@ -629,13 +659,13 @@ static double test_maxpool_forward(const imb_nn_backend *be, double *tol)
 		int32_t *am[2];
 		for (int r = 0; r < 2; r++) {
 			const imb_nn_backend *b = r ? REF : be;
-			img gx = { a.N, a.C, a.H * a.W }, go = { a.N, a.C, a.OH * a.OW };
+			img gx = { a.N, a.C, a.H * a.W, 0 }, go = { a.N, a.C, a.OH * a.OW, 0 };
 			float *dx = up_img(b, x, gx), *dout = b->alloc(no * sizeof(float));
 			int32_t *dam = b->alloc(no * sizeof(int32_t));
 			b->maxpool_forward(dout, dam, dx, a.N, a.C, a.H, a.W, a.K, a.S, a.P);
 			o[r] = down_img(b, dout, go);
 			/* the argmax image: 4-byte items, moved as they are */
-			am[r] = (int32_t *)down_img(b, (float *)dam, go);
+			am[r] = (int32_t *)down_img(b, (float *)dam, grad_of(go));
 			b->free(dx);
 		}
 		md = dmax(md, mdiff(o[0], o[1], no));
@@ -659,7 +689,7 @@ static double test_maxpool_backward(const imb_nn_backend *be, double *tol)
 		REF->maxpool_forward(o, am, x, a.N, a.C, a.H, a.W, a.K, a.S, a.P);
 		for (int r = 0; r < 2; r++) {
 			const imb_nn_backend *b = r ? REF : be;
-			img gx = { a.N, a.C, a.H * a.W }, go = { a.N, a.C, a.OH * a.OW };
+			img gx = { a.N, a.C, a.H * a.W, 1 }, go = { a.N, a.C, a.OH * a.OW, 1 };
 			float *dd = up_img(b, d0, gx), *ddo = up_img(b, dout, go);
 			int32_t *dam = (int32_t *)up_img(b, (const float *)am, go);
 			b->maxpool_backward(dd, ddo, dam, a.N, a.C, a.H, a.W, a.OH, a.OW);
@@ -693,11 +723,11 @@ static double avg_test(const imb_nn_backend *be, int bwd)
 {
 	double md = 0;
 	for (size_t k = 0; k < IMB_LEN(AVGS); k++) {
-		img a = { AVGS[k][0], AVGS[k][1], AVGS[k][2] }, none = { 0, 0, 0 };
+		img a = { AVGS[k][0], AVGS[k][1], AVGS[k][2], 0 }, none = { 0, 0, 0, 0 };
 		size_t nx = img_n(a), no = (size_t)a.N * a.C;
 		size_t nos[1] = { bwd ? nx : no }, nis[1] = { bwd ? no : nx };
 		float *o = rnd(nos[0], -1, 1), *in = rnd(nis[0], -1, 1);
-		img g[2] = { bwd ? a : none, bwd ? none : a };
+		img g[2] = { bwd ? grad_of(a) : none, bwd ? none : a };
 		md = dmax(md, run_img_op(be, bwd ? f_avg_bwd : f_avg_fwd, &a, 1, &o, nos, 1, &in, nis,
 		                         g));
 		free(o); free(in);
@@ -1330,11 +1360,12 @@ static double layout_test(const imb_nn_backend *be, int out_first)
 {
 	double md = 0;
 	for (size_t k = 0; k < IMB_LEN(LAYOUTS); k++) {
-		img g = { LAYOUTS[k][0], LAYOUTS[k][1], LAYOUTS[k][2] };
+		img g = { LAYOUTS[k][0], LAYOUTS[k][1], LAYOUTS[k][2], 0 };
 		size_t n = img_n(g);
 		float *x = rnd(n, -3, 3), *back;
-		x[0] = NAN;                          /* bits, not values, are moved */
-		if (out_first) {
+		if (!bf16_pass)
+			x[0] = NAN;                  /* bits, not values, are moved */
+		if (out_first && !bf16_pass) {   /* (bf16: images_in's images only) */
 			float *d = up(be, x, n), *t = be->alloc(n * sizeof(float));
 			be->images_out(t, d, g.N, g.C, g.HW);
 			be->images_in(d, t, g.N, g.C, g.HW);
@@ -1428,6 +1459,38 @@ typedef struct {
 #define OP_TEST_(name, ret, args) { #name, test_##name },
 static const op_test TESTS[] = { IMB_NN_OPS(OP_TEST_) };
 static_assert(IMB_LEN(TESTS) == IMB_NN_OP_COUNT, "test_nn_backend: one test per op");
+
+/* the ops whose results depend on the precision, run again in bf16 */
+static const char *const BF16_OPS[] = {
+	"gemm", "conv2d_forward", "conv2d_backward", "batchnorm_forward_train",
+	"batchnorm_forward_eval", "batchnorm_backward", "batchnorm_backward_eval",
+	"maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward",
+	"images_in", "images_out"
+};
+/* bf16's bound: an output rounded to bfloat16 is off by up to 2^-9 of
+ * itself, and batch norm's and the convolutions' outputs are rounded
+ * once or twice on their way (the bias added to a rounded result) */
+#define BF16_TOL 1e-2
+
+/* the tests of BF16_OPS on be in bf16, each held to BF16_TOL, or to 0
+ * where its fp32 test asks exact results (the data moves, max pooling's
+ * selection) */
+static void bf16_ops(const imb_nn_backend *be)
+{
+	bf16_pass = 1;
+	for (size_t i = 0; i < IMB_LEN(BF16_OPS); i++)
+		for (int k = 0; k < IMB_NN_OP_COUNT; k++) {
+			if (strcmp(TESTS[k].name, BF16_OPS[i]))
+				continue;
+			double tol = 0, md = TESTS[k].run(be, &tol);
+			tol = tol > 0 ? BF16_TOL : 0;
+			printf("%-4s %-26s %-10.3g %.2g%s\n", be->name, TESTS[k].name, md, tol,
+			       md <= tol ? "" : "  FAILED");
+			CHECK(md <= tol);
+		}
+	bf16_pass = 0;
+	fflush(stdout);
+}
 
 /* ------------------------------------------------------------ other checks */
 
@@ -1609,6 +1672,11 @@ int main(void)
 			fflush(stdout);
 		}
 		be->set_threads(0);
+		if (be != REF && be->set_precision(IMB_NN_BF16) == 0) {
+			printf("%s in bf16 (images hold bfloat16; inputs bfloat16 values):\n", be->name);
+			bf16_ops(be);
+			be->set_precision(IMB_NN_FP32);
+		}
 	}
 	CHECK_DONE();
 }
