@@ -30,7 +30,7 @@
  * fp32 or tf32 moves them there). So elementwise ops, which take
  * float32, do not care about the layout but may not be given images:
  * a network fuses its ReLUs and adds on images into batch norm
- * (imb_nn_model_new refuses one that cannot in bf16, and curvature
+ * (nn_model.c refuses to run one that cannot in bf16, and curvature
  * products, which apply elementwise ops to images, refuse bf16).
  * Backward ops ACCUMULATE
  * into every gradient they write (dinp, dw, db, ...): the caller zeroes

@@ -197,7 +197,8 @@ static const flag table[] = {
 	 "device and settings give the\nsame model bytes", set_device, NULL, T_NONE, 0, 0,
 	 IMB_NN_FLAGS_GENERAL},
 	{"precision", 1, 0, "P", "fp32 (default), tf32 or bf16: the arithmetic of\nmatrix products "
-	 "and convolutions on a GPU\n(weights, gradients and loss stay float32)", set_precision,
+	 "and convolutions on a GPU\n(bf16 also holds activations in bfloat16;\nweights, gradients "
+	 "and loss stay float32)", set_precision,
 	 "precision", T_STR, F(precision), 0, IMB_NN_FLAGS_GENERAL},
 };
 #define NFLAGS ((int)(sizeof table / sizeof *table))
