@@ -116,7 +116,12 @@ typedef struct {
  * would add into zeroed memory) rather than adds to; the rest it adds to. */
 enum {
 	IMB_NN_SET_DINP = 1,    /* the input's, dinp */
-	IMB_NN_SET_DRES = 2     /* batch norm's fused residual's, dres */
+	IMB_NN_SET_DRES = 2,    /* batch norm's fused residual's, dres */
+	/* not a gradient: conv2d_backward's w is, bit for bit, what the
+	 * last conv2d_forward given the same w (pointer and shape) read, so
+	 * a backend may use what it made of w there (the CUDA backend: its
+	 * filter in cuDNN's layout) */
+	IMB_NN_SAME_W = 4
 };
 
 /* X(name, return type, parameter list) for every op. Append only. */
@@ -142,7 +147,8 @@ enum {
 	                         const float *b, const imb_nn_conv2d_shape *s)) \
 	/* dinp (N,C,H,W), dw (OC,C,KH,KW), db (OC) += grads from dout \
 	 * (N,OC,OH,OW); any of dinp, dw, db may be NULL (not wanted); set \
-	 * IMB_NN_SET_DINP: dinp = its grad */ \
+	 * IMB_NN_SET_DINP: dinp = its grad; IMB_NN_SAME_W: w unchanged \
+	 * since its forward (above) */ \
 	X(conv2d_backward, void, (float *dinp, float *dw, float *db, \
 	                          const float *dout, const float *inp, \
 	                          const float *w, const imb_nn_conv2d_shape *s, int set)) \
@@ -169,15 +175,21 @@ enum {
 	 * relu_out non-NULL (N,C,HW): the forward had relu, relu_out is its \
 	 * output and dout that output's gradient, which reaches the batch \
 	 * norm where relu_out > 0 (0 + dout there, 0 elsewhere: what \
-	 * relu_backward gives into zeroed memory). dres non-NULL (N,C,HW): \
-	 * the forward had res, and dres += that same gradient (the \
-	 * residual's share: residual_backward's). set: IMB_NN_SET_DINP, \
-	 * IMB_NN_SET_DRES or both, the gradients written, not added to */ \
+	 * relu_backward gives into zeroed memory). beta non-NULL (C), with \
+	 * relu_out: the forward's beta, and the forward had no res; a \
+	 * backend may then take the ReLU's mask from the forward's own \
+	 * arithmetic on inp, gamma, beta, mean and rstd (its result > 0, \
+	 * the bits relu_out was made from) rather than read relu_out. dres \
+	 * non-NULL (N,C,HW): the forward had res, and dres += that same \
+	 * gradient (the residual's share: residual_backward's). set: \
+	 * IMB_NN_SET_DINP, IMB_NN_SET_DRES or both, the gradients written, \
+	 * not added to */ \
 	X(batchnorm_backward, void, (float *dinp, float *dgamma, float *dbeta, \
 	                             const float *dout, const float *inp, \
-	                             const float *gamma, const float *mean, \
-	                             const float *rstd, int N, int C, int HW, \
-	                             const float *relu_out, float *dres, int set)) \
+	                             const float *gamma, const float *beta, \
+	                             const float *mean, const float *rstd, int N, \
+	                             int C, int HW, const float *relu_out, \
+	                             float *dres, int set)) \
 	/* backward of eval mode (running statistics are constants); relu_out, \
 	 * dres and set as above */ \
 	X(batchnorm_backward_eval, void, (float *dinp, float *dgamma, float *dbeta, \

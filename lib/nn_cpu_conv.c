@@ -639,7 +639,7 @@ void imb_nn_cpu_batchnorm_forward_eval(float *out, const float *inp, const float
 
 void imb_nn_cpu_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                    const float *dout, const float *inp,
-                                   const float *gamma, const float *mean,
+                                   const float *gamma, const float *beta, const float *mean,
                                    const float *rstd, int N, int C, int HW,
                                    const float *relu_out, float *dres, int set)
 {

@@ -25,7 +25,10 @@
  *   backward (eval)  dinp += gamma / sqrt(run_var + eps) dout; dgamma,
  *                    dbeta += sums of dout xhat and dout
  * With the ReLU fused (nn_backend.h): the forward clamps its result at 0,
- * and the backward takes dout only where the ReLU's output is positive.
+ * and the backward takes dout only where the ReLU's output is positive:
+ * read from that output, or, where the caller gives beta (no residual),
+ * worked out again from inp by the forward's own arithmetic (bn_affine,
+ * the same bits), which spares reading one image twice.
  * With a residual (a block's tail): the forward adds res before the
  * clamp, and the backward adds the (masked) dout to dres in its pass.
  * set: dinp and dres written (0 + the value) rather than added to.
@@ -68,29 +71,43 @@ static sums_grid grid_of(long long R, int C, int V)
 	return g;
 }
 
+/* The forward's normalised value, the same bits in every kernel (the
+ * ReLU's mask is worked out again from it): (x - mean) a + b, a =
+ * rstd gamma, b = beta, one rounding for the subtraction and one for
+ * the fused multiply-add. */
+__device__ static inline float bn_affine(float x, float mean, float a, float b)
+{
+	return __fmaf_rn(__fsub_rn(x, mean), a, b);
+}
+
 /* Partial sums of channel c over piece s = blockIdx.y of the rows:
  *   part[(c*S + s)*2]     = sum a
  *   part[(c*S + s)*2 + 1] = sum a^2                        (b NULL)
  *                           sum a (b - mean[c]) rstd[c]    (b given)
  * in double, each thread's rows in order, then a tree over threadIdx.y;
- * with mask (a fused ReLU's output), a counts only where mask > 0. a is
- * of type A, b and mask of B (float, or bf16 for images in bf16). */
-template <int V, typename A, typename B>
+ * with mask (a fused ReLU's output), a counts only where mask > 0; with
+ * fa and fb instead (b given), only where bn_affine(b, mean, fa, fb) > 0
+ * (where that ReLU's output was). a is of type A, b and mask of B
+ * (float, or bf16 for images in bf16). */
+template <int V, typename A, typename B, bool FX>
 __global__ void __launch_bounds__(THREADS)
 k_part(double *part, const A *a, const B *b, const float *mean, const float *rstd,
-       const B *mask, long long R, int C, long long P)
+       const B *mask, const float *fa, const float *fb, long long R, int C, long long P)
 {
 	__shared__ double s1[THREADS * V], s2[THREADS * V];
 	int tx = threadIdx.x, ty = threadIdx.y, TX = blockDim.x, TY = blockDim.y;
 	int s = blockIdx.y, S = gridDim.y, Cv = C / V;
 	int cv = blockIdx.x * TX + tx;
 	double u[V], v[V], m[V], r[V];
+	float ma[V], mb[V];
 #pragma unroll
 	for (int k = 0; k < V; k++) {
 		u[k] = v[k] = 0;
 		int c = cv * V + k;
 		m[k] = b && cv < Cv ? mean[c] : 0;
 		r[k] = b && cv < Cv ? rstd[c] : 0;
+		ma[k] = FX && cv < Cv ? fa[c] : 0;
+		mb[k] = FX && cv < Cv ? fb[c] : 0;
 	}
 	long long r0 = (long long)s * P, r1 = r0 + P < R ? r0 + P : R;
 	/* unrolled so that a thread's loads are in flight together (the sums
@@ -109,6 +126,10 @@ k_part(double *part, const A *a, const B *b, const float *mean, const float *rst
 #pragma unroll
 				for (int k = 0; k < V; k++)
 					xe[k] = qe[k] > 0 ? xe[k] : 0.0f;
+			} else if (FX) {
+#pragma unroll
+				for (int k = 0; k < V; k++)
+					xe[k] = bn_affine(ye[k], (float)m[k], ma[k], mb[k]) > 0 ? xe[k] : 0.0f;
 			}
 #pragma unroll
 			for (int k = 0; k < V; k++) {
@@ -185,7 +206,8 @@ static size_t sums_bytes(long long R, int C)
  * survive only if it asked for room + sums_bytes before writing them). */
 template <typename A, typename B, typename F>
 static void chan_sums(size_t room, const A *a, const B *b, const float *mean,
-                      const float *rstd, const B *mask, long long R, int C, F f)
+                      const float *rstd, const B *mask, long long R, int C, F f,
+                      const float *fa = NULL, const float *fb = NULL)
 {
 	int V = vec4(C, a, b, mask) ? 4 : 1;
 	sums_grid g = grid_of(R, C, V);
@@ -193,11 +215,15 @@ static void chan_sums(size_t room, const A *a, const B *b, const float *mean,
 	double *part = (double *)(ws + room);
 	dim3 grid((unsigned)g.T, (unsigned)g.S), block((unsigned)g.TX, (unsigned)g.TY);
 	if (V == 4)
-		k_part<4, A, B><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
-		                                               g.P);
+		fa ? k_part<4, A, B, true><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
+		                                                              mask, fa, fb, R, C, g.P)
+		   : k_part<4, A, B, false><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
+		                                                               mask, fa, fb, R, C, g.P);
 	else
-		k_part<1, A, B><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, R, C,
-		                                               g.P);
+		fa ? k_part<1, A, B, true><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
+		                                                              mask, fa, fb, R, C, g.P)
+		   : k_part<1, A, B, false><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
+		                                                               mask, fa, fb, R, C, g.P);
 	IMB_CUDA_LAUNCHED();
 	k_finish<F><<<(unsigned)C, THREADS, 0, imb_cuda.stream>>>(part, g.S, f);
 	IMB_CUDA_LAUNCHED();
@@ -282,7 +308,7 @@ __global__ void k_norm(I *out, const I *inp, const float *mean, const float *a,
 			ldv<V>(re, res, i);
 #pragma unroll
 		for (int k = 0; k < V; k++) {
-			float y = (e[k] - me[k]) * se[k] + te[k];
+			float y = bn_affine(e[k], me[k], se[k], te[k]);
 			if (res)
 				y = __fadd_rn(y, re[k]);
 			e[k] = relu && !(y > 0) ? 0.0f : y;
@@ -395,25 +421,38 @@ struct dstats {
 };
 
 /* the backward's pass; with mask (a fused ReLU's output), dout counts
- * only where mask > 0; dres (a fused residual's gradient) += that, and
+ * only where mask > 0, with fa and fb instead only where bn_affine(inp,
+ * mean, fa, fb) > 0; dres (a fused residual's gradient) += that, and
  * dinp (NULL: not wanted) as above; each onto 0 instead where set says
  * (IMB_NN_SET_DINP, IMB_NN_SET_DRES). inp and mask images of type I, the
  * gradients float */
-template <int V, typename I>
+template <int V, typename I, bool FX>
 __global__ void k_dx(float *dinp, float *dres, const float *dout, const I *inp,
                      const float *mean, const float *a, const float *b, const float *d,
-                     const I *mask, int set, int Cv, size_t n)
+                     const I *mask, const float *fa, const float *fb, int set, int Cv,
+                     size_t n)
 {
 	BN_LOOP(i, n, {
 		unsigned cv = (unsigned)(i % Cv);
-		float dye[V];
+		float dye[V], xe[V], me[V];
 		ldv<V>(dye, dout, i);
-		if (mask) {
+		if (FX) {
+			ldv<V>(xe, inp, i);
+			ldv<V>(me, mean, cv);
+		}
+		if (!FX && mask) {
 			float qe[V];
 			ldv<V>(qe, mask, i);
 #pragma unroll
 			for (int k = 0; k < V; k++)
 				dye[k] = qe[k] > 0 ? dye[k] : 0.0f;
+		} else if (FX) {
+			float ae[V], be[V];
+			ldv<V>(ae, fa, cv);
+			ldv<V>(be, fb, cv);
+#pragma unroll
+			for (int k = 0; k < V; k++)
+				dye[k] = bn_affine(xe[k], me[k], ae[k], be[k]) > 0 ? dye[k] : 0.0f;
 		}
 		if (dres) {
 			float he[V];
@@ -430,15 +469,17 @@ __global__ void k_dx(float *dinp, float *dres, const float *dout, const I *inp,
 		}
 		if (!dinp)
 			continue;
-		float ge[V], xe[V], me[V], ae[V], be[V], de[V];
+		float ge[V], ae[V], be[V], de[V];
+		if (!FX) {
+			ldv<V>(xe, inp, i);
+			ldv<V>(me, mean, cv);
+		}
 		if (set & IMB_NN_SET_DINP)
 #pragma unroll
 			for (int k = 0; k < V; k++)
 				ge[k] = 0.0f;
 		else
 			ldv<V>(ge, dinp, i);
-		ldv<V>(xe, inp, i);
-		ldv<V>(me, mean, cv);
 		ldv<V>(ae, a, cv);
 		ldv<V>(be, b, cv);
 		ldv<V>(de, d, cv);
@@ -449,45 +490,79 @@ __global__ void k_dx(float *dinp, float *dres, const float *dout, const I *inp,
 	});
 }
 
+/* the forward's per-channel numbers again: fa = rstd gamma, fb = beta,
+ * the bits of stats' a and b */
+__global__ void k_fwd_coef(float *fa, float *fb, const float *rstd, const float *gamma,
+                           const float *beta, int C)
+{
+	GRID_LOOP(c, (size_t)C) {
+		fa[c] = __fmul_rn(rstd[c], gamma ? gamma[c] : 1.0f);
+		fb[c] = beta[c];
+	}
+}
+
 template <typename I>
 static void bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
-                        const I *inp, const float *gamma, const float *mean,
-                        const float *rstd, int N, int C, int HW, const I *relu_out,
-                        float *dres, int set)
+                        const I *inp, const float *gamma, const float *beta,
+                        const float *mean, const float *rstd, int N, int C, int HW,
+                        const I *relu_out, float *dres, int set)
 {
-	/* [a | b | d] ahead of the sums */
-	size_t cs = coef_stride(C), room = 3 * cs * sizeof(float);
+	/* [a | b | d | fa | fb] ahead of the sums */
+	size_t cs = coef_stride(C), room = 5 * cs * sizeof(float);
 	float *ws = (float *)imb_cuda_workspace(room + sums_bytes((long long)N * HW, C));
-	float *a = ws, *b = ws + cs, *d = ws + 2 * cs;
+	float *a = ws, *b = ws + cs, *d = ws + 2 * cs, *fa = NULL, *fb = NULL;
+	/* the ReLU's mask from inp, not from relu_out (one float image fewer
+	 * to read twice), where the forward had no residual; bf16 images
+	 * read relu_out, two bytes a value (the builds that worked it out
+	 * for bf16 too ran bf16 steps 2-5% slower, resnet18 at batch 512 on
+	 * an H200, where tf32 gained 2-3%) */
+	if (relu_out && beta && sizeof(I) == sizeof(float)) {
+		fa = ws + 3 * cs;
+		fb = ws + 4 * cs;
+		k_fwd_coef<<<blocks_for((size_t)C), THREADS, 0, imb_cuda.stream>>>(fa, fb, rstd, gamma,
+		                                                                  beta, C);
+		IMB_CUDA_LAUNCHED();
+		relu_out = NULL;
+	}
 	chan_sums(room, dout, inp, mean, rstd, relu_out, (long long)N * HW, C,
-	          dstats{ dgamma, dbeta, dinp ? a : NULL, b, d, gamma, rstd, (double)N * HW });
+	          dstats{ dgamma, dbeta, dinp ? a : NULL, b, d, gamma, rstd, (double)N * HW }, fa,
+	          fb);
 	if (dinp || dres) {
 		size_t n = (size_t)N * C * HW;
-		if (vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out, dres))
-			k_dx<4, I><<<blocks_for(n / 4), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, set, C / 4, n / 4);
+		int v4 = vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out, dres);
+		unsigned grid = blocks_for(v4 ? n / 4 : n);
+		if (v4 && fa)
+			k_dx<4, I, true><<<grid, THREADS, 0, imb_cuda.stream>>>(
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C / 4, n / 4);
+		else if (v4)
+			k_dx<4, I, false><<<grid, THREADS, 0, imb_cuda.stream>>>(
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C / 4, n / 4);
+		else if (fa)
+			k_dx<1, I, true><<<grid, THREADS, 0, imb_cuda.stream>>>(
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C, n);
 		else
-			k_dx<1, I><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, set, C, n);
+			k_dx<1, I, false><<<grid, THREADS, 0, imb_cuda.stream>>>(
+				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C, n);
 		IMB_CUDA_LAUNCHED();
 	}
 }
 
 extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                                const float *dout, const float *inp,
-                                               const float *gamma, const float *mean,
-                                               const float *rstd, int N, int C, int HW,
-                                               const float *relu_out, float *dres, int set)
+                                               const float *gamma, const float *beta,
+                                               const float *mean, const float *rstd, int N,
+                                               int C, int HW, const float *relu_out,
+                                               float *dres, int set)
 {
 	typedef __nv_bfloat16 bf;
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
 	if (imb_cuda_bf16_images())
-		bn_backward(dinp, dgamma, dbeta, dout, (const bf *)inp, gamma, mean, rstd, N, C, HW,
-		            (const bf *)relu_out, dres, set);
+		bn_backward(dinp, dgamma, dbeta, dout, (const bf *)inp, gamma, beta, mean, rstd, N, C,
+		            HW, (const bf *)relu_out, dres, set);
 	else
-		bn_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, rstd, N, C, HW, relu_out,
-		            dres, set);
+		bn_backward(dinp, dgamma, dbeta, dout, inp, gamma, beta, mean, rstd, N, C, HW,
+		            relu_out, dres, set);
 }
 
 /* eval: rstd[c] = 1 / sqrt(run_var + eps) into r (C) */

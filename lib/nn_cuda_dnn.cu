@@ -475,6 +475,54 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
  * TF32 and bf16 compute dw into the KRSC copy, and k_transpose adds it
  * back into dw. Each copy is a workspace piece of its own. */
 
+/* The KRSC filter copies a TF32 forward makes, kept for its backward
+ * (IMB_NN_SAME_W: w unchanged since): one device buffer per (w, filter
+ * shape, element size), made at a forward outside stream capture,
+ * written by every forward given that w, never freed (the graphs hold
+ * their addresses). A backward that finds none, or is not told w is
+ * unchanged, makes its own copy in the workspace, as bf16 does always
+ * (keeping bf16's copies too ran no faster on an H200). */
+#define FILTERS 1024
+typedef struct {
+	const float *w;
+	int OC, C, K2, size;        /* K2 = KH KW; size: sizeof the element */
+	void *krsc;
+} filter_copy;
+static filter_copy filters[FILTERS];
+static int nfilters;
+
+static filter_copy *filter_find(const float *w, const imb_nn_conv2d_shape *s, int size)
+{
+	for (int i = 0; i < nfilters; i++) {
+		filter_copy *f = &filters[i];
+		if (f->w == w && f->OC == s->OC && f->C == s->C && f->K2 == s->KH * s->KW &&
+		    f->size == size)
+			return f;
+	}
+	return NULL;
+}
+
+/* the forward's room for w's copy: kept, made now, or NULL (the
+ * workspace's then) */
+static void *filter_keep(const float *w, const imb_nn_conv2d_shape *s, int size)
+{
+	if (size != sizeof(float))          /* bf16: in the workspace */
+		return NULL;
+	filter_copy *f = filter_find(w, s, size);
+	if (f)
+		return f->krsc;
+	if (nfilters == FILTERS || imb_cuda_graph_mode == IMB_CUDA_CAPTURE)
+		return NULL;
+	f = &filters[nfilters];
+	*f = (filter_copy){ w, s->OC, s->C, s->KH * s->KW, size, NULL };
+	if (cudaMalloc(&f->krsc, conv_nw(s) * size) != cudaSuccess) {
+		cudaGetLastError();
+		return NULL;            /* no room: copies in the workspace */
+	}
+	nfilters++;
+	return f->krsc;
+}
+
 /* image (N, C, H, W) x as cuDNN reads it: transposed to NCHW into room
  * (nchw), or x itself (NHWC, float or bf16 as images are) */
 template <typename T>
@@ -523,8 +571,9 @@ static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w
 	const T *wt = (const T *)w;
 	T *yt = nchw ? (T *)(base + oy) : (T *)out;
 	if (!nchw) {
-		transpose((T *)base, w, s->OC, s->C, s->KH * s->KW, 0);
-		wt = (const T *)base;
+		T *keep = (T *)filter_keep(w, s, sizeof(T));
+		wt = keep ? keep : (T *)base;
+		transpose((T *)wt, w, s->OC, s->C, s->KH * s->KW, 0);
 	}
 	const T *xt = dnn_image((T *)(base + ox), inp, s->N, s->H * s->W, s->C, nchw);
 	IMB_CUDNN_CHECK(cudnnConvolutionForward(imb_cuda.dnn, &one, e->x, xt, e->w, wt, e->conv,
@@ -540,7 +589,7 @@ static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w
 template <typename T>
 static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
                      const float *inp, const float *w, const imb_nn_conv2d_shape *s,
-                     size_t need, int set)
+                     size_t need, int set, int same_w)
 {
 	static const float one = 1, zero = 0;
 	const int nchw = e->prec == 0, copies = sizeof(T) == 2 || nchw;
@@ -555,11 +604,15 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 	T *wt = nchw ? (T *)dw : (T *)base, *xs = (T *)(base + ox);
 	const T *dyt = dnn_grad((T *)(base + oy), dout, s->N, s->OH * s->OW, s->OC, nchw);
 	if (dinp) {
-		if (!nchw)
+		const T *wd = nchw ? (const T *)w : wt;
+		filter_copy *kept = same_w && !nchw ? filter_find(w, s, sizeof(T)) : NULL;
+		if (kept)
+			wd = (const T *)kept->krsc;
+		else if (!nchw)
 			transpose(wt, w, s->OC, s->C, s->KH * s->KW, 0);
 		IMB_CUDNN_CHECK(cudnnSetConvolutionMathType(e->conv, e->data_math));
 		IMB_CUDNN_CHECK(cudnnConvolutionBackwardData(
-			imb_cuda.dnn, &one, e->w, nchw ? (const T *)w : wt, e->y, dyt, e->conv,
+			imb_cuda.dnn, &one, e->w, wd, e->y, dyt, e->conv,
 			e->bwd_data, base + ows, e->data_ws, copies || set ? &zero : &one, e->x,
 			copies ? xs : (T *)dinp));
 		if (sizeof(T) == 2)
@@ -595,6 +648,7 @@ extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
                                             const float *w, const imb_nn_conv2d_shape *s,
                                             int set)
 {
+	int same_w = set & IMB_NN_SAME_W;
 	set &= IMB_NN_SET_DINP;
 	if (db)
 		imb_cuda_channel_sums(db, dout, s->N, s->OC, s->OH * s->OW);
@@ -611,9 +665,9 @@ extern "C" void imb_nn_cuda_conv2d_backward(float *dinp, float *dw, float *db,
 	if (dw && e->filter_ws > need)
 		need = e->filter_ws;
 	if (e->prec == 2)
-		conv_bwd<__nv_bfloat16>(e, dinp, dw, dout, inp, w, s, need, set);
+		conv_bwd<__nv_bfloat16>(e, dinp, dw, dout, inp, w, s, need, set, same_w);
 	else
-		conv_bwd<float>(e, dinp, dw, dout, inp, w, s, need, set);
+		conv_bwd<float>(e, dinp, dw, dout, inp, w, s, need, set, same_w);
 }
 
 /* ------------------------------------------------------------ batch norm */

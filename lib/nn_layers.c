@@ -87,10 +87,11 @@ void imb_nn_batchnorm_forward_eval(float *out, const float *inp, const float *ga
 
 void imb_nn_batchnorm_backward(float *dinp, float *dgamma, float *dbeta,
                                const float *dout, const float *inp, const float *gamma,
-                               const float *mean, const float *rstd, int N, int C, int HW,
-                               const float *relu_out, float *dres, int set)
+                               const float *beta, const float *mean, const float *rstd,
+                               int N, int C, int HW, const float *relu_out, float *dres,
+                               int set)
 {
-	imb_nn_be()->batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, rstd,
+	imb_nn_be()->batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, beta, mean, rstd,
 	                                N, C, HW, relu_out, dres, set);
 }
 

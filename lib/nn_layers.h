@@ -104,14 +104,16 @@ void imb_nn_batchnorm_forward_eval(float *out,        // out is (N,C,HW)
                                    const float *res,  // res is (N,C,HW), or NULL
                                    int relu);
 /* Backward of train mode (through the batch statistics); relu_out: the
- * fused ReLU's output, or NULL; dres: the fused residual's gradient,
- * accumulated, or NULL (see above). */
+ * fused ReLU's output, or NULL; beta: the forward's, where it had a
+ * ReLU and no residual, else NULL (nn_backend.h); dres: the fused
+ * residual's gradient, accumulated, or NULL (see above). */
 void imb_nn_batchnorm_backward(float *dinp,        // dinp is (N,C,HW), or NULL
                                float *dgamma,      // dgamma is (C), or NULL
                                float *dbeta,       // dbeta is (C), or NULL
                                const float *dout,  // dout is (N,C,HW)
                                const float *inp,   // inp is (N,C,HW)
                                const float *gamma, // gamma is (C)
+                               const float *beta,  // beta is (C), or NULL
                                const float *mean,  // mean is (C), from forward
                                const float *rstd,  // rstd is (C), from forward
                                int N, int C, int HW,

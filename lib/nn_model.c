@@ -417,9 +417,13 @@ static void bn_backward(imb_nn_model *m, const op *o, float *din, const float *d
 	const imb_nn_net *n = m->net;
 	const float *P = m->params, *in = act(n, o->in);
 	float *G = m->grads;
+	/* beta where the forward had the ReLU and no residual: the mask may
+	 * be worked out from in, not read from rout */
+	const float *beta = rout && !o->tail ? P + o->b : NULL;
 	if (n->train)
-		imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w, o->mean,
-		                          o->rstd, n->N, o->C, o->H * o->W, rout, dres, set);
+		imb_nn_batchnorm_backward(din, G + o->w, G + o->b, dout, in, P + o->w, beta,
+		                          o->mean, o->rstd, n->N, o->C, o->H * o->W, rout, dres,
+		                          set);
 	else
 		imb_nn_batchnorm_backward_eval(din, G + o->w, G + o->b, dout, in, P + o->w,
 		                               m->bufs + o->rm, m->bufs + o->rm + o->C, n->N, o->C,
@@ -559,9 +563,10 @@ void imb_nn_model_backward(imb_nn_model *m, const float *dlogits, int head_only)
 		if (born2)
 			be->zero(n->t[o->in2].g, n->t[o->in2].per * N);
 		switch (o->kind) {
-		case IMB_NN_NET_CONV:
+		case IMB_NN_NET_CONV:           /* the forward read these weights */
 			imb_nn_conv2d_backward(din, G + o->w, NULL, dout, in, P + o->w, N, o->C, o->H,
-			                       o->W, o->OC, o->K, o->K, o->stride, o->pad, set);
+			                       o->W, o->OC, o->K, o->K, o->stride, o->pad,
+			                       set | IMB_NN_SAME_W);
 			break;
 		case IMB_NN_NET_BN:
 			bn_backward(m, o, din, dout, rout, NULL, set);

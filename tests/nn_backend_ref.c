@@ -245,7 +245,8 @@ static void bn_back(float *dinp, float *dgamma, float *dbeta, const float *dout,
 }
 
 static void ref_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
-                                   const float *inp, const float *gamma, const float *mean,
+                                   const float *inp, const float *gamma, const float *beta,
+                                   const float *mean,
                                    const float *rstd, int N, int C, int HW,
                                    const float *relu_out, float *dres, int set)
 {

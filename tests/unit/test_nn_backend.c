@@ -431,7 +431,7 @@ static const int CONVS[][9] = {
 };
 
 /* which: the gradients wanted (1 dinp, 2 dw, 4 db); set: the backward's */
-typedef struct { imb_nn_conv2d_shape s; int bias, which, set; } conv_arg;
+typedef struct { imb_nn_conv2d_shape s; int bias, which, set, same_w; } conv_arg;
 
 static void f_conv_fwd(const imb_nn_backend *be, float **p, const void *c)
 {
@@ -440,12 +440,19 @@ static void f_conv_fwd(const imb_nn_backend *be, float **p, const void *c)
 }
 
 /* outs dinp, dw, db; ins dout, inp, w; `which` drops some gradients;
- * with set, dinp's random contents must not count */
+ * with set, dinp's random contents must not count; same_w: a forward
+ * with w first, and the backward told w is unchanged since */
 static void f_conv_bwd(const imb_nn_backend *be, float **p, const void *c)
 {
 	const conv_arg *a = c;
+	if (a->same_w) {
+		float *out = be->alloc((size_t)a->s.N * a->s.OC * a->s.OH * a->s.OW * sizeof(float));
+		be->conv2d_forward(out, p[4], p[5], NULL, &a->s);
+		be->free(out);
+	}
 	be->conv2d_backward(a->which & 1 ? p[0] : NULL, a->which & 2 ? p[1] : NULL,
-	                    a->which & 4 ? p[2] : NULL, p[3], p[4], p[5], &a->s, a->set);
+	                    a->which & 4 ? p[2] : NULL, p[3], p[4], p[5], &a->s,
+	                    a->set | (a->same_w ? IMB_NN_SAME_W : 0));
 }
 
 static conv_arg conv_shape(size_t k, size_t *nx, size_t *nw, size_t *no)
@@ -490,6 +497,7 @@ static double test_conv2d_backward(const imb_nn_backend *be, double *tol)
 		conv_arg a = conv_shape(k, &nx, &nw, &no);
 		a.which = k % 3 == 1 ? 1 + (int)(k % 7) : 7;    /* now and then a NULL gradient */
 		a.set = k % 2 ? IMB_NN_SET_DINP : 0;
+		a.same_w = k % 4 < 2;
 		float *outs[3] = { rnd(nx, -1, 1), rnd(nw, -1, 1), rnd(a.s.OC, -1, 1) };
 		float *in[3] = { rnd(no, -1, 1), rnd(nx, -1, 1), rnd(nw, -1, 1) };
 		size_t nos[3] = { nx, nw, (size_t)a.s.OC }, nis[3] = { no, nx, nw };
@@ -533,11 +541,13 @@ static void f_bn_eval(const imb_nn_backend *be, float **p, const void *c)
 }
 
 /* outs dinp, dgamma, dbeta, dres; ins dout, inp, gamma, mean, rstd (or
- * run_mean, run_var), the fused ReLU's output */
+ * run_mean, run_var), the fused ReLU's output, beta (given with the ReLU
+ * and no residual: the output is then the forward's, from beta) */
 static void f_bn_back(const imb_nn_backend *be, float **p, const void *c)
 {
 	const bn_arg *a = c;
-	be->batchnorm_backward(p[0], p[1], p[2], p[4], p[5], p[6], p[7], p[8], a->N, a->C, a->HW,
+	be->batchnorm_backward(p[0], p[1], p[2], p[4], p[5], p[6],
+	                       a->relu && !a->res ? p[10] : NULL, p[7], p[8], a->N, a->C, a->HW,
 	                       a->relu ? p[9] : NULL, a->res ? p[3] : NULL, a->set);
 }
 
@@ -602,19 +612,27 @@ static double bn_test(const imb_nn_backend *be, int mode)
 		} else {
 			float *outs[4] = { rnd(n, -1, 1), rnd(C, -1, 1), rnd(C, -1, 1), rnd(n, -1, 1) };
 			/* the ReLU's output: positive or zero, as a ReLU leaves it */
-			float *in[6] = { rnd(n, -1, 1), rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1),
-			                 rnd(C, 0.5, 2), rnd(n, -1, 1) };
+			float *in[7] = { rnd(n, -1, 1), rnd(n, -2, 3), rnd(C, 0.5, 1.5), rnd(C, -1, 1),
+			                 rnd(C, 0.5, 2), rnd(n, -1, 1), rnd(C, -1, 1) };
 			for (size_t i = 0; i < n; i++)
 				in[5][i] = in[5][i] > 0 ? in[5][i] : 0;
 			if (mode == 2)
 				bn_saved(in[1], &a, in[3], in[4]);
-			size_t nos[4] = { n, C, C, n }, nis[6] = { n, n, C, C, C, n };
-			img g[10] = { grad_of(x), [3] = grad_of(x), [4] = grad_of(x), [5] = x, [9] = x };
+			/* with the ReLU and no residual, its output from the forward's
+			 * arithmetic on beta (in[6]), which a backend may use instead */
+			if (mode == 2 && a.relu && !a.res)
+				for (size_t i = 0; i < n; i++) {
+					size_t c = i / a.HW % a.C;
+					float y = (in[1][i] - in[3][c]) * (in[4][c] * in[2][c]) + in[6][c];
+					in[5][i] = y > 0 ? y : 0;
+				}
+			size_t nos[4] = { n, C, C, n }, nis[7] = { n, n, C, C, C, n, C };
+			img g[11] = { grad_of(x), [3] = grad_of(x), [4] = grad_of(x), [5] = x, [9] = x };
 			md = dmax(md, run_img_op(be, mode == 2 ? f_bn_back : f_bn_back_eval, &a, 4, outs,
-			                         nos, 6, in, nis, g));
+			                         nos, 7, in, nis, g));
 			for (int i = 0; i < 4; i++)
 				free(outs[i]);
-			for (int i = 0; i < 6; i++)
+			for (int i = 0; i < 7; i++)
 				free(in[i]);
 		}
 	}

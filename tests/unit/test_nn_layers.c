@@ -245,7 +245,7 @@ static void test_bn(int N, int C, int HW, int threads)
 
 	/* train mode */
 	imb_nn_batchnorm_forward_train(out, mean, rstd, rm, rv, x, g, b, N, C, HW, momentum, eps, NULL, 0);
-	imb_nn_batchnorm_backward(dx, dg, db, R, x, g, mean, rstd, N, C, HW, NULL, NULL, 0);
+	imb_nn_batchnorm_backward(dx, dg, db, R, x, g, NULL, mean, rstd, N, C, HW, NULL, NULL, 0);
 	bn_ctx c = { N, C, HW, 1, eps, todouble(x, nx), todouble(g, C), todouble(b, C),
 	             todouble(R, nx), malloc(nx * sizeof(double)), todouble(rm0, C),
 	             todouble(rv0, C) };
@@ -340,8 +340,9 @@ static void test_bn_relu(int N, int C, int HW, int threads, int res)
 		if (train) {
 			imb_nn_batchnorm_forward_train(o2, m2, s2, NULL, NULL, x, g, b, N, C, HW, 0.1f,
 			                               1e-5f, s, 1);
-			imb_nn_batchnorm_backward(dx1, dg1, db1, gb, x, g, m1, s1, N, C, HW, NULL, NULL, 0);
-			imb_nn_batchnorm_backward(dx2, dg2, db2, R, x, g, m2, s2, N, C, HW, o2,
+			imb_nn_batchnorm_backward(dx1, dg1, db1, gb, x, g, NULL, m1, s1, N, C, HW, NULL,
+			                          NULL, 0);
+			imb_nn_batchnorm_backward(dx2, dg2, db2, R, x, g, res ? NULL : b, m2, s2, N, C, HW, o2,
 			                          res ? ds2 : NULL, 0);
 			CHECK(memcmp(m1, m2, C * sizeof(float)) == 0);
 			CHECK(memcmp(s1, s2, C * sizeof(float)) == 0);
@@ -655,13 +656,13 @@ static void ref_net(void)
 	float *ds = fzeros(A);
 	imb_nn_relu_backward(ds, dr2, r2, A);
 	imb_nn_residual_backward(db2, dr1, ds, A);
-	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, m2, s2, N, F, H * W,
-	                          NULL, NULL, 0);
+	imb_nn_batchnorm_backward(dc2, grad + off[4], grad + off[5], db2, c2, g2, NULL, m2, s2, N,
+	                          F, H * W, NULL, NULL, 0);
 	imb_nn_conv2d_backward(dr1, grad + off[3], NULL, dc2, r1, w2, N, F, H, W, F, 3, 3, 1, 1, 0);
 	float *db1 = fzeros(A);
 	imb_nn_relu_backward(db1, dr1, r1, A);
-	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, m1, s1, N, F, H * W,
-	                          NULL, NULL, 0);
+	imb_nn_batchnorm_backward(dc1, grad + off[1], grad + off[2], db1, c1, g1, NULL, m1, s1, N,
+	                          F, H * W, NULL, NULL, 0);
 	imb_nn_conv2d_backward(NULL, grad + off[0], NULL, dc1, x, w1, N, C, H, W, F, 3, 3, 1, 1, 0);
 	static const char *names[] = { "dw conv1", "dgamma bn1", "dbeta bn1", "dw conv2",
 	                               "dgamma bn2", "dbeta bn2", "dw linear", "db linear" };
@@ -758,7 +759,7 @@ static int torch_reference(const char *dir)
 	float *rv = rf("bn.rv0", 4), *o = fzeros(n), *d = fzeros(n);
 	float mean[4], rstd[4], dg[4] = {0}, dbe[4] = {0};
 	imb_nn_batchnorm_forward_train(o, mean, rstd, rm, rv, x, g, be, 6, 4, 25, 0.1f, 1e-5f, NULL, 0);
-	imb_nn_batchnorm_backward(d, dg, dbe, dout, x, g, mean, rstd, 6, 4, 25, NULL, NULL, 0);
+	imb_nn_batchnorm_backward(d, dg, dbe, dout, x, g, NULL, mean, rstd, 6, 4, 25, NULL, NULL, 0);
 	ref_compare("train forward", o, "bn.out", n);
 	ref_compare("train dinp", d, "bn.dx", n);
 	ref_compare("train dgamma", dg, "bn.dgamma", 4);
