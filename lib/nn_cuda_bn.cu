@@ -420,6 +420,19 @@ struct dstats {
 	}
 };
 
+/* a gradient's V values at item i, or zeros where set names it (it is
+ * written, not added to) */
+template <int V>
+__device__ static inline void ldv_or_0(float *o, const float *g, size_t i, int zero)
+{
+	if (zero)
+#pragma unroll
+		for (int k = 0; k < V; k++)
+			o[k] = 0.0f;
+	else
+		ldv<V>(o, g, i);
+}
+
 /* the backward's pass; with mask (a fused ReLU's output), dout counts
  * only where mask > 0, with fa and fb instead only where bn_affine(inp,
  * mean, fa, fb) > 0; dres (a fused residual's gradient) += that, and
@@ -456,12 +469,7 @@ __global__ void k_dx(float *dinp, float *dres, const float *dout, const I *inp,
 		}
 		if (dres) {
 			float he[V];
-			if (set & IMB_NN_SET_DRES)
-#pragma unroll
-				for (int k = 0; k < V; k++)
-					he[k] = 0.0f;
-			else
-				ldv<V>(he, dres, i);
+			ldv_or_0<V>(he, dres, i, set & IMB_NN_SET_DRES);
 #pragma unroll
 			for (int k = 0; k < V; k++)
 				he[k] = __fadd_rn(he[k], dye[k]);
@@ -474,12 +482,7 @@ __global__ void k_dx(float *dinp, float *dres, const float *dout, const I *inp,
 			ldv<V>(xe, inp, i);
 			ldv<V>(me, mean, cv);
 		}
-		if (set & IMB_NN_SET_DINP)
-#pragma unroll
-			for (int k = 0; k < V; k++)
-				ge[k] = 0.0f;
-		else
-			ldv<V>(ge, dinp, i);
+		ldv_or_0<V>(ge, dinp, i, set & IMB_NN_SET_DINP);
 		ldv<V>(ae, a, cv);
 		ldv<V>(be, b, cv);
 		ldv<V>(de, d, cv);
