@@ -479,10 +479,13 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
  * (IMB_NN_SAME_W: w unchanged since): one device buffer per (w, filter
  * shape, element size), made at a forward outside stream capture,
  * written by every forward given that w, never freed (the graphs hold
- * their addresses). A backward that finds none, or is not told w is
- * unchanged, makes its own copy in the workspace, as bf16 does always
- * (keeping bf16's copies too ran no faster on an H200). */
+ * their addresses), at most FILTER_BYTES in all (a process that builds
+ * model after model stops keeping copies there: resnet34's take 85 MB).
+ * A backward that finds none, or is not told w is unchanged, makes its
+ * own copy in the workspace, as bf16 does always (keeping bf16's copies
+ * too ran no faster on an H200). */
 #define FILTERS 1024
+#define FILTER_BYTES ((size_t)512 << 20)
 typedef struct {
 	const float *w;
 	int OC, C, K2, size;        /* K2 = KH KW; size: sizeof the element */
@@ -490,6 +493,7 @@ typedef struct {
 } filter_copy;
 static filter_copy filters[FILTERS];
 static int nfilters;
+static size_t filter_bytes;
 
 static filter_copy *filter_find(const float *w, const imb_nn_conv2d_shape *s, int size)
 {
@@ -511,15 +515,18 @@ static void *filter_keep(const float *w, const imb_nn_conv2d_shape *s, int size)
 	filter_copy *f = filter_find(w, s, size);
 	if (f)
 		return f->krsc;
-	if (nfilters == FILTERS || imb_cuda_graph_mode == IMB_CUDA_CAPTURE)
+	size_t bytes = conv_nw(s) * size;
+	if (nfilters == FILTERS || filter_bytes + bytes > FILTER_BYTES ||
+	    imb_cuda_graph_mode == IMB_CUDA_CAPTURE)
 		return NULL;
 	f = &filters[nfilters];
 	*f = (filter_copy){ w, s->OC, s->C, s->KH * s->KW, size, NULL };
-	if (cudaMalloc(&f->krsc, conv_nw(s) * size) != cudaSuccess) {
+	if (cudaMalloc(&f->krsc, bytes) != cudaSuccess) {
 		cudaGetLastError();
 		return NULL;            /* no room: copies in the workspace */
 	}
 	nfilters++;
+	filter_bytes += bytes;
 	return f->krsc;
 }
 
