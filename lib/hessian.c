@@ -316,9 +316,6 @@ int imb_hessian_run(imb_nn_model *m, const imb_nn_data *d, const float *mean, co
                     const size_t *idx, size_t n, const int *classes, int nclasses,
                     int with_all, const imb_hessian_opts *o, imb_hessian_result *res)
 {
-	if (imb_nn_precision() == IMB_NN_BF16)
-		return imb_seterr("--precision bf16: the curvature products run elementwise ops on "
-		                  "images, which hold bfloat16 in bf16; use fp32 or tf32");
 	if (o->top > 0 && (size_t)o->top > m->P)
 		return imb_seterr("--top %d: the network (%s) has %zu parameters", o->top, m->arch,
 		                  m->P);
@@ -340,12 +337,17 @@ int imb_hessian_run(imb_nn_model *m, const imb_nn_data *d, const float *mean, co
 			free(start);
 			return imb_seterr("class %d has no sample among the %zu chosen", classes[k], n);
 		}
+	int batch = o->batch > 0 ? o->batch : 128;
+	imb_nn_hvp *h = imb_nn_hvp_new(m, batch);
+	if (!h) {
+		free(ord);
+		free(start);
+		return -1;
+	}
 	imb_nn_aug_op norm = imb_nn_aug_normalize(mean, std, imb_nn_data_scale(d));
 	imb_nn_batch b;
 	imb_nn_batch_init(&b, d, n);
 	imb_nn_data_gather(d, &b, ord, n, &norm, 1, NULL);
-	int batch = o->batch > 0 ? o->batch : 128;
-	imb_nn_hvp *h = imb_nn_hvp_new(m, batch);
 	imb_nn_loss L;
 	imb_nn_loss_ce(&L, m->K);
 	int rc = 0, r = 0;

@@ -438,13 +438,9 @@ void imb_nn_cuda_maxpool_forward(float *out, int32_t *argmax, const float *inp, 
 {
 	int OH = (H + 2 * pad - K) / stride + 1, OW = (W + 2 * pad - K) / stride + 1;
 	size_t n = (size_t)N * C * OH * OW;
-	typedef __nv_bfloat16 bf;
-	if (n && imb_cuda_bf16_images())
-		LAUNCH(k_maxpool<bf>, grid(n), THREADS, (bf *)out, argmax, (const bf *)inp, C, H, W,
-		       K, stride, pad, OH, OW, n);
-	else if (n)
-		LAUNCH(k_maxpool<float>, grid(n), THREADS, out, argmax, inp, C, H, W, K, stride, pad,
-		       OH, OW, n);
+	if (n)
+		IMB_CUDA_BY_IMAGES(I, LAUNCH(k_maxpool<I>, grid(n), THREADS, (I *)out, argmax,
+		                             (const I *)inp, C, H, W, K, stride, pad, OH, OW, n));
 }
 
 void imb_nn_cuda_maxpool_backward(float *dinp, const float *dout, const int32_t *argmax,
@@ -459,11 +455,9 @@ void imb_nn_cuda_maxpool_backward(float *dinp, const float *dout, const int32_t 
 void imb_nn_cuda_avgpool_forward(float *out, const float *inp, int N, int C, int HW)
 {
 	size_t nc = (size_t)N * C;
-	typedef __nv_bfloat16 bf;
-	if (nc && HW > 0 && imb_cuda_bf16_images())
-		LAUNCH(k_avgpool<bf>, grid(nc), THREADS, out, (const bf *)inp, C, HW, nc);
-	else if (nc && HW > 0)
-		LAUNCH(k_avgpool<float>, grid(nc), THREADS, out, inp, C, HW, nc);
+	if (nc && HW > 0)
+		IMB_CUDA_BY_IMAGES(I, LAUNCH(k_avgpool<I>, grid(nc), THREADS, out, (const I *)inp, C,
+		                             HW, nc));
 }
 
 void imb_nn_cuda_avgpool_backward(float *dinp, const float *dout, int N, int C, int HW)

@@ -146,6 +146,13 @@ __device__ static inline float widen(__nv_bfloat16 v) { return __bfloat162float(
 __device__ static inline void put(float *p, float v) { *p = v; }
 __device__ static inline void put(__nv_bfloat16 *p, float v) { *p = __float2bfloat16_rn(v); }
 
+/* STMT with I the element type images hold now: __nv_bfloat16 in bf16,
+ * float otherwise (an op that takes images casts its image pointers to
+ * I *) */
+#define IMB_CUDA_BY_IMAGES(I, ...) do { \
+	if (imb_cuda_bf16_images()) { typedef __nv_bfloat16 I; __VA_ARGS__; } \
+	else { typedef float I; __VA_ARGS__; } } while (0)
+
 template <int V>
 __device__ static inline void ldv(float *o, const float *p, size_t i)
 {

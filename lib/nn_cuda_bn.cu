@@ -214,16 +214,12 @@ static void chan_sums(size_t room, const A *a, const B *b, const float *mean,
 	char *ws = (char *)imb_cuda_workspace(room + sums_bytes(R, C));
 	double *part = (double *)(ws + room);
 	dim3 grid((unsigned)g.T, (unsigned)g.S), block((unsigned)g.TX, (unsigned)g.TY);
-	if (V == 4)
-		fa ? k_part<4, A, B, true><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
-		                                                              mask, fa, fb, R, C, g.P)
-		   : k_part<4, A, B, false><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
-		                                                               mask, fa, fb, R, C, g.P);
-	else
-		fa ? k_part<1, A, B, true><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
-		                                                              mask, fa, fb, R, C, g.P)
-		   : k_part<1, A, B, false><<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd,
-		                                                               mask, fa, fb, R, C, g.P);
+	/* the instance for V and for the mask's source, all of one signature */
+	void (*k)(double *, const A *, const B *, const float *, const float *, const B *,
+	          const float *, const float *, long long, int, long long) =
+		V == 4 ? (fa ? k_part<4, A, B, true> : k_part<4, A, B, false>)
+		       : (fa ? k_part<1, A, B, true> : k_part<1, A, B, false>);
+	k<<<grid, block, 0, imb_cuda.stream>>>(part, a, b, mean, rstd, mask, fa, fb, R, C, g.P);
 	IMB_CUDA_LAUNCHED();
 	k_finish<F><<<(unsigned)C, THREADS, 0, imb_cuda.stream>>>(part, g.S, f);
 	IMB_CUDA_LAUNCHED();
@@ -350,12 +346,8 @@ extern "C" void imb_nn_cuda_batchnorm_forward_train(float *out, float *mean, flo
 {
 	if (N <= 0 || C <= 0 || HW <= 0)
 		return;
-	if (imb_cuda_bf16_images())
-		bn_forward_train<__nv_bfloat16>(out, mean, rstd, run_mean, run_var, inp, gamma, beta,
-		                                N, C, HW, momentum, eps, res, relu);
-	else
-		bn_forward_train<float>(out, mean, rstd, run_mean, run_var, inp, gamma, beta, N, C,
-		                        HW, momentum, eps, res, relu);
+	IMB_CUDA_BY_IMAGES(I, bn_forward_train<I>(out, mean, rstd, run_mean, run_var, inp, gamma,
+	                                          beta, N, C, HW, momentum, eps, res, relu));
 }
 
 /* eval: rstd from the running variance, per element */
@@ -381,17 +373,12 @@ extern "C" void imb_nn_cuda_batchnorm_forward_eval(float *out, const float *inp,
                                                    int HW, float eps, const float *res,
                                                    int relu)
 {
-	typedef __nv_bfloat16 bf;
 	size_t n = (size_t)(N > 0 ? N : 0) * (C > 0 ? C : 0) * (HW > 0 ? HW : 0);
 	if (!n)
 		return;
-	if (imb_cuda_bf16_images())
-		k_norm_eval<bf><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-			(bf *)out, (const bf *)inp, run_mean, run_var, gamma, beta, eps,
-			(const bf *)res, relu, C, n);
-	else
-		k_norm_eval<float><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
-			out, inp, run_mean, run_var, gamma, beta, eps, res, relu, C, n);
+	IMB_CUDA_BY_IMAGES(I, k_norm_eval<I><<<blocks_for(n), THREADS, 0, imb_cuda.stream>>>(
+		(I *)out, (const I *)inp, run_mean, run_var, gamma, beta, eps, (const I *)res, relu,
+		C, n));
 	IMB_CUDA_LAUNCHED();
 }
 
@@ -532,20 +519,13 @@ static void bn_backward(float *dinp, float *dgamma, float *dbeta, const float *d
 	          fb);
 	if (dinp || dres) {
 		size_t n = (size_t)N * C * HW;
-		int v4 = vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out, dres);
-		unsigned grid = blocks_for(v4 ? n / 4 : n);
-		if (v4 && fa)
-			k_dx<4, I, true><<<grid, THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C / 4, n / 4);
-		else if (v4)
-			k_dx<4, I, false><<<grid, THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C / 4, n / 4);
-		else if (fa)
-			k_dx<1, I, true><<<grid, THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C, n);
-		else
-			k_dx<1, I, false><<<grid, THREADS, 0, imb_cuda.stream>>>(
-				dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C, n);
+		int V = vec4(C, dinp, dout, inp, mean) && vec4(C, relu_out, dres) ? 4 : 1;
+		void (*k)(float *, float *, const float *, const I *, const float *, const float *,
+		          const float *, const float *, const I *, const float *, const float *, int,
+		          int, size_t) = V == 4 ? (fa ? k_dx<4, I, true> : k_dx<4, I, false>)
+		                                : (fa ? k_dx<1, I, true> : k_dx<1, I, false>);
+		k<<<blocks_for(n / V), THREADS, 0, imb_cuda.stream>>>(
+			dinp, dres, dout, inp, mean, a, b, d, relu_out, fa, fb, set, C / V, n / V);
 		IMB_CUDA_LAUNCHED();
 	}
 }
@@ -557,15 +537,10 @@ extern "C" void imb_nn_cuda_batchnorm_backward(float *dinp, float *dgamma, float
                                                int C, int HW, const float *relu_out,
                                                float *dres, int set)
 {
-	typedef __nv_bfloat16 bf;
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
-	if (imb_cuda_bf16_images())
-		bn_backward(dinp, dgamma, dbeta, dout, (const bf *)inp, gamma, beta, mean, rstd, N, C,
-		            HW, (const bf *)relu_out, dres, set);
-	else
-		bn_backward(dinp, dgamma, dbeta, dout, inp, gamma, beta, mean, rstd, N, C, HW,
-		            relu_out, dres, set);
+	IMB_CUDA_BY_IMAGES(I, bn_backward(dinp, dgamma, dbeta, dout, (const I *)inp, gamma, beta,
+	                                  mean, rstd, N, C, HW, (const I *)relu_out, dres, set));
 }
 
 /* eval: rstd[c] = 1 / sqrt(run_var + eps) into r (C) */
@@ -621,13 +596,9 @@ extern "C" void imb_nn_cuda_batchnorm_backward_eval(float *dinp, float *dgamma, 
                                                     const float *relu_out, float *dres,
                                                     int set)
 {
-	typedef __nv_bfloat16 bf;
 	if (N <= 0 || C <= 0 || HW <= 0 || (!dinp && !dgamma && !dbeta && !dres))
 		return;
-	if (imb_cuda_bf16_images())
-		bn_backward_eval(dinp, dgamma, dbeta, dout, (const bf *)inp, gamma, run_mean, run_var,
-		                 N, C, HW, eps, (const bf *)relu_out, dres, set);
-	else
-		bn_backward_eval(dinp, dgamma, dbeta, dout, inp, gamma, run_mean, run_var, N, C, HW,
-		                 eps, relu_out, dres, set);
+	IMB_CUDA_BY_IMAGES(I, bn_backward_eval(dinp, dgamma, dbeta, dout, (const I *)inp, gamma,
+	                                       run_mean, run_var, N, C, HW, eps,
+	                                       (const I *)relu_out, dres, set));
 }

@@ -86,7 +86,6 @@ static size_t up256(size_t b)
 
 /* ------------------------------------------------------------ kernels */
 
-
 /* out (n) = in widened from bf16 (out += that when acc) */
 __global__ void k_widen(float *out, const __nv_bfloat16 *in, int acc, size_t n)
 {
@@ -219,18 +218,12 @@ static void transpose(Tout *out, const Tin *in, int B, int R, int Q, int acc)
  * coming out (nn_cuda.h) */
 extern "C" void imb_nn_cuda_images_in(float *out, const float *inp, int N, int C, int HW)
 {
-	if (imb_cuda_bf16_images())
-		transpose((__nv_bfloat16 *)out, inp, N, C, HW, 0);
-	else
-		transpose(out, inp, N, C, HW, 0);
+	IMB_CUDA_BY_IMAGES(I, transpose((I *)out, inp, N, C, HW, 0));
 }
 
 extern "C" void imb_nn_cuda_images_out(float *out, const float *inp, int N, int C, int HW)
 {
-	if (imb_cuda_bf16_images())
-		transpose(out, (const __nv_bfloat16 *)inp, N, HW, C, 0);
-	else
-		transpose(out, inp, N, HW, C, 0);
+	IMB_CUDA_BY_IMAGES(I, transpose(out, (const I *)inp, N, HW, C, 0));
 }
 
 /* ------------------------------------------------------------ gemm */
@@ -477,7 +470,7 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
 
 /* The KRSC filter copies a TF32 forward makes, kept for its backward
  * (IMB_NN_SAME_W: w unchanged since): one device buffer per (w, filter
- * shape, element size), made at a forward outside stream capture,
+ * shape), made at a forward outside stream capture,
  * written by every forward given that w, never freed (the graphs hold
  * their addresses), at most FILTER_BYTES in all (a process that builds
  * model after model stops keeping copies there: resnet34's take 85 MB).
@@ -488,19 +481,18 @@ static size_t conv_ny(const imb_nn_conv2d_shape *s)
 #define FILTER_BYTES ((size_t)512 << 20)
 typedef struct {
 	const float *w;
-	int OC, C, K2, size;        /* K2 = KH KW; size: sizeof the element */
-	void *krsc;
+	int OC, C, K2;              /* K2 = KH KW */
+	float *krsc;
 } filter_copy;
 static filter_copy filters[FILTERS];
 static int nfilters;
 static size_t filter_bytes;
 
-static filter_copy *filter_find(const float *w, const imb_nn_conv2d_shape *s, int size)
+static filter_copy *filter_find(const float *w, const imb_nn_conv2d_shape *s)
 {
 	for (int i = 0; i < nfilters; i++) {
 		filter_copy *f = &filters[i];
-		if (f->w == w && f->OC == s->OC && f->C == s->C && f->K2 == s->KH * s->KW &&
-		    f->size == size)
+		if (f->w == w && f->OC == s->OC && f->C == s->C && f->K2 == s->KH * s->KW)
 			return f;
 	}
 	return NULL;
@@ -508,20 +500,18 @@ static filter_copy *filter_find(const float *w, const imb_nn_conv2d_shape *s, in
 
 /* the forward's room for w's copy: kept, made now, or NULL (the
  * workspace's then) */
-static void *filter_keep(const float *w, const imb_nn_conv2d_shape *s, int size)
+static float *filter_keep(const float *w, const imb_nn_conv2d_shape *s)
 {
-	if (size != sizeof(float))          /* bf16: in the workspace */
-		return NULL;
-	filter_copy *f = filter_find(w, s, size);
+	filter_copy *f = filter_find(w, s);
 	if (f)
 		return f->krsc;
-	size_t bytes = conv_nw(s) * size;
+	size_t bytes = conv_nw(s) * sizeof(float);
 	if (nfilters == FILTERS || filter_bytes + bytes > FILTER_BYTES ||
 	    imb_cuda_graph_mode == IMB_CUDA_CAPTURE)
 		return NULL;
 	f = &filters[nfilters];
-	*f = (filter_copy){ w, s->OC, s->C, s->KH * s->KW, size, NULL };
-	if (cudaMalloc(&f->krsc, bytes) != cudaSuccess) {
+	*f = (filter_copy){ w, s->OC, s->C, s->KH * s->KW, NULL };
+	if (cudaMalloc((void **)&f->krsc, bytes) != cudaSuccess) {
 		cudaGetLastError();
 		return NULL;            /* no room: copies in the workspace */
 	}
@@ -578,7 +568,7 @@ static void conv_fwd(conv_entry *e, float *out, const float *inp, const float *w
 	const T *wt = (const T *)w;
 	T *yt = nchw ? (T *)(base + oy) : (T *)out;
 	if (!nchw) {
-		T *keep = (T *)filter_keep(w, s, sizeof(T));
+		T *keep = e->prec == 1 ? (T *)filter_keep(w, s) : NULL;
 		wt = keep ? keep : (T *)base;
 		transpose((T *)wt, w, s->OC, s->C, s->KH * s->KW, 0);
 	}
@@ -612,7 +602,7 @@ static void conv_bwd(conv_entry *e, float *dinp, float *dw, const float *dout,
 	const T *dyt = dnn_grad((T *)(base + oy), dout, s->N, s->OH * s->OW, s->OC, nchw);
 	if (dinp) {
 		const T *wd = nchw ? (const T *)w : wt;
-		filter_copy *kept = same_w && !nchw ? filter_find(w, s, sizeof(T)) : NULL;
+		filter_copy *kept = same_w && e->prec == 1 ? filter_find(w, s) : NULL;
 		if (kept)
 			wd = (const T *)kept->krsc;
 		else if (!nchw)

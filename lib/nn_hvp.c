@@ -28,6 +28,11 @@ struct imb_nn_hvp {
 
 imb_nn_hvp *imb_nn_hvp_new(imb_nn_model *m, int cap)
 {
+	if (imb_nn_precision() == IMB_NN_BF16) {
+		imb_seterr("--precision bf16: the curvature products run elementwise ops on images, "
+		           "which hold bfloat16 in bf16; use fp32 or tf32");
+		return NULL;
+	}
 	const imb_nn_backend *be = m->be;
 	imb_nn_net *n = m->net;
 	imb_nn_hvp *h = imb_xcalloc(1, sizeof *h);

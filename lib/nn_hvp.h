@@ -35,7 +35,9 @@ extern "C" {
 typedef struct imb_nn_hvp imb_nn_hvp;
 
 /* A product context for model m (which must outlive it) and batches of
- * up to cap samples; all buffers on m's backend. */
+ * up to cap samples; all buffers on m's backend. NULL with imb_error()
+ * in bf16: the products run elementwise ops on images, which hold
+ * bfloat16 there (nn_backend.h). */
 imb_nn_hvp *imb_nn_hvp_new(imb_nn_model *m, int cap);
 /* NULL-safe. */
 void imb_nn_hvp_free(imb_nn_hvp *h);
